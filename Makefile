@@ -1,0 +1,58 @@
+# Gatehouse: every target installs what it needs first (see tools/scripts/deps.sh).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export NX_DAEMON := false
+export NX_NO_CLOUD := true
+export NX_TUI := false
+export NX_SKIP_LOG_GROUPING := true
+BIN := node_modules/.bin
+WITH_INFRA := node tools/dev/dist/with-infra.js --
+
+.PHONY: help deps build proto proto-check typecheck lint test test-unit test-integration check-deploy dev bench clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+deps: ## install Debian packages and node_modules when missing
+	@tools/scripts/deps.sh
+
+build: deps ## compile every package (nx, cached)
+	@$(BIN)/nx run-many -t build --outputStyle=static
+
+proto: deps ## lint proto/ and regenerate libs/proto
+	@$(BIN)/buf lint
+	@$(BIN)/buf generate
+	@node tools/scripts/proto-index.mjs
+
+proto-check: deps ## fail if libs/proto is not what proto/ generates
+	@$(BIN)/buf lint
+	@tools/scripts/proto-check.sh
+
+typecheck: deps ## type-check sources and tests
+	@$(BIN)/tsc -p tsconfig.typecheck.json
+
+lint: deps ## biome (lint + format) and buf lint
+	@$(BIN)/biome check .
+	@$(BIN)/buf lint
+
+check-deploy: build ## validate docker-compose.yml and the Kubernetes manifests offline
+	@docker-compose -f docker-compose.yml config -q && echo "compose: docker-compose.yml is valid"
+	@node tools/check-deploy/dist/main.js deploy/k8s
+
+test: deps proto-check lint typecheck build check-deploy ## everything CI runs: checks, unit and integration tests
+	@$(WITH_INFRA) node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci
+
+test-unit: build ## unit tests only
+	@node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --selectProjects unit
+
+test-integration: build ## integration tests only (starts NATS/Redis if needed)
+	@$(WITH_INFRA) node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --selectProjects integration
+
+dev: build ## run the whole stack locally (Ctrl-C stops it)
+	@node tools/dev/dist/main.js
+
+bench: build ## run the benchmarks; each prints JSON
+	@$(WITH_INFRA) node bench/dist/run-all.js
+
+clean: ## remove build outputs and caches
+	@rm -rf libs/*/dist services/*/dist tools/*/dist bench/dist .nx node_modules/.cache

@@ -1,0 +1,369 @@
+import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager, type PubAck } from "@nats-io/jetstream";
+import { connect, type Msg, type MsgHdrs, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
+import { BusDecodeError, decode, type EncodeOptions, encode } from "./codec.js";
+import { Header } from "./headers.js";
+import { type BusLogger, silentLogger } from "./logger.js";
+import { DEFAULT_SUBJECT_ROOT, type Subjects, subjects } from "./subjects.js";
+
+export interface BusOptions {
+  /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`. */
+  servers: string | string[];
+  /** Connection name shown by the server (service and instance). */
+  name: string;
+  subjectRoot?: string;
+  logger?: BusLogger;
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** Keep retrying the first connection instead of failing (services: true; tools: false). */
+  waitOnFirstConnect?: boolean;
+  /** Milliseconds between reconnect attempts. */
+  reconnectTimeWaitMs?: number;
+}
+
+/** What a handler learns about the message besides its payload. */
+export interface MessageContext {
+  subject: string;
+  headers: MsgHdrs | undefined;
+  traceparent: string | undefined;
+  msgId: string | undefined;
+}
+
+export type MessageHandler<D extends DescMessage> = (message: MessageShape<D>, context: MessageContext) => void | Promise<void>;
+
+export interface BusSubscription {
+  /** Stops delivery after the messages already received are handled. */
+  drain(): Promise<void>;
+  unsubscribe(): void;
+  /** Resolves when the subscription has ended. */
+  readonly closed: Promise<void>;
+}
+
+/** One JetStream delivery, settled once: ack, nak or term. */
+export interface Delivery extends MessageContext {
+  seq: number;
+  /** 0 on first delivery. */
+  redeliveryCount: number;
+  readonly settled: boolean;
+  /** Acknowledges and waits for the server to confirm it. */
+  ack(): Promise<void>;
+  /** Asks for redelivery after `delayMs`. */
+  nak(delayMs?: number): void;
+  /** Never redeliver (poison message). */
+  term(reason: string): void;
+  /** Extends the ack deadline while work is in progress. */
+  working(): void;
+}
+
+export type DeliveryHandler<D extends DescMessage> = (message: MessageShape<D>, delivery: Delivery) => void | Promise<void>;
+
+export interface ConsumeOptions<D extends DescMessage> {
+  stream: string;
+  consumer: string;
+  schema: D;
+  /**
+   * Called once per delivery. Returning without settling acknowledges (awaiting the server's
+   * confirmation); throwing without settling naks with backoff. Handlers must be idempotent:
+   * a lost acknowledgement means a redelivery.
+   */
+  handler: DeliveryHandler<D>;
+  /** Deliveries handled at once. */
+  concurrency?: number;
+  /** Redelivery delay after a handler error, by redelivery count. */
+  retryDelayMs?: (redeliveryCount: number) => number;
+}
+
+export interface BusConsumer {
+  /** Stops pulling, waits for in-flight handlers. */
+  stop(): Promise<void>;
+  readonly done: Promise<void>;
+}
+
+/** An error answer to a request, or no answer. */
+export class BusRequestError extends Error {
+  override readonly name = "BusRequestError";
+}
+
+const defaultRetryDelay = (redeliveries: number) => Math.min(30_000, 250 * 2 ** Math.min(redeliveries, 7));
+
+/**
+ * A service's connection to the bus: typed publish/subscribe keyed by protobuf schema,
+ * request/reply, JetStream publish and durable consumption.
+ */
+export class Bus {
+  readonly subjects: Subjects;
+  readonly js: JetStreamClient;
+  #jsm: Promise<JetStreamManager> | undefined;
+  #connected = true;
+  #lastStatus = "connected";
+  readonly #log: BusLogger;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    options: BusOptions,
+  ) {
+    this.subjects = subjects(options.subjectRoot ?? DEFAULT_SUBJECT_ROOT);
+    this.js = jetstream(nc);
+    this.#log = options.logger ?? silentLogger;
+    void this.#watchStatus();
+  }
+
+  static async connect(options: BusOptions): Promise<Bus> {
+    const nc = await connect({
+      servers: options.servers,
+      name: options.name,
+      user: options.user,
+      pass: options.pass,
+      token: options.token,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: options.reconnectTimeWaitMs ?? 500,
+      waitOnFirstConnect: options.waitOnFirstConnect ?? false,
+    });
+    return new Bus(nc, options);
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      switch (status.type) {
+        case "disconnect":
+          this.#connected = false;
+          this.#lastStatus = "disconnected";
+          this.#log.warn({ server: status.server }, "bus disconnected");
+          break;
+        case "reconnect":
+          this.#connected = true;
+          this.#lastStatus = "connected";
+          this.#log.info({ server: status.server }, "bus reconnected");
+          break;
+        case "error":
+          this.#log.error({ err: status.error }, "bus error");
+          break;
+        case "close":
+          this.#connected = false;
+          this.#lastStatus = "closed";
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  /** Whether the connection is up; `reason` says why not. */
+  health(): { ok: boolean; reason?: string } {
+    if (this.nc.isClosed()) return { ok: false, reason: "connection closed" };
+    if (this.nc.isDraining()) return { ok: false, reason: "draining" };
+    return this.#connected ? { ok: true } : { ok: false, reason: this.#lastStatus };
+  }
+
+  /** The JetStream manager, created on first use. */
+  jsm(): Promise<JetStreamManager> {
+    this.#jsm ??= jetstreamManager(this.nc);
+    return this.#jsm;
+  }
+
+  /** Core NATS publish: fire and forget. */
+  publish<D extends DescMessage>(subject: string, schema: D, message: MessageInitShape<D>, options?: EncodeOptions): void {
+    const { data, headers } = encode(schema, message, options);
+    this.nc.publish(subject, data, { headers });
+  }
+
+  /** JetStream publish: resolves with the server's PubAck once the message is stored. */
+  async publishDurable<D extends DescMessage>(
+    subject: string,
+    schema: D,
+    message: MessageInitShape<D>,
+    options: EncodeOptions & { expectStream?: string; timeoutMs?: number } = {},
+  ): Promise<PubAck> {
+    const { data, headers } = encode(schema, message, { traceparent: options.traceparent });
+    return this.js.publish(subject, data, {
+      headers,
+      ...(options.msgId ? { msgID: options.msgId } : {}),
+      ...(options.expectStream ? { expect: { streamName: options.expectStream } } : {}),
+      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    });
+  }
+
+  /**
+   * Subscribes with a typed handler. Messages are handled one at a time in arrival order;
+   * a message of the wrong type or a throwing handler is logged and skipped.
+   */
+  subscribe<D extends DescMessage>(
+    subject: string,
+    schema: D,
+    handler: MessageHandler<D>,
+    options: { queue?: string } = {},
+  ): BusSubscription {
+    const sub = this.nc.subscribe(subject, options.queue ? { queue: options.queue } : {});
+    const closed = (async () => {
+      for await (const msg of sub) {
+        try {
+          await handler(decode(schema, msg.data, msg.headers), contextOf(msg));
+        } catch (err) {
+          this.#log.warn({ err, subject: msg.subject, type: schema.typeName }, "bus message handler failed");
+        }
+      }
+    })();
+    return { drain: () => sub.drain(), unsubscribe: () => sub.unsubscribe(), closed };
+  }
+
+  /** Request/reply with typed request and response. */
+  async request<Q extends DescMessage, R extends DescMessage>(
+    subject: string,
+    requestSchema: Q,
+    request: MessageInitShape<Q>,
+    responseSchema: R,
+    options: { timeoutMs?: number; traceparent?: string } = {},
+  ): Promise<MessageShape<R>> {
+    const { data, headers } = encode(requestSchema, request, { traceparent: options.traceparent });
+    let reply: Msg;
+    try {
+      reply = await this.nc.request(subject, data, { headers, timeout: options.timeoutMs ?? 5_000 });
+    } catch (err) {
+      throw new BusRequestError(`request to ${subject} failed: ${(err as Error).message}`, { cause: err });
+    }
+    const error = reply.headers?.get(Header.error);
+    if (error) throw new BusRequestError(`${subject}: ${error}`);
+    return decode(responseSchema, reply.data, reply.headers);
+  }
+
+  /** Answers requests on `subject`; a throwing handler answers with a Gh-Error header. */
+  serve<Q extends DescMessage, R extends DescMessage>(
+    subject: string,
+    requestSchema: Q,
+    responseSchema: R,
+    handler: (request: MessageShape<Q>, context: MessageContext) => MessageInitShape<R> | Promise<MessageInitShape<R>>,
+    options: { queue?: string } = {},
+  ): BusSubscription {
+    const sub = this.nc.subscribe(subject, options.queue ? { queue: options.queue } : {});
+    const closed = (async () => {
+      for await (const msg of sub) {
+        try {
+          const response = await handler(decode(requestSchema, msg.data, msg.headers), contextOf(msg));
+          const { data, headers } = encode(responseSchema, response);
+          msg.respond(data, { headers });
+        } catch (err) {
+          const headers = natsHeaders();
+          headers.set(Header.error, (err as Error).message.replace(/[\r\n]+/g, " ").slice(0, 512));
+          msg.respond(new Uint8Array(0), { headers });
+        }
+      }
+    })();
+    return { drain: () => sub.drain(), unsubscribe: () => sub.unsubscribe(), closed };
+  }
+
+  /** Consumes a durable pull consumer with typed, settle-once deliveries. */
+  async consume<D extends DescMessage>(options: ConsumeOptions<D>): Promise<BusConsumer> {
+    const concurrency = Math.max(1, options.concurrency ?? 1);
+    const consumer = await this.js.consumers.get(options.stream, options.consumer);
+    const messages = await consumer.consume({ max_messages: Math.max(concurrency * 2, 16) });
+    const inFlight = new Set<Promise<void>>();
+    const done = (async () => {
+      for await (const m of messages) {
+        const task: Promise<void> = this.#deliver(m, options).finally(() => inFlight.delete(task));
+        inFlight.add(task);
+        if (inFlight.size >= concurrency) await Promise.race(inFlight);
+      }
+      await Promise.allSettled([...inFlight]);
+    })();
+    return {
+      done,
+      stop: async () => {
+        await messages.close();
+        await done;
+      },
+    };
+  }
+
+  async #deliver<D extends DescMessage>(m: JsMsg, options: ConsumeOptions<D>): Promise<void> {
+    let message: MessageShape<D>;
+    try {
+      message = decode(options.schema, m.data, m.headers);
+    } catch (err) {
+      const reason = err instanceof BusDecodeError ? err.reason : "malformed";
+      this.#log.error({ err, stream: options.stream, seq: m.seq }, "undecodable message terminated");
+      m.term(reason);
+      return;
+    }
+    const delivery = new JsDelivery(m);
+    try {
+      await options.handler(message, delivery);
+      if (!delivery.settled) await delivery.ack();
+    } catch (err) {
+      if (delivery.settled) {
+        this.#log.error({ err, stream: options.stream, seq: m.seq }, "delivery handler failed after settling");
+        return;
+      }
+      const delay = (options.retryDelayMs ?? defaultRetryDelay)(delivery.redeliveryCount);
+      this.#log.warn({ err, stream: options.stream, seq: m.seq, retryInMs: delay }, "delivery handler failed; redelivering");
+      delivery.nak(delay);
+    }
+  }
+
+  /** Stops subscriptions after their pending messages and closes the connection. */
+  async drain(): Promise<void> {
+    if (this.nc.isClosed() || this.nc.isDraining()) return;
+    await this.nc.drain();
+  }
+
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.close();
+  }
+}
+
+function contextOf(msg: { subject: string; headers?: MsgHdrs | undefined }): MessageContext {
+  return {
+    subject: msg.subject,
+    headers: msg.headers,
+    traceparent: msg.headers?.get(Header.traceparent) || undefined,
+    msgId: msg.headers?.get(Header.msgId) || undefined,
+  };
+}
+
+class JsDelivery implements Delivery {
+  #settled = false;
+  readonly subject: string;
+  readonly headers: MsgHdrs | undefined;
+  readonly traceparent: string | undefined;
+  readonly msgId: string | undefined;
+  readonly seq: number;
+  readonly redeliveryCount: number;
+
+  constructor(private readonly m: JsMsg) {
+    const context = contextOf(m);
+    this.subject = context.subject;
+    this.headers = context.headers;
+    this.traceparent = context.traceparent;
+    this.msgId = context.msgId;
+    this.seq = m.seq;
+    this.redeliveryCount = Math.max(0, m.info.deliveryCount - 1);
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  #settle(): void {
+    if (this.#settled) throw new Error(`delivery ${this.seq} already settled`);
+    this.#settled = true;
+  }
+
+  async ack(): Promise<void> {
+    this.#settle();
+    await this.m.ackAck();
+  }
+
+  nak(delayMs?: number): void {
+    this.#settle();
+    this.m.nak(delayMs);
+  }
+
+  term(reason: string): void {
+    this.#settle();
+    this.m.term(reason);
+  }
+
+  working(): void {
+    this.m.working();
+  }
+}

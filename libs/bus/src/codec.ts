@@ -1,0 +1,59 @@
+import { create, type DescMessage, fromBinary, type MessageInitShape, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
+import { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
+
+export interface EncodeOptions {
+  /** JetStream dedup id (`Nats-Msg-Id`). */
+  msgId?: string;
+  /** W3C trace context to propagate. */
+  traceparent?: string;
+}
+
+export interface Encoded {
+  data: Uint8Array;
+  headers: MsgHdrs;
+}
+
+/** Serializes a message with the headers every Gatehouse bus message carries. */
+export function encode<D extends DescMessage>(schema: D, message: MessageInitShape<D>, options: EncodeOptions = {}): Encoded {
+  const data = toBinary(schema, create(schema, message));
+  const headers = natsHeaders();
+  headers.set(Header.contentType, PROTOBUF_CONTENT_TYPE);
+  headers.set(Header.type, schema.typeName);
+  if (options.traceparent) headers.set(Header.traceparent, options.traceparent);
+  if (options.msgId) headers.set(Header.msgId, options.msgId);
+  return { data, headers };
+}
+
+export type DecodeFailure = "missing_type" | "type_mismatch" | "malformed";
+
+/** A bus message that is not the expected protobuf type or does not parse. */
+export class BusDecodeError extends Error {
+  override readonly name = "BusDecodeError";
+  constructor(
+    readonly reason: DecodeFailure,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The `Gh-Type` of a message, if any. */
+export function typeOf(headers: MsgHdrs | undefined): string | undefined {
+  return headers?.get(Header.type) || undefined;
+}
+
+/** Parses a bus message as `schema`, refusing any other declared type. */
+export function decode<D extends DescMessage>(schema: D, data: Uint8Array, headers: MsgHdrs | undefined): MessageShape<D> {
+  const declared = typeOf(headers);
+  if (!declared) throw new BusDecodeError("missing_type", `message has no ${Header.type} header`);
+  if (declared !== schema.typeName) {
+    throw new BusDecodeError("type_mismatch", `expected ${schema.typeName}, got ${declared}`);
+  }
+  try {
+    return fromBinary(schema, data);
+  } catch (err) {
+    throw new BusDecodeError("malformed", `malformed ${schema.typeName}: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,11 @@
+/** Header names every Gatehouse bus message carries (DESIGN.md, Subjects). */
+export const Header = {
+  contentType: "Content-Type",
+  type: "Gh-Type",
+  traceparent: "traceparent",
+  msgId: "Nats-Msg-Id",
+  /** Set on a request/reply answer that carries an error instead of a message. */
+  error: "Gh-Error",
+} as const;
+
+export const PROTOBUF_CONTENT_TYPE = "application/protobuf";

@@ -1,0 +1,23 @@
+export type {
+  BusConsumer,
+  BusOptions,
+  BusSubscription,
+  ConsumeOptions,
+  Delivery,
+  DeliveryHandler,
+  MessageContext,
+  MessageHandler,
+} from "./bus.js";
+export { Bus, BusRequestError } from "./bus.js";
+export type { DecodeFailure, Encoded, EncodeOptions } from "./codec.js";
+export { BusDecodeError, decode, encode, typeOf } from "./codec.js";
+export { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
+export type { BusLogger } from "./logger.js";
+export { silentLogger } from "./logger.js";
+export type { ConsumerSpec, ProvisionOutcome, StreamSpec } from "./provision.js";
+export { ensureConsumer, ensureStream, ProvisionConflictError } from "./provision.js";
+export type { StreamCatalogOptions, StreamKey } from "./streams.js";
+export { streamCatalog } from "./streams.js";
+export type { Subjects } from "./subjects.js";
+export { assertSubjectToken, DEFAULT_SUBJECT_ROOT, subjects } from "./subjects.js";
+export { childTraceparent, newTraceparent, traceIdOf } from "./trace.js";

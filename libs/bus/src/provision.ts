@@ -1,0 +1,157 @@
+import {
+  AckPolicy,
+  type ConsumerConfig,
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+
+/** A JetStream stream as a service declares it. Times are milliseconds. */
+export interface StreamSpec {
+  name: string;
+  subjects: string[];
+  description?: string;
+  retention?: "limits" | "workqueue" | "interest";
+  storage?: "file" | "memory";
+  maxMsgs?: number;
+  maxBytes?: number;
+  maxAgeMs?: number;
+  maxMsgSize?: number;
+  discard?: "old" | "new";
+  duplicateWindowMs?: number;
+  replicas?: number;
+}
+
+/** A durable pull consumer as a service declares it. Times are milliseconds. */
+export interface ConsumerSpec {
+  stream: string;
+  durable: string;
+  description?: string;
+  filterSubject?: string;
+  deliverPolicy?: "all" | "new" | "last";
+  ackWaitMs?: number;
+  maxDeliver?: number;
+  maxAckPending?: number;
+  backoffMs?: number[];
+}
+
+export type ProvisionOutcome = "created" | "updated" | "unchanged";
+
+/** Raised when an existing stream or consumer differs in a setting the server cannot change. */
+export class ProvisionConflictError extends Error {
+  override readonly name = "ProvisionConflictError";
+}
+
+const NS_PER_MS = 1_000_000;
+const ns = (ms: number) => ms * NS_PER_MS;
+
+const RETENTION = {
+  limits: RetentionPolicy.Limits,
+  workqueue: RetentionPolicy.Workqueue,
+  interest: RetentionPolicy.Interest,
+} as const;
+const STORAGE = { file: StorageType.File, memory: StorageType.Memory } as const;
+const DISCARD = { old: DiscardPolicy.Old, new: DiscardPolicy.New } as const;
+const DELIVER = { all: DeliverPolicy.All, new: DeliverPolicy.New, last: DeliverPolicy.Last } as const;
+
+function streamConfig(spec: StreamSpec): Partial<StreamConfig> & { name: string } {
+  const config: Partial<StreamConfig> & { name: string } = {
+    name: spec.name,
+    subjects: spec.subjects,
+    retention: RETENTION[spec.retention ?? "limits"],
+    storage: STORAGE[spec.storage ?? "file"],
+    discard: DISCARD[spec.discard ?? "old"],
+    num_replicas: spec.replicas ?? 1,
+  };
+  if (spec.description !== undefined) config.description = spec.description;
+  if (spec.maxMsgs !== undefined) config.max_msgs = spec.maxMsgs;
+  if (spec.maxBytes !== undefined) config.max_bytes = spec.maxBytes;
+  if (spec.maxAgeMs !== undefined) config.max_age = ns(spec.maxAgeMs);
+  if (spec.maxMsgSize !== undefined) config.max_msg_size = spec.maxMsgSize;
+  if (spec.duplicateWindowMs !== undefined) config.duplicate_window = ns(spec.duplicateWindowMs);
+  return config;
+}
+
+function consumerConfig(spec: ConsumerSpec): Partial<ConsumerConfig> {
+  const config: Partial<ConsumerConfig> = {
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DELIVER[spec.deliverPolicy ?? "all"],
+  };
+  if (spec.description !== undefined) config.description = spec.description;
+  if (spec.filterSubject !== undefined) config.filter_subject = spec.filterSubject;
+  if (spec.ackWaitMs !== undefined) config.ack_wait = ns(spec.ackWaitMs);
+  if (spec.maxDeliver !== undefined) config.max_deliver = spec.maxDeliver;
+  if (spec.maxAckPending !== undefined) config.max_ack_pending = spec.maxAckPending;
+  if (spec.backoffMs !== undefined) config.backoff = spec.backoffMs.map(ns);
+  return config;
+}
+
+function isNotFound(err: unknown, code: number): boolean {
+  return err instanceof JetStreamApiError && err.code === code;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
+  return a === b;
+}
+
+/** The keys of `wanted` whose values differ from `actual`. */
+function differences<T extends object>(wanted: Partial<T>, actual: T): (keyof T)[] {
+  return (Object.keys(wanted) as (keyof T)[]).filter((key) => !sameValue(wanted[key], actual[key]));
+}
+
+const IMMUTABLE_STREAM: (keyof StreamConfig)[] = ["retention", "storage"];
+const IMMUTABLE_CONSUMER: (keyof ConsumerConfig)[] = ["ack_policy", "deliver_policy", "filter_subject"];
+
+/**
+ * Makes the stream exist with the declared settings: creates it, updates what the server allows
+ * to change, and refuses (ProvisionConflictError) what it does not. Idempotent.
+ */
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<ProvisionOutcome> {
+  const wanted = streamConfig(spec);
+  let current: StreamConfig;
+  try {
+    current = (await jsm.streams.info(spec.name)).config;
+  } catch (err) {
+    if (!isNotFound(err, JetStreamApiCodes.StreamNotFound)) throw err;
+    await jsm.streams.add(wanted);
+    return "created";
+  }
+  const changed = differences(wanted, current);
+  if (changed.length === 0) return "unchanged";
+  const immutable = changed.filter((key) => IMMUTABLE_STREAM.includes(key));
+  if (immutable.length > 0) {
+    const detail = immutable.map((k) => `${String(k)} is ${String(current[k])}, want ${String(wanted[k])}`).join("; ");
+    throw new ProvisionConflictError(`stream ${spec.name} exists with other settings: ${detail}`);
+  }
+  await jsm.streams.update(spec.name, { ...current, ...wanted });
+  return "updated";
+}
+
+/** Makes the durable consumer exist with the declared settings. Idempotent. */
+export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<ProvisionOutcome> {
+  const wanted = consumerConfig(spec);
+  let current: ConsumerConfig;
+  try {
+    current = (await jsm.consumers.info(spec.stream, spec.durable)).config;
+  } catch (err) {
+    if (!isNotFound(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+    await jsm.consumers.add(spec.stream, wanted);
+    return "created";
+  }
+  const changed = differences(wanted, current);
+  if (changed.length === 0) return "unchanged";
+  const immutable = changed.filter((key) => IMMUTABLE_CONSUMER.includes(key));
+  if (immutable.length > 0) {
+    const detail = immutable.map((k) => `${String(k)} is ${String(current[k])}, want ${String(wanted[k])}`).join("; ");
+    throw new ProvisionConflictError(`consumer ${spec.stream}/${spec.durable} exists with other settings: ${detail}`);
+  }
+  await jsm.consumers.update(spec.stream, spec.durable, { ...current, ...wanted });
+  return "updated";
+}

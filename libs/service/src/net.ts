@@ -1,0 +1,27 @@
+import { isIP } from "node:net";
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Parses `host:port` or `[v6]:port`. */
+export function parseHostPort(address: string): HostPort {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address.trim());
+  const port = match ? Number(match[3]) : Number.NaN;
+  if (!match || port > 65_535) throw new Error(`"${address}" is not host:port`);
+  return { host: match[1] ?? match[2] ?? "", port };
+}
+
+/** Formats a host and port for URLs and listen addresses. */
+export function formatHostPort({ host, port }: HostPort): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  if (isIP(host) === 6) return host === "::1";
+  return false;
+}

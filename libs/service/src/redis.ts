@@ -1,0 +1,35 @@
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { RedisConfig } from "./config/schema.js";
+
+export { Redis } from "ioredis";
+
+/**
+ * A Redis client whose every key is prefixed with `key_prefix` (ioredis `keyPrefix`, applied to
+ * commands and to the KEYS of scripts; keys built inside a Lua script must add it themselves).
+ */
+export function createRedis(config: RedisConfig, logger: Logger, name: string): Redis {
+  const client = new Redis(config.url, {
+    keyPrefix: config.key_prefix,
+    connectionName: name,
+    maxRetriesPerRequest: 3,
+    retryStrategy: (attempt) => Math.min(2_000, 50 * 2 ** Math.min(attempt, 6)),
+  });
+  let reported = false;
+  client.on("error", (err) => {
+    if (!reported) logger.warn({ err: err.message }, "redis connection error");
+    reported = true;
+  });
+  client.on("ready", () => {
+    if (reported) logger.info("redis connection restored");
+    reported = false;
+  });
+  return client;
+}
+
+/** Readiness of a Redis client: connected and answering PING. */
+export async function redisHealth(client: Redis): Promise<{ ok: boolean; reason?: string }> {
+  if (client.status !== "ready") return { ok: false, reason: `redis ${client.status}` };
+  await client.ping();
+  return { ok: true };
+}

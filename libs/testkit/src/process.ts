@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify as toToml } from "smol-toml";
+import { repoRoot } from "./repo.js";
+
+export interface ServiceProcessOptions {
+  /** Directory name under services/ (e.g. `miner-edge`). */
+  service: string;
+  /** Written to a TOML file passed with --config. Ops and gRPC default to ephemeral loopback ports. */
+  config?: Record<string, unknown>;
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+  /** Echo the child's output to this process (for debugging a test). */
+  echo?: boolean;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface LogLine {
+  level?: string;
+  msg?: string;
+  [key: string]: unknown;
+}
+
+/** Entry point of a built service. */
+export function serviceMain(service: string): string {
+  const main = join(repoRoot(), "services", service, "dist", "main.js");
+  if (!existsSync(main)) throw new Error(`${main} is missing: build first (make build)`);
+  return main;
+}
+
+/**
+ * A service running as a real process, started from its built entry point with a generated
+ * config file. `start` resolves once the service logs "service started".
+ */
+export class ServiceProcess {
+  readonly lines: LogLine[] = [];
+  readonly stderr: string[] = [];
+  readonly exited: Promise<ExitStatus>;
+  endpoints: Record<string, string> = {};
+  #listeners = new Set<() => void>();
+
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    echo: boolean,
+  ) {
+    this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    let buffered = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      if (echo) process.stdout.write(chunk);
+      buffered += chunk;
+      const parts = buffered.split("\n");
+      buffered = parts.pop() ?? "";
+      for (const part of parts) {
+        if (!part.trim()) continue;
+        try {
+          this.lines.push(JSON.parse(part) as LogLine);
+        } catch {
+          this.lines.push({ msg: part });
+        }
+      }
+      for (const listener of this.#listeners) listener();
+    });
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      if (echo) process.stderr.write(chunk);
+      this.stderr.push(chunk);
+    });
+  }
+
+  static async start(options: ServiceProcessOptions): Promise<ServiceProcess> {
+    const dir = mkdtempSync(join(tmpdir(), `gh-${options.service}-`));
+    const configFile = join(dir, "config.toml");
+    writeFileSync(configFile, toToml({ http_addr: "127.0.0.1:0", grpc_addr: "127.0.0.1:0", ...options.config }));
+    const child = spawn(process.execPath, [serviceMain(options.service), "--config", configFile], {
+      cwd: repoRoot(),
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const proc = new ServiceProcess(options.service, child, options.echo ?? false);
+    const started = await Promise.race([
+      proc.waitForLog((line) => line.msg === "service started", options.startTimeoutMs ?? 20_000),
+      proc.exited.then((status) => {
+        throw new Error(`${options.service} exited (${status.code ?? status.signal}) before starting: ${proc.stderr.join("").trim()}`);
+      }),
+    ]);
+    proc.endpoints = (started.endpoints ?? {}) as Record<string, string>;
+    return proc;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Resolves with the first log line (already seen or future) matching `predicate`. */
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.lines.find(predicate);
+        if (!found) return false;
+        cleanup();
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${this.name}: no matching log line within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.#listeners.delete(check);
+      };
+      if (!check()) this.#listeners.add(check);
+    });
+  }
+
+  /** Sends a signal and waits for the exit. */
+  async stop(signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000): Promise<ExitStatus> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
+    const status = await this.exited;
+    clearTimeout(timer);
+    return status;
+  }
+
+  /** kill -9: no shutdown hooks run. */
+  kill9(): Promise<ExitStatus> {
+    return this.stop("SIGKILL");
+  }
+}

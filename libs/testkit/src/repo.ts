@@ -1,0 +1,20 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root: the nearest ancestor whose package.json declares workspaces. */
+export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).workspaces) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("repository root not found");
+    dir = parent;
+  }
+}
+
+/** `../shared` beside the repository: vectors, references. */
+export function sharedDir(): string {
+  return process.env.GH_SHARED_DIR ?? join(repoRoot(), "..", "shared");
+}

@@ -1,0 +1,10 @@
+import { natsConfig, opsConfig, redisConfig } from "@gatehouse/service";
+import { z } from "zod";
+
+export const configSchema = z.strictObject({
+  ...opsConfig({ httpAddr: "127.0.0.1:8086", grpcAddr: "127.0.0.1:9086" }),
+  nats: natsConfig,
+  redis: redisConfig,
+});
+
+export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,4 @@
+import { runService } from "@gatehouse/service";
+import { service } from "./service.js";
+
+runService(service);

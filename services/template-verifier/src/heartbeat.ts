@@ -1,0 +1,42 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Bus } from "@gatehouse/bus";
+import { type VerifierHeartbeat, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
+
+export type HeartbeatState = Omit<MessageInitShape<typeof VerifierHeartbeatSchema>, "sequence" | "sentAtUnixMs" | "$typeName">;
+
+/**
+ * Publishes a VerifierHeartbeat every `intervalMs` with the verifier's current state, so the
+ * miner edge can tell a live verifier from a silent one.
+ */
+export class HeartbeatPublisher {
+  #sequence = 0n;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly intervalMs: number,
+    private readonly state: () => HeartbeatState,
+  ) {}
+
+  /** Publishes one heartbeat now and returns it. */
+  beat(now = Date.now()): VerifierHeartbeat {
+    this.#sequence += 1n;
+    const heartbeat = {
+      ...this.state(),
+      sequence: this.#sequence,
+      sentAtUnixMs: BigInt(now),
+      intervalMs: BigInt(this.intervalMs),
+    };
+    this.bus.publish(this.bus.subjects.verifierHeartbeat, VerifierHeartbeatSchema, heartbeat);
+    return heartbeat as VerifierHeartbeat;
+  }
+
+  start(): void {
+    this.beat();
+    this.#timer = setInterval(() => this.beat(), this.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}

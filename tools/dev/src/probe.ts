@@ -1,0 +1,60 @@
+import { createServer, Socket } from "node:net";
+
+/** Reads the first line a TCP server sends, or writes `send` first; resolves undefined on failure. */
+function exchange(host: string, port: number, send: string | undefined, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    let data = "";
+    const done = (value: string | undefined) => {
+      socket.destroy();
+      resolve(value);
+    };
+    socket.setTimeout(timeoutMs, () => done(undefined));
+    socket.once("error", () => done(undefined));
+    socket.on("data", (chunk) => {
+      data += chunk.toString("utf8");
+      const end = data.indexOf("\r\n");
+      if (end >= 0) done(data.slice(0, end));
+    });
+    socket.connect(port, host, () => {
+      if (send) socket.write(send);
+    });
+  });
+}
+
+/** True when a NATS server with JetStream enabled answers at host:port. */
+export async function natsWithJetStream(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  const line = await exchange(host, port, undefined, timeoutMs);
+  if (!line?.startsWith("INFO ")) return false;
+  try {
+    return JSON.parse(line.slice(5)).jetstream === true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when a Redis server answers PING at host:port. */
+export async function redisAnswers(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return (await exchange(host, port, "PING\r\n", timeoutMs)) === "+PONG";
+}
+
+/** A TCP port free on loopback right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** Polls `check` until true or the deadline passes. */
+export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

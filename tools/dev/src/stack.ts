@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import type { ProcessSpec } from "./supervisor.js";
+
+/** The six services of DESIGN.md, in start order. */
+export const SERVICES = ["template-verifier", "share-forwarder", "miner-edge", "relay-node", "relay-gateway", "orchestrator"] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+const COLOURS = ["36", "35", "33", "34", "32", "96", "95", "93"];
+
+export interface StackOptions {
+  root: string;
+  natsUrl: string;
+  redisUrl: string;
+  /** Added to every `*_addr` port of the dev configs, so a second stack can run beside the first. */
+  portsOffset: number;
+  subjectRoot: string;
+  services: readonly ServiceName[];
+}
+
+export interface ServicePlan {
+  spec: ProcessSpec;
+  /** Endpoints to print: name → URL. */
+  endpoints: Record<string, string>;
+}
+
+function envName(service: string, key: string): string {
+  return `GH_${service.toUpperCase().replace(/-/g, "_")}_${key.toUpperCase()}`;
+}
+
+function shiftPort(addr: string, offset: number): string {
+  const match = /^(.*):(\d+)$/.exec(addr);
+  return match ? `${match[1]}:${Number(match[2]) + offset}` : addr;
+}
+
+/** Process specs for the services, from each one's `config/dev.toml` plus environment overrides. */
+export function planServices(options: StackOptions): ServicePlan[] {
+  return options.services.map((service, index) => {
+    const configPath = join(options.root, "services", service, "config", "dev.toml");
+    const config = parseToml(readFileSync(configPath, "utf8")) as Record<string, unknown>;
+    const env: Record<string, string> = {
+      [envName(service, "nats_url")]: options.natsUrl,
+      [envName(service, "nats_subject_root")]: options.subjectRoot,
+    };
+    if (typeof config.redis === "object") {
+      env[envName(service, "redis_url")] = options.redisUrl;
+      env[envName(service, "redis_key_prefix")] = `${options.subjectRoot}:`;
+    }
+    const endpoints: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+      if (!key.endsWith("_addr") || typeof value !== "string") continue;
+      const shifted = shiftPort(value, options.portsOffset);
+      if (shifted !== value) env[envName(service, key)] = shifted;
+      endpoints[key.replace(/_addr$/, "")] = shifted;
+    }
+    const ops = endpoints.http ? `http://${endpoints.http}` : undefined;
+    return {
+      spec: {
+        name: service,
+        command: process.execPath,
+        args: [join(options.root, "services", service, "dist", "main.js"), "--config", configPath],
+        env,
+        cwd: options.root,
+        colour: COLOURS[index % COLOURS.length] as string,
+        ...(ops ? { readyUrl: `${ops}/readyz` } : {}),
+      },
+      endpoints,
+    };
+  });
+}
