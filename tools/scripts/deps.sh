@@ -24,10 +24,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then $sudo systemctl stop prometheus || true; fi
 fi
 
+# node_modules from the committed lockfile. `npm ci` cannot be used: it insists that the lockfile
+# list every platform's optional binary (biome, buf, swc, nx), and the registry mirror serves only
+# linux-x64's, so npm records none of the others. `npm install` installs exactly the locked tree;
+# in CI a lockfile it would have to change is an error, as it is for `npm ci`.
 stamp=node_modules/.gatehouse-lock.sha256
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
+want=$(cat package-lock.json package.json libs/*/package.json services/*/package.json tools/*/package.json bench/package.json | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "deps: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "deps: npm install (from package-lock.json)"
+  before=$(sha256sum package-lock.json | cut -d' ' -f1)
+  npm install --no-audit --no-fund --loglevel=error
+  if [ "${CI:-}" = "true" ] && [ "$(sha256sum package-lock.json | cut -d' ' -f1)" != "$before" ]; then
+    echo "deps: package-lock.json is out of sync with package.json; run npm install and commit the lockfile" >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi

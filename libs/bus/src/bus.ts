@@ -50,8 +50,8 @@ export interface Delivery extends MessageContext {
   ack(): Promise<void>;
   /** Asks for redelivery after `delayMs`. */
   nak(delayMs?: number): void;
-  /** Never redeliver (poison message). */
-  term(reason: string): void;
+  /** Never redeliver (poison message). Log the reason yourself: nats-server 2.9 takes none. */
+  term(): void;
   /** Extends the ack deadline while work is in progress. */
   working(): void;
 }
@@ -281,8 +281,9 @@ export class Bus {
       message = decode(options.schema, m.data, m.headers);
     } catch (err) {
       const reason = err instanceof BusDecodeError ? err.reason : "malformed";
-      this.#log.error({ err, stream: options.stream, seq: m.seq }, "undecodable message terminated");
-      m.term(reason);
+      this.#log.error({ err, reason, stream: options.stream, seq: m.seq }, "undecodable message terminated");
+      // No reason text: nats-server 2.9 does not understand "+TERM <reason>" and would redeliver.
+      m.term();
       return;
     }
     const delivery = new JsDelivery(m);
@@ -358,9 +359,9 @@ class JsDelivery implements Delivery {
     this.m.nak(delayMs);
   }
 
-  term(reason: string): void {
+  term(): void {
     this.#settle();
-    this.m.term(reason);
+    this.m.term();
   }
 
   working(): void {

@@ -14,6 +14,11 @@ export class Metrics {
   constructor(service: string) {
     this.prefix = `gatehouse_${service.replace(/-/g, "_")}_`;
     collectDefaultMetrics({ register: this.registry, prefix: this.prefix });
+    // prom-client also exports three gauges named `*_total`, a suffix Prometheus reserves for
+    // counters; their per-type siblings (nodejs_active_handles, ...) carry the same numbers.
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+      this.registry.removeSingleMetric(this.prefix + name);
+    }
   }
 
   #name(name: string): string {

@@ -128,7 +128,9 @@ export async function startService<C extends OpsConfig>(
 
   metrics.gauge("build_info", "Build information", ["version"]).set({ version }, 1);
   metrics.gauge("start_time_seconds", "Unix time the service started").set(startedAt / 1000);
-  const readyGauge = metrics.gauge("ready", "1 when /readyz would answer 200");
+  metrics.gauge("ready", "1 when /readyz would answer 200", [], async function () {
+    this.set((await readiness.evaluate()).ready ? 1 : 0);
+  });
 
   const context: ServiceContext<C> = {
     name: definition.name,
@@ -191,11 +193,7 @@ export async function startService<C extends OpsConfig>(
   lifecycle.onShutdown("grpc", () => grpc.stop(Math.min(2_000, config.shutdown_timeout_ms / 2)), "intake");
   readiness.markStarted();
 
-  const refresh = async () => {
-    const report = await readiness.evaluate();
-    readyGauge.set(report.ready ? 1 : 0);
-    grpc.setServing(report.ready);
-  };
+  const refresh = async () => grpc.setServing((await readiness.evaluate()).ready);
   await refresh();
   const timer = setInterval(() => void refresh(), READINESS_REFRESH_MS);
   timer.unref();

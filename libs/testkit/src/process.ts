@@ -83,12 +83,19 @@ export class ServiceProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const proc = new ServiceProcess(options.service, child, options.echo ?? false);
-    const started = await Promise.race([
-      proc.waitForLog((line) => line.msg === "service started", options.startTimeoutMs ?? 20_000),
-      proc.exited.then((status) => {
-        throw new Error(`${options.service} exited (${status.code ?? status.signal}) before starting: ${proc.stderr.join("").trim()}`);
-      }),
-    ]);
+    const exitedEarly = new AbortController();
+    void proc.exited.then(() => exitedEarly.abort());
+    let started: LogLine;
+    try {
+      started = await proc.waitForLog((line) => line.msg === "service started", options.startTimeoutMs ?? 20_000, exitedEarly.signal);
+    } catch (err) {
+      if (!exitedEarly.signal.aborted) {
+        child.kill("SIGKILL");
+        throw err;
+      }
+      const status = await proc.exited;
+      throw new Error(`${options.service} exited (${status.code ?? status.signal}) before starting: ${proc.stderr.join("").trim()}`);
+    }
     proc.endpoints = (started.endpoints ?? {}) as Record<string, string>;
     return proc;
   }
@@ -98,7 +105,7 @@ export class ServiceProcess {
   }
 
   /** Resolves with the first log line (already seen or future) matching `predicate`. */
-  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 10_000, signal?: AbortSignal): Promise<LogLine> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = this.lines.find(predicate);
@@ -111,11 +118,18 @@ export class ServiceProcess {
         cleanup();
         reject(new Error(`${this.name}: no matching log line within ${timeoutMs} ms`));
       }, timeoutMs);
+      const abort = () => {
+        cleanup();
+        reject(new Error(`${this.name}: stopped waiting for a log line`));
+      };
       const cleanup = () => {
         clearTimeout(timer);
         this.#listeners.delete(check);
+        signal?.removeEventListener("abort", abort);
       };
-      if (!check()) this.#listeners.add(check);
+      if (check()) return;
+      this.#listeners.add(check);
+      signal?.addEventListener("abort", abort, { once: true });
     });
   }
 

@@ -1,0 +1,11 @@
+// `make bench`: runs every benchmark (or those named as arguments) one after another.
+const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
+  bus: () => import("./bus/bus.js"),
+};
+
+const selected = process.argv.slice(2);
+for (const name of selected.length > 0 ? selected : Object.keys(benchmarks)) {
+  const load = benchmarks[name];
+  if (!load) throw new Error(`unknown benchmark ${name}; one of ${Object.keys(benchmarks).join(", ")}`);
+  await (await load()).run();
+}

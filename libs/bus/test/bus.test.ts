@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { GatewayReason, ShareAcceptedSchema, ShareForwardResultSchema, Sv2Response, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
+import { natsUrl, testNamespace, waitFor } from "@gatehouse/testkit";
+import { Bus, BusRequestError, ensureConsumer, ensureStream, ProvisionConflictError } from "../src/index.js";
+
+const ns = testNamespace("bus");
+let bus: Bus;
+const streams: string[] = [];
+
+beforeAll(async () => {
+  bus = await Bus.connect({ servers: natsUrl(), name: "bus-test", subjectRoot: ns.subjectRoot });
+});
+
+afterAll(async () => {
+  const jsm = await bus.jsm();
+  for (const name of streams) await jsm.streams.delete(name).catch(() => undefined);
+  await bus.close();
+});
+
+async function stream(name: string, subjects: string[], extra: Partial<Parameters<typeof ensureStream>[1]> = {}) {
+  const full = `${ns.streamPrefix}${name}`;
+  streams.push(full);
+  return { name: full, outcome: await ensureStream(await bus.jsm(), { name: full, subjects, ...extra }) };
+}
+
+describe("typed publish/subscribe", () => {
+  it("delivers decoded messages with their trace header and skips other types", async () => {
+    const got: bigint[] = [];
+    const traces: (string | undefined)[] = [];
+    const sub = bus.subscribe(bus.subjects.verifierHeartbeat, VerifierHeartbeatSchema, (hb, ctx) => {
+      got.push(hb.sequence);
+      traces.push(ctx.traceparent);
+    });
+    bus.publish(bus.subjects.verifierHeartbeat, ShareAcceptedSchema, { shareId: "wrong type" });
+    bus.publish(bus.subjects.verifierHeartbeat, VerifierHeartbeatSchema, { sequence: 7n }, { traceparent: "00-11-22-01" });
+    await waitFor(() => got.length === 1, { description: "heartbeat delivery" });
+    expect(got).toEqual([7n]);
+    expect(traces).toEqual(["00-11-22-01"]);
+    sub.unsubscribe();
+  });
+
+  it("answers requests and carries a handler's error back as BusRequestError", async () => {
+    const subject = `${ns.subjectRoot}.rpc`;
+    const server = bus.serve(subject, VerifierHeartbeatSchema, VerifierHeartbeatSchema, (req) => {
+      if (req.sequence === 0n) throw new Error("sequence must be positive");
+      return { sequence: req.sequence + 1n };
+    });
+    const reply = await bus.request(subject, VerifierHeartbeatSchema, { sequence: 41n }, VerifierHeartbeatSchema);
+    expect(reply.sequence).toBe(42n);
+    await expect(bus.request(subject, VerifierHeartbeatSchema, { sequence: 0n }, VerifierHeartbeatSchema)).rejects.toThrow(
+      new BusRequestError(`${subject}: sequence must be positive`),
+    );
+    await expect(bus.request(`${subject}.nobody`, VerifierHeartbeatSchema, {}, VerifierHeartbeatSchema, { timeoutMs: 500 })).rejects.toBeInstanceOf(
+      BusRequestError,
+    );
+    server.unsubscribe();
+  });
+});
+
+describe("JetStream", () => {
+  it("provisions idempotently, updates what can change and refuses what cannot", async () => {
+    const subjects = [`${ns.subjectRoot}.prov.>`];
+    expect((await stream("PROV", subjects, { maxMsgs: 10 })).outcome).toBe("created");
+    expect((await stream("PROV", subjects, { maxMsgs: 10 })).outcome).toBe("unchanged");
+    expect((await stream("PROV", subjects, { maxMsgs: 20 })).outcome).toBe("updated");
+    expect((await (await bus.jsm()).streams.info(`${ns.streamPrefix}PROV`)).config.max_msgs).toBe(20);
+    await expect(stream("PROV", subjects, { maxMsgs: 20, retention: "workqueue" })).rejects.toThrow(ProvisionConflictError);
+
+    const jsm = await bus.jsm();
+    const consumer = { stream: `${ns.streamPrefix}PROV`, durable: "c1", ackWaitMs: 5_000, maxDeliver: 3 };
+    expect(await ensureConsumer(jsm, consumer)).toBe("created");
+    expect(await ensureConsumer(jsm, consumer)).toBe("unchanged");
+    expect(await ensureConsumer(jsm, { ...consumer, maxDeliver: 5 })).toBe("updated");
+    await expect(ensureConsumer(jsm, { ...consumer, filterSubject: `${ns.subjectRoot}.prov.x` })).rejects.toThrow(ProvisionConflictError);
+  });
+
+  it("stores a message once per Nats-Msg-Id within the duplicate window", async () => {
+    const { name } = await stream("DEDUP", [`${ns.subjectRoot}.dedup`], { duplicateWindowMs: 60_000 });
+    const first = await bus.publishDurable(`${ns.subjectRoot}.dedup`, ShareAcceptedSchema, { eventId: "e" }, { msgId: "e", expectStream: name });
+    const again = await bus.publishDurable(`${ns.subjectRoot}.dedup`, ShareAcceptedSchema, { eventId: "e" }, { msgId: "e", expectStream: name });
+    expect(first.duplicate).toBe(false);
+    expect(again.duplicate).toBe(true);
+    expect((await (await bus.jsm()).streams.info(name)).state.messages).toBe(1);
+  });
+
+  it("consumes with settle-once deliveries: ack on return, redelivery on throw, term on poison", async () => {
+    const subject = `${ns.subjectRoot}.work`;
+    const { name } = await stream("WORK", [subject], { retention: "workqueue" });
+    await ensureConsumer(await bus.jsm(), { stream: name, durable: "worker", ackWaitMs: 10_000 });
+
+    for (let i = 0; i < 20; i++) {
+      await bus.publishDurable(subject, ShareAcceptedSchema, { sequenceNumber: i, sv2Response: Sv2Response.success }, { msgId: `m${i}` });
+    }
+    // A message of the wrong type must be terminated, not loop forever.
+    await bus.publishDurable(subject, ShareForwardResultSchema, { reasonCode: GatewayReason.share_forward_failed });
+
+    const handled = new Map<number, number>();
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    const consumer = await bus.consume({
+      stream: name,
+      consumer: "worker",
+      schema: ShareAcceptedSchema,
+      concurrency: 4,
+      retryDelayMs: () => 50,
+      handler: async (share, delivery) => {
+        concurrent += 1;
+        maxConcurrent = Math.max(maxConcurrent, concurrent);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        concurrent -= 1;
+        handled.set(share.sequenceNumber, (handled.get(share.sequenceNumber) ?? 0) + 1);
+        if (share.sequenceNumber === 3 && delivery.redeliveryCount === 0) throw new Error("transient");
+      },
+    });
+    const jsm = await bus.jsm();
+    await waitFor(
+      async () => {
+        const info = await jsm.consumers.info(name, "worker");
+        return handled.size === 20 && info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      { description: "every delivery settled" },
+    );
+    await consumer.stop();
+    // Acknowledged and terminated messages both leave the work queue.
+    expect((await jsm.streams.info(name)).state.messages).toBe(0);
+    expect([...handled.keys()].sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+    expect(handled.get(3)).toBe(2);
+    expect([...handled.values()].filter((n) => n !== 1)).toEqual([2]);
+    expect(maxConcurrent).toBeGreaterThan(1);
+    expect(maxConcurrent).toBeLessThanOrEqual(4);
+  });
+});
