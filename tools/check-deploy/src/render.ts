@@ -1,0 +1,51 @@
+import { readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseAllDocuments } from "yaml";
+
+/** A Kubernetes object as rendered, with the file it came from. */
+export interface Resource {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown };
+  [key: string]: unknown;
+  source: string;
+}
+
+interface Kustomization {
+  namespace?: string;
+  resources?: string[];
+  labels?: { pairs: Record<string, string> }[];
+}
+
+/**
+ * Renders a kustomization the way `kustomize build` does for the features this repository uses:
+ * `resources` (files and directories with their own kustomization), `namespace`, and `labels`
+ * pairs added to every object's metadata. Anything else in a kustomization is refused.
+ */
+export function render(path: string): Resource[] {
+  const dir = statSync(path).isDirectory() ? path : dirname(path);
+  const file = join(dir, "kustomization.yaml");
+  const kustomization = parseYaml(file)[0] as Kustomization & Record<string, unknown>;
+  const known = new Set(["apiVersion", "kind", "namespace", "resources", "labels"]);
+  const unknown = Object.keys(kustomization).filter((k) => !known.has(k));
+  if (unknown.length > 0) throw new Error(`${file}: unsupported kustomization fields ${unknown.join(", ")} (extend tools/check-deploy)`);
+
+  const resources = (kustomization.resources ?? []).flatMap((entry) => {
+    const target = join(dir, entry);
+    return statSync(target).isDirectory() ? render(target) : (parseYaml(target) as Resource[]).map((r) => ({ ...r, source: target }));
+  });
+  for (const resource of resources) {
+    if (kustomization.namespace && resource.kind !== "Namespace") resource.metadata.namespace = kustomization.namespace;
+    for (const { pairs } of kustomization.labels ?? []) resource.metadata.labels = { ...resource.metadata.labels, ...pairs };
+  }
+  return resources;
+}
+
+function parseYaml(file: string): unknown[] {
+  return parseAllDocuments(readFileSync(file, "utf8"))
+    .map((doc) => {
+      if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]?.message}`);
+      return doc.toJS() as unknown;
+    })
+    .filter((doc) => doc !== null);
+}
