@@ -1,0 +1,11 @@
+export { Reader } from "./binary/reader.js";
+export * from "./binary/types.js";
+export { Writer } from "./binary/writer.js";
+export { isSv2Error, Sv2Error, type Sv2ErrorReason } from "./errors.js";
+export * from "./framing/header.js";
+export { decodeFrame } from "./framing/plain.js";
+export * from "./messages/common.js";
+export type { FieldsOf, MessageDef } from "./messages/define.js";
+export * from "./messages/mining.js";
+export * from "./messages/registry.js";
+export * from "./messages/template-distribution.js";
