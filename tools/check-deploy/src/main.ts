@@ -11,7 +11,10 @@ import { serviceConfigProblems } from "./service-config.js";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const k8s = resolve(root, process.argv[2] ?? "deploy/k8s");
 const services = readdirSync(join(root, "services")).filter((name) => existsSync(join(root, "services", name, "package.json")));
-const targets = [join(k8s, "base"), ...(existsSync(join(k8s, "overlays")) ? readdirSync(join(k8s, "overlays")).map((o) => join(k8s, "overlays", o)) : [])];
+const targets = [
+  join(k8s, "base"),
+  ...(existsSync(join(k8s, "overlays")) ? readdirSync(join(k8s, "overlays")).map((o) => join(k8s, "overlays", o)) : []),
+];
 
 let failed = false;
 for (const target of targets) {
@@ -19,7 +22,8 @@ for (const target of targets) {
   const resources = render(target);
   const problems: string[] = [];
   for (const resource of resources) {
-    for (const problem of await schemaProblems(resource)) problems.push(`${relative(root, resource.source)} ${resource.kind}/${resource.metadata.name}: ${problem}`);
+    for (const problem of await schemaProblems(resource))
+      problems.push(`${relative(root, resource.source)} ${resource.kind}/${resource.metadata.name}: ${problem}`);
   }
   const rules = ruleProblems(resources, services);
   problems.push(...rules.problems, ...(await serviceConfigProblems(root, resources, services)));

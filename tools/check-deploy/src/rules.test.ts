@@ -53,7 +53,12 @@ describe("deploy rules", () => {
 
   it("find selectors that select nothing, unknown ports, missing probes, config maps and budgets", () => {
     const { problems } = ruleProblems(
-      [deployment("edge", { podLabel: "other", probes: false }), service("edge", "nobody"), service("web", "other", "http"), pdb("x", "nobody")],
+      [
+        deployment("edge", { podLabel: "other", probes: false }),
+        service("edge", "nobody"),
+        service("web", "other", "http"),
+        pdb("x", "nobody"),
+      ],
       ["edge", "verifier"],
     );
     expect(problems).toEqual([

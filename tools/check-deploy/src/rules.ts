@@ -46,11 +46,13 @@ export function ruleProblems(resources: Resource[], services: string[]): { probl
       if (!c.livenessProbe || !c.readinessProbe) problems.push(`${id(w)}/${c.name}: needs liveness and readiness probes`);
     }
     for (const v of w.spec.template.spec.volumes ?? []) {
-      if (v.configMap && !configMaps.has(v.configMap.name)) problems.push(`${id(w)}: volume ${v.name} uses missing ConfigMap ${v.configMap.name}`);
+      if (v.configMap && !configMaps.has(v.configMap.name))
+        problems.push(`${id(w)}: volume ${v.name} uses missing ConfigMap ${v.configMap.name}`);
       if (v.secret && !secrets.has(v.secret.secretName)) externalSecrets.add(v.secret.secretName);
     }
     const text = JSON.stringify(w.spec.template.spec);
-    for (const match of text.matchAll(/"secretKeyRef":\{"name":"([^"]+)"/g)) if (!secrets.has(match[1] as string)) externalSecrets.add(match[1] as string);
+    for (const match of text.matchAll(/"secretKeyRef":\{"name":"([^"]+)"/g))
+      if (!secrets.has(match[1] as string)) externalSecrets.add(match[1] as string);
   }
 
   for (const svc of resources.filter((r) => r.kind === "Service")) {
@@ -70,7 +72,8 @@ export function ruleProblems(resources: Resource[], services: string[]): { probl
 
   for (const pdb of resources.filter((r) => r.kind === "PodDisruptionBudget")) {
     const selector = (pdb.spec as { selector?: { matchLabels?: Labels } }).selector?.matchLabels;
-    if (!workloads.some((w) => matches(selector, w.spec.template.metadata.labels))) problems.push(`${id(pdb)}: selector matches no workload`);
+    if (!workloads.some((w) => matches(selector, w.spec.template.metadata.labels)))
+      problems.push(`${id(pdb)}: selector matches no workload`);
   }
 
   for (const service of services) {
@@ -82,7 +85,8 @@ export function ruleProblems(resources: Resource[], services: string[]): { probl
     const container = deployment.spec.template.spec.containers[0];
     if (container?.livenessProbe?.httpGet?.path !== "/healthz") problems.push(`Deployment/${service}: liveness probe must GET /healthz`);
     if (container?.readinessProbe?.httpGet?.path !== "/readyz") problems.push(`Deployment/${service}: readiness probe must GET /readyz`);
-    if (!resources.some((r) => r.kind === "PodDisruptionBudget" && r.metadata.name === service)) problems.push(`service ${service}: no PodDisruptionBudget`);
+    if (!resources.some((r) => r.kind === "PodDisruptionBudget" && r.metadata.name === service))
+      problems.push(`service ${service}: no PodDisruptionBudget`);
     if (!resources.some((r) => r.kind === "Service" && r.metadata.name === service)) problems.push(`service ${service}: no Service`);
   }
   return { problems, externalSecrets: [...externalSecrets] };

@@ -40,5 +40,7 @@ function secretVariables(resources: Resource[], service: string): string[] {
   const deployment = resources.find((r) => r.kind === "Deployment" && r.metadata.name === service);
   const text = JSON.stringify(deployment ?? {});
   const prefix = envPrefix(service);
-  return [...text.matchAll(/"name":"(GH_[A-Z_]+)","valueFrom":\{"secretKeyRef"/g)].map((m) => m[1] as string).filter((n) => n.startsWith(prefix));
+  return [...text.matchAll(/"name":"(GH_[A-Z_]+)","valueFrom":\{"secretKeyRef"/g)]
+    .map((m) => m[1] as string)
+    .filter((n) => n.startsWith(prefix));
 }
