@@ -18,3 +18,5 @@ export * from "./noise/handshake.js";
 export { bip340Sign, bip340Verify } from "./noise/schnorr.js";
 export * from "./noise/server-identity.js";
 export { PROTOCOL_NAME } from "./noise/symmetric-state.js";
+export { ByteQueue } from "./transport/byte-queue.js";
+export * from "./transport/noise-frames.js";
