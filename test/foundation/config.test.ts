@@ -1,8 +1,8 @@
 // Start-up refuses bad and unsafe configuration with one line per problem and exit code 78,
 // and the ops API key protects every route.
 import { spawnSync } from "node:child_process";
-import { afterAll, describe, expect, it } from "@jest/globals";
 import { getJson, natsUrl, ServiceProcess, serviceMain, testNamespace } from "@gatehouse/testkit";
+import { afterAll, describe, expect, it } from "@jest/globals";
 
 const ns = testNamespace("cfg");
 const procs: ServiceProcess[] = [];
@@ -60,7 +60,10 @@ describe("the ops API key", () => {
     expect((await getJson(`${ops}/metrics`, { "x-api-key": "wrong" })).status).toBe(401);
     expect((await getJson(`${ops}/metrics`, { "x-api-key": "k3y" })).status).toBe(200);
     expect(await getJson(`${ops}/readyz`)).toEqual({ status: 200, body: { status: "ready" } });
-    expect((await getJson(`${ops}/readyz`, { "x-api-key": "k3y" })).body).toMatchObject({ status: "ready", checks: [{ name: "nats", ok: true }] });
+    expect((await getJson(`${ops}/readyz`, { "x-api-key": "k3y" })).body).toMatchObject({
+      status: "ready",
+      checks: [{ name: "nats", ok: true }],
+    });
     expect((await getJson(`${ops}/nothing`, { "x-api-key": "k3y" })).status).toBe(404);
     const text = JSON.stringify(proc.lines);
     expect(text).not.toContain("k3y");

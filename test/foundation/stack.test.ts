@@ -2,8 +2,8 @@
 // their own: they boot, report ready, expose clean metrics, pass a protobuf message between two of
 // them over NATS, and stop cleanly on SIGTERM.
 import { execFileSync } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { getJson, natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 
 const ns = testNamespace("stack");
 const SERVICES = ["template-verifier", "share-forwarder", "miner-edge", "relay-gateway", "relay-node", "orchestrator"];

@@ -13,7 +13,13 @@ export function percentiles(samples: number[]): Percentiles {
   if (samples.length === 0) return { p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
   const sorted = Float64Array.from(samples).sort();
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
-  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1] as number, mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+  return {
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    max: sorted[sorted.length - 1] as number,
+    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+  };
 }
 
 export interface Throughput {

@@ -1,10 +1,15 @@
-import { describe, expect, it } from "@jest/globals";
 import { GatewayReason, ShareAcceptedSchema, Sv2Response, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
+import { describe, expect, it } from "@jest/globals";
 import { BusDecodeError, decode, encode } from "./codec.js";
 import { Header } from "./headers.js";
 
 describe("codec", () => {
-  const share = { shareId: "ab".repeat(32), channelId: 3, sv2Response: Sv2Response.success, reasonCode: GatewayReason.GATEWAY_REASON_UNSPECIFIED };
+  const share = {
+    shareId: "ab".repeat(32),
+    channelId: 3,
+    sv2Response: Sv2Response.success,
+    reasonCode: GatewayReason.GATEWAY_REASON_UNSPECIFIED,
+  };
 
   it("round-trips a message with the type, content type, trace and dedup headers", () => {
     const { data, headers } = encode(ShareAcceptedSchema, share, { msgId: "e1", traceparent: "00-aa-bb-01" });
@@ -21,7 +26,10 @@ describe("codec", () => {
   it("refuses a message declared as another type", () => {
     const { data, headers } = encode(VerifierHeartbeatSchema, { sequence: 1n });
     expect(() => decode(ShareAcceptedSchema, data, headers)).toThrow(
-      expect.objectContaining({ reason: "type_mismatch", message: "expected gatehouse.mining.v1.ShareAccepted, got gatehouse.mining.v1.VerifierHeartbeat" }),
+      expect.objectContaining({
+        reason: "type_mismatch",
+        message: "expected gatehouse.mining.v1.ShareAccepted, got gatehouse.mining.v1.VerifierHeartbeat",
+      }),
     );
   });
 

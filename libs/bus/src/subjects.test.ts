@@ -21,6 +21,11 @@ describe("subjects", () => {
     const catalog = streamCatalog({ subjectRoot: "t9", namePrefix: "T9_" });
     const all = Object.values(catalog).flatMap((s) => s.subjects);
     expect(new Set(all).size).toBe(all.length);
-    expect(catalog.SHARES).toMatchObject({ name: "T9_SHARES", subjects: ["t9.mining.share.accepted"], retention: "workqueue", discard: "new" });
+    expect(catalog.SHARES).toMatchObject({
+      name: "T9_SHARES",
+      subjects: ["t9.mining.share.accepted"],
+      retention: "workqueue",
+      discard: "new",
+    });
   });
 });

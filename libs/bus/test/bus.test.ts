@@ -1,6 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { GatewayReason, ShareAcceptedSchema, ShareForwardResultSchema, Sv2Response, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
+import {
+  GatewayReason,
+  ShareAcceptedSchema,
+  ShareForwardResultSchema,
+  Sv2Response,
+  VerifierHeartbeatSchema,
+} from "@gatehouse/proto/mining/v1";
 import { natsUrl, testNamespace, waitFor } from "@gatehouse/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Bus, BusRequestError, ensureConsumer, ensureStream, ProvisionConflictError } from "../src/index.js";
 
 const ns = testNamespace("bus");
@@ -50,9 +56,9 @@ describe("typed publish/subscribe", () => {
     await expect(bus.request(subject, VerifierHeartbeatSchema, { sequence: 0n }, VerifierHeartbeatSchema)).rejects.toThrow(
       new BusRequestError(`${subject}: sequence must be positive`),
     );
-    await expect(bus.request(`${subject}.nobody`, VerifierHeartbeatSchema, {}, VerifierHeartbeatSchema, { timeoutMs: 500 })).rejects.toBeInstanceOf(
-      BusRequestError,
-    );
+    await expect(
+      bus.request(`${subject}.nobody`, VerifierHeartbeatSchema, {}, VerifierHeartbeatSchema, { timeoutMs: 500 }),
+    ).rejects.toBeInstanceOf(BusRequestError);
     server.unsubscribe();
   });
 });
@@ -76,8 +82,18 @@ describe("JetStream", () => {
 
   it("stores a message once per Nats-Msg-Id within the duplicate window", async () => {
     const { name } = await stream("DEDUP", [`${ns.subjectRoot}.dedup`], { duplicateWindowMs: 60_000 });
-    const first = await bus.publishDurable(`${ns.subjectRoot}.dedup`, ShareAcceptedSchema, { eventId: "e" }, { msgId: "e", expectStream: name });
-    const again = await bus.publishDurable(`${ns.subjectRoot}.dedup`, ShareAcceptedSchema, { eventId: "e" }, { msgId: "e", expectStream: name });
+    const first = await bus.publishDurable(
+      `${ns.subjectRoot}.dedup`,
+      ShareAcceptedSchema,
+      { eventId: "e" },
+      { msgId: "e", expectStream: name },
+    );
+    const again = await bus.publishDurable(
+      `${ns.subjectRoot}.dedup`,
+      ShareAcceptedSchema,
+      { eventId: "e" },
+      { msgId: "e", expectStream: name },
+    );
     expect(first.duplicate).toBe(false);
     expect(again.duplicate).toBe(true);
     expect((await (await bus.jsm()).streams.info(name)).state.messages).toBe(1);

@@ -75,7 +75,9 @@ describe("loadConfig", () => {
   });
 
   it("rejects a file that is not TOML with its first error line", () => {
-    expect(problems(() => loadConfig(schema, { service: "miner-edge", file: file("mode = = 1"), env: {} }))[0]).toMatch(/^config file .*config\.toml: /);
+    expect(problems(() => loadConfig(schema, { service: "miner-edge", file: file("mode = = 1"), env: {} }))[0]).toMatch(
+      /^config file .*config\.toml: /,
+    );
   });
 
   it("ignores other services' variables and the config path variable", () => {
@@ -91,6 +93,11 @@ describe("redactConfig", () => {
   it("replaces secrets, lists of secrets included, and leaves the rest", () => {
     expect(
       redactConfig({ http_api_key: "k", share_upstream_secrets: ["a", "b"], nats: { password: "p", url: "u" }, empty_secret: "" }),
-    ).toEqual({ http_api_key: "[redacted]", share_upstream_secrets: ["[redacted]", "[redacted]"], nats: { password: "[redacted]", url: "u" }, empty_secret: "" });
+    ).toEqual({
+      http_api_key: "[redacted]",
+      share_upstream_secrets: ["[redacted]", "[redacted]"],
+      nats: { password: "[redacted]", url: "u" },
+      empty_secret: "",
+    });
   });
 });
