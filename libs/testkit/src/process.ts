@@ -8,6 +8,8 @@ import { repoRoot } from "./repo.js";
 export interface ServiceProcessOptions {
   /** Directory name under services/ (e.g. `miner-edge`). */
   service: string;
+  /** Entry point to run instead of services/<service>/dist/main.js. */
+  entry?: string;
   /** Written to a TOML file passed with --config. Ops and gRPC default to ephemeral loopback ports. */
   config?: Record<string, unknown>;
   env?: Record<string, string>;
@@ -77,7 +79,7 @@ export class ServiceProcess {
     const dir = mkdtempSync(join(tmpdir(), `gh-${options.service}-`));
     const configFile = join(dir, "config.toml");
     writeFileSync(configFile, toToml({ http_addr: "127.0.0.1:0", grpc_addr: "127.0.0.1:0", ...options.config }));
-    const child = spawn(process.execPath, [serviceMain(options.service), "--config", configFile], {
+    const child = spawn(process.execPath, [options.entry ?? serviceMain(options.service), "--config", configFile], {
       cwd: repoRoot(),
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
