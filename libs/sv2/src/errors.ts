@@ -18,6 +18,9 @@ export type Sv2ErrorReason =
   | "nonce_exhausted"
   | "invalid_key"
   | "invalid_argument"
+  | "send_buffer_full"
+  | "setup_rejected"
+  | "request_timeout"
   | "connection_closed";
 
 export class Sv2Error extends Error {

@@ -9,6 +9,15 @@ export type { FieldsOf, MessageDef } from "./messages/define.js";
 export * from "./messages/mining.js";
 export * from "./messages/registry.js";
 export * from "./messages/template-distribution.js";
+export { Sv2Client, type Sv2ClientOptions } from "./net/client.js";
+export { DEFAULT_MAX_PAYLOAD_BYTES, Sv2Connection, type Sv2ConnectionOptions } from "./net/connection.js";
+export {
+  acceptNoise,
+  connectNoise,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type HandshakeTimingOptions,
+  type InitiatorConnectOptions,
+} from "./net/handshake-io.js";
 export * from "./noise/authority-key.js";
 export { base58CheckDecode, base58CheckEncode, base58Decode, base58Encode } from "./noise/base58.js";
 export * from "./noise/certificate.js";

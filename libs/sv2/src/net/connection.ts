@@ -1,0 +1,193 @@
+import type { Socket } from "node:net";
+import { isSv2Error, Sv2Error } from "../errors.js";
+import { type AnyMessage, CORE_EXTENSION, decodePayload, type MessageFields, type MessageName } from "../messages/registry.js";
+import type { TransportKeys } from "../noise/handshake.js";
+import type { ByteQueue } from "../transport/byte-queue.js";
+import { NoiseFrameDecoder, NoiseFrameEncoder } from "../transport/noise-frames.js";
+
+export interface Sv2ConnectionOptions {
+  /** Largest accepted plaintext payload; U24 allows 16 MiB, which no mining peer needs. */
+  maxPayloadBytes?: number;
+  /** Decoded messages held for a slow consumer before the socket stops reading. */
+  maxQueuedMessages?: number;
+  /** Bytes Node may buffer for writing before send() fails the connection as too slow. */
+  maxWriteBufferBytes?: number;
+}
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+const DEFAULT_MAX_QUEUED_MESSAGES = 256;
+const DEFAULT_MAX_WRITE_BUFFER_BYTES = 4 << 20;
+
+/**
+ * An established, encrypted SV2 connection: an async stream of decoded messages and a send
+ * function. Reading pauses the socket while the consumer lags (TCP backpressure reaches the
+ * peer); sending waits for 'drain'. The first protocol violation closes the socket and surfaces
+ * as an Sv2Error from the message stream.
+ */
+export class Sv2Connection {
+  readonly handshakeHash: Uint8Array;
+  /** Frames with an unknown extension type, discarded as the spec requires. */
+  discardedFrames = 0;
+  private readonly encoder: NoiseFrameEncoder;
+  private readonly decoder: NoiseFrameDecoder;
+  private readonly queue: AnyMessage[] = [];
+  private readonly maxQueued: number;
+  private readonly maxWriteBuffer: number;
+  private waiting: (() => void) | undefined;
+  private failure: Sv2Error | undefined;
+  private closed = false;
+  private iterating = false;
+
+  constructor(
+    private readonly socket: Socket,
+    keys: TransportKeys,
+    surplus: ByteQueue,
+    options: Sv2ConnectionOptions = {},
+    /** The responder's static key, on the initiator side. */
+    readonly remoteStaticXOnly?: Uint8Array,
+  ) {
+    this.handshakeHash = keys.handshakeHash;
+    this.encoder = new NoiseFrameEncoder(keys.encryptor);
+    this.decoder = new NoiseFrameDecoder(keys.decryptor, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+    this.maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
+    this.maxWriteBuffer = options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err) => this.fail(new Sv2Error("connection_closed", `socket error: ${err.message}`)));
+    socket.on("close", () => this.onClose());
+    if (surplus.length > 0) this.decoder.push(surplus.take(surplus.length));
+    this.pump();
+  }
+
+  get remoteAddress(): string {
+    return `${this.socket.remoteAddress ?? "?"}:${this.socket.remotePort ?? "?"}`;
+  }
+
+  /** Decoded messages waiting for the consumer (bounded by maxQueuedMessages). */
+  get queuedMessages(): number {
+    return this.queue.length;
+  }
+
+  /** True while reading is paused because the consumer lags. */
+  get readPaused(): boolean {
+    return this.socket.isPaused();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.failure) return;
+    this.decoder.push(chunk);
+    this.pump();
+    this.wake();
+  }
+
+  /**
+   * Decodes buffered frames until the message queue is full, then stops reading the socket; so at
+   * most maxQueued messages plus one socket read are ever held per connection.
+   */
+  private pump(): void {
+    if (this.failure) return;
+    try {
+      while (this.queue.length < this.maxQueued) {
+        const frame = this.decoder.next();
+        if (!frame) break;
+        if (frame.header.extensionType !== CORE_EXTENSION) {
+          this.discardedFrames += 1;
+          continue;
+        }
+        this.queue.push(decodePayload(frame.header, frame.payload));
+      }
+    } catch (err) {
+      this.fail(isSv2Error(err) ? err : new Sv2Error("frame_decode_error", String(err)));
+      return;
+    }
+    if (this.closed) return;
+    if (this.queue.length >= this.maxQueued) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  private fail(err: Sv2Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.closed = true;
+    this.socket.destroy();
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.();
+  }
+
+  /**
+   * The single consumer's stream of messages. Ends when the peer closes cleanly; throws the
+   * Sv2Error that closed the connection otherwise (messages decoded before it are delivered first).
+   */
+  async *messages(): AsyncGenerator<AnyMessage, void, undefined> {
+    if (this.iterating) throw new Sv2Error("invalid_argument", "messages() already has a consumer");
+    this.iterating = true;
+    for (;;) {
+      if (this.queue.length === 0) this.pump();
+      const next = this.queue.shift();
+      if (next) {
+        if (this.queue.length < this.maxQueued / 2) this.pump();
+        yield next;
+        continue;
+      }
+      if (this.failure) throw this.failure;
+      if (this.closed) return;
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+      });
+    }
+  }
+
+  /** Encrypts and writes one message; resolves once Node accepted it without exceeding its buffer. */
+  async send<N extends MessageName>(name: N, message: MessageFields<N>): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new Sv2Error("connection_closed", "connection is closed");
+    if (this.socket.writableLength > this.maxWriteBuffer) {
+      const err = new Sv2Error("send_buffer_full", `peer is not reading: ${this.socket.writableLength} bytes queued`);
+      this.fail(err);
+      throw err;
+    }
+    if (this.socket.write(this.encoder.encodeMessage(name, message))) return;
+    await new Promise<void>((resolve, reject) => {
+      const onDrain = () => {
+        this.socket.off("close", onClose);
+        resolve();
+      };
+      const onClose = () => {
+        this.socket.off("drain", onDrain);
+        reject(this.failure ?? new Sv2Error("connection_closed", "connection closed while sending"));
+      };
+      this.socket.once("drain", onDrain);
+      this.socket.once("close", onClose);
+    });
+  }
+
+  /** Flushes what was sent, then closes. */
+  close(): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once("close", () => resolve());
+      this.socket.end();
+      // A peer that never reads would hold end() forever; bound it.
+      setTimeout(() => this.socket.destroy(), 2000).unref();
+    });
+  }
+
+  /** Drops the connection immediately with a reason the message stream will report. */
+  abort(err: Sv2Error): void {
+    this.fail(err);
+  }
+}

@@ -1,0 +1,217 @@
+import { randomBytes } from "node:crypto";
+import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
+import {
+  type AnyMessage,
+  acceptNoise,
+  encodeAuthorityPublicKey,
+  isSv2Error,
+  issueServerIdentity,
+  randomSecretKey,
+  Sv2Client,
+  type Sv2Connection,
+  type Sv2ConnectionOptions,
+  type Sv2Error,
+  xOnlyPublicKey,
+} from "@gatehouse/sv2";
+import { waitFor } from "@gatehouse/testkit";
+import { afterEach, describe, expect, it } from "@jest/globals";
+
+const authoritySecret = randomSecretKey();
+const authority = xOnlyPublicKey(authoritySecret);
+const identity = issueServerIdentity({
+  authoritySecretKey: authoritySecret,
+  nowSeconds: Math.floor(Date.now() / 1000),
+  validitySeconds: 3600,
+});
+
+interface TestServer {
+  port: number;
+  accepted: Promise<Sv2Connection>[];
+  sockets: Socket[];
+  server: Server;
+}
+
+const servers: TestServer[] = [];
+
+async function listen(options: Sv2ConnectionOptions & { handshakeTimeoutMs?: number } = {}): Promise<TestServer> {
+  const accepted: Promise<Sv2Connection>[] = [];
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    const p = acceptNoise(socket, { identity, ...options });
+    p.catch(() => {}); // observed by the tests that expect a failure
+    accepted.push(p);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const s = { port: (server.address() as AddressInfo).port, accepted, sockets, server };
+  servers.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    for (const socket of s.sockets) socket.destroy();
+    await new Promise((resolve) => s.server.close(resolve));
+  }
+});
+
+async function failureOf(p: Promise<unknown>): Promise<Sv2Error> {
+  try {
+    await p;
+  } catch (err) {
+    if (isSv2Error(err)) return err;
+    throw err;
+  }
+  throw new Error("expected a failure");
+}
+
+async function collect(connection: Sv2Connection, n: number): Promise<AnyMessage[]> {
+  const out: AnyMessage[] = [];
+  if (n === 0) return out;
+  for await (const m of connection.messages()) {
+    out.push(m);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+describe("SV2 over TCP", () => {
+  it("a client completes the handshake, sets up, opens a channel and submits a share", async () => {
+    const srv = await listen();
+    const client = await Sv2Client.connect({ host: "127.0.0.1", port: srv.port, authorityPublicKey: encodeAuthorityPublicKey(authority) });
+    const server = await (srv.accepted[0] as Promise<Sv2Connection>);
+    expect(server.handshakeHash).toEqual(client.connection.handshakeHash);
+    expect(client.connection.remoteStaticXOnly).toEqual(identity.staticKey.xOnly);
+
+    const serving = (async () => {
+      const seen: AnyMessage[] = [];
+      for await (const m of server.messages()) {
+        seen.push(m);
+        if (m.type === "SetupConnection") await server.send("SetupConnectionSuccess", { usedVersion: 2, flags: 0 });
+        if (m.type === "OpenStandardMiningChannel") {
+          await server.send("OpenStandardMiningChannelSuccess", {
+            requestId: m.message.requestId,
+            channelId: 7,
+            target: new Uint8Array(32).fill(0xff),
+            extranoncePrefix: Uint8Array.of(1, 2, 3, 4),
+            groupChannelId: 0,
+          });
+          await server.send("NewMiningJob", {
+            channelId: 7,
+            jobId: 1,
+            minNtime: undefined,
+            version: 0x20000000,
+            merkleRoot: new Uint8Array(32),
+          });
+        }
+        if (m.type === "SubmitSharesStandard") {
+          await server.send("SubmitSharesSuccess", {
+            channelId: 7,
+            lastSequenceNumber: m.message.sequenceNumber,
+            newSubmitsAcceptedCount: 1,
+            newSharesSum: 1n,
+          });
+        }
+      }
+      return seen;
+    })();
+
+    expect(await client.setupConnection({ flags: 1 })).toEqual({ usedVersion: 2, flags: 0 });
+    const channel = await client.openStandardChannel({
+      userIdentity: "rig-01",
+      nominalHashRate: 1e12,
+      maxTarget: new Uint8Array(32).fill(0xff),
+    });
+    expect(channel.channelId).toBe(7);
+    await client.submitShare({ channelId: 7, sequenceNumber: 9, jobId: 1, nonce: 42, ntime: 1_700_000_000, version: 0x20000000 });
+    const iterator = client.messages();
+    expect((await iterator.next()).value).toMatchObject({ type: "NewMiningJob", message: { jobId: 1 } });
+    expect((await iterator.next()).value).toMatchObject({ type: "SubmitSharesSuccess", message: { lastSequenceNumber: 9 } });
+    await client.close();
+    const seen = await serving;
+    expect(seen.map((m) => m.type)).toEqual(["SetupConnection", "OpenStandardMiningChannel", "SubmitSharesStandard"]);
+  });
+
+  it("rejects a server whose certificate is not from the expected authority", async () => {
+    const srv = await listen();
+    const err = await failureOf(
+      Sv2Client.connect({ host: "127.0.0.1", port: srv.port, authorityPublicKey: xOnlyPublicKey(randomSecretKey()) }),
+    );
+    expect(err.reason).toBe("certificate_invalid");
+  });
+
+  it("drops a peer that does not finish the handshake by the deadline", async () => {
+    const srv = await listen({ handshakeTimeoutMs: 300 });
+    const silent = connect({ host: "127.0.0.1", port: srv.port });
+    const closed = new Promise((resolve) => silent.once("close", resolve));
+    silent.write(randomBytes(20)); // part of act 1, then nothing
+    await waitFor(() => srv.accepted.length === 1, { timeoutMs: 2000, description: "connection accepted" });
+    const started = Date.now();
+    expect((await failureOf(srv.accepted[0] as Promise<Sv2Connection>)).reason).toBe("handshake_timeout");
+    expect(Date.now() - started).toBeLessThan(2000);
+    await closed;
+  });
+
+  it("a peer that closes mid-handshake yields connection_closed, not a hang", async () => {
+    const srv = await listen();
+    const s = connect({ host: "127.0.0.1", port: srv.port });
+    s.end(randomBytes(30));
+    await waitFor(() => srv.accepted.length === 1, { timeoutMs: 2000, description: "connection accepted" });
+    expect((await failureOf(srv.accepted[0] as Promise<Sv2Connection>)).reason).toBe("connection_closed");
+  });
+
+  it("garbage after the handshake fails the connection with decrypt_failed", async () => {
+    const srv = await listen();
+    const client = await Sv2Client.connect({ host: "127.0.0.1", port: srv.port, authorityPublicKey: authority });
+    const server = await (srv.accepted[0] as Promise<Sv2Connection>);
+    // Reach under the client to write raw bytes, as a broken or hostile peer would.
+    (client.connection as unknown as { socket: Socket }).socket.write(randomBytes(100));
+    expect((await failureOf(collect(server, 1))).reason).toBe("decrypt_failed");
+    expect(server.isClosed).toBe(true);
+  });
+
+  it("enforces the maximum frame size", async () => {
+    const srv = await listen({ maxPayloadBytes: 1000 });
+    const client = await Sv2Client.connect({ host: "127.0.0.1", port: srv.port, authorityPublicKey: authority });
+    const server = await (srv.accepted[0] as Promise<Sv2Connection>);
+    await client.connection.send("SubmitSolution", {
+      templateId: 1n,
+      version: 1,
+      headerTimestamp: 2,
+      headerNonce: 3,
+      coinbaseTx: new Uint8Array(900),
+    });
+    await client.connection.send("SubmitSolution", {
+      templateId: 2n,
+      version: 1,
+      headerTimestamp: 2,
+      headerNonce: 3,
+      coinbaseTx: new Uint8Array(2000),
+    });
+    const iterator = server.messages();
+    expect((await iterator.next()).value).toMatchObject({ type: "SubmitSolution", message: { templateId: 1n } });
+    expect((await failureOf(iterator.next())).reason).toBe("frame_too_large");
+  });
+
+  it("stops reading while the consumer lags and delivers everything in order afterwards", async () => {
+    const srv = await listen({ maxQueuedMessages: 16 });
+    const client = await Sv2Client.connect({ host: "127.0.0.1", port: srv.port, authorityPublicKey: authority });
+    const server = await (srv.accepted[0] as Promise<Sv2Connection>);
+    const total = 20_000;
+    const sending = (async () => {
+      for (let i = 0; i < total; i++)
+        await client.submitShare({ channelId: 1, sequenceNumber: i, jobId: 1, nonce: i, ntime: 0, version: 0 });
+    })();
+    await waitFor(() => server.readPaused && server.queuedMessages === 16, {
+      timeoutMs: 10_000,
+      description: "server paused with a full queue",
+    });
+    expect(server.queuedMessages).toBe(16);
+    const received = await collect(server, total);
+    await sending;
+    expect(received.map((m) => (m.type === "SubmitSharesStandard" ? m.message.sequenceNumber : -1))).toEqual(
+      Array.from({ length: total }, (_, i) => i),
+    );
+    await client.close();
+  });
+});
