@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerGrpc } from "./commands/grpc.js";
+import { registerKeys } from "./commands/keys.js";
 import { registerStreams } from "./commands/streams.js";
 import { registerTail } from "./commands/tail.js";
 
@@ -11,6 +12,7 @@ const program = new Command()
 registerTail(program);
 registerStreams(program);
 registerGrpc(program);
+registerKeys(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,72 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, serverIdentityToFile } from "@gatehouse/sv2";
+import { type Command, InvalidArgumentError } from "commander";
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "3600", "90m", "12h", "30d" → seconds. */
+export function parseDurationSeconds(text: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
+  if (!match) throw new InvalidArgumentError(`expected a duration like 3600, 90m, 12h or 30d, got "${text}"`);
+  const seconds = Number(match[1]) * (UNITS[match[2] || "s"] as number);
+  if (seconds <= 0 || seconds > 0xffffffff) throw new InvalidArgumentError(`duration out of range: ${text}`);
+  return seconds;
+}
+
+/** Secrets are written owner-only and never over an existing file unless asked. */
+function writeSecretFile(path: string, value: unknown, force: boolean): void {
+  if (existsSync(path) && !force) throw new Error(`${path} exists; pass --force to overwrite it`);
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+}
+
+export function registerKeys(program: Command): void {
+  const keys = program.command("keys").description("SV2 authority and server keys (Noise static key + certificate)");
+
+  keys
+    .command("authority")
+    .description("create an authority keypair; prints the base58check public key miners configure")
+    .option("--out <file>", "where to write the keypair (JSON, mode 0600)", "authority-key.json")
+    .option("--force", "overwrite an existing file")
+    .action((options: { out: string; force?: boolean }) => {
+      const file = newAuthorityKeyFile();
+      writeSecretFile(options.out, file, options.force === true);
+      process.stdout.write(`${file.publicKey}\n`);
+      process.stderr.write(`authority keypair written to ${options.out}; keep it offline\n`);
+    });
+
+  keys
+    .command("server")
+    .description("create a server static key and a certificate signed by the authority")
+    .requiredOption("--authority <file>", "authority keypair written by `gatehouse keys authority`")
+    .option("--out <file>", "where to write the server identity (JSON, mode 0600)", "server-identity.json")
+    .option(
+      "--validity <duration>",
+      "how long the certificate stays valid from now (3600, 90m, 12h, 30d)",
+      parseDurationSeconds,
+      30 * 86_400,
+    )
+    .option("--backdate <duration>", "how far valid_from lies in the past, for clients with no clock leeway", parseDurationSeconds, 3600)
+    .option("--force", "overwrite an existing file")
+    .action((options: { authority: string; out: string; validity: number; backdate: number; force?: boolean }) => {
+      const authority = parseAuthorityKeyFile(readFileSync(options.authority, "utf8"));
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      const identity = issueServerIdentity({
+        authoritySecretKey: authority.secretKey,
+        nowSeconds,
+        validitySeconds: options.validity,
+        backdateSeconds: options.backdate,
+      });
+      const file = serverIdentityToFile(identity, authority.publicKey);
+      writeSecretFile(options.out, file, options.force === true);
+      const c = identity.certificate;
+      process.stdout.write(
+        `${JSON.stringify({
+          out: options.out,
+          authorityPublicKey: file.authorityPublicKey,
+          staticPublicKey: file.staticPublicKey,
+          validFrom: new Date(c.validFrom * 1000).toISOString(),
+          notValidAfter: new Date(c.notValidAfter * 1000).toISOString(),
+        })}\n`,
+      );
+    });
+}
