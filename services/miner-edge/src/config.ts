@@ -1,10 +1,111 @@
-import { natsConfig, opsConfig, redisConfig } from "@gatehouse/service";
+import { hostPort, natsConfig, opsConfig, redisConfig, SafetyFlag, type UnsafeSetting } from "@gatehouse/service";
 import { z } from "zod";
 
-export const configSchema = z.strictObject({
-  ...opsConfig({ httpAddr: "127.0.0.1:8082", grpcAddr: "127.0.0.1:9082" }),
-  nats: natsConfig,
-  redis: redisConfig,
-});
+const ms = (fallback: number) => z.number().int().positive().default(fallback);
+
+/** BIP320 general-purpose version bits, the seed's default (Bitaxe rolls exactly these). */
+export const BIP320_VERSION_MASK = 0x1fffe000;
+
+const auth = z
+  .strictObject({
+    /** allowlist | prefix_map | open (open needs GH_GATEWAY_ALLOW_OPEN_AUTH). */
+    mode: z.enum(["allowlist", "prefix_map", "open"]).default("allowlist"),
+    allowlist: z.array(z.string().min(1)).max(100_000).default([]),
+    /** Worker identity prefix → pool account id. */
+    prefix_map: z.record(z.string().min(1), z.string()).default({}),
+  })
+  .prefault({});
+
+export const configSchema = z
+  .strictObject({
+    ...opsConfig({ httpAddr: "127.0.0.1:8082", grpcAddr: "127.0.0.1:9082" }),
+    nats: natsConfig,
+    redis: redisConfig,
+    /**
+     * shadow accepts no miners (verdicts are only logged); observe serves every template; inline
+     * serves only verified ones. Defaults to shadow, the mode that cannot affect miners.
+     */
+    mode: z.enum(["shadow", "observe", "inline"]).default("shadow"),
+    listen_addr: hostPort().default("0.0.0.0:3333"),
+    /** The seed's template-source settings; templates arrive on the bus, so these only describe it. */
+    upstream_failure_policy: z.enum(["fail_closed", "fail_open"]).default("fail_closed"),
+    /** Hex 32-byte Noise static secret key. */
+    noise_key_file: z.string().default(""),
+    /** JSON certificate {version, validFrom, notValidAfter, signature(hex)} signed by the authority. */
+    noise_cert_file: z.string().default(""),
+    /** base58check authority public key the certificate must verify against. */
+    authority_public_key_file: z.string().default(""),
+    handshake_timeout_ms: ms(10_000),
+    /** Time allowed between SetupConnection-less connect and the first channel; and any silence after. */
+    idle_timeout_ms: ms(300_000),
+    /** Largest accepted frame payload; Bitaxe itself refuses frames over 8 KiB. */
+    max_frame_bytes: z.number().int().min(256).max(0xffffff).default(8192),
+    rate_limit_messages_per_sec: z.number().positive().default(200),
+    rate_limit_bytes_per_sec: z.number().positive().default(65_536),
+    /** New connections per source IP per second, counted across replicas in Redis. */
+    connection_rate_limit_per_ip: z.number().int().positive().default(20),
+    max_connections: z.number().int().positive().default(20_000),
+    /** Messages queued for sending to one miner before it is dropped as too slow. */
+    send_queue_size: z.number().int().positive().default(256),
+    max_channels_per_connection: z.number().int().positive().default(16),
+    max_worker_id_bytes: z.number().int().positive().max(255).default(128),
+    auth,
+    initial_difficulty: z.number().positive().default(1.0),
+    shares_per_minute: z.number().positive().default(6.0),
+    vardiff_interval_ms: ms(60_000),
+    version_rolling_mask: z.number().int().min(0).max(0xffffffff).default(BIP320_VERSION_MASK),
+    /** Upper bound on ntime above the tip's minimum (SRI: 7200 s). */
+    max_ntime_offset_seconds: z.number().int().positive().default(7200),
+    share_dedup_window_size: z.number().int().positive().default(10_000),
+    max_shares_per_second_per_channel: z.number().positive().default(100),
+    /** Accepted shares per SubmitShares.Success (1 = acknowledge each share). */
+    share_batch_size: z.number().int().positive().max(1000).default(1),
+    share_forward_queue_drop_policy: z.enum(["drop_new", "drop_old"]).default("drop_new"),
+    prevhash_verdict_timeout_ms: ms(50),
+    prevhash_stale_hold_ms: ms(5000),
+    upstream_stale_max_ms: ms(30_000),
+    template_cache_size: z.number().int().positive().max(10_000).default(64),
+    max_future_templates: z.number().int().positive().default(2),
+    auto_degrade_after_ms: ms(10_000),
+    fee_tier: z.string().default(""),
+    /** Recent EdgeEvents kept for /gateway/events. */
+    event_buffer_size: z.number().int().positive().max(100_000).default(2000),
+  })
+  .superRefine((config, issue) => {
+    if (config.prevhash_verdict_timeout_ms >= config.prevhash_stale_hold_ms) {
+      issue.addIssue({ code: "custom", path: ["prevhash_verdict_timeout_ms"], message: "must be below prevhash_stale_hold_ms" });
+    }
+    if (config.prevhash_stale_hold_ms >= config.upstream_stale_max_ms) {
+      issue.addIssue({ code: "custom", path: ["prevhash_stale_hold_ms"], message: "must be below upstream_stale_max_ms" });
+    }
+    if (config.mode !== "shadow" && !config.noise_key_file !== !config.noise_cert_file) {
+      issue.addIssue({ code: "custom", path: ["noise_cert_file"], message: "noise_key_file and noise_cert_file must be set together" });
+    }
+    if (config.noise_key_file && !config.authority_public_key_file) {
+      issue.addIssue({ code: "custom", path: ["authority_public_key_file"], message: "is required with noise_key_file" });
+    }
+  });
 
 export type Config = z.output<typeof configSchema>;
+
+/** Whether miners connect without Noise: only when no key is configured (and the flag allows it). */
+export function plaintextListener(config: Config): boolean {
+  return config.mode !== "shadow" && !config.noise_key_file;
+}
+
+export function unsafeSettings(config: Config): UnsafeSetting[] {
+  const unsafe: UnsafeSetting[] = [];
+  if (config.auth.mode === "open") {
+    unsafe.push({ flag: SafetyFlag.openAuth, problem: "auth.mode = open lets any worker identity mine" });
+  }
+  if (plaintextListener(config)) {
+    unsafe.push({ flag: SafetyFlag.plaintext, problem: `mode ${config.mode} without noise_key_file serves miners unencrypted` });
+  }
+  if (config.mode === "inline" && config.share_forward_queue_drop_policy === "drop_old") {
+    unsafe.push({
+      flag: SafetyFlag.dropOldInline,
+      problem: "share_forward_queue_drop_policy = drop_old in inline mode breaks acknowledgement integrity",
+    });
+  }
+  return unsafe;
+}

@@ -1,7 +1,7 @@
 import { MinerEdgeAdminService } from "@gatehouse/proto/mineredge/v1";
 import { VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
 import { type ServiceDefinition, serviceStatus } from "@gatehouse/service";
-import { type Config, configSchema } from "./config.js";
+import { type Config, configSchema, unsafeSettings } from "./config.js";
 import { VerifierLink } from "./verifier-link.js";
 
 /**
@@ -11,6 +11,7 @@ import { VerifierLink } from "./verifier-link.js";
 export const service: ServiceDefinition<Config> = {
   name: "miner-edge",
   config: configSchema,
+  unsafe: unsafeSettings,
   async start(ctx) {
     const bus = await ctx.connectBus();
     ctx.connectRedis();

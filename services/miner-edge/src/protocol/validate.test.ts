@@ -1,0 +1,102 @@
+import { difficultyToTarget, nBitsToTarget, serializeHeader, sha256d, u256FromLE } from "@gatehouse/bitcoin";
+import { describe, expect, it } from "@jest/globals";
+import { DIFF1_NBITS, REGTEST_NBITS } from "../../test/template-fixture.js";
+import { StandardChannel } from "./channel.js";
+import { type Submission, type ValidationRules, validateShare } from "./validate.js";
+
+const MIN_NTIME = 1_800_000_000;
+const rules: ValidationRules = { versionMask: 0x1fffe000, maxNtimeOffsetSeconds: 7200, nowSeconds: MIN_NTIME };
+const EASY = difficultyToTarget(1e-6);
+
+function channelOnTip(nbits = DIFF1_NBITS) {
+  const channel = new StandardChannel(1, "w", "", new Uint8Array(8), EASY, 0);
+  const job = channel.addJob({ templateId: 1n, version: 0x20000000, merkleRoot: new Uint8Array(32).fill(7), minNtime: undefined });
+  channel.activate(job.jobId, {
+    prevHash: new Uint8Array(32).fill(3),
+    nbits,
+    minNtime: MIN_NTIME,
+    networkTarget: nBitsToTarget(nbits),
+    templateId: 1n,
+    blockHeight: 10,
+  });
+  return { channel, job };
+}
+
+/** Searches nonces until the header hash meets (or misses) `target`: real proof of work. */
+function mine(channel: StandardChannel, jobId: number, meets: (hash: bigint) => boolean, base: Partial<Submission> = {}): Submission {
+  const job = channel.job(jobId);
+  const tip = channel.tip;
+  if (!job || !tip) throw new Error("no job");
+  for (let nonce = 0; ; nonce++) {
+    const share = { jobId, nonce, ntime: MIN_NTIME, version: 0x20000000, ...base };
+    const header = serializeHeader({
+      version: share.version,
+      prevHash: tip.prevHash,
+      merkleRoot: job.merkleRoot,
+      time: share.ntime,
+      bits: tip.nbits,
+      nonce,
+    });
+    if (meets(u256FromLE(sha256d(header)))) return share;
+  }
+}
+
+describe("validateShare", () => {
+  it("accepts a share at the job target, and recomputes the same header", () => {
+    const { channel, job } = channelOnTip();
+    const share = mine(channel, job.jobId, (h) => h <= EASY);
+    const verdict = validateShare(channel, share, rules);
+    expect(verdict).toMatchObject({ ok: true, isBlock: false });
+    if (verdict.ok) expect(u256FromLE(sha256d(verdict.header))).toBeLessThanOrEqual(EASY);
+  });
+
+  it("rejects a share above the target", () => {
+    const { channel, job } = channelOnTip();
+    const share = mine(channel, job.jobId, (h) => h > EASY);
+    expect(validateShare(channel, share, rules)).toMatchObject({ ok: false, reason: "share_difficulty_below_target" });
+  });
+
+  it("flags a share meeting the network target as a block", () => {
+    const { channel, job } = channelOnTip(REGTEST_NBITS);
+    const share = mine(channel, job.jobId, (h) => h <= nBitsToTarget(REGTEST_NBITS) && h <= EASY);
+    expect(validateShare(channel, share, rules)).toMatchObject({ ok: true, isBlock: true });
+  });
+
+  it("tells stale jobs (previous tip) from unknown ones and from unactivated future jobs", () => {
+    const { channel, job } = channelOnTip();
+    const future = channel.addJob({ templateId: 2n, version: 0x20000000, merkleRoot: new Uint8Array(32), minNtime: undefined });
+    expect(validateShare(channel, { jobId: future.jobId, nonce: 0, ntime: MIN_NTIME, version: 0x20000000 }, rules)).toMatchObject({
+      reason: "share_invalid_job_id",
+    });
+    channel.activate(future.jobId, { ...(channel.tip as NonNullable<typeof channel.tip>), prevHash: new Uint8Array(32).fill(9) });
+    expect(validateShare(channel, { jobId: job.jobId, nonce: 0, ntime: MIN_NTIME, version: 0x20000000 }, rules)).toMatchObject({
+      reason: "stale_job_submission",
+    });
+    expect(validateShare(channel, { jobId: 999, nonce: 0, ntime: MIN_NTIME, version: 0x20000000 }, rules)).toMatchObject({
+      reason: "share_invalid_job_id",
+    });
+  });
+
+  it("bounds ntime below by min_ntime and above by the offset, before looking at version bits", () => {
+    const { channel, job } = channelOnTip();
+    const bad = { jobId: job.jobId, nonce: 0, version: 0xffffffff };
+    expect(validateShare(channel, { ...bad, ntime: MIN_NTIME - 1 }, rules)).toMatchObject({ reason: "ntime_out_of_range" });
+    expect(validateShare(channel, { ...bad, ntime: MIN_NTIME + 7201 }, rules)).toMatchObject({ reason: "ntime_out_of_range" });
+    expect(validateShare(channel, { ...bad, ntime: MIN_NTIME + 7200 }, rules)).toMatchObject({ reason: "version_bit_violation" });
+  });
+
+  it("allows rolling exactly the mask's bits (Bitaxe rolls 0x1fffe000)", () => {
+    const { channel, job } = channelOnTip();
+    const rolled = mine(channel, job.jobId, (h) => h <= EASY, { version: 0x20000000 | 0x1fffe000 });
+    expect(validateShare(channel, rolled, rules)).toMatchObject({ ok: true });
+    const outside = { jobId: job.jobId, nonce: 0, ntime: MIN_NTIME, version: 0x20000000 | 0x1000 };
+    expect(validateShare(channel, outside, rules)).toMatchObject({ reason: "version_bit_violation" });
+  });
+
+  it("checks a job against the target it was sent with, not a later SetTarget", () => {
+    const { channel, job } = channelOnTip();
+    channel.setTarget(difficultyToTarget(1e6));
+    const share = mine(channel, job.jobId, (h) => h <= EASY);
+    expect(validateShare(channel, share, rules)).toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,20 @@
+import type { Redis } from "@gatehouse/service";
+
+const COUNT_IN_WINDOW = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+/** New connections per source address per second, counted across replicas (fixed one-second windows). */
+export class ConnectionRateLimit {
+  constructor(
+    private readonly redis: Redis,
+    private readonly perSecond: number,
+  ) {}
+
+  async allow(address: string, now = Date.now()): Promise<boolean> {
+    const window = Math.floor(now / 1000);
+    const count = await this.redis.eval(COUNT_IN_WINDOW, 1, `edge:connrate:${address}:${window}`, "2000");
+    return Number(count) <= this.perSecond;
+  }
+}

@@ -1,0 +1,52 @@
+import type { Redis } from "@gatehouse/service";
+
+const REFRESH_IF_MINE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+/**
+ * A 16-bit id no other live edge replica holds (SRI's server_id idea), leased in Redis and
+ * refreshed; it becomes the first two bytes of every extranonce prefix this replica hands out.
+ */
+export class ServerIdLease {
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly redis: Redis,
+    readonly id: number,
+    private readonly holder: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  static async claim(redis: Redis, holder: string, ttlMs = 30_000, onLost: () => void = () => {}): Promise<ServerIdLease> {
+    for (let attempt = 0; attempt < 256; attempt++) {
+      const id = (await redis.incr("edge:server-id:next")) % 0x10000;
+      if ((await redis.set(`edge:server-id:${id}`, holder, "PX", ttlMs, "NX")) === "OK") {
+        const lease = new ServerIdLease(redis, id, holder, ttlMs);
+        lease.#timer = setInterval(() => {
+          lease.refresh().then(
+            (held) => held || onLost(),
+            () => {},
+          );
+        }, ttlMs / 3);
+        lease.#timer.unref();
+        return lease;
+      }
+    }
+    throw new Error("no free edge server id in 256 attempts");
+  }
+
+  async refresh(): Promise<boolean> {
+    return (await this.redis.eval(REFRESH_IF_MINE, 1, `edge:server-id:${this.id}`, this.holder, String(this.ttlMs))) === 1;
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.redis.eval(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+      1,
+      `edge:server-id:${this.id}`,
+      this.holder,
+    );
+  }
+}
