@@ -1,10 +1,73 @@
-import { natsConfig, opsConfig, redisConfig } from "@gatehouse/service";
+import { hostPort, natsConfig, opsConfig, redisConfig } from "@gatehouse/service";
 import { z } from "zod";
+
+const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
 
 export const configSchema = z.strictObject({
   ...opsConfig({ httpAddr: "127.0.0.1:8087", grpcAddr: "127.0.0.1:9087" }),
   nats: natsConfig,
   redis: redisConfig,
+  /** The ChaosChain-compatible REST API. */
+  api: z
+    .strictObject({
+      addr: hostPort().default("127.0.0.1:3000"),
+      /** When any key is set, POST /workflows/* need a matching x-api-key. */
+      api_keys: z.array(z.string().min(16, "api keys must be at least 16 characters")).default([]),
+      body_limit_bytes: z.number().int().positive().max(50_000_000).default(10_000_000),
+      /** Per client IP; 0 disables. Status polling (GET /workflows/:id) is never limited. */
+      writes_per_minute: z.number().int().min(0).default(30),
+      lists_per_minute: z.number().int().min(0).default(100),
+      /** Take the client IP from X-Forwarded-For (only behind a proxy you run). */
+      trust_proxy: z.boolean().default(false),
+      idempotency_ttl_seconds: z.number().int().positive().default(86_400),
+      list_limit: z.number().int().positive().max(10_000).default(1_000),
+    })
+    .prefault({}),
+  chain: z
+    .strictObject({
+      rpc_url: z.string().url().default("http://127.0.0.1:8545"),
+      chain_id: z.number().int().positive().default(31337),
+      rewards_distributor_address: address.optional(),
+      /** Signer keys (never logged). The first is the primary signer. */
+      signer_secrets: z.array(privateKey).default([]),
+      /** RewardsDistributor owner used for registerWork/registerValidator; the primary signer when unset. */
+      admin_signer: address.optional(),
+      confirmation_blocks: z.number().int().min(1).max(64).default(2),
+      poll_interval_ms: z.number().int().positive().default(2_000),
+      confirm_timeout_ms: z.number().int().positive().default(120_000),
+      /** A broadcast transaction unmined this long is replaced with a fee bump on its nonce. */
+      stuck_after_ms: z.number().int().positive().default(30_000),
+      signer_lock_ttl_ms: z.number().int().positive().default(15_000),
+    })
+    .prefault({}),
+  engine: z
+    .strictObject({
+      concurrency: z.number().int().positive().max(1_000).default(64),
+      tick_ms: z.number().int().positive().default(50),
+      lease_ms: z.number().int().positive().default(30_000),
+      max_attempts: z.number().int().positive().default(5),
+      backoff_base_ms: z.number().int().positive().default(1_000),
+      backoff_max_ms: z.number().int().positive().default(60_000),
+      sweep_interval_ms: z.number().int().positive().default(5_000),
+      stall_resume_after_ms: z.number().int().min(0).default(60_000),
+      max_stall_cycles: z.number().int().min(0).default(3),
+      dkg_version: z.enum(["1.0.0", "1.1.0"]).default("1.0.0"),
+      drain_timeout_ms: z.number().int().positive().default(5_000),
+    })
+    .prefault({}),
+  evidence: z
+    .strictObject({
+      store: z.literal("local").default("local"),
+      dir: z.string().default(".dev/evidence"),
+      confirm_window_ms: z.number().int().positive().default(600_000),
+    })
+    .prefault({}),
+  /**
+   * Test-only: named checkpoints (`after_sign`, `after_broadcast`, `step:<STEP>`) where the process
+   * kills itself with SIGKILL, once per Redis namespace. Needs GH_ALLOW_CRASH_POINTS.
+   */
+  crash_points: z.array(z.string()).default([]),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,16 +1,187 @@
+import { ensureStream, streamCatalog } from "@gatehouse/bus";
 import { OrchestratorAdminService } from "@gatehouse/proto/orchestrator/v1";
-import { type ServiceDefinition, serviceStatus } from "@gatehouse/service";
+import { GrpcError, GrpcStatus, parseHostPort, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
+import { type Address, createPublicClient, defineChain, getAddress, type Hex, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { adminHandlers } from "./admin.js";
+import { OPENAPI } from "./api/openapi.js";
+import { RestApi } from "./api/server.js";
+import { ChainReader } from "./chain/reader.js";
+import { TxManager } from "./chain/tx-manager.js";
 import { type Config, configSchema } from "./config.js";
+import { CrashPoints } from "./crash-points.js";
+import { Engine } from "./engine/engine.js";
+import { WorkflowStore } from "./engine/store.js";
+import { WORKFLOW_STATES } from "./engine/types.js";
+import { EventPublisher } from "./events.js";
+import { LocalEvidenceStore } from "./evidence/local-store.js";
 
-/** Durable on-chain workflows (skeleton: connects to the bus and Redis). */
+const CRASH_POINTS_FLAG = "ALLOW_CRASH_POINTS";
+
+/** Durable on-chain workflows: REST API, Redis-backed engine, one nonce stream per signer. */
 export const service: ServiceDefinition<Config> = {
   name: "orchestrator",
   config: configSchema,
+  unsafe: (config) => [
+    ...(config.crash_points.length > 0
+      ? [{ flag: CRASH_POINTS_FLAG, problem: "crash_points kill the process on purpose (tests only)" }]
+      : []),
+    ...(config.api.api_keys.length === 0 && !["127.0.0.1", "::1", "localhost"].includes(parseHostPort(config.api.addr).host)
+      ? [{ flag: "ALLOW_NO_API_KEY", problem: `api.addr ${config.api.addr} is not loopback and api.api_keys is empty` }]
+      : []),
+  ],
   async start(ctx) {
-    await ctx.connectBus();
-    ctx.connectRedis();
+    const { config, logger, metrics } = ctx;
+    const bus = await ctx.connectBus();
+    const redis = ctx.connectRedis();
+    if (!config.chain.rewards_distributor_address || config.chain.signer_secrets.length === 0) {
+      // Without a chain there is nothing to orchestrate: stay up for ops, serve no workflows.
+      logger.warn("chain.rewards_distributor_address or chain.signer_secrets not set: workflows are disabled");
+      const unavailable = async (): Promise<never> => {
+        throw new GrpcError(GrpcStatus.UNAVAILABLE, "workflows are disabled: no chain configured");
+      };
+      ctx.grpc.add(OrchestratorAdminService, {
+        getStatus: async () => ({ status: await serviceStatus(ctx) }),
+        listWorkflows: unavailable,
+        getWorkflow: unavailable,
+        retryWorkflow: unavailable,
+        cancelWorkflow: unavailable,
+      });
+      return;
+    }
+    const catalog = streamCatalog({ subjectRoot: config.nats.subject_root, namePrefix: config.nats.stream_prefix });
+    await ensureStream(await bus.jsm(), catalog.WORKFLOW_EVENTS);
+
+    const chain = defineChain({
+      id: config.chain.chain_id,
+      name: `chain-${config.chain.chain_id}`,
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [config.chain.rpc_url] } },
+    });
+    const client = createPublicClient({
+      chain,
+      transport: http(config.chain.rpc_url, { retryCount: 1, timeout: 10_000 }),
+      pollingInterval: 250,
+    });
+    const accounts = config.chain.signer_secrets.map((key) => privateKeyToAccount(key as Hex));
+    const adminSigner = (config.chain.admin_signer ? getAddress(config.chain.admin_signer) : accounts[0]?.address) as Address;
+    const crash = new CrashPoints(config.crash_points, redis);
+
+    const txEvents = metrics.counter("transactions_total", "Transactions by lifecycle event", ["event"]);
+    const tx = new TxManager({
+      redis,
+      client,
+      chain,
+      accounts,
+      confirmations: config.chain.confirmation_blocks,
+      stuckAfterMs: config.chain.stuck_after_ms,
+      lockTtlMs: config.chain.signer_lock_ttl_ms,
+      instanceId: ctx.instanceId,
+      logger,
+      checkpoint: (name) => crash.hit(name),
+      onEvent: (event) => txEvents.inc({ event }),
+    });
+    const store = new WorkflowStore(redis, config.redis.key_prefix);
+    const reader = new ChainReader(client, getAddress(config.chain.rewards_distributor_address));
+    const evidence = new LocalEvidenceStore(config.evidence.dir);
+
+    const transitions = metrics.counter("workflow_transitions_total", "Committed workflow transitions", ["type", "state"]);
+    const steps = metrics.counter("workflow_steps_total", "Step executions by outcome", ["step", "outcome"]);
+    const eventsPublished = metrics.counter("workflow_events_total", "WorkflowEvent publishes by outcome", ["outcome"]);
+    const created = metrics.counter("workflows_created_total", "Workflows created through the API", ["type"]);
+    const requests = metrics.histogram("api_request_duration_seconds", "REST API request latency", { labelNames: ["route", "status"] });
+    const publisher = new EventPublisher(bus, bus.subjects.workflowEvent, catalog.WORKFLOW_EVENTS.name, ctx.instanceId, logger, (outcome) =>
+      eventsPublished.inc({ outcome }),
+    );
+
+    const engine = new Engine({
+      store,
+      chain: reader,
+      tx,
+      evidence,
+      adminSigner,
+      instanceId: ctx.instanceId,
+      logger,
+      settings: {
+        concurrency: config.engine.concurrency,
+        tickMs: config.engine.tick_ms,
+        leaseMs: config.engine.lease_ms,
+        maxAttempts: config.engine.max_attempts,
+        backoffBaseMs: config.engine.backoff_base_ms,
+        backoffMaxMs: config.engine.backoff_max_ms,
+        sweepIntervalMs: config.engine.sweep_interval_ms,
+        stallResumeAfterMs: config.engine.stall_resume_after_ms,
+        maxStallCycles: config.engine.max_stall_cycles,
+        pollMs: config.chain.poll_interval_ms,
+        confirmTimeoutMs: config.chain.confirm_timeout_ms,
+        evidenceWindowMs: config.evidence.confirm_window_ms,
+        dkgVersion: config.engine.dkg_version,
+      },
+      onTransition: (event) => {
+        transitions.inc({ type: event.workflow.type, state: event.workflow.state });
+        publisher.publish(event);
+        logger.info(
+          {
+            workflowId: event.workflow.id,
+            type: event.workflow.type,
+            state: event.workflow.state,
+            step: event.workflow.step,
+            from: event.previousStep,
+            error: event.workflow.error?.code,
+          },
+          "workflow transition",
+        );
+        if (crash.enabled) void crash.hit(`step:${event.previousStep}`);
+      },
+      onStep: (step, outcome) => steps.inc({ step, outcome }),
+    });
+    metrics.gauge("workflows", "Workflows by state", ["state"], async function () {
+      for (const state of WORKFLOW_STATES) this.set({ state }, await store.countInState(state));
+    });
+    metrics.gauge("workflows_due", "Workflows due to run now", [], async function () {
+      this.set(await store.countDue(Date.now()));
+    });
+    metrics.gauge("workflows_in_flight", "Workflows this replica is executing", [], function () {
+      this.set(engine.inFlight);
+    });
+
+    const api = new RestApi({
+      store,
+      logger,
+      openapi: JSON.stringify(OPENAPI),
+      settings: {
+        bodyLimitBytes: config.api.body_limit_bytes,
+        apiKeys: config.api.api_keys,
+        writesPerMinute: config.api.writes_per_minute,
+        listsPerMinute: config.api.lists_per_minute,
+        trustProxy: config.api.trust_proxy,
+        idempotencyTtlSeconds: config.api.idempotency_ttl_seconds,
+        listLimit: config.api.list_limit,
+      },
+      retry: (id) => engine.retry(id),
+      onCreated: (wf) => {
+        created.inc({ type: wf.type });
+        void engine.tick();
+      },
+      onRequest: (route, status, seconds) => requests.observe({ route, status: String(status) }, seconds),
+    });
+    const { host, port } = parseHostPort(config.api.addr);
+    const address = await api.listen({ host, port });
+    ctx.endpoint("rest", `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`);
+    if (config.api.api_keys.length === 0) logger.warn("api.api_keys is empty: write endpoints are unauthenticated");
+
+    ctx.readiness.add("chain", async () => {
+      await client.getBlockNumber({ cacheTime: 0 });
+      return { ok: true };
+    });
     ctx.grpc.add(OrchestratorAdminService, {
       getStatus: async () => ({ status: await serviceStatus(ctx) }),
+      ...adminHandlers(store, engine),
     });
+
+    engine.start();
+    ctx.onShutdown("rest-writes", () => api.beginShutdown(), "intake");
+    ctx.onShutdown("engine", () => engine.stop(config.engine.drain_timeout_ms), "drain");
+    ctx.onShutdown("rest", () => api.close(), "close");
   },
 };

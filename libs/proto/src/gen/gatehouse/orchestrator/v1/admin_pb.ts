@@ -6,13 +6,17 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ServiceStatus } from "../../ops/v1/status_pb.js";
 import { file_gatehouse_ops_v1_status } from "../../ops/v1/status_pb.js";
+import type { WorkflowState, WorkflowType } from "../../workflow/v1/codes_pb.js";
+import { file_gatehouse_workflow_v1_codes } from "../../workflow/v1/codes_pb.js";
+import type { WorkflowError } from "../../workflow/v1/workflow_pb.js";
+import { file_gatehouse_workflow_v1_workflow } from "../../workflow/v1/workflow_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file gatehouse/orchestrator/v1/admin.proto.
  */
 export const file_gatehouse_orchestrator_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("CiVnYXRlaG91c2Uvb3JjaGVzdHJhdG9yL3YxL2FkbWluLnByb3RvEhlnYXRlaG91c2Uub3JjaGVzdHJhdG9yLnYxIhIKEEdldFN0YXR1c1JlcXVlc3QiRAoRR2V0U3RhdHVzUmVzcG9uc2USLwoGc3RhdHVzGAEgASgLMh8uZ2F0ZWhvdXNlLm9wcy52MS5TZXJ2aWNlU3RhdHVzMoIBChhPcmNoZXN0cmF0b3JBZG1pblNlcnZpY2USZgoJR2V0U3RhdHVzEisuZ2F0ZWhvdXNlLm9yY2hlc3RyYXRvci52MS5HZXRTdGF0dXNSZXF1ZXN0GiwuZ2F0ZWhvdXNlLm9yY2hlc3RyYXRvci52MS5HZXRTdGF0dXNSZXNwb25zZWIGcHJvdG8z", [file_gatehouse_ops_v1_status]);
+  fileDesc("CiVnYXRlaG91c2Uvb3JjaGVzdHJhdG9yL3YxL2FkbWluLnByb3RvEhlnYXRlaG91c2Uub3JjaGVzdHJhdG9yLnYxIhIKEEdldFN0YXR1c1JlcXVlc3QiRAoRR2V0U3RhdHVzUmVzcG9uc2USLwoGc3RhdHVzGAEgASgLMh8uZ2F0ZWhvdXNlLm9wcy52MS5TZXJ2aWNlU3RhdHVzIu0CCghXb3JrZmxvdxIKCgJpZBgBIAEoCRIxCgR0eXBlGAIgASgOMiMuZ2F0ZWhvdXNlLndvcmtmbG93LnYxLldvcmtmbG93VHlwZRIzCgVzdGF0ZRgDIAEoDjIkLmdhdGVob3VzZS53b3JrZmxvdy52MS5Xb3JrZmxvd1N0YXRlEgwKBHN0ZXAYBCABKAkSFQoNc3RlcF9hdHRlbXB0cxgFIAEoDRIVCg1jcmVhdGVkX2F0X21zGAYgASgEEhUKDXVwZGF0ZWRfYXRfbXMYByABKAQSFQoNcHJvZ3Jlc3NfanNvbhgIIAEoCRISCgppbnB1dF9qc29uGAkgASgJEjMKBWVycm9yGAogASgLMiQuZ2F0ZWhvdXNlLndvcmtmbG93LnYxLldvcmtmbG93RXJyb3ISEgoKZXJyb3Jfc3RlcBgLIAEoCRIOCgZzaWduZXIYDCABKAkSFgoOc3R1ZGlvX2FkZHJlc3MYDSABKAkipQEKFExpc3RXb3JrZmxvd3NSZXF1ZXN0EjMKBXN0YXRlGAEgASgOMiQuZ2F0ZWhvdXNlLndvcmtmbG93LnYxLldvcmtmbG93U3RhdGUSMQoEdHlwZRgCIAEoDjIjLmdhdGVob3VzZS53b3JrZmxvdy52MS5Xb3JrZmxvd1R5cGUSFgoOc3R1ZGlvX2FkZHJlc3MYAyABKAkSDQoFbGltaXQYBCABKA0iTwoVTGlzdFdvcmtmbG93c1Jlc3BvbnNlEjYKCXdvcmtmbG93cxgBIAMoCzIjLmdhdGVob3VzZS5vcmNoZXN0cmF0b3IudjEuV29ya2Zsb3ciIAoSR2V0V29ya2Zsb3dSZXF1ZXN0EgoKAmlkGAEgASgJIkwKE0dldFdvcmtmbG93UmVzcG9uc2USNQoId29ya2Zsb3cYASABKAsyIy5nYXRlaG91c2Uub3JjaGVzdHJhdG9yLnYxLldvcmtmbG93IiIKFFJldHJ5V29ya2Zsb3dSZXF1ZXN0EgoKAmlkGAEgASgJIk4KFVJldHJ5V29ya2Zsb3dSZXNwb25zZRI1Cgh3b3JrZmxvdxgBIAEoCzIjLmdhdGVob3VzZS5vcmNoZXN0cmF0b3IudjEuV29ya2Zsb3ciMwoVQ2FuY2VsV29ya2Zsb3dSZXF1ZXN0EgoKAmlkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJPChZDYW5jZWxXb3JrZmxvd1Jlc3BvbnNlEjUKCHdvcmtmbG93GAEgASgLMiMuZ2F0ZWhvdXNlLm9yY2hlc3RyYXRvci52MS5Xb3JrZmxvdzLPBAoYT3JjaGVzdHJhdG9yQWRtaW5TZXJ2aWNlEmYKCUdldFN0YXR1cxIrLmdhdGVob3VzZS5vcmNoZXN0cmF0b3IudjEuR2V0U3RhdHVzUmVxdWVzdBosLmdhdGVob3VzZS5vcmNoZXN0cmF0b3IudjEuR2V0U3RhdHVzUmVzcG9uc2UScgoNTGlzdFdvcmtmbG93cxIvLmdhdGVob3VzZS5vcmNoZXN0cmF0b3IudjEuTGlzdFdvcmtmbG93c1JlcXVlc3QaMC5nYXRlaG91c2Uub3JjaGVzdHJhdG9yLnYxLkxpc3RXb3JrZmxvd3NSZXNwb25zZRJsCgtHZXRXb3JrZmxvdxItLmdhdGVob3VzZS5vcmNoZXN0cmF0b3IudjEuR2V0V29ya2Zsb3dSZXF1ZXN0Gi4uZ2F0ZWhvdXNlLm9yY2hlc3RyYXRvci52MS5HZXRXb3JrZmxvd1Jlc3BvbnNlEnIKDVJldHJ5V29ya2Zsb3cSLy5nYXRlaG91c2Uub3JjaGVzdHJhdG9yLnYxLlJldHJ5V29ya2Zsb3dSZXF1ZXN0GjAuZ2F0ZWhvdXNlLm9yY2hlc3RyYXRvci52MS5SZXRyeVdvcmtmbG93UmVzcG9uc2USdQoOQ2FuY2VsV29ya2Zsb3cSMC5nYXRlaG91c2Uub3JjaGVzdHJhdG9yLnYxLkNhbmNlbFdvcmtmbG93UmVxdWVzdBoxLmdhdGVob3VzZS5vcmNoZXN0cmF0b3IudjEuQ2FuY2VsV29ya2Zsb3dSZXNwb25zZWIGcHJvdG8z", [file_gatehouse_ops_v1_status, file_gatehouse_workflow_v1_codes, file_gatehouse_workflow_v1_workflow]);
 
 /**
  * @generated from message gatehouse.orchestrator.v1.GetStatusRequest
@@ -45,6 +49,253 @@ export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE_
   messageDesc(file_gatehouse_orchestrator_v1_admin, 1);
 
 /**
+ * Workflow is a workflow record as operators see it (input included).
+ *
+ * @generated from message gatehouse.orchestrator.v1.Workflow
+ */
+export type Workflow = Message<"gatehouse.orchestrator.v1.Workflow"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: gatehouse.workflow.v1.WorkflowType type = 2;
+   */
+  type: WorkflowType;
+
+  /**
+   * @generated from field: gatehouse.workflow.v1.WorkflowState state = 3;
+   */
+  state: WorkflowState;
+
+  /**
+   * @generated from field: string step = 4;
+   */
+  step: string;
+
+  /**
+   * @generated from field: uint32 step_attempts = 5;
+   */
+  stepAttempts: number;
+
+  /**
+   * @generated from field: uint64 created_at_ms = 6;
+   */
+  createdAtMs: bigint;
+
+  /**
+   * @generated from field: uint64 updated_at_ms = 7;
+   */
+  updatedAtMs: bigint;
+
+  /**
+   * The progress object as JSON.
+   *
+   * @generated from field: string progress_json = 8;
+   */
+  progressJson: string;
+
+  /**
+   * The request input as JSON.
+   *
+   * @generated from field: string input_json = 9;
+   */
+  inputJson: string;
+
+  /**
+   * @generated from field: gatehouse.workflow.v1.WorkflowError error = 10;
+   */
+  error?: WorkflowError | undefined;
+
+  /**
+   * @generated from field: string error_step = 11;
+   */
+  errorStep: string;
+
+  /**
+   * @generated from field: string signer = 12;
+   */
+  signer: string;
+
+  /**
+   * @generated from field: string studio_address = 13;
+   */
+  studioAddress: string;
+};
+
+/**
+ * Describes the message gatehouse.orchestrator.v1.Workflow.
+ * Use `create(WorkflowSchema)` to create a new message.
+ */
+export const WorkflowSchema: GenMessage<Workflow> = /*@__PURE__*/
+  messageDesc(file_gatehouse_orchestrator_v1_admin, 2);
+
+/**
+ * @generated from message gatehouse.orchestrator.v1.ListWorkflowsRequest
+ */
+export type ListWorkflowsRequest = Message<"gatehouse.orchestrator.v1.ListWorkflowsRequest"> & {
+  /**
+   * Required unless studio_address is set.
+   *
+   * @generated from field: gatehouse.workflow.v1.WorkflowState state = 1;
+   */
+  state: WorkflowState;
+
+  /**
+   * Optional filter.
+   *
+   * @generated from field: gatehouse.workflow.v1.WorkflowType type = 2;
+   */
+  type: WorkflowType;
+
+  /**
+   * Exact match; lists every state of that studio when state is unspecified.
+   *
+   * @generated from field: string studio_address = 3;
+   */
+  studioAddress: string;
+
+  /**
+   * At most this many (default and maximum 1000).
+   *
+   * @generated from field: uint32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message gatehouse.orchestrator.v1.ListWorkflowsRequest.
+ * Use `create(ListWorkflowsRequestSchema)` to create a new message.
+ */
+export const ListWorkflowsRequestSchema: GenMessage<ListWorkflowsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_orchestrator_v1_admin, 3);
+
+/**
+ * @generated from message gatehouse.orchestrator.v1.ListWorkflowsResponse
+ */
+export type ListWorkflowsResponse = Message<"gatehouse.orchestrator.v1.ListWorkflowsResponse"> & {
+  /**
+   * @generated from field: repeated gatehouse.orchestrator.v1.Workflow workflows = 1;
+   */
+  workflows: Workflow[];
+};
+
+/**
+ * Describes the message gatehouse.orchestrator.v1.ListWorkflowsResponse.
+ * Use `create(ListWorkflowsResponseSchema)` to create a new message.
+ */
+export const ListWorkflowsResponseSchema: GenMessage<ListWorkflowsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_orchestrator_v1_admin, 4);
+
+/**
+ * @generated from message gatehouse.orchestrator.v1.GetWorkflowRequest
+ */
+export type GetWorkflowRequest = Message<"gatehouse.orchestrator.v1.GetWorkflowRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message gatehouse.orchestrator.v1.GetWorkflowRequest.
+ * Use `create(GetWorkflowRequestSchema)` to create a new message.
+ */
+export const GetWorkflowRequestSchema: GenMessage<GetWorkflowRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_orchestrator_v1_admin, 5);
+
+/**
+ * @generated from message gatehouse.orchestrator.v1.GetWorkflowResponse
+ */
+export type GetWorkflowResponse = Message<"gatehouse.orchestrator.v1.GetWorkflowResponse"> & {
+  /**
+   * @generated from field: gatehouse.orchestrator.v1.Workflow workflow = 1;
+   */
+  workflow?: Workflow | undefined;
+};
+
+/**
+ * Describes the message gatehouse.orchestrator.v1.GetWorkflowResponse.
+ * Use `create(GetWorkflowResponseSchema)` to create a new message.
+ */
+export const GetWorkflowResponseSchema: GenMessage<GetWorkflowResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_orchestrator_v1_admin, 6);
+
+/**
+ * @generated from message gatehouse.orchestrator.v1.RetryWorkflowRequest
+ */
+export type RetryWorkflowRequest = Message<"gatehouse.orchestrator.v1.RetryWorkflowRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message gatehouse.orchestrator.v1.RetryWorkflowRequest.
+ * Use `create(RetryWorkflowRequestSchema)` to create a new message.
+ */
+export const RetryWorkflowRequestSchema: GenMessage<RetryWorkflowRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_orchestrator_v1_admin, 7);
+
+/**
+ * @generated from message gatehouse.orchestrator.v1.RetryWorkflowResponse
+ */
+export type RetryWorkflowResponse = Message<"gatehouse.orchestrator.v1.RetryWorkflowResponse"> & {
+  /**
+   * @generated from field: gatehouse.orchestrator.v1.Workflow workflow = 1;
+   */
+  workflow?: Workflow | undefined;
+};
+
+/**
+ * Describes the message gatehouse.orchestrator.v1.RetryWorkflowResponse.
+ * Use `create(RetryWorkflowResponseSchema)` to create a new message.
+ */
+export const RetryWorkflowResponseSchema: GenMessage<RetryWorkflowResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_orchestrator_v1_admin, 8);
+
+/**
+ * @generated from message gatehouse.orchestrator.v1.CancelWorkflowRequest
+ */
+export type CancelWorkflowRequest = Message<"gatehouse.orchestrator.v1.CancelWorkflowRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message gatehouse.orchestrator.v1.CancelWorkflowRequest.
+ * Use `create(CancelWorkflowRequestSchema)` to create a new message.
+ */
+export const CancelWorkflowRequestSchema: GenMessage<CancelWorkflowRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_orchestrator_v1_admin, 9);
+
+/**
+ * @generated from message gatehouse.orchestrator.v1.CancelWorkflowResponse
+ */
+export type CancelWorkflowResponse = Message<"gatehouse.orchestrator.v1.CancelWorkflowResponse"> & {
+  /**
+   * @generated from field: gatehouse.orchestrator.v1.Workflow workflow = 1;
+   */
+  workflow?: Workflow | undefined;
+};
+
+/**
+ * Describes the message gatehouse.orchestrator.v1.CancelWorkflowResponse.
+ * Use `create(CancelWorkflowResponseSchema)` to create a new message.
+ */
+export const CancelWorkflowResponseSchema: GenMessage<CancelWorkflowResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_orchestrator_v1_admin, 10);
+
+/**
  * OrchestratorAdminService is the orchestrator's internal admin API (port 9087).
  *
  * @generated from service gatehouse.orchestrator.v1.OrchestratorAdminService
@@ -59,6 +310,46 @@ export const OrchestratorAdminService: GenService<{
     methodKind: "unary";
     input: typeof GetStatusRequestSchema;
     output: typeof GetStatusResponseSchema;
+  },
+  /**
+   * ListWorkflows lists workflows by state (and optionally type), oldest first.
+   *
+   * @generated from rpc gatehouse.orchestrator.v1.OrchestratorAdminService.ListWorkflows
+   */
+  listWorkflows: {
+    methodKind: "unary";
+    input: typeof ListWorkflowsRequestSchema;
+    output: typeof ListWorkflowsResponseSchema;
+  },
+  /**
+   * GetWorkflow returns one workflow; NOT_FOUND when unknown.
+   *
+   * @generated from rpc gatehouse.orchestrator.v1.OrchestratorAdminService.GetWorkflow
+   */
+  getWorkflow: {
+    methodKind: "unary";
+    input: typeof GetWorkflowRequestSchema;
+    output: typeof GetWorkflowResponseSchema;
+  },
+  /**
+   * RetryWorkflow resumes a STALLED workflow now with attempts reset; FAILED_PRECONDITION otherwise.
+   *
+   * @generated from rpc gatehouse.orchestrator.v1.OrchestratorAdminService.RetryWorkflow
+   */
+  retryWorkflow: {
+    methodKind: "unary";
+    input: typeof RetryWorkflowRequestSchema;
+    output: typeof RetryWorkflowResponseSchema;
+  },
+  /**
+   * CancelWorkflow fails a non-terminal workflow with code CANCELLED, fencing out its current runner.
+   *
+   * @generated from rpc gatehouse.orchestrator.v1.OrchestratorAdminService.CancelWorkflow
+   */
+  cancelWorkflow: {
+    methodKind: "unary";
+    input: typeof CancelWorkflowRequestSchema;
+    output: typeof CancelWorkflowResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gatehouse_orchestrator_v1_admin, 0);

@@ -1,0 +1,15 @@
+export { GatewayClient } from "./client.js";
+export type { GatewayErrorCategory } from "./errors.js";
+export { categorize, GatewayConnectionError, GatewayError, GatewayTimeoutError, WorkflowFailedError } from "./errors.js";
+export type {
+  EvidencePackage,
+  GatewayClientConfig,
+  RequestOptions,
+  WaitOptions,
+  WorkflowError,
+  WorkflowResponse,
+  WorkflowState,
+  WorkflowStatus,
+  WorkflowType,
+} from "./types.js";
+export { ScoreSubmissionMode } from "./types.js";

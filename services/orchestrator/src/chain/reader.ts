@@ -1,0 +1,112 @@
+import { type Address, getAddress, type Hex, type PublicClient, zeroAddress } from "viem";
+import { rewardsDistributorAbi, studioProxyAbi } from "./abi.js";
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** The on-chain state reconciliation reads: the contracts are the authority. */
+export class ChainReader {
+  constructor(
+    readonly client: PublicClient,
+    readonly rewardsDistributor: Address,
+  ) {}
+
+  async workSubmitter(studio: string, dataHash: Hex): Promise<Address | undefined> {
+    const submitter = await this.client.readContract({
+      address: getAddress(studio),
+      abi: studioProxyAbi,
+      functionName: "getWorkSubmitter",
+      args: [dataHash],
+    });
+    return submitter === zeroAddress ? undefined : submitter;
+  }
+
+  async isWorkRegistered(studio: string, epoch: number, dataHash: Hex): Promise<boolean> {
+    const work = await this.epochWork(studio, epoch);
+    return work.some((h) => same(h, dataHash));
+  }
+
+  async epochWork(studio: string, epoch: number): Promise<readonly Hex[]> {
+    return this.client.readContract({
+      address: this.rewardsDistributor,
+      abi: rewardsDistributorAbi,
+      functionName: "getEpochWork",
+      args: [getAddress(studio), BigInt(epoch)],
+    });
+  }
+
+  async isValidatorRegistered(dataHash: Hex, validator: string): Promise<boolean> {
+    const validators = await this.workValidators(dataHash);
+    return validators.some((v) => same(v, validator));
+  }
+
+  async workValidators(dataHash: Hex): Promise<readonly Address[]> {
+    return this.client.readContract({
+      address: this.rewardsDistributor,
+      abi: rewardsDistributorAbi,
+      functionName: "getWorkValidators",
+      args: [dataHash],
+    });
+  }
+
+  async hasScoredWorker(studio: string, dataHash: Hex, worker: string, validator: string): Promise<boolean> {
+    const [validators] = await this.client.readContract({
+      address: getAddress(studio),
+      abi: studioProxyAbi,
+      functionName: "getScoreVectorsForWorker",
+      args: [dataHash, getAddress(worker)],
+    });
+    return validators.some((v) => same(v, validator));
+  }
+
+  async scoreCommitment(studio: string, dataHash: Hex, validator: string): Promise<Hex | undefined> {
+    const commitment = await this.client.readContract({
+      address: getAddress(studio),
+      abi: studioProxyAbi,
+      functionName: "getScoreCommitment",
+      args: [dataHash, getAddress(validator)],
+    });
+    return /^0x0+$/.test(commitment) ? undefined : commitment;
+  }
+
+  async hasRevealed(studio: string, dataHash: Hex, validator: string): Promise<boolean> {
+    const revealed = await this.client.readContract({
+      address: getAddress(studio),
+      abi: studioProxyAbi,
+      functionName: "getRevealedScore",
+      args: [dataHash, getAddress(validator)],
+    });
+    return revealed !== "0x";
+  }
+
+  /** Commit and reveal deadlines (unix seconds; 0 when never set). */
+  async deadlines(studio: string, dataHash: Hex): Promise<{ commit: number; reveal: number }> {
+    const address = getAddress(studio);
+    const [commit, reveal] = await Promise.all([
+      this.client.readContract({ address, abi: studioProxyAbi, functionName: "getCommitDeadline", args: [dataHash] }),
+      this.client.readContract({ address, abi: studioProxyAbi, functionName: "getRevealDeadline", args: [dataHash] }),
+    ]);
+    return { commit: Number(commit), reveal: Number(reveal) };
+  }
+
+  async rewardsOwner(): Promise<Address> {
+    return this.client.readContract({ address: this.rewardsDistributor, abi: rewardsDistributorAbi, functionName: "owner" });
+  }
+
+  /** The transaction that closed (studio, epoch), if any: the contract has no closed flag, its log is the record. */
+  async epochClosedTx(studio: string, epoch: number): Promise<Hex | undefined> {
+    const logs = await this.client.getContractEvents({
+      address: this.rewardsDistributor,
+      abi: rewardsDistributorAbi,
+      eventName: "EpochClosed",
+      args: { studio: getAddress(studio), epoch: BigInt(epoch) },
+      fromBlock: 0n,
+      toBlock: "latest",
+    });
+    return logs[0]?.transactionHash ?? undefined;
+  }
+
+  async chainTimeSeconds(): Promise<number> {
+    const block = await this.client.getBlock({ blockTag: "latest" });
+    return Number(block.timestamp);
+  }
+}

@@ -1,0 +1,99 @@
+import type { Address, Hex } from "viem";
+import type { ChainReader } from "../../chain/reader.js";
+import { type ContractCall, SignerBusyError, type TxManager, TxRevertedError } from "../../chain/tx-manager.js";
+import type { DkgVersion } from "../../dkg/index.js";
+import type { EvidenceStore } from "../../evidence/store.js";
+import type { StepResult, WorkflowRecord } from "../types.js";
+
+export interface StepContext {
+  wf: WorkflowRecord;
+  chain: ChainReader;
+  tx: TxManager;
+  evidence: EvidenceStore;
+  /** The RewardsDistributor owner the gateway registers work and validators with. */
+  adminSigner: Address;
+  dkgVersion: DkgVersion;
+  /** Delay between confirmation polls. */
+  pollMs: number;
+  /** An AWAIT step with no confirmation after this long stalls. */
+  confirmTimeoutMs: number;
+  /** Evidence must confirm within this window after the workflow was created. */
+  evidenceWindowMs: number;
+  now(): number;
+}
+
+export interface StepDefinition {
+  /** Reconciled against chain state before every execution. */
+  irreversible: boolean;
+  /** Chain-state check; a result short-cuts `execute`, undefined lets it run. */
+  reconcile?(ctx: StepContext): Promise<StepResult | undefined>;
+  execute(ctx: StepContext): Promise<StepResult>;
+}
+
+/** Progress key of the current AWAIT step's start; the engine drops it whenever the step changes. */
+export const AWAITING_SINCE = "_awaiting_since";
+
+export const txKey = (ctx: StepContext, step: string) => `${ctx.wf.id}:${step}`;
+
+export const dataHashOf = (ctx: StepContext) => (ctx.wf.input as { data_hash: string }).data_hash as Hex;
+
+/** Delay before trying a busy signer again: short, jittered so waiters spread out. */
+export const signerBusyDelayMs = () => 20 + Math.floor(Math.random() * 30);
+
+/**
+ * Sends one transaction for `step` (at most once: the tx manager keys it by workflow and step)
+ * and maps the outcome: a revert found by simulation fails the workflow with `revertCode`.
+ */
+export async function sendOnce(
+  ctx: StepContext,
+  step: string,
+  signer: string,
+  call: ContractCall,
+  revertCode: string,
+  onSent: (hash: Hex | undefined) => StepResult,
+  stillNeeded?: () => Promise<boolean>,
+): Promise<StepResult> {
+  if (!ctx.tx.hasSigner(signer)) return { kind: "fail", code: "SIGNER_UNAVAILABLE", message: `signer ${signer} is not loaded` };
+  try {
+    return onSent(await ctx.tx.submit(txKey(ctx, step), signer as Address, call, stillNeeded));
+  } catch (err) {
+    if (err instanceof SignerBusyError) return { kind: "wait", delayMs: signerBusyDelayMs() };
+    if (err instanceof TxRevertedError) {
+      const code = err.revert.errorName === "OwnableUnauthorizedAccount" ? "SIGNER_NOT_OWNER" : revertCode;
+      return { kind: "fail", code, message: err.revert.reason };
+    }
+    throw err;
+  }
+}
+
+/** Polls the transaction sent by `sentBy` until it has the required confirmations. */
+export async function awaitTx(
+  ctx: StepContext,
+  sentBy: string,
+  revertCode: string,
+  onConfirmed: (block: bigint, hash: Hex) => Promise<StepResult>,
+): Promise<StepResult> {
+  const status = await ctx.tx.status(txKey(ctx, sentBy));
+  switch (status.state) {
+    case "none":
+      return { kind: "next", step: sentBy };
+    case "confirmed":
+      return onConfirmed(status.block, status.hash);
+    case "reverted":
+      return { kind: "fail", code: revertCode, message: status.reason };
+    case "pending": {
+      const since = Number(ctx.wf.progress[AWAITING_SINCE] ?? 0);
+      if (since === 0) return { kind: "wait", delayMs: ctx.pollMs, patch: { [AWAITING_SINCE]: ctx.now() } };
+      if (ctx.now() - since > ctx.confirmTimeoutMs) {
+        return {
+          kind: "stall",
+          code: "TX_CONFIRMATION_TIMEOUT",
+          message: `no confirmation for ${status.hash} within ${ctx.confirmTimeoutMs} ms`,
+        };
+      }
+      return { kind: "wait", delayMs: ctx.pollMs };
+    }
+  }
+}
+
+export { TxRevertedError };

@@ -1,0 +1,156 @@
+// Shared set-up of the orchestrator's integration tests: anvil + contracts, an isolated
+// NATS/Redis namespace, orchestrator processes, and clean-up of all of it.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Bus } from "@gatehouse/bus";
+import { GatewayClient } from "@gatehouse/sdk";
+import { Redis } from "@gatehouse/service";
+import { natsUrl, redisUrl, ServiceProcess, type TestNamespace, testNamespace } from "@gatehouse/testkit";
+import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, stringToHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { studioProxyAbi } from "../src/chain/abi.js";
+import { ANVIL_KEYS, Anvil } from "../src/chain/anvil.js";
+import { type Deployment, deployContracts } from "../src/chain/deploy.js";
+
+export const OWNER_KEY = ANVIL_KEYS[0] as Hex;
+export const OWNER = privateKeyToAccount(OWNER_KEY).address;
+export const SIGNER_KEYS = ANVIL_KEYS.slice(0, 4) as Hex[];
+export const AGENTS = SIGNER_KEYS.map((k) => privateKeyToAccount(k).address);
+
+export interface TestEnv {
+  anvil: Anvil;
+  deployment: Deployment;
+  ns: TestNamespace;
+  evidenceDir: string;
+  redis: Redis;
+  processes: ServiceProcess[];
+}
+
+export async function setUp(label: string, options: { blockTimeSeconds?: number } = {}): Promise<TestEnv> {
+  const anvil = await Anvil.start(options.blockTimeSeconds ? { blockTimeSeconds: options.blockTimeSeconds } : {});
+  const deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, ownerKey: OWNER_KEY, agentKeys: SIGNER_KEYS });
+  const ns = testNamespace(label);
+  const redis = new Redis(redisUrl(), { keyPrefix: ns.redisPrefix, maxRetriesPerRequest: 2 });
+  return { anvil, deployment, ns, evidenceDir: mkdtempSync(join(tmpdir(), "gh-orch-evidence-")), redis, processes: [] };
+}
+
+export function orchestratorConfig(
+  env: TestEnv,
+  overrides: Record<string, Record<string, unknown> | unknown[]> = {},
+): Record<string, unknown> {
+  return {
+    nats: { url: natsUrl(), subject_root: env.ns.subjectRoot, stream_prefix: env.ns.streamPrefix },
+    redis: { url: redisUrl(), key_prefix: env.ns.redisPrefix },
+    api: { addr: "127.0.0.1:0", writes_per_minute: 0, ...(overrides.api as object) },
+    chain: {
+      rpc_url: env.anvil.rpcUrl,
+      chain_id: env.anvil.chainId,
+      rewards_distributor_address: env.deployment.rewardsDistributor,
+      signer_secrets: SIGNER_KEYS,
+      confirmation_blocks: 1,
+      poll_interval_ms: 50,
+      ...(overrides.chain as object),
+    },
+    engine: {
+      tick_ms: 20,
+      backoff_base_ms: 50,
+      backoff_max_ms: 500,
+      sweep_interval_ms: 200,
+      stall_resume_after_ms: 1_000,
+      lease_ms: 5_000,
+      ...(overrides.engine as object),
+    },
+    evidence: { dir: env.evidenceDir },
+    ...(overrides.crash_points ? { crash_points: overrides.crash_points } : {}),
+  };
+}
+
+export async function startOrchestrator(env: TestEnv, overrides: Parameters<typeof orchestratorConfig>[1] = {}): Promise<ServiceProcess> {
+  const proc = await ServiceProcess.start({
+    service: "orchestrator",
+    config: orchestratorConfig(env, overrides),
+    env: { GH_ALLOW_CRASH_POINTS: "1" },
+  });
+  env.processes.push(proc);
+  return proc;
+}
+
+export function gateway(proc: ServiceProcess): GatewayClient {
+  return new GatewayClient({ baseUrl: proc.endpoints.rest as string, pollInterval: 50, maxPollTime: 60_000 });
+}
+
+export async function tearDown(env: TestEnv | undefined): Promise<void> {
+  if (!env) return;
+  await Promise.all(env.processes.map((p) => p.stop("SIGKILL")));
+  await env.anvil.stop();
+  const keys = await env.redis.keys(`${env.ns.redisPrefix}*`);
+  if (keys.length > 0) await env.redis.call("DEL", ...keys);
+  env.redis.disconnect();
+  const bus = await Bus.connect({ servers: [natsUrl()], name: "orchestrator-test-cleanup", subjectRoot: env.ns.subjectRoot });
+  const jsm = await bus.jsm();
+  for await (const stream of jsm.streams.list()) {
+    if (stream.config.name.startsWith(env.ns.streamPrefix)) await jsm.streams.delete(stream.config.name);
+  }
+  await bus.drain();
+  rmSync(env.evidenceDir, { recursive: true, force: true });
+}
+
+export const dataHash = (label: string): Hex => keccak256(stringToHex(label));
+
+/** A small DKG thread authored by `author` (3-node chain, so betweenness gives it the middle node). */
+export function evidenceFor(label: string, author: string) {
+  const pkg = (id: string, ts: number, parents: string[]) => ({
+    arweave_tx_id: `${label}-${id}`,
+    author,
+    timestamp: ts,
+    parent_ids: parents.map((p) => `${label}-${p}`),
+    payload_hash: keccak256(stringToHex(`${label}-${id}`)),
+    artifact_ids: [],
+    signature: `0x${"00".repeat(65)}`,
+  });
+  return [pkg("a", 1, []), pkg("b", 2, ["a"]), pkg("c", 3, ["b"])];
+}
+
+export function chainClients(env: TestEnv) {
+  const transport = http(env.anvil.rpcUrl);
+  const chain = {
+    id: env.anvil.chainId,
+    name: "anvil",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [env.anvil.rpcUrl] } },
+  };
+  return {
+    public: createPublicClient({ chain, transport, pollingInterval: 20 }),
+    owner: createWalletClient({ account: privateKeyToAccount(OWNER_KEY), chain, transport }),
+  };
+}
+
+/** Opens a commit window of `commitSeconds` from the chain's clock, then a reveal window. */
+export async function setDeadlines(env: TestEnv, hash: Hex, commitSeconds: number, revealSeconds = 600): Promise<number> {
+  const { public: client, owner } = chainClients(env);
+  const now = Math.floor(Date.now() / 1000);
+  const commit = now + commitSeconds;
+  const tx = await owner.writeContract({
+    address: env.deployment.studioProxy,
+    abi: studioProxyAbi,
+    functionName: "setCommitRevealDeadlines",
+    args: [hash, BigInt(commit), BigInt(commit + revealSeconds)],
+  });
+  await client.waitForTransactionReceipt({ hash: tx, pollingInterval: 20 });
+  return commit;
+}
+
+/** Every transaction mined so far, in order: from, nonce, to, selector. */
+export async function minedTransactions(
+  env: TestEnv,
+): Promise<Array<{ from: Address; nonce: number; to: Address | null; input: Hex; hash: Hex }>> {
+  const { public: client } = chainClients(env);
+  const head = await client.getBlockNumber({ cacheTime: 0 });
+  const out: Array<{ from: Address; nonce: number; to: Address | null; input: Hex; hash: Hex }> = [];
+  for (let n = 0n; n <= head; n++) {
+    const block = await client.getBlock({ blockNumber: n, includeTransactions: true });
+    for (const tx of block.transactions) out.push({ from: tx.from, nonce: tx.nonce, to: tx.to, input: tx.input, hash: tx.hash });
+  }
+  return out;
+}
