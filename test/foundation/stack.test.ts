@@ -10,6 +10,9 @@ const SERVICES = ["template-verifier", "share-forwarder", "miner-edge", "relay-g
 const REDIS = new Set(["miner-edge", "relay-gateway", "relay-node", "orchestrator"]);
 const running = new Map<string, ServiceProcess>();
 
+/** Readiness checks beyond nats/redis. */
+const EXTRA_CHECKS: Record<string, string[]> = { "template-verifier": ["policy"] };
+
 function configFor(service: string): Record<string, unknown> {
   return {
     nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
@@ -39,7 +42,7 @@ describe("the six services", () => {
       );
       expect(status).toBe(200);
       const checks = (body as { checks: { name: string }[] }).checks.map((c) => c.name).sort();
-      expect(checks).toEqual(REDIS.has(name) ? ["nats", "redis"] : ["nats"]);
+      expect(checks).toEqual([...(EXTRA_CHECKS[name] ?? []), ...(REDIS.has(name) ? ["nats", "redis"] : ["nats"])].sort());
       expect((await getJson(`${proc.endpoints.ops}/healthz`)).body).toEqual({ status: "ok" });
     }
   });

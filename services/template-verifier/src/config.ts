@@ -1,11 +1,58 @@
+import { MAINNET_HALVING_INTERVAL, REGTEST_HALVING_INTERVAL } from "@gatehouse/bitcoin";
 import { natsConfig, opsConfig } from "@gatehouse/service";
 import { z } from "zod";
 
-export const configSchema = z.strictObject({
-  ...opsConfig({ httpAddr: "127.0.0.1:8083", grpcAddr: "127.0.0.1:9083" }),
-  nats: natsConfig,
-  /** Milliseconds between VerifierHeartbeat messages (the edge degrades inline mode without them). */
-  verifier_heartbeat_interval_ms: z.number().int().min(50).default(15_000),
-});
+export const configSchema = z
+  .strictObject({
+    ...opsConfig({ httpAddr: "127.0.0.1:8083", grpcAddr: "127.0.0.1:9083" }),
+    nats: natsConfig,
+    /** Milliseconds between VerifierHeartbeat messages (the edge degrades inline mode without them). */
+    verifier_heartbeat_interval_ms: z.number().int().min(50).default(15_000),
+    /** Chain the node is on: sets the subsidy halving interval for the coinbase value check. */
+    network: z.enum(["mainnet", "testnet", "signet", "regtest"]).default("mainnet"),
+    /** Policy TOML (reloaded on SIGHUP); empty = built-in defaults. */
+    policy_file: z.string().default(""),
+    /** bitcoind-style JSON-RPC of the template source; empty = verify proposals from the bus only. */
+    upstream_url: z.string().default(""),
+    upstream_rpc_user: z.string().default(""),
+    upstream_rpc_password: z.string().default(""),
+    /** getbestblockhash fallback poll when long-poll is not answered. */
+    upstream_poll_interval_ms: z.number().int().min(100).default(3_000),
+    upstream_rpc_timeout_ms: z.number().int().min(100).default(5_000),
+    upstream_longpoll_timeout_ms: z.number().int().min(1_000).default(60_000),
+    /** No successful exchange with the source for this long → source unhealthy, not ready. */
+    upstream_stale_max_ms: z.number().int().min(1_000).default(30_000),
+    /** Pool payout scriptPubKey (hex) for the coinbase of source templates. */
+    payout_script: z
+      .string()
+      .regex(/^(?:[0-9a-fA-F]{2}){1,10000}$/, "must be a hex scriptPubKey")
+      .or(z.literal(""))
+      .default(""),
+    mempool_poll_interval_ms: z.number().int().min(100).default(10_000),
+    mempool_stale_after_ms: z.number().int().min(100).default(20_000),
+    mempool_degraded_after_ms: z.number().int().min(100).default(60_000),
+    /** Not ready without a successful mempool poll this recent. */
+    ready_mempool_max_age_ms: z.number().int().min(100).default(30_000),
+    /** Verdicts kept in memory for /verdicts. */
+    verdict_log_size: z.number().int().min(1).max(100_000).default(1_000),
+  })
+  .superRefine((c, issue) => {
+    if (c.upstream_url) {
+      try {
+        const url = new URL(c.upstream_url);
+        if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
+      } catch {
+        issue.addIssue({ code: "custom", path: ["upstream_url"], message: "must be an http(s) URL" });
+      }
+      if (!c.payout_script) issue.addIssue({ code: "custom", path: ["payout_script"], message: "is required when upstream_url is set" });
+    }
+    if (c.mempool_stale_after_ms > c.mempool_degraded_after_ms) {
+      issue.addIssue({ code: "custom", path: ["mempool_stale_after_ms"], message: "must not exceed mempool_degraded_after_ms" });
+    }
+  });
 
 export type Config = z.output<typeof configSchema>;
+
+export function halvingInterval(network: Config["network"]): number {
+  return network === "regtest" ? REGTEST_HALVING_INTERVAL : MAINNET_HALVING_INTERVAL;
+}

@@ -1,33 +1,249 @@
-import { MempoolView } from "@gatehouse/proto/mining/v1";
+import { create } from "@bufbuild/protobuf";
+import { fromHex } from "@gatehouse/bitcoin";
+import { ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
+import { BlockFoundSchema, type TemplateProposal, TemplateProposalSchema, TemplateVerdictSchema } from "@gatehouse/proto/mining/v1";
 import { TemplateVerifierAdminService } from "@gatehouse/proto/templateverifier/v1";
-import { type ServiceDefinition, serviceStatus } from "@gatehouse/service";
-import { type Config, configSchema } from "./config.js";
+import {
+  GrpcError,
+  GrpcStatus,
+  isLoopback,
+  SafetyFlag,
+  type ServiceDefinition,
+  sendError,
+  sendJson,
+  sendText,
+  serviceStatus,
+} from "@gatehouse/service";
+import { BlockSubmitter } from "./blocks.js";
+import { type Config, configSchema, halvingInterval } from "./config.js";
 import { HeartbeatPublisher } from "./heartbeat.js";
+import { type MempoolPoll, mempoolSnapshot, mempoolViewAt } from "./mempool-view.js";
+import { PolicyLoadError } from "./policy/policy.js";
+import { PolicyStore } from "./policy/store.js";
+import { BitcoindSource } from "./source/bitcoind.js";
+import { JsonRpcClient } from "./source/rpc-client.js";
+import type { TemplateSource } from "./source/source.js";
+import { parseVerdictFilter, recordOf, toCsv, VerdictFilterError, VerdictLog } from "./verdict-log.js";
+import { Verifier } from "./verifier.js";
+
+const BLOCKS_DURABLE = "template-verifier-blocks";
 
 /**
- * Checks block templates against policy. Skeleton: publishes its heartbeat, honestly reporting
- * that it has no template source and no policy yet (ready = false).
+ * Checks block templates against policy: proposals (from its own template source or anyone on the bus)
+ * in, one verdict each out; found blocks submitted through the adapter that produced their template.
  */
 export const service: ServiceDefinition<Config> = {
   name: "template-verifier",
   config: configSchema,
+  unsafe: (config) => {
+    if (!config.upstream_url) return [];
+    const url = new URL(config.upstream_url);
+    return url.protocol === "http:" && !isLoopback(url.hostname.replace(/^\[|\]$/g, ""))
+      ? [{ flag: SafetyFlag.insecureHttpUpstream, problem: `upstream_url ${url.origin} is plain http to a non-loopback host` }]
+      : [];
+  },
   async start(ctx) {
+    const { config, logger } = ctx;
+    const policies = new PolicyStore(config.policy_file);
+    const policyReloads = ctx.metrics.counter("policy_reloads_total", "Policy loads by outcome", ["outcome"]);
+    const loadPolicy = async (why: string) => {
+      try {
+        const loaded = await policies.load();
+        policyReloads.inc({ outcome: "ok" });
+        logger.info({ policyHash: loaded.hash, origin: loaded.origin, why }, "policy loaded");
+      } catch (err) {
+        policyReloads.inc({ outcome: "error" });
+        logger.error({ err: (err as Error).message, why, keptPolicy: policies.current?.hash ?? null }, "policy_load_error");
+      }
+    };
+    await loadPolicy("start");
+    const onHup = () => void loadPolicy("SIGHUP");
+    process.on("SIGHUP", onHup);
+    ctx.onShutdown("sighup", () => void process.off("SIGHUP", onHup), "intake");
+    ctx.readiness.add("policy", () =>
+      policies.current ? { ok: true } : { ok: false, reason: `policy_load_error: ${policies.lastError}` },
+    );
+
     const bus = await ctx.connectBus();
+    const catalog = streamCatalog({ subjectRoot: config.nats.subject_root, namePrefix: config.nats.stream_prefix });
+    const jsm = await bus.jsm();
+    await ensureStream(jsm, catalog.TEMPLATES);
+    await ensureStream(jsm, catalog.BLOCKS);
+
+    // Template source and mempool view.
+    const sources = new Map<string, TemplateSource>();
+    let source: BitcoindSource | undefined;
+    let lastMempool: MempoolPoll | undefined;
+    const timings = { staleAfterMs: config.mempool_stale_after_ms, degradedAfterMs: config.mempool_degraded_after_ms };
+    const proposalsPublished = ctx.metrics.counter("proposals_published_total", "Template proposals published by this verifier's sources", [
+      "source",
+    ]);
+    const mempoolPolls = ctx.metrics.counter("mempool_polls_total", "Mempool polls by outcome", ["outcome"]);
+    if (config.upstream_url) {
+      const rpc = new JsonRpcClient({
+        url: config.upstream_url,
+        user: config.upstream_rpc_user,
+        password: config.upstream_rpc_password,
+        timeoutMs: config.upstream_rpc_timeout_ms,
+      });
+      const live = new BitcoindSource({
+        rpc,
+        sourceInstanceId: ctx.instanceId,
+        payoutScript: fromHex(config.payout_script),
+        pollIntervalMs: config.upstream_poll_interval_ms,
+        longPollTimeoutMs: config.upstream_longpoll_timeout_ms,
+        logger,
+        // The mempool is re-read before each proposal leaves, so Class M compares the template with
+        // a snapshot at least as new as itself rather than racing the periodic poll.
+        onProposal: async (proposal) => {
+          await pollMempool();
+          proposalsPublished.inc({ source: proposal.source });
+          bus.publish(bus.subjects.templateProposed, TemplateProposalSchema, proposal);
+          logger.debug(
+            { templateId: proposal.templateId.toString(), height: proposal.blockHeight, txCount: proposal.txCount },
+            "template proposed",
+          );
+        },
+      });
+      const pollMempool = async () => {
+        try {
+          lastMempool = await live.pollMempool();
+          mempoolPolls.inc({ outcome: "ok" });
+        } catch (err) {
+          mempoolPolls.inc({ outcome: "error" });
+          logger.warn({ err: (err as Error).message }, "mempool_backend_unavailable: mempool poll failed");
+        }
+      };
+      source = live;
+      sources.set(live.name, live);
+      ctx.endpoint("upstream", rpc.endpoint);
+      await pollMempool();
+      const mempoolTimer = setInterval(() => void pollMempool(), config.mempool_poll_interval_ms);
+      live.start();
+      ctx.onShutdown(
+        "template-source",
+        async () => {
+          clearInterval(mempoolTimer);
+          await live.stop();
+        },
+        "intake",
+      );
+      ctx.readiness.add("template-source", () => {
+        const age = Date.now() - live.lastOkMs;
+        return live.lastOkMs > 0 && age <= config.upstream_stale_max_ms
+          ? { ok: true }
+          : { ok: false, reason: live.lastOkMs === 0 ? "no answer from the template source yet" : `template source silent for ${age} ms` };
+      });
+      ctx.readiness.add("mempool", () => {
+        const age = lastMempool ? Date.now() - lastMempool.atMs : Number.POSITIVE_INFINITY;
+        return age <= config.ready_mempool_max_age_ms ? { ok: true } : { ok: false, reason: "no successful mempool poll recently" };
+      });
+    }
+    const sourceHealthy = () => (source ? source.lastOkMs > 0 && Date.now() - source.lastOkMs <= config.upstream_stale_max_ms : false);
+
+    // Proposals → verdicts.
+    const verifier = new Verifier({
+      policies,
+      mempool: (now) => mempoolSnapshot(lastMempool, now, timings),
+      halvingInterval: halvingInterval(config.network),
+      instanceId: ctx.instanceId,
+      metrics: ctx.metrics,
+    });
+    const log = new VerdictLog(config.verdict_log_size);
+    let lastTemplateId = 0n;
+    const handle = (proposal: TemplateProposal) => {
+      const verdict = verifier.decide(proposal);
+      bus.publish(bus.subjects.templateVerdict, TemplateVerdictSchema, verdict);
+      log.add(recordOf(verdict));
+      lastTemplateId = proposal.templateId;
+      if (!verdict.accepted)
+        logger.info(
+          { templateId: proposal.templateId.toString(), reason: recordOf(verdict).reason_code, detail: verdict.reasonDetail },
+          "template rejected",
+        );
+    };
+    const proposals = bus.subscribe(bus.subjects.templateProposed, TemplateProposalSchema, handle);
+    ctx.onShutdown("proposals", () => proposals.drain(), "intake");
+
+    // Found blocks → submitblock → BlockResult.
+    const submitter = new BlockSubmitter({ bus, sources, instanceId: ctx.instanceId, logger, metrics: ctx.metrics });
+    await ensureConsumer(jsm, {
+      stream: catalog.BLOCKS.name,
+      durable: BLOCKS_DURABLE,
+      description: "template-verifier: found blocks to submit",
+      filterSubject: bus.subjects.blockFound,
+      deliverPolicy: "new",
+      ackWaitMs: 30_000,
+      maxDeliver: 5,
+    });
+    const blocks = await bus.consume({
+      stream: catalog.BLOCKS.name,
+      consumer: BLOCKS_DURABLE,
+      schema: BlockFoundSchema,
+      concurrency: 1,
+      handler: async (found) => {
+        await submitter.submit(found);
+      },
+    });
+    ctx.onShutdown("blocks", () => blocks.stop(), "drain");
+
+    // Heartbeat with the real state.
     const beats = ctx.metrics.counter("heartbeats_sent_total", "VerifierHeartbeat messages published");
-    const heartbeat = new HeartbeatPublisher(bus, ctx.config.verifier_heartbeat_interval_ms, () => {
+    const heartbeat = new HeartbeatPublisher(bus, config.verifier_heartbeat_interval_ms, () => {
       beats.inc();
+      const healthy = config.upstream_url ? sourceHealthy() : true;
       return {
         verifierInstanceId: ctx.instanceId,
-        ready: false,
-        sourceHealthy: false,
-        mempoolView: MempoolView.MEMPOOL_VIEW_UNSPECIFIED,
+        ready: policies.current !== undefined && healthy && bus.health().ok,
+        policyHash: policies.current?.hash ?? "",
+        lastTemplateId,
+        sourceHealthy: healthy,
+        mempoolView: mempoolViewAt(lastMempool, Date.now(), timings),
       };
     });
     heartbeat.start();
     ctx.onShutdown("heartbeat", () => heartbeat.stop(), "intake");
 
+    // Verdict log.
+    ctx.ops.route("GET", "/verdicts", (_req, res, url) => {
+      try {
+        const records = log.query(parseVerdictFilter(url.searchParams));
+        if (url.searchParams.get("format") === "csv") sendText(res, 200, toCsv(records), "text/csv; charset=utf-8");
+        else sendJson(res, 200, { verdicts: records, count: records.length, capacity: log.capacity });
+      } catch (err) {
+        if (err instanceof VerdictFilterError) sendError(res, 400, "invalid_filter", err.message);
+        else throw err;
+      }
+    });
+
     ctx.grpc.add(TemplateVerifierAdminService, {
       getStatus: async () => ({ status: await serviceStatus(ctx) }),
+      getPolicy: async () => {
+        const current = policies.current;
+        return {
+          policyToml: policies.toToml(),
+          policyHash: current?.hash ?? "",
+          loaded: current !== undefined,
+          loadError: policies.lastError,
+          origin: current?.origin ?? "",
+        };
+      },
+      setPolicy: async (request) => {
+        try {
+          const loaded = policies.set(request.policyToml, "grpc");
+          policyReloads.inc({ outcome: "ok" });
+          logger.info({ policyHash: loaded.hash, origin: "grpc" }, "policy loaded");
+          return { policyHash: loaded.hash };
+        } catch (err) {
+          if (err instanceof PolicyLoadError)
+            throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `policy_load_error: ${err.problems.join("; ")}`);
+          throw err;
+        }
+      },
+      verifyTemplate: async (request) => {
+        if (!request.proposal) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, "proposal is required");
+        return { verdict: verifier.decide(create(TemplateProposalSchema, request.proposal)) };
+      },
     });
   },
 };

@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { TemplateProposal, TemplateVerdict } from "../../mining/v1/template_pb.js";
+import { file_gatehouse_mining_v1_template } from "../../mining/v1/template_pb.js";
 import type { ServiceStatus } from "../../ops/v1/status_pb.js";
 import { file_gatehouse_ops_v1_status } from "../../ops/v1/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/templateverifier/v1/admin.proto.
  */
 export const file_gatehouse_templateverifier_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("CilnYXRlaG91c2UvdGVtcGxhdGV2ZXJpZmllci92MS9hZG1pbi5wcm90bxIdZ2F0ZWhvdXNlLnRlbXBsYXRldmVyaWZpZXIudjEiEgoQR2V0U3RhdHVzUmVxdWVzdCJEChFHZXRTdGF0dXNSZXNwb25zZRIvCgZzdGF0dXMYASABKAsyHy5nYXRlaG91c2Uub3BzLnYxLlNlcnZpY2VTdGF0dXMyjgEKHFRlbXBsYXRlVmVyaWZpZXJBZG1pblNlcnZpY2USbgoJR2V0U3RhdHVzEi8uZ2F0ZWhvdXNlLnRlbXBsYXRldmVyaWZpZXIudjEuR2V0U3RhdHVzUmVxdWVzdBowLmdhdGVob3VzZS50ZW1wbGF0ZXZlcmlmaWVyLnYxLkdldFN0YXR1c1Jlc3BvbnNlYgZwcm90bzM", [file_gatehouse_ops_v1_status]);
+  fileDesc("CilnYXRlaG91c2UvdGVtcGxhdGV2ZXJpZmllci92MS9hZG1pbi5wcm90bxIdZ2F0ZWhvdXNlLnRlbXBsYXRldmVyaWZpZXIudjEiEgoQR2V0U3RhdHVzUmVxdWVzdCJEChFHZXRTdGF0dXNSZXNwb25zZRIvCgZzdGF0dXMYASABKAsyHy5nYXRlaG91c2Uub3BzLnYxLlNlcnZpY2VTdGF0dXMiEgoQR2V0UG9saWN5UmVxdWVzdCJxChFHZXRQb2xpY3lSZXNwb25zZRITCgtwb2xpY3lfdG9tbBgBIAEoCRITCgtwb2xpY3lfaGFzaBgCIAEoCRIOCgZsb2FkZWQYAyABKAgSEgoKbG9hZF9lcnJvchgEIAEoCRIOCgZvcmlnaW4YBSABKAkiJwoQU2V0UG9saWN5UmVxdWVzdBITCgtwb2xpY3lfdG9tbBgBIAEoCSIoChFTZXRQb2xpY3lSZXNwb25zZRITCgtwb2xpY3lfaGFzaBgBIAEoCSJQChVWZXJpZnlUZW1wbGF0ZVJlcXVlc3QSNwoIcHJvcG9zYWwYASABKAsyJS5nYXRlaG91c2UubWluaW5nLnYxLlRlbXBsYXRlUHJvcG9zYWwiTwoWVmVyaWZ5VGVtcGxhdGVSZXNwb25zZRI1Cgd2ZXJkaWN0GAEgASgLMiQuZ2F0ZWhvdXNlLm1pbmluZy52MS5UZW1wbGF0ZVZlcmRpY3Qy7QMKHFRlbXBsYXRlVmVyaWZpZXJBZG1pblNlcnZpY2USbgoJR2V0U3RhdHVzEi8uZ2F0ZWhvdXNlLnRlbXBsYXRldmVyaWZpZXIudjEuR2V0U3RhdHVzUmVxdWVzdBowLmdhdGVob3VzZS50ZW1wbGF0ZXZlcmlmaWVyLnYxLkdldFN0YXR1c1Jlc3BvbnNlEm4KCUdldFBvbGljeRIvLmdhdGVob3VzZS50ZW1wbGF0ZXZlcmlmaWVyLnYxLkdldFBvbGljeVJlcXVlc3QaMC5nYXRlaG91c2UudGVtcGxhdGV2ZXJpZmllci52MS5HZXRQb2xpY3lSZXNwb25zZRJuCglTZXRQb2xpY3kSLy5nYXRlaG91c2UudGVtcGxhdGV2ZXJpZmllci52MS5TZXRQb2xpY3lSZXF1ZXN0GjAuZ2F0ZWhvdXNlLnRlbXBsYXRldmVyaWZpZXIudjEuU2V0UG9saWN5UmVzcG9uc2USfQoOVmVyaWZ5VGVtcGxhdGUSNC5nYXRlaG91c2UudGVtcGxhdGV2ZXJpZmllci52MS5WZXJpZnlUZW1wbGF0ZVJlcXVlc3QaNS5nYXRlaG91c2UudGVtcGxhdGV2ZXJpZmllci52MS5WZXJpZnlUZW1wbGF0ZVJlc3BvbnNlYgZwcm90bzM", [file_gatehouse_mining_v1_template, file_gatehouse_ops_v1_status]);
 
 /**
  * @generated from message gatehouse.templateverifier.v1.GetStatusRequest
@@ -45,6 +47,130 @@ export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE_
   messageDesc(file_gatehouse_templateverifier_v1_admin, 1);
 
 /**
+ * @generated from message gatehouse.templateverifier.v1.GetPolicyRequest
+ */
+export type GetPolicyRequest = Message<"gatehouse.templateverifier.v1.GetPolicyRequest"> & {
+};
+
+/**
+ * Describes the message gatehouse.templateverifier.v1.GetPolicyRequest.
+ * Use `create(GetPolicyRequestSchema)` to create a new message.
+ */
+export const GetPolicyRequestSchema: GenMessage<GetPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_templateverifier_v1_admin, 2);
+
+/**
+ * @generated from message gatehouse.templateverifier.v1.GetPolicyResponse
+ */
+export type GetPolicyResponse = Message<"gatehouse.templateverifier.v1.GetPolicyResponse"> & {
+  /**
+   * The policy in force as TOML, empty when none is loaded.
+   *
+   * @generated from field: string policy_toml = 1;
+   */
+  policyToml: string;
+
+  /**
+   * @generated from field: string policy_hash = 2;
+   */
+  policyHash: string;
+
+  /**
+   * @generated from field: bool loaded = 3;
+   */
+  loaded: boolean;
+
+  /**
+   * Why the last load failed (policy_load_error), empty when it succeeded.
+   *
+   * @generated from field: string load_error = 4;
+   */
+  loadError: string;
+
+  /**
+   * Where the policy came from: the file path, "grpc" or "defaults".
+   *
+   * @generated from field: string origin = 5;
+   */
+  origin: string;
+};
+
+/**
+ * Describes the message gatehouse.templateverifier.v1.GetPolicyResponse.
+ * Use `create(GetPolicyResponseSchema)` to create a new message.
+ */
+export const GetPolicyResponseSchema: GenMessage<GetPolicyResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_templateverifier_v1_admin, 3);
+
+/**
+ * @generated from message gatehouse.templateverifier.v1.SetPolicyRequest
+ */
+export type SetPolicyRequest = Message<"gatehouse.templateverifier.v1.SetPolicyRequest"> & {
+  /**
+   * @generated from field: string policy_toml = 1;
+   */
+  policyToml: string;
+};
+
+/**
+ * Describes the message gatehouse.templateverifier.v1.SetPolicyRequest.
+ * Use `create(SetPolicyRequestSchema)` to create a new message.
+ */
+export const SetPolicyRequestSchema: GenMessage<SetPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_templateverifier_v1_admin, 4);
+
+/**
+ * @generated from message gatehouse.templateverifier.v1.SetPolicyResponse
+ */
+export type SetPolicyResponse = Message<"gatehouse.templateverifier.v1.SetPolicyResponse"> & {
+  /**
+   * @generated from field: string policy_hash = 1;
+   */
+  policyHash: string;
+};
+
+/**
+ * Describes the message gatehouse.templateverifier.v1.SetPolicyResponse.
+ * Use `create(SetPolicyResponseSchema)` to create a new message.
+ */
+export const SetPolicyResponseSchema: GenMessage<SetPolicyResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_templateverifier_v1_admin, 5);
+
+/**
+ * @generated from message gatehouse.templateverifier.v1.VerifyTemplateRequest
+ */
+export type VerifyTemplateRequest = Message<"gatehouse.templateverifier.v1.VerifyTemplateRequest"> & {
+  /**
+   * @generated from field: gatehouse.mining.v1.TemplateProposal proposal = 1;
+   */
+  proposal?: TemplateProposal | undefined;
+};
+
+/**
+ * Describes the message gatehouse.templateverifier.v1.VerifyTemplateRequest.
+ * Use `create(VerifyTemplateRequestSchema)` to create a new message.
+ */
+export const VerifyTemplateRequestSchema: GenMessage<VerifyTemplateRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_templateverifier_v1_admin, 6);
+
+/**
+ * @generated from message gatehouse.templateverifier.v1.VerifyTemplateResponse
+ */
+export type VerifyTemplateResponse = Message<"gatehouse.templateverifier.v1.VerifyTemplateResponse"> & {
+  /**
+   * @generated from field: gatehouse.mining.v1.TemplateVerdict verdict = 1;
+   */
+  verdict?: TemplateVerdict | undefined;
+};
+
+/**
+ * Describes the message gatehouse.templateverifier.v1.VerifyTemplateResponse.
+ * Use `create(VerifyTemplateResponseSchema)` to create a new message.
+ */
+export const VerifyTemplateResponseSchema: GenMessage<VerifyTemplateResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_templateverifier_v1_admin, 7);
+
+/**
  * TemplateVerifierAdminService is the template verifier's internal admin API (port 9083).
  *
  * @generated from service gatehouse.templateverifier.v1.TemplateVerifierAdminService
@@ -59,6 +185,36 @@ export const TemplateVerifierAdminService: GenService<{
     methodKind: "unary";
     input: typeof GetStatusRequestSchema;
     output: typeof GetStatusResponseSchema;
+  },
+  /**
+   * GetPolicy returns the policy in force (or why none could be loaded).
+   *
+   * @generated from rpc gatehouse.templateverifier.v1.TemplateVerifierAdminService.GetPolicy
+   */
+  getPolicy: {
+    methodKind: "unary";
+    input: typeof GetPolicyRequestSchema;
+    output: typeof GetPolicyResponseSchema;
+  },
+  /**
+   * SetPolicy validates a policy and applies it only if valid (INVALID_ARGUMENT otherwise).
+   *
+   * @generated from rpc gatehouse.templateverifier.v1.TemplateVerifierAdminService.SetPolicy
+   */
+  setPolicy: {
+    methodKind: "unary";
+    input: typeof SetPolicyRequestSchema;
+    output: typeof SetPolicyResponseSchema;
+  },
+  /**
+   * VerifyTemplate decides one proposal on demand; nothing is published.
+   *
+   * @generated from rpc gatehouse.templateverifier.v1.TemplateVerifierAdminService.VerifyTemplate
+   */
+  verifyTemplate: {
+    methodKind: "unary";
+    input: typeof VerifyTemplateRequestSchema;
+    output: typeof VerifyTemplateResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gatehouse_templateverifier_v1_admin, 0);

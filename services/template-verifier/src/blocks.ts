@@ -1,0 +1,57 @@
+import { create } from "@bufbuild/protobuf";
+import type { Bus } from "@gatehouse/bus";
+import { type BlockFound, type BlockResult, BlockResultSchema } from "@gatehouse/proto/mining/v1";
+import type { Logger, Metrics } from "@gatehouse/service";
+import type { TemplateSource } from "./source/source.js";
+
+export interface BlockSubmitterDeps {
+  bus: Bus;
+  /** Adapters by source name (`bitcoind-rpc`, ...). */
+  sources: ReadonlyMap<string, TemplateSource>;
+  instanceId: string;
+  logger: Logger;
+  metrics: Metrics;
+  now?: () => number;
+}
+
+/**
+ * Found block → submitblock through the adapter that produced the template → BlockResult. A block for
+ * a source this verifier has no adapter for is answered as not accepted rather than dropped silently.
+ * Transport failures throw, so the BLOCKS consumer redelivers.
+ */
+export class BlockSubmitter {
+  readonly #d: BlockSubmitterDeps;
+  readonly #now: () => number;
+  readonly #submitted;
+
+  constructor(deps: BlockSubmitterDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#submitted = deps.metrics.counter("blocks_submitted_total", "Found blocks submitted to the node, by outcome", ["outcome"]);
+  }
+
+  async submit(found: BlockFound): Promise<BlockResult> {
+    const source = this.#d.sources.get(found.source);
+    const submittedAt = this.#now();
+    const outcome = source
+      ? await source.submitBlock(found.block)
+      : { accepted: false, rejectReason: `no adapter for source "${found.source}" on this verifier` };
+    const result = create(BlockResultSchema, {
+      blockHash: found.blockHash,
+      blockHeight: found.blockHeight,
+      templateId: found.templateId,
+      accepted: outcome.accepted,
+      rejectReason: outcome.rejectReason,
+      source: found.source,
+      verifierInstanceId: this.#d.instanceId,
+      submittedAtUnixMs: BigInt(submittedAt),
+      answeredAtUnixMs: BigInt(this.#now()),
+    });
+    this.#submitted.inc({ outcome: outcome.accepted ? "accepted" : "rejected" });
+    const log = { blockHash: found.blockHash, height: found.blockHeight, templateId: found.templateId.toString(), source: found.source };
+    if (outcome.accepted) this.#d.logger.info(log, "block accepted by the node");
+    else this.#d.logger.warn({ ...log, rejectReason: outcome.rejectReason }, "block rejected");
+    await this.#d.bus.publishDurable(this.#d.bus.subjects.blockResult, BlockResultSchema, result, { msgId: `${found.blockHash}:result` });
+    return result;
+  }
+}

@@ -1,0 +1,30 @@
+import { MempoolView } from "@gatehouse/proto/mining/v1";
+import type { MempoolSnapshot } from "./policy/verify.js";
+
+export interface MempoolViewTimings {
+  /** A snapshot older than this is stale. */
+  staleAfterMs: number;
+  /** Older than this (or none yet) is degraded: the Class M check is skipped. */
+  degradedAfterMs: number;
+}
+
+export interface MempoolPoll {
+  atMs: number;
+  txCount: number;
+  txids: ReadonlySet<string>;
+}
+
+/** The Fresh → Stale → Degraded view of the mempool by the age of the last successful poll (mining.md §1.3 step 10). */
+export function mempoolViewAt(last: MempoolPoll | undefined, nowMs: number, timings: MempoolViewTimings): MempoolView {
+  if (!last) return MempoolView.degraded;
+  const age = nowMs - last.atMs;
+  if (age <= timings.staleAfterMs) return MempoolView.fresh;
+  if (age <= timings.degradedAfterMs) return MempoolView.stale;
+  return MempoolView.degraded;
+}
+
+export function mempoolSnapshot(last: MempoolPoll | undefined, nowMs: number, timings: MempoolViewTimings): MempoolSnapshot {
+  const view = mempoolViewAt(last, nowMs, timings);
+  if (view === MempoolView.degraded || !last) return { view, txCount: undefined, txids: undefined };
+  return { view, txCount: last.txCount, txids: last.txids };
+}

@@ -1,0 +1,84 @@
+import { create } from "@bufbuild/protobuf";
+import { type TemplateProposal, type TemplateVerdict, TemplateVerdictSchema, VerdictReason } from "@gatehouse/proto/mining/v1";
+import type { Metrics } from "@gatehouse/service";
+import type { PolicyStore } from "./policy/store.js";
+import { type MempoolSnapshot, verifyProposal } from "./policy/verify.js";
+
+export interface VerifierDeps {
+  policies: PolicyStore;
+  mempool: (nowMs: number) => MempoolSnapshot;
+  halvingInterval: number;
+  instanceId: string;
+  metrics: Metrics;
+  now?: () => number;
+}
+
+/** Decides proposals with the policy in force and counts the outcomes; publishing is the caller's. */
+export class Verifier {
+  readonly #d: VerifierDeps;
+  readonly #now: () => number;
+  readonly #verdicts;
+  readonly #warnings;
+  readonly #classMSkipped;
+  readonly #seconds;
+
+  constructor(deps: VerifierDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#verdicts = deps.metrics.counter("verdicts_total", "Verdicts by reason code", ["reason_code", "accepted"]);
+    this.#warnings = deps.metrics.counter("verdict_warnings_total", "Non-enforced findings by reason code", ["reason_code"]);
+    this.#classMSkipped = deps.metrics.counter("phase2_degraded_total", "Class M checks skipped because the mempool view was degraded");
+    this.#seconds = deps.metrics.histogram("verdict_duration_seconds", "Time to decide one proposal");
+  }
+
+  decide(p: TemplateProposal): TemplateVerdict {
+    const started = performance.now();
+    const nowMs = this.#now();
+    const mempool = this.#d.mempool(nowMs);
+    const loaded = this.#d.policies.current;
+    const base = {
+      templateId: p.templateId,
+      sourceInstanceId: p.sourceInstanceId,
+      prevHash: p.prevHash,
+      blockHeight: p.blockHeight,
+      verifierInstanceId: this.#d.instanceId,
+      decidedAtUnixMs: BigInt(nowMs),
+      mempoolView: mempool.view,
+    };
+    let verdict: TemplateVerdict;
+    if (!loaded) {
+      verdict = create(TemplateVerdictSchema, {
+        ...base,
+        accepted: false,
+        reasonCode: VerdictReason.policy_load_error,
+        reasonDetail: this.#d.policies.lastError || "no policy loaded",
+      });
+    } else {
+      const d = verifyProposal(p, loaded.policy, { nowMs, mempool, halvingInterval: this.#d.halvingInterval });
+      if (d.classMSkipped) this.#classMSkipped.inc();
+      const policy = loaded.policy;
+      verdict = create(TemplateVerdictSchema, {
+        ...base,
+        accepted: d.accepted,
+        reasonCode: d.reason,
+        reasonDetail: d.detail,
+        warnings: d.warnings,
+        fullCheck: d.fullCheck,
+        policyContext: {
+          feeTier: d.feeTier,
+          minAvgFeeUsed: BigInt(d.minAvgFeeUsed),
+          minTotalFeesUsed: BigInt(policy.min_total_fees),
+          rejectCoinbaseZero: policy.reject_coinbase_zero,
+          unknownMempoolAsHigh: policy.unknown_mempool_as_high,
+          maxWeightRatio: policy.max_weight_ratio,
+          maxTemplateAgeMs: BigInt(policy.max_template_age_ms),
+          policyHash: loaded.hash,
+        },
+      });
+    }
+    this.#verdicts.inc({ reason_code: VerdictReason[verdict.reasonCode] ?? "unknown", accepted: String(verdict.accepted) });
+    for (const w of verdict.warnings) this.#warnings.inc({ reason_code: VerdictReason[w] ?? "unknown" });
+    this.#seconds.observe((performance.now() - started) / 1000);
+    return verdict;
+  }
+}

@@ -1,0 +1,263 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { Bus } from "@gatehouse/bus";
+import {
+  BlockFoundSchema,
+  type BlockResult,
+  BlockResultSchema,
+  type TemplateProposal,
+  TemplateProposalSchema,
+  type TemplateVerdict,
+  TemplateVerdictSchema,
+  VerdictReason,
+  type VerifierHeartbeat,
+  VerifierHeartbeatSchema,
+} from "@gatehouse/proto/mining/v1";
+import { natsUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { adminClient } from "./support/admin.js";
+import { mineProposal } from "./support/mine.js";
+import { Regtest } from "./support/regtest.js";
+
+const ns = testNamespace("tv");
+const PAYOUT = "0014".padEnd(44, "77");
+const dir = mkdtempSync(join(tmpdir(), "tv-policy-"));
+const policyFile = join(dir, "policy.toml");
+const GOOD_POLICY = "reject_empty_templates = false\nmax_template_age_ms = 60000\n[class_m]\ntolerance_pct = 4.0\n";
+
+let node: Regtest;
+let bus: Bus;
+let verifier: ServiceProcess;
+let payees: string;
+const proposals: TemplateProposal[] = [];
+const verdicts: TemplateVerdict[] = [];
+const results: BlockResult[] = [];
+const heartbeats: VerifierHeartbeat[] = [];
+
+const verdictFor = (p: TemplateProposal) =>
+  verdicts.find((v) => v.templateId === p.templateId && v.sourceInstanceId === p.sourceInstanceId);
+const latestProposal = () => proposals[proposals.length - 1] as TemplateProposal;
+
+beforeAll(async () => {
+  node = await Regtest.start();
+  payees = await node.fundWitnessWallet();
+  writeFileSync(policyFile, GOOD_POLICY);
+  bus = await Bus.connect({ servers: natsUrl(), name: "tv-test", subjectRoot: ns.subjectRoot });
+  bus.subscribe(bus.subjects.templateProposed, TemplateProposalSchema, (m) => void proposals.push(m));
+  bus.subscribe(bus.subjects.templateVerdict, TemplateVerdictSchema, (m) => void verdicts.push(m));
+  bus.subscribe(bus.subjects.blockResult, BlockResultSchema, (m) => void results.push(m));
+  bus.subscribe(bus.subjects.verifierHeartbeat, VerifierHeartbeatSchema, (m) => void heartbeats.push(m));
+  verifier = await ServiceProcess.start({
+    service: "template-verifier",
+    config: {
+      nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
+      network: "regtest",
+      policy_file: policyFile,
+      upstream_url: node.url,
+      upstream_rpc_password: node.apiKey,
+      payout_script: PAYOUT,
+      upstream_poll_interval_ms: 500,
+      mempool_poll_interval_ms: 300,
+      verifier_heartbeat_interval_ms: 200,
+    },
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await verifier?.stop();
+  const jsm = await bus?.jsm();
+  for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm?.streams.delete(`${ns.streamPrefix}${stream}`).catch(() => undefined);
+  await bus?.close();
+  await node?.stop();
+});
+
+describe("template-verifier with bcoin regtest", () => {
+  it("proposes the node's template and answers it with an ok verdict, full check, policy echoed", async () => {
+    await waitFor(() => proposals.length > 0 && verdictFor(latestProposal()) !== undefined, {
+      timeoutMs: 10_000,
+      description: "first verdict",
+    });
+    const p = latestProposal();
+    const v = verdictFor(p) as TemplateVerdict;
+    expect(p.source).toBe("bitcoind-rpc");
+    expect(v).toMatchObject({
+      accepted: true,
+      reasonCode: VerdictReason.ok,
+      fullCheck: true,
+      prevHash: p.prevHash,
+      blockHeight: p.blockHeight,
+    });
+    expect(v.policyContext?.maxTemplateAgeMs).toBe(60_000n);
+    await waitFor(() => heartbeats.some((h) => h.ready && h.policyHash === v.policyContext?.policyHash), {
+      timeoutMs: 5_000,
+      description: "ready heartbeat with the policy hash",
+    });
+    const ready = await fetch(`${verifier.endpoints.ops}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+
+  it("a new block gives a new template and its verdict within the verdict budget", async () => {
+    const height = latestProposal().blockHeight;
+    const started = Date.now();
+    await node.rpc("generatetoaddress", [1, payees]);
+    await waitFor(() => proposals.some((p) => p.blockHeight === height + 1 && verdictFor(p)), {
+      timeoutMs: 5_000,
+      description: "verdict for the next height",
+    });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("fee-paying segwit transactions reach a verified template", async () => {
+    const sent = await node.sendPayments(payees, 4);
+    await waitFor(() => proposals.some((p) => sent.every((id) => p.transactions.some((t) => t.txid === id)) && verdictFor(p)?.accepted), {
+      timeoutMs: 10_000,
+      description: "accepted template with the payments",
+    });
+    const p = proposals.find((x) => sent.every((id) => x.transactions.some((t) => t.txid === id))) as TemplateProposal;
+    expect(p.totalFees).toBeGreaterThan(0n);
+    expect(p.transactions.every((t) => t.txid !== t.wtxid)).toBe(true);
+  });
+
+  it("a found block is submitted through the source and accepted; a bad one is rejected with the node's reason", async () => {
+    const p = latestProposal();
+    const bad = mineProposal(p, { merkleRoot: new Uint8Array(32).fill(1) });
+    const found = (m: ReturnType<typeof mineProposal>) =>
+      create(BlockFoundSchema, {
+        blockHash: m.hash,
+        blockHeight: p.blockHeight,
+        templateId: p.templateId,
+        source: p.source,
+        sourceInstanceId: p.sourceInstanceId,
+        block: m.block,
+        header: m.header,
+        coinbaseTx: m.coinbase,
+        nonce: m.nonce,
+        ntime: m.time,
+      });
+    await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, found(bad), { msgId: bad.hash });
+    await waitFor(() => results.find((r) => r.blockHash === bad.hash), { timeoutMs: 10_000, description: "result for the bad block" });
+    expect(results.find((r) => r.blockHash === bad.hash)).toMatchObject({ accepted: false, rejectReason: "bad-txnmrklroot" });
+
+    const good = mineProposal(p);
+    await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, found(good), { msgId: good.hash });
+    await waitFor(() => results.find((r) => r.blockHash === good.hash), { timeoutMs: 10_000, description: "result for the good block" });
+    expect(results.find((r) => r.blockHash === good.hash)).toMatchObject({ accepted: true, rejectReason: "", templateId: p.templateId });
+    expect(await node.rpc("getbestblockhash")).toBe(good.hash);
+    await waitFor(() => proposals.some((x) => x.blockHeight === p.blockHeight + 1), {
+      timeoutMs: 5_000,
+      description: "template on top of our block",
+    });
+  });
+
+  it("/verdicts filters and exports CSV; bad filters are 400; metrics count by reason", async () => {
+    const all = (await (await fetch(`${verifier.endpoints.ops}/verdicts?limit=3`)).json()) as { verdicts: { reason_code: string }[] };
+    expect(all.verdicts.length).toBeGreaterThan(0);
+    expect(all.verdicts.length).toBeLessThanOrEqual(3);
+    const ok = (await (await fetch(`${verifier.endpoints.ops}/verdicts?reason=ok&accepted=true`)).json()) as {
+      verdicts: { accepted: boolean }[];
+    };
+    expect(ok.verdicts.every((v) => v.accepted)).toBe(true);
+    const none = (await (await fetch(`${verifier.endpoints.ops}/verdicts?accepted=false`)).json()) as { count: number };
+    expect(none.count).toBe(0);
+    const csv = await fetch(`${verifier.endpoints.ops}/verdicts?format=csv`);
+    expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
+    const lines = (await csv.text()).trim().split("\n");
+    expect(lines[0]).toMatch(/^decided_at_unix_ms,template_id,/);
+    expect(lines.length).toBeGreaterThan(1);
+    expect((await fetch(`${verifier.endpoints.ops}/verdicts?reason=nope`)).status).toBe(400);
+    expect((await fetch(`${verifier.endpoints.ops}/verdicts?limit=-1`)).status).toBe(400);
+    const metrics = await (await fetch(`${verifier.endpoints.ops}/metrics`)).text();
+    expect(metrics).toMatch(/^gatehouse_template_verifier_verdicts_total\{reason_code="ok",accepted="true"\} [1-9]/m);
+    expect(metrics).toMatch(/^gatehouse_template_verifier_blocks_submitted_total\{outcome="accepted"\} 1$/m);
+  });
+
+  it("gRPC: GetPolicy, SetPolicy validated before it applies, VerifyTemplate on demand", async () => {
+    const admin = adminClient(verifier.endpoints.grpc as string);
+    try {
+      const before = await admin.unary("getPolicy", {});
+      expect(before).toMatchObject({ loaded: true, origin: policyFile, loadError: "" });
+      expect(before.policyToml).toMatch(/reject_empty_templates = false/);
+      await expect(admin.unary("setPolicy", { policyToml: "max_tx_count = -5" })).rejects.toMatchObject({
+        code: 3,
+        details: expect.stringMatching(/max_tx_count/),
+      });
+      expect((await admin.unary("getPolicy", {})).policyHash).toBe(before.policyHash);
+
+      const set = await admin.unary("setPolicy", { policyToml: `min_total_fees = 999999999999\n${GOOD_POLICY}` });
+      expect(set.policyHash).not.toBe(before.policyHash);
+      const { verdict } = await admin.unary("verifyTemplate", { proposal: latestProposal() });
+      expect(verdict).toMatchObject({ accepted: false, reasonCode: VerdictReason.total_fees_below_minimum });
+      expect(verdict?.policyContext?.policyHash).toBe(set.policyHash);
+      await expect(admin.unary("verifyTemplate", {})).rejects.toMatchObject({ code: 3 });
+    } finally {
+      admin.close();
+    }
+  });
+
+  it("SIGHUP reloads the policy file; a bad file keeps the last good policy", async () => {
+    const admin = adminClient(verifier.endpoints.grpc as string);
+    try {
+      writeFileSync(policyFile, `max_tx_count = 1234\n${GOOD_POLICY}`);
+      verifier.child.kill("SIGHUP");
+      await waitFor(async () => (await admin.unary("getPolicy", {})).policyToml.includes("max_tx_count = 1234"), {
+        timeoutMs: 5_000,
+        description: "reloaded policy",
+      });
+      const good = await admin.unary("getPolicy", {});
+      expect(good.origin).toBe(policyFile);
+
+      writeFileSync(policyFile, "max_tx_count = = broken");
+      verifier.child.kill("SIGHUP");
+      await waitFor(async () => (await admin.unary("getPolicy", {})).loadError !== "", {
+        timeoutMs: 5_000,
+        description: "load error recorded",
+      });
+      const kept = await admin.unary("getPolicy", {});
+      expect(kept).toMatchObject({ loaded: true, policyHash: good.policyHash });
+      expect(kept.loadError).toMatch(/not valid TOML/);
+      expect(verifier.lines.some((l) => l.msg === "policy_load_error" && l.why === "SIGHUP")).toBe(true);
+    } finally {
+      admin.close();
+    }
+  });
+});
+
+describe("template-verifier without a usable policy", () => {
+  it("is not ready and answers every proposal with policy_load_error", async () => {
+    const other = testNamespace("tvbad");
+    const badFile = join(dir, "bad.toml");
+    writeFileSync(badFile, "max_weight_ratio = 7\n");
+    const otherBus = await Bus.connect({ servers: natsUrl(), name: "tv-test-bad", subjectRoot: other.subjectRoot });
+    const got: TemplateVerdict[] = [];
+    otherBus.subscribe(otherBus.subjects.templateVerdict, TemplateVerdictSchema, (m) => void got.push(m));
+    const bad = await ServiceProcess.start({
+      service: "template-verifier",
+      config: { nats: { url: natsUrl(), subject_root: other.subjectRoot, stream_prefix: other.streamPrefix }, policy_file: badFile },
+    });
+    try {
+      const ready = await fetch(`${bad.endpoints.ops}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.text()).toMatch(/policy_load_error/);
+      await waitFor(
+        () => {
+          otherBus.publish(otherBus.subjects.templateProposed, TemplateProposalSchema, {
+            templateId: 9n,
+            protocolVersion: 2,
+            prevHash: "00".repeat(32),
+          });
+          return got.length > 0;
+        },
+        { timeoutMs: 5_000, description: "verdict from the policy-less verifier" },
+      );
+      expect(got[0]).toMatchObject({ accepted: false, reasonCode: VerdictReason.policy_load_error, templateId: 9n });
+      expect(got[0]?.reasonDetail).toMatch(/max_weight_ratio/);
+    } finally {
+      await bad.stop();
+      const jsm = await otherBus.jsm();
+      for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm.streams.delete(`${other.streamPrefix}${stream}`).catch(() => undefined);
+      await otherBus.close();
+    }
+  });
+});

@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { waitFor } from "@gatehouse/testkit";
+
+const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "../../scripts/bcoin-regtest.cjs");
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+interface RpcAnswer<T> {
+  result: T;
+  error: { code: number; message: string } | null;
+}
+
+/** A real bcoin regtest node in a child process, on free loopback ports, with RPC and wallet helpers. */
+export class Regtest {
+  readonly url: string;
+  #walletId = "";
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly httpPort: number,
+    readonly walletPort: number,
+    readonly apiKey: string,
+  ) {
+    this.url = `http://127.0.0.1:${httpPort}/`;
+  }
+
+  static async start(): Promise<Regtest> {
+    const [httpPort, walletPort] = [await freePort(), await freePort()];
+    const apiKey = `k${Math.random().toString(36).slice(2)}`;
+    const child = spawn(process.execPath, [SCRIPT, String(httpPort), String(walletPort), apiKey], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    let exited = false;
+    child.once("exit", () => {
+      exited = true;
+    });
+    await waitFor(() => out.includes('"ready":true') || exited, { timeoutMs: 20_000, description: "bcoin regtest node ready" });
+    if (exited) throw new Error(`bcoin exited: ${err}`);
+    return new Regtest(child, httpPort, walletPort, apiKey);
+  }
+
+  get auth(): string {
+    return `Basic ${Buffer.from(`x:${this.apiKey}`).toString("base64")}`;
+  }
+
+  async rpc<T>(method: string, params: unknown[] = []): Promise<T> {
+    const res = await fetch(this.url, {
+      method: "POST",
+      headers: { authorization: this.auth },
+      body: JSON.stringify({ method, params, id: 1 }),
+    });
+    const body = (await res.json()) as RpcAnswer<T>;
+    if (body.error) throw new Error(`${method}: ${body.error.message}`);
+    return body.result;
+  }
+
+  async wallet<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`http://127.0.0.1:${this.walletPort}${path}`, {
+      method,
+      headers: { authorization: this.auth, "content-type": "application/json" },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`wallet ${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  /** A witness wallet funded with mature coinbases, so its spends are segwit (txid ≠ wtxid). */
+  async fundWitnessWallet(): Promise<string> {
+    this.#walletId = "seg";
+    await this.wallet("PUT", `/wallet/${this.#walletId}`, { witness: true });
+    const { address } = await this.wallet<{ address: string }>("POST", `/wallet/${this.#walletId}/address`, { account: "default" });
+    await this.rpc("generatetoaddress", [110, address]);
+    await waitFor(
+      async () => {
+        const balance = await this.wallet<{ confirmed: number }>("GET", `/wallet/${this.#walletId}/balance`);
+        return balance.confirmed >= 110 * 5_000_000_000 * 0.5;
+      },
+      { timeoutMs: 15_000, description: "wallet sees its mined coins" },
+    );
+    return address;
+  }
+
+  /** Sends `count` fee-paying segwit transactions to `address`; resolves with their txids. */
+  async sendPayments(address: string, count: number, value = 100_000): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      // Coin selection lags the wallet's balance after bulk mining (regtest-node.md): retry until it funds.
+      const tx = await waitFor(
+        () => this.wallet<{ hash: string }>("POST", `/wallet/${this.#walletId}/send`, { rate: 2_000 + i, outputs: [{ address, value }] }),
+        { timeoutMs: 15_000, intervalMs: 200, description: "wallet funds a payment" },
+      );
+      ids.push(tx.hash);
+    }
+    return ids;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill("SIGTERM");
+    await exited;
+  }
+}
