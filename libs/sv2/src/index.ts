@@ -12,6 +12,7 @@ export * from "./messages/template-distribution.js";
 export { Sv2Client, type Sv2ClientOptions } from "./net/client.js";
 export { DEFAULT_MAX_PAYLOAD_BYTES, Sv2Connection, type Sv2ConnectionOptions } from "./net/connection.js";
 export {
+  type AcceptNoiseOptions,
   acceptNoise,
   connectNoise,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -23,6 +24,7 @@ export { base58CheckDecode, base58CheckEncode, base58Decode, base58Encode } from
 export * from "./noise/certificate.js";
 export { CipherState, MAC_LENGTH, MAX_NONCE } from "./noise/cipher-state.js";
 export * from "./noise/ellswift.js";
+export { EllSwiftKeyPool } from "./noise/ephemeral-pool.js";
 export * from "./noise/handshake.js";
 export { bip340Sign, bip340Verify } from "./noise/schnorr.js";
 export * from "./noise/server-identity.js";

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { Sv2Error } from "../errors.js";
+import type { EllSwiftKeyPool } from "../noise/ephemeral-pool.js";
 import { ACT1_SIZE, ACT2_SIZE, NoiseInitiator, NoiseResponder, type ResponderOptions } from "../noise/handshake.js";
 import { ByteQueue } from "../transport/byte-queue.js";
 import { Sv2Connection, type Sv2ConnectionOptions } from "./connection.js";
@@ -55,15 +56,18 @@ function readHandshakeMessage(
   });
 }
 
+export interface AcceptNoiseOptions extends ResponderOptions, HandshakeTimingOptions, Sv2ConnectionOptions {
+  /** Source of pre-generated ephemeral keys; without it each handshake generates its own. */
+  ephemeralPool?: EllSwiftKeyPool;
+}
+
 /** Server side: run the responder on an accepted socket. Never throws anything but Sv2Error; destroys the socket on failure. */
-export async function acceptNoise(
-  socket: Socket,
-  options: ResponderOptions & HandshakeTimingOptions & Sv2ConnectionOptions,
-): Promise<Sv2Connection> {
+export async function acceptNoise(socket: Socket, options: AcceptNoiseOptions): Promise<Sv2Connection> {
   const deadline = Date.now() + (options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
   const { message, surplus } = await readHandshakeMessage(socket, ACT1_SIZE, deadline, "act 1");
   try {
-    const result = new NoiseResponder(options).respond(message);
+    const ephemeral = options.ephemeral ?? options.ephemeralPool?.take();
+    const result = new NoiseResponder({ identity: options.identity, ephemeral }).respond(message);
     socket.write(result.reply);
     return new Sv2Connection(socket, result, surplus, options);
   } catch (err) {

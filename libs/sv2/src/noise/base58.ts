@@ -1,5 +1,5 @@
+import { sha256d } from "@gatehouse/bitcoin";
 import { Sv2Error } from "../errors.js";
-import { sha256 } from "./hash.js";
 
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 const INDEX = new Map([...ALPHABET].map((c, i) => [c, BigInt(i)]));
@@ -35,7 +35,7 @@ export function base58Decode(text: string): Uint8Array {
   return out;
 }
 
-const checksum = (payload: Uint8Array) => sha256(sha256(payload)).subarray(0, 4);
+const checksum = (payload: Uint8Array) => sha256d(payload).subarray(0, 4);
 
 export function base58CheckEncode(payload: Uint8Array): string {
   const full = new Uint8Array(payload.length + 4);

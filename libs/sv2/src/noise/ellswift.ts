@@ -49,9 +49,14 @@ export function ellswiftDecode(encoding: Uint8Array): Uint8Array {
 
 /** x(secretKey · P) where P is either lift of the decoded x: parity does not change the x coordinate. */
 export function ellswiftEcdhXonly(theirs: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  return xonlyEcdh(ellswiftDecode(theirs), secretKey);
+}
+
+/** ECDH on an already decoded x coordinate; decoding costs about as much as the multiplication. */
+export function xonlyEcdh(theirX: Uint8Array, secretKey: Uint8Array): Uint8Array {
   const point = new Uint8Array(33);
   point[0] = 0x02;
-  point.set(ellswiftDecode(theirs), 1);
+  point.set(theirX, 1);
   if (!ecc.isPrivate(secretKey)) throw new Sv2Error("invalid_key", "secret key is not a valid secp256k1 scalar");
   const shared = ecc.pointMultiply(point, secretKey, true);
   if (!shared) throw new Sv2Error("invalid_key", "ECDH produced the point at infinity");
@@ -63,9 +68,16 @@ const BIP324_TAG = sha256(new TextEncoder().encode("bip324_ellswift_xonly_ecdh")
 /**
  * BIP324 v2_ecdh = SV2's ECDH(): tagged hash of initiator encoding ‖ responder encoding ‖ x.
  * The order is by role, not by "ours first" — swapping it breaks the handshake silently.
+ * Pass `theirX` when their encoding was already decoded.
  */
-export function v2Ecdh(secretKey: Uint8Array, ours: Uint8Array, theirs: Uint8Array, initiating: boolean): Uint8Array {
-  const x = ellswiftEcdhXonly(theirs, secretKey);
+export function v2Ecdh(
+  secretKey: Uint8Array,
+  ours: Uint8Array,
+  theirs: Uint8Array,
+  initiating: boolean,
+  theirX: Uint8Array = ellswiftDecode(theirs),
+): Uint8Array {
+  const x = xonlyEcdh(theirX, secretKey);
   const [a, b] = initiating ? [ours, theirs] : [theirs, ours];
   return sha256(BIP324_TAG, BIP324_TAG, a, b, x);
 }

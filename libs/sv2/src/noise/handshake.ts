@@ -89,9 +89,9 @@ export class NoiseInitiator {
       this.state.mixHash(responderEphemeral);
       this.state.mixKey(v2Ecdh(e.secretKey, e.ellswift, responderEphemeral, true));
       const responderStatic = this.state.decryptAndHash(message.subarray(64, 144), "responder static key");
-      this.state.mixKey(v2Ecdh(e.secretKey, e.ellswift, responderStatic, true));
-      const certificate = decodeCertificate(this.state.decryptAndHash(message.subarray(144, ACT2_SIZE), "certificate"));
       const responderStaticXOnly = ellswiftDecode(responderStatic);
+      this.state.mixKey(v2Ecdh(e.secretKey, e.ellswift, responderStatic, true, responderStaticXOnly));
+      const certificate = decodeCertificate(this.state.decryptAndHash(message.subarray(144, ACT2_SIZE), "certificate"));
       if (this.options.authorityPublicKey) {
         const now = this.options.now?.() ?? Math.floor(Date.now() / 1000);
         verifyCertificate(
@@ -134,14 +134,15 @@ export class NoiseResponder {
       const initiatorEphemeral = message.slice();
       this.state.mixHash(initiatorEphemeral);
       this.state.mixHash(EMPTY);
+      const initiatorX = ellswiftDecode(initiatorEphemeral);
       const e = this.options.ephemeral ?? ellswiftCreate();
       const s = this.options.identity.staticKey;
       const reply = new Uint8Array(ACT2_SIZE);
       reply.set(e.ellswift, 0);
       this.state.mixHash(e.ellswift);
-      this.state.mixKey(v2Ecdh(e.secretKey, e.ellswift, initiatorEphemeral, false));
+      this.state.mixKey(v2Ecdh(e.secretKey, e.ellswift, initiatorEphemeral, false, initiatorX));
       reply.set(this.state.encryptAndHash(s.ellswift), 64);
-      this.state.mixKey(v2Ecdh(s.secretKey, s.ellswift, initiatorEphemeral, false));
+      this.state.mixKey(v2Ecdh(s.secretKey, s.ellswift, initiatorEphemeral, false, initiatorX));
       reply.set(this.state.encryptAndHash(encodeCertificate(this.options.identity.certificate)), 144);
       const [toResponder, toInitiator] = this.state.split();
       this.phase = "done";
