@@ -2,7 +2,6 @@
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   bus: () => import("./bus/bus.js"),
   sv2: () => import("./sv2/sv2.js"),
-  "template-verifier": () => import("./template-verifier/template-verifier.js"),
 };
 
 const selected = process.argv.slice(2);
