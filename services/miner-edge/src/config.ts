@@ -29,14 +29,14 @@ export const configSchema = z
     listen_addr: hostPort().default("0.0.0.0:3333"),
     /** The seed's template-source settings; templates arrive on the bus, so these only describe it. */
     upstream_failure_policy: z.enum(["fail_closed", "fail_open"]).default("fail_closed"),
-    /** Hex 32-byte Noise static secret key. */
+    /** Server identity JSON from `gatehouse keys server`: Noise static key and its certificate. */
     noise_key_file: z.string().default(""),
-    /** JSON certificate {version, validFrom, notValidAfter, signature(hex)} signed by the authority. */
+    /** Kept for the seed's key set: empty or the same file as noise_key_file, which holds the certificate. */
     noise_cert_file: z.string().default(""),
-    /** base58check authority public key the certificate must verify against. */
+    /** File with the base58check authority public key; the certificate must be signed by it. */
     authority_public_key_file: z.string().default(""),
     handshake_timeout_ms: ms(10_000),
-    /** Time allowed between SetupConnection-less connect and the first channel; and any silence after. */
+    /** A connection with no traffic either way for this long is closed. */
     idle_timeout_ms: ms(300_000),
     /** Largest accepted frame payload; Bitaxe itself refuses frames over 8 KiB. */
     max_frame_bytes: z.number().int().min(256).max(0xffffff).default(8192),
@@ -45,8 +45,8 @@ export const configSchema = z
     /** New connections per source IP per second, counted across replicas in Redis. */
     connection_rate_limit_per_ip: z.number().int().positive().default(20),
     max_connections: z.number().int().positive().default(20_000),
-    /** Messages queued for sending to one miner before it is dropped as too slow. */
-    send_queue_size: z.number().int().positive().default(256),
+    /** Bytes queued for sending to one miner before it is dropped as too slow. */
+    send_buffer_bytes: z.number().int().min(4096).default(262_144),
     max_channels_per_connection: z.number().int().positive().default(16),
     max_worker_id_bytes: z.number().int().positive().max(255).default(128),
     auth,
@@ -78,28 +78,25 @@ export const configSchema = z
     if (config.prevhash_stale_hold_ms >= config.upstream_stale_max_ms) {
       issue.addIssue({ code: "custom", path: ["prevhash_stale_hold_ms"], message: "must be below upstream_stale_max_ms" });
     }
-    if (config.mode !== "shadow" && !config.noise_key_file !== !config.noise_cert_file) {
-      issue.addIssue({ code: "custom", path: ["noise_cert_file"], message: "noise_key_file and noise_cert_file must be set together" });
+    // Miners are only ever served over Noise: a serving mode needs the server identity.
+    if (config.mode !== "shadow" && !config.noise_key_file) {
+      issue.addIssue({
+        code: "custom",
+        path: ["noise_key_file"],
+        message: `is required in mode ${config.mode} (create one with \`gatehouse keys server\`)`,
+      });
     }
-    if (config.noise_key_file && !config.authority_public_key_file) {
-      issue.addIssue({ code: "custom", path: ["authority_public_key_file"], message: "is required with noise_key_file" });
+    if (config.mode !== "shadow" && !config.authority_public_key_file) {
+      issue.addIssue({ code: "custom", path: ["authority_public_key_file"], message: `is required in mode ${config.mode}` });
     }
   });
 
 export type Config = z.output<typeof configSchema>;
 
-/** Whether miners connect without Noise: only when no key is configured (and the flag allows it). */
-export function plaintextListener(config: Config): boolean {
-  return config.mode !== "shadow" && !config.noise_key_file;
-}
-
 export function unsafeSettings(config: Config): UnsafeSetting[] {
   const unsafe: UnsafeSetting[] = [];
   if (config.auth.mode === "open") {
     unsafe.push({ flag: SafetyFlag.openAuth, problem: "auth.mode = open lets any worker identity mine" });
-  }
-  if (plaintextListener(config)) {
-    unsafe.push({ flag: SafetyFlag.plaintext, problem: `mode ${config.mode} without noise_key_file serves miners unencrypted` });
   }
   if (config.mode === "inline" && config.share_forward_queue_drop_policy === "drop_old") {
     unsafe.push({

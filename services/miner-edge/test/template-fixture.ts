@@ -53,6 +53,7 @@ export function templateFixture(o: FixtureOptions): TemplateProposal {
     { value: 0n, scriptPubKey: commitment },
   ];
   const height = o.height ?? 200;
+  const start = o.headerTimestamp ?? Math.floor(Date.now() / 1000);
   return create(TemplateProposalSchema, {
     templateId: o.templateId,
     source: "fixture",
@@ -64,8 +65,8 @@ export function templateFixture(o: FixtureOptions): TemplateProposal {
     blockVersion: 0x20000000,
     nbits,
     target: u256ToLE(nBitsToTarget(nbits)),
-    headerTimestamp: o.headerTimestamp ?? 1_800_000_000,
-    minNtime: (o.headerTimestamp ?? 1_800_000_000) - 600,
+    headerTimestamp: start,
+    minNtime: start - 600,
     coinbaseTxVersion: 2,
     coinbasePrefix: bip34HeightScript(height),
     coinbaseTxInputSequence: 0xffffffff,

@@ -1,0 +1,127 @@
+import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import { create, type MessageInitShape, toJson } from "@bufbuild/protobuf";
+import { type EdgeEvent, EdgeEventSchema, EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
+
+export type EventInit = Omit<MessageInitShape<typeof EdgeEventSchema>, "eventId" | "timestampMs" | "gatewayInstanceId"> & {
+  eventId?: string;
+};
+
+export interface EventFilter {
+  type?: EdgeEventType;
+  workerId?: string;
+  reason?: GatewayReason;
+  limit: number;
+}
+
+type Sink = (event: EdgeEvent) => void;
+
+/** Live Server-Sent Events clients beyond this are refused (each holds a socket and a buffer). */
+const MAX_STREAMS = 32;
+/** A stream whose client stops reading is dropped once this much is buffered for it. */
+const MAX_STREAM_BUFFER_BYTES = 1 << 20;
+
+/**
+ * Every edge decision as an EdgeEvent: kept in a bounded ring for /gateway/events, pushed to live
+ * SSE clients, and handed to the sinks (bus publisher, metrics).
+ */
+export class EventLog {
+  readonly #ring: EdgeEvent[] = [];
+  #head = 0;
+  readonly #streams = new Set<{ res: ServerResponse; filter: EventFilter }>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly instanceId: string,
+    private readonly sinks: Sink[],
+  ) {}
+
+  record(init: EventInit): EdgeEvent {
+    const event = create(EdgeEventSchema, init as MessageInitShape<typeof EdgeEventSchema>);
+    event.eventId = init.eventId ?? randomBytes(16).toString("hex");
+    event.timestampMs = BigInt(Date.now());
+    event.gatewayInstanceId = this.instanceId;
+    if (this.#ring.length < this.capacity) this.#ring.push(event);
+    else {
+      this.#ring[this.#head] = event;
+      this.#head = (this.#head + 1) % this.capacity;
+    }
+    for (const sink of this.sinks) sink(event);
+    for (const stream of this.#streams) this.#push(stream, event);
+    return event;
+  }
+
+  /** Newest first. */
+  recent(filter: EventFilter): EdgeEvent[] {
+    const out: EdgeEvent[] = [];
+    for (let i = this.#ring.length - 1; i >= 0 && out.length < filter.limit; i--) {
+      const event = this.#ring[(this.#head + i) % this.#ring.length] as EdgeEvent;
+      if (matches(event, filter)) out.push(event);
+    }
+    return out;
+  }
+
+  /** Attaches an SSE client; false when too many are attached already. */
+  stream(res: ServerResponse, filter: EventFilter): boolean {
+    if (this.#streams.size >= MAX_STREAMS) return false;
+    const entry = { res, filter };
+    this.#streams.add(entry);
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+    res.write(": connected\n\n");
+    res.on("close", () => this.#streams.delete(entry));
+    return true;
+  }
+
+  closeStreams(): void {
+    for (const { res } of this.#streams) res.end();
+    this.#streams.clear();
+  }
+
+  #push(stream: { res: ServerResponse; filter: EventFilter }, event: EdgeEvent): void {
+    if (!matches(event, stream.filter)) return;
+    if (stream.res.writableLength > MAX_STREAM_BUFFER_BYTES) {
+      this.#streams.delete(stream);
+      stream.res.destroy();
+      return;
+    }
+    stream.res.write(`event: ${EdgeEventType[event.type]}\ndata: ${JSON.stringify(eventJson(event))}\n\n`);
+  }
+}
+
+function matches(event: EdgeEvent, filter: EventFilter): boolean {
+  return (
+    (filter.type === undefined || event.type === filter.type) &&
+    (filter.workerId === undefined || event.workerId === filter.workerId) &&
+    (filter.reason === undefined || event.reasonCode === filter.reason)
+  );
+}
+
+export function eventJson(event: EdgeEvent): unknown {
+  return toJson(EdgeEventSchema, event);
+}
+
+/** Parses ?type=&worker=&reason=&limit= ; returns an error string for unknown names. */
+export function parseFilter(params: URLSearchParams): EventFilter | string {
+  const filter: EventFilter = { limit: 100 };
+  const type = params.get("type");
+  if (type !== null) {
+    const value = EdgeEventType[type as keyof typeof EdgeEventType];
+    if (value === undefined || typeof value !== "number") return `unknown event type "${type}"`;
+    filter.type = value;
+  }
+  const reason = params.get("reason");
+  if (reason !== null) {
+    const value = GatewayReason[reason as keyof typeof GatewayReason];
+    if (value === undefined || typeof value !== "number") return `unknown reason code "${reason}"`;
+    filter.reason = value;
+  }
+  const worker = params.get("worker");
+  if (worker !== null) filter.workerId = worker;
+  const limit = params.get("limit");
+  if (limit !== null) {
+    const n = Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) return "limit must be an integer in 1..1000";
+    filter.limit = n;
+  }
+  return filter;
+}

@@ -1,0 +1,115 @@
+import type { Socket } from "node:net";
+import { EdgeEventType, GatewayMode, GatewayReason, VerdictReason } from "@gatehouse/proto/mining/v1";
+import type { Sv2Connection } from "@gatehouse/sv2";
+import type { Logger } from "pino";
+import type { EventLog } from "../ops/event-log.js";
+import type { CachedTemplate, EffectiveMode } from "../templates/book.js";
+import { MinerSession, modeValue, type SessionDeps } from "./session.js";
+
+/** Inline mode degrades to observe while the verifier is silent, and recovers when it speaks again. */
+export class ModeState {
+  #degradedSince: number | undefined;
+  unenforcedJobs = 0;
+
+  constructor(
+    readonly configured: EffectiveMode,
+    private readonly events: EventLog,
+    private readonly logger: Logger,
+  ) {}
+
+  get effective(): EffectiveMode {
+    return this.#degradedSince === undefined ? this.configured : "observe";
+  }
+
+  get degraded(): boolean {
+    return this.#degradedSince !== undefined;
+  }
+
+  /** Re-evaluates from the heartbeat age; returns "degraded"/"recovered" on a transition. */
+  check(heartbeatAgeMs: number | undefined, limitMs: number, now = Date.now()): "degraded" | "recovered" | undefined {
+    if (this.configured !== "inline") return undefined;
+    const silent = heartbeatAgeMs === undefined || heartbeatAgeMs > limitMs;
+    if (silent && this.#degradedSince === undefined) {
+      this.#degradedSince = now;
+      this.unenforcedJobs = 0;
+      this.#transition("degraded", 0);
+      return "degraded";
+    }
+    if (!silent && this.#degradedSince !== undefined) {
+      const duration = now - this.#degradedSince;
+      this.#degradedSince = undefined;
+      this.#transition("recovered", duration);
+      return "recovered";
+    }
+    return undefined;
+  }
+
+  #transition(direction: "degraded" | "recovered", durationMs: number): void {
+    const [from, to] = direction === "degraded" ? [GatewayMode.inline, GatewayMode.observe] : [GatewayMode.observe, GatewayMode.inline];
+    this.logger.warn({ direction, durationMs, unenforcedJobs: this.unenforcedJobs }, `inline mode ${direction}`);
+    this.events.record({
+      type: EdgeEventType.mode_transition,
+      mode: to,
+      detail: {
+        case: "modeTransition",
+        value: { from, to, direction, degradedDurationMs: BigInt(durationMs), unenforcedJobs: BigInt(this.unenforcedJobs) },
+      },
+    });
+  }
+}
+
+/** The live sessions and how templates reach them. */
+export class Edge {
+  readonly sessions = new Map<bigint, MinerSession>();
+
+  /** The listener's max_connections bounds the sessions map. */
+  constructor(private readonly deps: SessionDeps & { modeState: ModeState }) {}
+
+  attach(link: Sv2Connection, socket: Socket, id: bigint, peer: string): void {
+    const session = new MinerSession(id, peer, link, this.deps);
+    this.sessions.set(id, session);
+    socket.on("data", (chunk: Buffer) => session.onBytes(chunk.length));
+    socket.on("timeout", () => void session.shutdown(GatewayReason.GATEWAY_REASON_UNSPECIFIED, "idle timeout"));
+    void session.run().finally(() => this.sessions.delete(id));
+  }
+
+  serve(template: CachedTemplate, newTip: boolean): void {
+    const p = template.proposal;
+    if (this.deps.modeState.degraded) this.deps.modeState.unenforcedJobs += 1;
+    let channels = 0;
+    for (const session of this.sessions.values()) {
+      session.sendJob(template, newTip);
+      channels += session.channels.size;
+    }
+    this.deps.events.record({
+      type: newTip ? EdgeEventType.prevhash_switched : EdgeEventType.job_distributed,
+      mode: modeValue(this.deps.mode()),
+      detail: {
+        case: "job",
+        value: {
+          templateId: p.templateId,
+          prevHash: p.prevHash,
+          blockHeight: p.blockHeight,
+          future: newTip,
+          channels,
+          verdict: template.verdict === "pending" ? VerdictReason.VERDICT_REASON_UNSPECIFIED : template.verdictReason,
+        },
+      },
+    });
+  }
+
+  /** fail_closed after prevhash_switch_timeout: old-tip work stops earning and miners are told to go. */
+  async closeAll(reason: GatewayReason, detail: string): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.shutdown(reason, detail)));
+  }
+
+  expireAllJobs(): void {
+    for (const session of this.sessions.values()) session.expireJobs();
+  }
+
+  get channelCount(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) n += s.channels.size;
+    return n;
+  }
+}

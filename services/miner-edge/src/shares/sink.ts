@@ -1,0 +1,169 @@
+import { create } from "@bufbuild/protobuf";
+import { hashToDisplay, u256ToLE } from "@gatehouse/bitcoin";
+import type { Bus } from "@gatehouse/bus";
+import {
+  BlockFoundSchema,
+  EdgeEventType,
+  GatewayReason,
+  type ShareAccepted,
+  ShareAcceptedSchema,
+  Sv2Response,
+  type TemplateProposal,
+  ValidationLevel,
+} from "@gatehouse/proto/mining/v1";
+import type { Logger } from "pino";
+import type { EventInit } from "../ops/event-log.js";
+import type { EffectiveMode } from "../templates/book.js";
+import { type CoinbaseParts, fullCoinbase } from "../templates/coinbase.js";
+import { eventIdOf, shareIdOf } from "./identity.js";
+
+export interface AcceptedShare {
+  header: Uint8Array;
+  /** sha256d(header), raw order. */
+  hash: Uint8Array;
+  workerId: string;
+  poolAccountId: string;
+  validationLevel: ValidationLevel;
+  channelId: number;
+  sequenceNumber: number;
+  jobId: number;
+  template: TemplateProposal;
+  difficulty: number;
+  channelTarget: bigint;
+  receivedAtMs: number;
+  connectionId: bigint;
+  isBlock: boolean;
+  block: Uint8Array | undefined;
+  coinbase: CoinbaseParts | undefined;
+  extranoncePrefix: Uint8Array;
+  mode: EffectiveMode;
+}
+
+export interface StoredShare {
+  outcome: "queued" | "duplicate" | "dropped";
+  /** The share_accepted EdgeEvent to record once the miner is answered. */
+  event: EventInit;
+}
+
+export interface ShareSink {
+  publish(share: AcceptedShare): Promise<StoredShare>;
+}
+
+/** JetStream error codes of a full DiscardNew stream (max messages / max bytes). */
+const QUEUE_FULL_CODES = new Set([10077, 10047]);
+
+/** Read structurally: JetStreamApiError exposes the API's err_code as `code`. */
+function isQueueFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === "number" && QUEUE_FULL_CODES.has(code);
+}
+
+/**
+ * Accepted shares into the SHARES stream (Nats-Msg-Id = event_id, so a retry never doubles a
+ * share) and found blocks into the BLOCKS stream (Nats-Msg-Id = block hash).
+ */
+export class BusShareSink implements ShareSink {
+  constructor(
+    private readonly bus: Bus,
+    private readonly streams: { shares: string; blocks: string },
+    private readonly instanceId: string,
+    private readonly feeTier: string,
+    private readonly logger: Logger,
+    private readonly onBlock: (hashDisplay: string, height: number) => void,
+  ) {}
+
+  async publish(share: AcceptedShare): Promise<StoredShare> {
+    const shareId = shareIdOf(share.header);
+    const level = ValidationLevel[share.validationLevel];
+    const eventId = eventIdOf(shareId, share.workerId, level);
+    const t = share.template;
+    const message = create(ShareAcceptedSchema, {
+      shareId,
+      eventId,
+      channelId: share.channelId,
+      jobId: share.jobId,
+      workerId: share.workerId,
+      validationLevel: share.validationLevel,
+      sv2Response: Sv2Response.success,
+      feeTier: this.feeTier,
+      difficultyTarget: share.difficulty,
+      timestampMs: BigInt(share.receivedAtMs),
+      gatewayInstanceId: this.instanceId,
+      sequenceNumber: share.sequenceNumber,
+      templateId: t.templateId,
+      blockHeight: t.blockHeight,
+      poolAccountId: share.poolAccountId,
+      header: share.header,
+      version: readU32(share.header, 0),
+      prevHash: t.prevHash,
+      merkleRoot: hashToDisplay(share.header.subarray(36, 68)),
+      ntime: readU32(share.header, 68),
+      nbits: readU32(share.header, 72),
+      nonce: readU32(share.header, 76),
+      channelTarget: u256ToLE(share.channelTarget),
+      isBlock: share.isBlock,
+      connectionId: share.connectionId,
+    });
+    if (share.isBlock) await this.#publishBlock(share, message);
+    let outcome: StoredShare["outcome"];
+    try {
+      const ack = await this.bus.publishDurable(this.bus.subjects.shareAccepted, ShareAcceptedSchema, message, {
+        msgId: eventId,
+        expectStream: this.streams.shares,
+      });
+      outcome = ack.duplicate ? "duplicate" : "queued";
+    } catch (err) {
+      if (!isQueueFull(err)) throw err;
+      outcome = "dropped";
+    }
+    return {
+      outcome,
+      event: {
+        eventId,
+        type: EdgeEventType.share_accepted,
+        reasonCode: GatewayReason.GATEWAY_REASON_UNSPECIFIED,
+        workerId: share.workerId,
+        channelId: share.channelId,
+        jobId: share.jobId,
+        detail: { case: "share", value: message },
+      },
+    };
+  }
+
+  async #publishBlock(share: AcceptedShare, accepted: ShareAccepted): Promise<void> {
+    const blockHash = hashToDisplay(share.hash);
+    const t = share.template;
+    this.logger.warn({ blockHash, height: t.blockHeight, worker: share.workerId, templateId: String(t.templateId) }, "BLOCK FOUND");
+    this.onBlock(blockHash, t.blockHeight);
+    const complete = t.transactions.length === t.txCount;
+    await this.bus.publishDurable(
+      this.bus.subjects.blockFound,
+      BlockFoundSchema,
+      {
+        blockHash,
+        blockHeight: t.blockHeight,
+        templateId: t.templateId,
+        source: t.source,
+        sourceInstanceId: t.sourceInstanceId,
+        // Without the template's transactions only the header and coinbase can be submitted (TDP SubmitSolution).
+        block: complete && share.block ? share.block : new Uint8Array(0),
+        header: share.header,
+        coinbaseTx: share.coinbase ? fullCoinbase(share.coinbase, share.extranoncePrefix) : new Uint8Array(0),
+        version: accepted.version,
+        ntime: accepted.ntime,
+        nonce: accepted.nonce,
+        shareId: accepted.shareId,
+        eventId: accepted.eventId,
+        workerId: share.workerId,
+        channelId: share.channelId,
+        gatewayInstanceId: this.instanceId,
+        foundAtUnixMs: BigInt(share.receivedAtMs),
+      },
+      { msgId: blockHash, expectStream: this.streams.blocks },
+    );
+  }
+}
+
+function readU32(bytes: Uint8Array, at: number): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, true);
+}

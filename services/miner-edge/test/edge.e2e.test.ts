@@ -1,0 +1,297 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fromBinary } from "@bufbuild/protobuf";
+import { hashToDisplay, nBitsToTarget, parseBlock, sha256d, u256FromLE } from "@gatehouse/bitcoin";
+import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
+import { BlockFoundSchema, ShareAcceptedSchema, type TemplateProposal, TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
+import { Redis } from "@gatehouse/service";
+import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, serverIdentityToFile } from "@gatehouse/sv2";
+import { natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { eventIdOf, shareIdOf } from "../src/shares/identity.js";
+import { TestMiner } from "./miner.js";
+import { DIFF1_NBITS, REGTEST_NBITS, templateFixture } from "./template-fixture.js";
+
+const ns = testNamespace("edge");
+const catalog = streamCatalog({ subjectRoot: ns.subjectRoot, namePrefix: ns.streamPrefix });
+const API_KEY = "test-api-key-0123456789";
+const dir = mkdtempSync(join(tmpdir(), "gh-edge-keys-"));
+const authorityFile = parseAuthorityKeyFile(JSON.stringify(newAuthorityKeyFile()));
+const authority = newAuthorityKeyFile(authorityFile.secretKey).publicKey;
+const identity = issueServerIdentity({
+  authoritySecretKey: authorityFile.secretKey,
+  nowSeconds: Math.floor(Date.now() / 1000),
+  validitySeconds: 3600,
+});
+writeFileSync(join(dir, "identity.json"), JSON.stringify(serverIdentityToFile(identity, authorityFile.publicKey)));
+writeFileSync(join(dir, "authority.pub"), `${authority}\n`);
+
+const TIP_A = "a1".repeat(32);
+const TIP_B = "b2".repeat(32);
+const TIP_C = "c3".repeat(32);
+
+function edgeConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    mode: "observe",
+    listen_addr: "127.0.0.1:0",
+    http_api_key: API_KEY,
+    nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
+    redis: { url: redisUrl(), key_prefix: ns.redisPrefix },
+    noise_key_file: join(dir, "identity.json"),
+    authority_public_key_file: join(dir, "authority.pub"),
+    auth: { mode: "allowlist", allowlist: ["alice", "bob", "carol"] },
+    max_worker_id_bytes: 16,
+    max_channels_per_connection: 2,
+    initial_difficulty: 1e-6,
+    max_shares_per_second_per_channel: 20,
+    handshake_timeout_ms: 500,
+    ...extra,
+  };
+}
+
+let bus: Bus;
+let edgeA: ServiceProcess;
+let edgeB: ServiceProcess;
+const miners: TestMiner[] = [];
+
+async function publishTemplate(t: TemplateProposal): Promise<void> {
+  bus.publish(bus.subjects.templateProposed, TemplateProposalSchema, t);
+  await bus.nc.flush();
+}
+
+async function miner(edge: ServiceProcess): Promise<TestMiner> {
+  const m = await TestMiner.connect(edge.endpoints.sv2 as string, authority);
+  miners.push(m);
+  await m.client.setupConnection({ flags: 0b100 });
+  return m;
+}
+
+async function events(edge: ServiceProcess, query: string): Promise<{ type: string; reasonCode?: string; workerId?: string }[]> {
+  const res = await fetch(`${edge.endpoints.ops}/gateway/events?${query}`, { headers: { "x-api-key": API_KEY } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { events: { type: string; reasonCode?: string; workerId?: string }[] }).events;
+}
+
+/** Waits until the edge has recorded an event with this reason code (the test's proof it was provoked). */
+function eventWithReason(edge: ServiceProcess, reason: string) {
+  return waitFor(async () => (await events(edge, `reason=${reason}`))[0], { description: `an event with reason ${reason}` });
+}
+
+const meets = (target: bigint) => (hash: bigint) => hash <= target;
+const misses = (target: bigint) => (hash: bigint) => hash > target;
+
+beforeAll(async () => {
+  bus = await Bus.connect({ servers: natsUrl(), name: "edge-e2e", subjectRoot: ns.subjectRoot });
+  const jsm = await bus.jsm();
+  await ensureStream(jsm, catalog.SHARES);
+  await ensureStream(jsm, catalog.BLOCKS);
+  [edgeA, edgeB] = await Promise.all([
+    ServiceProcess.start({ service: "miner-edge", config: edgeConfig() }),
+    ServiceProcess.start({ service: "miner-edge", config: edgeConfig({ max_frame_bytes: 1024, connection_rate_limit_per_ip: 6 }) }),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(miners.map((m) => m.close().catch(() => undefined)));
+  await Promise.all([edgeA?.stop("SIGTERM"), edgeB?.stop("SIGTERM")]);
+  const jsm = await bus.jsm();
+  for (const key of ["SHARES", "BLOCKS", "EDGE_EVENTS"] as const) await jsm.streams.delete(catalog[key].name).catch(() => undefined);
+  await bus.close();
+  const redis = new Redis(redisUrl());
+  const keys = await redis.keys(`${ns.redisPrefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", () => {
+  it("refuses a channel before any template exists (fail_closed → upstream_unavailable)", async () => {
+    const m = await miner(edgeA);
+    await expect(m.open("alice")).rejects.toThrow(/upstream-unavailable/);
+    await eventWithReason(edgeA, "upstream_unavailable");
+  });
+
+  it("serves a template as a future job + SetNewPrevHash, accepts a real share and stores it in SHARES under its event_id", async () => {
+    await publishTemplate(templateFixture({ templateId: 1n, prevHash: TIP_A, nbits: DIFF1_NBITS }));
+    const m = await miner(edgeA);
+    const opened = await waitFor(() => m.open("alice").catch(() => undefined), { description: "channel once the template arrived" });
+    expect(opened.extranoncePrefix).toHaveLength(8);
+    const job = await m.next("NewMiningJob");
+    expect(job.minNtime).toBeUndefined();
+    const prev = await m.next("SetNewPrevHash");
+    expect(prev.jobId).toBe(job.jobId);
+    expect(hashToDisplay(prev.prevHash)).toBe(TIP_A);
+
+    const share = m.mine(meets(m.target));
+    const answer = await m.submit(share);
+    expect(answer).toMatchObject({ ok: true, success: { newSubmitsAcceptedCount: 1 } });
+
+    const header = new Uint8Array(80);
+    const view = new DataView(header.buffer);
+    view.setUint32(0, share.version, true);
+    header.set(prev.prevHash, 4);
+    header.set(job.merkleRoot, 36);
+    view.setUint32(68, share.ntime, true);
+    view.setUint32(72, prev.nbits, true);
+    view.setUint32(76, share.nonce, true);
+    const shareId = shareIdOf(header);
+    const eventId = eventIdOf(shareId, "alice", "full");
+    const stored = await waitFor(
+      async () => {
+        const jsm = await bus.jsm();
+        return jsm.streams.getMessage(catalog.SHARES.name, { last_by_subj: bus.subjects.shareAccepted }).catch(() => undefined);
+      },
+      { description: "the share in the SHARES stream" },
+    );
+    expect(stored.header.get("Nats-Msg-Id")).toBe(eventId);
+    const accepted = fromBinary(ShareAcceptedSchema, stored.data);
+    expect(accepted).toMatchObject({ shareId, eventId, workerId: "alice", channelId: m.channelId, templateId: 1n, isBlock: false });
+    expect(u256FromLE(sha256d(accepted.header))).toBeLessThanOrEqual(m.target);
+  });
+
+  it("rejects each bad share with its SV2 error code and seed reason code", async () => {
+    const m = await miner(edgeA);
+    await m.open("bob");
+    await m.next("SetNewPrevHash");
+    const good = m.mine(meets(m.target));
+    expect((await m.submit(good)).ok).toBe(true);
+
+    const cases: [string, string, ReturnType<TestMiner["mine"]>][] = [
+      ["duplicate-share", "share_replay_detected", { ...good, sequenceNumber: m.nextSequence() }],
+      ["difficulty-too-low", "share_difficulty_below_target", m.mine(misses(m.target))],
+      ["invalid-non-rollable-version-bit", "version_bit_violation", m.mine(() => true, { version: (m.job?.version ?? 0) | 0x10 })],
+      ["invalid-share", "ntime_out_of_range", m.mine(() => true, { ntime: (m.tip?.minNtime ?? 0) - 1 })],
+      ["invalid-job-id", "share_invalid_job_id", m.mine(() => true, { jobId: 999 })],
+      ["invalid-channel-id", "invalid_channel_id", m.mine(() => true, { channelId: 77 })],
+    ];
+    for (const [code, reason, share] of cases) {
+      const answer = await m.submit(share);
+      expect(answer).toMatchObject({ ok: false, error: { errorCode: code } });
+      await eventWithReason(edgeA, reason);
+    }
+    // Rolling exactly the BIP320 mask is allowed.
+    const rolled = m.mine(meets(m.target), { version: (m.job?.version ?? 0) | 0x1fffe000 });
+    expect((await m.submit(rolled)).ok).toBe(true);
+  });
+
+  it("moves channels to a new tip and answers shares on the old tip with stale-share", async () => {
+    const m = await miner(edgeA);
+    await m.open("carol");
+    await m.next("SetNewPrevHash");
+    const old = m.mine(meets(m.target));
+    await publishTemplate(templateFixture({ templateId: 2n, prevHash: TIP_B, nbits: DIFF1_NBITS }));
+    const prev = await m.next("SetNewPrevHash");
+    expect(hashToDisplay(prev.prevHash)).toBe(TIP_B);
+    expect(await m.submit(old)).toMatchObject({ ok: false, error: { errorCode: "stale-share" } });
+    await eventWithReason(edgeA, "stale_job_submission");
+    expect((await m.submit(m.mine(meets(m.target)))).ok).toBe(true);
+  });
+
+  it("authorizes identities and bounds channels; extended channels are refused", async () => {
+    const m = await miner(edgeA);
+    await expect(m.open("mallory")).rejects.toThrow(/unknown-user/);
+    await eventWithReason(edgeA, "miner_unauthorized");
+    await expect(m.open("a".repeat(17))).rejects.toThrow(/invalid-user-identity/);
+    await eventWithReason(edgeA, "identity_too_long");
+    await m.open("alice");
+    await m.open("alice");
+    await expect(m.open("alice")).rejects.toThrow(/max-channels-exceeded/);
+    await eventWithReason(edgeA, "channel_limit_exceeded");
+    await m.client.connection.send("OpenExtendedMiningChannel", {
+      requestId: 900,
+      userIdentity: "alice",
+      nominalHashRate: 1,
+      maxTarget: new Uint8Array(32).fill(0xff),
+      minExtranonceSize: 8,
+    });
+    const refused = await m.next("OpenMiningChannelError");
+    expect(refused).toEqual({ requestId: 900, errorCode: "extended-channels-not-supported" });
+    await eventWithReason(edgeA, "extended_channel_unsupported");
+  });
+
+  it("rate-limits a channel that floods shares", async () => {
+    const m = await miner(edgeA);
+    await m.open("bob");
+    await m.next("SetNewPrevHash");
+    const flood = Array.from({ length: 60 }, () => m.mine(() => true, { jobId: 12345 }));
+    for (const share of flood) await m.client.submitShare(share);
+    await eventWithReason(edgeA, "share_rate_limited");
+    const codes = await waitFor(() => {
+      const answers = m.received.filter((x) => x.type === "SubmitSharesError");
+      return answers.length === flood.length ? answers.map((x) => (x.message as { errorCode: string }).errorCode) : undefined;
+    });
+    expect(codes).toContain("rate-limited");
+    expect(codes).toContain("invalid-job-id");
+  });
+
+  it("a share meeting the network target is a block: BlockFound in BLOCKS with a block that parses", async () => {
+    await publishTemplate(templateFixture({ templateId: 3n, prevHash: TIP_C, nbits: REGTEST_NBITS, txCount: 2 }));
+    const m = await miner(edgeA);
+    await m.open("alice");
+    const prev = await m.next("SetNewPrevHash");
+    expect(hashToDisplay(prev.prevHash)).toBe(TIP_C);
+    const network = nBitsToTarget(REGTEST_NBITS);
+    const share = m.mine((h) => h <= network && h <= m.target);
+    expect((await m.submit(share)).ok).toBe(true);
+    const stored = await waitFor(async () => {
+      const jsm = await bus.jsm();
+      return jsm.streams.getMessage(catalog.BLOCKS.name, { last_by_subj: bus.subjects.blockFound }).catch(() => undefined);
+    });
+    const found = fromBinary(BlockFoundSchema, stored.data);
+    expect(found).toMatchObject({ blockHeight: 200, templateId: 3n, workerId: "alice" });
+    const block = parseBlock(found.block);
+    expect(block.transactions).toHaveLength(3);
+    expect(hashToDisplay(sha256d(block.headerBytes))).toBe(found.blockHash);
+    expect(edgeA.lines.some((l) => l.msg === "BLOCK FOUND")).toBe(true);
+  });
+
+  it("/gateway/events needs the API key and filters by type and worker", async () => {
+    expect((await fetch(`${edgeA.endpoints.ops}/gateway/events`)).status).toBe(401);
+    const accepted = await events(edgeA, "type=share_accepted&worker=alice&limit=5");
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(accepted.every((e) => e.type === "share_accepted" && e.workerId === "alice")).toBe(true);
+    const bad = await fetch(`${edgeA.endpoints.ops}/gateway/events?reason=nope`, { headers: { "x-api-key": API_KEY } });
+    expect(bad.status).toBe(400);
+    const metrics = await (await fetch(`${edgeA.endpoints.ops}/metrics`, { headers: { "x-api-key": API_KEY } })).text();
+    expect(metrics).toMatch(/^gatehouse_miner_edge_shares_total\{result="rejected",reason="share_replay_detected"\} [1-9]/m);
+    expect(metrics).toMatch(/^gatehouse_miner_edge_blocks_found_total [1-9]/m);
+  });
+
+  it("two replicas hand out extranonce prefixes from different server ids", async () => {
+    const a = await miner(edgeA);
+    const b = await miner(edgeB);
+    const [pa, pb] = [await a.open("alice"), await b.open("alice")];
+    expect(Buffer.from(pa.extranoncePrefix.subarray(0, 2))).not.toEqual(Buffer.from(pb.extranoncePrefix.subarray(0, 2)));
+  });
+
+  it("transport failures: handshake timeout, aborted handshake, oversized frame", async () => {
+    const silent = tcpConnect({ host: "127.0.0.1", port: Number(new URL(edgeB.endpoints.sv2 as string).port) });
+    await eventWithReason(edgeB, "noise_handshake_timeout");
+    silent.destroy();
+
+    const aborted = tcpConnect({ host: "127.0.0.1", port: Number(new URL(edgeB.endpoints.sv2 as string).port) });
+    await new Promise<void>((resolve) => aborted.once("connect", () => resolve()));
+    aborted.end(Buffer.alloc(10));
+    await eventWithReason(edgeB, "noise_handshake_failed");
+
+    const m = await TestMiner.connect(edgeB.endpoints.sv2 as string, authority);
+    miners.push(m);
+    await expect(
+      m.client.setupConnection({
+        vendor: "v".repeat(255),
+        firmware: "f".repeat(255),
+        hardwareVersion: "h".repeat(255),
+        deviceId: "d".repeat(255),
+      }),
+    ).rejects.toThrow();
+    await eventWithReason(edgeB, "frame_too_large");
+  });
+
+  it("limits new connections per address across the window (connection_rate_limited)", async () => {
+    const port = Number(new URL(edgeB.endpoints.sv2 as string).port);
+    const sockets = Array.from({ length: 8 }, () => tcpConnect({ host: "127.0.0.1", port }));
+    await eventWithReason(edgeB, "connection_rate_limited");
+    for (const s of sockets) s.destroy();
+  });
+});
