@@ -214,4 +214,56 @@ describe("SV2 over TCP", () => {
     );
     await client.close();
   });
+
+  it("surfaces SetupConnection.Error and OpenMiningChannel.Error as setup_rejected, and a silent server as request_timeout", async () => {
+    const srv = await listen();
+    const client = await Sv2Client.connect({ host: "127.0.0.1", port: srv.port, authorityPublicKey: authority, requestTimeoutMs: 300 });
+    const server = await (srv.accepted[0] as Promise<Sv2Connection>);
+    const serving = (async () => {
+      for await (const m of server.messages()) {
+        if (m.type === "SetupConnection" && m.message.flags === 4) {
+          await server.send("SetupConnectionError", { flags: 4, errorCode: "unsupported-feature-flags" });
+        }
+        if (m.type === "OpenStandardMiningChannel" && m.message.userIdentity === "nobody") {
+          await server.send("OpenMiningChannelError", { requestId: m.message.requestId, errorCode: "unknown-user" });
+        }
+      }
+    })();
+    const setup = await failureOf(client.setupConnection({ flags: 4 }));
+    expect(setup.reason).toBe("setup_rejected");
+    expect(setup.message).toContain("unsupported-feature-flags");
+    const open = await failureOf(client.openStandardChannel({ userIdentity: "nobody", nominalHashRate: 1, maxTarget: new Uint8Array(32) }));
+    expect(open.message).toContain("unknown-user");
+    const silent = await failureOf(
+      client.openStandardChannel({ userIdentity: "ignored", nominalHashRate: 1, maxTarget: new Uint8Array(32) }),
+    );
+    expect(silent.reason).toBe("request_timeout");
+    await client.close();
+    await serving;
+  });
+
+  it("many unawaited sends share one drain wait and all arrive", async () => {
+    const srv = await listen();
+    const client = await Sv2Client.connect({ host: "127.0.0.1", port: srv.port, authorityPublicKey: authority });
+    const server = await (srv.accepted[0] as Promise<Sv2Connection>);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    const total = 5000;
+    const sends = Array.from({ length: total }, (_, i) =>
+      client.connection.send("SubmitSolution", {
+        templateId: BigInt(i),
+        version: 1,
+        headerTimestamp: 2,
+        headerNonce: 3,
+        coinbaseTx: new Uint8Array(500),
+      }),
+    );
+    const received = await collect(server, total);
+    await Promise.all(sends);
+    process.off("warning", onWarning);
+    expect(received).toHaveLength(total);
+    expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    await client.close();
+  });
 });

@@ -34,6 +34,7 @@ export class Sv2Connection {
   private readonly maxQueued: number;
   private readonly maxWriteBuffer: number;
   private waiting: (() => void) | undefined;
+  private drain: Promise<void> | undefined;
   private failure: Sv2Error | undefined;
   private closed = false;
   private iterating = false;
@@ -161,18 +162,26 @@ export class Sv2Connection {
       throw err;
     }
     if (this.socket.write(this.encoder.encodeMessage(name, message))) return;
-    await new Promise<void>((resolve, reject) => {
+    await this.drained();
+  }
+
+  /** One shared wait per congestion episode, however many sends are waiting on it. */
+  private drained(): Promise<void> {
+    this.drain ??= new Promise<void>((resolve, reject) => {
       const onDrain = () => {
         this.socket.off("close", onClose);
+        this.drain = undefined;
         resolve();
       };
       const onClose = () => {
         this.socket.off("drain", onDrain);
+        this.drain = undefined;
         reject(this.failure ?? new Sv2Error("connection_closed", "connection closed while sending"));
       };
       this.socket.once("drain", onDrain);
       this.socket.once("close", onClose);
     });
+    return this.drain;
   }
 
   /** Flushes what was sent, then closes. */

@@ -26,7 +26,7 @@ describe("encrypted SV2 framing", () => {
   it("round-trips frames of any size split across arbitrary reads, each chunk consuming one nonce", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: 0, max: 140_000 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.integer({ min: 0, max: 70_000 }), { minLength: 1, maxLength: 4 }),
         fc.integer({ min: 1, max: 70_000 }),
         (sizes, readSize) => {
           const { encoder, decoder } = pair();
@@ -45,7 +45,7 @@ describe("encrypted SV2 framing", () => {
           expect(decoder.buffered).toBe(0);
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 20 },
     );
   });
 
@@ -59,24 +59,22 @@ describe("encrypted SV2 framing", () => {
     expect(enc.nonce).toBe(1);
   });
 
-  it("rejects any single flipped bit in a transport frame", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 62 * 8 - 1 }), (bit) => {
-        const { encoder, decoder } = pair();
-        const frame = encoder.encodeMessage("SubmitSharesStandard", share);
-        frame[bit >> 3] = (frame[bit >> 3] as number) ^ (1 << (bit & 7));
-        decoder.push(frame);
-        let error: unknown;
-        try {
-          decoder.next();
-        } catch (err) {
-          error = err;
-        }
-        expect(isSv2Error(error, "decrypt_failed")).toBe(true);
-        expect(() => decoder.next()).toThrow(/decrypt_failed/);
-      }),
-      { numRuns: 200 },
-    );
+  it("rejects every single flipped bit of a transport frame (all 496 of a share frame)", () => {
+    const frame = pair().encoder.encodeMessage("SubmitSharesStandard", share);
+    for (let bit = 0; bit < frame.length * 8; bit++) {
+      const { decoder } = pair();
+      const tampered = Uint8Array.from(frame);
+      tampered[bit >> 3] = (tampered[bit >> 3] as number) ^ (1 << (bit & 7));
+      decoder.push(tampered);
+      let error: unknown;
+      try {
+        decoder.next();
+      } catch (err) {
+        error = err;
+      }
+      if (!isSv2Error(error, "decrypt_failed")) throw new Error(`bit ${bit}: ${String(error)}`);
+      expect(() => decoder.next()).toThrow(/decrypt_failed/);
+    }
   });
 
   it("refuses an oversized frame from its header, before its payload arrives", () => {
