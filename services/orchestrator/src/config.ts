@@ -64,7 +64,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   /**
-   * Test-only: named checkpoints (`after_sign`, `after_broadcast`, `step:<STEP>`) where the process
+   * Test-only: named checkpoints (`created`, `after_sign:<STEP>`, `after_broadcast:<STEP>`, `step:<STEP>`) where the process
    * kills itself with SIGKILL, once per Redis namespace. Needs GH_ALLOW_CRASH_POINTS.
    */
   crash_points: z.array(z.string()).default([]),

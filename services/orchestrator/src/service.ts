@@ -161,7 +161,7 @@ export const service: ServiceDefinition<Config> = {
       retry: (id) => engine.retry(id),
       onCreated: (wf) => {
         created.inc({ type: wf.type });
-        void engine.tick();
+        void crash.hit("created").then(() => engine.tick());
       },
       onRequest: (route, status, seconds) => requests.observe({ route, status: String(status) }, seconds),
     });

@@ -52,7 +52,7 @@ export interface TxManagerOptions {
   lockTtlMs: number;
   instanceId: string;
   logger: Logger;
-  /** Called at named points (after_sign, after_broadcast) so tests can crash the process there. */
+  /** Called at named points (`after_sign:<key suffix>`, `after_broadcast:<key suffix>`) so tests can crash the process there. */
   checkpoint?: (name: string) => Promise<void>;
   onEvent?: (event: "sent" | "rebroadcast" | "replaced" | "confirmed" | "reverted") => void;
 }
@@ -178,9 +178,10 @@ export class TxManager {
     try {
       if (stillNeeded && !(await stillNeeded())) return undefined;
       const record = await this.sign(key, lease, call);
-      await this.options.checkpoint?.("after_sign");
+      const step = key.slice(key.lastIndexOf(":") + 1);
+      await this.options.checkpoint?.(`after_sign:${step}`);
       await this.broadcast(record, "sent");
-      await this.options.checkpoint?.("after_broadcast");
+      await this.options.checkpoint?.(`after_broadcast:${step}`);
       return record.hashes[0];
     } finally {
       await this.#lock.release(lease);
