@@ -14,6 +14,8 @@ export class TestMiner {
   target = 0n;
   channelId = 0;
   #sequence = 0;
+  /** Each search continues where the last stopped, so two searches never return the same share. */
+  #nonce = 0;
 
   private constructor(readonly client: Sv2Client) {
     void (async () => {
@@ -77,7 +79,8 @@ export class TestMiner {
     if (!job || !tip) throw new Error("no active job");
     const version = overrides.version ?? job.version;
     const ntime = overrides.ntime ?? tip.minNtime;
-    for (let nonce = 0; nonce < 50_000_000; nonce++) {
+    for (let tries = 0; tries < 50_000_000; tries++) {
+      const nonce = this.#nonce++ >>> 0;
       const header = serializeHeader({ version, prevHash: tip.prevHash, merkleRoot: job.merkleRoot, time: ntime, bits: tip.nbits, nonce });
       if (accept(u256FromLE(sha256d(header)))) {
         return { channelId: this.channelId, sequenceNumber: ++this.#sequence, jobId: job.jobId, nonce, ntime, version, ...overrides };
