@@ -105,7 +105,10 @@ async function handshakes() {
     cpuMicrosPerHandshake: responder.cpuMicrosPerOp,
     latencyMs: latency,
     withPooledEphemeral: { handshakesPerCpuSecond: perCpuSecond(pooled), cpuMicrosPerHandshake: pooled.cpuMicrosPerOp },
-    ephemeralKeygen: { what: "ellswiftCreate (libsecp256k1 base mult + scure encode)", cpuMicrosPerKey: keygen.cpuMicrosPerOp },
+    ephemeralKeygen: {
+      what: "ellswiftCreate (libsecp256k1 base multiplication + ElligatorSwift encoding)",
+      cpuMicrosPerKey: keygen.cpuMicrosPerOp,
+    },
     floor: {
       what: "Node native secp256k1: generateKeys + 2 × computeSecret (no EllSwift)",
       perCpuSecond: perCpuSecond(nativeFloor),

@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sharedDir } from "@gatehouse/testkit";
 import { describe, expect, it } from "@jest/globals";
+import fc from "fast-check";
+import { isPoint } from "tiny-secp256k1";
 import { decodeAuthorityPublicKey, decodeSecretKey, encodeAuthorityPublicKey } from "./authority-key.js";
-import { ellswiftDecode, ellswiftEcdhXonly, v2Ecdh, xOnlyPublicKey, xswiftecInv } from "./ellswift.js";
+import { ellswiftCreate, ellswiftDecode, ellswiftEcdhXonly, v2Ecdh, xOnlyPublicKey, xswiftecInv } from "./ellswift.js";
 import { sha256 } from "./hash.js";
 import { bip340Sign, bip340Verify } from "./schnorr.js";
 import { PROTOCOL_NAME, SymmetricState } from "./symmetric-state.js";
@@ -51,6 +53,28 @@ describe("BIP324 ElligatorSwift vectors", () => {
     expect(toHex(ellswiftDecode(theirs))).toBe(row.mid_x_theirs);
     expect(toHex(ellswiftEcdhXonly(theirs, priv))).toBe(row.mid_x_shared);
     expect(toHex(v2Ecdh(priv, ours, theirs, row.in_initiating === "1"))).toBe(row.mid_shared_secret);
+  });
+});
+
+describe("ElligatorSwift properties", () => {
+  it("every fresh encoding decodes to its key's x, and two encodings of one key differ", () => {
+    fc.assert(
+      fc.property(fc.constant(null), () => {
+        const key = ellswiftCreate();
+        expect(ellswiftDecode(key.ellswift)).toEqual(key.xOnly);
+        expect(ellswiftCreate(key.secretKey).ellswift).not.toEqual(key.ellswift);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("any 64 bytes decode to the X coordinate of a curve point", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), (bytes) => {
+        expect(isPoint(Uint8Array.of(0x02, ...ellswiftDecode(bytes)))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
