@@ -3,14 +3,21 @@ import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
-import { hashToDisplay, nBitsToTarget, parseBlock, sha256d, u256FromLE } from "@gatehouse/bitcoin";
+import { hashToDisplay, nBitsToTarget, parseBlock, sha256d, u256FromLE, u256ToLE } from "@gatehouse/bitcoin";
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
-import { BlockFoundSchema, ShareAcceptedSchema, type TemplateProposal, TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
+import {
+  BlockFoundSchema,
+  GatewayMode,
+  ShareAcceptedSchema,
+  type TemplateProposal,
+  TemplateProposalSchema,
+} from "@gatehouse/proto/mining/v1";
 import { Redis } from "@gatehouse/service";
 import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, serverIdentityToFile } from "@gatehouse/sv2";
 import { natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { eventIdOf, shareIdOf } from "../src/shares/identity.js";
+import { edgeAdmin } from "./admin-client.js";
 import { TestMiner } from "./miner.js";
 import { DIFF1_NBITS, REGTEST_NBITS, templateFixture } from "./template-fixture.js";
 
@@ -89,7 +96,10 @@ beforeAll(async () => {
   await ensureStream(jsm, catalog.BLOCKS);
   [edgeA, edgeB] = await Promise.all([
     ServiceProcess.start({ service: "miner-edge", config: edgeConfig() }),
-    ServiceProcess.start({ service: "miner-edge", config: edgeConfig({ max_frame_bytes: 1024, connection_rate_limit_per_ip: 6 }) }),
+    ServiceProcess.start({
+      service: "miner-edge",
+      config: edgeConfig({ max_frame_bytes: 1024, rate_limit_messages_per_sec: 20 }),
+    }),
   ]);
 }, 60_000);
 
@@ -258,6 +268,80 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
     expect(metrics).toMatch(/^gatehouse_miner_edge_blocks_found_total [1-9]/m);
   });
 
+  it("UpdateChannel with a lower maximum target is honoured with SetTarget; unknown channels get UpdateChannel.Error", async () => {
+    const m = await miner(edgeA);
+    await m.open("alice");
+    const lower = m.target / 4n;
+    const bytes = u256ToLE(lower);
+    await m.client.connection.send("UpdateChannel", { channelId: m.channelId, nominalHashRate: 1e6, maximumTarget: bytes });
+    const set = await m.next("SetTarget");
+    expect(u256FromLE(set.maximumTarget)).toBe(lower);
+    await m.client.connection.send("UpdateChannel", { channelId: 999, nominalHashRate: 1, maximumTarget: bytes });
+    expect(await m.next("UpdateChannelError")).toEqual({ channelId: 999, errorCode: "invalid-channel-id" });
+  });
+
+  it("streams events live over SSE with the same filters", async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${edgeA.endpoints.ops}/gateway/events/stream?type=channel_opened&worker=bob`, {
+      headers: { "x-api-key": API_KEY },
+      signal: controller.signal,
+    });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const m = await miner(edgeA);
+    await m.open("bob");
+    let text = "";
+    while (!text.includes('"workerId":"bob"')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toMatch(/^event: channel_opened$/m);
+    controller.abort();
+  });
+
+  it("gRPC admin lists connections with their channels, reports the mode and template, and disconnects", async () => {
+    const admin = edgeAdmin(edgeA.endpoints.grpc as string, API_KEY);
+    try {
+      const m = await miner(edgeA);
+      const { extranoncePrefix } = await m.open("carol");
+      await m.next("SetNewPrevHash");
+      await m.submit(m.mine(meets(m.target)));
+      const listed = await admin.call("listConnections", { workerId: "carol" });
+      const mine = listed.connections.find((c) =>
+        c.channels.some((ch) => ch.extranoncePrefix === Buffer.from(extranoncePrefix).toString("hex")),
+      );
+      expect(mine?.channels[0]).toMatchObject({ workerId: "carol", acceptedShares: 1n, prevHash: TIP_C, templateId: 3n });
+      const mode = await admin.call("getMode", {});
+      expect(mode).toMatchObject({
+        configured: GatewayMode.observe,
+        effective: GatewayMode.observe,
+        degraded: false,
+        current: { templateId: 3n, verdict: "pending" },
+      });
+      await expect(admin.call("disconnect", { connectionId: 999_999n })).rejects.toThrow(/NOT_FOUND|no connection/);
+      await admin.call("disconnect", { connectionId: mine?.connectionId ?? 0n, reason: "maintenance" });
+      expect((await m.next("CloseChannel")).reasonCode).toBe("maintenance");
+      await waitFor(() => m.ended, { description: "the disconnected miner's connection ends" });
+    } finally {
+      admin.close();
+    }
+  });
+
+  it("protocol violations close the connection with their reason code", async () => {
+    const wrongVersion = await TestMiner.connect(edgeA.endpoints.sv2 as string, authority);
+    miners.push(wrongVersion);
+    await expect(wrongVersion.client.setupConnection({ minVersion: 3, maxVersion: 3 })).rejects.toThrow(/protocol-version-mismatch/);
+    await eventWithReason(edgeA, "unsupported_protocol_version");
+
+    const confused = await miner(edgeA);
+    await confused.client.connection.send("NewMiningJob", {
+      channelId: 1,
+      jobId: 1,
+      minNtime: undefined,
+      version: 0,
+      merkleRoot: new Uint8Array(32),
+    });
+    await waitFor(() => confused.ended, { description: "the connection closed" });
+    await eventWithReason(edgeA, "frame_decode_error");
+  });
+
   it("two replicas hand out extranonce prefixes from different server ids", async () => {
     const a = await miner(edgeA);
     const b = await miner(edgeB);
@@ -288,9 +372,21 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
     await eventWithReason(edgeB, "frame_too_large");
   });
 
+  it("a peer exceeding its message quota is disconnected (peer_quota_exceeded)", async () => {
+    const m = await miner(edgeB);
+    await m.open("alice");
+    for (let i = 0; i < 100 && !m.ended; i++) {
+      await m.client.connection
+        .send("UpdateChannel", { channelId: m.channelId, nominalHashRate: 1, maximumTarget: new Uint8Array(32).fill(0xff) })
+        .catch(() => undefined);
+    }
+    await eventWithReason(edgeB, "peer_quota_exceeded");
+  });
+
   it("limits new connections per address across the window (connection_rate_limited)", async () => {
     const port = Number(new URL(edgeB.endpoints.sv2 as string).port);
-    const sockets = Array.from({ length: 8 }, () => tcpConnect({ host: "127.0.0.1", port }));
+    // The counter is shared with replica A (same Redis prefix): 30 at once exceeds the default 20/s.
+    const sockets = Array.from({ length: 30 }, () => tcpConnect({ host: "127.0.0.1", port }));
     await eventWithReason(edgeB, "connection_rate_limited");
     for (const s of sockets) s.destroy();
   });

@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GatewayMode } from "../../mining/v1/codes_pb.js";
+import { file_gatehouse_mining_v1_codes } from "../../mining/v1/codes_pb.js";
 import type { ServiceStatus } from "../../ops/v1/status_pb.js";
 import { file_gatehouse_ops_v1_status } from "../../ops/v1/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/mineredge/v1/admin.proto.
  */
 export const file_gatehouse_mineredge_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("CiJnYXRlaG91c2UvbWluZXJlZGdlL3YxL2FkbWluLnByb3RvEhZnYXRlaG91c2UubWluZXJlZGdlLnYxIhIKEEdldFN0YXR1c1JlcXVlc3QifAoRR2V0U3RhdHVzUmVzcG9uc2USLwoGc3RhdHVzGAEgASgLMh8uZ2F0ZWhvdXNlLm9wcy52MS5TZXJ2aWNlU3RhdHVzEjYKCHZlcmlmaWVyGAIgASgLMiQuZ2F0ZWhvdXNlLm1pbmVyZWRnZS52MS5WZXJpZmllckxpbmsijgEKDFZlcmlmaWVyTGluaxIMCgRzZWVuGAEgASgIEhwKFHZlcmlmaWVyX2luc3RhbmNlX2lkGAIgASgJEhUKDWxhc3Rfc2VxdWVuY2UYAyABKAQSHgoWbGFzdF9oZWFydGJlYXRfdW5peF9tcxgEIAEoBBIbChNoZWFydGJlYXRzX3JlY2VpdmVkGAUgASgEMnkKFU1pbmVyRWRnZUFkbWluU2VydmljZRJgCglHZXRTdGF0dXMSKC5nYXRlaG91c2UubWluZXJlZGdlLnYxLkdldFN0YXR1c1JlcXVlc3QaKS5nYXRlaG91c2UubWluZXJlZGdlLnYxLkdldFN0YXR1c1Jlc3BvbnNlYgZwcm90bzM", [file_gatehouse_ops_v1_status]);
+  fileDesc("CiJnYXRlaG91c2UvbWluZXJlZGdlL3YxL2FkbWluLnByb3RvEhZnYXRlaG91c2UubWluZXJlZGdlLnYxIhIKEEdldFN0YXR1c1JlcXVlc3QifAoRR2V0U3RhdHVzUmVzcG9uc2USLwoGc3RhdHVzGAEgASgLMh8uZ2F0ZWhvdXNlLm9wcy52MS5TZXJ2aWNlU3RhdHVzEjYKCHZlcmlmaWVyGAIgASgLMiQuZ2F0ZWhvdXNlLm1pbmVyZWRnZS52MS5WZXJpZmllckxpbmsijgEKDFZlcmlmaWVyTGluaxIMCgRzZWVuGAEgASgIEhwKFHZlcmlmaWVyX2luc3RhbmNlX2lkGAIgASgJEhUKDWxhc3Rfc2VxdWVuY2UYAyABKAQSHgoWbGFzdF9oZWFydGJlYXRfdW5peF9tcxgEIAEoBBIbChNoZWFydGJlYXRzX3JlY2VpdmVkGAUgASgEIjoKFkxpc3RDb25uZWN0aW9uc1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEg0KBWxpbWl0GAIgASgNImYKF0xpc3RDb25uZWN0aW9uc1Jlc3BvbnNlEjwKC2Nvbm5lY3Rpb25zGAEgAygLMicuZ2F0ZWhvdXNlLm1pbmVyZWRnZS52MS5NaW5lckNvbm5lY3Rpb24SDQoFdG90YWwYAiABKA0iuAEKD01pbmVyQ29ubmVjdGlvbhIVCg1jb25uZWN0aW9uX2lkGAEgASgEEhQKDHBlZXJfYWRkcmVzcxgCIAEoCRIZChFvcGVuZWRfYXRfdW5peF9tcxgDIAEoBBITCgttZXNzYWdlc19pbhgEIAEoBBIQCghieXRlc19pbhgFIAEoBBI2CghjaGFubmVscxgGIAMoCzIkLmdhdGVob3VzZS5taW5lcmVkZ2UudjEuTWluZXJDaGFubmVsIusBCgxNaW5lckNoYW5uZWwSEgoKY2hhbm5lbF9pZBgBIAEoDRIRCgl3b3JrZXJfaWQYAiABKAkSFwoPcG9vbF9hY2NvdW50X2lkGAMgASgJEhkKEWV4dHJhbm9uY2VfcHJlZml4GAQgASgJEhIKCmRpZmZpY3VsdHkYBSABKAESFwoPYWNjZXB0ZWRfc2hhcmVzGAYgASgEEhcKD3JlamVjdGVkX3NoYXJlcxgHIAEoBBISCgpzaGFyZXNfc3VtGAggASgBEhEKCXByZXZfaGFzaBgJIAEoCRITCgt0ZW1wbGF0ZV9pZBgKIAEoBCI6ChFEaXNjb25uZWN0UmVxdWVzdBIVCg1jb25uZWN0aW9uX2lkGAEgASgEEg4KBnJlYXNvbhgCIAEoCSIUChJEaXNjb25uZWN0UmVzcG9uc2UiEAoOR2V0TW9kZVJlcXVlc3Qi4gEKD0dldE1vZGVSZXNwb25zZRI0Cgpjb25maWd1cmVkGAEgASgOMiAuZ2F0ZWhvdXNlLm1pbmluZy52MS5HYXRld2F5TW9kZRIzCgllZmZlY3RpdmUYAiABKA4yIC5nYXRlaG91c2UubWluaW5nLnYxLkdhdGV3YXlNb2RlEhAKCGRlZ3JhZGVkGAMgASgIEjgKB2N1cnJlbnQYBCABKAsyJy5nYXRlaG91c2UubWluZXJlZGdlLnYxLkN1cnJlbnRUZW1wbGF0ZRIYChBjYWNoZWRfdGVtcGxhdGVzGAUgASgNIn0KD0N1cnJlbnRUZW1wbGF0ZRITCgt0ZW1wbGF0ZV9pZBgBIAEoBBIRCglwcmV2X2hhc2gYAiABKAkSFAoMYmxvY2tfaGVpZ2h0GAMgASgNEg8KB3ZlcmRpY3QYBCABKAkSGwoTcmVjZWl2ZWRfYXRfdW5peF9tcxgFIAEoBDKuAwoVTWluZXJFZGdlQWRtaW5TZXJ2aWNlEmAKCUdldFN0YXR1cxIoLmdhdGVob3VzZS5taW5lcmVkZ2UudjEuR2V0U3RhdHVzUmVxdWVzdBopLmdhdGVob3VzZS5taW5lcmVkZ2UudjEuR2V0U3RhdHVzUmVzcG9uc2UScgoPTGlzdENvbm5lY3Rpb25zEi4uZ2F0ZWhvdXNlLm1pbmVyZWRnZS52MS5MaXN0Q29ubmVjdGlvbnNSZXF1ZXN0Gi8uZ2F0ZWhvdXNlLm1pbmVyZWRnZS52MS5MaXN0Q29ubmVjdGlvbnNSZXNwb25zZRJjCgpEaXNjb25uZWN0EikuZ2F0ZWhvdXNlLm1pbmVyZWRnZS52MS5EaXNjb25uZWN0UmVxdWVzdBoqLmdhdGVob3VzZS5taW5lcmVkZ2UudjEuRGlzY29ubmVjdFJlc3BvbnNlEloKB0dldE1vZGUSJi5nYXRlaG91c2UubWluZXJlZGdlLnYxLkdldE1vZGVSZXF1ZXN0GicuZ2F0ZWhvdXNlLm1pbmVyZWRnZS52MS5HZXRNb2RlUmVzcG9uc2ViBnByb3RvMw", [file_gatehouse_mining_v1_codes, file_gatehouse_ops_v1_status]);
 
 /**
  * @generated from message gatehouse.mineredge.v1.GetStatusRequest
@@ -91,6 +93,302 @@ export const VerifierLinkSchema: GenMessage<VerifierLink> = /*@__PURE__*/
   messageDesc(file_gatehouse_mineredge_v1_admin, 2);
 
 /**
+ * @generated from message gatehouse.mineredge.v1.ListConnectionsRequest
+ */
+export type ListConnectionsRequest = Message<"gatehouse.mineredge.v1.ListConnectionsRequest"> & {
+  /**
+   * Only connections with a channel of this worker, when set.
+   *
+   * @generated from field: string worker_id = 1;
+   */
+  workerId: string;
+
+  /**
+   * At most this many (default 100, at most 1000).
+   *
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message gatehouse.mineredge.v1.ListConnectionsRequest.
+ * Use `create(ListConnectionsRequestSchema)` to create a new message.
+ */
+export const ListConnectionsRequestSchema: GenMessage<ListConnectionsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_mineredge_v1_admin, 3);
+
+/**
+ * @generated from message gatehouse.mineredge.v1.ListConnectionsResponse
+ */
+export type ListConnectionsResponse = Message<"gatehouse.mineredge.v1.ListConnectionsResponse"> & {
+  /**
+   * @generated from field: repeated gatehouse.mineredge.v1.MinerConnection connections = 1;
+   */
+  connections: MinerConnection[];
+
+  /**
+   * Open connections in total, including those not listed.
+   *
+   * @generated from field: uint32 total = 2;
+   */
+  total: number;
+};
+
+/**
+ * Describes the message gatehouse.mineredge.v1.ListConnectionsResponse.
+ * Use `create(ListConnectionsResponseSchema)` to create a new message.
+ */
+export const ListConnectionsResponseSchema: GenMessage<ListConnectionsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_mineredge_v1_admin, 4);
+
+/**
+ * MinerConnection is one miner's connection after its Noise handshake.
+ *
+ * @generated from message gatehouse.mineredge.v1.MinerConnection
+ */
+export type MinerConnection = Message<"gatehouse.mineredge.v1.MinerConnection"> & {
+  /**
+   * @generated from field: uint64 connection_id = 1;
+   */
+  connectionId: bigint;
+
+  /**
+   * @generated from field: string peer_address = 2;
+   */
+  peerAddress: string;
+
+  /**
+   * @generated from field: uint64 opened_at_unix_ms = 3;
+   */
+  openedAtUnixMs: bigint;
+
+  /**
+   * @generated from field: uint64 messages_in = 4;
+   */
+  messagesIn: bigint;
+
+  /**
+   * @generated from field: uint64 bytes_in = 5;
+   */
+  bytesIn: bigint;
+
+  /**
+   * @generated from field: repeated gatehouse.mineredge.v1.MinerChannel channels = 6;
+   */
+  channels: MinerChannel[];
+};
+
+/**
+ * Describes the message gatehouse.mineredge.v1.MinerConnection.
+ * Use `create(MinerConnectionSchema)` to create a new message.
+ */
+export const MinerConnectionSchema: GenMessage<MinerConnection> = /*@__PURE__*/
+  messageDesc(file_gatehouse_mineredge_v1_admin, 5);
+
+/**
+ * MinerChannel is one standard channel with its counters.
+ *
+ * @generated from message gatehouse.mineredge.v1.MinerChannel
+ */
+export type MinerChannel = Message<"gatehouse.mineredge.v1.MinerChannel"> & {
+  /**
+   * @generated from field: uint32 channel_id = 1;
+   */
+  channelId: number;
+
+  /**
+   * @generated from field: string worker_id = 2;
+   */
+  workerId: string;
+
+  /**
+   * @generated from field: string pool_account_id = 3;
+   */
+  poolAccountId: string;
+
+  /**
+   * Hex.
+   *
+   * @generated from field: string extranonce_prefix = 4;
+   */
+  extranoncePrefix: string;
+
+  /**
+   * @generated from field: double difficulty = 5;
+   */
+  difficulty: number;
+
+  /**
+   * @generated from field: uint64 accepted_shares = 6;
+   */
+  acceptedShares: bigint;
+
+  /**
+   * @generated from field: uint64 rejected_shares = 7;
+   */
+  rejectedShares: bigint;
+
+  /**
+   * Sum of the job-target difficulties of the accepted shares.
+   *
+   * @generated from field: double shares_sum = 8;
+   */
+  sharesSum: number;
+
+  /**
+   * Display hex of the prev_hash the channel mines on, empty before its first job.
+   *
+   * @generated from field: string prev_hash = 9;
+   */
+  prevHash: string;
+
+  /**
+   * @generated from field: uint64 template_id = 10;
+   */
+  templateId: bigint;
+};
+
+/**
+ * Describes the message gatehouse.mineredge.v1.MinerChannel.
+ * Use `create(MinerChannelSchema)` to create a new message.
+ */
+export const MinerChannelSchema: GenMessage<MinerChannel> = /*@__PURE__*/
+  messageDesc(file_gatehouse_mineredge_v1_admin, 6);
+
+/**
+ * @generated from message gatehouse.mineredge.v1.DisconnectRequest
+ */
+export type DisconnectRequest = Message<"gatehouse.mineredge.v1.DisconnectRequest"> & {
+  /**
+   * @generated from field: uint64 connection_id = 1;
+   */
+  connectionId: bigint;
+
+  /**
+   * Sent as CloseChannel's reason_code (printable ASCII).
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message gatehouse.mineredge.v1.DisconnectRequest.
+ * Use `create(DisconnectRequestSchema)` to create a new message.
+ */
+export const DisconnectRequestSchema: GenMessage<DisconnectRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_mineredge_v1_admin, 7);
+
+/**
+ * @generated from message gatehouse.mineredge.v1.DisconnectResponse
+ */
+export type DisconnectResponse = Message<"gatehouse.mineredge.v1.DisconnectResponse"> & {
+};
+
+/**
+ * Describes the message gatehouse.mineredge.v1.DisconnectResponse.
+ * Use `create(DisconnectResponseSchema)` to create a new message.
+ */
+export const DisconnectResponseSchema: GenMessage<DisconnectResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_mineredge_v1_admin, 8);
+
+/**
+ * @generated from message gatehouse.mineredge.v1.GetModeRequest
+ */
+export type GetModeRequest = Message<"gatehouse.mineredge.v1.GetModeRequest"> & {
+};
+
+/**
+ * Describes the message gatehouse.mineredge.v1.GetModeRequest.
+ * Use `create(GetModeRequestSchema)` to create a new message.
+ */
+export const GetModeRequestSchema: GenMessage<GetModeRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_mineredge_v1_admin, 9);
+
+/**
+ * @generated from message gatehouse.mineredge.v1.GetModeResponse
+ */
+export type GetModeResponse = Message<"gatehouse.mineredge.v1.GetModeResponse"> & {
+  /**
+   * @generated from field: gatehouse.mining.v1.GatewayMode configured = 1;
+   */
+  configured: GatewayMode;
+
+  /**
+   * @generated from field: gatehouse.mining.v1.GatewayMode effective = 2;
+   */
+  effective: GatewayMode;
+
+  /**
+   * True while inline mode runs as observe because verifier heartbeats stopped.
+   *
+   * @generated from field: bool degraded = 3;
+   */
+  degraded: boolean;
+
+  /**
+   * The template channels are working on; absent before the first.
+   *
+   * @generated from field: gatehouse.mineredge.v1.CurrentTemplate current = 4;
+   */
+  current?: CurrentTemplate | undefined;
+
+  /**
+   * @generated from field: uint32 cached_templates = 5;
+   */
+  cachedTemplates: number;
+};
+
+/**
+ * Describes the message gatehouse.mineredge.v1.GetModeResponse.
+ * Use `create(GetModeResponseSchema)` to create a new message.
+ */
+export const GetModeResponseSchema: GenMessage<GetModeResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_mineredge_v1_admin, 10);
+
+/**
+ * CurrentTemplate summarizes the template being mined.
+ *
+ * @generated from message gatehouse.mineredge.v1.CurrentTemplate
+ */
+export type CurrentTemplate = Message<"gatehouse.mineredge.v1.CurrentTemplate"> & {
+  /**
+   * @generated from field: uint64 template_id = 1;
+   */
+  templateId: bigint;
+
+  /**
+   * @generated from field: string prev_hash = 2;
+   */
+  prevHash: string;
+
+  /**
+   * @generated from field: uint32 block_height = 3;
+   */
+  blockHeight: number;
+
+  /**
+   * "pending", "accepted" or "rejected".
+   *
+   * @generated from field: string verdict = 4;
+   */
+  verdict: string;
+
+  /**
+   * @generated from field: uint64 received_at_unix_ms = 5;
+   */
+  receivedAtUnixMs: bigint;
+};
+
+/**
+ * Describes the message gatehouse.mineredge.v1.CurrentTemplate.
+ * Use `create(CurrentTemplateSchema)` to create a new message.
+ */
+export const CurrentTemplateSchema: GenMessage<CurrentTemplate> = /*@__PURE__*/
+  messageDesc(file_gatehouse_mineredge_v1_admin, 11);
+
+/**
  * MinerEdgeAdminService is the miner edge's internal admin API (port 9082).
  *
  * @generated from service gatehouse.mineredge.v1.MinerEdgeAdminService
@@ -105,6 +403,36 @@ export const MinerEdgeAdminService: GenService<{
     methodKind: "unary";
     input: typeof GetStatusRequestSchema;
     output: typeof GetStatusResponseSchema;
+  },
+  /**
+   * ListConnections lists miner connections with their channels and share counters.
+   *
+   * @generated from rpc gatehouse.mineredge.v1.MinerEdgeAdminService.ListConnections
+   */
+  listConnections: {
+    methodKind: "unary";
+    input: typeof ListConnectionsRequestSchema;
+    output: typeof ListConnectionsResponseSchema;
+  },
+  /**
+   * Disconnect closes one miner connection (CloseChannel for each channel first); NOT_FOUND if unknown.
+   *
+   * @generated from rpc gatehouse.mineredge.v1.MinerEdgeAdminService.Disconnect
+   */
+  disconnect: {
+    methodKind: "unary";
+    input: typeof DisconnectRequestSchema;
+    output: typeof DisconnectResponseSchema;
+  },
+  /**
+   * GetMode reports the configured and effective mode and the template miners are working on.
+   *
+   * @generated from rpc gatehouse.mineredge.v1.MinerEdgeAdminService.GetMode
+   */
+  getMode: {
+    methodKind: "unary";
+    input: typeof GetModeRequestSchema;
+    output: typeof GetModeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gatehouse_mineredge_v1_admin, 0);
