@@ -217,6 +217,13 @@ describe("decode rejects bad input with typed reasons", () => {
     expect(reasonOf(() => decodeFrame(trailing))).toBe("frame_decode_error");
   });
 
+  it("accepts SetCustomMiningJob replies with or without the channel bit (spec vs SRI)", () => {
+    const frame = encodeFrame("SetCustomMiningJobSuccess", { channelId: 1, requestId: 2, jobId: 3 });
+    expect(decodeHeader(frame).channelMsg).toBe(true);
+    frame[1] = 0;
+    expect(decodeFrame(frame)).toEqual({ type: "SetCustomMiningJobSuccess", message: { channelId: 1, requestId: 2, jobId: 3 } });
+  });
+
   it("BOOL uses only the least significant bit", () => {
     const frame = encodeFrame("NewTemplate", {
       templateId: 1n,

@@ -28,6 +28,12 @@ export function messageDef(name: MessageName): MessageDef {
   return byName.get(name) as MessageDef;
 }
 
+/**
+ * The spec's table marks SetCustomMiningJob(.Success/.Error) as channel messages, but SRI's
+ * constants send them without the channel bit; we send the spec's form and accept both.
+ */
+const EITHER_CHANNEL_BIT = new Set([0x22, 0x23, 0x24]);
+
 /** Core (common, mining, template distribution) messages all use extension_type 0. */
 export const CORE_EXTENSION = 0;
 
@@ -52,7 +58,7 @@ export function decodePayload(header: FrameHeader, payload: Uint8Array): AnyMess
   }
   const def = byType.get(header.msgType);
   if (!def) throw new Sv2Error("unknown_message_type", `msg_type 0x${header.msgType.toString(16)} is not a known core message`);
-  if (def.channelMsg !== header.channelMsg) {
+  if (def.channelMsg !== header.channelMsg && !EITHER_CHANNEL_BIT.has(def.msgType)) {
     throw new Sv2Error("channel_bit_mismatch", `${def.name} must ${def.channelMsg ? "" : "not "}carry the channel bit`);
   }
   if (payload.length !== header.msgLength) {
