@@ -155,7 +155,7 @@ export const service: ServiceDefinition<Config> = {
       const lease = await ServerIdLease.claim(redis, ctx.instanceId, 30_000, () =>
         ctx.logger.error("edge server id lease lost; extranonce prefixes may collide"),
       );
-      ctx.onShutdown("server-id", () => lease.release(), "close");
+      ctx.onShutdown("server-id", () => lease.release(), "drain");
       const dedup = new ShareDedup(redis, config.share_dedup_window_size);
       const sink = new BusShareSink(
         bus,
