@@ -24,6 +24,7 @@ import { MinerListener } from "./server/listener.js";
 import { loadNoiseIdentity } from "./server/noise-identity.js";
 import { BusShareSink } from "./shares/sink.js";
 import { TemplateBook } from "./templates/book.js";
+import { latestTemplate } from "./templates/seed.js";
 import { VerifierLink } from "./verifier-link.js";
 
 /**
@@ -135,6 +136,19 @@ export const service: ServiceDefinition<Config> = {
       }),
     ];
     ctx.onShutdown("subscriptions", () => Promise.all(subscriptions.map((s) => s.drain())).then(() => undefined), "intake");
+    // After subscribing, so nothing newer is missed; used only if nothing arrived meanwhile.
+    const seed = await latestTemplate(bus, catalog.TEMPLATES.name).catch((err: unknown) => {
+      ctx.logger.warn({ err: (err as Error).message }, "could not read the latest template from the TEMPLATES stream");
+      return undefined;
+    });
+    if (seed && book.size === 0) {
+      ctx.logger.info(
+        { templateId: String(seed.proposal.templateId), verdict: seed.verdict?.accepted },
+        "starting from the latest stored template",
+      );
+      book.onProposal(seed.proposal, seed.storedAt);
+      if (seed.verdict) book.onVerdict(seed.verdict);
+    }
 
     const degradeTimer = setInterval(
       () => {

@@ -94,6 +94,7 @@ beforeAll(async () => {
   const jsm = await bus.jsm();
   await ensureStream(jsm, catalog.SHARES);
   await ensureStream(jsm, catalog.BLOCKS);
+  await ensureStream(jsm, catalog.TEMPLATES);
   [edgeA, edgeB] = await Promise.all([
     ServiceProcess.start({ service: "miner-edge", config: edgeConfig() }),
     ServiceProcess.start({
@@ -107,7 +108,8 @@ afterAll(async () => {
   await Promise.all(miners.map((m) => m.close().catch(() => undefined)));
   await Promise.all([edgeA?.stop("SIGTERM"), edgeB?.stop("SIGTERM")]);
   const jsm = await bus.jsm();
-  for (const key of ["SHARES", "BLOCKS", "EDGE_EVENTS"] as const) await jsm.streams.delete(catalog[key].name).catch(() => undefined);
+  for (const key of ["SHARES", "BLOCKS", "TEMPLATES", "EDGE_EVENTS"] as const)
+    await jsm.streams.delete(catalog[key].name).catch(() => undefined);
   await bus.close();
   const redis = new Redis(redisUrl());
   const keys = await redis.keys(`${ns.redisPrefix}*`);
@@ -342,6 +344,18 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
     await eventWithReason(edgeA, "frame_decode_error");
   });
 
+  it("a freshly started replica serves the latest template stored in TEMPLATES at once", async () => {
+    const edgeC = await ServiceProcess.start({ service: "miner-edge", config: edgeConfig() });
+    try {
+      const m = await miner(edgeC);
+      await m.open("alice");
+      const prev = await m.next("SetNewPrevHash");
+      expect(hashToDisplay(prev.prevHash)).toBe(TIP_C);
+      await m.close();
+    } finally {
+      await edgeC.stop("SIGTERM");
+    }
+  });
   it("two replicas hand out extranonce prefixes from different server ids", async () => {
     const a = await miner(edgeA);
     const b = await miner(edgeB);
