@@ -19,6 +19,8 @@ export type Sv2ErrorReason =
   | "invalid_key"
   | "invalid_argument"
   | "send_buffer_full"
+  | "receive_queue_full"
+  | "write_stalled"
   | "setup_rejected"
   | "request_timeout"
   | "connection_closed";

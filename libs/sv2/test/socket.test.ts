@@ -266,4 +266,82 @@ describe("SV2 over TCP", () => {
     expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
     await client.close();
   });
+
+  it("opens an extended channel, and a client that never reads fails with receive_queue_full, not unbounded memory", async () => {
+    const srv = await listen();
+    const client = await Sv2Client.connect({ host: "127.0.0.1", port: srv.port, authorityPublicKey: authority, maxQueuedMessages: 8 });
+    const server = await (srv.accepted[0] as Promise<Sv2Connection>);
+    const serving = (async () => {
+      for await (const m of server.messages()) {
+        if (m.type !== "OpenExtendedMiningChannel") continue;
+        await server.send("OpenExtendedMiningChannelSuccess", {
+          requestId: m.message.requestId,
+          channelId: 3,
+          target: new Uint8Array(32).fill(0xff),
+          extranonceSize: m.message.minExtranonceSize,
+          extranoncePrefix: Uint8Array.of(9),
+          groupChannelId: 0,
+        });
+        for (let i = 0; i < 20; i++) await server.send("SetTarget", { channelId: 3, maximumTarget: new Uint8Array(32).fill(i) });
+      }
+    })().catch(() => undefined);
+    const channel = await client.openExtendedChannel({
+      userIdentity: "rig",
+      nominalHashRate: 1e12,
+      maxTarget: new Uint8Array(32).fill(0xff),
+      minExtranonceSize: 8,
+    });
+    expect(channel).toMatchObject({ channelId: 3, extranonceSize: 8 });
+    await waitFor(() => client.connection.isClosed, { timeoutMs: 5000, description: "client gave up on its unread queue" });
+    const seen: AnyMessage[] = [];
+    const failure = await failureOf(
+      (async () => {
+        for await (const m of client.messages()) seen.push(m);
+      })(),
+    );
+    expect(failure.reason).toBe("receive_queue_full");
+    expect(seen).toHaveLength(8);
+    await serving;
+  });
+
+  it("fails a connection whose peer stops reading: flooding sends hit send_buffer_full, a waiting send hits write_stalled", async () => {
+    const srv = await listen({ maxQueuedMessages: 4 });
+    const flooding = await Sv2Client.connect({
+      host: "127.0.0.1",
+      port: srv.port,
+      authorityPublicKey: authority,
+      maxWriteBufferBytes: 256 * 1024,
+    });
+    const payload = new Uint8Array(60_000);
+    const sends = Array.from({ length: 400 }, (_, i) =>
+      flooding.connection.send("SubmitSolution", {
+        templateId: BigInt(i),
+        version: 1,
+        headerTimestamp: 2,
+        headerNonce: 3,
+        coinbaseTx: payload,
+      }),
+    );
+    const results = await Promise.allSettled(sends);
+    const reasons = new Set(results.flatMap((r) => (r.status === "rejected" && isSv2Error(r.reason) ? [r.reason.reason] : [])));
+    expect(reasons.has("send_buffer_full")).toBe(true);
+    expect(flooding.connection.isClosed).toBe(true);
+
+    const patient = await Sv2Client.connect({ host: "127.0.0.1", port: srv.port, authorityPublicKey: authority, writeStallTimeoutMs: 300 });
+    const stalled = await failureOf(
+      (async () => {
+        for (let i = 0; i < 1000; i++) {
+          await patient.connection.send("SubmitSolution", {
+            templateId: BigInt(i),
+            version: 1,
+            headerTimestamp: 2,
+            headerNonce: 3,
+            coinbaseTx: payload,
+          });
+        }
+      })(),
+    );
+    expect(stalled.reason).toBe("write_stalled");
+    expect(patient.connection.isClosed).toBe(true);
+  });
 });

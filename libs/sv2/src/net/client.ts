@@ -19,6 +19,7 @@ export interface Sv2ClientOptions extends HandshakeTimingOptions, Sv2ConnectionO
 
 type SetupConnectionRequest = Partial<Omit<MessageFields<"SetupConnection">, "protocol">> & { protocol?: number };
 type OpenStandardRequest = Omit<MessageFields<"OpenStandardMiningChannel">, "requestId">;
+type OpenExtendedRequest = Omit<MessageFields<"OpenExtendedMiningChannel">, "requestId">;
 
 interface Pending {
   matches(m: AnyMessage): boolean;
@@ -79,7 +80,7 @@ export class Sv2Client {
           continue;
         }
         if (this.unsolicited.length >= this.maxUnsolicited) {
-          throw new Sv2Error("send_buffer_full", `more than ${this.maxUnsolicited} unread messages; consume messages()`);
+          throw new Sv2Error("receive_queue_full", `more than ${this.maxUnsolicited} unread messages; consume messages()`);
         }
         this.unsolicited.push(m);
         this.wake();
@@ -158,6 +159,17 @@ export class Sv2Client {
     );
     if (reply.type === "OpenMiningChannelError") throw new Sv2Error("setup_rejected", `OpenMiningChannel.Error ${reply.message.errorCode}`);
     return reply.message as MessageFields<"OpenStandardMiningChannelSuccess">;
+  }
+
+  /** Opens an extended channel; rejects with setup_rejected carrying the pool's error code on OpenMiningChannel.Error. */
+  async openExtendedChannel(request: OpenExtendedRequest): Promise<MessageFields<"OpenExtendedMiningChannelSuccess">> {
+    const requestId = this.nextRequestId++ >>> 0;
+    const reply = await this.request(
+      () => this.connection.send("OpenExtendedMiningChannel", { requestId, ...request }),
+      (m) => (m.type === "OpenExtendedMiningChannelSuccess" || m.type === "OpenMiningChannelError") && m.message.requestId === requestId,
+    );
+    if (reply.type === "OpenMiningChannelError") throw new Sv2Error("setup_rejected", `OpenMiningChannel.Error ${reply.message.errorCode}`);
+    return reply.message as MessageFields<"OpenExtendedMiningChannelSuccess">;
   }
 
   submitShare(share: MessageFields<"SubmitSharesStandard">): Promise<void> {

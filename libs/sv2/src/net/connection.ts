@@ -12,11 +12,14 @@ export interface Sv2ConnectionOptions {
   maxQueuedMessages?: number;
   /** Bytes Node may buffer for writing before send() fails the connection as too slow. */
   maxWriteBufferBytes?: number;
+  /** How long a send may wait for a peer that stopped reading before the connection is failed. */
+  writeStallTimeoutMs?: number;
 }
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
 const DEFAULT_MAX_QUEUED_MESSAGES = 256;
 const DEFAULT_MAX_WRITE_BUFFER_BYTES = 4 << 20;
+const DEFAULT_WRITE_STALL_TIMEOUT_MS = 30_000;
 
 /**
  * An established, encrypted SV2 connection: an async stream of decoded messages and a send
@@ -33,6 +36,7 @@ export class Sv2Connection {
   private readonly queue: AnyMessage[] = [];
   private readonly maxQueued: number;
   private readonly maxWriteBuffer: number;
+  private readonly writeStallTimeoutMs: number;
   private waiting: (() => void) | undefined;
   private drain: Promise<void> | undefined;
   private failure: Sv2Error | undefined;
@@ -52,6 +56,7 @@ export class Sv2Connection {
     this.decoder = new NoiseFrameDecoder(keys.decryptor, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
     this.maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
     this.maxWriteBuffer = options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES;
+    this.writeStallTimeoutMs = options.writeStallTimeoutMs ?? DEFAULT_WRITE_STALL_TIMEOUT_MS;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => this.fail(new Sv2Error("connection_closed", `socket error: ${err.message}`)));
@@ -165,19 +170,32 @@ export class Sv2Connection {
     await this.drained();
   }
 
-  /** One shared wait per congestion episode, however many sends are waiting on it. */
+  /**
+   * One shared wait per congestion episode, however many sends are waiting on it. A peer that
+   * stops reading altogether fails the connection after writeStallTimeoutMs instead of pinning it.
+   */
   private drained(): Promise<void> {
     this.drain ??= new Promise<void>((resolve, reject) => {
-      const onDrain = () => {
+      const settle = () => {
+        clearTimeout(timer);
+        this.socket.off("drain", onDrain);
         this.socket.off("close", onClose);
         this.drain = undefined;
+      };
+      const onDrain = () => {
+        settle();
         resolve();
       };
       const onClose = () => {
-        this.socket.off("drain", onDrain);
-        this.drain = undefined;
+        settle();
         reject(this.failure ?? new Sv2Error("connection_closed", "connection closed while sending"));
       };
+      const timer = setTimeout(() => {
+        settle();
+        const err = new Sv2Error("write_stalled", `peer has not read for ${this.writeStallTimeoutMs} ms`);
+        this.fail(err);
+        reject(err);
+      }, this.writeStallTimeoutMs);
       this.socket.once("drain", onDrain);
       this.socket.once("close", onClose);
     });
