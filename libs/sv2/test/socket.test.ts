@@ -6,6 +6,7 @@ import {
   encodeAuthorityPublicKey,
   isSv2Error,
   issueServerIdentity,
+  NoiseInitiator,
   randomSecretKey,
   Sv2Client,
   type Sv2Connection,
@@ -344,4 +345,25 @@ describe("SV2 over TCP", () => {
     expect(stalled.reason).toBe("write_stalled");
     expect(patient.connection.isClosed).toBe(true);
   });
+
+  it("a peer that sends act 1 and vanishes ends the server's stream instead of hanging it", async () => {
+    const srv = await listen();
+    const raw = connect({ host: "127.0.0.1", port: srv.port });
+    await new Promise((resolve) => raw.once("connect", resolve));
+    raw.end(new NoiseInitiator({ authorityPublicKey: undefined }).start());
+    await waitFor(() => srv.accepted.length === 1, { timeoutMs: 2000, description: "connection accepted" });
+    const outcome = await (srv.accepted[0] as Promise<Sv2Connection>).then(
+      async (connection) => {
+        const messages: AnyMessage[] = [];
+        try {
+          for await (const m of connection.messages()) messages.push(m);
+        } catch (err) {
+          if (!isSv2Error(err)) throw err;
+        }
+        return { closed: connection.isClosed, messages: messages.length };
+      },
+      (err: unknown) => ({ closed: isSv2Error(err, "connection_closed"), messages: 0 }),
+    );
+    expect(outcome).toEqual({ closed: true, messages: 0 });
+  }, 5000);
 });

@@ -61,6 +61,8 @@ export class Sv2Connection {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => this.fail(new Sv2Error("connection_closed", `socket error: ${err.message}`)));
     socket.on("close", () => this.onClose());
+    // A peer can vanish between the handshake and here; 'close' would then never reach us.
+    if (socket.destroyed) this.closed = true;
     if (surplus.length > 0) this.decoder.push(surplus.take(surplus.length));
     this.pump();
   }

@@ -23,6 +23,10 @@ function readHandshakeMessage(
   what: string,
 ): Promise<{ message: Uint8Array; surplus: ByteQueue }> {
   return new Promise((resolve, reject) => {
+    if (socket.destroyed) {
+      reject(new Sv2Error("connection_closed", `socket closed before ${what}`));
+      return;
+    }
     const queue = new ByteQueue();
     const cleanup = () => {
       clearTimeout(timer);
