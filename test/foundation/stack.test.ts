@@ -11,13 +11,20 @@ const REDIS = new Set(["miner-edge", "relay-gateway", "relay-node", "orchestrato
 const running = new Map<string, ServiceProcess>();
 
 /** Readiness checks beyond nats/redis. */
-const EXTRA_CHECKS: Record<string, string[]> = { "template-verifier": ["policy"] };
+const EXTRA_CHECKS: Record<string, string[]> = { "template-verifier": ["policy"], "share-forwarder": ["share-upstream"] };
 
 function configFor(service: string): Record<string, unknown> {
   return {
     nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
     ...(REDIS.has(service) ? { redis: { url: redisUrl(), key_prefix: ns.redisPrefix } } : {}),
     ...(service === "template-verifier" ? { verifier_heartbeat_interval_ms: 100 } : {}),
+    ...(service === "share-forwarder"
+      ? {
+          mode: "observe",
+          share_upstream_url: "http://127.0.0.1:9/shares",
+          share_upstream_secret: `whsec_${Buffer.alloc(32, 1).toString("base64")}`,
+        }
+      : {}),
   };
 }
 

@@ -1,16 +1,210 @@
+import { ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
+import { GatewayReason } from "@gatehouse/proto/mining/v1";
 import { ShareForwarderAdminService } from "@gatehouse/proto/shareforwarder/v1";
-import { type ServiceDefinition, serviceStatus } from "@gatehouse/service";
-import { type Config, configSchema } from "./config.js";
+import { ConfigError, SafetyFlag, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
+import { forwardResult } from "@gatehouse/shares";
+import { type Config, configSchema, signingSecretProblems, unsafeSettings } from "./config.js";
+import { DedupWindow } from "./dedup.js";
+import { forwardShare } from "./forward.js";
+import { UpstreamHealth } from "./health.js";
+import { forwarderMetrics } from "./metrics.js";
+import { ForwardPipeline } from "./pipeline.js";
+import { queueStreamSpec } from "./queue-spec.js";
+import { tcpReachable } from "./reachable.js";
+import { ResultLog } from "./results.js";
+import { WebhookSigner } from "./signing.js";
+import { submissionBody } from "./submission.js";
+import { UpstreamClient } from "./upstream.js";
 
-/** Forwards accepted shares to the pool backend (skeleton: connects to the bus; delivery arrives with its issue). */
+const DURABLE = "share-forwarder";
+const EVICTION_CHECK_MS = 100;
+const DEFAULT_REPLAY_LIMIT = 10_000;
+
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Forwards accepted shares from the SHARES work queue to the pool backend, one result per share. */
 export const service: ServiceDefinition<Config> = {
   name: "share-forwarder",
   config: configSchema,
+  unsafe: unsafeSettings,
   async start(ctx) {
-    await ctx.connectBus();
+    const { config, logger } = ctx;
+    const secrets = [config.share_upstream_secret, ...config.share_upstream_extra_secrets];
+    const secretProblems = signingSecretProblems(secrets);
+    if (secretProblems.length > 0) throw new ConfigError(secretProblems);
+    if (config.mode === "inline" && !ctx.allowed(SafetyFlag.noShareUpstreamReadyInline)) {
+      if (!(await tcpReachable(config.share_upstream_url, config.share_upstream_submit_timeout_ms))) {
+        throw new Error(
+          `share upstream ${new URL(config.share_upstream_url).origin} is not reachable and mode is inline (set GH_${SafetyFlag.noShareUpstreamReadyInline}=1 to start anyway)`,
+        );
+      }
+    }
+    const bus = await ctx.connectBus();
+    const catalog = streamCatalog({ subjectRoot: config.nats.subject_root, namePrefix: config.nats.stream_prefix });
+    const jsm = await bus.jsm();
+    const sharesStream = catalog.SHARES.name;
+    await ensureStream(jsm, queueStreamSpec(catalog.SHARES, config.share_forward_queue_size, config.share_forward_queue_drop_policy));
+    await ensureStream(jsm, catalog.SHARE_RESULTS);
+    const maxInFlight = config.share_forward_max_in_flight;
+    const bufferSize = Math.max(64, maxInFlight);
+    await ensureConsumer(jsm, {
+      stream: sharesStream,
+      durable: DURABLE,
+      description: "share-forwarder: shares to the pool backend",
+      ackWaitMs: config.share_forward_ack_wait_ms,
+      maxAckPending: maxInFlight + 2 * bufferSize,
+      maxDeliver: -1,
+    });
+
+    const results = new ResultLog(bus, catalog.SHARE_RESULTS.name);
+    const dedup = new DedupWindow(config.share_dedup_window_size);
+    const seeded = await results.seed(dedup, config.share_dedup_window_size);
+    const metrics = forwarderMetrics(ctx.metrics);
+    const health = new UpstreamHealth(config.share_upstream_outage_failures, (down) => {
+      metrics.upstreamReachable.set(down ? 0 : 1);
+      if (down) logger.warn({ upstream: new URL(config.share_upstream_url).origin }, "share upstream unreachable: holding shares");
+      else logger.info("share upstream reachable again: draining");
+    });
+    metrics.upstreamReachable.set(1);
+    ctx.readiness.add("share-upstream", () => health.probe(config.share_upstream_unready_after_ms));
+
+    const signer = new WebhookSigner(secrets);
+    const client = new UpstreamClient({
+      url: config.share_upstream_url,
+      connections: maxInFlight,
+      timeoutMs: config.share_upstream_submit_timeout_ms,
+    });
+    const backoff = {
+      baseMs: config.share_upstream_backoff_base_ms,
+      maxMs: config.share_upstream_backoff_max_ms,
+      retryAfterMaxMs: config.share_upstream_retry_after_max_ms,
+    };
+    let recorded = 0;
+
+    const pipeline = new ForwardPipeline(
+      {
+        maxInFlight,
+        bufferSize,
+        queueSize: config.share_forward_queue_size,
+        dropPolicy: config.share_forward_queue_drop_policy,
+        ackWaitMs: config.share_forward_ack_wait_ms,
+        evictionCheckMs: EVICTION_CHECK_MS,
+      },
+      {
+        forward: (item, signal) =>
+          forwardShare(
+            item.share.eventId,
+            submissionBody(item.share),
+            {
+              post: (body, headers) => client.post(body, headers),
+              sign: (id, body, nowMs) => signer.sign(id, body, nowMs),
+              health,
+              retries: config.share_upstream_retries,
+              backoff,
+              sleep,
+              onAttempt: (outcome, seconds) => {
+                metrics.upstreamRequests.inc({ outcome: outcome.kind });
+                metrics.upstreamSeconds.observe(seconds);
+              },
+            },
+            signal,
+          ),
+        upstreamDown: () => health.down,
+        record: async (item, outcome) => {
+          await results.record(forwardResult(item.share, outcome, ctx.instanceId), item.traceparent);
+        },
+        dedup,
+        queueLength: async () => (await jsm.streams.info(sharesStream)).state.messages,
+        logger,
+        onResult: (outcome, item) => {
+          recorded += 1;
+          const reason = outcome.reasonCode === GatewayReason.GATEWAY_REASON_UNSPECIFIED ? "none" : GatewayReason[outcome.reasonCode];
+          metrics.results.inc({ reason_code: reason ?? "unknown", forwarded: String(outcome.forwarded) });
+          if (outcome.attempts > 1) metrics.retries.inc(outcome.attempts - 1);
+          metrics.forwardSeconds.observe((performance.now() - item.deliveredAt) / 1000);
+        },
+        onIgnored: (why) => metrics.ignored.inc({ why }),
+      },
+    );
+
+    metrics.observe({
+      inFlight: () => pipeline.status().inFlight,
+      waiting: () => pipeline.status().waiting,
+      queued: async () => (await jsm.streams.info(sharesStream)).state.messages,
+    });
+
+    const consumer = await bus.js.consumers.get(sharesStream, DURABLE);
+    const messages = await consumer.consume({ max_messages: bufferSize });
+    const running = pipeline.run(messages).catch((err) => logger.error({ err }, "share pipeline stopped"));
+    ctx.onShutdown(
+      "share-pipeline",
+      async () => {
+        await messages.close();
+        await pipeline.stop();
+        await running;
+        await client.close();
+      },
+      "drain",
+    );
 
     ctx.grpc.add(ShareForwarderAdminService, {
       getStatus: async () => ({ status: await serviceStatus(ctx) }),
+      getQueueStatus: async () => {
+        const [stream, info] = await Promise.all([jsm.streams.info(sharesStream), jsm.consumers.info(sharesStream, DURABLE)]);
+        const local = pipeline.status();
+        return {
+          queued: BigInt(stream.state.messages),
+          undelivered: BigInt(info.num_pending),
+          capacity: BigInt(config.share_forward_queue_size),
+          dropPolicy: config.share_forward_queue_drop_policy,
+          waiting: local.waiting,
+          inFlight: local.inFlight,
+          maxInFlight,
+          paused: local.paused,
+          upstreamReachable: !health.down,
+          upstreamUnreachableMs: BigInt(health.unreachableForMs()),
+          resultsRecorded: BigInt(recorded),
+          dedupWindowEntries: dedup.size,
+        };
+      },
+      pauseDelivery: async () => {
+        pipeline.pause();
+        logger.info("share delivery paused");
+        return { paused: true };
+      },
+      resumeDelivery: async () => {
+        pipeline.resume();
+        logger.info("share delivery resumed");
+        return { paused: false };
+      },
+      replayResults: async (request, call) => {
+        const limit = request.limit === 0 ? DEFAULT_REPLAY_LIMIT : request.limit;
+        await results.replay(Number(request.fromUnixMs), Number(request.toUnixMs), limit, (result) => call.send({ result }));
+      },
     });
+    ctx.endpoint("share-upstream", new URL(config.share_upstream_url).origin);
+    logger.info(
+      {
+        sharesStream,
+        dropPolicy: config.share_forward_queue_drop_policy,
+        queueSize: config.share_forward_queue_size,
+        maxInFlight,
+        dedupSeeded: seeded,
+      },
+      "share forwarding started",
+    );
   },
 };

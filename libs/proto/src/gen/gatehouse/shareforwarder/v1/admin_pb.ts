@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { ShareForwardResult } from "../../mining/v1/share_pb.js";
+import { file_gatehouse_mining_v1_share } from "../../mining/v1/share_pb.js";
 import type { ServiceStatus } from "../../ops/v1/status_pb.js";
 import { file_gatehouse_ops_v1_status } from "../../ops/v1/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/shareforwarder/v1/admin.proto.
  */
 export const file_gatehouse_shareforwarder_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("CidnYXRlaG91c2Uvc2hhcmVmb3J3YXJkZXIvdjEvYWRtaW4ucHJvdG8SG2dhdGVob3VzZS5zaGFyZWZvcndhcmRlci52MSISChBHZXRTdGF0dXNSZXF1ZXN0IkQKEUdldFN0YXR1c1Jlc3BvbnNlEi8KBnN0YXR1cxgBIAEoCzIfLmdhdGVob3VzZS5vcHMudjEuU2VydmljZVN0YXR1czKIAQoaU2hhcmVGb3J3YXJkZXJBZG1pblNlcnZpY2USagoJR2V0U3RhdHVzEi0uZ2F0ZWhvdXNlLnNoYXJlZm9yd2FyZGVyLnYxLkdldFN0YXR1c1JlcXVlc3QaLi5nYXRlaG91c2Uuc2hhcmVmb3J3YXJkZXIudjEuR2V0U3RhdHVzUmVzcG9uc2ViBnByb3RvMw", [file_gatehouse_ops_v1_status]);
+  fileDesc("CidnYXRlaG91c2Uvc2hhcmVmb3J3YXJkZXIvdjEvYWRtaW4ucHJvdG8SG2dhdGVob3VzZS5zaGFyZWZvcndhcmRlci52MSISChBHZXRTdGF0dXNSZXF1ZXN0IkQKEUdldFN0YXR1c1Jlc3BvbnNlEi8KBnN0YXR1cxgBIAEoCzIfLmdhdGVob3VzZS5vcHMudjEuU2VydmljZVN0YXR1cyIXChVHZXRRdWV1ZVN0YXR1c1JlcXVlc3QipAIKFkdldFF1ZXVlU3RhdHVzUmVzcG9uc2USDgoGcXVldWVkGAEgASgEEhMKC3VuZGVsaXZlcmVkGAIgASgEEhAKCGNhcGFjaXR5GAMgASgEEhMKC2Ryb3BfcG9saWN5GAQgASgJEg8KB3dhaXRpbmcYBSABKA0SEQoJaW5fZmxpZ2h0GAYgASgNEhUKDW1heF9pbl9mbGlnaHQYByABKA0SDgoGcGF1c2VkGAggASgIEhoKEnVwc3RyZWFtX3JlYWNoYWJsZRgJIAEoCBIfChd1cHN0cmVhbV91bnJlYWNoYWJsZV9tcxgKIAEoBBIYChByZXN1bHRzX3JlY29yZGVkGAsgASgEEhwKFGRlZHVwX3dpbmRvd19lbnRyaWVzGAwgASgNIhYKFFBhdXNlRGVsaXZlcnlSZXF1ZXN0IicKFVBhdXNlRGVsaXZlcnlSZXNwb25zZRIOCgZwYXVzZWQYASABKAgiFwoVUmVzdW1lRGVsaXZlcnlSZXF1ZXN0IigKFlJlc3VtZURlbGl2ZXJ5UmVzcG9uc2USDgoGcGF1c2VkGAEgASgIIk8KFFJlcGxheVJlc3VsdHNSZXF1ZXN0EhQKDGZyb21fdW5peF9tcxgBIAEoBBISCgp0b191bml4X21zGAIgASgEEg0KBWxpbWl0GAMgASgNIlAKFVJlcGxheVJlc3VsdHNSZXNwb25zZRI3CgZyZXN1bHQYASABKAsyJy5nYXRlaG91c2UubWluaW5nLnYxLlNoYXJlRm9yd2FyZFJlc3VsdDLwBAoaU2hhcmVGb3J3YXJkZXJBZG1pblNlcnZpY2USagoJR2V0U3RhdHVzEi0uZ2F0ZWhvdXNlLnNoYXJlZm9yd2FyZGVyLnYxLkdldFN0YXR1c1JlcXVlc3QaLi5nYXRlaG91c2Uuc2hhcmVmb3J3YXJkZXIudjEuR2V0U3RhdHVzUmVzcG9uc2USeQoOR2V0UXVldWVTdGF0dXMSMi5nYXRlaG91c2Uuc2hhcmVmb3J3YXJkZXIudjEuR2V0UXVldWVTdGF0dXNSZXF1ZXN0GjMuZ2F0ZWhvdXNlLnNoYXJlZm9yd2FyZGVyLnYxLkdldFF1ZXVlU3RhdHVzUmVzcG9uc2USdgoNUGF1c2VEZWxpdmVyeRIxLmdhdGVob3VzZS5zaGFyZWZvcndhcmRlci52MS5QYXVzZURlbGl2ZXJ5UmVxdWVzdBoyLmdhdGVob3VzZS5zaGFyZWZvcndhcmRlci52MS5QYXVzZURlbGl2ZXJ5UmVzcG9uc2USeQoOUmVzdW1lRGVsaXZlcnkSMi5nYXRlaG91c2Uuc2hhcmVmb3J3YXJkZXIudjEuUmVzdW1lRGVsaXZlcnlSZXF1ZXN0GjMuZ2F0ZWhvdXNlLnNoYXJlZm9yd2FyZGVyLnYxLlJlc3VtZURlbGl2ZXJ5UmVzcG9uc2USeAoNUmVwbGF5UmVzdWx0cxIxLmdhdGVob3VzZS5zaGFyZWZvcndhcmRlci52MS5SZXBsYXlSZXN1bHRzUmVxdWVzdBoyLmdhdGVob3VzZS5zaGFyZWZvcndhcmRlci52MS5SZXBsYXlSZXN1bHRzUmVzcG9uc2UwAWIGcHJvdG8z", [file_gatehouse_mining_v1_share, file_gatehouse_ops_v1_status]);
 
 /**
  * @generated from message gatehouse.shareforwarder.v1.GetStatusRequest
@@ -45,6 +47,213 @@ export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE_
   messageDesc(file_gatehouse_shareforwarder_v1_admin, 1);
 
 /**
+ * @generated from message gatehouse.shareforwarder.v1.GetQueueStatusRequest
+ */
+export type GetQueueStatusRequest = Message<"gatehouse.shareforwarder.v1.GetQueueStatusRequest"> & {
+};
+
+/**
+ * Describes the message gatehouse.shareforwarder.v1.GetQueueStatusRequest.
+ * Use `create(GetQueueStatusRequestSchema)` to create a new message.
+ */
+export const GetQueueStatusRequestSchema: GenMessage<GetQueueStatusRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_shareforwarder_v1_admin, 2);
+
+/**
+ * @generated from message gatehouse.shareforwarder.v1.GetQueueStatusResponse
+ */
+export type GetQueueStatusResponse = Message<"gatehouse.shareforwarder.v1.GetQueueStatusResponse"> & {
+  /**
+   * Shares in the SHARES stream (queued, waiting or in flight anywhere).
+   *
+   * @generated from field: uint64 queued = 1;
+   */
+  queued: bigint;
+
+  /**
+   * Shares not yet delivered to any forwarder.
+   *
+   * @generated from field: uint64 undelivered = 2;
+   */
+  undelivered: bigint;
+
+  /**
+   * Capacity (share_forward_queue_size) and overflow policy ("drop_new" or "drop_old").
+   *
+   * @generated from field: uint64 capacity = 3;
+   */
+  capacity: bigint;
+
+  /**
+   * @generated from field: string drop_policy = 4;
+   */
+  dropPolicy: string;
+
+  /**
+   * This replica: delivered shares waiting for an in-flight slot, and requests in flight.
+   *
+   * @generated from field: uint32 waiting = 5;
+   */
+  waiting: number;
+
+  /**
+   * @generated from field: uint32 in_flight = 6;
+   */
+  inFlight: number;
+
+  /**
+   * @generated from field: uint32 max_in_flight = 7;
+   */
+  maxInFlight: number;
+
+  /**
+   * @generated from field: bool paused = 8;
+   */
+  paused: boolean;
+
+  /**
+   * False once consecutive connection errors, timeouts or 5xx mark the upstream down.
+   *
+   * @generated from field: bool upstream_reachable = 9;
+   */
+  upstreamReachable: boolean;
+
+  /**
+   * @generated from field: uint64 upstream_unreachable_ms = 10;
+   */
+  upstreamUnreachableMs: bigint;
+
+  /**
+   * Results recorded by this replica since it started.
+   *
+   * @generated from field: uint64 results_recorded = 11;
+   */
+  resultsRecorded: bigint;
+
+  /**
+   * Entries in the share_id dedup window.
+   *
+   * @generated from field: uint32 dedup_window_entries = 12;
+   */
+  dedupWindowEntries: number;
+};
+
+/**
+ * Describes the message gatehouse.shareforwarder.v1.GetQueueStatusResponse.
+ * Use `create(GetQueueStatusResponseSchema)` to create a new message.
+ */
+export const GetQueueStatusResponseSchema: GenMessage<GetQueueStatusResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_shareforwarder_v1_admin, 3);
+
+/**
+ * @generated from message gatehouse.shareforwarder.v1.PauseDeliveryRequest
+ */
+export type PauseDeliveryRequest = Message<"gatehouse.shareforwarder.v1.PauseDeliveryRequest"> & {
+};
+
+/**
+ * Describes the message gatehouse.shareforwarder.v1.PauseDeliveryRequest.
+ * Use `create(PauseDeliveryRequestSchema)` to create a new message.
+ */
+export const PauseDeliveryRequestSchema: GenMessage<PauseDeliveryRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_shareforwarder_v1_admin, 4);
+
+/**
+ * @generated from message gatehouse.shareforwarder.v1.PauseDeliveryResponse
+ */
+export type PauseDeliveryResponse = Message<"gatehouse.shareforwarder.v1.PauseDeliveryResponse"> & {
+  /**
+   * @generated from field: bool paused = 1;
+   */
+  paused: boolean;
+};
+
+/**
+ * Describes the message gatehouse.shareforwarder.v1.PauseDeliveryResponse.
+ * Use `create(PauseDeliveryResponseSchema)` to create a new message.
+ */
+export const PauseDeliveryResponseSchema: GenMessage<PauseDeliveryResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_shareforwarder_v1_admin, 5);
+
+/**
+ * @generated from message gatehouse.shareforwarder.v1.ResumeDeliveryRequest
+ */
+export type ResumeDeliveryRequest = Message<"gatehouse.shareforwarder.v1.ResumeDeliveryRequest"> & {
+};
+
+/**
+ * Describes the message gatehouse.shareforwarder.v1.ResumeDeliveryRequest.
+ * Use `create(ResumeDeliveryRequestSchema)` to create a new message.
+ */
+export const ResumeDeliveryRequestSchema: GenMessage<ResumeDeliveryRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_shareforwarder_v1_admin, 6);
+
+/**
+ * @generated from message gatehouse.shareforwarder.v1.ResumeDeliveryResponse
+ */
+export type ResumeDeliveryResponse = Message<"gatehouse.shareforwarder.v1.ResumeDeliveryResponse"> & {
+  /**
+   * @generated from field: bool paused = 1;
+   */
+  paused: boolean;
+};
+
+/**
+ * Describes the message gatehouse.shareforwarder.v1.ResumeDeliveryResponse.
+ * Use `create(ResumeDeliveryResponseSchema)` to create a new message.
+ */
+export const ResumeDeliveryResponseSchema: GenMessage<ResumeDeliveryResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_shareforwarder_v1_admin, 7);
+
+/**
+ * @generated from message gatehouse.shareforwarder.v1.ReplayResultsRequest
+ */
+export type ReplayResultsRequest = Message<"gatehouse.shareforwarder.v1.ReplayResultsRequest"> & {
+  /**
+   * Inclusive range of result timestamps (unix milliseconds).
+   *
+   * @generated from field: uint64 from_unix_ms = 1;
+   */
+  fromUnixMs: bigint;
+
+  /**
+   * @generated from field: uint64 to_unix_ms = 2;
+   */
+  toUnixMs: bigint;
+
+  /**
+   * At most this many results; 0 means 10,000.
+   *
+   * @generated from field: uint32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message gatehouse.shareforwarder.v1.ReplayResultsRequest.
+ * Use `create(ReplayResultsRequestSchema)` to create a new message.
+ */
+export const ReplayResultsRequestSchema: GenMessage<ReplayResultsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_shareforwarder_v1_admin, 8);
+
+/**
+ * @generated from message gatehouse.shareforwarder.v1.ReplayResultsResponse
+ */
+export type ReplayResultsResponse = Message<"gatehouse.shareforwarder.v1.ReplayResultsResponse"> & {
+  /**
+   * @generated from field: gatehouse.mining.v1.ShareForwardResult result = 1;
+   */
+  result?: ShareForwardResult | undefined;
+};
+
+/**
+ * Describes the message gatehouse.shareforwarder.v1.ReplayResultsResponse.
+ * Use `create(ReplayResultsResponseSchema)` to create a new message.
+ */
+export const ReplayResultsResponseSchema: GenMessage<ReplayResultsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_shareforwarder_v1_admin, 9);
+
+/**
  * ShareForwarderAdminService is the share forwarder's internal admin API (port 9084).
  *
  * @generated from service gatehouse.shareforwarder.v1.ShareForwarderAdminService
@@ -59,6 +268,46 @@ export const ShareForwarderAdminService: GenService<{
     methodKind: "unary";
     input: typeof GetStatusRequestSchema;
     output: typeof GetStatusResponseSchema;
+  },
+  /**
+   * GetQueueStatus reports the forward queue, this replica's deliveries and the upstream.
+   *
+   * @generated from rpc gatehouse.shareforwarder.v1.ShareForwarderAdminService.GetQueueStatus
+   */
+  getQueueStatus: {
+    methodKind: "unary";
+    input: typeof GetQueueStatusRequestSchema;
+    output: typeof GetQueueStatusResponseSchema;
+  },
+  /**
+   * PauseDelivery stops starting forwards on this replica; shares stay queued (drop_old eviction goes on).
+   *
+   * @generated from rpc gatehouse.shareforwarder.v1.ShareForwarderAdminService.PauseDelivery
+   */
+  pauseDelivery: {
+    methodKind: "unary";
+    input: typeof PauseDeliveryRequestSchema;
+    output: typeof PauseDeliveryResponseSchema;
+  },
+  /**
+   * ResumeDelivery starts forwarding again.
+   *
+   * @generated from rpc gatehouse.shareforwarder.v1.ShareForwarderAdminService.ResumeDelivery
+   */
+  resumeDelivery: {
+    methodKind: "unary";
+    input: typeof ResumeDeliveryRequestSchema;
+    output: typeof ResumeDeliveryResponseSchema;
+  },
+  /**
+   * ReplayResults streams the forward results recorded in a time range, oldest first.
+   *
+   * @generated from rpc gatehouse.shareforwarder.v1.ShareForwarderAdminService.ReplayResults
+   */
+  replayResults: {
+    methodKind: "server_streaming";
+    input: typeof ReplayResultsRequestSchema;
+    output: typeof ReplayResultsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gatehouse_shareforwarder_v1_admin, 0);

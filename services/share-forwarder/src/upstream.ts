@@ -1,0 +1,74 @@
+import { Pool } from "undici";
+import type { RawAttempt } from "./classify.js";
+import { parseRetryAfter } from "./retry.js";
+import type { WebhookHeaders } from "./signing.js";
+
+const MAX_RESPONSE_BYTES = 16 * 1024;
+
+export interface UpstreamOptions {
+  url: string;
+  /** Connections kept open (keep-alive); one request per connection at a time. */
+  connections: number;
+  timeoutMs: number;
+}
+
+/** POSTs to the pool backend over a keep-alive connection pool. Never throws: failures are attempts too. */
+export class UpstreamClient {
+  readonly #pool: Pool;
+  readonly #path: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: UpstreamOptions) {
+    const url = new URL(options.url);
+    this.#path = `${url.pathname}${url.search}`;
+    this.#timeoutMs = options.timeoutMs;
+    this.#pool = new Pool(url.origin, {
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connect: { timeout: options.timeoutMs },
+    });
+  }
+
+  async post(body: Uint8Array, signature: WebhookHeaders): Promise<RawAttempt> {
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    try {
+      const response = await this.#pool.request({
+        path: this.#path,
+        method: "POST",
+        headers: { "content-type": "application/json", ...signature },
+        body,
+        signal,
+      });
+      const text = await readLimited(response.body, MAX_RESPONSE_BYTES);
+      const retryAfter = response.headers["retry-after"];
+      const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now());
+      return { kind: "response", status: response.statusCode, body: text, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+    } catch (err) {
+      const timeout = signal.aborted || /timeout/i.test((err as Error).name ?? "");
+      return { kind: "error", timeout, message: describe(err) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  return [e.code ?? e.cause?.code, e.message].filter(Boolean).join(": ") || "request failed";
+}
+
+/** Reads at most `limit` bytes of a response body and discards the rest. */
+async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < limit) chunks.push(chunk.subarray(0, limit - size));
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,55 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { z } from "zod";
+import type { Fault, PoolBackend } from "./backend.js";
+
+const faultSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("none") }),
+  z.strictObject({ kind: z.literal("fail"), status: z.number().int().min(300).max(599), retryAfterS: z.number().int().min(0).optional() }),
+  z.strictObject({ kind: z.literal("slow"), delayMs: z.number().int().min(0).max(600_000) }),
+  z.strictObject({ kind: z.literal("reject"), reason: z.string().min(1).max(200) }),
+  z.strictObject({ kind: z.literal("malformed") }),
+]);
+const goAwaySchema = z.strictObject({ for_ms: z.number().int().min(0).max(3_600_000) });
+
+async function json(req: IncomingMessage): Promise<unknown> {
+  let text = "";
+  for await (const chunk of req) {
+    text += chunk;
+    if (text.length > 4096) throw new Error("body too large");
+  }
+  return JSON.parse(text || "{}");
+}
+
+/**
+ * The control API for fault tests and `make dev`: GET /stats, POST /fault with a Fault,
+ * POST /go-away {"for_ms"} (stop listening, come back after that long). Loopback only.
+ */
+export async function startAdmin(backend: PoolBackend, host: string, port: number): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    void (async () => {
+      try {
+        if (req.method === "GET" && req.url === "/stats") return send(200, backend.stats());
+        if (req.method === "POST" && req.url === "/fault") {
+          const fault: Fault = faultSchema.parse(await json(req));
+          backend.setFault(fault);
+          return send(200, { fault });
+        }
+        if (req.method === "POST" && req.url === "/go-away") {
+          const { for_ms } = goAwaySchema.parse(await json(req));
+          await backend.goAway();
+          setTimeout(() => void backend.comeBack(), for_ms).unref();
+          return send(200, { back_in_ms: for_ms });
+        }
+        return send(404, { error: "GET /stats, POST /fault, POST /go-away" });
+      } catch (err) {
+        return send(400, {
+          error: err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : (err as Error).message,
+        });
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  return { url: `http://${host}:${(server.address() as AddressInfo).port}`, server };
+}

@@ -1,0 +1,7 @@
+export { startAdmin } from "./admin.js";
+export type { BackendStats, Fault, PoolBackendOptions } from "./backend.js";
+export { judge, PoolBackend } from "./backend.js";
+export type { HeaderFields } from "./pow.js";
+export { headerBytes, meetsDifficulty, powValue, shareIdOf, targetForDifficulty } from "./pow.js";
+export type { Submission } from "./submission.js";
+export { submissionSchema } from "./submission.js";
