@@ -128,10 +128,11 @@ function mutate(rng: Rng, seeds: Uint8Array[]): Uint8Array {
   }
 }
 
-function tally(counts: Map<string, number>, f: () => void): void {
+/** Runs one input; counts its outcome ("ok", "incomplete" or the Sv2Error reason). */
+function tally(counts: Map<string, number>, f: () => "ok" | "incomplete" | undefined): void {
   try {
-    f();
-    counts.set("ok", (counts.get("ok") ?? 0) + 1);
+    const outcome = f() ?? "ok";
+    counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
   } catch (err) {
     if (!(err instanceof Sv2Error)) throw new Error(`non-Sv2Error escaped (seed ${SEED}): ${String(err)}`);
     counts.set(err.reason, (counts.get(err.reason) ?? 0) + 1);
@@ -151,7 +152,10 @@ describe(`fuzz (seed ${SEED})`, () => {
     let baseline = 0;
     for (let i = 0; i < DECODER_FRAMES; i++) {
       const frame = mutate(rng, seeds);
-      tally(counts, () => decodeFrame(frame, 0xffff));
+      tally(counts, () => {
+        decodeFrame(frame, 0xffff);
+        return "ok";
+      });
       if (i === 50_000) baseline = heapMiB();
     }
     const growth = heapMiB() - baseline;
@@ -198,7 +202,9 @@ describe(`fuzz (seed ${SEED})`, () => {
         receiver.push(wire.subarray(0, cut));
         receiver.push(wire.subarray(cut));
         const frame = receiver.next();
-        if (frame) decodePayload(frame.header, frame.payload);
+        if (!frame) return "incomplete";
+        decodePayload(frame.header, frame.payload);
+        return "ok";
       });
       if (i === 50_000) baseline = heapMiB();
     }
@@ -206,6 +212,7 @@ describe(`fuzz (seed ${SEED})`, () => {
     expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(TRANSPORT_FRAMES);
     expect(counts.get("decrypt_failed")).toBeGreaterThan(TRANSPORT_FRAMES / 10);
     expect(counts.get("ok")).toBeGreaterThan(TRANSPORT_FRAMES / 20);
+    expect(counts.get("incomplete")).toBeGreaterThan(0);
     expect(growth).toBeLessThan(16);
   }, 180_000);
 });
