@@ -39,6 +39,8 @@ export const configSchema = z.strictObject({
       /** A broadcast transaction unmined this long is replaced with a fee bump on its nonce. */
       stuck_after_ms: z.number().int().positive().default(30_000),
       signer_lock_ttl_ms: z.number().int().positive().default(15_000),
+      /** Development only: start anvil on rpc_url if nothing answers and deploy the contracts there. */
+      dev_chain: z.boolean().default(false),
     })
     .prefault({}),
   engine: z

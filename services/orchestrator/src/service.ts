@@ -6,6 +6,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { adminHandlers } from "./admin.js";
 import { OPENAPI } from "./api/openapi.js";
 import { RestApi } from "./api/server.js";
+import { ensureDevChain } from "./chain/dev-chain.js";
 import { ChainReader } from "./chain/reader.js";
 import { TxManager } from "./chain/tx-manager.js";
 import { type Config, configSchema } from "./config.js";
@@ -23,6 +24,9 @@ export const service: ServiceDefinition<Config> = {
   name: "orchestrator",
   config: configSchema,
   unsafe: (config) => [
+    ...(config.chain.dev_chain && !/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(config.chain.rpc_url)
+      ? [{ flag: "ALLOW_REMOTE_DEV_CHAIN", problem: `chain.dev_chain deploys contracts to ${config.chain.rpc_url}, which is not local` }]
+      : []),
     ...(config.crash_points.length > 0
       ? [{ flag: CRASH_POINTS_FLAG, problem: "crash_points kill the process on purpose (tests only)" }]
       : []),
@@ -52,6 +56,10 @@ export const service: ServiceDefinition<Config> = {
     const catalog = streamCatalog({ subjectRoot: config.nats.subject_root, namePrefix: config.nats.stream_prefix });
     await ensureStream(await bus.jsm(), catalog.WORKFLOW_EVENTS);
 
+    if (config.chain.dev_chain) {
+      const anvil = await ensureDevChain(config.chain.rpc_url, getAddress(config.chain.rewards_distributor_address), logger);
+      if (anvil) ctx.onShutdown("dev-chain", () => anvil.stop(), "close");
+    }
     const chain = defineChain({
       id: config.chain.chain_id,
       name: `chain-${config.chain.chain_id}`,
