@@ -6,7 +6,10 @@ import type { ByteQueue } from "../transport/byte-queue.js";
 import { NoiseFrameDecoder, NoiseFrameEncoder } from "../transport/noise-frames.js";
 
 export interface Sv2ConnectionOptions {
-  /** Largest accepted plaintext payload; U24 allows 16 MiB, which no mining peer needs. */
+  /**
+   * Largest accepted plaintext payload. U24 allows 16 MiB, which no mining peer needs; a Template
+   * Distribution client receiving RequestTransactionData.Success (a whole block) must raise it.
+   */
   maxPayloadBytes?: number;
   /** Decoded messages held for a slow consumer before the socket stops reading. */
   maxQueuedMessages?: number;
