@@ -366,4 +366,13 @@ describe("SV2 over TCP", () => {
     );
     expect(outcome).toEqual({ closed: true, messages: 0 });
   }, 5000);
+
+  it("a refused TCP connect is a typed connection_closed", async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const err = await failureOf(Sv2Client.connect({ host: "127.0.0.1", port, authorityPublicKey: authority }));
+    expect(err.reason).toBe("connection_closed");
+  });
 });

@@ -1,4 +1,4 @@
-import { connect as tcpConnect } from "node:net";
+import { type Socket, connect as tcpConnect } from "node:net";
 import { isSv2Error, Sv2Error } from "../errors.js";
 import { Protocol } from "../messages/common.js";
 import type { AnyMessage, MessageFields } from "../messages/registry.js";
@@ -21,6 +21,26 @@ type SetupConnectionRequest = Partial<Omit<MessageFields<"SetupConnection">, "pr
 type OpenStandardRequest = Omit<MessageFields<"OpenStandardMiningChannel">, "requestId">;
 type OpenExtendedRequest = Omit<MessageFields<"OpenExtendedMiningChannel">, "requestId">;
 
+function connectTcp(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Sv2Error("connection_closed", `connect to ${host}:${port} timed out`));
+    }, timeoutMs);
+    const onError = (err: Error) => {
+      clearTimeout(timer);
+      reject(new Sv2Error("connection_closed", `connect to ${host}:${port} failed: ${err.message}`));
+    };
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.off("error", onError);
+      resolve(socket);
+    });
+  });
+}
+
 interface Pending {
   matches(m: AnyMessage): boolean;
   resolve(m: AnyMessage): void;
@@ -35,6 +55,7 @@ export class Sv2Client {
   private readonly pending = new Set<Pending>();
   private readonly unsolicited: AnyMessage[] = [];
   private waiting: (() => void) | undefined;
+  /** undefined while running, null after a clean close, the error after a failure. */
   private ended: Sv2Error | null | undefined;
   private nextRequestId = 1;
 
@@ -49,23 +70,7 @@ export class Sv2Client {
   static async connect(options: Sv2ClientOptions): Promise<Sv2Client> {
     const authority =
       typeof options.authorityPublicKey === "string" ? decodeAuthorityPublicKey(options.authorityPublicKey) : options.authorityPublicKey;
-    const socket = await new Promise<import("node:net").Socket>((resolve, reject) => {
-      const s = tcpConnect({ host: options.host, port: options.port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new Sv2Error("connection_closed", `connect to ${options.host}:${options.port} timed out`));
-      }, options.connectTimeoutMs ?? 5000);
-      s.once("connect", () => {
-        clearTimeout(timer);
-        s.off("error", onError);
-        resolve(s);
-      });
-      const onError = (err: Error) => {
-        clearTimeout(timer);
-        reject(new Sv2Error("connection_closed", `connect to ${options.host}:${options.port} failed: ${err.message}`));
-      };
-      s.once("error", onError);
-    });
+    const socket = await connectTcp(options.host, options.port, options.connectTimeoutMs ?? 5000);
     const connection = await connectNoise(socket, { ...options, authorityPublicKey: authority });
     return new Sv2Client(connection, options.requestTimeoutMs ?? 10_000, options.maxQueuedMessages ?? 1024);
   }

@@ -12,7 +12,7 @@ export class SymmetricState {
   h: Uint8Array;
   private cipher: CipherState | undefined;
 
-  /** ck = SHA256(name); h = SHA256(ck) — the protocol name is exactly 32+ bytes, so it is hashed. */
+  /** ck = SHA256(name) (the name is longer than a hash, so Noise hashes it); h = SHA256(ck). */
   constructor() {
     this.ck = sha256(new TextEncoder().encode(PROTOCOL_NAME));
     this.h = sha256(this.ck);
