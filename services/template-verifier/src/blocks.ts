@@ -34,7 +34,7 @@ export class BlockSubmitter {
     const source = this.#d.sources.get(found.source);
     const submittedAt = this.#now();
     const outcome = source
-      ? await source.submitBlock(found.block)
+      ? await source.submitBlock(found)
       : { accepted: false, rejectReason: `no adapter for source "${found.source}" on this verifier` };
     const result = create(BlockResultSchema, {
       blockHash: found.blockHash,

@@ -1,5 +1,5 @@
 import { MAINNET_HALVING_INTERVAL, REGTEST_HALVING_INTERVAL } from "@gatehouse/bitcoin";
-import { natsConfig, opsConfig } from "@gatehouse/service";
+import { natsConfig, opsConfig, parseHostPort } from "@gatehouse/service";
 import { z } from "zod";
 
 export const configSchema = z
@@ -28,6 +28,13 @@ export const configSchema = z
       .regex(/^(?:[0-9a-fA-F]{2}){1,10000}$/, "must be a hex scriptPubKey")
       .or(z.literal(""))
       .default(""),
+    /** SV2 Template Provider (host:port) for the Template Distribution Protocol; empty = none. */
+    tdp_addr: z.string().default(""),
+    /** The TP's authority key (base58check); its certificate is always checked. */
+    tdp_authority_public_key: z.string().default(""),
+    tdp_coinbase_output_max_additional_size: z.number().int().min(0).max(0xffffffff).default(100),
+    tdp_coinbase_output_max_additional_sigops: z.number().int().min(0).max(0xffff).default(4),
+    tdp_reconnect_delay_ms: z.number().int().min(100).default(2_000),
     mempool_poll_interval_ms: z.number().int().min(100).default(10_000),
     mempool_stale_after_ms: z.number().int().min(100).default(20_000),
     mempool_degraded_after_ms: z.number().int().min(100).default(60_000),
@@ -44,7 +51,18 @@ export const configSchema = z
       } catch {
         issue.addIssue({ code: "custom", path: ["upstream_url"], message: "must be an http(s) URL" });
       }
-      if (!c.payout_script) issue.addIssue({ code: "custom", path: ["payout_script"], message: "is required when upstream_url is set" });
+    }
+    if (c.tdp_addr) {
+      try {
+        parseHostPort(c.tdp_addr);
+      } catch {
+        issue.addIssue({ code: "custom", path: ["tdp_addr"], message: "must be host:port" });
+      }
+      if (!c.tdp_authority_public_key)
+        issue.addIssue({ code: "custom", path: ["tdp_authority_public_key"], message: "is required when tdp_addr is set" });
+    }
+    if ((c.upstream_url || c.tdp_addr) && !c.payout_script) {
+      issue.addIssue({ code: "custom", path: ["payout_script"], message: "is required with a template source (upstream_url or tdp_addr)" });
     }
     if (c.mempool_stale_after_ms > c.mempool_degraded_after_ms) {
       issue.addIssue({ code: "custom", path: ["mempool_stale_after_ms"], message: "must not exceed mempool_degraded_after_ms" });

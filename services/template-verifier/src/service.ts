@@ -1,5 +1,4 @@
 import { create } from "@bufbuild/protobuf";
-import { fromHex } from "@gatehouse/bitcoin";
 import { ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { BlockFoundSchema, type TemplateProposal, TemplateProposalSchema, TemplateVerdictSchema } from "@gatehouse/proto/mining/v1";
 import { TemplateVerifierAdminService } from "@gatehouse/proto/templateverifier/v1";
@@ -20,9 +19,9 @@ import { HeartbeatPublisher } from "./heartbeat.js";
 import { type MempoolPoll, mempoolSnapshot, mempoolViewAt } from "./mempool-view.js";
 import { PolicyLoadError } from "./policy/policy.js";
 import { PolicyStore } from "./policy/store.js";
-import { BitcoindSource } from "./source/bitcoind.js";
-import { JsonRpcClient } from "./source/rpc-client.js";
+import { createSources } from "./source/create.js";
 import type { TemplateSource } from "./source/source.js";
+import { Sv2TdpSource } from "./source/sv2-tdp.js";
 import { parseVerdictFilter, recordOf, toCsv, VerdictFilterError, VerdictLog } from "./verdict-log.js";
 import { Verifier } from "./verifier.js";
 
@@ -70,76 +69,81 @@ export const service: ServiceDefinition<Config> = {
     await ensureStream(jsm, catalog.TEMPLATES);
     await ensureStream(jsm, catalog.BLOCKS);
 
-    // Template source and mempool view.
-    const sources = new Map<string, TemplateSource>();
-    let source: BitcoindSource | undefined;
+    // Template sources and the mempool view.
     let lastMempool: MempoolPoll | undefined;
     const timings = { staleAfterMs: config.mempool_stale_after_ms, degradedAfterMs: config.mempool_degraded_after_ms };
     const proposalsPublished = ctx.metrics.counter("proposals_published_total", "Template proposals published by this verifier's sources", [
       "source",
     ]);
     const mempoolPolls = ctx.metrics.counter("mempool_polls_total", "Mempool polls by outcome", ["outcome"]);
-    if (config.upstream_url) {
-      const rpc = new JsonRpcClient({
-        url: config.upstream_url,
-        user: config.upstream_rpc_user,
-        password: config.upstream_rpc_password,
-        timeoutMs: config.upstream_rpc_timeout_ms,
-      });
-      const live = new BitcoindSource({
-        rpc,
-        sourceInstanceId: ctx.instanceId,
-        payoutScript: fromHex(config.payout_script),
-        pollIntervalMs: config.upstream_poll_interval_ms,
-        longPollTimeoutMs: config.upstream_longpoll_timeout_ms,
-        logger,
-        // The mempool is re-read before each proposal leaves, so Class M compares the template with
-        // a snapshot at least as new as itself rather than racing the periodic poll.
-        onProposal: async (proposal) => {
-          await pollMempool();
-          proposalsPublished.inc({ source: proposal.source });
-          bus.publish(bus.subjects.templateProposed, TemplateProposalSchema, proposal);
-          logger.debug(
-            { templateId: proposal.templateId.toString(), height: proposal.blockHeight, txCount: proposal.txCount },
-            "template proposed",
-          );
-        },
-      });
-      const pollMempool = async () => {
-        try {
-          lastMempool = await live.pollMempool();
-          mempoolPolls.inc({ outcome: "ok" });
-        } catch (err) {
-          mempoolPolls.inc({ outcome: "error" });
-          logger.warn({ err: (err as Error).message }, "mempool_backend_unavailable: mempool poll failed");
-        }
-      };
-      source = live;
-      sources.set(live.name, live);
-      ctx.endpoint("upstream", rpc.endpoint);
+    const configured = createSources(config, {
+      instanceId: ctx.instanceId,
+      logger,
+      // The mempool is re-read before each proposal leaves, so Class M compares the template with
+      // a snapshot at least as new as itself rather than racing the periodic poll.
+      onProposal: async (proposal) => {
+        await pollMempool();
+        proposalsPublished.inc({ source: proposal.source });
+        bus.publish(bus.subjects.templateProposed, TemplateProposalSchema, proposal);
+        logger.debug(
+          { templateId: proposal.templateId.toString(), height: proposal.blockHeight, txCount: proposal.txCount },
+          "template proposed",
+        );
+      },
+    });
+    const sources = configured.map((c) => c.source);
+    const mempoolSource = sources.find((s) => s.pollMempool !== undefined);
+    const pollMempool = async () => {
+      if (!mempoolSource?.pollMempool) return;
+      try {
+        lastMempool = await mempoolSource.pollMempool();
+        mempoolPolls.inc({ outcome: "ok" });
+      } catch (err) {
+        mempoolPolls.inc({ outcome: "error" });
+        logger.warn({ err: (err as Error).message }, "mempool_backend_unavailable: mempool poll failed");
+      }
+    };
+    for (const c of configured) ctx.endpoint(c.source.name, c.endpoint);
+    let mempoolTimer: NodeJS.Timeout | undefined;
+    if (mempoolSource) {
       await pollMempool();
-      const mempoolTimer = setInterval(() => void pollMempool(), config.mempool_poll_interval_ms);
-      live.start();
-      ctx.onShutdown(
-        "template-source",
-        async () => {
-          clearInterval(mempoolTimer);
-          await live.stop();
-        },
-        "intake",
-      );
-      ctx.readiness.add("template-source", () => {
-        const age = Date.now() - live.lastOkMs;
-        return live.lastOkMs > 0 && age <= config.upstream_stale_max_ms
-          ? { ok: true }
-          : { ok: false, reason: live.lastOkMs === 0 ? "no answer from the template source yet" : `template source silent for ${age} ms` };
-      });
+      mempoolTimer = setInterval(() => void pollMempool(), config.mempool_poll_interval_ms);
       ctx.readiness.add("mempool", () => {
         const age = lastMempool ? Date.now() - lastMempool.atMs : Number.POSITIVE_INFINITY;
         return age <= config.ready_mempool_max_age_ms ? { ok: true } : { ok: false, reason: "no successful mempool poll recently" };
       });
     }
-    const sourceHealthy = () => (source ? source.lastOkMs > 0 && Date.now() - source.lastOkMs <= config.upstream_stale_max_ms : false);
+    for (const s of sources) {
+      if (s instanceof Sv2TdpSource) {
+        ctx.metrics.gauge("tdp_failed_sessions", "Template Provider sessions that ended in an error since start", [], function () {
+          this.set(s.connectionFailures);
+        });
+      }
+      s.start();
+    }
+    ctx.onShutdown(
+      "template-sources",
+      async () => {
+        clearInterval(mempoolTimer);
+        await Promise.all(sources.map((s) => s.stop()));
+      },
+      "intake",
+    );
+    const silentMs = (s: TemplateSource) => (s.lastOkMs > 0 ? Date.now() - s.lastOkMs : Number.POSITIVE_INFINITY);
+    const sourcesHealthy = () => sources.every((s) => silentMs(s) <= config.upstream_stale_max_ms);
+    if (sources.length > 0) {
+      ctx.readiness.add("template-source", () => {
+        const silent = sources.filter((s) => silentMs(s) > config.upstream_stale_max_ms);
+        return silent.length === 0
+          ? { ok: true }
+          : {
+              ok: false,
+              reason: silent
+                .map((s) => (s.lastOkMs === 0 ? `${s.name}: no answer yet` : `${s.name}: silent for ${silentMs(s)} ms`))
+                .join("; "),
+            };
+      });
+    }
 
     // Proposals → verdicts.
     const verifier = new Verifier({
@@ -166,7 +170,13 @@ export const service: ServiceDefinition<Config> = {
     ctx.onShutdown("proposals", () => proposals.drain(), "intake");
 
     // Found blocks → submitblock → BlockResult.
-    const submitter = new BlockSubmitter({ bus, sources, instanceId: ctx.instanceId, logger, metrics: ctx.metrics });
+    const submitter = new BlockSubmitter({
+      bus,
+      sources: new Map(sources.map((s) => [s.name, s])),
+      instanceId: ctx.instanceId,
+      logger,
+      metrics: ctx.metrics,
+    });
     await ensureConsumer(jsm, {
       stream: catalog.BLOCKS.name,
       durable: BLOCKS_DURABLE,
@@ -191,7 +201,7 @@ export const service: ServiceDefinition<Config> = {
     const beats = ctx.metrics.counter("heartbeats_sent_total", "VerifierHeartbeat messages published");
     const heartbeat = new HeartbeatPublisher(bus, config.verifier_heartbeat_interval_ms, () => {
       beats.inc();
-      const healthy = config.upstream_url ? sourceHealthy() : true;
+      const healthy = sourcesHealthy();
       return {
         verifierInstanceId: ctx.instanceId,
         ready: policies.current !== undefined && healthy && bus.health().ok,

@@ -1,5 +1,6 @@
+import { create } from "@bufbuild/protobuf";
 import { findWitnessCommitment, parseBlock, parseBlockTemplate, toHex, witnessCommitmentScript } from "@gatehouse/bitcoin";
-import { MempoolView, type TemplateProposal, VerdictReason } from "@gatehouse/proto/mining/v1";
+import { BlockFoundSchema, MempoolView, type TemplateProposal, VerdictReason } from "@gatehouse/proto/mining/v1";
 import { createLogger } from "@gatehouse/service";
 import { waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -79,14 +80,23 @@ describe("bitcoind JSON-RPC source against bcoin regtest", () => {
     expect(p.txCount).toBeGreaterThan(0);
 
     const badRoot = mineProposal(p, { merkleRoot: new Uint8Array(32).fill(7) });
-    expect(await source.submitBlock(badRoot.block)).toEqual({ accepted: false, rejectReason: "bad-txnmrklroot" });
+    expect(await source.submitBlock(create(BlockFoundSchema, { block: badRoot.block }))).toEqual({
+      accepted: false,
+      rejectReason: "bad-txnmrklroot",
+    });
     const badHeight = mineProposal({ ...p, coinbasePrefix: Uint8Array.of(0x01, 0x7f) } as TemplateProposal);
-    expect(await source.submitBlock(badHeight.block)).toEqual({ accepted: false, rejectReason: "bad-cb-height" });
+    expect(await source.submitBlock(create(BlockFoundSchema, { block: badHeight.block }))).toEqual({
+      accepted: false,
+      rejectReason: "bad-cb-height",
+    });
 
     const good = mineProposal(p);
-    expect(await source.submitBlock(good.block)).toEqual({ accepted: true, rejectReason: "" });
+    expect(await source.submitBlock(create(BlockFoundSchema, { block: good.block }))).toEqual({ accepted: true, rejectReason: "" });
     expect(await rpc.call("getbestblockhash")).toBe(good.hash);
-    expect(await source.submitBlock(good.block)).toEqual({ accepted: false, rejectReason: "duplicate" });
+    expect(await source.submitBlock(create(BlockFoundSchema, { block: good.block }))).toEqual({
+      accepted: false,
+      rejectReason: "duplicate",
+    });
     const mempool = await source.pollMempool();
     expect(mempool.txCount).toBe(0);
   });

@@ -18,6 +18,7 @@ import {
 import { natsUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { adminClient } from "./support/admin.js";
+import { FakeTemplateProvider } from "./support/fake-tp.js";
 import { mineProposal } from "./support/mine.js";
 import { Regtest } from "./support/regtest.js";
 
@@ -255,6 +256,77 @@ describe("template-verifier without a usable policy", () => {
       expect(got[0]?.reasonDetail).toMatch(/max_weight_ratio/);
     } finally {
       await bad.stop();
+      const jsm = await otherBus.jsm();
+      for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm.streams.delete(`${other.streamPrefix}${stream}`).catch(() => undefined);
+      await otherBus.close();
+    }
+  });
+});
+
+describe("template-verifier with an SV2 Template Provider", () => {
+  it("proposes the TP's templates, decides them, and sends a found block back as SubmitSolution", async () => {
+    const tp = await FakeTemplateProvider.start(node);
+    // The SIGHUP test above leaves a broken policy file behind.
+    writeFileSync(policyFile, GOOD_POLICY);
+    const other = testNamespace("tvtdp");
+    const otherBus = await Bus.connect({ servers: natsUrl(), name: "tv-test-tdp", subjectRoot: other.subjectRoot });
+    const seen: TemplateProposal[] = [];
+    const decided: TemplateVerdict[] = [];
+    const answers: BlockResult[] = [];
+    otherBus.subscribe(otherBus.subjects.templateProposed, TemplateProposalSchema, (m) => void seen.push(m));
+    otherBus.subscribe(otherBus.subjects.templateVerdict, TemplateVerdictSchema, (m) => void decided.push(m));
+    otherBus.subscribe(otherBus.subjects.blockResult, BlockResultSchema, (m) => void answers.push(m));
+    const tdpVerifier = await ServiceProcess.start({
+      service: "template-verifier",
+      config: {
+        nats: { url: natsUrl(), subject_root: other.subjectRoot, stream_prefix: other.streamPrefix },
+        network: "regtest",
+        policy_file: policyFile,
+        tdp_addr: `127.0.0.1:${tp.port}`,
+        tdp_authority_public_key: tp.authorityPublicKey,
+        payout_script: PAYOUT,
+      },
+    });
+    try {
+      await waitFor(() => seen.length > 0 && decided.some((v) => v.templateId === seen[0]?.templateId), {
+        timeoutMs: 10_000,
+        description: "TDP proposal and verdict",
+      });
+      const p = seen[0] as TemplateProposal;
+      expect(p.source).toBe("sv2-tdp");
+      expect(decided.find((v) => v.templateId === p.templateId)).toMatchObject({ accepted: true, fullCheck: true });
+      expect((await fetch(`${tdpVerifier.endpoints.ops}/readyz`)).status).toBe(200);
+
+      const mined = mineProposal(p);
+      await otherBus.publishDurable(
+        otherBus.subjects.blockFound,
+        BlockFoundSchema,
+        create(BlockFoundSchema, {
+          blockHash: mined.hash,
+          blockHeight: p.blockHeight,
+          templateId: p.templateId,
+          source: p.source,
+          sourceInstanceId: p.sourceInstanceId,
+          block: mined.block,
+          header: mined.header,
+          coinbaseTx: mined.coinbase,
+          version: p.blockVersion,
+          nonce: mined.nonce,
+          ntime: mined.time,
+        }),
+        { msgId: mined.hash },
+      );
+      await waitFor(() => answers.find((r) => r.blockHash === mined.hash), {
+        timeoutMs: 10_000,
+        description: "BlockResult for the TDP block",
+      });
+      expect(answers.find((r) => r.blockHash === mined.hash)?.rejectReason).toMatch(/^inconclusive/);
+      await waitFor(() => tp.submissions.some((s) => s.hash === mined.hash), { timeoutMs: 5_000, description: "SubmitSolution at the TP" });
+      expect(tp.submissions.find((s) => s.hash === mined.hash)?.answer).toBeNull();
+      expect(await node.rpc("getbestblockhash")).toBe(mined.hash);
+    } finally {
+      await tdpVerifier.stop();
+      await tp.stop();
       const jsm = await otherBus.jsm();
       for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm.streams.delete(`${other.streamPrefix}${stream}`).catch(() => undefined);
       await otherBus.close();

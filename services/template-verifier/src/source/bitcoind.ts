@@ -1,5 +1,5 @@
 import { parseBlockTemplate, toHex } from "@gatehouse/bitcoin";
-import type { TemplateProposal } from "@gatehouse/proto/mining/v1";
+import type { BlockFound, TemplateProposal } from "@gatehouse/proto/mining/v1";
 import type { Logger } from "@gatehouse/service";
 import type { MempoolPoll } from "../mempool-view.js";
 import { proposalFromTemplate } from "./proposal.js";
@@ -52,10 +52,6 @@ export class BitcoindSource implements TemplateSource {
   /** Unix ms of the last successful RPC answer (0 = never). */
   get lastOkMs(): number {
     return this.#lastOkMs;
-  }
-
-  get lastTemplateId(): bigint {
-    return this.#templateId;
   }
 
   start(): void {
@@ -160,9 +156,9 @@ export class BitcoindSource implements TemplateSource {
     return { atMs: this.#now(), txCount: size, txids: new Set((txids as string[]).map((id) => id.toLowerCase())) };
   }
 
-  async submitBlock(block: Uint8Array): Promise<SubmitOutcome> {
+  async submitBlock(found: BlockFound): Promise<SubmitOutcome> {
     try {
-      const answer = await this.#call<string | null>("submitblock", [toHex(block)]);
+      const answer = await this.#call<string | null>("submitblock", [toHex(found.block)]);
       if (answer === null || answer === undefined) return { accepted: true, rejectReason: "" };
       // bcoin says "rejected: <reason>", bitcoind the bare BIP22 reason.
       return { accepted: false, rejectReason: String(answer).replace(/^rejected: /, "") };

@@ -1,3 +1,4 @@
+import type { BlockFound } from "@gatehouse/proto/mining/v1";
 import type { MempoolPoll } from "../mempool-view.js";
 
 export interface SubmitOutcome {
@@ -6,15 +7,15 @@ export interface SubmitOutcome {
   rejectReason: string;
 }
 
-/** A template source adapter: produces proposals, answers the mempool view, submits found blocks. */
+/** A template source adapter: produces proposals, submits found blocks, and may answer the mempool view. */
 export interface TemplateSource {
   readonly name: string;
   readonly sourceInstanceId: string;
   /** Unix ms of the last successful exchange with the upstream (0 = never). */
   readonly lastOkMs: number;
-  readonly lastTemplateId: bigint;
   start(): void;
   stop(): Promise<void>;
-  pollMempool(): Promise<MempoolPoll>;
-  submitBlock(block: Uint8Array): Promise<SubmitOutcome>;
+  /** Absent when the protocol has no mempool (the SV2 Template Distribution Protocol). */
+  pollMempool?(): Promise<MempoolPoll>;
+  submitBlock(found: BlockFound): Promise<SubmitOutcome>;
 }
