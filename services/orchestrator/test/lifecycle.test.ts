@@ -1,11 +1,16 @@
 // STALLED after retries, operator retry, the sweeper's resume cycles and FAILED
 // MAX_STALL_CYCLES_EXCEEDED; WorkflowEvents on the bus for every transition.
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { Bus } from "@gatehouse/bus";
 import { WorkflowEventSchema, WorkflowState } from "@gatehouse/proto/workflow/v1";
-import { natsUrl, type ServiceProcess, waitFor } from "@gatehouse/testkit";
+import { ScoreSubmissionMode } from "@gatehouse/sdk";
+import { natsUrl, repoRoot, type ServiceProcess, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { AGENTS, dataHash, gateway, setUp, startOrchestrator, type TestEnv, tearDown } from "./harness.js";
+import { AGENTS, dataHash, gateway, setDeadlines, setUp, startOrchestrator, type TestEnv, tearDown } from "./harness.js";
 
+const run = promisify(execFile);
 let env: TestEnv;
 let proc: ServiceProcess;
 let bus: Bus;
@@ -86,5 +91,63 @@ describe("stall, retry, sweep", () => {
         "COMPLETED",
       ]),
     );
+  }, 60_000);
+});
+
+describe("gRPC admin (through the gatehouse CLI)", () => {
+  const cli = (method: string, request: unknown) =>
+    run(
+      process.execPath,
+      [
+        join(repoRoot(), "tools/cli/dist/main.js"),
+        "grpc",
+        "orchestrator",
+        method,
+        JSON.stringify(request),
+        "--addr",
+        proc.endpoints.grpc as string,
+      ],
+      {
+        timeout: 20_000,
+      },
+    );
+
+  it("lists, gets, cancels and refuses to retry what is not STALLED", async () => {
+    const client = gateway(proc);
+    const done = await client.submitWork(
+      env.deployment.studioProxy,
+      60,
+      worker,
+      dataHash("admin"),
+      dataHash("t"),
+      dataHash("e"),
+      "x",
+      worker,
+    );
+    await client.waitForCompletion(done.workflowId);
+    const listed = JSON.parse((await cli("ListWorkflows", { state: "COMPLETED", type: "WorkSubmission" })).stdout) as {
+      workflows: Array<{ id: string }>;
+    };
+    expect(listed.workflows.map((w) => w.id)).toContain(done.workflowId);
+    const got = JSON.parse((await cli("GetWorkflow", { id: done.workflowId })).stdout) as {
+      workflow: { state: string; step: string; inputJson: string };
+    };
+    expect(got.workflow).toMatchObject({ state: "COMPLETED", step: "COMPLETED" });
+    expect(JSON.parse(got.workflow.inputJson)).toMatchObject({ epoch: 60 });
+    await expect(cli("RetryWorkflow", { id: done.workflowId })).rejects.toThrow(/FAILED_PRECONDITION|only STALLED/);
+    await expect(cli("GetWorkflow", { id: "00000000-0000-4000-8000-000000000000" })).rejects.toThrow(/NOT_FOUND|not found/);
+
+    // A commit-reveal score waiting for a commit deadline two minutes away is cancelled.
+    await setDeadlines(env, dataHash("admin"), 120);
+    const waiting = await client.submitScore(env.deployment.studioProxy, 60, worker, dataHash("admin"), [5000], worker, {
+      mode: ScoreSubmissionMode.COMMIT_REVEAL,
+      salt: `0x${"07".repeat(32)}`,
+    });
+    await waitFor(async () => (await client.getWorkflow(waiting.workflowId)).step === "REVEAL_SCORE", { description: "waiting to reveal" });
+    const cancelled = JSON.parse((await cli("CancelWorkflow", { id: waiting.workflowId, reason: "operator test" })).stdout) as {
+      workflow: { state: string; error: { code: string; message: string } };
+    };
+    expect(cancelled.workflow).toMatchObject({ state: "FAILED", error: { code: "CANCELLED", message: "operator test" } });
+    expect((await client.getWorkflow(waiting.workflowId)).state).toBe("FAILED");
   }, 60_000);
 });
