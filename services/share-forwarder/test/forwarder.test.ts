@@ -1,5 +1,6 @@
 // The forwarder as a real process against the reference pool backend on the shared NATS.
-import { GatewayReason } from "@gatehouse/proto/mining/v1";
+import { GatewayReason, ShareAcceptedSchema, Sv2Response } from "@gatehouse/proto/mining/v1";
+import { type ExampleShare, exampleShare } from "@gatehouse/shares";
 import { getJson, type ServiceProcess, waitFor } from "@gatehouse/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { PoolBackend } from "../../../tools/pool-backend/src/backend.js";
@@ -173,5 +174,35 @@ describe("share-forwarder", () => {
     } finally {
       admin.close();
     }
+  });
+
+  it("forwards a share_id once: the same proof of work under another event_id is share_replay_detected; a non-success share gets no result", async () => {
+    const ns = await namespace("dedup");
+    const proc = await forwarder(ns, backend.url);
+    const [original] = shares(ns, 1);
+    const again = exampleShare(0, { run: ns.subjectRoot, workerId: "another.worker" });
+    expect(again.shareId).toBe(original?.shareId);
+    expect(again.eventId).not.toBe(original?.eventId);
+    await publish(ns, [original as ExampleShare]);
+    await waitFor(async () => (await resultCount(ns)) === 1, { description: "first result" });
+    const requestsBefore = backend.stats().requests;
+    await publish(ns, [again]);
+    await ns.bus.publishDurable(ns.bus.subjects.shareAccepted, ShareAcceptedSchema, {
+      ...shares(ns, 1, 1)[0],
+      sv2Response: Sv2Response.error,
+    });
+    await waitFor(async () => (await resultCount(ns)) === 2, { description: "replay result" });
+    const replay = (await readResults(ns)).find((r) => r.eventId === again.eventId);
+    expect(replay).toMatchObject({ forwarded: false, reasonCode: GatewayReason.share_replay_detected, attempts: 0 });
+    const metrics = await waitFor(
+      async () => {
+        const text = await (await fetch(`${proc.endpoints.ops}/metrics`)).text();
+        return /deliveries_ignored_total\{why="not_success"\} 1/.test(text) ? text : undefined;
+      },
+      { description: "the non-success share seen and dropped" },
+    );
+    expect(metrics).toMatch(/gatehouse_share_forwarder_results_total\{reason_code="share_replay_detected",forwarded="false"\} 1/);
+    expect(await resultCount(ns)).toBe(2);
+    expect(backend.stats().requests).toBe(requestsBefore);
   });
 });
