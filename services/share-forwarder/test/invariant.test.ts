@@ -148,7 +148,7 @@ describe("the 1:1 invariant", () => {
           writeFileSync(file, toToml(config));
           let running: RunningService<Config> | undefined;
           const list = shares(ns, behaviours.length);
-          list.forEach((share, i) => upstream.script.set(share.eventId, behaviours[i] as Behaviour));
+          for (const [i, share] of list.entries()) upstream.script.set(share.eventId, behaviours[i] as Behaviour);
           try {
             running = await startService(service, { argv: ["--config", file], env: {} });
             const admin = adminClient(running.endpoints.grpc as string);
