@@ -9,9 +9,25 @@ const ns = testNamespace("stack");
 const SERVICES = ["template-verifier", "share-forwarder", "miner-edge", "relay-gateway", "relay-node", "orchestrator"];
 const REDIS = new Set(["miner-edge", "relay-gateway", "relay-node", "orchestrator"]);
 const running = new Map<string, ServiceProcess>();
-
-/** Readiness checks beyond nats/redis. */
-const EXTRA_CHECKS: Record<string, string[]> = { "template-verifier": ["policy"], "share-forwarder": ["share-upstream"] };
+// The relay services need a DON: here one relay-node with the dev key of relay-node-0 (N = 1, F = 0).
+const RELAY_CONFIG: Record<string, Record<string, unknown>> = {
+  "relay-gateway": {
+    rpc_addr: "127.0.0.1:0",
+    auth: { mode: "none" },
+    don: { f: 0, members: [{ name: "relay-node-0", address: "0x25f70611a1574a2fea6fbb2654e75aee7cbf4261" }] },
+  },
+  "relay-node": {
+    node_name: "relay-node-0",
+    dev_key_seed: "relay-node-0",
+    attestation: { mode: "dev", dev_enclave_addresses: ["0x7c66fc1aaa2776cb451e651fb82c5eb5737d6cdc"] },
+  },
+};
+/** Readiness checks beyond nats/redis: the gateway is ready once enough DON members answer. */
+const EXTRA_CHECKS: Record<string, string[]> = {
+  "relay-gateway": ["don"],
+  "share-forwarder": ["share-upstream"],
+  "template-verifier": ["policy"],
+};
 
 function configFor(service: string): Record<string, unknown> {
   return {
@@ -25,6 +41,7 @@ function configFor(service: string): Record<string, unknown> {
           share_upstream_secret: `whsec_${Buffer.alloc(32, 1).toString("base64")}`,
         }
       : {}),
+    ...(RELAY_CONFIG[service] ?? {}),
   };
 }
 

@@ -1,10 +1,4 @@
-import { natsConfig, opsConfig, redisConfig } from "@gatehouse/service";
-import { z } from "zod";
-
-export const configSchema = z.strictObject({
-  ...opsConfig({ httpAddr: "127.0.0.1:8085", grpcAddr: "127.0.0.1:9085" }),
-  nats: natsConfig,
-  redis: redisConfig,
-});
-
-export type Config = z.output<typeof configSchema>;
+// The service's config schema at the path every service exposes it (dist/config.js), for tools
+// such as check-deploy; the schema itself lives with the DON validation in config/.
+export type { Config, DonConfig, DonMember } from "./config/config.js";
+export { configSchema, requestTimeoutMs } from "./config/config.js";

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/relay/v1/relay.proto.
  */
 export const file_gatehouse_relay_v1_relay: GenFile = /*@__PURE__*/
-  fileDesc("Ch5nYXRlaG91c2UvcmVsYXkvdjEvcmVsYXkucHJvdG8SEmdhdGVob3VzZS5yZWxheS52MSLIAQoMUmVsYXlSZXF1ZXN0EhMKC3JlcXVlc3Rfa2V5GAEgASgJEhIKCmpzb25ycGNfaWQYAiABKAkSDgoGc2VuZGVyGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIOCgZwYXJhbXMYBSABKAwSEgoKZ2F0ZXdheV9pZBgGIAEoCRIVCg1yZXBseV9zdWJqZWN0GAcgASgJEhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgIIAEoBBIYChBkZWFkbGluZV91bml4X21zGAkgASgEIpQBChNTaWduZWRSZWxheVJlc3BvbnNlEhMKC3JlcXVlc3Rfa2V5GAEgASgJEhIKCmdhdGV3YXlfaWQYAiABKAkSFAoMbm9kZV9hZGRyZXNzGAMgASgJEhAKCHJlc3BvbnNlGAQgASgMEhEKCXNpZ25hdHVyZRgFIAEoDBIZChFzaWduZWRfYXRfdW5peF9tcxgGIAEoBGIGcHJvdG8z");
+  fileDesc("Ch5nYXRlaG91c2UvcmVsYXkvdjEvcmVsYXkucHJvdG8SEmdhdGVob3VzZS5yZWxheS52MSLXAQoMUmVsYXlSZXF1ZXN0EhMKC3JlcXVlc3Rfa2V5GAEgASgJEhIKCmpzb25ycGNfaWQYAiABKAkSDgoGc2VuZGVyGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIOCgZwYXJhbXMYBSABKAwSEgoKZ2F0ZXdheV9pZBgGIAEoCRIVCg1yZXBseV9zdWJqZWN0GAcgASgJEhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgIIAEoBBIYChBkZWFkbGluZV91bml4X21zGAkgASgEEg0KBXByb2JlGAogASgIIicKD1JlbGF5UmVxdWVzdEFjaxIUCgxub2RlX2FkZHJlc3MYASABKAkilAEKE1NpZ25lZFJlbGF5UmVzcG9uc2USEwoLcmVxdWVzdF9rZXkYASABKAkSEgoKZ2F0ZXdheV9pZBgCIAEoCRIUCgxub2RlX2FkZHJlc3MYAyABKAkSEAoIcmVzcG9uc2UYBCABKAwSEQoJc2lnbmF0dXJlGAUgASgMEhkKEXNpZ25lZF9hdF91bml4X21zGAYgASgEYgZwcm90bzM");
 
 /**
  * RelayRequest is a JSON-RPC request from an enclave, fanned out by a relay gateway to every
@@ -77,6 +77,13 @@ export type RelayRequest = Message<"gatehouse.relay.v1.RelayRequest"> & {
    * @generated from field: uint64 deadline_unix_ms = 9;
    */
   deadlineUnixMs: bigint;
+
+  /**
+   * A reachability probe: the node acknowledges it and does nothing else.
+   *
+   * @generated from field: bool probe = 10;
+   */
+  probe: boolean;
 };
 
 /**
@@ -85,6 +92,28 @@ export type RelayRequest = Message<"gatehouse.relay.v1.RelayRequest"> & {
  */
 export const RelayRequestSchema: GenMessage<RelayRequest> = /*@__PURE__*/
   messageDesc(file_gatehouse_relay_v1_relay, 0);
+
+/**
+ * RelayRequestAck is a node's immediate reply to a RelayRequest (NATS request/reply): the request
+ * reached the node and was queued. The answer itself comes later as a SignedRelayResponse.
+ *
+ * @generated from message gatehouse.relay.v1.RelayRequestAck
+ */
+export type RelayRequestAck = Message<"gatehouse.relay.v1.RelayRequestAck"> & {
+  /**
+   * 0x-prefixed lower-case address of the acknowledging node.
+   *
+   * @generated from field: string node_address = 1;
+   */
+  nodeAddress: string;
+};
+
+/**
+ * Describes the message gatehouse.relay.v1.RelayRequestAck.
+ * Use `create(RelayRequestAckSchema)` to create a new message.
+ */
+export const RelayRequestAckSchema: GenMessage<RelayRequestAck> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relay_v1_relay, 1);
 
 /**
  * SignedRelayResponse is one DON member's answer, on `gh.relay.gateway.<gateway>.response`.
@@ -134,5 +163,5 @@ export type SignedRelayResponse = Message<"gatehouse.relay.v1.SignedRelayRespons
  * Use `create(SignedRelayResponseSchema)` to create a new message.
  */
 export const SignedRelayResponseSchema: GenMessage<SignedRelayResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_relay_v1_relay, 1);
+  messageDesc(file_gatehouse_relay_v1_relay, 2);
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/relaygateway/v1/admin.proto.
  */
 export const file_gatehouse_relaygateway_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("CiVnYXRlaG91c2UvcmVsYXlnYXRld2F5L3YxL2FkbWluLnByb3RvEhlnYXRlaG91c2UucmVsYXlnYXRld2F5LnYxIhIKEEdldFN0YXR1c1JlcXVlc3QiRAoRR2V0U3RhdHVzUmVzcG9uc2USLwoGc3RhdHVzGAEgASgLMh8uZ2F0ZWhvdXNlLm9wcy52MS5TZXJ2aWNlU3RhdHVzMoIBChhSZWxheUdhdGV3YXlBZG1pblNlcnZpY2USZgoJR2V0U3RhdHVzEisuZ2F0ZWhvdXNlLnJlbGF5Z2F0ZXdheS52MS5HZXRTdGF0dXNSZXF1ZXN0GiwuZ2F0ZWhvdXNlLnJlbGF5Z2F0ZXdheS52MS5HZXRTdGF0dXNSZXNwb25zZWIGcHJvdG8z", [file_gatehouse_ops_v1_status]);
+  fileDesc("CiVnYXRlaG91c2UvcmVsYXlnYXRld2F5L3YxL2FkbWluLnByb3RvEhlnYXRlaG91c2UucmVsYXlnYXRld2F5LnYxIhIKEEdldFN0YXR1c1JlcXVlc3QiRAoRR2V0U3RhdHVzUmVzcG9uc2USLwoGc3RhdHVzGAEgASgLMh8uZ2F0ZWhvdXNlLm9wcy52MS5TZXJ2aWNlU3RhdHVzIhUKE0dldERvblN0YXR1c1JlcXVlc3QiqgEKD0Rvbk1lbWJlclN0YXR1cxIMCgRuYW1lGAEgASgJEg8KB2FkZHJlc3MYAiABKAkSEQoJcmVhY2hhYmxlGAMgASgIEhgKEGxhc3RfYWNrX3VuaXhfbXMYBCABKAQSFwoPcmVzcG9uc2VzX3RvdGFsGAUgASgEEhUKDWRyb3BwZWRfdG90YWwYBiABKAQSGwoTc2VuZF9mYWlsdXJlc190b3RhbBgHIAEoBCLUAQoUR2V0RG9uU3RhdHVzUmVzcG9uc2USDgoGZG9uX2lkGAEgASgJEhIKCmdhdGV3YXlfaWQYAiABKAkSCQoBZhgDIAEoDRITCgtxdW9ydW1fdHlwZRgEIAEoCRIOCgZxdW9ydW0YBSABKA0SOwoHbWVtYmVycxgGIAMoCzIqLmdhdGVob3VzZS5yZWxheWdhdGV3YXkudjEuRG9uTWVtYmVyU3RhdHVzEhkKEXJlYWNoYWJsZV9tZW1iZXJzGAcgASgNEhAKCGRyYWluaW5nGAggASgIIioKGUxpc3RBY3RpdmVSZXF1ZXN0c1JlcXVlc3QSDQoFbGltaXQYASABKA0iewoNQWN0aXZlUmVxdWVzdBITCgtyZXF1ZXN0X2tleRgBIAEoCRISCgpqc29ucnBjX2lkGAIgASgJEg4KBnNlbmRlchgDIAEoCRIOCgZtZXRob2QYBCABKAkSDgoGYWdlX21zGAUgASgEEhEKCXJlc3BvbnNlcxgGIAEoDSJnChpMaXN0QWN0aXZlUmVxdWVzdHNSZXNwb25zZRINCgV0b3RhbBgBIAEoDRI6CghyZXF1ZXN0cxgCIAMoCzIoLmdhdGVob3VzZS5yZWxheWdhdGV3YXkudjEuQWN0aXZlUmVxdWVzdCIiCgxEcmFpblJlcXVlc3QSEgoKdGltZW91dF9tcxgBIAEoBCIiCg1EcmFpblJlc3BvbnNlEhEKCXJlbWFpbmluZxgBIAEoDTLTAwoYUmVsYXlHYXRld2F5QWRtaW5TZXJ2aWNlEmYKCUdldFN0YXR1cxIrLmdhdGVob3VzZS5yZWxheWdhdGV3YXkudjEuR2V0U3RhdHVzUmVxdWVzdBosLmdhdGVob3VzZS5yZWxheWdhdGV3YXkudjEuR2V0U3RhdHVzUmVzcG9uc2USbwoMR2V0RG9uU3RhdHVzEi4uZ2F0ZWhvdXNlLnJlbGF5Z2F0ZXdheS52MS5HZXREb25TdGF0dXNSZXF1ZXN0Gi8uZ2F0ZWhvdXNlLnJlbGF5Z2F0ZXdheS52MS5HZXREb25TdGF0dXNSZXNwb25zZRKBAQoSTGlzdEFjdGl2ZVJlcXVlc3RzEjQuZ2F0ZWhvdXNlLnJlbGF5Z2F0ZXdheS52MS5MaXN0QWN0aXZlUmVxdWVzdHNSZXF1ZXN0GjUuZ2F0ZWhvdXNlLnJlbGF5Z2F0ZXdheS52MS5MaXN0QWN0aXZlUmVxdWVzdHNSZXNwb25zZRJaCgVEcmFpbhInLmdhdGVob3VzZS5yZWxheWdhdGV3YXkudjEuRHJhaW5SZXF1ZXN0GiguZ2F0ZWhvdXNlLnJlbGF5Z2F0ZXdheS52MS5EcmFpblJlc3BvbnNlYgZwcm90bzM", [file_gatehouse_ops_v1_status]);
 
 /**
  * @generated from message gatehouse.relaygateway.v1.GetStatusRequest
@@ -45,6 +45,243 @@ export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE_
   messageDesc(file_gatehouse_relaygateway_v1_admin, 1);
 
 /**
+ * @generated from message gatehouse.relaygateway.v1.GetDonStatusRequest
+ */
+export type GetDonStatusRequest = Message<"gatehouse.relaygateway.v1.GetDonStatusRequest"> & {
+};
+
+/**
+ * Describes the message gatehouse.relaygateway.v1.GetDonStatusRequest.
+ * Use `create(GetDonStatusRequestSchema)` to create a new message.
+ */
+export const GetDonStatusRequestSchema: GenMessage<GetDonStatusRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relaygateway_v1_admin, 2);
+
+/**
+ * @generated from message gatehouse.relaygateway.v1.DonMemberStatus
+ */
+export type DonMemberStatus = Message<"gatehouse.relaygateway.v1.DonMemberStatus"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string address = 2;
+   */
+  address: string;
+
+  /**
+   * Whether the node acknowledged a request or probe recently.
+   *
+   * @generated from field: bool reachable = 3;
+   */
+  reachable: boolean;
+
+  /**
+   * Unix ms of the last acknowledgement (0 if never).
+   *
+   * @generated from field: uint64 last_ack_unix_ms = 4;
+   */
+  lastAckUnixMs: bigint;
+
+  /**
+   * @generated from field: uint64 responses_total = 5;
+   */
+  responsesTotal: bigint;
+
+  /**
+   * @generated from field: uint64 dropped_total = 6;
+   */
+  droppedTotal: bigint;
+
+  /**
+   * @generated from field: uint64 send_failures_total = 7;
+   */
+  sendFailuresTotal: bigint;
+};
+
+/**
+ * Describes the message gatehouse.relaygateway.v1.DonMemberStatus.
+ * Use `create(DonMemberStatusSchema)` to create a new message.
+ */
+export const DonMemberStatusSchema: GenMessage<DonMemberStatus> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relaygateway_v1_admin, 3);
+
+/**
+ * @generated from message gatehouse.relaygateway.v1.GetDonStatusResponse
+ */
+export type GetDonStatusResponse = Message<"gatehouse.relaygateway.v1.GetDonStatusResponse"> & {
+  /**
+   * @generated from field: string don_id = 1;
+   */
+  donId: string;
+
+  /**
+   * @generated from field: string gateway_id = 2;
+   */
+  gatewayId: string;
+
+  /**
+   * @generated from field: uint32 f = 3;
+   */
+  f: number;
+
+  /**
+   * Quorum type name (f_plus_one, two_f_plus_one, byz_quorum, n_minus_f).
+   *
+   * @generated from field: string quorum_type = 4;
+   */
+  quorumType: string;
+
+  /**
+   * Identical responses needed.
+   *
+   * @generated from field: uint32 quorum = 5;
+   */
+  quorum: number;
+
+  /**
+   * @generated from field: repeated gatehouse.relaygateway.v1.DonMemberStatus members = 6;
+   */
+  members: DonMemberStatus[];
+
+  /**
+   * @generated from field: uint32 reachable_members = 7;
+   */
+  reachableMembers: number;
+
+  /**
+   * @generated from field: bool draining = 8;
+   */
+  draining: boolean;
+};
+
+/**
+ * Describes the message gatehouse.relaygateway.v1.GetDonStatusResponse.
+ * Use `create(GetDonStatusResponseSchema)` to create a new message.
+ */
+export const GetDonStatusResponseSchema: GenMessage<GetDonStatusResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relaygateway_v1_admin, 4);
+
+/**
+ * @generated from message gatehouse.relaygateway.v1.ListActiveRequestsRequest
+ */
+export type ListActiveRequestsRequest = Message<"gatehouse.relaygateway.v1.ListActiveRequestsRequest"> & {
+  /**
+   * @generated from field: uint32 limit = 1;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message gatehouse.relaygateway.v1.ListActiveRequestsRequest.
+ * Use `create(ListActiveRequestsRequestSchema)` to create a new message.
+ */
+export const ListActiveRequestsRequestSchema: GenMessage<ListActiveRequestsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relaygateway_v1_admin, 5);
+
+/**
+ * @generated from message gatehouse.relaygateway.v1.ActiveRequest
+ */
+export type ActiveRequest = Message<"gatehouse.relaygateway.v1.ActiveRequest"> & {
+  /**
+   * @generated from field: string request_key = 1;
+   */
+  requestKey: string;
+
+  /**
+   * @generated from field: string jsonrpc_id = 2;
+   */
+  jsonrpcId: string;
+
+  /**
+   * @generated from field: string sender = 3;
+   */
+  sender: string;
+
+  /**
+   * @generated from field: string method = 4;
+   */
+  method: string;
+
+  /**
+   * @generated from field: uint64 age_ms = 5;
+   */
+  ageMs: bigint;
+
+  /**
+   * @generated from field: uint32 responses = 6;
+   */
+  responses: number;
+};
+
+/**
+ * Describes the message gatehouse.relaygateway.v1.ActiveRequest.
+ * Use `create(ActiveRequestSchema)` to create a new message.
+ */
+export const ActiveRequestSchema: GenMessage<ActiveRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relaygateway_v1_admin, 6);
+
+/**
+ * @generated from message gatehouse.relaygateway.v1.ListActiveRequestsResponse
+ */
+export type ListActiveRequestsResponse = Message<"gatehouse.relaygateway.v1.ListActiveRequestsResponse"> & {
+  /**
+   * @generated from field: uint32 total = 1;
+   */
+  total: number;
+
+  /**
+   * @generated from field: repeated gatehouse.relaygateway.v1.ActiveRequest requests = 2;
+   */
+  requests: ActiveRequest[];
+};
+
+/**
+ * Describes the message gatehouse.relaygateway.v1.ListActiveRequestsResponse.
+ * Use `create(ListActiveRequestsResponseSchema)` to create a new message.
+ */
+export const ListActiveRequestsResponseSchema: GenMessage<ListActiveRequestsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relaygateway_v1_admin, 7);
+
+/**
+ * @generated from message gatehouse.relaygateway.v1.DrainRequest
+ */
+export type DrainRequest = Message<"gatehouse.relaygateway.v1.DrainRequest"> & {
+  /**
+   * @generated from field: uint64 timeout_ms = 1;
+   */
+  timeoutMs: bigint;
+};
+
+/**
+ * Describes the message gatehouse.relaygateway.v1.DrainRequest.
+ * Use `create(DrainRequestSchema)` to create a new message.
+ */
+export const DrainRequestSchema: GenMessage<DrainRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relaygateway_v1_admin, 8);
+
+/**
+ * @generated from message gatehouse.relaygateway.v1.DrainResponse
+ */
+export type DrainResponse = Message<"gatehouse.relaygateway.v1.DrainResponse"> & {
+  /**
+   * Requests still active when the drain returned.
+   *
+   * @generated from field: uint32 remaining = 1;
+   */
+  remaining: number;
+};
+
+/**
+ * Describes the message gatehouse.relaygateway.v1.DrainResponse.
+ * Use `create(DrainResponseSchema)` to create a new message.
+ */
+export const DrainResponseSchema: GenMessage<DrainResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relaygateway_v1_admin, 9);
+
+/**
  * RelayGatewayAdminService is the relay gateway's internal admin API (port 9085).
  *
  * @generated from service gatehouse.relaygateway.v1.RelayGatewayAdminService
@@ -59,6 +296,36 @@ export const RelayGatewayAdminService: GenService<{
     methodKind: "unary";
     input: typeof GetStatusRequestSchema;
     output: typeof GetStatusResponseSchema;
+  },
+  /**
+   * GetDonStatus reports the DON configuration and each member's reachability and traffic.
+   *
+   * @generated from rpc gatehouse.relaygateway.v1.RelayGatewayAdminService.GetDonStatus
+   */
+  getDonStatus: {
+    methodKind: "unary";
+    input: typeof GetDonStatusRequestSchema;
+    output: typeof GetDonStatusResponseSchema;
+  },
+  /**
+   * ListActiveRequests lists the requests awaiting quorum (at most `limit`, oldest first).
+   *
+   * @generated from rpc gatehouse.relaygateway.v1.RelayGatewayAdminService.ListActiveRequests
+   */
+  listActiveRequests: {
+    methodKind: "unary";
+    input: typeof ListActiveRequestsRequestSchema;
+    output: typeof ListActiveRequestsResponseSchema;
+  },
+  /**
+   * Drain stops accepting new requests (they get HTTP 503) and waits for in-flight ones up to `timeout_ms`.
+   *
+   * @generated from rpc gatehouse.relaygateway.v1.RelayGatewayAdminService.Drain
+   */
+  drain: {
+    methodKind: "unary";
+    input: typeof DrainRequestSchema;
+    output: typeof DrainResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gatehouse_relaygateway_v1_admin, 0);

@@ -1,0 +1,70 @@
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+
+const ADDRESS = /^0x[0-9a-f]{40}$/;
+const encoder = new TextEncoder();
+
+/** Whether `value` is a 0x-prefixed 20-byte hex address (any case). */
+export function isAddress(value: string): boolean {
+  return ADDRESS.test(value.toLowerCase());
+}
+
+/** The lower-case form addresses are compared in; throws for anything else. */
+export function normalizeAddress(value: string): string {
+  const lower = value.toLowerCase();
+  if (!ADDRESS.test(lower)) throw new Error(`not a 0x-prefixed 20-byte hex address: ${value}`);
+  return lower;
+}
+
+/** keccak256("\x19Ethereum Signed Message:\n" + len(message) + message), EIP-191 version 0x45. */
+export function personalMessageHash(message: Uint8Array): Uint8Array {
+  const prefix = encoder.encode(`\x19Ethereum Signed Message:\n${message.length}`);
+  const buffer = new Uint8Array(prefix.length + message.length);
+  buffer.set(prefix, 0);
+  buffer.set(message, prefix.length);
+  return keccak_256(buffer);
+}
+
+/** Ethereum address of an uncompressed (65-byte) or compressed (33-byte) secp256k1 public key. */
+export function addressFromPublicKey(publicKey: Uint8Array): string {
+  const point = secp256k1.Point.fromBytes(publicKey).toBytes(false);
+  return `0x${Buffer.from(keccak_256(point.subarray(1)).subarray(12)).toString("hex")}`;
+}
+
+export function addressFromPrivateKey(privateKey: Uint8Array): string {
+  return addressFromPublicKey(secp256k1.getPublicKey(privateKey, false));
+}
+
+/** Parses a 32-byte hex private key (with or without 0x) and checks it is a valid scalar. */
+export function parsePrivateKey(hex: string): Uint8Array {
+  const clean = hex.startsWith("0x") ? hex.slice(2) : hex;
+  if (!/^[0-9a-fA-F]{64}$/.test(clean)) throw new Error("private key must be 32 bytes of hex");
+  const key = Uint8Array.from(Buffer.from(clean, "hex"));
+  if (!secp256k1.utils.isValidSecretKey(key)) throw new Error("private key is not a valid secp256k1 scalar");
+  return key;
+}
+
+/** A 65-byte `r ‖ s ‖ v` signature (v = 27 or 28) over the EIP-191 hash of `message`. */
+export function signPersonal(privateKey: Uint8Array, message: Uint8Array): Uint8Array {
+  const recovered = secp256k1.sign(personalMessageHash(message), privateKey, { prehash: false, format: "recovered" });
+  const signature = new Uint8Array(65);
+  signature.set(recovered.subarray(1), 0);
+  signature[64] = (recovered[0] ?? 0) + 27;
+  return signature;
+}
+
+/**
+ * The address that signed `message`, or an Error saying why the signature is unusable. V may be
+ * 0, 1, 27 or 28; anything else is rejected (reference §5).
+ */
+export function recoverPersonalSigner(message: Uint8Array, signature: Uint8Array): string {
+  if (signature.length !== 65) throw new Error(`invalid signature: length ${signature.length}, want 65`);
+  const v = signature[64] ?? 255;
+  const recovery = v >= 27 ? v - 27 : v;
+  if (recovery !== 0 && recovery !== 1) throw new Error("invalid signature: invalid V component");
+  const compact = new Uint8Array(65);
+  compact[0] = recovery;
+  compact.set(signature.subarray(0, 64), 1);
+  const publicKey = secp256k1.recoverPublicKey(compact, personalMessageHash(message), { prehash: false });
+  return addressFromPublicKey(publicKey);
+}

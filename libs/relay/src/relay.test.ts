@@ -1,0 +1,175 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "@jest/globals";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import {
+  addressFromPrivateKey,
+  attestationUserData,
+  canonicalDigest,
+  decodeRequest,
+  decryptWithEnclaveKey,
+  devAttestationSigner,
+  domainHash,
+  ErrorCode,
+  encryptForEnclave,
+  errorResponse,
+  fromJsonRpcCode,
+  METHOD_CAPABILITY_EXECUTE,
+  METHOD_SECRETS_GET,
+  parsePrivateKey,
+  parseSecretsParams,
+  personalMessageHash,
+  RELAY_METHODS,
+  RequestDecodeError,
+  recoverPersonalSigner,
+  requestIdTooLong,
+  responseDigest,
+  signDevAttestation,
+  signPersonal,
+  toHttpStatus,
+  toJsonRpcCode,
+} from "./index.js";
+
+describe("error code tables (reference §2.6, behaviour 21)", () => {
+  const table: Array<[ErrorCode, number, number]> = [
+    [ErrorCode.NoError, 0, 200],
+    [ErrorCode.UserMessageParseError, -32700, 400],
+    [ErrorCode.UnsupportedDONIdError, -32602, 400],
+    [ErrorCode.InvalidParamsError, -32602, 400],
+    [ErrorCode.HandlerError, -32600, 400],
+    [ErrorCode.RequestTimeoutError, -32000, 504],
+    [ErrorCode.NodeResponseEncodingError, -32603, 500],
+    [ErrorCode.FatalError, -32603, 500],
+    [ErrorCode.StaleNodeResponseError, -32603, 500],
+    [ErrorCode.UnsupportedMethodError, -32601, 400],
+    [ErrorCode.ConflictError, -32003, 409],
+    [ErrorCode.LimitExceededError, -32002, 429],
+  ];
+  it.each(table)("code %s maps to JSON-RPC %s and HTTP %s", (code, rpc, http) => {
+    expect(toJsonRpcCode(code)).toBe(rpc);
+    expect(toHttpStatus(code)).toBe(http);
+  });
+  it("maps unknown codes to -32603 / 500 and reverses JSON-RPC codes", () => {
+    expect(toJsonRpcCode(99 as ErrorCode)).toBe(-32603);
+    expect(toHttpStatus(99 as ErrorCode)).toBe(500);
+    expect(fromJsonRpcCode(-32602)).toBe(ErrorCode.InvalidParamsError);
+    expect(fromJsonRpcCode(-32003)).toBe(ErrorCode.ConflictError);
+    expect(fromJsonRpcCode(-32002)).toBe(ErrorCode.LimitExceededError);
+    expect(fromJsonRpcCode(-32000)).toBe(ErrorCode.RequestTimeoutError);
+    expect(fromJsonRpcCode(12345)).toBe(ErrorCode.FatalError);
+  });
+});
+
+describe("JSON-RPC decoding (behaviours 1-3)", () => {
+  it.each([
+    ['{"jsonrpc":"1.0","id":"a","method":"confidential.secrets.get","params":{}}', "incorrect jsonrpc version"],
+    ['{"jsonrpc":"2.0","id":"a","method":"","params":{}}', "empty method field"],
+    ['{"jsonrpc":"2.0","id":"a","method":"x.y"}', "invalid params"],
+    ['{"jsonrpc":"2.0","id":"a","method":"x.y","params":null}', "invalid params"],
+    ['{"jsonrpc":"2.0","id":"a","method":"x.y","params":[1]}', "params must be a JSON object"],
+    ['{"jsonrpc":"2.0","id":"a","method":"x.y","params":"s"}', "params must be a JSON object"],
+    ['{"jsonrpc":"2.0","id":7,"method":"x.y","params":{}}', "id must be a string"],
+    ["{not json", "invalid JSON"],
+  ])("rejects %s", (body, message) => {
+    expect(() => decodeRequest(body)).toThrow(new RequestDecodeError(message));
+  });
+  it("accepts an empty id (the handler rejects it) and bounds id length at 200", () => {
+    expect(decodeRequest('{"jsonrpc":"2.0","method":"a.b","params":{}}').id).toBe("");
+    expect(requestIdTooLong("x".repeat(200))).toBeUndefined();
+    expect(requestIdTooLong("x".repeat(201))).toBe("request ID is too long: 201. max is 200 characters");
+  });
+  it("builds error responses with data null", () => {
+    expect(JSON.stringify(errorResponse("i", -32600, "m"))).toBe(
+      '{"jsonrpc":"2.0","id":"i","method":"","error":{"code":-32600,"message":"m","data":null}}',
+    );
+  });
+  it("lists the methods in reference order", () => {
+    expect(RELAY_METHODS).toEqual([METHOD_SECRETS_GET, METHOD_CAPABILITY_EXECUTE]);
+  });
+});
+
+describe("digest (behaviour 13)", () => {
+  const a = JSON.parse('{"jsonrpc":"2.0","id":"1","method":"m","result":{"b":1,"a":[1,2]}}');
+  const b = JSON.parse('{ "result" : { "a" : [1, 2], "b" : 1 }, "method":"m", "id":"1", "jsonrpc":"2.0" }');
+  it("ignores key order and whitespace", () => {
+    expect(responseDigest(a)).toBe(responseDigest(b));
+    expect(responseDigest(a)).toMatch(/^[0-9a-f]{64}$/);
+  });
+  it("changes with any value or error message", () => {
+    expect(responseDigest({ ...a, result: { a: [1, 2], b: 2 } })).not.toBe(responseDigest(a));
+    const e1 = { jsonrpc: "2.0", id: "1", method: "m", error: { code: -32603, message: "x" } };
+    const e2 = { ...e1, error: { code: -32603, message: "y" } };
+    expect(responseDigest(e1)).not.toBe(responseDigest(e2));
+  });
+  it("is RFC 8785 canonical (numbers and key ordering)", () => {
+    expect(canonicalDigest({ b: 1e21, a: 0.5 })).toBe(canonicalDigest(JSON.parse('{"a":5e-1,"b":1000000000000000000000}')));
+  });
+});
+
+describe("EIP-191 signatures (reference §5)", () => {
+  // Well-known vector: the key 0x4c08...8b318 signs "hello" (eth_sign / personal_sign).
+  const key = parsePrivateKey("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318");
+  it("derives the known address of a known key", () => {
+    expect(addressFromPrivateKey(key)).toBe("0x2c7536e3605d9c16a7a3d7b1898e529396a65c23");
+  });
+  it("hashes with the personal-message prefix", () => {
+    expect(Buffer.from(personalMessageHash(Buffer.from("hello"))).toString("hex")).toBe(
+      "50b2c43fd39106bafbba0da34fc430e1f91e3c96ea2acee2bc34119f92b37750",
+    );
+  });
+  it("signs and recovers, accepting V in {0,1,27,28} and rejecting others", () => {
+    const message = Buffer.from("payload");
+    const signature = signPersonal(key, message);
+    expect([27, 28]).toContain(signature[64]);
+    expect(recoverPersonalSigner(message, signature)).toBe(addressFromPrivateKey(key));
+    const low = Uint8Array.from(signature);
+    low[64] = (signature[64] ?? 27) - 27;
+    expect(recoverPersonalSigner(message, low)).toBe(addressFromPrivateKey(key));
+    const bad = Uint8Array.from(signature);
+    bad[64] = 29;
+    expect(() => recoverPersonalSigner(message, bad)).toThrow("invalid V component");
+    expect(() => recoverPersonalSigner(message, signature.subarray(0, 64))).toThrow("length 64");
+    expect(recoverPersonalSigner(Buffer.from("other"), signature)).not.toBe(addressFromPrivateKey(key));
+  });
+});
+
+describe("attestation user data", () => {
+  const params = {
+    workflow_id: "wf",
+    owner: "0x2c7536e3605d9c16a7a3d7b1898e529396a65c23",
+    execution_id: "ab".repeat(32),
+    secrets: [{ key: "k", namespace: "main" }],
+    enclave_public_key: "02".padEnd(66, "1"),
+  };
+  it("is the length-prefixed domain hash", () => {
+    const expected = Buffer.concat([
+      Buffer.from("CONFIDENTIAL_COMPUTE_PAYLOAD"),
+      Buffer.from([0, 0, 0, 0, 0, 0, 0, 3]),
+      Buffer.from("tag"),
+      Buffer.from([0, 0, 0, 0, 0, 0, 0, 2]),
+      Buffer.from("{}"),
+    ]);
+    expect(Buffer.from(domainHash("tag", Buffer.from("{}"))).toString("hex")).toBe(createHash("sha256").update(expected).digest("hex"));
+  });
+  it("ignores the attestation field and key order, and depends on the method", () => {
+    const { enclave_public_key, ...rest } = params;
+    const reordered = { enclave_public_key, ...rest, attestation: "zzz" };
+    expect(attestationUserData(METHOD_SECRETS_GET, reordered)).toEqual(attestationUserData(METHOD_SECRETS_GET, params));
+    expect(attestationUserData(METHOD_CAPABILITY_EXECUTE, params)).not.toEqual(attestationUserData(METHOD_SECRETS_GET, params));
+  });
+  it("dev attestations recover the enclave key", () => {
+    const enclave = secp256k1.utils.randomSecretKey();
+    const attestation = signDevAttestation(enclave, METHOD_SECRETS_GET, params);
+    expect(devAttestationSigner(attestation, attestationUserData(METHOD_SECRETS_GET, params))).toBe(addressFromPrivateKey(enclave));
+    expect(parseSecretsParams({ ...params, attestation }).secrets).toEqual([{ key: "k", namespace: "main" }]);
+  });
+});
+
+describe("secret envelopes", () => {
+  it("round-trip for the enclave key only", () => {
+    const enclave = secp256k1.utils.randomSecretKey();
+    const pub = Buffer.from(secp256k1.getPublicKey(enclave, false)).toString("hex");
+    const envelope = encryptForEnclave(pub, Buffer.from("s3cret"));
+    expect(Buffer.from(decryptWithEnclaveKey(enclave, envelope)).toString()).toBe("s3cret");
+    expect(() => decryptWithEnclaveKey(secp256k1.utils.randomSecretKey(), envelope)).toThrow();
+  });
+});

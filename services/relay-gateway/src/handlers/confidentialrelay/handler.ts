@@ -1,0 +1,327 @@
+import { randomBytes } from "node:crypto";
+import type { SignedRelayResponse } from "@gatehouse/proto/relay/v1";
+import {
+  ErrorCode,
+  errorCodeName,
+  errorResponse,
+  fromJsonRpcCode,
+  type JsonRpcRequest,
+  parseResponse,
+  RELAY_METHODS,
+  recoverPersonalSigner,
+  requestIdTooLong,
+  responseDigest,
+  responseSigningPayload,
+  toJsonRpcCode,
+} from "@gatehouse/relay";
+import type { Logger } from "@gatehouse/service";
+import type { DonConfig, DonMember } from "../../config/config.js";
+import type { RelayMetrics } from "../../metrics.js";
+import type { Callback, UserCallbackPayload } from "../common/callback.js";
+import type { Clock } from "../common/clock.js";
+import { TokenBucket } from "../common/token-bucket.js";
+import { type Don, type Handler, HandlerRejection } from "../handler.js";
+import { ActiveRequest } from "./active-request.js";
+import { aggregate } from "./aggregator.js";
+
+export interface RateLimit {
+  rps: number;
+  burst: number;
+}
+
+export interface ConfidentialRelayOptions {
+  gatewayId: string;
+  /** Subject nodes publish their SignedRelayResponse to. */
+  responseSubject: string;
+  don: DonConfig;
+  /** Identical valid responses needed (from the quorum type). */
+  quorum: number;
+  requestTimeoutMs: number;
+  nodeSendTimeoutMs: number;
+  sweepIntervalMs: number;
+  maxActiveRequests: number;
+  maxActiveRequestsPerSender: number;
+  nodeRateLimit: RateLimit;
+  globalNodeRateLimit: RateLimit;
+  transport: Don;
+  clock: Clock;
+  logger: Logger;
+  metrics: RelayMetrics;
+}
+
+type Outcome = "success" | "node_error" | "unobtainable" | "fanout_failed" | "timeout" | "shutdown" | "encoding_error";
+
+/**
+ * The confidential relay handler (reference §2): registers each request, fans it out to every
+ * member in parallel, counts signed responses by digest, and answers exactly once.
+ */
+export class ConfidentialRelayHandler implements Handler {
+  /** Active requests by request key (what travels to the nodes). */
+  readonly #active = new Map<string, ActiveRequest>();
+  /** Request key by sender and JSON-RPC id: ids are unique per authenticated sender only. */
+  readonly #bySenderId = new Map<string, string>();
+  readonly #perSender = new Map<string, number>();
+  readonly #members = new Map<string, DonMember>();
+  readonly #nodeLimiters = new Map<string, TokenBucket>();
+  readonly #globalLimiter: TokenBucket;
+  readonly #keyPrefix = randomBytes(6).toString("hex");
+  #sequence = 0;
+  readonly #nodeCounts = new Map<string, { received: number; dropped: number }>();
+  #sweeper: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(private readonly options: ConfidentialRelayOptions) {
+    for (const member of options.don.members) {
+      this.#members.set(member.address, member);
+      this.#nodeCounts.set(member.address, { received: 0, dropped: 0 });
+      this.#nodeLimiters.set(member.address, new TokenBucket(options.nodeRateLimit.rps, options.nodeRateLimit.burst, options.clock));
+    }
+    this.#globalLimiter = new TokenBucket(options.globalNodeRateLimit.rps, options.globalNodeRateLimit.burst, options.clock);
+  }
+
+  methods(): readonly string[] {
+    return RELAY_METHODS;
+  }
+
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  /** Active requests, oldest first. */
+  activeRequests(): ActiveRequest[] {
+    return [...this.#active.values()];
+  }
+
+  /** Responses counted and dropped so far from one member. */
+  nodeCounts(address: string): { received: number; dropped: number } {
+    return { ...(this.#nodeCounts.get(address) ?? { received: 0, dropped: 0 }) };
+  }
+
+  #dropped(node: string, reason: string): void {
+    this.options.metrics.dropped.inc({ reason });
+    const counts = this.#nodeCounts.get(node);
+    if (counts) counts.dropped += 1;
+  }
+
+  start(): void {
+    this.#sweeper = setInterval(() => this.removeExpiredRequests(), this.options.sweepIntervalMs);
+    this.#sweeper.unref();
+  }
+
+  close(reason: string): void {
+    this.#closed = true;
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    for (const ar of [...this.#active.values()]) this.#fail(ar, ErrorCode.FatalError, reason, "shutdown");
+  }
+
+  handleUserMessage(request: JsonRpcRequest, sender: string, callback: Callback): void {
+    if (request.id === "") throw new HandlerRejection("request ID cannot be empty");
+    const tooLong = requestIdTooLong(request.id);
+    if (tooLong) throw new HandlerRejection(tooLong);
+    if (this.#closed) throw new HandlerRejection("gateway is shutting down");
+    const senderId = `${sender}\u0000${request.id}`;
+    if (this.#bySenderId.has(senderId)) throw new HandlerRejection(`request ID already exists: ${request.id}`);
+    const limited = this.#admissionError(sender);
+    if (limited) {
+      callback.send(this.#errorPayload(request.id, ErrorCode.LimitExceededError, limited));
+      this.options.metrics.requests.inc({ method: request.method, outcome: "limited" });
+      return;
+    }
+
+    this.#sequence += 1;
+    const key = `${this.#keyPrefix}-${this.#sequence}`;
+    const ar = new ActiveRequest(key, request, sender, this.options.clock.now(), callback);
+    this.#active.set(key, ar);
+    this.#bySenderId.set(senderId, key);
+    this.#perSender.set(sender, (this.#perSender.get(sender) ?? 0) + 1);
+    this.#fanOut(ar);
+  }
+
+  #admissionError(sender: string): string | undefined {
+    if (this.#active.size >= this.options.maxActiveRequests) return `too many active requests (limit ${this.options.maxActiveRequests})`;
+    if ((this.#perSender.get(sender) ?? 0) >= this.options.maxActiveRequestsPerSender) {
+      return `too many active requests for this sender (limit ${this.options.maxActiveRequestsPerSender})`;
+    }
+    return undefined;
+  }
+
+  #fanOut(ar: ActiveRequest): void {
+    const now = this.options.clock.now();
+    const relayRequest = {
+      requestKey: ar.key,
+      jsonrpcId: ar.request.id,
+      sender: ar.sender,
+      method: ar.request.method,
+      params: Buffer.from(JSON.stringify(ar.request.params)),
+      gatewayId: this.options.gatewayId,
+      replySubject: this.options.responseSubject,
+      createdAtUnixMs: BigInt(now),
+      deadlineUnixMs: BigInt(now + this.options.requestTimeoutMs),
+    };
+    const timeout = Math.min(this.options.nodeSendTimeoutMs, this.options.requestTimeoutMs);
+    for (const member of this.options.don.members) {
+      this.options.transport.sendToNode(member, relayRequest, timeout).catch((err: unknown) => {
+        this.options.metrics.sendFailures.inc({ node: member.name });
+        this.options.logger.warn({ requestKey: ar.key, node: member.name, err: (err as Error).message }, "relay send to node failed");
+        if (ar.completed) return;
+        ar.sendFailures.add(member.address);
+        const members = this.options.don.members.length;
+        if (members - ar.sendFailures.size < this.options.quorum) {
+          this.#fail(ar, ErrorCode.FatalError, "failed to forward user request to nodes", "fanout_failed");
+          return;
+        }
+        this.#evaluate(ar);
+      });
+    }
+  }
+
+  handleNodeMessage(signed: SignedRelayResponse): void {
+    const node = signed.nodeAddress.toLowerCase();
+    const member = this.#members.get(node);
+    if (!member) {
+      this.options.metrics.dropped.inc({ reason: "non_member" });
+      throw new Error(`received message from unexpected node ${signed.nodeAddress}`);
+    }
+    // Limits run before the lookup, so stale responses spend tokens too (as the reference does).
+    if (!this.#nodeLimiters.get(node)?.allow() || !this.#globalLimiter.allow()) {
+      this.#dropped(node, "rate_limited");
+      return;
+    }
+    const ar = this.#active.get(signed.requestKey);
+    if (!ar || ar.completed || signed.gatewayId !== this.options.gatewayId) {
+      this.#dropped(node, "unknown_request");
+      return;
+    }
+    let response: ReturnType<typeof parseResponse> | undefined;
+    let digest: string | undefined;
+    try {
+      response = parseResponse(signed.response);
+      if (response.id !== ar.request.id || response.method !== ar.request.method)
+        throw new Error("response id or method does not match the request");
+      digest = responseDigest(response);
+    } catch (err) {
+      this.options.logger.warn({ requestKey: ar.key, node: member.name, err: (err as Error).message }, "undecodable node response");
+      this.#dropped(node, "malformed");
+      response = undefined;
+    }
+    const added = ar.addResponse(node, { node, digest, signature: "unverified", response, signatureBytes: signed.signature });
+    if (!added) {
+      this.#dropped(node, "duplicate");
+      return;
+    }
+    this.options.metrics.nodeResponses.inc({ node: member.name });
+    const counts = this.#nodeCounts.get(node);
+    if (counts) counts.received += 1;
+    this.#evaluate(ar);
+  }
+
+  #verify(ar: ActiveRequest, node: string): boolean {
+    const entry = ar.responses.get(node);
+    if (!entry?.response) return false;
+    try {
+      const payload = responseSigningPayload({
+        gatewayId: this.options.gatewayId,
+        requestKey: ar.key,
+        nodeAddress: node,
+        response: entry.response,
+      });
+      if (recoverPersonalSigner(payload, entry.signatureBytes) === node) return true;
+    } catch {
+      // Falls through: an unusable signature is as bad as a wrong one.
+    }
+    this.#dropped(node, "bad_signature");
+    this.options.logger.warn({ requestKey: ar.key, node }, "node response signature does not match its member");
+    return false;
+  }
+
+  #evaluate(ar: ActiveRequest): void {
+    if (ar.completed) return;
+    const verdict = aggregate([...ar.responses.values()], this.options.quorum, ar.outstanding(this.options.don.members.length), (node) =>
+      this.#verify(ar, node),
+    );
+    if (verdict.kind === "insufficient") return;
+    if (verdict.kind === "unobtainable") {
+      this.#fail(ar, ErrorCode.FatalError, verdict.message, "unobtainable");
+      return;
+    }
+    const agreed = ar.responses.get(verdict.node)?.response;
+    let raw: string;
+    try {
+      raw = JSON.stringify(agreed);
+    } catch {
+      this.#fail(ar, ErrorCode.NodeResponseEncodingError, "", "encoding_error");
+      return;
+    }
+    // An agreed JSON-RPC error carries its own status (the original answered 200).
+    const errorCode = agreed?.error ? fromJsonRpcCode(agreed.error.code) : ErrorCode.NoError;
+    const method = ar.request.method;
+    if (this.#complete(ar, { rawResponse: raw, errorCode }, agreed?.error ? "node_error" : "success")) {
+      this.options.metrics.quorumLatency.observe({ method }, (this.options.clock.now() - ar.createdAt) / 1000);
+    }
+  }
+
+  /** Answers every request older than the timeout (strictly) with RequestTimeoutError. */
+  removeExpiredRequests(): void {
+    const now = this.options.clock.now();
+    for (const ar of [...this.#active.values()]) {
+      if (now - ar.createdAt > this.options.requestTimeoutMs) {
+        this.#fail(
+          ar,
+          ErrorCode.RequestTimeoutError,
+          `request expired: got ${ar.responses.size}/${this.options.quorum} responses`,
+          "timeout",
+        );
+      }
+    }
+  }
+
+  #errorPayload(id: string, code: ErrorCode, message: string): UserCallbackPayload {
+    return { rawResponse: JSON.stringify(errorResponse(id, toJsonRpcCode(code), sanitize(code, message))), errorCode: code };
+  }
+
+  #fail(ar: ActiveRequest, code: ErrorCode, message: string, outcome: Outcome): void {
+    this.#complete(ar, this.#errorPayload(ar.request.id, code, message), outcome);
+  }
+
+  /**
+   * The single completion path: claims the request, removes every trace of it whether or not the
+   * answer can be delivered, then answers. Metrics count only delivered answers.
+   */
+  #complete(ar: ActiveRequest, payload: UserCallbackPayload, outcome: Outcome): boolean {
+    if (ar.completed) return false;
+    ar.completed = true;
+    this.#active.delete(ar.key);
+    this.#bySenderId.delete(`${ar.sender}\u0000${ar.request.id}`);
+    const remaining = (this.#perSender.get(ar.sender) ?? 1) - 1;
+    if (remaining > 0) this.#perSender.set(ar.sender, remaining);
+    else this.#perSender.delete(ar.sender);
+    try {
+      ar.callback.send(payload);
+    } catch (err) {
+      this.options.logger.error({ requestKey: ar.key, err: (err as Error).message }, "relay answer could not be delivered");
+      return false;
+    }
+    this.options.metrics.requests.inc({ method: ar.request.method, outcome });
+    this.options.logger.debug(
+      { requestKey: ar.key, id: ar.request.id, outcome, errorCode: errorCodeName(payload.errorCode) },
+      "relay request completed",
+    );
+    return true;
+  }
+}
+
+/** Wire sanitisation (reference §2.6): fixed prefixes, and encoding failures hidden behind the code name. */
+export function sanitize(code: ErrorCode, message: string): string {
+  switch (code) {
+    case ErrorCode.NodeResponseEncodingError:
+      return errorCodeName(code);
+    case ErrorCode.InvalidParamsError:
+      return `invalid params error: ${message}`;
+    case ErrorCode.UnsupportedMethodError:
+      return `unsupported method: ${message}`;
+    case ErrorCode.UserMessageParseError:
+      return `user message parse error: ${message}`;
+    default:
+      return message;
+  }
+}

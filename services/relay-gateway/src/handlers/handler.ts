@@ -1,0 +1,30 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { RelayRequestSchema, SignedRelayResponse } from "@gatehouse/proto/relay/v1";
+import type { JsonRpcRequest } from "@gatehouse/relay";
+import type { DonMember } from "../config/config.js";
+import type { Callback } from "./common/callback.js";
+
+export type RelayRequestInit = MessageInitShape<typeof RelayRequestSchema>;
+
+/** How a handler reaches the DON's members. */
+export interface Don {
+  /** Delivers the request to one member; resolves once it acknowledged, rejects on failure or after `timeoutMs`. */
+  sendToNode(member: DonMember, request: RelayRequestInit, timeoutMs: number): Promise<void>;
+}
+
+/** A request the handler refuses before creating any state; surfaces as HandlerError (-32600, HTTP 400). */
+export class HandlerRejection extends Error {
+  override readonly name = "HandlerRejection";
+}
+
+/** A gateway handler for one JSON-RPC service (reference §1.4). */
+export interface Handler {
+  methods(): readonly string[];
+  /** Registers the request and answers through `callback`; throws HandlerRejection for requests it refuses outright. */
+  handleUserMessage(request: JsonRpcRequest, sender: string, callback: Callback): void;
+  /** Counts one node's signed response; throws only for a sender that is not a member. */
+  handleNodeMessage(response: SignedRelayResponse): void;
+  start(): void;
+  /** Answers every request still active with `reason` and stops the sweeper. */
+  close(reason: string): void;
+}

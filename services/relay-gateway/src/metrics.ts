@@ -1,0 +1,25 @@
+import type { Metrics } from "@gatehouse/service";
+
+type Counter = ReturnType<Metrics["counter"]>;
+type Histogram = ReturnType<Metrics["histogram"]>;
+
+/** The relay gateway's counters and histograms (names without the gatehouse_relay_gateway_ prefix). */
+export interface RelayMetrics {
+  requests: Counter;
+  quorumLatency: Histogram;
+  nodeResponses: Counter;
+  dropped: Counter;
+  sendFailures: Counter;
+  httpResponses: Counter;
+}
+
+export function relayMetrics(metrics: Metrics): RelayMetrics {
+  return {
+    requests: metrics.counter("requests_total", "User requests by method and outcome", ["method", "outcome"]),
+    quorumLatency: metrics.histogram("quorum_latency_seconds", "From intake to the agreed answer", { labelNames: ["method"] }),
+    nodeResponses: metrics.counter("node_responses_total", "Node responses received, by node", ["node"]),
+    dropped: metrics.counter("node_responses_dropped_total", "Node responses not counted, by reason", ["reason"]),
+    sendFailures: metrics.counter("node_send_failures_total", "Fan-out sends that failed or timed out, by node", ["node"]),
+    httpResponses: metrics.counter("http_responses_total", "JSON-RPC HTTP answers by status", ["status"]),
+  };
+}

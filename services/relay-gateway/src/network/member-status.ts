@@ -1,0 +1,47 @@
+import type { DonMember } from "../config/config.js";
+import type { Clock } from "../handlers/common/clock.js";
+
+interface Status {
+  lastAck: number;
+  sendFailures: number;
+}
+
+/** Which members acknowledged recently: what /readyz and the admin API report. */
+export class MemberStatus {
+  readonly #status = new Map<string, Status>();
+
+  constructor(
+    readonly members: readonly DonMember[],
+    private readonly freshMs: number,
+    private readonly clock: Clock,
+  ) {
+    for (const m of members) this.#status.set(m.address, { lastAck: 0, sendFailures: 0 });
+  }
+
+  acked(member: DonMember): void {
+    const s = this.#status.get(member.address);
+    if (s) s.lastAck = this.clock.now();
+  }
+
+  failed(member: DonMember): void {
+    const s = this.#status.get(member.address);
+    if (s) s.sendFailures += 1;
+  }
+
+  lastAck(member: DonMember): number {
+    return this.#status.get(member.address)?.lastAck ?? 0;
+  }
+
+  sendFailures(member: DonMember): number {
+    return this.#status.get(member.address)?.sendFailures ?? 0;
+  }
+
+  reachable(member: DonMember): boolean {
+    const last = this.lastAck(member);
+    return last > 0 && this.clock.now() - last <= this.freshMs;
+  }
+
+  reachableCount(): number {
+    return this.members.filter((m) => this.reachable(m)).length;
+  }
+}

@@ -1,0 +1,134 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Subjects } from "@gatehouse/bus";
+import type { RelayRequest, SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
+import {
+  canonicalJson,
+  isRelayMethod,
+  JSONRPC_VERSION,
+  type JsonObject,
+  JsonRpcCode,
+  type JsonRpcResponse,
+  METHOD_SECRETS_GET,
+  responseSigningPayload,
+  signPersonal,
+} from "@gatehouse/relay";
+import type { Logger, Metrics, Redis } from "@gatehouse/service";
+import type { AttestationVerifier } from "./attestation/verifier.js";
+import type { CapabilityRegistry } from "./capabilities/registry.js";
+import type { NodeIdentity } from "./keys.js";
+import { capabilityExecute } from "./methods/capability-execute.js";
+import { NodeMethodError } from "./methods/errors.js";
+import { secretsGet } from "./methods/secrets-get.js";
+
+export type SignedResponseInit = MessageInitShape<typeof SignedRelayResponseSchema>;
+
+export interface RelayNodeOptions {
+  identity: NodeIdentity;
+  verifier: AttestationVerifier;
+  redis: Redis;
+  capabilities: CapabilityRegistry;
+  subjects: Subjects;
+  maxInFlight: number;
+  publish: (subject: string, response: SignedResponseInit) => void;
+  logger: Logger;
+  metrics: Metrics;
+  now?: () => number;
+}
+
+/**
+ * A DON member's request path (reference §4.1): acknowledge at once, execute, translate into a
+ * canonical JSON-RPC response (so honest nodes produce identical bytes), sign, publish to the
+ * requesting gateway. Every request gets exactly one response, an error one if need be.
+ */
+export class RelayNodeHandler {
+  #inFlight = 0;
+  readonly #abort = new AbortController();
+  readonly #requests;
+  readonly #duration;
+
+  constructor(private readonly options: RelayNodeOptions) {
+    this.#requests = options.metrics.counter("requests_total", "Relay requests by method and outcome", ["method", "outcome"]);
+    this.#duration = options.metrics.histogram("execution_seconds", "Time to execute and sign a request", { labelNames: ["method"] });
+    const handler = this;
+    options.metrics.gauge("in_flight_requests", "Requests executing", [], function () {
+      this.set(handler.#inFlight);
+    });
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Validates and queues a request; throws (the gateway then counts a failed send) if it cannot be taken. */
+  accept(request: RelayRequest): { nodeAddress: string } {
+    const ack = { nodeAddress: this.options.identity.address };
+    if (request.probe) return ack;
+    if (request.replySubject !== this.options.subjects.relayGatewayResponse(request.gatewayId)) {
+      throw new Error("reply_subject is not the gateway's response subject");
+    }
+    if (this.#inFlight >= this.options.maxInFlight) throw new Error(`node overloaded: ${this.#inFlight} requests in flight`);
+    this.#inFlight += 1;
+    void this.#process(request).finally(() => {
+      this.#inFlight -= 1;
+    });
+    return ack;
+  }
+
+  /** Cancels executing capabilities (shutdown). */
+  abort(): void {
+    this.#abort.abort();
+  }
+
+  async #process(request: RelayRequest): Promise<void> {
+    const started = performance.now();
+    const now = this.options.now ?? Date.now;
+    const response = await this.execute(request);
+    if (BigInt(now()) > request.deadlineUnixMs) {
+      this.#requests.inc({ method: request.method, outcome: "expired" });
+      return;
+    }
+    const address = this.options.identity.address;
+    const signature = signPersonal(
+      this.options.identity.key,
+      responseSigningPayload({ gatewayId: request.gatewayId, requestKey: request.requestKey, nodeAddress: address, response }),
+    );
+    this.options.publish(request.replySubject, {
+      requestKey: request.requestKey,
+      gatewayId: request.gatewayId,
+      nodeAddress: address,
+      response: Buffer.from(canonicalJson(response)),
+      signature,
+      signedAtUnixMs: BigInt(now()),
+    });
+    this.#requests.inc({ method: request.method, outcome: response.error ? "error" : "ok" });
+    this.#duration.observe({ method: request.method }, (performance.now() - started) / 1000);
+  }
+
+  /** The JSON-RPC response for a request; errors become JSON-RPC errors, never exceptions. */
+  async execute(request: RelayRequest): Promise<JsonRpcResponse> {
+    const base = { jsonrpc: JSONRPC_VERSION, id: request.jsonrpcId, method: request.method };
+    try {
+      const result = await this.#dispatch(request);
+      // Round-trip through canonical JSON so the result holds only JSON values, identically on every node.
+      return { ...base, result: JSON.parse(canonicalJson(result)) };
+    } catch (err) {
+      if (err instanceof NodeMethodError) return { ...base, error: { code: err.code, message: err.message } };
+      this.options.logger.error({ err, requestKey: request.requestKey }, "relay request failed");
+      return { ...base, error: { code: JsonRpcCode.internal, message: "internal error" } };
+    }
+  }
+
+  async #dispatch(request: RelayRequest): Promise<unknown> {
+    if (!isRelayMethod(request.method)) throw new NodeMethodError(JsonRpcCode.methodNotFound, `unsupported method: ${request.method}`);
+    let params: JsonObject;
+    try {
+      params = JSON.parse(Buffer.from(request.params).toString("utf8")) as JsonObject;
+    } catch {
+      throw new NodeMethodError(JsonRpcCode.invalidParams, "missing params");
+    }
+    if (typeof params !== "object" || params === null || Array.isArray(params))
+      throw new NodeMethodError(JsonRpcCode.invalidParams, "missing params");
+    if (request.method === METHOD_SECRETS_GET) return secretsGet(params, this.options.verifier, this.options.redis);
+    return capabilityExecute(params, this.options.verifier, this.options.capabilities, this.#abort.signal);
+  }
+}

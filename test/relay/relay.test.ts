@@ -1,0 +1,239 @@
+// End to end: a JSON-RPC client against relay-gateway with four real relay-node processes (F = 1)
+// over the shared NATS and Redis, in a namespace of their own. Needs `make build`.
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  addressFromPrivateKey,
+  decryptWithEnclaveKey,
+  devKey,
+  encryptForEnclave,
+  type JsonObject,
+  METHOD_CAPABILITY_EXECUTE,
+  METHOD_SECRETS_GET,
+  secretField,
+  secretHashKey,
+  signDevAttestation,
+} from "@gatehouse/relay";
+import { createLogger, createRedis, type Redis } from "@gatehouse/service";
+import { getJson, natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+
+const ns = testNamespace("relay");
+const TOKEN = "e2e-bearer-token";
+const OTHER_TOKEN = "e2e-other-token";
+const enclaveKey = devKey("e2e-enclave");
+const enclavePub = Buffer.from(secp256k1.getPublicKey(enclaveKey, false)).toString("hex");
+const intruderKey = devKey("e2e-intruder");
+const owner = `0x${"5a".repeat(20)}`;
+const nodes = Array.from({ length: 4 }, (_, i) => ({
+  name: `e2e-n${i}`,
+  seed: `e2e-node-${i}`,
+  address: addressFromPrivateKey(devKey(`e2e-node-${i}`)),
+}));
+const running: ServiceProcess[] = [];
+const procs = new Map<string, ServiceProcess>();
+let redis: Redis;
+let hold: Server;
+let holdUrl = "";
+const held: ServerResponse[] = [];
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const shared = () => ({ nats: { url: natsUrl(), subject_root: ns.subjectRoot }, redis: { url: redisUrl(), key_prefix: ns.redisPrefix } });
+
+function gatewayConfig(id: string): Record<string, unknown> {
+  return {
+    ...shared(),
+    rpc_addr: "127.0.0.1:0",
+    gateway_id: id,
+    gateway_timeout_ms: 5_000,
+    request_timeout_ms: 3_000,
+    probe_interval_ms: 200,
+    shutdown_timeout_ms: 3_000,
+    auth: {
+      mode: "tokens",
+      tokens: [
+        { sender: "enclave-a", token_sha256: sha256(TOKEN) },
+        { sender: "enclave-b", token_sha256: sha256(OTHER_TOKEN) },
+      ],
+    },
+    don: { don_id: "e2e", f: 1, members: nodes.map(({ name, address }) => ({ name, address })) },
+  };
+}
+
+async function startGateway(id: string): Promise<ServiceProcess> {
+  const proc = await ServiceProcess.start({ service: "relay-gateway", config: gatewayConfig(id) });
+  running.push(proc);
+  procs.set(id, proc);
+  return proc;
+}
+
+async function rpc(gateway: ServiceProcess, id: string, method: string, params: JsonObject, token = TOKEN) {
+  const res = await fetch(gateway.endpoints.jsonrpc as string, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as { id: string; method: string; result?: JsonObject; error?: { code: number; message: string } },
+  };
+}
+
+const common = () => ({ workflow_id: "wf-e2e", owner, execution_id: createHash("sha256").update(String(Math.random())).digest("hex") });
+
+function secretsParams(keys: string[], signer = enclaveKey): JsonObject {
+  const params: JsonObject = { ...common(), secrets: keys.map((key) => ({ key, namespace: "main" })), enclave_public_key: enclavePub };
+  return { ...params, attestation: signDevAttestation(signer, METHOD_SECRETS_GET, params) };
+}
+
+function capabilityParams(capability: string, payload: Buffer): JsonObject {
+  const params: JsonObject = { ...common(), reference_id: "ref", capability_id: capability, payload: payload.toString("base64") };
+  return { ...params, attestation: signDevAttestation(enclaveKey, METHOD_CAPABILITY_EXECUTE, params) };
+}
+
+beforeAll(async () => {
+  // An upstream for the `http` capability that holds every call until the test ends: requests in flight.
+  hold = createServer((_req: IncomingMessage, res: ServerResponse) => held.push(res));
+  await new Promise<void>((resolve) => hold.listen(0, "127.0.0.1", resolve));
+  holdUrl = `http://127.0.0.1:${(hold.address() as AddressInfo).port}/`;
+
+  redis = createRedis(
+    { url: redisUrl(), key_prefix: ns.redisPrefix },
+    createLogger({ service: "test", instanceId: "t", level: "fatal" }),
+    "relay-e2e",
+  );
+  const record = {
+    ciphertext: encryptForEnclave(enclavePub, Buffer.from("p@ssw0rd")),
+    encrypted_shares: [],
+    enclave_public_key: enclavePub,
+  };
+  await redis.hset(secretHashKey(owner), secretField("main", "db"), JSON.stringify(record));
+
+  const started = await Promise.all(
+    nodes.map((n) =>
+      ServiceProcess.start({
+        service: "relay-node",
+        config: {
+          ...shared(),
+          node_name: n.name,
+          dev_key_seed: n.seed,
+          http_capability_url: holdUrl,
+          http_capability_timeout_ms: 20_000,
+          shutdown_timeout_ms: 2_000,
+          attestation: { mode: "dev", dev_enclave_addresses: [addressFromPrivateKey(enclaveKey)] },
+        },
+      }),
+    ),
+  );
+  started.forEach((p, i) => {
+    running.push(p);
+    procs.set(nodes[i]?.name as string, p);
+  });
+  await startGateway("gw-a");
+}, 60_000);
+
+afterAll(async () => {
+  for (const res of held) res.destroy();
+  await Promise.all(running.map((p) => p.stop("SIGKILL")));
+  await new Promise((resolve) => hold.close(resolve));
+  const keys = await redis.keys(`${ns.redisPrefix}*`);
+  if (keys.length > 0) await redis.del(...keys.map((k) => k.slice(ns.redisPrefix.length)));
+  await redis.quit();
+});
+
+describe("relay-gateway with four relay-node processes (F = 1)", () => {
+  it("becomes ready once the members answer probes", async () => {
+    const gw = procs.get("gw-a") as ServiceProcess;
+    const ready = await waitFor(async () => ((await getJson(`${gw.endpoints.ops}/readyz`)).status === 200 ? true : undefined), {
+      description: "gateway ready",
+    });
+    expect(ready).toBe(true);
+    expect((await fetch(`${(gw.endpoints.jsonrpc as string).replace(/\/$/, "")}/health`)).status).toBe(200);
+  });
+
+  it("serves confidential.secrets.get: the enclave decrypts the agreed ciphertext", async () => {
+    const gw = procs.get("gw-a") as ServiceProcess;
+    const { status, body } = await rpc(gw, "s-1", METHOD_SECRETS_GET, secretsParams(["db"]));
+    expect(status).toBe(200);
+    expect(body.id).toBe("s-1");
+    expect(body.method).toBe(METHOD_SECRETS_GET);
+    const secrets = body.result?.secrets as Array<{ id: unknown; ciphertext: string; encrypted_shares: string[] }>;
+    expect(secrets[0]?.id).toEqual({ key: "db", namespace: "main" });
+    expect(Buffer.from(decryptWithEnclaveKey(enclaveKey, secrets[0]?.ciphertext as string)).toString()).toBe("p@ssw0rd");
+  });
+
+  it("serves confidential.capability.execute through the capability registry", async () => {
+    const gw = procs.get("gw-a") as ServiceProcess;
+    const { status, body } = await rpc(gw, "c-1", METHOD_CAPABILITY_EXECUTE, capabilityParams("hash", Buffer.from("abc")));
+    expect(status).toBe(200);
+    expect(body.result).toEqual({ payload: createHash("sha256").update("abc").digest("base64") });
+  });
+
+  it("returns agreed node errors with their mapped status, and refuses unattested enclaves", async () => {
+    const gw = procs.get("gw-a") as ServiceProcess;
+    const missing = await rpc(gw, "m-1", METHOD_SECRETS_GET, secretsParams(["nope"]));
+    expect([missing.status, missing.body.error]).toEqual([400, { code: -32602, message: "secret not found: main/nope" }]);
+    const intruder = await rpc(gw, "i-1", METHOD_SECRETS_GET, secretsParams(["db"], intruderKey));
+    expect([intruder.status, intruder.body.error?.message]).toEqual([500, "attestation is not signed by a trusted enclave key"]);
+  });
+
+  it("rejects a duplicate id while active but serves the same id from another sender", async () => {
+    const gw = procs.get("gw-a") as ServiceProcess;
+    const params = capabilityParams("http", Buffer.from("slow"));
+    const first = rpc(gw, "same", METHOD_CAPABILITY_EXECUTE, params);
+    await waitFor(() => held.length >= 4, { description: "held upstream calls" });
+    const dup = await rpc(gw, "same", METHOD_CAPABILITY_EXECUTE, params);
+    expect([dup.status, dup.body.error?.message]).toEqual([400, "request ID already exists: same"]);
+    const other = await rpc(gw, "same", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("hi")), OTHER_TOKEN);
+    expect([other.status, other.body.result]).toEqual([200, { payload: Buffer.from("hi").toString("base64") }]);
+    for (const res of held.splice(0)) res.end("released");
+    expect((await first).body.result).toEqual({ payload: Buffer.from("released").toString("base64") });
+  });
+
+  it("a second replica with its own gateway id serves too", async () => {
+    const b = await startGateway("gw-b");
+    const { status, body } = await rpc(b, "r-1", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("replica")));
+    expect([status, body.result]).toEqual([200, { payload: Buffer.from("replica").toString("base64") }]);
+  });
+
+  it("a gateway restart with requests in flight answers them cleanly, then serves again", async () => {
+    const b = procs.get("gw-b") as ServiceProcess;
+    const before = held.length;
+    const inFlight = [1, 2, 3].map((i) => rpc(b, `flight-${i}`, METHOD_CAPABILITY_EXECUTE, capabilityParams("http", Buffer.from(`f${i}`))));
+    await waitFor(() => held.length >= before + 12, { description: "12 held upstream calls" });
+    const exit = await b.stop("SIGTERM");
+    const answers = await Promise.all(inFlight);
+    expect(exit.code).toBe(0);
+    for (const a of answers)
+      expect([a.status, a.body.error]).toEqual([500, { code: -32603, message: "gateway shutting down: request abandoned", data: null }]);
+    const again = await startGateway("gw-b");
+    const { status } = await rpc(again, "after-restart", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("x")));
+    expect(status).toBe(200);
+  }, 30_000);
+
+  it("keeps answering with one node down and with F+1 down only fails once quorum is impossible", async () => {
+    const gw = procs.get("gw-a") as ServiceProcess;
+    await (procs.get("e2e-n3") as ServiceProcess).kill9();
+    const one = await rpc(gw, "down-1", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("1")));
+    expect(one.status).toBe(200);
+    await (procs.get("e2e-n2") as ServiceProcess).kill9();
+    const two = await rpc(gw, "down-2", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("2")));
+    expect(two.status).toBe(200);
+    await (procs.get("e2e-n1") as ServiceProcess).kill9();
+    const started = Date.now();
+    const three = await rpc(gw, "down-3", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("3")));
+    expect([three.status, three.body.error?.message]).toEqual([500, "failed to forward user request to nodes"]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await (procs.get("e2e-n0") as ServiceProcess).kill9();
+    const none = await rpc(gw, "down-4", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("4")));
+    expect(none.status).toBe(500);
+    const ready = await waitFor(async () => ((await getJson(`${gw.endpoints.ops}/readyz`)).status === 503 ? true : undefined), {
+      description: "gateway not ready without members",
+    });
+    expect(ready).toBe(true);
+    const metrics = await (await fetch(`${gw.endpoints.ops}/metrics`)).text();
+    expect(metrics).toMatch(/gatehouse_relay_gateway_requests_total\{method="confidential.capability.execute",outcome="fanout_failed"\} 2/);
+  }, 30_000);
+});
