@@ -5,6 +5,7 @@ import { createCipheriv, createDecipheriv, createECDH, hash, randomBytes } from 
 import { sha256d } from "@gatehouse/bitcoin";
 import {
   CipherState,
+  curveBackend,
   decodePayload,
   type EllSwiftKeyPair,
   ellswiftCreate,
@@ -101,6 +102,7 @@ async function handshakes() {
 
   return {
     what: "responder step (act 1 in → act 2 out): ephemeral EllSwift keygen, 2 × v2_ecdh, 2 AEAD, HKDFs; static key + certificate preloaded (TP model)",
+    curveBackend,
     handshakesPerCpuSecond: perCpuSecond(responder),
     cpuMicrosPerHandshake: responder.cpuMicrosPerOp,
     latencyMs: latency,

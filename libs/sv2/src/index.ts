@@ -23,6 +23,7 @@ export * from "./noise/authority-key.js";
 export { base58CheckDecode, base58CheckEncode, base58Decode, base58Encode } from "./noise/base58.js";
 export * from "./noise/certificate.js";
 export { CipherState, MAC_LENGTH, MAX_NONCE } from "./noise/cipher-state.js";
+export { curveBackend } from "./noise/curve.js";
 export * from "./noise/ellswift.js";
 export { EllSwiftKeyPool } from "./noise/ephemeral-pool.js";
 export * from "./noise/handshake.js";

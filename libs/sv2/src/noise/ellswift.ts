@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import * as ecc from "tiny-secp256k1";
 import { Sv2Error } from "../errors.js";
+import { baseMultiplyXOnly, isSecretKey, multiplyXOnly } from "./curve.js";
 import { bytesToField, ellswiftDecodeX, ellswiftEncodeX, fieldToBytes, xswiftecInv as fieldXswiftecInv } from "./ellswift-field.js";
 import { sha256 } from "./hash.js";
 
 // ElligatorSwift encoding/decoding is ours (ellswift-field.ts, checked against every BIP324
-// vector); the scalar multiplications go to libsecp256k1 (tiny-secp256k1 WASM), which measured
-// 2.5–7× faster than pure JS here (see README.md).
+// vector); the scalar multiplications go to libsecp256k1 (curve.ts; see README.md for figures).
 
 export const ELLSWIFT_ENCODING_SIZE = 64;
 
@@ -21,15 +20,12 @@ export interface EllSwiftKeyPair {
 export function randomSecretKey(): Uint8Array {
   for (;;) {
     const candidate = new Uint8Array(randomBytes(32));
-    if (ecc.isPrivate(candidate)) return candidate;
+    if (isSecretKey(candidate)) return candidate;
   }
 }
 
 export function xOnlyPublicKey(secretKey: Uint8Array): Uint8Array {
-  if (!ecc.isPrivate(secretKey)) throw new Sv2Error("invalid_key", "secret key is not a valid secp256k1 scalar");
-  const point = ecc.pointFromScalar(secretKey, true);
-  if (!point) throw new Sv2Error("invalid_key", "secret key yields the point at infinity");
-  return point.slice(1);
+  return baseMultiplyXOnly(secretKey);
 }
 
 /** A key pair with a fresh (random) ElligatorSwift encoding; pass `secretKey` to reuse a known key. */
@@ -50,15 +46,9 @@ export function ellswiftEcdhXonly(theirs: Uint8Array, secretKey: Uint8Array): Ui
   return xonlyEcdh(ellswiftDecode(theirs), secretKey);
 }
 
-/** ECDH on an already decoded x coordinate; decoding costs about as much as the multiplication. */
+/** ECDH on an already decoded x coordinate, so a handshake decodes each peer key only once. */
 export function xonlyEcdh(theirX: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  const point = new Uint8Array(33);
-  point[0] = 0x02;
-  point.set(theirX, 1);
-  if (!ecc.isPrivate(secretKey)) throw new Sv2Error("invalid_key", "secret key is not a valid secp256k1 scalar");
-  const shared = ecc.pointMultiply(point, secretKey, true);
-  if (!shared) throw new Sv2Error("invalid_key", "ECDH produced the point at infinity");
-  return shared.slice(1);
+  return multiplyXOnly(theirX, secretKey);
 }
 
 const BIP324_TAG = sha256(new TextEncoder().encode("bip324_ellswift_xonly_ecdh"));
