@@ -1,8 +1,11 @@
 // End to end: a JSON-RPC client against relay-gateway with four real relay-node processes (F = 1)
 // over the shared NATS and Redis, in a namespace of their own. Needs `make build`.
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import {
   addressFromPrivateKey,
   decryptWithEnclaveKey,
@@ -16,7 +19,10 @@ import {
   signDevAttestation,
 } from "@gatehouse/relay";
 import { createLogger, createRedis, type Redis } from "@gatehouse/service";
-import { getJson, natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { getJson, natsUrl, redisUrl, repoRoot, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+
+const run = promisify(execFile);
+
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 
@@ -177,6 +183,54 @@ describe("relay-gateway with four relay-node processes (F = 1)", () => {
     expect([missing.status, missing.body.error]).toEqual([400, { code: -32602, message: "secret not found: main/nope" }]);
     const intruder = await rpc(gw, "i-1", METHOD_SECRETS_GET, secretsParams(["db"], intruderKey));
     expect([intruder.status, intruder.body.error?.message]).toEqual([500, "attestation is not signed by a trusted enclave key"]);
+  });
+
+  it("the gatehouse relay CLI stores a secret for an owner and fetches it back through the DON", async () => {
+    const gw = procs.get("gw-a") as ServiceProcess;
+    const cli = [join(repoRoot(), "tools", "cli", "bin", "gatehouse.js"), "relay"];
+    const env = { ...process.env, GH_CLI_NO_BUILD: "1" };
+    const enclave = ["--enclave-seed", "e2e-enclave"];
+    const stored = await run(
+      process.execPath,
+      [
+        ...cli,
+        "put-secret",
+        "--owner",
+        owner,
+        "--key",
+        "cli",
+        "--value",
+        "from-cli",
+        "--redis",
+        redisUrl(),
+        "--redis-prefix",
+        ns.redisPrefix,
+        ...enclave,
+      ],
+      { env },
+    );
+    expect(stored.stdout).toContain(`stored main/cli for ${owner}`);
+    const sent = await run(
+      process.execPath,
+      [
+        ...cli,
+        "send",
+        "secrets.get",
+        "--url",
+        gw.endpoints.jsonrpc as string,
+        "--token",
+        TOKEN,
+        "--owner",
+        owner,
+        "--secret",
+        "main/cli",
+        "--decrypt",
+        ...enclave,
+      ],
+      { env },
+    );
+    expect(sent.stdout.split("\n")[0]).toBe("HTTP 200");
+    expect(JSON.parse(sent.stdout.slice(sent.stdout.indexOf("{"))).result.secrets[0].plaintext).toBe("from-cli");
   });
 
   it("rejects a duplicate id while active but serves the same id from another sender", async () => {

@@ -31,6 +31,11 @@ export function addressFromPublicKey(publicKey: Uint8Array): string {
   return `0x${Buffer.from(keccak_256(point.subarray(1)).subarray(12)).toString("hex")}`;
 }
 
+/** Uncompressed (65-byte) public key of a private key, as hex without 0x. */
+export function publicKeyHex(privateKey: Uint8Array): string {
+  return Buffer.from(secp256k1.getPublicKey(privateKey, false)).toString("hex");
+}
+
 export function addressFromPrivateKey(privateKey: Uint8Array): string {
   return addressFromPublicKey(secp256k1.getPublicKey(privateKey, false));
 }

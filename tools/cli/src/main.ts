@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerGrpc } from "./commands/grpc.js";
 import { registerKeys } from "./commands/keys.js";
+import { registerRelay } from "./commands/relay.js";
 import { registerStreams } from "./commands/streams.js";
 import { registerTail } from "./commands/tail.js";
 
@@ -12,6 +13,7 @@ const program = new Command()
 registerTail(program);
 registerStreams(program);
 registerGrpc(program);
+registerRelay(program);
 registerKeys(program);
 
 try {

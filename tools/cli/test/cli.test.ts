@@ -76,7 +76,12 @@ describe("gatehouse grpc", () => {
   it("calls a running service's admin API and lists its methods", async () => {
     const proc = await ServiceProcess.start({
       service: "relay-node",
-      config: { nats: { url: natsUrl(), subject_root: ns.subjectRoot }, redis: { key_prefix: ns.redisPrefix } },
+      config: {
+        nats: { url: natsUrl(), subject_root: ns.subjectRoot },
+        redis: { key_prefix: ns.redisPrefix },
+        dev_key_seed: "cli-test-node",
+        attestation: { mode: "dev", dev_enclave_addresses: [`0x${"11".repeat(20)}`] },
+      },
     });
     try {
       const addr = proc.endpoints.grpc as string;

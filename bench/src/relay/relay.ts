@@ -1,0 +1,181 @@
+// relay-gateway end to end: JSON-RPC requests per second and p50/p99 latency through the gateway
+// and N real relay-node processes over NATS (4 nodes with F = 1, 7 with F = 2), each request
+// fanned out, executed, signed, verified and agreed on; beside the same run's floor: a bare NATS
+// fan-out of the same bytes to N responders that reply at once, finished at F+1 replies, with no
+// HTTP, no signatures and no quorum logic.
+
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Bus } from "@gatehouse/bus";
+import { RelayRequestSchema } from "@gatehouse/proto/relay/v1";
+import { addressFromPrivateKey, devKey, type JsonObject, METHOD_CAPABILITY_EXECUTE, signDevAttestation } from "@gatehouse/relay";
+import { ServiceProcess } from "@gatehouse/testkit";
+import { emit } from "../lib/report.js";
+import { nowMs, percentiles } from "../lib/stats.js";
+
+const REQUESTS = Number(process.env.BENCH_RELAY_REQUESTS ?? 1_500);
+const IN_FLIGHT = Number(process.env.BENCH_RELAY_IN_FLIGHT ?? 64);
+const NATS = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+const REDIS = process.env.GH_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const ENCLAVE = devKey("bench-enclave");
+
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs `total` operations with `inFlight` at once; returns wall seconds and per-operation latency (ms). */
+async function load(total: number, inFlight: number, op: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = nowMs();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = nowMs();
+        await op(i);
+        latencies.push(nowMs() - t0);
+      }
+    }),
+  );
+  return { seconds: (nowMs() - start) / 1000, latencies };
+}
+
+/** Pre-signed request bodies, so the load generator's own signing stays out of the measurement. */
+function requests(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const params: JsonObject = {
+      workflow_id: "bench",
+      owner: `0x${"42".repeat(20)}`,
+      execution_id: randomBytes(32).toString("hex"),
+      reference_id: "bench",
+      capability_id: "echo",
+      payload: Buffer.from(`payload-${i}`).toString("base64"),
+    };
+    params.attestation = signDevAttestation(ENCLAVE, METHOD_CAPABILITY_EXECUTE, params);
+    return JSON.stringify({ jsonrpc: "2.0", id: `bench-${i}`, method: METHOD_CAPABILITY_EXECUTE, params });
+  });
+}
+
+async function relayRun(n: number, f: number, bodies: string[]) {
+  const root = `benchrelay${randomBytes(4).toString("hex")}`;
+  const shared = { nats: { url: NATS, subject_root: root }, redis: { url: REDIS, key_prefix: `${root}:` } };
+  const nodes = Array.from({ length: n }, (_, i) => ({ name: `n${i}`, seed: `bench-node-${i}` }));
+  const procs = await Promise.all(
+    nodes.map((node) =>
+      ServiceProcess.start({
+        service: "relay-node",
+        config: {
+          ...shared,
+          node_name: node.name,
+          dev_key_seed: node.seed,
+          attestation: { mode: "dev", dev_enclave_addresses: [addressFromPrivateKey(ENCLAVE)] },
+        },
+      }),
+    ),
+  );
+  const gateway = await ServiceProcess.start({
+    service: "relay-gateway",
+    config: {
+      ...shared,
+      rpc_addr: "127.0.0.1:0",
+      gateway_id: "bench",
+      probe_interval_ms: 200,
+      auth: { mode: "none" },
+      don: { f, members: nodes.map((node) => ({ name: node.name, address: addressFromPrivateKey(devKey(node.seed)) })) },
+    },
+  });
+  const all = [gateway, ...procs];
+  try {
+    const url = gateway.endpoints.jsonrpc as string;
+    const post = async (body: string) => {
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`relay answered ${res.status}: ${text}`);
+    };
+    for (let i = 0; i < 20; i++) await post(bodies[bodies.length - 1 - i] as string); // warm-up (ids not reused below)
+    const cpuBefore = all.map((p) => cpuSecondsOf(p.pid));
+    const { seconds, latencies } = await load(bodies.length - 20, IN_FLIGHT, (i) => post(bodies[i] as string));
+    const cpu = all.map((p, i) => cpuSecondsOf(p.pid) - (cpuBefore[i] ?? 0));
+    const count = latencies.length;
+    return {
+      nodes: n,
+      f,
+      requests: count,
+      perSecond: count / seconds,
+      latencyMs: percentiles(latencies),
+      cpuSeconds: {
+        gateway: cpu[0],
+        nodes: cpu.slice(1).reduce((a, b) => a + (b ?? 0), 0),
+        perRequestMicros: (cpu.reduce((a, b) => a + (b ?? 0), 0) * 1e6) / count,
+      },
+    };
+  } finally {
+    await Promise.all(all.map((p) => p.stop("SIGTERM")));
+  }
+}
+
+/** The floor: the same request bytes fanned out over bare NATS to n responders, done at F+1 replies. */
+async function floorRun(n: number, f: number, total: number) {
+  const root = `benchfloor${randomBytes(4).toString("hex")}`;
+  const responders = await Promise.all(Array.from({ length: n }, (_, i) => Bus.connect({ servers: NATS, name: `floor-node-${i}` })));
+  const reply = new Uint8Array(400);
+  responders.forEach((bus, i) => {
+    bus.nc.subscribe(`${root}.node.${i}`, { callback: (_err, msg) => bus.nc.publish(msg.reply ?? "", reply) });
+  });
+  const client = await Bus.connect({ servers: NATS, name: "floor-client" });
+  const pending = new Map<string, { count: number; done: () => void }>();
+  client.nc.subscribe(`${root}.reply.>`, {
+    callback: (_err, msg) => {
+      const entry = pending.get(msg.subject);
+      if (!entry) return;
+      entry.count += 1;
+      if (entry.count === f + 1) {
+        pending.delete(msg.subject);
+        entry.done();
+      }
+    },
+  });
+  await Promise.all([client.nc.flush(), ...responders.map((r) => r.nc.flush())]);
+  const payload = toBinary(
+    RelayRequestSchema,
+    create(RelayRequestSchema, { requestKey: "k", params: Buffer.alloc(400), method: METHOD_CAPABILITY_EXECUTE }),
+  );
+  const { seconds, latencies } = await load(total, IN_FLIGHT, (i) => {
+    const subject = `${root}.reply.${i}`;
+    return new Promise<void>((resolve) => {
+      pending.set(subject, { count: 0, done: resolve });
+      for (let node = 0; node < n; node++) client.nc.publish(`${root}.node.${node}`, payload, { reply: subject });
+    });
+  });
+  await client.close();
+  await Promise.all(responders.map((r) => r.close()));
+  return { nodes: n, f, requests: total, perSecond: total / seconds, latencyMs: percentiles(latencies) };
+}
+
+export async function run(): Promise<void> {
+  const results = [];
+  for (const [n, f] of [
+    [4, 1],
+    [7, 2],
+  ] as const) {
+    const bodies = requests(REQUESTS + 20);
+    const relay = await relayRun(n, f, bodies);
+    const floor = await floorRun(n, f, REQUESTS);
+    results.push({
+      ...relay,
+      floor: { what: "bare NATS fan-out to N responders, done at F+1 replies, same in-flight", ...floor },
+      throughputRatioToFloor: floor.perSecond / relay.perSecond,
+      p50RatioToFloor: relay.latencyMs.p50 / floor.latencyMs.p50,
+    });
+  }
+  emit({
+    benchmark: "relay",
+    inFlight: IN_FLIGHT,
+    what: "confidential.capability.execute (echo) via JSON-RPC over HTTP, dev attestation, signed node responses, F+1 quorum",
+    note: "gateway, nodes and load generator share this machine's cores; figures are noisy",
+    runs: results,
+  });
+}
