@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { decode } from "@gatehouse/bus";
 import { GatewayReason, type ShareAccepted, ShareAcceptedSchema, Sv2Response } from "@gatehouse/proto/mining/v1";
 import type { Logger } from "@gatehouse/service";
@@ -77,7 +78,10 @@ export class ForwardPipeline {
   constructor(
     private readonly options: PipelineOptions,
     private readonly deps: PipelineDeps,
-  ) {}
+  ) {
+    // Every share waiting out a backoff listens on this one signal: up to max_in_flight at once.
+    setMaxListeners(0, this.#abort.signal);
+  }
 
   /** Handles deliveries until the iterator ends (stop() closes it). */
   async run(messages: AsyncIterable<JsMsg>): Promise<void> {
@@ -226,13 +230,19 @@ export class ForwardPipeline {
         }
       }
       this.deps.dedup.remember(item.share.shareId, item.share.eventId);
-      try {
-        await item.msg.ackAck();
-      } catch (err) {
-        // The result is stored: the redelivery this causes is recognised by event_id.
-        this.deps.logger.warn({ err, eventId: item.share.eventId }, "acknowledging a recorded share failed");
+      // Not waiting for the ack: were it lost, the redelivery it causes is recognised by
+      // event_id (the result is already stored) and only acknowledged. drop_old asks the server
+      // to confirm each ack, because its eviction check counts only acks the server has applied.
+      if (this.options.dropPolicy === "drop_old") {
+        void item.msg.ackAck().then(
+          () => {
+            this.#acks += 1;
+          },
+          (err: unknown) => this.deps.logger.warn({ err, eventId: item.share.eventId }, "acknowledging a recorded share failed"),
+        );
+      } else {
+        item.msg.ack();
       }
-      this.#acks += 1;
       this.deps.onResult?.(outcome, item);
     })().finally(() => {
       this.#inFlight.delete(item);
@@ -252,8 +262,8 @@ export class ForwardPipeline {
     try {
       const acksBefore = this.#acks;
       const length = await this.deps.queueLength();
-      // Acks confirmed while asking may already be excluded from `length`: subtracting them
-      // can only under-evict, which the next check corrects; over-evicting could not be undone.
+      // Acks confirmed after this point are subtracted: those the server applied before counting
+      // make this under-evict, which the next check corrects; over-evicting could not be undone.
       const excess = length - (this.#acks - acksBefore) - this.options.queueSize;
       const evicted: Promise<void>[] = [];
       for (let i = 0; i < excess && this.#waiting.length > 0; i++) {
