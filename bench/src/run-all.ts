@@ -1,8 +1,8 @@
 // `make bench`: runs every benchmark (or those named as arguments) one after another.
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   bus: () => import("./bus/bus.js"),
-  relay: () => import("./relay/relay.js"),
   sv2: () => import("./sv2/sv2.js"),
+  "template-verifier": () => import("./template-verifier/template-verifier.js"),
 };
 
 const selected = process.argv.slice(2);
