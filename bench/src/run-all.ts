@@ -1,6 +1,7 @@
 // `make bench`: runs every benchmark (or those named as arguments) one after another.
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   bus: () => import("./bus/bus.js"),
+  relay: () => import("./relay/relay.js"),
   sv2: () => import("./sv2/sv2.js"),
   "template-verifier": () => import("./template-verifier/template-verifier.js"),
 };
