@@ -375,4 +375,26 @@ describe("SV2 over TCP", () => {
     const err = await failureOf(Sv2Client.connect({ host: "127.0.0.1", port, authorityPublicKey: authority }));
     expect(err.reason).toBe("connection_closed");
   });
+
+  it("a client gives up on a server that accepts TCP but never answers act 1", async () => {
+    const held: Socket[] = [];
+    const mute = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => mute.listen(0, "127.0.0.1", resolve));
+    try {
+      const started = Date.now();
+      const err = await failureOf(
+        Sv2Client.connect({
+          host: "127.0.0.1",
+          port: (mute.address() as AddressInfo).port,
+          authorityPublicKey: authority,
+          handshakeTimeoutMs: 300,
+        }),
+      );
+      expect(err.reason).toBe("handshake_timeout");
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => mute.close(resolve));
+    }
+  });
 });
