@@ -1,0 +1,215 @@
+// The share forwarder end to end — SHARES stream → signed POST → pool backend → result stored —
+// with 64 and 256 requests in flight, beside the same run's floors: JetStream consume+ack alone,
+// and the pool backend alone (signed POSTs from a keep-alive pool, no NATS).
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Bus, ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
+import { PoolBackend } from "@gatehouse/pool-backend";
+import { ShareAcceptedSchema, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
+import { type ExampleShare, exampleShare, publishAcceptedShare } from "@gatehouse/shares";
+import { ServiceProcess } from "@gatehouse/testkit";
+import { Pool } from "undici";
+import { emit } from "../lib/report.js";
+import { nowMs, percentiles, throughput } from "../lib/stats.js";
+import { signedHeaders } from "./sign.js";
+
+const COUNT = Number(process.env.BENCH_SHARE_FORWARDER_COUNT ?? 20_000);
+const LATENCY_RATE = Number(process.env.BENCH_SHARE_FORWARDER_RATE ?? 300);
+const LATENCY_SECONDS = Number(process.env.BENCH_SHARE_FORWARDER_LATENCY_SECONDS ?? 5);
+const IN_FLIGHT = [64, 256];
+const SECRET = `whsec_${randomBytes(32).toString("base64")}`;
+const servers = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+
+function makeShares(run: string, count: number): ExampleShare[] {
+  return Array.from({ length: count }, (_, i) => exampleShare(i, { run }));
+}
+
+async function publishAll(bus: Bus, stream: string, list: ExampleShare[]): Promise<void> {
+  for (let i = 0; i < list.length; i += 500) {
+    await Promise.all(
+      list.slice(i, i + 500).map((share) => publishAcceptedShare(bus, share, { sharesStream: stream, instanceId: "bench" })),
+    );
+  }
+}
+
+/** Floor 1: the same messages through a work-queue stream, consumed and acked with ackAck. */
+async function jetstreamFloor(bus: Bus, root: string, list: ExampleShare[]) {
+  const stream = `BENCHSF_${root.toUpperCase()}`;
+  const jsm = await bus.jsm();
+  await ensureStream(jsm, { name: stream, subjects: [`${root}.floor`], retention: "workqueue", maxMsgs: COUNT * 2, discard: "new" });
+  await ensureConsumer(jsm, { stream, durable: "floor", maxAckPending: 1_024 });
+  for (let i = 0; i < list.length; i += 500) {
+    await Promise.all(
+      list.slice(i, i + 500).map((share) => bus.publishDurable(`${root}.floor`, ShareAcceptedSchema, share, { msgId: share.eventId })),
+    );
+  }
+  const consumer = await bus.js.consumers.get(stream, "floor");
+  const result = await throughput(list.length, async () => {
+    const messages = await consumer.consume({ max_messages: 512 });
+    let acked = 0;
+    const inFlight = new Set<Promise<unknown>>();
+    for await (const m of messages) {
+      const ack = m.ackAck().then(() => {
+        acked += 1;
+      });
+      inFlight.add(ack);
+      void ack.finally(() => inFlight.delete(ack));
+      if (inFlight.size >= 256) await Promise.race(inFlight);
+      if (acked + inFlight.size >= list.length) break;
+    }
+    await Promise.all(inFlight);
+    await messages.close();
+  });
+  await jsm.streams.delete(stream);
+  return { what: "JetStream work queue: consume + ackAck, 256 acks in flight", ...result };
+}
+
+/** Floor 2: signed POSTs straight to the pool backend from a keep-alive pool. */
+async function httpFloor(backend: PoolBackend, list: ExampleShare[], connections: number) {
+  const url = new URL(backend.url);
+  const pool = new Pool(url.origin, { connections, pipelining: 1 });
+  const bodies = list.map((share) => Buffer.from(JSON.stringify(submission(share))));
+  let next = 0;
+  const result = await throughput(list.length, async () => {
+    const worker = async () => {
+      for (let i = next++; i < list.length; i = next++) {
+        const body = bodies[i] as Buffer;
+        const res = await pool.request({
+          path: url.pathname,
+          method: "POST",
+          headers: signedHeaders(SECRET, (list[i] as ExampleShare).eventId, body),
+          body,
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== 200 || !text.includes('"accepted":true')) throw new Error(`backend answered ${res.statusCode} ${text}`);
+      }
+    };
+    await Promise.all(Array.from({ length: connections }, worker));
+  });
+  await pool.close();
+  return { what: `pool backend alone: signed POSTs, ${connections} in flight, keep-alive`, ...result };
+}
+
+/** The POST body the forwarder sends (libs/shares example share → the backend's contract). */
+function submission(share: ExampleShare) {
+  return {
+    share_id: share.shareId,
+    event_id: share.eventId,
+    worker_id: share.workerId,
+    validation_level: "full",
+    channel_id: share.channelId,
+    job_id: share.jobId,
+    sequence_number: share.sequenceNumber,
+    template_id: String(share.templateId),
+    block_height: share.blockHeight,
+    pool_account_id: "",
+    fee_tier: share.feeTier,
+    difficulty: share.difficultyTarget,
+    version: share.version,
+    prev_hash: share.prevHash,
+    merkle_root: share.merkleRoot,
+    ntime: share.ntime,
+    nbits: share.nbits,
+    nonce: share.nonce,
+    timestamp_ms: Number(share.timestampMs),
+    gateway_instance_id: share.gatewayInstanceId,
+    is_block: false,
+  };
+}
+
+/** CPU seconds a process has used so far (Linux /proc, 100 ticks per second). */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** End to end with one forwarder process: drain a backlog of COUNT, then paced latency. */
+async function endToEnd(backend: PoolBackend, maxInFlight: number) {
+  const root = `benchsf${randomBytes(3).toString("hex")}`;
+  const prefix = `${root.toUpperCase()}_`;
+  const catalog = streamCatalog({ subjectRoot: root, namePrefix: prefix });
+  const scoped = await Bus.connect({ servers, name: "bench-share-forwarder", subjectRoot: root });
+  const forwarder = await ServiceProcess.start({
+    service: "share-forwarder",
+    config: {
+      mode: "observe",
+      nats: { url: servers, subject_root: root, stream_prefix: prefix },
+      share_upstream_url: backend.url,
+      share_upstream_secret: SECRET,
+      share_forward_queue_size: COUNT * 2,
+      share_forward_max_in_flight: maxInFlight,
+    },
+  });
+  try {
+    const results = new Map<string, number>();
+    const sub = scoped.subscribe(scoped.subjects.shareResult, ShareForwardResultSchema, (result) => {
+      results.set(result.eventId, nowMs());
+    });
+    // Throughput: the backlog drains while publishing goes on.
+    const backlog = makeShares(root, COUNT);
+    const cpuBefore = processCpuSeconds(forwarder.pid);
+    const drain = await throughput(COUNT, async () => {
+      await publishAll(scoped, catalog.SHARES.name, backlog);
+      while (results.size < COUNT) await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    const forwarderCpuSeconds = processCpuSeconds(forwarder.pid) - cpuBefore;
+    // Latency: publish at a steady rate well below capacity, time each share to its result.
+    const paced = makeShares(`${root}-paced`, LATENCY_RATE * LATENCY_SECONDS);
+    const sentAt = new Map<string, number>();
+    const intervalMs = 1000 / LATENCY_RATE;
+    const start = nowMs();
+    for (const [i, share] of paced.entries()) {
+      const due = start + i * intervalMs;
+      const wait = due - nowMs();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      sentAt.set(share.eventId, nowMs());
+      void publishAcceptedShare(scoped, share, { sharesStream: catalog.SHARES.name, instanceId: "bench" });
+    }
+    while (paced.some((s) => !results.has(s.eventId))) await new Promise((resolve) => setTimeout(resolve, 20));
+    const latencies = paced.map((s) => (results.get(s.eventId) as number) - (sentAt.get(s.eventId) as number));
+    sub.unsubscribe();
+    const lost = backlog.filter((s) => !results.has(s.eventId)).length;
+    return {
+      maxInFlight,
+      what: "publish (edge helper) → SHARES → forwarder process → signed POST → pool backend → result stored",
+      ...drain,
+      forwarderCpuSeconds,
+      forwarderCpuMicrosPerShare: (forwarderCpuSeconds * 1e6) / COUNT,
+      lost,
+      latencyMs: { ratePerSecond: LATENCY_RATE, shares: paced.length, ...percentiles(latencies) },
+    };
+  } finally {
+    await forwarder.stop("SIGKILL");
+    const jsm = await scoped.jsm();
+    for (const stream of [catalog.SHARES.name, catalog.SHARE_RESULTS.name]) await jsm.streams.delete(stream).catch(() => false);
+    await scoped.close();
+  }
+}
+
+export async function run(): Promise<void> {
+  const root = `benchsf${randomBytes(4).toString("hex")}`;
+  const bus = await Bus.connect({ servers, name: "bench-share-forwarder-floor", subjectRoot: root });
+  const backend = await PoolBackend.start({ secret: SECRET, maxStored: COUNT * 8 });
+  try {
+    const list = makeShares(root, COUNT);
+    const jetstream = await jetstreamFloor(bus, root, list);
+    const http64 = await httpFloor(backend, list, 64);
+    const http256 = await httpFloor(backend, makeShares(`${root}-256`, COUNT), 256);
+    const e2e = [];
+    for (const maxInFlight of IN_FLIGHT) e2e.push(await endToEnd(backend, maxInFlight));
+    emit({
+      benchmark: "share-forwarder",
+      shares: COUNT,
+      floor: { jetstream, httpBackend64: http64, httpBackend256: http256 },
+      endToEnd: e2e.map((r) => ({
+        ...r,
+        ratioToJetstreamFloor: jetstream.perSecond / r.perSecond,
+        ratioToHttpFloor: (r.maxInFlight === 64 ? http64 : http256).perSecond / r.perSecond,
+      })),
+      note: "2 shared cores run NATS, the forwarder, the pool backend and this driver at once; figures are noisy — compare ratios within one run",
+    });
+  } finally {
+    await backend.close();
+    await bus.close();
+  }
+}
