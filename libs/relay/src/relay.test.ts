@@ -10,6 +10,7 @@ import {
   devAttestationSigner,
   domainHash,
   ErrorCode,
+  ecdsaBackend,
   encryptForEnclave,
   errorResponse,
   fromJsonRpcCode,
@@ -116,6 +117,17 @@ describe("EIP-191 signatures (reference §5)", () => {
       "50b2c43fd39106bafbba0da34fc430e1f91e3c96ea2acee2bc34119f92b37750",
     );
   });
+  it("uses the native backend here, and both backends agree in both directions", () => {
+    expect(ecdsaBackend).toBe("native");
+    const message = Buffer.from("cross-check");
+    const byNative = signPersonal(key, message, "native");
+    const byNoble = signPersonal(key, message, "noble");
+    // RFC 6979 nonces: both produce the same deterministic signature.
+    expect(Buffer.from(byNative).toString("hex")).toBe(Buffer.from(byNoble).toString("hex"));
+    expect(recoverPersonalSigner(message, byNative, "noble")).toBe(addressFromPrivateKey(key));
+    expect(recoverPersonalSigner(message, byNoble, "native")).toBe(addressFromPrivateKey(key));
+  });
+
   it("signs and recovers, accepting V in {0,1,27,28} and rejecting others", () => {
     const message = Buffer.from("payload");
     const signature = signPersonal(key, message);
