@@ -1,0 +1,122 @@
+// The reference pool backend over real HTTP: signatures checked by the standardwebhooks package,
+// idempotent webhook-ids, the share's proof of work recomputed, and the fault controls.
+import { randomBytes } from "node:crypto";
+import { exampleShare } from "@gatehouse/shares";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { Webhook } from "standardwebhooks";
+import { PoolBackend } from "../src/backend.js";
+
+const secret = `whsec_${randomBytes(32).toString("base64")}`;
+let backend: PoolBackend;
+
+function body(n: number, overrides: Record<string, unknown> = {}) {
+  const share = exampleShare(n, { run: "pool-backend-test" });
+  return {
+    id: share.eventId,
+    json: JSON.stringify({
+      share_id: share.shareId,
+      event_id: share.eventId,
+      worker_id: share.workerId,
+      validation_level: "full",
+      channel_id: share.channelId,
+      job_id: share.jobId,
+      sequence_number: share.sequenceNumber,
+      template_id: "1",
+      block_height: share.blockHeight,
+      pool_account_id: "",
+      fee_tier: "mid",
+      difficulty: share.difficultyTarget,
+      version: share.version,
+      prev_hash: share.prevHash,
+      merkle_root: share.merkleRoot,
+      ntime: share.ntime,
+      nbits: share.nbits,
+      nonce: share.nonce,
+      timestamp_ms: 1,
+      gateway_instance_id: "edge",
+      is_block: false,
+      ...overrides,
+    }),
+  };
+}
+
+async function post(id: string, json: string, options: { at?: Date; key?: string } = {}) {
+  const at = options.at ?? new Date();
+  const res = await fetch(backend.url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": id,
+      "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+      "webhook-signature": new Webhook(options.key ?? secret).sign(id, at, json),
+    },
+    body: json,
+  });
+  return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined };
+}
+
+beforeAll(async () => {
+  backend = await PoolBackend.start({ secret });
+});
+
+afterAll(async () => {
+  await backend.close();
+});
+
+describe("pool backend", () => {
+  it("accepts a valid signed share, stores it, and answers its repeated webhook-id as already accepted", async () => {
+    const { id, json } = body(1);
+    expect(await post(id, json)).toEqual({ status: 200, body: { accepted: true } });
+    expect(await post(id, json)).toEqual({ status: 200, body: { accepted: true, duplicate: true } });
+    expect(backend.acceptedShares().get(id)?.event_id).toBe(id);
+    expect(backend.stats()).toMatchObject({ accepted: 1, duplicates: 1 });
+  });
+
+  it("refuses a wrong signature, a tampered body and a timestamp older than 300 s", async () => {
+    const { id, json } = body(2);
+    const other = `whsec_${randomBytes(32).toString("base64")}`;
+    expect((await post(id, json, { key: other })).status).toBe(401);
+    const at = new Date();
+    const res = await fetch(backend.url, {
+      method: "POST",
+      headers: {
+        "webhook-id": id,
+        "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+        "webhook-signature": new Webhook(secret).sign(id, at, json),
+      },
+      body: json.replace('"fee_tier":"mid"', '"fee_tier":"mie"'),
+    });
+    expect(res.status).toBe(401);
+    expect((await post(id, json, { at: new Date(Date.now() - 301_000) })).status).toBe(401);
+    expect(backend.acceptedShares().has(id)).toBe(false);
+  });
+
+  it("recomputes the hash: a claimed difficulty the header does not meet, or a wrong share_id, is rejected", async () => {
+    const hard = body(3, { difficulty: 1e15 });
+    expect(await post(hard.id, hard.json)).toEqual({ status: 200, body: { accepted: false, reason: "difficulty_below_target" } });
+    const wrong = body(4, { share_id: "0".repeat(64) });
+    expect(await post(wrong.id, wrong.json)).toEqual({ status: 200, body: { accepted: false, reason: "share_id_mismatch" } });
+    const bad = body(5, { nonce: -1 });
+    expect((await post(bad.id, bad.json)).status).toBe(400);
+    const mismatched = body(6);
+    expect((await post("f".repeat(64), mismatched.json)).status).toBe(400);
+  });
+
+  it("fails, rejects, answers malformed bodies and goes away on command", async () => {
+    const { id, json } = body(7);
+    backend.setFault({ kind: "fail", status: 503, retryAfterS: 2 });
+    const failed = await fetch(backend.url, { method: "POST", body: json });
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get("retry-after")).toBe("2");
+    backend.setFault({ kind: "reject", reason: "pool closed" });
+    expect(await post(id, json)).toEqual({ status: 200, body: { accepted: false, reason: "pool closed" } });
+    backend.setFault({ kind: "malformed" });
+    const next = body(8);
+    expect((await post(next.id, next.json)).body).toBeUndefined();
+    backend.setFault({ kind: "none" });
+    await backend.goAway();
+    await expect(fetch(backend.url, { method: "POST", body: "{}" })).rejects.toThrow();
+    await backend.comeBack();
+    expect((await post(next.id, next.json)).status).toBe(200);
+  });
+});
