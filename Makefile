@@ -37,6 +37,7 @@ lint: deps ## biome (lint + format) and buf lint
 
 check-deploy: build ## validate docker-compose.yml and the Kubernetes manifests offline
 	@docker-compose -f docker-compose.yml config -q && echo "compose: docker-compose.yml is valid"
+	@docker-compose -f docker-compose.yml -f docker-compose.dev.yml config -q && echo "compose: docker-compose.yml + docker-compose.dev.yml is valid"
 	@node tools/check-deploy/dist/main.js deploy/k8s
 
 test: deps proto-check lint typecheck build check-deploy ## everything CI runs: checks, unit and integration tests
