@@ -46,7 +46,8 @@ function config(): Record<string, unknown> {
     prevhash_verdict_timeout_ms: 50,
     prevhash_stale_hold_ms: 1500,
     template_cache_size: 2,
-    auto_degrade_after_ms: 1000,
+    // Long enough that a loaded machine does not degrade a healthy edge mid-test.
+    auto_degrade_after_ms: 3000,
   };
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
 import { parseHostPort } from "@gatehouse/service";
-import { acceptNoise, isSv2Error, type ServerIdentity, type Sv2Connection } from "@gatehouse/sv2";
+import { acceptNoise, EllSwiftKeyPool, isSv2Error, type ServerIdentity, type Sv2Connection } from "@gatehouse/sv2";
 import type { Logger } from "pino";
 import type { EventLog } from "../ops/event-log.js";
 
@@ -33,6 +33,8 @@ export class MinerListener {
   #nextId = 1n;
   #open = 0;
   readonly #handshaking = new Set<Socket>();
+  /** Responder ephemeral keys made in idle ticks, keeping EllSwift encoding off the handshake path. */
+  readonly #ephemerals = new EllSwiftKeyPool(256, 2);
 
   constructor(
     private readonly options: ListenerOptions,
@@ -66,6 +68,7 @@ export class MinerListener {
 
   /** Stops accepting; established connections are left to the caller to close. */
   async stopAccepting(): Promise<void> {
+    this.#ephemerals.stop();
     for (const socket of this.#handshaking) socket.destroy();
     const server = this.#server;
     if (!server) return;
@@ -106,6 +109,7 @@ export class MinerListener {
     try {
       link = await acceptNoise(socket, {
         identity: this.options.identity,
+        ephemeralPool: this.#ephemerals,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         maxPayloadBytes: this.options.maxFrameBytes,
         maxWriteBufferBytes: this.options.maxWriteBufferBytes,

@@ -454,7 +454,8 @@ export class MinerSession {
       extranoncePrefix: channel.extranoncePrefix,
       mode: this.deps.mode(),
     };
-    const durable = this.deps.mode() === "inline" || verdict.isBlock;
+    // Durability follows the configured mode: a degraded inline edge still stores before it answers.
+    const durable = this.deps.config.mode === "inline" || verdict.isBlock;
     const stored = this.deps.shares.publish(accepted);
     if (durable) {
       const outcome = await stored.catch((err: unknown) => err as Error);
