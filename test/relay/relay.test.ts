@@ -233,6 +233,18 @@ describe("relay-gateway with four relay-node processes (F = 1)", () => {
     expect(JSON.parse(sent.stdout.slice(sent.stdout.indexOf("{"))).result.secrets[0].plaintext).toBe("from-cli");
   });
 
+  it("reports the DON and active requests through the gRPC admin API", async () => {
+    const gw = procs.get("gw-a") as ServiceProcess;
+    const cli = [join(repoRoot(), "tools", "cli", "bin", "gatehouse.js"), "grpc", "relay-gateway"];
+    const env = { ...process.env, GH_CLI_NO_BUILD: "1" };
+    const addr = ["--addr", gw.endpoints.grpc as string];
+    const don = JSON.parse((await run(process.execPath, [...cli, "GetDonStatus", "{}", ...addr], { env })).stdout);
+    expect(don).toMatchObject({ donId: "e2e", gatewayId: "gw-a", f: 1, quorumType: "f_plus_one", quorum: 2, reachableMembers: 4 });
+    expect(don.members.map((m: { name: string; reachable: boolean }) => [m.name, m.reachable])).toEqual(nodes.map((n) => [n.name, true]));
+    const active = JSON.parse((await run(process.execPath, [...cli, "ListActiveRequests", "{}", ...addr], { env })).stdout);
+    expect(active.total ?? 0).toBe(0);
+  });
+
   it("rejects a duplicate id while active but serves the same id from another sender", async () => {
     const gw = procs.get("gw-a") as ServiceProcess;
     const params = capabilityParams("http", Buffer.from("slow"));
