@@ -1,6 +1,7 @@
 // `make bench`: runs every benchmark (or those named as arguments) one after another.
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   bus: () => import("./bus/bus.js"),
+  "miner-edge": () => import("./miner-edge/miner-edge.js"),
   relay: () => import("./relay/relay.js"),
   "share-forwarder": () => import("./share-forwarder/share-forwarder.js"),
   sv2: () => import("./sv2/sv2.js"),

@@ -1,0 +1,313 @@
+// The miner edge as a real process with Noise on, in inline mode (every share is stored in the
+// SHARES stream before the miner hears "accepted"):
+// (1) accepted shares/s and share-ack latency (p50/p99) from pipelined miners, with the edge's CPU;
+// (2) handshakes/s (TCP + Noise NX + SetupConnection + channel open) and the edge's CPU per handshake;
+// (3) idle connections held (default 10,000) and the edge's resident memory per idle connection.
+// Compare with `make bench sv2` (libs/sv2's framed-share round trip and handshake floor).
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import {
+  bip34HeightScript,
+  compactSize,
+  concat,
+  nBitsToTarget,
+  u64le,
+  u256ToLE,
+  WITNESS_RESERVED_VALUE,
+  witnessCommitment,
+  witnessCommitmentScript,
+} from "@gatehouse/bitcoin";
+import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
+import { TemplateProposalSchema, TemplateVerdictSchema, VerdictReason, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
+import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, Sv2Client, serverIdentityToFile } from "@gatehouse/sv2";
+import { emit } from "../lib/report.js";
+import { nowMs, percentiles } from "../lib/stats.js";
+
+const MINERS = Number(process.env.BENCH_EDGE_MINERS ?? 20);
+const WINDOW = Number(process.env.BENCH_EDGE_WINDOW ?? 8);
+const SECONDS = Number(process.env.BENCH_EDGE_SECONDS ?? 10);
+const HANDSHAKES = Number(process.env.BENCH_EDGE_HANDSHAKES ?? 300);
+const IDLE = Number(process.env.BENCH_EDGE_IDLE ?? 10_000);
+const NBITS = 0x1d00ffff;
+
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function rssBytesOf(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(match?.[1] ?? 0) * 1024;
+}
+
+function template(templateId: bigint) {
+  const outputs = [
+    { value: 312_500_000n, scriptPubKey: Uint8Array.of(0x51) },
+    { value: 0n, scriptPubKey: witnessCommitmentScript(witnessCommitment([])) },
+  ];
+  const now = Math.floor(Date.now() / 1000);
+  return create(TemplateProposalSchema, {
+    templateId,
+    source: "bench",
+    sourceInstanceId: "bench",
+    protocolVersion: 2,
+    blockHeight: 900_000,
+    prevHash: randomBytes(32).toString("hex"),
+    blockVersion: 0x20000000,
+    nbits: NBITS,
+    target: u256ToLE(nBitsToTarget(NBITS)),
+    headerTimestamp: now,
+    minNtime: now - 600,
+    coinbaseTxVersion: 2,
+    coinbasePrefix: bip34HeightScript(900_000),
+    coinbaseTxInputSequence: 0xffffffff,
+    coinbaseTxValueRemaining: 312_500_000n,
+    coinbaseTxOutputsCount: outputs.length,
+    coinbaseTxOutputs: concat(outputs.flatMap((o) => [u64le(o.value), compactSize(o.scriptPubKey.length), o.scriptPubKey])),
+    coinbaseWitnessReservedValue: WITNESS_RESERVED_VALUE,
+    // A 12-level path: a ~3,000-transaction block.
+    merklePath: Array.from({ length: 12 }, () => randomBytes(32)),
+    txCount: 3000,
+    coinbaseValue: 312_500_000n,
+    createdAtUnixMs: BigInt(Date.now()),
+  });
+}
+
+async function startEdge(config: string[]): Promise<{ child: ChildProcess; sv2: { host: string; port: number } }> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-edge-"));
+  const file = join(dir, "config.toml");
+  writeFileSync(file, config.join("\n"));
+  const child = spawn(process.execPath, [join(process.cwd(), "services/miner-edge/dist/main.js"), "--config", file], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const sv2 = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
+      const match = /"sv2":"tcp:\/\/([^"]+)"/.exec(out);
+      if (match) resolve(match[1] as string);
+    });
+    child.once("exit", (code) => reject(new Error(`miner-edge exited with ${code}`)));
+    setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error("miner-edge did not start in 20 s"));
+    }, 20_000).unref();
+  });
+  const [host, port] = [sv2.slice(0, sv2.lastIndexOf(":")), Number(sv2.slice(sv2.lastIndexOf(":") + 1))];
+  return { child, sv2: { host, port } };
+}
+
+async function openMiner(addr: { host: string; port: number }, authority: string, user: string): Promise<Sv2Client> {
+  const client = await Sv2Client.connect({ ...addr, authorityPublicKey: authority, requestTimeoutMs: 60_000, handshakeTimeoutMs: 60_000 });
+  await client.setupConnection({ flags: 0b100 });
+  await client.openStandardChannel({ userIdentity: user, nominalHashRate: 1e12, maxTarget: new Uint8Array(32).fill(0xff) });
+  return client;
+}
+
+/** One pipelined miner: keeps WINDOW shares outstanding until `until`; records each ack latency. */
+async function mine(client: Sv2Client, until: number, latencies: number[], rejected: Map<string, number>): Promise<number> {
+  let jobId = 0;
+  let channelId = 0;
+  let version = 0;
+  let ntime = 0;
+  const sentAt = new Map<number, number>();
+  let sequence = 0;
+  let accepted = 0;
+  let inFlight = 0;
+  const send = () => {
+    sequence += 1;
+    sentAt.set(sequence, nowMs());
+    inFlight += 1;
+    // The channel's target is the maximum, so every nonce is a valid, distinct share.
+    void client.submitShare({ channelId, sequenceNumber: sequence, jobId, nonce: sequence, ntime, version });
+  };
+  for await (const m of client.messages()) {
+    if (m.type === "NewMiningJob") {
+      jobId = m.message.jobId;
+      channelId = m.message.channelId;
+      version = m.message.version;
+    }
+    if (m.type === "SetNewPrevHash") {
+      ntime = m.message.minNtime;
+      while (inFlight < WINDOW) send();
+    }
+    if (m.type === "SubmitSharesSuccess" || m.type === "SubmitSharesError") {
+      const seq = m.type === "SubmitSharesSuccess" ? m.message.lastSequenceNumber : m.message.sequenceNumber;
+      latencies.push(nowMs() - (sentAt.get(seq) ?? nowMs()));
+      sentAt.delete(seq);
+      inFlight -= 1;
+      if (m.type === "SubmitSharesSuccess") accepted += 1;
+      else rejected.set(m.message.errorCode, (rejected.get(m.message.errorCode) ?? 0) + 1);
+      if (nowMs() < until) send();
+      else if (inFlight === 0) break;
+    }
+  }
+  return accepted;
+}
+
+/** Deletes this run's Redis keys with one EVAL over a raw socket (the bench has no Redis client). */
+async function deleteRedisKeys(url: string, pattern: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const script = "for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end return 1";
+  const args = ["EVAL", script, "0", pattern];
+  const command = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
+  await new Promise<void>((resolve, reject) => {
+    const socket = tcpConnect({ host: hostname, port: Number(port || 6379) }, () => socket.write(command));
+    socket.once("data", () => {
+      socket.end();
+      resolve();
+    });
+    socket.once("error", reject);
+  });
+}
+
+export async function run(): Promise<void> {
+  const servers = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+  const redisUrl = process.env.GH_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const root = `benchedge${randomBytes(4).toString("hex")}`;
+  const prefix = `${root.toUpperCase()}_`;
+  const catalog = streamCatalog({ subjectRoot: root, namePrefix: prefix });
+  const bus = await Bus.connect({ servers, name: "bench-miner-edge", subjectRoot: root });
+  const jsm = await bus.jsm();
+  await ensureStream(jsm, { ...catalog.SHARES, maxMsgs: 5_000_000 });
+
+  const dir = mkdtempSync(join(tmpdir(), "bench-edge-keys-"));
+  const authorityKeys = parseAuthorityKeyFile(JSON.stringify(newAuthorityKeyFile()));
+  const authority = newAuthorityKeyFile(authorityKeys.secretKey).publicKey;
+  const identity = issueServerIdentity({
+    authoritySecretKey: authorityKeys.secretKey,
+    nowSeconds: Math.floor(Date.now() / 1000),
+    validitySeconds: 3600,
+  });
+  writeFileSync(join(dir, "identity.json"), JSON.stringify(serverIdentityToFile(identity, authorityKeys.publicKey)));
+  writeFileSync(join(dir, "authority.pub"), authority);
+
+  const { child, sv2 } = await startEdge([
+    'http_addr = "127.0.0.1:0"',
+    'grpc_addr = "127.0.0.1:0"',
+    // "service started" (with the SV2 endpoint) is an info line.
+    'log_level = "info"',
+    'mode = "inline"',
+    'listen_addr = "127.0.0.1:0"',
+    `noise_key_file = "${join(dir, "identity.json")}"`,
+    `authority_public_key_file = "${join(dir, "authority.pub")}"`,
+    "initial_difficulty = 1e-30",
+    "max_shares_per_second_per_channel = 1000000",
+    "rate_limit_messages_per_sec = 1000000",
+    "rate_limit_bytes_per_sec = 1000000000",
+    "connection_rate_limit_per_ip = 1000000",
+    "auto_degrade_after_ms = 600000",
+    "share_dedup_window_size = 10000",
+    "[auth]",
+    'mode = "prefix_map"',
+    'prefix_map = { "bench." = "bench" }',
+    "[nats]",
+    `url = "${servers}"`,
+    `subject_root = "${root}"`,
+    `stream_prefix = "${prefix}"`,
+    "[redis]",
+    `url = "${redisUrl}"`,
+    `key_prefix = "${root}:"`,
+  ]);
+  const pid = child.pid as number;
+  const heartbeat = setInterval(
+    () => bus.publish(bus.subjects.verifierHeartbeat, VerifierHeartbeatSchema, { verifierInstanceId: "bench", ready: true }),
+    200,
+  );
+  const clients: Sv2Client[] = [];
+  try {
+    const t = template(1n);
+    bus.publish(bus.subjects.templateProposed, TemplateProposalSchema, t);
+    bus.publish(bus.subjects.templateVerdict, TemplateVerdictSchema, { templateId: 1n, accepted: true, reasonCode: VerdictReason.ok });
+    await bus.nc.flush();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // (1) Shares.
+    const miners = await Promise.all(Array.from({ length: MINERS }, (_, i) => openMiner(sv2, authority, `bench.m${i}`)));
+    clients.push(...miners);
+    const latencies: number[] = [];
+    const rejected = new Map<string, number>();
+    const cpuBefore = cpuSecondsOf(pid);
+    const started = nowMs();
+    const accepted = (await Promise.all(miners.map((m) => mine(m, started + SECONDS * 1000, latencies, rejected)))).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    const elapsed = (nowMs() - started) / 1000;
+    const edgeCpu = cpuSecondsOf(pid) - cpuBefore;
+    const stored = (await jsm.streams.info(catalog.SHARES.name)).state.messages;
+    await Promise.all(miners.map((m) => m.close()));
+    clients.length = 0;
+
+    // (2) Handshakes, 20 at a time.
+    const hsCpuBefore = cpuSecondsOf(pid);
+    const hsStart = nowMs();
+    for (let done = 0; done < HANDSHAKES; done += 20) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(20, HANDSHAKES - done) }, (_, i) => openMiner(sv2, authority, `bench.h${done + i}`)),
+      );
+      await Promise.all(batch.map((c) => c.close()));
+    }
+    const hsSeconds = (nowMs() - hsStart) / 1000;
+    const hsCpu = cpuSecondsOf(pid) - hsCpuBefore;
+
+    // (3) Idle connections held.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const rssBefore = rssBytesOf(pid);
+    let held = 0;
+    for (let done = 0; done < IDLE; done += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(50, IDLE - done) }, (_, i) => openMiner(sv2, authority, `bench.i${done + i}`)),
+      );
+      clients.push(...batch);
+      held += batch.length;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const rssAfter = rssBytesOf(pid);
+    const stillOpen = clients.filter((c) => !c.connection.isClosed).length;
+
+    const lat = percentiles(latencies);
+    emit({
+      benchmark: "miner-edge",
+      note: "one edge process, Noise on, inline mode (PubAck from JetStream before each SubmitShares.Success); client miners in the bench process on the same 2 shared cores: figures are noisy",
+      shares: {
+        miners: MINERS,
+        windowPerMiner: WINDOW,
+        seconds: Number(elapsed.toFixed(2)),
+        accepted,
+        acceptedPerSecond: Math.round(accepted / elapsed),
+        rejected: Object.fromEntries(rejected),
+        storedInSharesStream: stored,
+        ackLatencyMs: { p50: Number(lat.p50.toFixed(2)), p99: Number(lat.p99.toFixed(2)), max: Number(lat.max.toFixed(2)) },
+        edgeCpuSeconds: Number(edgeCpu.toFixed(2)),
+        edgeCpuMicrosPerShare: Math.round((edgeCpu * 1e6) / Math.max(1, accepted)),
+      },
+      handshakes: {
+        count: HANDSHAKES,
+        perSecond: Math.round(HANDSHAKES / hsSeconds),
+        edgeCpuMicrosPerHandshake: Math.round((hsCpu * 1e6) / HANDSHAKES),
+        includes: "TCP connect, Noise NX, SetupConnection, OpenStandardMiningChannel + first job, close",
+      },
+      idle: {
+        requested: IDLE,
+        held,
+        stillOpenAfter1s: stillOpen,
+        edgeRssBeforeMiB: Math.round(rssBefore / 2 ** 20),
+        edgeRssAfterMiB: Math.round(rssAfter / 2 ** 20),
+        edgeBytesPerIdleConnection: Math.round((rssAfter - rssBefore) / Math.max(1, held)),
+      },
+    });
+  } finally {
+    clearInterval(heartbeat);
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    child.kill("SIGKILL");
+    for (const key of ["SHARES", "EDGE_EVENTS"] as const) await jsm.streams.delete(catalog[key].name).catch(() => undefined);
+    await bus.close();
+    await deleteRedisKeys(redisUrl, `${root}:*`);
+  }
+}
