@@ -25,7 +25,11 @@ import { Sv2TdpSource } from "./source/sv2-tdp.js";
 import { parseVerdictFilter, recordOf, toCsv, VerdictFilterError, VerdictLog } from "./verdict-log.js";
 import { Verifier } from "./verifier.js";
 
-const BLOCKS_DURABLE = "template-verifier-blocks";
+/**
+ * The durable's filter names the subject root, and NATS 2.9 cannot change a filter: the root is part of
+ * the name, so stacks sharing one BLOCKS stream name (no stream_prefix) each get their own consumer.
+ */
+const blocksDurable = (subjectRoot: string) => `template-verifier-blocks_${subjectRoot.replace(/\./g, "_")}`;
 
 /**
  * Checks block templates against policy: proposals (from its own template source or anyone on the bus)
@@ -177,9 +181,10 @@ export const service: ServiceDefinition<Config> = {
       logger,
       metrics: ctx.metrics,
     });
+    const durable = blocksDurable(config.nats.subject_root);
     await ensureConsumer(jsm, {
       stream: catalog.BLOCKS.name,
-      durable: BLOCKS_DURABLE,
+      durable,
       description: "template-verifier: found blocks to submit",
       filterSubject: bus.subjects.blockFound,
       deliverPolicy: "new",
@@ -188,7 +193,7 @@ export const service: ServiceDefinition<Config> = {
     });
     const blocks = await bus.consume({
       stream: catalog.BLOCKS.name,
-      consumer: BLOCKS_DURABLE,
+      consumer: durable,
       schema: BlockFoundSchema,
       concurrency: 1,
       handler: async (found) => {
