@@ -7,6 +7,7 @@ import {
   BlockFoundSchema,
   type BlockResult,
   BlockResultSchema,
+  MempoolView,
   type TemplateProposal,
   TemplateProposalSchema,
   type TemplateVerdict,
@@ -327,6 +328,39 @@ describe("template-verifier with an SV2 Template Provider", () => {
     } finally {
       await tdpVerifier.stop();
       await tp.stop();
+      const jsm = await otherBus.jsm();
+      for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm.streams.delete(`${other.streamPrefix}${stream}`).catch(() => undefined);
+      await otherBus.close();
+    }
+  });
+});
+
+describe("template-verifier with an unreachable template source", () => {
+  it("is not ready and says why: no answer from the source, no mempool poll; its heartbeat says the source is unhealthy", async () => {
+    const other = testNamespace("tvdown");
+    const otherBus = await Bus.connect({ servers: natsUrl(), name: "tv-test-down", subjectRoot: other.subjectRoot });
+    const beats: VerifierHeartbeat[] = [];
+    otherBus.subscribe(otherBus.subjects.verifierHeartbeat, VerifierHeartbeatSchema, (m) => void beats.push(m));
+    const down = await ServiceProcess.start({
+      service: "template-verifier",
+      config: {
+        nats: { url: natsUrl(), subject_root: other.subjectRoot, stream_prefix: other.streamPrefix },
+        upstream_url: "http://127.0.0.1:1/",
+        upstream_rpc_timeout_ms: 200,
+        payout_script: PAYOUT,
+        verifier_heartbeat_interval_ms: 100,
+      },
+    });
+    try {
+      const ready = await fetch(`${down.endpoints.ops}/readyz`);
+      expect(ready.status).toBe(503);
+      const body = await ready.text();
+      expect(body).toMatch(/bitcoind-rpc: no answer yet/);
+      expect(body).toMatch(/no successful mempool poll/);
+      await waitFor(() => beats.length > 0, { timeoutMs: 5_000, description: "heartbeat" });
+      expect(beats[0]).toMatchObject({ ready: false, sourceHealthy: false, mempoolView: MempoolView.degraded });
+    } finally {
+      await down.stop();
       const jsm = await otherBus.jsm();
       for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm.streams.delete(`${other.streamPrefix}${stream}`).catch(() => undefined);
       await otherBus.close();
