@@ -302,4 +302,16 @@ describe("relay-gateway with four relay-node processes (F = 1)", () => {
     const metrics = await (await fetch(`${gw.endpoints.ops}/metrics`)).text();
     expect(metrics).toMatch(/gatehouse_relay_gateway_requests_total\{method="confidential.capability.execute",outcome="fanout_failed"\} 2/);
   }, 30_000);
+
+  it("drains through the admin API: nothing left in flight, new requests refused with 503", async () => {
+    const gw = procs.get("gw-a") as ServiceProcess;
+    const cli = [join(repoRoot(), "tools", "cli", "bin", "gatehouse.js"), "grpc", "relay-gateway"];
+    const env = { ...process.env, GH_CLI_NO_BUILD: "1" };
+    const { stdout } = await run(process.execPath, [...cli, "Drain", '{"timeoutMs":"1000"}', "--addr", gw.endpoints.grpc as string], {
+      env,
+    });
+    expect(JSON.parse(stdout).remaining ?? 0).toBe(0);
+    const refused = await rpc(gw, "after-drain", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("x")));
+    expect([refused.status, refused.body.error?.message]).toEqual([503, "gateway is draining"]);
+  });
 });
