@@ -13,10 +13,10 @@ import {
   TemplateProposalSchema,
 } from "@gatehouse/proto/mining/v1";
 import { Redis } from "@gatehouse/service";
+import { eventIdOf, shareIdOf } from "@gatehouse/shares";
 import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, serverIdentityToFile } from "@gatehouse/sv2";
 import { natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { eventIdOf, shareIdOf } from "../src/shares/identity.js";
 import { edgeAdmin } from "./admin-client.js";
 import { TestMiner } from "./miner.js";
 import { DIFF1_NBITS, REGTEST_NBITS, templateFixture } from "./template-fixture.js";

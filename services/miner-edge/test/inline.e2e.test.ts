@@ -1,9 +1,17 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fromBinary } from "@bufbuild/protobuf";
 import { hashToDisplay } from "@gatehouse/bitcoin";
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
-import { TemplateProposalSchema, TemplateVerdictSchema, VerdictReason, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
+import {
+  GatewayReason,
+  ShareForwardResultSchema,
+  TemplateProposalSchema,
+  TemplateVerdictSchema,
+  VerdictReason,
+  VerifierHeartbeatSchema,
+} from "@gatehouse/proto/mining/v1";
 import { Redis } from "@gatehouse/service";
 import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, serverIdentityToFile } from "@gatehouse/sv2";
 import { natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
@@ -97,6 +105,7 @@ async function sharesStored(): Promise<number> {
 beforeAll(async () => {
   bus = await Bus.connect({ servers: natsUrl(), name: "inline-e2e", subjectRoot: ns.subjectRoot });
   await ensureStream(await bus.jsm(), catalog.SHARES);
+  await ensureStream(await bus.jsm(), catalog.SHARE_RESULTS);
   edge = await ServiceProcess.start({ service: "miner-edge", config: config() });
   startHeartbeats();
 }, 60_000);
@@ -106,7 +115,7 @@ afterAll(async () => {
   await Promise.all(miners.map((m) => m.close().catch(() => undefined)));
   await edge?.stop("SIGKILL");
   const jsm = await bus.jsm();
-  for (const key of ["SHARES", "EDGE_EVENTS"] as const) await jsm.streams.delete(catalog[key].name).catch(() => undefined);
+  for (const key of ["SHARES", "SHARE_RESULTS", "EDGE_EVENTS"] as const) await jsm.streams.delete(catalog[key].name).catch(() => undefined);
   await bus.close();
   const redis = new Redis(redisUrl());
   const keys = await redis.keys(`${ns.redisPrefix}*`);
@@ -156,6 +165,12 @@ describe("miner-edge inline mode (verdict gating, durability before acknowledgem
     expect((await m.submit(m.mine((h) => h <= m.target))).ok).toBe(true);
     expect(await m.submit(m.mine((h) => h <= m.target))).toMatchObject({ ok: false, error: { errorCode: "share-not-stored" } });
     await eventWithReason("share_dropped_queue_full");
+    // The dropped share still has its one forward result (libs/shares records it).
+    const result = await jsm.streams.getMessage(catalog.SHARE_RESULTS.name, { last_by_subj: bus.subjects.shareResult });
+    expect(fromBinary(ShareForwardResultSchema, result?.data ?? new Uint8Array())).toMatchObject({
+      forwarded: false,
+      reasonCode: GatewayReason.share_dropped_queue_full,
+    });
     await jsm.streams.delete(catalog.SHARES.name);
     await ensureStream(jsm, catalog.SHARES);
   });

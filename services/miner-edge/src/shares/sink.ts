@@ -11,11 +11,11 @@ import {
   type TemplateProposal,
   ValidationLevel,
 } from "@gatehouse/proto/mining/v1";
+import { eventIdOf, publishAcceptedShare, shareIdOf } from "@gatehouse/shares";
 import type { Logger } from "pino";
 import type { EventInit } from "../ops/event-log.js";
 import type { EffectiveMode } from "../templates/book.js";
 import { type CoinbaseParts, fullCoinbase } from "../templates/coinbase.js";
-import { eventIdOf, shareIdOf } from "./identity.js";
 
 export interface AcceptedShare {
   header: Uint8Array;
@@ -49,18 +49,9 @@ export interface ShareSink {
   publish(share: AcceptedShare): Promise<StoredShare>;
 }
 
-/** JetStream error codes of a full DiscardNew stream (max messages / max bytes). */
-const QUEUE_FULL_CODES = new Set([10077, 10047]);
-
-/** Read structurally: JetStreamApiError exposes the API's err_code as `code`. */
-function isQueueFull(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return err instanceof Error && typeof code === "number" && QUEUE_FULL_CODES.has(code);
-}
-
 /**
- * Accepted shares into the SHARES stream (Nats-Msg-Id = event_id, so a retry never doubles a
- * share) and found blocks into the BLOCKS stream (Nats-Msg-Id = block hash).
+ * Accepted shares into the SHARES stream through libs/shares (Nats-Msg-Id = event_id, so a retry
+ * never doubles a share) and found blocks into the BLOCKS stream (Nats-Msg-Id = block hash).
  */
 export class BusShareSink implements ShareSink {
   constructor(
@@ -105,17 +96,8 @@ export class BusShareSink implements ShareSink {
       connectionId: share.connectionId,
     });
     if (share.isBlock) await this.#publishBlock(share, message);
-    let outcome: StoredShare["outcome"];
-    try {
-      const ack = await this.bus.publishDurable(this.bus.subjects.shareAccepted, ShareAcceptedSchema, message, {
-        msgId: eventId,
-        expectStream: this.streams.shares,
-      });
-      outcome = ack.duplicate ? "duplicate" : "queued";
-    } catch (err) {
-      if (!isQueueFull(err)) throw err;
-      outcome = "dropped";
-    }
+    // A full queue (drop_new) records the share's one forward result itself and says "dropped".
+    const outcome = await publishAcceptedShare(this.bus, message, { sharesStream: this.streams.shares, instanceId: this.instanceId });
     return {
       outcome,
       event: {
