@@ -2,8 +2,10 @@
 // idempotent webhook-ids, the share's proof of work recomputed, and the fault controls.
 import { randomBytes } from "node:crypto";
 import { exampleShare } from "@gatehouse/shares";
+import { waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Webhook } from "standardwebhooks";
+import { startAdmin } from "../src/admin.js";
 import { PoolBackend } from "../src/backend.js";
 
 const secret = `whsec_${randomBytes(32).toString("base64")}`;
@@ -118,5 +120,26 @@ describe("pool backend", () => {
     await expect(fetch(backend.url, { method: "POST", body: "{}" })).rejects.toThrow();
     await backend.comeBack();
     expect((await post(next.id, next.json)).status).toBe(200);
+  });
+
+  it("takes the same controls over its admin HTTP API, refusing malformed ones", async () => {
+    const admin = await startAdmin(backend, "127.0.0.1", 0);
+    try {
+      const call = async (path: string, payload?: unknown) => {
+        const res = await fetch(`${admin.url}${path}`, payload === undefined ? {} : { method: "POST", body: JSON.stringify(payload) });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      expect(await call("/fault", { kind: "fail", status: 502 })).toEqual({ status: 200, body: { fault: { kind: "fail", status: 502 } } });
+      expect((await fetch(backend.url, { method: "POST", body: "{}" })).status).toBe(502);
+      expect((await call("/fault", { kind: "fail", status: 200 })).status).toBe(400);
+      expect((await call("/fault", { kind: "explode" })).status).toBe(400);
+      expect(await call("/fault", { kind: "none" })).toEqual({ status: 200, body: { fault: { kind: "none" } } });
+      expect((await call("/stats")).body).toMatchObject({ faulted: expect.any(Number), accepted: expect.any(Number) });
+      expect(await call("/go-away", { for_ms: 50 })).toEqual({ status: 200, body: { back_in_ms: 50 } });
+      expect(backend.listening).toBe(false);
+      await waitFor(() => backend.listening, { description: "the backend back after 50 ms" });
+    } finally {
+      admin.server.close();
+    }
   });
 });
