@@ -170,7 +170,8 @@ export const service: ServiceDefinition<Config> = {
           "template rejected",
         );
     };
-    const proposals = bus.subscribe(bus.subjects.templateProposed, TemplateProposalSchema, handle);
+    // A queue group: with several replicas each proposal gets exactly one verdict.
+    const proposals = bus.subscribe(bus.subjects.templateProposed, TemplateProposalSchema, handle, { queue: "template-verifier" });
     ctx.onShutdown("proposals", () => proposals.drain(), "intake");
 
     // Found blocks → submitblock → BlockResult.

@@ -367,3 +367,38 @@ describe("template-verifier with an unreachable template source", () => {
     }
   });
 });
+
+describe("template-verifier replicas", () => {
+  it("answer each proposal exactly once between them (queue group)", async () => {
+    const other = testNamespace("tvrep");
+    const otherBus = await Bus.connect({ servers: natsUrl(), name: "tv-test-replicas", subjectRoot: other.subjectRoot });
+    const got: TemplateVerdict[] = [];
+    otherBus.subscribe(otherBus.subjects.templateVerdict, TemplateVerdictSchema, (m) => void got.push(m));
+    const config = { nats: { url: natsUrl(), subject_root: other.subjectRoot, stream_prefix: other.streamPrefix }, instance_id: "" };
+    const replicas = [
+      await ServiceProcess.start({ service: "template-verifier", config: { ...config, instance_id: "replica-a" } }),
+      await ServiceProcess.start({ service: "template-verifier", config: { ...config, instance_id: "replica-b" } }),
+    ];
+    try {
+      const count = 200;
+      for (let i = 1; i <= count; i++) {
+        otherBus.publish(otherBus.subjects.templateProposed, TemplateProposalSchema, {
+          templateId: BigInt(i),
+          protocolVersion: 2,
+          prevHash: "00".repeat(32),
+        });
+      }
+      await waitFor(() => got.length >= count, { timeoutMs: 10_000, description: "a verdict per proposal" });
+      await otherBus.nc.flush();
+      const ids = got.map((v) => v.templateId);
+      expect(new Set(ids).size).toBe(count);
+      expect(got.length).toBe(count);
+      expect(new Set(got.map((v) => v.verifierInstanceId))).toEqual(new Set(["replica-a", "replica-b"]));
+    } finally {
+      for (const r of replicas) await r.stop();
+      const jsm = await otherBus.jsm();
+      for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm.streams.delete(`${other.streamPrefix}${stream}`).catch(() => undefined);
+      await otherBus.close();
+    }
+  });
+});
