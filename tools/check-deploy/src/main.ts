@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { autoscalerProblems, networkPolicyProblems, serviceMonitorProblems } from "./policies.js";
 import { render } from "./render.js";
 import { ruleProblems } from "./rules.js";
 import { schemaProblems } from "./schema.js";
@@ -26,7 +27,13 @@ for (const target of targets) {
       problems.push(`${relative(root, resource.source)} ${resource.kind}/${resource.metadata.name}: ${problem}`);
   }
   const rules = ruleProblems(resources, services);
-  problems.push(...rules.problems, ...(await serviceConfigProblems(root, resources, services)));
+  problems.push(
+    ...rules.problems,
+    ...networkPolicyProblems(resources),
+    ...autoscalerProblems(resources),
+    ...serviceMonitorProblems(resources, services),
+    ...(await serviceConfigProblems(root, resources, services)),
+  );
   if (problems.length > 0) {
     failed = true;
     for (const line of problems) process.stderr.write(`${name}: ${line}\n`);

@@ -1,4 +1,5 @@
 import type { Resource } from "./render.js";
+import { serviceMonitorSchemaProblems } from "./service-monitor.js";
 
 interface Validatable {
   validate(): void;
@@ -6,6 +7,8 @@ interface Validatable {
 
 /** Validates an object against the Kubernetes OpenAPI schema bundled in kubernetes-models. */
 export async function schemaProblems(resource: Resource): Promise<string[]> {
+  if (resource.apiVersion === "monitoring.coreos.com/v1" && resource.kind === "ServiceMonitor")
+    return serviceMonitorSchemaProblems(resource);
   const [group, version] = resource.apiVersion.includes("/") ? resource.apiVersion.split("/") : [undefined, resource.apiVersion];
   const modulePath = group ? `kubernetes-models/${group}/${version}/${resource.kind}` : `kubernetes-models/${version}/${resource.kind}`;
   let Model: new (data: unknown) => Validatable;
