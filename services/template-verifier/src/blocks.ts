@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { Bus } from "@gatehouse/bus";
 import { type BlockFound, type BlockResult, BlockResultSchema } from "@gatehouse/proto/mining/v1";
 import type { Logger, Metrics } from "@gatehouse/service";
-import type { TemplateSource } from "./source/source.js";
+import type { SubmitOutcome, TemplateSource } from "./source/source.js";
 
 export interface BlockSubmitterDeps {
   bus: Bus;
@@ -17,7 +17,7 @@ export interface BlockSubmitterDeps {
 /**
  * Found block → submitblock through the adapter that produced the template → BlockResult. A block for
  * a source this verifier has no adapter for is answered as not accepted rather than dropped silently.
- * Transport failures throw, so the BLOCKS consumer redelivers.
+ * Transport failures throw, so the BLOCKS consumer redelivers, until the last attempt.
  */
 export class BlockSubmitter {
   readonly #d: BlockSubmitterDeps;
@@ -30,12 +30,21 @@ export class BlockSubmitter {
     this.#submitted = deps.metrics.counter("blocks_submitted_total", "Found blocks submitted to the node, by outcome", ["outcome"]);
   }
 
-  async submit(found: BlockFound): Promise<BlockResult> {
+  /** On the last attempt a failure to reach the node is answered as `submit_failed: …` instead of thrown. */
+  async submit(found: BlockFound, lastAttempt: boolean): Promise<BlockResult> {
     const source = this.#d.sources.get(found.source);
     const submittedAt = this.#now();
-    const outcome = source
-      ? await source.submitBlock(found)
-      : { accepted: false, rejectReason: `no adapter for source "${found.source}" on this verifier` };
+    let outcome: SubmitOutcome;
+    if (!source) {
+      outcome = { accepted: false, rejectReason: `no adapter for source "${found.source}" on this verifier` };
+    } else {
+      try {
+        outcome = await source.submitBlock(found);
+      } catch (err) {
+        if (!lastAttempt) throw err;
+        outcome = { accepted: false, rejectReason: `submit_failed: ${(err as Error).message}` };
+      }
+    }
     const result = create(BlockResultSchema, {
       blockHash: found.blockHash,
       blockHeight: found.blockHeight,

@@ -29,6 +29,9 @@ import { Verifier } from "./verifier.js";
  * The durable's filter names the subject root, and NATS 2.9 cannot change a filter: the root is part of
  * the name, so stacks sharing one BLOCKS stream name (no stream_prefix) each get their own consumer.
  */
+/** Deliveries of one found block before its BlockResult says submit_failed. */
+const BLOCK_SUBMIT_ATTEMPTS = 5;
+
 const blocksDurable = (subjectRoot: string) => `template-verifier-blocks_${subjectRoot.replace(/\./g, "_")}`;
 
 /**
@@ -190,15 +193,17 @@ export const service: ServiceDefinition<Config> = {
       filterSubject: bus.subjects.blockFound,
       deliverPolicy: "new",
       ackWaitMs: 30_000,
-      maxDeliver: 5,
+      maxDeliver: BLOCK_SUBMIT_ATTEMPTS,
     });
     const blocks = await bus.consume({
       stream: catalog.BLOCKS.name,
       consumer: durable,
       schema: BlockFoundSchema,
       concurrency: 1,
-      handler: async (found) => {
-        await submitter.submit(found);
+      // A found block is worth the most while it is new: retry quickly.
+      retryDelayMs: (n) => Math.min(2_000, 250 * 2 ** n),
+      handler: async (found, delivery) => {
+        await submitter.submit(found, delivery.redeliveryCount >= BLOCK_SUBMIT_ATTEMPTS - 1);
       },
     });
     ctx.onShutdown("blocks", () => blocks.stop(), "drain");

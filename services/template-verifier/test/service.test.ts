@@ -359,6 +359,20 @@ describe("template-verifier with an unreachable template source", () => {
       expect(body).toMatch(/no successful mempool poll/);
       await waitFor(() => beats.length > 0, { timeoutMs: 5_000, description: "heartbeat" });
       expect(beats[0]).toMatchObject({ ready: false, sourceHealthy: false, mempoolView: MempoolView.degraded });
+
+      // A found block it cannot deliver is answered after the last attempt, not dropped.
+      const results: BlockResult[] = [];
+      otherBus.subscribe(otherBus.subjects.blockResult, BlockResultSchema, (m) => void results.push(m));
+      await otherBus.publishDurable(
+        otherBus.subjects.blockFound,
+        BlockFoundSchema,
+        { blockHash: "ee".repeat(32), source: "bitcoind-rpc", block: Uint8Array.of(1) },
+        { msgId: "ee" },
+      );
+      await waitFor(() => results.length > 0, { timeoutMs: 15_000, description: "BlockResult after the retries" });
+      expect(results[0]).toMatchObject({ accepted: false, blockHash: "ee".repeat(32) });
+      expect(results[0]?.rejectReason).toMatch(/^submit_failed: submitblock: /);
+      expect(down.lines.filter((l) => l.msg === "delivery handler failed; redelivering").length).toBe(4);
     } finally {
       await down.stop();
       const jsm = await otherBus.jsm();
