@@ -88,7 +88,9 @@ async function startEdge(config: string[]): Promise<{ child: ChildProcess; sv2: 
   const sv2 = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
+      // Echo the edge's warnings and errors; keep only the start-up text searched for the endpoint.
+      for (const line of chunk.split("\n")) if (/"level":(40|50|60)/.test(line)) process.stderr.write(`edge: ${line.slice(0, 400)}\n`);
+      if (out.length < 100_000) out += chunk;
       const match = /"sv2":"tcp:\/\/([^"]+)"/.exec(out);
       if (match) resolve(match[1] as string);
     });
@@ -124,7 +126,7 @@ async function mine(client: Sv2Client, until: number, latencies: number[], rejec
     sentAt.set(sequence, nowMs());
     inFlight += 1;
     // The channel's target is the maximum, so every nonce is a valid, distinct share.
-    void client.submitShare({ channelId, sequenceNumber: sequence, jobId, nonce: sequence, ntime, version });
+    client.submitShare({ channelId, sequenceNumber: sequence, jobId, nonce: sequence, ntime, version }).catch(() => undefined);
   };
   for await (const m of client.messages()) {
     if (m.type === "NewMiningJob") {

@@ -68,6 +68,9 @@ const SUBMIT_ERROR: Record<
 
 type SubmitRejection = keyof typeof SUBMIT_ERROR;
 
+/** Shares of one connection being validated and stored at once (bounded; the reader waits beyond it). */
+const MAX_SHARES_IN_FLIGHT = 32;
+
 /** A protocol violation that ends the connection, with its reason code. */
 export class SessionClose extends Error {
   constructor(
@@ -94,6 +97,7 @@ export class MinerSession {
   readonly #messageQuota: TokenBucket;
   readonly #byteQuota: TokenBucket;
   #vardiffTimer: NodeJS.Timeout | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(
     readonly connectionId: bigint,
@@ -128,8 +132,10 @@ export class MinerSession {
         if (!this.#messageQuota.take(1)) {
           throw new SessionClose(GatewayReason.peer_quota_exceeded, `more than ${this.deps.config.rate_limit_messages_per_sec} messages/s`);
         }
-        await this.#handle(message);
+        if (message.type === "SubmitSharesStandard" && this.#setupDone) await this.#submitConcurrently(message.message);
+        else await this.#handle(message);
       }
+      await Promise.all(this.#inFlight);
       this.#closeEvent(GatewayReason.GATEWAY_REASON_UNSPECIFIED, "peer closed the connection");
     } catch (err) {
       if (err instanceof SessionClose) this.#fail(err.reason, err.message);
@@ -152,6 +158,21 @@ export class MinerSession {
     this.#closeEvent(reason, detail);
     this.#closed = true;
     await this.link.close();
+  }
+
+  /**
+   * Shares wait on Redis and (inline) JetStream; handling them one at a time would cap a miner at
+   * one share per round trip. Up to MAX_SHARES_IN_FLIGHT run at once: each answer names its
+   * sequence number, and everything a share changes synchronously happens in arrival order.
+   */
+  async #submitConcurrently(share: MessageFields<"SubmitSharesStandard">): Promise<void> {
+    if (this.#inFlight.size >= MAX_SHARES_IN_FLIGHT) await Promise.race(this.#inFlight);
+    const work = this.#submit(share).catch((err: unknown) => {
+      this.deps.logger.error({ err, connectionId: String(this.connectionId) }, "share handling failed");
+      this.#fail(GatewayReason.frame_decode_error, "internal error");
+    });
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work));
   }
 
   #fail(reason: GatewayReason, detail: string): void {
