@@ -35,7 +35,7 @@ function fakeRedis(secrets: Record<string, string>): Redis {
   } as unknown as Redis;
 }
 
-function node(seed: string, redis = fakeRedis({})) {
+function node(seed: string, redis = fakeRedis({}), failPublish = false) {
   const key = devKey(seed);
   const published: Array<{ subject: string; response: SignedResponseInit }> = [];
   const capabilities = new CapabilityRegistry()
@@ -44,6 +44,7 @@ function node(seed: string, redis = fakeRedis({})) {
     .register("broken", async () => {
       throw new Error("upstream refused");
     });
+  const metrics = new Metrics("relay-node");
   const handler = new RelayNodeHandler({
     identity: { key, address: addressFromPrivateKey(key) },
     verifier: new DevAttestationVerifier([addressFromPrivateKey(enclave)]),
@@ -51,11 +52,14 @@ function node(seed: string, redis = fakeRedis({})) {
     capabilities,
     subjects: subj,
     maxInFlight: 2,
-    publish: (subject, response) => published.push({ subject, response }),
+    publish: (subject, response) => {
+      if (failPublish) throw new Error("bus closed");
+      published.push({ subject, response });
+    },
     logger: createLogger({ service: "relay-node", instanceId: "t", level: "fatal" }),
-    metrics: new Metrics("relay-node"),
+    metrics,
   });
-  return { handler, published, address: addressFromPrivateKey(key) };
+  return { handler, published, metrics, address: addressFromPrivateKey(key) };
 }
 
 function relayRequest(method: string, params: JsonObject, extra: Record<string, unknown> = {}) {
@@ -149,6 +153,15 @@ describe("RelayNodeHandler", () => {
     });
     expect((await handler.execute(relayRequest(METHOD_SECRETS_GET, params([{ key: "other", namespace: "ns" }])))).error?.message).toBe(
       "secret ns/other has no shares for this enclave key",
+    );
+  });
+
+  it("survives a publish failure: the request leaves the in-flight count and is counted as unsent", async () => {
+    const { handler, metrics } = node("a", fakeRedis({}), true);
+    handler.accept(relayRequest(METHOD_CAPABILITY_EXECUTE, capParams("echo", "")));
+    await waitFor(() => handler.inFlight === 0, { description: "request settled" });
+    expect((await metrics.render()).body).toMatch(
+      /gatehouse_relay_node_requests_total\{method="confidential.capability.execute",outcome="unsent"\} 1/,
     );
   });
 

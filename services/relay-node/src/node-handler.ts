@@ -68,9 +68,15 @@ export class RelayNodeHandler {
     }
     if (this.#inFlight >= this.options.maxInFlight) throw new Error(`node overloaded: ${this.#inFlight} requests in flight`);
     this.#inFlight += 1;
-    void this.#process(request).finally(() => {
-      this.#inFlight -= 1;
-    });
+    this.#process(request)
+      .catch((err: unknown) => {
+        // Publishing or signing failed (bus closed during shutdown, ...): the gateway counts the node as silent.
+        this.#requests.inc({ method: request.method, outcome: "unsent" });
+        this.options.logger.error({ err, requestKey: request.requestKey }, "relay response not sent");
+      })
+      .finally(() => {
+        this.#inFlight -= 1;
+      });
     return ack;
   }
 
