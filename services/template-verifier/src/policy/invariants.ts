@@ -7,6 +7,8 @@ import {
   findWitnessCommitment,
   hashToDisplay,
   hasWitness,
+  legacySigops,
+  MAX_BLOCK_SIGOPS_COST,
   MAX_BLOCK_WEIGHT,
   parseBip34Height,
   parseTransaction,
@@ -15,6 +17,7 @@ import {
   transactionWeight,
   txid,
   WITNESS_RESERVED_VALUE,
+  WITNESS_SCALE_FACTOR,
   witnessCommitment,
   wtxid,
 } from "@gatehouse/bitcoin";
@@ -48,7 +51,7 @@ export function readOutputs(bytes: Uint8Array, count: number): TxOutput[] {
 /**
  * Re-derives what the proposal declares from its raw transactions (mining.md §1.3 step 9): decoding,
  * txids/wtxids, duplicates, null prevouts, merkle path, BIP34 height, coinbase value against subsidy + fees,
- * witness commitment over wtxids, weight. Returns the first failure, or the derived values.
+ * witness commitment over wtxids, weight, and the legacy sigop count as a floor of the declared sigop cost. Returns the first failure, or the derived values.
  */
 export function rederive(p: TemplateProposal, halvingInterval: number): InvariantFailure | Derived {
   if (p.transactions.length !== p.txCount) {
@@ -60,6 +63,7 @@ export function rederive(p: TemplateProposal, halvingInterval: number): Invarian
   const wtxidsRaw: Uint8Array[] = [];
   const seen = new Set<string>();
   let weight = 0;
+  let sigopsFloor = 0;
   for (const [i, entry] of p.transactions.entries()) {
     let tx: Transaction;
     try {
@@ -79,6 +83,17 @@ export function rederive(p: TemplateProposal, halvingInterval: number): Invarian
     if (tx.inputs.some((input) => input.vout === 0xffffffff && input.prevTxid.every((b) => b === 0))) {
       return { invariant: "null_prevout", detail: `transaction ${i} spends a null prevout` };
     }
+    // Legacy sigops ×4 are a lower bound of a transaction's sigop cost (P2SH and witness sigops need the spent outputs).
+    const sigopFloor =
+      WITNESS_SCALE_FACTOR *
+      (tx.inputs.reduce((n, i) => n + legacySigops(i.scriptSig), 0) + tx.outputs.reduce((n, o) => n + legacySigops(o.scriptPubKey), 0));
+    if (entry.sigops !== undefined && entry.sigops < sigopFloor) {
+      return {
+        invariant: "tx_sigops",
+        detail: `transaction ${i}: declared sigop cost ${entry.sigops} < ${sigopFloor} counted in its scripts`,
+      };
+    }
+    sigopsFloor += sigopFloor;
     const w = transactionWeight(tx);
     if (entry.weight !== undefined && entry.weight !== w)
       return { invariant: "tx_weight", detail: `transaction ${i}: weight ${w}, declared ${entry.weight}` };
@@ -91,6 +106,8 @@ export function rederive(p: TemplateProposal, halvingInterval: number): Invarian
     return { invariant: "template_weight", detail: `transactions weigh ${weight}, declared ${p.templateWeight}` };
   }
   if (weight > MAX_BLOCK_WEIGHT) return { invariant: "block_weight", detail: `transactions weigh ${weight} > ${MAX_BLOCK_WEIGHT}` };
+  if (sigopsFloor > MAX_BLOCK_SIGOPS_COST)
+    return { invariant: "block_sigops", detail: `transactions carry at least ${sigopsFloor} sigop cost > ${MAX_BLOCK_SIGOPS_COST}` };
 
   const path = coinbaseMerklePath(txidsRaw);
   if (path.length !== p.merklePath.length || path.some((h, i) => !equalBytes(h, p.merklePath[i] as Uint8Array))) {

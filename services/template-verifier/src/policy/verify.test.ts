@@ -310,6 +310,26 @@ describe("13. full re-derivation from raw transactions", () => {
     expect(rejectedFor(weight)).toMatch(/invariant template_weight/);
   });
 
+  it("a declared sigop cost below the scripts' legacy count ×4 is rejected; a block's worth of counted sigops is over budget", () => {
+    const checksig = spend(1);
+    checksig.outputs = [{ value: 1_000n, scriptPubKey: Uint8Array.of(0x51, 0xac) }];
+    const ok = proposal([checksig]);
+    expect(verify(ok).accepted).toBe(true);
+    const p = proposal([checksig]);
+    (p.transactions[0] as { sigops?: number }).sigops = 3;
+    expect(rejectedFor(p)).toMatch(/invariant tx_sigops: transaction 0: declared sigop cost 3 < 4/);
+
+    // 20,001 CHECKSIGs in one output: 80,004 sigop cost counted from the scripts alone.
+    const heavy = spend(9, false);
+    heavy.outputs = [{ value: 1n, scriptPubKey: new Uint8Array(20_001).fill(0xac) }];
+    const q = proposal([heavy]);
+    q.totalSigops = undefined;
+    (q.transactions[0] as { sigops?: number }).sigops = undefined;
+    const d = verify(q);
+    expect(d.reason).toBe(VerdictReason.sigops_budget_warning);
+    expect(d.detail).toMatch(/invariant block_sigops/);
+  });
+
   it("a coinbase-like input in a non-coinbase transaction is rejected", () => {
     const cbLike = buildCoinbase({ height: 5, scriptSigSuffix: Uint8Array.of(1), outputs: [{ value: 1n, scriptPubKey: PAYOUT }] });
     expect(rejectedFor(proposal([spend(1), cbLike]))).toMatch(/invariant null_prevout/);

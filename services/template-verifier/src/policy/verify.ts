@@ -113,7 +113,12 @@ export function verifyProposal(p: TemplateProposal, policy: Policy, env: VerifyE
       fullCheck = true;
       const derived = rederive(p, env.halvingInterval);
       if (isFailure(derived)) {
-        const reason = derived.invariant === "block_weight" ? VerdictReason.weight_ratio_exceeded : VerdictReason.protocol_version_mismatch;
+        const reason =
+          derived.invariant === "block_weight"
+            ? VerdictReason.weight_ratio_exceeded
+            : derived.invariant === "block_sigops"
+              ? VerdictReason.sigops_budget_warning
+              : VerdictReason.protocol_version_mismatch;
         return new Rejection(reason, `invariant ${derived.invariant}: ${derived.detail}`);
       }
       derivedWeight = derived.weight;
