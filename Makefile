@@ -41,6 +41,7 @@ check-deploy: build ## validate docker-compose.yml and the Kubernetes manifests 
 	@node tools/check-deploy/dist/main.js deploy/k8s
 	@promtool check rules deploy/prometheus/alerts.yml >/dev/null && echo "prometheus: deploy/prometheus/alerts.yml is valid"
 	@node tools/check-deploy/dist/observability.js
+	@node tools/check-deploy/dist/config-reference.js --check
 
 test: deps proto-check lint typecheck build check-deploy ## everything CI runs: checks, unit and integration tests
 	@$(WITH_INFRA) node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci
