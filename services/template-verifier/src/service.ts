@@ -1,28 +1,17 @@
-import { create } from "@bufbuild/protobuf";
 import { ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { BlockFoundSchema, type TemplateProposal, TemplateProposalSchema, TemplateVerdictSchema } from "@gatehouse/proto/mining/v1";
 import { TemplateVerifierAdminService } from "@gatehouse/proto/templateverifier/v1";
-import {
-  GrpcError,
-  GrpcStatus,
-  isLoopback,
-  SafetyFlag,
-  type ServiceDefinition,
-  sendError,
-  sendJson,
-  sendText,
-  serviceStatus,
-} from "@gatehouse/service";
+import { isLoopback, SafetyFlag, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
+import { policyAdmin } from "./admin.js";
 import { BlockSubmitter } from "./blocks.js";
 import { type Config, configSchema, halvingInterval } from "./config.js";
 import { HeartbeatPublisher } from "./heartbeat.js";
 import { type MempoolPoll, mempoolSnapshot, mempoolViewAt } from "./mempool-view.js";
-import { PolicyLoadError } from "./policy/policy.js";
 import { PolicyStore } from "./policy/store.js";
 import { createSources } from "./source/create.js";
 import type { TemplateSource } from "./source/source.js";
 import { Sv2TdpSource } from "./source/sv2-tdp.js";
-import { parseVerdictFilter, recordOf, toCsv, VerdictFilterError, VerdictLog } from "./verdict-log.js";
+import { recordOf, VerdictLog, verdictsRoute } from "./verdict-log.js";
 import { Verifier } from "./verifier.js";
 
 /**
@@ -225,46 +214,14 @@ export const service: ServiceDefinition<Config> = {
     heartbeat.start();
     ctx.onShutdown("heartbeat", () => heartbeat.stop(), "intake");
 
-    // Verdict log.
-    ctx.ops.route("GET", "/verdicts", (_req, res, url) => {
-      try {
-        const records = log.query(parseVerdictFilter(url.searchParams));
-        if (url.searchParams.get("format") === "csv") sendText(res, 200, toCsv(records), "text/csv; charset=utf-8");
-        else sendJson(res, 200, { verdicts: records, count: records.length, capacity: log.capacity });
-      } catch (err) {
-        if (err instanceof VerdictFilterError) sendError(res, 400, "invalid_filter", err.message);
-        else throw err;
-      }
-    });
+    ctx.ops.route("GET", "/verdicts", verdictsRoute(log));
 
     ctx.grpc.add(TemplateVerifierAdminService, {
       getStatus: async () => ({ status: await serviceStatus(ctx) }),
-      getPolicy: async () => {
-        const current = policies.current;
-        return {
-          policyToml: policies.toToml(),
-          policyHash: current?.hash ?? "",
-          loaded: current !== undefined,
-          loadError: policies.lastError,
-          origin: current?.origin ?? "",
-        };
-      },
-      setPolicy: async (request) => {
-        try {
-          const loaded = policies.set(request.policyToml, "grpc");
-          policyReloads.inc({ outcome: "ok" });
-          logger.info({ policyHash: loaded.hash, origin: "grpc" }, "policy loaded");
-          return { policyHash: loaded.hash };
-        } catch (err) {
-          if (err instanceof PolicyLoadError)
-            throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `policy_load_error: ${err.problems.join("; ")}`);
-          throw err;
-        }
-      },
-      verifyTemplate: async (request) => {
-        if (!request.proposal) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, "proposal is required");
-        return { verdict: verifier.decide(create(TemplateProposalSchema, request.proposal)) };
-      },
+      ...policyAdmin(policies, verifier, (policyHash, origin) => {
+        policyReloads.inc({ outcome: "ok" });
+        logger.info({ policyHash, origin }, "policy loaded");
+      }),
     });
   },
 };

@@ -1,4 +1,5 @@
 import { type TemplateVerdict, VerdictReason } from "@gatehouse/proto/mining/v1";
+import { type RouteHandler, sendError, sendJson, sendText } from "@gatehouse/service";
 
 /** A verdict as the /verdicts endpoint shows it. */
 export interface VerdictRecord {
@@ -134,4 +135,20 @@ export function toCsv(records: readonly VerdictRecord[]): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const r of records) lines.push(CSV_COLUMNS.map((c) => csvField(r[c])).join(","));
   return `${lines.join("\n")}\n`;
+}
+
+/** GET /verdicts: JSON by default, CSV with `format=csv`; a bad filter is 400 invalid_filter. */
+export function verdictsRoute(log: VerdictLog): RouteHandler {
+  return (_req, res, url) => {
+    let filter: VerdictFilter;
+    try {
+      filter = parseVerdictFilter(url.searchParams);
+    } catch (err) {
+      if (err instanceof VerdictFilterError) return sendError(res, 400, "invalid_filter", err.message);
+      throw err;
+    }
+    const records = log.query(filter);
+    if (url.searchParams.get("format") === "csv") sendText(res, 200, toCsv(records), "text/csv; charset=utf-8");
+    else sendJson(res, 200, { verdicts: records, count: records.length, capacity: log.capacity });
+  };
 }
