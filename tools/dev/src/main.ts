@@ -13,6 +13,7 @@ const { values } = parseArgs({
   options: {
     "ports-offset": { type: "string", default: "0" },
     "subject-root": { type: "string", default: "gh" },
+    "stream-prefix": { type: "string", default: "" },
     only: { type: "string" },
     "no-color": { type: "boolean", default: false },
     "ready-timeout": { type: "string", default: "60000" },
@@ -34,7 +35,7 @@ for (const name of selected) {
 const startedAt = Date.now();
 const infra = await ensureInfra();
 for (const line of infra.started) say(`started ${line}`);
-say(`NATS ${infra.natsUrl}, Redis ${infra.redisUrl}, subject root "${values["subject-root"]}"`);
+say(`NATS ${infra.natsUrl}, Redis ${infra.redisUrl}, subject root "${values["subject-root"]}", stream prefix "${values["stream-prefix"]}"`);
 
 const plans = planServices({
   root,
@@ -42,6 +43,7 @@ const plans = planServices({
   redisUrl: infra.redisUrl,
   portsOffset: Number(values["ports-offset"]),
   subjectRoot: values["subject-root"] ?? "gh",
+  streamPrefix: values["stream-prefix"] ?? "",
   services: selected,
 });
 const processes = plans.map((plan) => new Supervised(plan.spec, out, colours));

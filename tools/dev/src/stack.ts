@@ -16,6 +16,8 @@ export interface StackOptions {
   /** Added to every `*_addr` port of the dev configs, so a second stack can run beside the first. */
   portsOffset: number;
   subjectRoot: string;
+  /** Prefix of every JetStream stream name, so a second stack never shares the first one's streams. */
+  streamPrefix: string;
   services: readonly ServiceName[];
 }
 
@@ -42,6 +44,7 @@ export function planServices(options: StackOptions): ServicePlan[] {
     const env: Record<string, string> = {
       [envName(service, "nats_url")]: options.natsUrl,
       [envName(service, "nats_subject_root")]: options.subjectRoot,
+      [envName(service, "nats_stream_prefix")]: options.streamPrefix,
     };
     if (typeof config.redis === "object") {
       env[envName(service, "redis_url")] = options.redisUrl;
