@@ -28,3 +28,42 @@ export function mempoolSnapshot(last: MempoolPoll | undefined, nowMs: number, ti
   if (view === MempoolView.degraded || !last) return { view, txCount: undefined, txids: undefined };
   return { view, txCount: last.txCount, txids: last.txids };
 }
+
+/** The last successful mempool poll of the source that has a mempool (none: always degraded). */
+export class MempoolTracker {
+  #last: MempoolPoll | undefined;
+
+  constructor(
+    private readonly poller: (() => Promise<MempoolPoll>) | undefined,
+    private readonly timings: MempoolViewTimings,
+    private readonly onPoll: (outcome: "ok" | "error", err?: Error) => void,
+  ) {}
+
+  get enabled(): boolean {
+    return this.poller !== undefined;
+  }
+
+  /** Polls once; a failure keeps the last snapshot, which then ages towards degraded. */
+  async poll(): Promise<void> {
+    if (!this.poller) return;
+    try {
+      this.#last = await this.poller();
+      this.onPoll("ok");
+    } catch (err) {
+      this.onPoll("error", err as Error);
+    }
+  }
+
+  snapshot(nowMs: number): MempoolSnapshot {
+    return mempoolSnapshot(this.#last, nowMs, this.timings);
+  }
+
+  view(nowMs: number): MempoolView {
+    return mempoolViewAt(this.#last, nowMs, this.timings);
+  }
+
+  /** Milliseconds since the last successful poll (infinite before the first). */
+  ageMs(nowMs: number): number {
+    return this.#last ? nowMs - this.#last.atMs : Number.POSITIVE_INFINITY;
+  }
+}

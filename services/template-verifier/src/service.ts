@@ -6,10 +6,10 @@ import { policyAdmin } from "./admin.js";
 import { BlockSubmitter } from "./blocks.js";
 import { type Config, configSchema, halvingInterval } from "./config.js";
 import { HeartbeatPublisher } from "./heartbeat.js";
-import { type MempoolPoll, mempoolSnapshot, mempoolViewAt } from "./mempool-view.js";
+import { MempoolTracker } from "./mempool-view.js";
 import { PolicyStore } from "./policy/store.js";
 import { createSources } from "./source/create.js";
-import type { TemplateSource } from "./source/source.js";
+import { sourcesHealth } from "./source/health.js";
 import { Sv2TdpSource } from "./source/sv2-tdp.js";
 import { recordOf, VerdictLog, verdictsRoute } from "./verdict-log.js";
 import { Verifier } from "./verifier.js";
@@ -66,8 +66,6 @@ export const service: ServiceDefinition<Config> = {
     await ensureStream(jsm, catalog.BLOCKS);
 
     // Template sources and the mempool view.
-    let lastMempool: MempoolPoll | undefined;
-    const timings = { staleAfterMs: config.mempool_stale_after_ms, degradedAfterMs: config.mempool_degraded_after_ms };
     const proposalsPublished = ctx.metrics.counter("proposals_published_total", "Template proposals published by this verifier's sources", [
       "source",
     ]);
@@ -78,7 +76,7 @@ export const service: ServiceDefinition<Config> = {
       // The mempool is re-read before each proposal leaves, so Class M compares the template with
       // a snapshot at least as new as itself rather than racing the periodic poll.
       onProposal: async (proposal) => {
-        await pollMempool();
+        await mempool.poll();
         proposalsPublished.inc({ source: proposal.source });
         bus.publish(bus.subjects.templateProposed, TemplateProposalSchema, proposal);
         logger.debug(
@@ -89,25 +87,24 @@ export const service: ServiceDefinition<Config> = {
     });
     const sources = configured.map((c) => c.source);
     const mempoolSource = sources.find((s) => s.pollMempool !== undefined);
-    const pollMempool = async () => {
-      if (!mempoolSource?.pollMempool) return;
-      try {
-        lastMempool = await mempoolSource.pollMempool();
-        mempoolPolls.inc({ outcome: "ok" });
-      } catch (err) {
-        mempoolPolls.inc({ outcome: "error" });
-        logger.warn({ err: (err as Error).message }, "mempool_backend_unavailable: mempool poll failed");
-      }
-    };
+    const mempool = new MempoolTracker(
+      mempoolSource?.pollMempool?.bind(mempoolSource),
+      { staleAfterMs: config.mempool_stale_after_ms, degradedAfterMs: config.mempool_degraded_after_ms },
+      (outcome, err) => {
+        mempoolPolls.inc({ outcome });
+        if (err) logger.warn({ err: err.message }, "mempool_backend_unavailable: mempool poll failed");
+      },
+    );
     for (const c of configured) ctx.endpoint(c.source.name, c.endpoint);
     let mempoolTimer: NodeJS.Timeout | undefined;
-    if (mempoolSource) {
-      await pollMempool();
-      mempoolTimer = setInterval(() => void pollMempool(), config.mempool_poll_interval_ms);
-      ctx.readiness.add("mempool", () => {
-        const age = lastMempool ? Date.now() - lastMempool.atMs : Number.POSITIVE_INFINITY;
-        return age <= config.ready_mempool_max_age_ms ? { ok: true } : { ok: false, reason: "no successful mempool poll recently" };
-      });
+    if (mempool.enabled) {
+      await mempool.poll();
+      mempoolTimer = setInterval(() => void mempool.poll(), config.mempool_poll_interval_ms);
+      ctx.readiness.add("mempool", () =>
+        mempool.ageMs(Date.now()) <= config.ready_mempool_max_age_ms
+          ? { ok: true }
+          : { ok: false, reason: "no successful mempool poll recently" },
+      );
     }
     for (const s of sources) {
       if (s instanceof Sv2TdpSource) {
@@ -125,26 +122,13 @@ export const service: ServiceDefinition<Config> = {
       },
       "intake",
     );
-    const silentMs = (s: TemplateSource) => (s.lastOkMs > 0 ? Date.now() - s.lastOkMs : Number.POSITIVE_INFINITY);
-    const sourcesHealthy = () => sources.every((s) => silentMs(s) <= config.upstream_stale_max_ms);
-    if (sources.length > 0) {
-      ctx.readiness.add("template-source", () => {
-        const silent = sources.filter((s) => silentMs(s) > config.upstream_stale_max_ms);
-        return silent.length === 0
-          ? { ok: true }
-          : {
-              ok: false,
-              reason: silent
-                .map((s) => (s.lastOkMs === 0 ? `${s.name}: no answer yet` : `${s.name}: silent for ${silentMs(s)} ms`))
-                .join("; "),
-            };
-      });
-    }
+    const sourcesHealthy = () => sourcesHealth(sources, config.upstream_stale_max_ms, Date.now()).ok;
+    if (sources.length > 0) ctx.readiness.add("template-source", () => sourcesHealth(sources, config.upstream_stale_max_ms, Date.now()));
 
     // Proposals → verdicts.
     const verifier = new Verifier({
       policies,
-      mempool: (now) => mempoolSnapshot(lastMempool, now, timings),
+      mempool: (now) => mempool.snapshot(now),
       halvingInterval: halvingInterval(config.network),
       instanceId: ctx.instanceId,
       metrics: ctx.metrics,
@@ -208,7 +192,7 @@ export const service: ServiceDefinition<Config> = {
         policyHash: policies.current?.hash ?? "",
         lastTemplateId,
         sourceHealthy: healthy,
-        mempoolView: mempoolViewAt(lastMempool, Date.now(), timings),
+        mempoolView: mempool.view(Date.now()),
       };
     });
     heartbeat.start();
