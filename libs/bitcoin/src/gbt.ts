@@ -90,7 +90,7 @@ function stringArray(obj: Json, key: string): string[] {
 const HASH_HEX = /^[0-9a-fA-F]{64}$/;
 const BITS_HEX = /^[0-9a-fA-F]{8}$/;
 
-function parseTransactionEntry(entry: unknown, index: number, count: number): GbtTransaction {
+function parseTransactionEntry(entry: unknown, index: number): GbtTransaction {
   const path = `transactions[${index}].`;
   if (!isObject(entry)) throw new BlockTemplateError(`transactions[${index}]`, "must be an object");
   const dataHex = str(entry, "data", path);
@@ -112,7 +112,7 @@ function parseTransactionEntry(entry: unknown, index: number, count: number): Gb
   let depends: number[] | undefined;
   if (entry.depends !== undefined && entry.depends !== null) {
     if (!Array.isArray(entry.depends) || !entry.depends.every((d) => Number.isInteger(d) && d >= 1 && d <= index)) {
-      throw new BlockTemplateError(`${path}depends`, `must list 1-based indexes of earlier transactions (1..${Math.min(index, count)})`);
+      throw new BlockTemplateError(`${path}depends`, `must list 1-based indexes of earlier transactions (1..${index})`);
     }
     depends = entry.depends as number[];
   }
@@ -147,7 +147,7 @@ export function parseBlockTemplate(result: unknown): BlockTemplate {
     version: requiredInt(result, "version", "", { max: 0xffffffff }),
     rules: stringArray(result, "rules"),
     previousBlockHash: previousBlockHash.toLowerCase(),
-    transactions: txs.map((entry, i) => parseTransactionEntry(entry, i, txs.length)),
+    transactions: txs.map((entry, i) => parseTransactionEntry(entry, i)),
     coinbaseAux,
     coinbaseValue: BigInt(requiredInt(result, "coinbasevalue")),
     longPollId: str(result, "longpollid", ""),
