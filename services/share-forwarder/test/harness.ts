@@ -41,7 +41,7 @@ export function forwarderConfig(ns: Namespace, upstreamUrl: string, overrides: R
     nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
     share_upstream_url: upstreamUrl,
     share_upstream_secret: SECRET,
-    share_upstream_submit_timeout_ms: 1_000,
+    share_upstream_submit_timeout_ms: 5_000,
     share_upstream_backoff_base_ms: 20,
     share_upstream_backoff_max_ms: 200,
     share_upstream_unready_after_ms: 1_000,
