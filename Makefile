@@ -38,6 +38,7 @@ lint: deps ## biome (lint + format) and buf lint
 check-deploy: build ## validate docker-compose.yml and the Kubernetes manifests offline
 	@docker-compose -f docker-compose.yml config -q && echo "compose: docker-compose.yml is valid"
 	@docker-compose -f docker-compose.yml -f docker-compose.dev.yml config -q && echo "compose: docker-compose.yml + docker-compose.dev.yml is valid"
+	@node tools/check-deploy/dist/compose.js docker-compose.yml docker-compose.dev.yml
 	@node tools/check-deploy/dist/main.js deploy/k8s
 	@promtool check rules deploy/prometheus/alerts.yml >/dev/null && echo "prometheus: deploy/prometheus/alerts.yml is valid"
 	@node tools/check-deploy/dist/observability.js
