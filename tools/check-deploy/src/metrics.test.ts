@@ -1,23 +1,55 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "@jest/globals";
-import { definedSeries, metricDefinitions, referencedSeries, unknownMetricProblems } from "./metrics.js";
-import { dashboardProblems } from "./observability.js";
+import { definedSeries, metricDefinitions, referencedSeries, unknownLabelProblems, unknownMetricProblems } from "./metrics.js";
+import { dashboardProblems, ruleFileProblems } from "./observability.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 describe("metric names", () => {
-  it("reads the definitions from ctx.metrics calls, however the registry variable is named", () => {
+  it("reads the definitions and their labels from ctx.metrics calls, however the registry variable is named", () => {
     const source = `
-      const a = ctx.metrics.counter("shares_total", "help", ["reason"]);
-      const b = m.histogram<"method">("quorum_latency_seconds", "help");
+      const a = ctx.metrics.counter("shares_total", "help", ["result", "reason"]);
+      const b = m.histogram<"method">("quorum_latency_seconds", "help \\"quoted\\"", { labelNames: ["method"] });
       deps.metrics.gauge(
         "queue_depth_shares", "help");
+      const c = metrics.counter("odd_total", helpText, labels);
       log("counter(\\"not_a_metric\\")");`;
     expect(metricDefinitions(source)).toEqual([
-      { type: "counter", name: "shares_total" },
-      { type: "histogram", name: "quorum_latency_seconds" },
-      { type: "gauge", name: "queue_depth_shares" },
+      { type: "counter", name: "shares_total", labels: ["result", "reason"] },
+      { type: "histogram", name: "quorum_latency_seconds", labels: ["method"] },
+      { type: "gauge", name: "queue_depth_shares", labels: [] },
+      { type: "counter", name: "odd_total" },
+    ]);
+  });
+
+  it("checks the labels of selectors and groupings, allowing target labels and le on buckets", () => {
+    const defined = new Map<string, Set<string> | undefined>([
+      ["gatehouse_a_shares_total", new Set(["result", "reason"])],
+      ["gatehouse_a_ack_seconds_bucket", new Set(["le"])],
+      ["gatehouse_a_process_cpu_seconds_total", undefined],
+    ]);
+    expect(
+      unknownLabelProblems(
+        "x",
+        'sum by (reason, pod) (rate(gatehouse_a_shares_total{result="rejected"}[5m])) + histogram_quantile(0.9, sum by (le) (rate(gatehouse_a_ack_seconds_bucket[5m])))',
+        defined,
+      ),
+    ).toEqual([]);
+    expect(unknownLabelProblems("x", 'sum by (reason_code) (rate(gatehouse_a_shares_total{outcome!="ok"}[5m]))', defined)).toEqual([
+      "x: gatehouse_a_shares_total has no label outcome",
+      "x: no metric in the expression has label reason_code",
+    ]);
+    expect(unknownLabelProblems("x", "sum by (anything) (rate(gatehouse_a_process_cpu_seconds_total[1m]))", defined)).toEqual([]);
+  });
+
+  it("checks each alert rule's expression by name", () => {
+    const defined = new Map([["gatehouse_a_x_total", new Set(["reason"])]]);
+    const rules =
+      "groups:\n  - name: g\n    rules:\n      - alert: Typo\n        expr: rate(gatehouse_a_y_total[5m]) > 0\n      - alert: Label\n        expr: sum by (why) (rate(gatehouse_a_x_total[5m])) > 0\n";
+    expect(ruleFileProblems("alerts.yml", rules, defined)).toEqual([
+      "alerts.yml Typo: gatehouse_a_y_total is not a metric any service defines",
+      "alerts.yml Label: no metric in the expression has label why",
     ]);
   });
 
@@ -40,7 +72,7 @@ describe("metric names", () => {
   });
 
   it("checks dashboard panels for targets and metric names", () => {
-    const defined = new Set(["gatehouse_a_x_total"]);
+    const defined = new Map([["gatehouse_a_x_total", new Set(["reason"])]]);
     expect(
       dashboardProblems("d.json", { uid: "d", panels: [{ title: "ok", targets: [{ expr: "rate(gatehouse_a_x_total[1m])" }] }] }, defined),
     ).toEqual([]);
