@@ -1,8 +1,15 @@
 import { ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
-import { BlockFoundSchema, type TemplateProposal, TemplateProposalSchema, TemplateVerdictSchema } from "@gatehouse/proto/mining/v1";
+import {
+  BlockFoundSchema,
+  type TemplateProposal,
+  TemplateProposalSchema,
+  type TemplateVerdict,
+  TemplateVerdictSchema,
+} from "@gatehouse/proto/mining/v1";
 import { TemplateVerifierAdminService } from "@gatehouse/proto/templateverifier/v1";
 import { isLoopback, SafetyFlag, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
 import { policyAdmin } from "./admin.js";
+import { Batcher } from "./batcher.js";
 import { BlockSubmitter } from "./blocks.js";
 import { type Config, configSchema, halvingInterval } from "./config.js";
 import { HeartbeatPublisher } from "./heartbeat.js";
@@ -18,6 +25,9 @@ import { Verifier } from "./verifier.js";
  * The durable's filter names the subject root, and NATS 2.9 cannot change a filter: the root is part of
  * the name, so stacks sharing one BLOCKS stream name (no stream_prefix) each get their own consumer.
  */
+/** Verdicts sent in one socket write at most (they leave on the next macrotask anyway). */
+const VERDICT_BATCH = 256;
+
 /** Deliveries of one found block before its BlockResult says submit_failed. */
 const BLOCK_SUBMIT_ATTEMPTS = 5;
 
@@ -135,9 +145,12 @@ export const service: ServiceDefinition<Config> = {
     });
     const log = new VerdictLog(config.verdict_log_size);
     let lastTemplateId = 0n;
+    const outgoing = new Batcher<TemplateVerdict>(VERDICT_BATCH, (batch) => {
+      for (const v of batch) bus.publish(bus.subjects.templateVerdict, TemplateVerdictSchema, v);
+    });
     const handle = (proposal: TemplateProposal) => {
       const verdict = verifier.decide(proposal);
-      bus.publish(bus.subjects.templateVerdict, TemplateVerdictSchema, verdict);
+      outgoing.add(verdict);
       log.add(recordOf(verdict));
       lastTemplateId = proposal.templateId;
       if (!verdict.accepted)
@@ -148,7 +161,14 @@ export const service: ServiceDefinition<Config> = {
     };
     // A queue group: with several replicas each proposal gets exactly one verdict.
     const proposals = bus.subscribe(bus.subjects.templateProposed, TemplateProposalSchema, handle, { queue: "template-verifier" });
-    ctx.onShutdown("proposals", () => proposals.drain(), "intake");
+    ctx.onShutdown(
+      "proposals",
+      async () => {
+        await proposals.drain();
+        outgoing.drain();
+      },
+      "intake",
+    );
 
     // Found blocks → submitblock → BlockResult.
     const submitter = new BlockSubmitter({
