@@ -76,17 +76,22 @@ export async function publish(ns: Namespace, list: ExampleShare[], window = 1): 
   return outcomes;
 }
 
-/** Every result stored in SHARE_RESULTS, in order. */
+/** Every result stored in SHARE_RESULTS, in order (read until the last sequence seen at the start). */
 export async function readResults(ns: Namespace): Promise<ShareForwardResult[]> {
   const jsm = await ns.bus.jsm();
   const { state } = await jsm.streams.info(ns.resultsStream);
   if (state.messages === 0) return [];
   const consumer = await ns.bus.js.consumers.get(ns.resultsStream, { deliver_policy: DeliverPolicy.All });
-  const messages = await consumer.fetch({ max_messages: state.messages, expires: 5_000 });
   const results: ShareForwardResult[] = [];
-  for await (const m of messages) {
-    results.push(fromBinary(ShareForwardResultSchema, m.data));
-    if (m.seq >= state.last_seq) break;
+  let seq = 0;
+  // Batches until the last sequence: one fetch may end early on a loaded machine.
+  while (seq < state.last_seq) {
+    const batch = await consumer.fetch({ max_messages: 1_000, expires: 5_000 });
+    for await (const m of batch) {
+      results.push(fromBinary(ShareForwardResultSchema, m.data));
+      seq = m.seq;
+      if (seq >= state.last_seq) break;
+    }
   }
   return results;
 }

@@ -50,7 +50,7 @@ class ScriptedUpstream {
           case "malformed":
             return attempt === 1 ? send(200, "ok") : send(200, '{"accepted":true}');
           case "timeout":
-            if (attempt === 1) return setTimeout(() => send(200, '{"accepted":true}'), TIMEOUT_MS * 3);
+            if (attempt === 1) return void setTimeout(() => send(200, '{"accepted":true}'), TIMEOUT_MS * 3).unref();
             return send(200, '{"accepted":true}');
           default:
             return send(200, '{"accepted":true}');
