@@ -133,12 +133,15 @@ export async function renderReference(root: string, services: string[]): Promise
   for (const service of services) {
     const module = (await import(pathToFileURL(join(root, "services", service, "dist", "config.js")).href)) as { configSchema: ZodNode };
     const docs: DocIndex = { comments: new Map(), aliases: new Map() };
-    // Shared schemas first, so a service's own comment for the same container path wins.
-    for (const file of [
+    // Shared schemas first, so a service's own comment for the same container path wins. Only
+    // configuration sources: other modules' object literals must not lend their comments.
+    const own = join(root, "services", service, "src");
+    const files = [
       ...sourceFiles(join(root, "libs", "service", "src", "config")),
-      ...sourceFiles(join(root, "services", service, "src")),
-    ])
-      indexDocComments(readFileSync(file, "utf8"), docs);
+      ...[join(own, "config.ts")].filter((f) => existsSync(f)),
+      ...sourceFiles(join(own, "config")),
+    ];
+    for (const file of files) indexDocComments(readFileSync(file, "utf8"), docs);
     sections.push(serviceSection(service, module.configSchema, docs));
   }
   return [
