@@ -63,6 +63,8 @@ describe("the ops API key", () => {
     expect((await getJson(`${ops}/metrics`)).status).toBe(401);
     expect((await getJson(`${ops}/metrics`, { "x-api-key": "wrong" })).status).toBe(401);
     expect((await getJson(`${ops}/metrics`, { "x-api-key": "k3y" })).status).toBe(200);
+    expect((await getJson(`${ops}/metrics`, { authorization: "Bearer k3y" })).status).toBe(200);
+    expect((await getJson(`${ops}/metrics`, { authorization: "Bearer nope" })).status).toBe(401);
     expect(await getJson(`${ops}/readyz`)).toEqual({ status: 200, body: { status: "ready" } });
     expect((await getJson(`${ops}/readyz`, { "x-api-key": "k3y" })).body).toMatchObject({
       status: "ready",

@@ -2,7 +2,7 @@ import { create, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Health } from "@gatehouse/proto/grpc/health/v1";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { apiKeyMatches } from "../http/api-key.js";
+import { apiKeyMatches, presentedKey } from "../http/api-key.js";
 import { formatHostPort, parseHostPort } from "../net.js";
 import { grpcServiceDefinition } from "./definition.js";
 import { HealthService } from "./health.js";
@@ -11,7 +11,7 @@ import { type CallContext, GrpcError, type ServiceImpl } from "./types.js";
 
 export interface GrpcServerOptions {
   addr: string;
-  /** When set, every call of an added service must carry it as `x-api-key` metadata. */
+  /** When set, every call of an added service must carry it as `x-api-key` (or `authorization: Bearer`) metadata. */
   apiKey: string;
   logger: Logger;
 }
@@ -52,8 +52,8 @@ export class GrpcServer {
 
   #authorize(metadata: grpc.Metadata): void {
     if (!this.options.apiKey) return;
-    const presented = metadata.get("x-api-key")[0];
-    if (!apiKeyMatches(typeof presented === "string" ? presented : undefined, this.options.apiKey)) {
+    const text = (name: string) => metadata.get(name).filter((v): v is string => typeof v === "string");
+    if (!apiKeyMatches(presentedKey(text("x-api-key"), text("authorization")), this.options.apiKey)) {
       throw new GrpcError(grpc.status.UNAUTHENTICATED, "missing or wrong x-api-key");
     }
   }

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { Metrics } from "../metrics.js";
 import { formatHostPort, parseHostPort } from "../net.js";
 import type { Readiness } from "../readiness.js";
-import { apiKeyMatches } from "./api-key.js";
+import { apiKeyMatches, presentedKey } from "./api-key.js";
 import { sendError, sendJson, sendText } from "./respond.js";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
@@ -30,7 +30,7 @@ interface Route {
 /**
  * The ops HTTP server every service runs: `/healthz`, `/readyz`, `/metrics`, and whatever
  * operational routes the service adds (`/gateway/events`, `/verdicts`, ...). With an API key
- * configured, every request must carry it in `X-API-Key`.
+ * configured, every request must carry it in `X-API-Key` (or as `Authorization: Bearer <key>`).
  */
 export class OpsServer {
   readonly #routes = new Map<string, Route>();
@@ -75,8 +75,7 @@ export class OpsServer {
   }
 
   #authorized(req: IncomingMessage): boolean {
-    const presented = req.headers["x-api-key"];
-    return apiKeyMatches(Array.isArray(presented) ? presented[0] : presented, this.options.apiKey);
+    return apiKeyMatches(presentedKey(req.headers["x-api-key"], req.headers.authorization), this.options.apiKey);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -88,7 +87,7 @@ export class OpsServer {
       return;
     }
     if (this.options.apiKey && !route.public && !this.#authorized(req)) {
-      sendError(res, 401, "unauthorized", "missing or wrong X-API-Key");
+      sendError(res, 401, "unauthorized", "missing or wrong X-API-Key (or Authorization: Bearer)");
       return;
     }
     try {
