@@ -41,7 +41,13 @@ function cpuSecondsOf(pid: number): number {
 }
 
 function rssBytesOf(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  let status = "";
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return 0; // the process is gone; the report says how it ended
+  }
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
   return Number(match?.[1] ?? 0) * 1024;
 }
 
@@ -86,19 +92,22 @@ async function startEdge(config: string[]): Promise<{ child: ChildProcess; sv2: 
     stdio: ["ignore", "pipe", "inherit"],
   });
   const sv2 = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error("miner-edge did not start in 20 s"));
+    }, 20_000);
     let out = "";
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
       // Echo the edge's warnings and errors; keep only the start-up text searched for the endpoint.
       for (const line of chunk.split("\n")) if (/"level":(40|50|60)/.test(line)) process.stderr.write(`edge: ${line.slice(0, 400)}\n`);
       if (out.length < 100_000) out += chunk;
       const match = /"sv2":"tcp:\/\/([^"]+)"/.exec(out);
-      if (match) resolve(match[1] as string);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
     });
     child.once("exit", (code) => reject(new Error(`miner-edge exited with ${code}`)));
-    setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error("miner-edge did not start in 20 s"));
-    }, 20_000).unref();
   });
   const [host, port] = [sv2.slice(0, sv2.lastIndexOf(":")), Number(sv2.slice(sv2.lastIndexOf(":") + 1))];
   return { child, sv2: { host, port } };
@@ -195,6 +204,8 @@ export async function run(): Promise<void> {
     // "service started" (with the SV2 endpoint) is an info line.
     'log_level = "info"',
     'mode = "inline"',
+    // The bench publishes one template; idle channels opened minutes later must still be admitted.
+    'upstream_failure_policy = "fail_open"',
     'listen_addr = "127.0.0.1:0"',
     `noise_key_file = "${join(dir, "identity.json")}"`,
     `authority_public_key_file = "${join(dir, "authority.pub")}"`,
@@ -217,6 +228,17 @@ export async function run(): Promise<void> {
     `key_prefix = "${root}:"`,
   ]);
   const pid = child.pid as number;
+  let edgeExit: { code: number | null; signal: string | null } | undefined;
+  child.once("exit", (code, signal) => {
+    edgeExit = { code, signal };
+  });
+  // An interrupted run must not leave the edge behind.
+  const killEdge = () => {
+    child.kill("SIGKILL");
+    process.exit(143);
+  };
+  process.once("SIGTERM", killEdge);
+  process.once("SIGINT", killEdge);
   const heartbeat = setInterval(
     () => bus.publish(bus.subjects.verifierHeartbeat, VerifierHeartbeatSchema, { verifierInstanceId: "bench", ready: true }),
     200,
@@ -236,10 +258,9 @@ export async function run(): Promise<void> {
     const rejected = new Map<string, number>();
     const cpuBefore = cpuSecondsOf(pid);
     const started = nowMs();
-    const accepted = (await Promise.all(miners.map((m) => mine(m, started + SECONDS * 1000, latencies, rejected)))).reduce(
-      (a, b) => a + b,
-      0,
-    );
+    const outcomes = await Promise.allSettled(miners.map((m) => mine(m, started + SECONDS * 1000, latencies, rejected)));
+    const accepted = outcomes.reduce((sum, o) => sum + (o.status === "fulfilled" ? o.value : 0), 0);
+    const minerFailures = outcomes.flatMap((o) => (o.status === "rejected" ? [(o.reason as Error).message.slice(0, 80)] : []));
     const elapsed = (nowMs() - started) / 1000;
     const edgeCpu = cpuSecondsOf(pid) - cpuBefore;
     const stored = (await jsm.streams.info(catalog.SHARES.name)).state.messages;
@@ -262,12 +283,20 @@ export async function run(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const rssBefore = rssBytesOf(pid);
     let held = 0;
+    const idleFailures = new Map<string, number>();
     for (let done = 0; done < IDLE; done += 50) {
-      const batch = await Promise.all(
+      const batch = await Promise.allSettled(
         Array.from({ length: Math.min(50, IDLE - done) }, (_, i) => openMiner(sv2, authority, `bench.i${done + i}`)),
       );
-      clients.push(...batch);
-      held += batch.length;
+      for (const r of batch) {
+        if (r.status === "fulfilled") {
+          clients.push(r.value);
+          held += 1;
+        } else {
+          const why = (r.reason as Error).message.slice(0, 80);
+          idleFailures.set(why, (idleFailures.get(why) ?? 0) + 1);
+        }
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const rssAfter = rssBytesOf(pid);
@@ -285,6 +314,7 @@ export async function run(): Promise<void> {
         acceptedPerSecond: Math.round(accepted / elapsed),
         rejected: Object.fromEntries(rejected),
         storedInSharesStream: stored,
+        minerFailures,
         ackLatencyMs: { p50: Number(lat.p50.toFixed(2)), p99: Number(lat.p99.toFixed(2)), max: Number(lat.max.toFixed(2)) },
         edgeCpuSeconds: Number(edgeCpu.toFixed(2)),
         edgeCpuMicrosPerShare: Math.round((edgeCpu * 1e6) / Math.max(1, accepted)),
@@ -299,6 +329,8 @@ export async function run(): Promise<void> {
         requested: IDLE,
         held,
         stillOpenAfter1s: stillOpen,
+        failures: Object.fromEntries(idleFailures),
+        edgeExitedDuringRun: edgeExit ?? null,
         edgeRssBeforeMiB: Math.round(rssBefore / 2 ** 20),
         edgeRssAfterMiB: Math.round(rssAfter / 2 ** 20),
         edgeBytesPerIdleConnection: Math.round((rssAfter - rssBefore) / Math.max(1, held)),
@@ -306,6 +338,8 @@ export async function run(): Promise<void> {
     });
   } finally {
     clearInterval(heartbeat);
+    process.off("SIGTERM", killEdge);
+    process.off("SIGINT", killEdge);
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
     child.kill("SIGKILL");
     for (const key of ["SHARES", "EDGE_EVENTS"] as const) await jsm.streams.delete(catalog[key].name).catch(() => undefined);

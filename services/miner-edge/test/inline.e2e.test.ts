@@ -158,8 +158,13 @@ describe("miner-edge inline mode (verdict gating, durability before acknowledgem
 
     const jsm = await bus.jsm();
     await jsm.streams.delete(catalog.SHARES.name);
-    expect(await m.submit(m.mine((h) => h <= m.target))).toMatchObject({ ok: false, error: { errorCode: "share-not-stored" } });
+    const unstored = m.mine((h) => h <= m.target);
+    expect(await m.submit(unstored)).toMatchObject({ ok: false, error: { errorCode: "share-not-stored" } });
     await eventWithReason("share_forward_failed");
+    // Never stored, so never credited: once the queue is back the same share is accepted, not a replay.
+    await ensureStream(jsm, catalog.SHARES);
+    expect((await m.submit({ ...unstored, sequenceNumber: m.nextSequence() })).ok).toBe(true);
+    await jsm.streams.delete(catalog.SHARES.name);
 
     await ensureStream(jsm, { ...catalog.SHARES, maxMsgs: 1 });
     expect((await m.submit(m.mine((h) => h <= m.target))).ok).toBe(true);

@@ -26,6 +26,8 @@ describe("Redis-backed edge state shared by replicas", () => {
     for (const id of ["s2", "s3", "s4"]) expect(await b.seenBefore(id)).toBe(false);
     expect(await a.seenBefore("s4")).toBe(true);
     expect(await a.seenBefore("s1")).toBe(false); // evicted by s4, so new again
+    await b.forget("s1");
+    expect(await a.seenBefore("s1")).toBe(false); // forgotten (never stored), so new again
   });
 
   it("concurrent submissions of one share_id yield exactly one first sighting", async () => {

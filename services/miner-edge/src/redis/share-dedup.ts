@@ -13,6 +13,11 @@ while excess > 0 do
 end
 return 0`;
 
+const FORGET = `
+redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('LREM', KEYS[2], 1, ARGV[1])
+return 1`;
+
 /** The replay window shared by every edge replica on the same Redis key prefix. */
 export class ShareDedup {
   readonly #keys = ["edge:dedup:set", "edge:dedup:fifo"];
@@ -21,6 +26,11 @@ export class ShareDedup {
     private readonly redis: Redis,
     private readonly windowSize: number,
   ) {}
+
+  /** Takes a share_id back out of the window: it was never stored, so a resubmission is not a replay. */
+  async forget(shareId: string): Promise<void> {
+    await this.redis.eval(FORGET, 2, ...this.#keys, shareId);
+  }
 
   /** True when share_id was already seen within the window; records it otherwise. */
   async seenBefore(shareId: string): Promise<boolean> {

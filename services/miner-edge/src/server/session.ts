@@ -29,7 +29,7 @@ export interface SessionDeps {
   allocator: ExtranonceAllocator;
   book: TemplateBook;
   events: EventLog;
-  dedup: { seenBefore(shareId: string): Promise<boolean> };
+  dedup: { seenBefore(shareId: string): Promise<boolean>; forget(shareId: string): Promise<void> };
   shares: ShareSink;
   mode(): EffectiveMode;
   logger: Logger;
@@ -482,6 +482,8 @@ export class MinerSession {
       const outcome = await stored.catch((err: unknown) => err as Error);
       if (outcome instanceof Error || outcome.outcome === "dropped") {
         const reason = outcome instanceof Error ? "share_forward_failed" : "share_dropped_queue_full";
+        // Not stored, so not credited: the miner may submit it again without it counting as a replay.
+        if (validationLevel === ValidationLevel.full) await this.deps.dedup.forget(hashToDisplay(verdict.hash)).catch(() => undefined);
         return this.#reject(
           channel,
           s.channelId,
