@@ -2,9 +2,22 @@
 // signing and broadcast), then a restart: every workflow completes and the chain shows exactly
 // one submitWork and one registerWork per work item, the re-broadcast being the persisted bytes.
 
+import { ScoreSubmissionMode } from "@gatehouse/sdk";
+import type { ServiceProcess } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { type Hex, toFunctionSelector } from "viem";
-import { AGENTS, dataHash, evidenceFor, gateway, minedTransactions, setUp, startOrchestrator, type TestEnv, tearDown } from "./harness.js";
+import {
+  AGENTS,
+  dataHash,
+  evidenceFor,
+  gateway,
+  minedTransactions,
+  setDeadlines,
+  setUp,
+  startOrchestrator,
+  type TestEnv,
+  tearDown,
+} from "./harness.js";
 
 let env: TestEnv;
 const worker = AGENTS[1] as string;
@@ -30,6 +43,26 @@ const CHECKPOINTS = [
   "after_broadcast:REGISTER_WORK",
   "step:REGISTER_WORK",
 ];
+
+/** Resolves "done" once every workflow has COMPLETED (polling the given replica), "died" if it dies first. */
+async function bothDone(proc: ServiceProcess, ids: string[]): Promise<"done" | "died"> {
+  for (;;) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return "died";
+    const states = await Promise.all(
+      ids.map((id) =>
+        gateway(proc)
+          .getWorkflow(id)
+          .then(
+            (w) => (w.state === "FAILED" ? `FAILED ${w.step} ${JSON.stringify(w.error)}` : w.state),
+            () => "UNREACHABLE",
+          ),
+      ),
+    );
+    if (states.every((s) => s === "COMPLETED")) return "done";
+    if (states.some((s) => s.startsWith("FAILED"))) throw new Error(`a workflow failed: ${states.join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 describe("crash recovery", () => {
   it.each(CHECKPOINTS)(
@@ -65,6 +98,64 @@ describe("crash recovery", () => {
     },
     60_000,
   );
+
+  it("kill -9 between signing and broadcast of each score and close-epoch transaction: one registration, one close", async () => {
+    const studio = env.deployment.studioProxy;
+    const [owner, , validator] = AGENTS as [string, string, string];
+    const direct = dataHash("crash-score-direct");
+    const committed = dataHash("crash-score-cr");
+    const setup = await startOrchestrator(env, FAST);
+    for (const hash of [direct, committed]) {
+      const wf = await gateway(setup).submitWork(studio, 9, worker, hash, dataHash("t"), dataHash("e"), "x", worker);
+      await gateway(setup).waitForCompletion(wf.workflowId);
+    }
+    await setup.stop("SIGTERM");
+    await setDeadlines(env, committed, 10);
+
+    const points = [
+      "after_sign:SUBMIT_SCORE_DIRECT",
+      "after_sign:REGISTER_VALIDATOR",
+      "after_sign:COMMIT_SCORE",
+      "after_sign:REVEAL_SCORE",
+      "after_sign:SUBMIT_CLOSE_EPOCH",
+    ];
+    const crashing = await startOrchestrator(env, { ...FAST, crash_points: points });
+    const a = await gateway(crashing).submitScore(studio, 9, validator, direct, [9000], validator, { workerAddress: worker });
+    const b = await gateway(crashing).submitScore(studio, 9, validator, committed, [8000], validator, {
+      mode: ScoreSubmissionMode.COMMIT_REVEAL,
+      salt: `0x${"33".repeat(32)}`,
+    });
+    // Every crash point fires once: restart after each death until both scores are done.
+    let proc = crashing;
+    for (let restarts = 0; ; restarts++) {
+      const outcome = await Promise.race([proc.exited.then(() => "died" as const), bothDone(proc, [a.workflowId, b.workflowId])]);
+      if (outcome === "done") break;
+      expect(restarts).toBeLessThan(points.length);
+      proc = await startOrchestrator(env, { ...FAST, crash_points: points });
+    }
+    const close = await gateway(proc).closeEpoch(studio, 9, owner);
+    const closed = await Promise.race([
+      proc.exited.then(() => undefined),
+      gateway(proc)
+        .waitForCompletion(close.workflowId, { maxWait: 30_000 })
+        .catch(() => undefined),
+    ]);
+    if (!closed) {
+      proc = await startOrchestrator(env, FAST);
+      await gateway(proc).waitForCompletion(close.workflowId, { maxWait: 30_000 });
+    }
+    expect(await env.redis.exists(...points.map((p) => `crash:${p}`))).toBe(points.length);
+
+    const mined = await minedTransactions(env);
+    const count = (selector: string, hash: Hex) =>
+      mined.filter((tx) => tx.input.startsWith(selector) && tx.input.includes(hash.slice(2))).length;
+    expect(count(toFunctionSelector("registerValidator(bytes32,address)"), direct)).toBe(1);
+    expect(count(toFunctionSelector("registerValidator(bytes32,address)"), committed)).toBe(1);
+    expect(count(toFunctionSelector("submitScoreVectorForWorker(bytes32,address,bytes)"), direct)).toBe(1);
+    expect(count(toFunctionSelector("commitScore(bytes32,bytes32)"), committed)).toBe(1);
+    expect(count(toFunctionSelector("revealScore(bytes32,bytes,bytes32)"), committed)).toBe(1);
+    expect(mined.filter((tx) => tx.input.startsWith(toFunctionSelector("closeEpoch(address,uint64)")))).toHaveLength(1);
+  }, 120_000);
 
   it("a workflow orphaned in CREATED by a crash is taken over by the next replica", async () => {
     // The dying replica only ticks on creation, and dies right after inserting the record.
