@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import { EdgeEventType, GatewayMode, GatewayReason, VerdictReason } from "@gatehouse/proto/mining/v1";
+import type { Logger } from "@gatehouse/service";
 import type { Sv2Connection } from "@gatehouse/sv2";
-import type { Logger } from "pino";
 import type { EventLog } from "../ops/event-log.js";
 import type { CachedTemplate, EffectiveMode } from "../templates/book.js";
 import { MinerSession, modeValue, type SessionDeps } from "./session.js";

@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
+import type { Logger } from "@gatehouse/service";
 import { parseHostPort } from "@gatehouse/service";
 import { acceptNoise, EllSwiftKeyPool, isSv2Error, type ServerIdentity, type Sv2Connection } from "@gatehouse/sv2";
-import type { Logger } from "pino";
 import type { EventLog } from "../ops/event-log.js";
 
 export interface ListenerOptions {

@@ -1,7 +1,7 @@
 import { difficultyToTarget, hashToDisplay, targetToDifficulty, u256FromLE } from "@gatehouse/bitcoin";
 import { EdgeEventType, GatewayMode, GatewayReason, Sv2Response, ValidationLevel } from "@gatehouse/proto/mining/v1";
+import type { Logger } from "@gatehouse/service";
 import { type AnyMessage, type MessageFields, type MessageName, Protocol, SetupConnectionFlags, Sv2Error } from "@gatehouse/sv2";
-import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { EventInit, EventLog } from "../ops/event-log.js";
 import type { Authorizer } from "../protocol/auth.js";

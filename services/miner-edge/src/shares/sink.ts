@@ -11,8 +11,8 @@ import {
   type TemplateProposal,
   ValidationLevel,
 } from "@gatehouse/proto/mining/v1";
+import type { Logger } from "@gatehouse/service";
 import { eventIdOf, publishAcceptedShare, shareIdOf } from "@gatehouse/shares";
-import type { Logger } from "pino";
 import type { EventInit } from "../ops/event-log.js";
 import type { EffectiveMode } from "../templates/book.js";
 import { type CoinbaseParts, fullCoinbase } from "../templates/coinbase.js";
