@@ -7,7 +7,7 @@ const common = {
   extensionsToTreatAsEsm: [".ts"],
   transform: { "^.+\\.ts$": swc },
   moduleNameMapper: {
-    "^@gatehouse/([^/]+)$": "<rootDir>/libs/$1/src/index.ts",
+    "^@gatehouse/([^/]+)$": ["<rootDir>/libs/$1/src/index.ts", "<rootDir>/tools/$1/src/index.ts"],
     "^@gatehouse/([^/]+)/(.+)$": "<rootDir>/libs/$1/src/$2.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
