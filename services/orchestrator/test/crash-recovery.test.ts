@@ -158,6 +158,8 @@ describe("crash recovery", () => {
   }, 120_000);
 
   it("a workflow orphaned in CREATED by a crash is taken over by the next replica", async () => {
+    // No other replica may run it meanwhile (earlier tests' processes included).
+    await Promise.all(env.processes.map((p) => p.stop("SIGKILL")));
     // The dying replica only ticks on creation, and dies right after inserting the record.
     const proc = await startOrchestrator(env, { ...FAST, engine: { ...FAST.engine, tick_ms: 600_000 }, crash_points: ["created"] });
     const hash = dataHash("orphan");

@@ -75,6 +75,7 @@ interface TxRecord {
 const FEE_BUMP_NUMERATOR = 1125n; // EIP-1559 replacement needs ≥ +10 %; bump by 12.5 %.
 const FEE_BUMP_DENOMINATOR = 1000n;
 const DEFAULT_PRIORITY_FEE = 1_000_000_000n;
+const BASE_FEE_CACHE_MS = 1_000;
 
 /** Writes the signed transaction and advances the nonce only while the signer lock is still ours. */
 const PERSIST_SIGNED = `
@@ -117,6 +118,7 @@ export class TxManager {
   readonly #lock: SignerLock;
   /** Serialises this process's own users of a signer so they queue instead of polling Redis. */
   readonly #local = new Map<string, Promise<unknown>>();
+  #baseFee: { value: bigint; at: number } | undefined;
 
   constructor(private readonly options: TxManagerOptions) {
     for (const account of options.accounts) this.#accounts.set(account.address.toLowerCase(), account);
@@ -173,11 +175,14 @@ export class TxManager {
     call: ContractCall,
     stillNeeded?: () => Promise<boolean>,
   ): Promise<Hex | undefined> {
+    // Simulation needs no nonce: done before taking the lock, which is then held only to number,
+    // persist and broadcast.
+    const gas = await this.simulate(signer, call);
     const lease = await this.#lock.tryAcquire(signer);
     if (!lease) throw new SignerBusyError(`signer ${signer} is busy`);
     try {
       if (stillNeeded && !(await stillNeeded())) return undefined;
-      const record = await this.sign(key, lease, call);
+      const record = await this.sign(key, lease, call, gas);
       const step = key.slice(key.lastIndexOf(":") + 1);
       await this.options.checkpoint?.(`after_sign:${step}`);
       await this.broadcast(record, "sent");
@@ -188,24 +193,42 @@ export class TxManager {
     }
   }
 
-  private async sign(key: string, lease: SignerLease, call: ContractCall): Promise<TxRecord> {
-    const { client, redis, chain } = this.options;
-    const account = this.account(lease.signer);
-    const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
-    let gas: bigint;
+  /** Gas estimate of `call`; a revert becomes TxRevertedError with the reason decoded from the ABI. */
+  private async simulate(signer: Address, call: ContractCall): Promise<bigint> {
     try {
-      gas = await client.estimateContractGas({ ...call, account });
+      return await this.options.client.estimateContractGas({ ...call, account: this.account(signer) });
     } catch (err) {
       const revert = decodeRevert(err);
       if (revert) throw new TxRevertedError(revert);
       throw err;
     }
-    const stored = await redis.get(`signer:${lease.signer}:nonce`);
-    const onChain = await client.getTransactionCount({ address: account.address, blockTag: stored === null ? "pending" : "latest" });
-    const nonce = Math.max(stored === null ? 0 : Number(stored), onChain);
-    const block = await client.getBlock({ blockTag: "latest" });
+  }
+
+  /** The latest base fee, cached briefly: fees need not be fresher than a block or so. */
+  private async baseFee(): Promise<bigint> {
+    const now = Date.now();
+    if (!this.#baseFee || now - this.#baseFee.at > BASE_FEE_CACHE_MS) {
+      const block = await this.options.client.getBlock({ blockTag: "latest" });
+      this.#baseFee = { value: block.baseFeePerGas ?? 0n, at: now };
+    }
+    return this.#baseFee.value;
+  }
+
+  private async sign(key: string, lease: SignerLease, call: ContractCall, gas: bigint): Promise<TxRecord> {
+    const { client, redis, chain } = this.options;
+    const account = this.account(lease.signer);
+    const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
+    // The persisted next nonce, never below what the chain has mined (the key may have been used
+    // elsewhere); with nothing persisted yet, the chain's pending count. Read in parallel.
+    const [stored, mined, pending, baseFee] = await Promise.all([
+      redis.get(`signer:${lease.signer}:nonce`),
+      client.getTransactionCount({ address: account.address, blockTag: "latest" }),
+      client.getTransactionCount({ address: account.address, blockTag: "pending" }),
+      this.baseFee(),
+    ]);
+    const nonce = Math.max(stored === null ? pending : Number(stored), mined);
     const maxPriorityFeePerGas = DEFAULT_PRIORITY_FEE;
-    const maxFeePerGas = (block.baseFeePerGas ?? 0n) * 2n + maxPriorityFeePerGas;
+    const maxFeePerGas = baseFee * 2n + maxPriorityFeePerGas;
     const gasLimit = (gas * 12n) / 10n;
     const raw = await account.signTransaction({
       chainId: chain.id,
