@@ -2,6 +2,7 @@
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   bus: () => import("./bus/bus.js"),
   "miner-edge": () => import("./miner-edge/miner-edge.js"),
+  orchestrator: () => import("./orchestrator/orchestrator.js"),
   relay: () => import("./relay/relay.js"),
   "share-forwarder": () => import("./share-forwarder/share-forwarder.js"),
   sv2: () => import("./sv2/sv2.js"),
