@@ -84,9 +84,18 @@ export async function tearDown(env: TestEnv | undefined): Promise<void> {
   if (!env) return;
   await Promise.all(env.processes.map((p) => p.stop("SIGKILL")));
   await env.anvil.stop();
-  const keys = await env.redis.keys(`${env.ns.redisPrefix}*`);
-  if (keys.length > 0) await env.redis.call("DEL", ...keys);
   env.redis.disconnect();
+  // A client without the key prefix: SCAN patterns and DEL keys are then the full names.
+  const plain = new Redis(redisUrl(), { maxRetriesPerRequest: 2 });
+  const keys: string[] = [];
+  for (let cursor = "0"; ; ) {
+    const [next, batch] = await plain.scan(cursor, "MATCH", `${env.ns.redisPrefix}*`, "COUNT", 1000);
+    keys.push(...batch);
+    cursor = next;
+    if (cursor === "0") break;
+  }
+  for (let i = 0; i < keys.length; i += 500) await plain.del(...keys.slice(i, i + 500));
+  plain.disconnect();
   const bus = await Bus.connect({ servers: [natsUrl()], name: "orchestrator-test-cleanup", subjectRoot: env.ns.subjectRoot });
   const jsm = await bus.jsm();
   for await (const stream of jsm.streams.list()) {

@@ -50,7 +50,15 @@ export class Anvil {
     const chainId = options.chainId ?? 31337;
     const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--silent"];
     if (options.blockTimeSeconds) args.push("--block-time", String(options.blockTimeSeconds));
-    const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
+    // Through a shell that holds our pipe: when this process dies (even by SIGKILL) the pipe
+    // closes and the shell stops anvil, so no node is left behind.
+    const child = spawn(
+      "/bin/sh",
+      ["-c", 'anvil="$0"; "$anvil" "$@" & pid=$!; read -r _; kill "$pid"; wait "$pid"', anvilBinary(), ...args],
+      {
+        stdio: ["pipe", "ignore", "ignore"],
+      },
+    );
     const anvil = new Anvil(`http://127.0.0.1:${port}`, chainId, child);
     const deadline = Date.now() + (options.timeoutMs ?? 15_000);
     for (;;) {
@@ -60,7 +68,7 @@ export class Anvil {
         return anvil;
       } catch {
         if (Date.now() > deadline) {
-          child.kill("SIGKILL");
+          await anvil.stop();
           throw new Error(`anvil did not answer on ${anvil.rpcUrl}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -83,7 +91,9 @@ export class Anvil {
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.child.once("exit", resolve));
-    this.child.kill("SIGKILL");
+    this.child.stdin?.end();
+    const force = setTimeout(() => this.child.kill("SIGKILL"), 5_000);
     await exited;
+    clearTimeout(force);
   }
 }
