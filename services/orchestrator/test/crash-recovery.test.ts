@@ -158,19 +158,23 @@ describe("crash recovery", () => {
   }, 120_000);
 
   it("a workflow orphaned in CREATED by a crash is taken over by the next replica", async () => {
-    // No other replica may run it meanwhile (earlier tests' processes included).
-    await Promise.all(env.processes.map((p) => p.stop("SIGKILL")));
-    // The dying replica only ticks on creation, and dies right after inserting the record.
-    const proc = await startOrchestrator(env, { ...FAST, engine: { ...FAST.engine, tick_ms: 600_000 }, crash_points: ["created"] });
-    const hash = dataHash("orphan");
-    const created = await gateway(proc).submitWork(env.deployment.studioProxy, 1, worker, hash, "", "", "e", worker, {
-      dkgEvidence: evidenceFor("orphan", worker),
-    });
-    expect((await proc.exited).signal).toBe("SIGKILL");
-    expect(await env.redis.hget(`wf:${created.workflowId}`, "state")).toBe("CREATED");
-    const next = await startOrchestrator(env, FAST);
-    const client = gateway(next);
-    await client.waitForCompletion(created.workflowId, { maxWait: 20_000 });
-    await next.stop("SIGTERM");
-  }, 60_000);
+    // A namespace of its own: no workflow left over by earlier tests can become due and make the
+    // dying replica tick (and claim the new workflow) before it crashes.
+    const own = await setUp("orchorphan");
+    try {
+      // The dying replica only ticks on creation, and dies right after inserting the record.
+      const proc = await startOrchestrator(own, { ...FAST, engine: { ...FAST.engine, tick_ms: 600_000 }, crash_points: ["created"] });
+      const hash = dataHash("orphan");
+      const created = await gateway(proc).submitWork(own.deployment.studioProxy, 1, worker, hash, "", "", "e", worker, {
+        dkgEvidence: evidenceFor("orphan", worker),
+      });
+      expect((await proc.exited).signal).toBe("SIGKILL");
+      expect(await own.redis.hget(`wf:${created.workflowId}`, "state")).toBe("CREATED");
+      const next = await startOrchestrator(own, FAST);
+      await gateway(next).waitForCompletion(created.workflowId, { maxWait: 20_000 });
+      await next.stop("SIGTERM");
+    } finally {
+      await tearDown(own);
+    }
+  }, 90_000);
 });
