@@ -32,6 +32,7 @@ export function mempoolSnapshot(last: MempoolPoll | undefined, nowMs: number, ti
 /** The last successful mempool poll of the source that has a mempool (none: always degraded). */
 export class MempoolTracker {
   #last: MempoolPoll | undefined;
+  #inFlight: Promise<void> | undefined;
 
   constructor(
     private readonly poller: (() => Promise<MempoolPoll>) | undefined,
@@ -43,8 +44,15 @@ export class MempoolTracker {
     return this.poller !== undefined;
   }
 
-  /** Polls once; a failure keeps the last snapshot, which then ages towards degraded. */
-  async poll(): Promise<void> {
+  /** Polls once (joining a poll already under way); a failure keeps the last snapshot, which then ages towards degraded. */
+  poll(): Promise<void> {
+    this.#inFlight ??= this.#pollOnce().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #pollOnce(): Promise<void> {
     if (!this.poller) return;
     try {
       this.#last = await this.poller();
@@ -52,6 +60,20 @@ export class MempoolTracker {
     } catch (err) {
       this.onPoll("error", err as Error);
     }
+  }
+
+  /**
+   * Makes the snapshot at least as new as `atMs` (a template's creation time) by polling once
+   * more when it is older: a template built after the last poll would otherwise carry
+   * transactions the view has not seen yet, and fail the Class M check falsely. Waits at most
+   * `maxWaitMs`, then decides with the snapshot it has.
+   */
+  async freshAsOf(atMs: number, maxWaitMs: number): Promise<void> {
+    if (!this.poller || (this.#last?.atMs ?? Number.NEGATIVE_INFINITY) >= atMs) return;
+    // Bounded: a slow or failing mempool backend must not hold verdicts back (prevhash timeouts are tight).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.poll(), new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);
+    clearTimeout(timer);
   }
 
   snapshot(nowMs: number): MempoolSnapshot {

@@ -37,6 +37,9 @@ const blocksDurable = (subjectRoot: string) => `template-verifier-blocks_${subje
  * Checks block templates against policy: proposals (from its own template source or anyone on the bus)
  * in, one verdict each out; found blocks submitted through the adapter that produced their template.
  */
+/** Longest a verdict waits for a mempool refresh when its template is newer than the snapshot. */
+const MEMPOOL_REFRESH_WAIT_MS = 250;
+
 export const service: ServiceDefinition<Config> = {
   name: "template-verifier",
   config: configSchema,
@@ -148,7 +151,8 @@ export const service: ServiceDefinition<Config> = {
     const outgoing = new Batcher<TemplateVerdict>(VERDICT_BATCH, (batch) => {
       for (const v of batch) bus.publish(bus.subjects.templateVerdict, TemplateVerdictSchema, v);
     });
-    const handle = (proposal: TemplateProposal) => {
+    const handle = async (proposal: TemplateProposal) => {
+      await mempool.freshAsOf(Number(proposal.createdAtUnixMs), MEMPOOL_REFRESH_WAIT_MS);
       const verdict = verifier.decide(proposal);
       outgoing.add(verdict);
       log.add(recordOf(verdict));

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "@jest/globals";
+import { type MempoolPoll, MempoolTracker } from "./mempool-view.js";
+
+const timings = { staleAfterMs: 60_000, degradedAfterMs: 120_000 };
+
+function tracker(poller: () => Promise<MempoolPoll>) {
+  return new MempoolTracker(poller, timings, () => {});
+}
+
+describe("MempoolTracker.freshAsOf", () => {
+  it("polls again only when the snapshot is older than the template, joining one poll for many callers", async () => {
+    let polls = 0;
+    let clock = 1_000;
+    const t = tracker(async () => {
+      polls += 1;
+      return { atMs: clock, txCount: 1, txids: new Set(["a"]) };
+    });
+    await t.poll();
+    expect(polls).toBe(1);
+    await t.freshAsOf(900, 1_000);
+    expect(polls).toBe(1);
+    clock = 2_000;
+    await Promise.all([t.freshAsOf(1_500, 1_000), t.freshAsOf(1_600, 1_000), t.freshAsOf(1_700, 1_000)]);
+    expect(polls).toBe(2);
+    expect(t.snapshot(2_000).txids).toEqual(new Set(["a"]));
+  });
+
+  it("gives up waiting after maxWaitMs and keeps the old snapshot", async () => {
+    let release: () => void = () => {};
+    const t = tracker(
+      () =>
+        new Promise<MempoolPoll>((resolve) => {
+          release = () => resolve({ atMs: 5_000, txCount: 2, txids: new Set(["b"]) });
+        }),
+    );
+    const started = Date.now();
+    await t.freshAsOf(1, 50);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(t.snapshot(0).txids).toBeUndefined();
+    release();
+    await t.poll();
+    expect(t.snapshot(5_000).txids).toEqual(new Set(["b"]));
+  });
+});
