@@ -15,10 +15,10 @@ import {
   startForwarder,
 } from "./harness.js";
 
-// The run is 10,000 shares and a 60 s outage; the defaults keep the suite quick on a
-// shared machine. GH_TEST_KILL_SHARES=10000 GH_TEST_OUTAGE_MS=60000 run the full versions.
-const KILL_SHARES = Number(process.env.GH_TEST_KILL_SHARES ?? 3_000);
-const OUTAGE_MS = Number(process.env.GH_TEST_OUTAGE_MS ?? 5_000);
+// The sizes: 10,000 shares killed mid-run and a 60 s upstream outage. GH_TEST_KILL_SHARES
+// and GH_TEST_OUTAGE_MS shrink them for a quick local run.
+const KILL_SHARES = Number(process.env.GH_TEST_KILL_SHARES ?? 10_000);
+const OUTAGE_MS = Number(process.env.GH_TEST_OUTAGE_MS ?? 60_000);
 
 let backend: PoolBackend;
 const running: ServiceProcess[] = [];
