@@ -13,7 +13,7 @@ export interface StackOptions {
   root: string;
   natsUrl: string;
   redisUrl: string;
-  /** Added to every `*_addr` port of the dev configs, so a second stack can run beside the first. */
+  /** Added to every listen port (`addr` / `*_addr` keys) of the dev configs, so a second stack can run beside the first. */
   portsOffset: number;
   subjectRoot: string;
   /** Prefix of every JetStream stream name, so a second stack never shares the first one's streams. */
@@ -36,6 +36,17 @@ function shiftPort(addr: string, offset: number): string {
   return match ? `${match[1]}:${Number(match[2]) + offset}` : addr;
 }
 
+/** Every `addr` / `*_addr` key holding host:port, at any depth (e.g. `http_addr`, `api.addr`). */
+function listenAddresses(table: Record<string, unknown>, path: string[] = []): { path: string[]; value: string }[] {
+  return Object.entries(table).flatMap(([key, value]) => {
+    if (typeof value === "object" && value !== null && !Array.isArray(value))
+      return listenAddresses(value as Record<string, unknown>, [...path, key]);
+    return (key === "addr" || key.endsWith("_addr")) && typeof value === "string" && /:\d+$/.test(value)
+      ? [{ path: [...path, key], value }]
+      : [];
+  });
+}
+
 /** Process specs for the services, from each one's `config/dev.toml` plus environment overrides. */
 export function planServices(options: StackOptions): ServicePlan[] {
   return options.services.map((service, index) => {
@@ -51,11 +62,10 @@ export function planServices(options: StackOptions): ServicePlan[] {
       env[envName(service, "redis_key_prefix")] = `${options.subjectRoot}:`;
     }
     const endpoints: Record<string, string> = {};
-    for (const [key, value] of Object.entries(config)) {
-      if (!key.endsWith("_addr") || typeof value !== "string") continue;
+    for (const { path, value } of listenAddresses(config)) {
       const shifted = shiftPort(value, options.portsOffset);
-      if (shifted !== value) env[envName(service, key)] = shifted;
-      endpoints[key.replace(/_addr$/, "")] = shifted;
+      if (shifted !== value) env[envName(service, path.join("_"))] = shifted;
+      endpoints[path.join("_").replace(/_?addr$/, "") || "addr"] = shifted;
     }
     const ops = endpoints.http ? `http://${endpoints.http}` : undefined;
     return {

@@ -11,7 +11,8 @@ import { freePort } from "../src/probe.js";
 
 describe("the dev runner", () => {
   it("brings up all six services ready, then stops them all on SIGINT", async () => {
-    const offset = 20_000 + ((await freePort()) % 20_000);
+    // Every shifted port stays below Linux's ephemeral range (32768+), where client sockets would collide.
+    const offset = 10_000 + ((await freePort()) % 13_000);
     const ns = testNamespace("dev");
     const child = spawn(
       process.execPath,
