@@ -1,7 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { hashToDisplay, nBitsToTarget, parseBlock, sha256d, u256FromLE, u256ToLE } from "@gatehouse/bitcoin";
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
@@ -14,26 +11,17 @@ import {
 } from "@gatehouse/proto/mining/v1";
 import { Redis } from "@gatehouse/service";
 import { eventIdOf, shareIdOf } from "@gatehouse/shares";
-import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, serverIdentityToFile } from "@gatehouse/sv2";
 import { natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { edgeAdmin } from "./admin-client.js";
+import { writeEdgeIdentity } from "./identity.js";
 import { TestMiner } from "./miner.js";
 import { DIFF1_NBITS, REGTEST_NBITS, templateFixture } from "./template-fixture.js";
 
 const ns = testNamespace("edge");
 const catalog = streamCatalog({ subjectRoot: ns.subjectRoot, namePrefix: ns.streamPrefix });
 const API_KEY = "test-api-key-0123456789";
-const dir = mkdtempSync(join(tmpdir(), "gh-edge-keys-"));
-const authorityFile = parseAuthorityKeyFile(JSON.stringify(newAuthorityKeyFile()));
-const authority = newAuthorityKeyFile(authorityFile.secretKey).publicKey;
-const identity = issueServerIdentity({
-  authoritySecretKey: authorityFile.secretKey,
-  nowSeconds: Math.floor(Date.now() / 1000),
-  validitySeconds: 3600,
-});
-writeFileSync(join(dir, "identity.json"), JSON.stringify(serverIdentityToFile(identity, authorityFile.publicKey)));
-writeFileSync(join(dir, "authority.pub"), `${authority}\n`);
+const { authority, config: identityConfig } = writeEdgeIdentity("edge");
 
 const TIP_A = "a1".repeat(32);
 const TIP_B = "b2".repeat(32);
@@ -46,8 +34,7 @@ function edgeConfig(extra: Record<string, unknown> = {}): Record<string, unknown
     http_api_key: API_KEY,
     nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
     redis: { url: redisUrl(), key_prefix: ns.redisPrefix },
-    noise_key_file: join(dir, "identity.json"),
-    authority_public_key_file: join(dir, "authority.pub"),
+    ...identityConfig,
     auth: { mode: "allowlist", allowlist: ["alice", "bob", "carol"] },
     max_worker_id_bytes: 16,
     max_channels_per_connection: 2,

@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { hashToDisplay } from "@gatehouse/bitcoin";
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
@@ -13,25 +10,16 @@ import {
   VerifierHeartbeatSchema,
 } from "@gatehouse/proto/mining/v1";
 import { Redis } from "@gatehouse/service";
-import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, serverIdentityToFile } from "@gatehouse/sv2";
 import { natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { writeEdgeIdentity } from "./identity.js";
 import { TestMiner } from "./miner.js";
 import { DIFF1_NBITS, templateFixture } from "./template-fixture.js";
 
 const ns = testNamespace("inline");
 const catalog = streamCatalog({ subjectRoot: ns.subjectRoot, namePrefix: ns.streamPrefix });
 const API_KEY = "inline-api-key-0123456789";
-const dir = mkdtempSync(join(tmpdir(), "gh-edge-inline-"));
-const authorityKeys = parseAuthorityKeyFile(JSON.stringify(newAuthorityKeyFile()));
-const authority = newAuthorityKeyFile(authorityKeys.secretKey).publicKey;
-const identity = issueServerIdentity({
-  authoritySecretKey: authorityKeys.secretKey,
-  nowSeconds: Math.floor(Date.now() / 1000),
-  validitySeconds: 3600,
-});
-writeFileSync(join(dir, "identity.json"), JSON.stringify(serverIdentityToFile(identity, authorityKeys.publicKey)));
-writeFileSync(join(dir, "authority.pub"), authority);
+const { authority, config: identityConfig } = writeEdgeIdentity("edge-inline");
 
 const tip = (n: number) => n.toString(16).padStart(2, "0").repeat(32);
 
@@ -47,8 +35,7 @@ function config(): Record<string, unknown> {
     http_api_key: API_KEY,
     nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
     redis: { url: redisUrl(), key_prefix: ns.redisPrefix },
-    noise_key_file: join(dir, "identity.json"),
-    authority_public_key_file: join(dir, "authority.pub"),
+    ...identityConfig,
     auth: { mode: "prefix_map", prefix_map: { "acme.": "acct-acme" } },
     initial_difficulty: 1e-6,
     prevhash_verdict_timeout_ms: 50,
