@@ -77,15 +77,12 @@ function configFile(argv: string[], env: NodeJS.ProcessEnv, service: string): { 
   return { file: values.config ?? env[`${envPrefix(service)}CONFIG`], checkOnly: values["check-config"] ?? false };
 }
 
+/** The ops and admin listeners: off loopback, each needs the API key. */
 function opsUnsafe(config: OpsConfig): UnsafeSetting[] {
-  const unsafe: UnsafeSetting[] = [];
-  if (!config.http_api_key && !isLoopback(parseHostPort(config.http_addr).host)) {
-    unsafe.push({ flag: SafetyFlag.noApiKey, problem: `http_addr ${config.http_addr} is not loopback and http_api_key is not set` });
-  }
-  if (!config.http_api_key && !isLoopback(parseHostPort(config.grpc_addr).host)) {
-    unsafe.push({ flag: SafetyFlag.noApiKey, problem: `grpc_addr ${config.grpc_addr} is not loopback and http_api_key is not set` });
-  }
-  return unsafe;
+  if (config.http_api_key) return [];
+  return (["http_addr", "grpc_addr"] as const)
+    .filter((key) => !isLoopback(parseHostPort(config[key]).host))
+    .map((key) => ({ flag: SafetyFlag.noApiKey, problem: `${key} ${config[key]} is not loopback and http_api_key is not set` }));
 }
 
 /**
