@@ -1,0 +1,2 @@
+export * from "./bad-shares.js";
+export * from "./options.js";
