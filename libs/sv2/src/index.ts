@@ -10,7 +10,14 @@ export * from "./messages/mining.js";
 export * from "./messages/registry.js";
 export * from "./messages/template-distribution.js";
 export { Sv2Client, type Sv2ClientOptions } from "./net/client.js";
-export { DEFAULT_MAX_PAYLOAD_BYTES, Sv2Connection, type Sv2ConnectionOptions } from "./net/connection.js";
+export {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type Framing,
+  noiseFraming,
+  plainFraming,
+  Sv2Connection,
+  type Sv2ConnectionOptions,
+} from "./net/connection.js";
 export {
   type AcceptNoiseOptions,
   acceptNoise,
@@ -18,6 +25,7 @@ export {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type HandshakeTimingOptions,
   type InitiatorConnectOptions,
+  plainConnection,
 } from "./net/handshake-io.js";
 export * from "./noise/authority-key.js";
 export { base58CheckDecode, base58CheckEncode, base58Decode, base58Encode } from "./noise/base58.js";
@@ -32,3 +40,4 @@ export * from "./noise/server-identity.js";
 export { PROTOCOL_NAME } from "./noise/symmetric-state.js";
 export { ByteQueue } from "./transport/byte-queue.js";
 export * from "./transport/noise-frames.js";
+export { PlainFrameDecoder, PlainFrameEncoder } from "./transport/plain-frames.js";

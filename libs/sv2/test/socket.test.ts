@@ -7,6 +7,7 @@ import {
   isSv2Error,
   issueServerIdentity,
   NoiseInitiator,
+  plainConnection,
   randomSecretKey,
   Sv2Client,
   type Sv2Connection,
@@ -395,6 +396,39 @@ describe("SV2 over TCP", () => {
     } finally {
       for (const socket of held) socket.destroy();
       await new Promise((resolve) => mute.close(resolve));
+    }
+  });
+
+  it("plaintext (no Noise) when both sides choose it: frames round-trip unencrypted, the size limit still holds", async () => {
+    const accepted: Sv2Connection[] = [];
+    const raw: Buffer[] = [];
+    const plain = createServer((socket) => {
+      socket.on("data", (chunk: Buffer) => raw.push(chunk));
+      accepted.push(plainConnection(socket, { maxPayloadBytes: 512 }));
+    });
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (plain.address() as AddressInfo).port;
+      const client = await Sv2Client.connect({ host: "127.0.0.1", port, authorityPublicKey: undefined, plaintext: true });
+      expect(client.connection.encrypted).toBe(false);
+      const server = await waitFor(() => accepted[0]);
+      const replying = (async () => {
+        for await (const m of server.messages()) {
+          if (m.type === "SetupConnection") await server.send("SetupConnectionSuccess", { usedVersion: 2, flags: 0 });
+        }
+      })().catch((err: unknown) => err);
+      expect(await client.setupConnection({ vendor: "plain-vendor" })).toEqual({ usedVersion: 2, flags: 0 });
+      // The vendor string travels as cleartext: nothing was encrypted.
+      expect(Buffer.concat(raw).includes("plain-vendor")).toBe(true);
+      await client
+        .setupConnection({ vendor: "v".repeat(255), firmware: "f".repeat(255), deviceId: "d".repeat(255) })
+        .catch(() => undefined);
+      const failure = await replying;
+      expect(isSv2Error(failure, "frame_too_large")).toBe(true);
+      await client.close();
+    } finally {
+      await Promise.all(accepted.map((c) => c.close()));
+      await new Promise((resolve) => plain.close(resolve));
     }
   });
 });

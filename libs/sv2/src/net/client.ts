@@ -4,13 +4,15 @@ import { Protocol } from "../messages/common.js";
 import type { AnyMessage, MessageFields } from "../messages/registry.js";
 import { decodeAuthorityPublicKey } from "../noise/authority-key.js";
 import type { Sv2Connection, Sv2ConnectionOptions } from "./connection.js";
-import { connectNoise, type HandshakeTimingOptions } from "./handshake-io.js";
+import { connectNoise, type HandshakeTimingOptions, plainConnection } from "./handshake-io.js";
 
 export interface Sv2ClientOptions extends HandshakeTimingOptions, Sv2ConnectionOptions {
   host: string;
   port: number;
   /** base58check authority key (as published by the pool) or 32-byte x-only; undefined skips the certificate check. */
   authorityPublicKey: string | Uint8Array | undefined;
+  /** No Noise handshake: unencrypted frames, for a server that explicitly allows plaintext. */
+  plaintext?: boolean;
   connectTimeoutMs?: number;
   /** How long setupConnection/openStandardChannel wait for their reply. */
   requestTimeoutMs?: number;
@@ -48,7 +50,7 @@ interface Pending {
 }
 
 /**
- * An SV2 initiator (mining device / load generator side): connects, runs the Noise handshake,
+ * An SV2 initiator (mining device / load generator side): connects, runs the Noise handshake (or not, with `plaintext`),
  * pairs request/response messages, and hands every other message to `messages()`.
  */
 export class Sv2Client {
@@ -71,7 +73,9 @@ export class Sv2Client {
     const authority =
       typeof options.authorityPublicKey === "string" ? decodeAuthorityPublicKey(options.authorityPublicKey) : options.authorityPublicKey;
     const socket = await connectTcp(options.host, options.port, options.connectTimeoutMs ?? 5000);
-    const connection = await connectNoise(socket, { ...options, authorityPublicKey: authority });
+    const connection = options.plaintext
+      ? plainConnection(socket, options)
+      : await connectNoise(socket, { ...options, authorityPublicKey: authority });
     return new Sv2Client(connection, options.requestTimeoutMs ?? 10_000, options.maxQueuedMessages ?? 1024);
   }
 

@@ -3,7 +3,8 @@ import { isSv2Error, Sv2Error } from "../errors.js";
 import { type AnyMessage, CORE_EXTENSION, decodePayload, type MessageFields, type MessageName } from "../messages/registry.js";
 import type { TransportKeys } from "../noise/handshake.js";
 import type { ByteQueue } from "../transport/byte-queue.js";
-import { NoiseFrameDecoder, NoiseFrameEncoder } from "../transport/noise-frames.js";
+import { NoiseFrameDecoder, NoiseFrameEncoder, type RawFrame } from "../transport/noise-frames.js";
+import { PlainFrameDecoder, PlainFrameEncoder } from "../transport/plain-frames.js";
 
 export interface Sv2ConnectionOptions {
   /**
@@ -20,22 +21,50 @@ export interface Sv2ConnectionOptions {
 }
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+
+/** How messages become bytes and back on one connection: Noise-encrypted, or plaintext where allowed. */
+export interface Framing {
+  encoder: { encodeMessage<N extends MessageName>(name: N, message: MessageFields<N>): Uint8Array };
+  decoder: { push(bytes: Uint8Array): void; next(): RawFrame | undefined };
+  /** The Noise handshake hash; empty for plaintext. */
+  handshakeHash: Uint8Array;
+  encrypted: boolean;
+}
+
+export function noiseFraming(keys: TransportKeys, options: Sv2ConnectionOptions = {}): Framing {
+  return {
+    encoder: new NoiseFrameEncoder(keys.encryptor),
+    decoder: new NoiseFrameDecoder(keys.decryptor, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES),
+    handshakeHash: keys.handshakeHash,
+    encrypted: true,
+  };
+}
+
+export function plainFraming(options: Sv2ConnectionOptions = {}): Framing {
+  return {
+    encoder: new PlainFrameEncoder(),
+    decoder: new PlainFrameDecoder(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES),
+    handshakeHash: new Uint8Array(0),
+    encrypted: false,
+  };
+}
 const DEFAULT_MAX_QUEUED_MESSAGES = 256;
 const DEFAULT_MAX_WRITE_BUFFER_BYTES = 4 << 20;
 const DEFAULT_WRITE_STALL_TIMEOUT_MS = 30_000;
 
 /**
- * An established, encrypted SV2 connection: an async stream of decoded messages and a send
+ * An established SV2 connection (encrypted unless built with plainFraming): an async stream of decoded messages and a send
  * function. Reading pauses the socket while the consumer lags (TCP backpressure reaches the
  * peer); sending waits for 'drain'. The first protocol violation closes the socket and surfaces
  * as an Sv2Error from the message stream.
  */
 export class Sv2Connection {
   readonly handshakeHash: Uint8Array;
+  readonly encrypted: boolean;
   /** Frames with an unknown extension type, discarded as the spec requires. */
   discardedFrames = 0;
-  private readonly encoder: NoiseFrameEncoder;
-  private readonly decoder: NoiseFrameDecoder;
+  private readonly encoder: Framing["encoder"];
+  private readonly decoder: Framing["decoder"];
   private readonly queue: AnyMessage[] = [];
   private readonly maxQueued: number;
   private readonly maxWriteBuffer: number;
@@ -48,15 +77,16 @@ export class Sv2Connection {
 
   constructor(
     private readonly socket: Socket,
-    keys: TransportKeys,
+    framing: Framing,
     surplus: ByteQueue,
     options: Sv2ConnectionOptions = {},
     /** The responder's static key, on the initiator side. */
     readonly remoteStaticXOnly?: Uint8Array,
   ) {
-    this.handshakeHash = keys.handshakeHash;
-    this.encoder = new NoiseFrameEncoder(keys.encryptor);
-    this.decoder = new NoiseFrameDecoder(keys.decryptor, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+    this.handshakeHash = framing.handshakeHash;
+    this.encrypted = framing.encrypted;
+    this.encoder = framing.encoder;
+    this.decoder = framing.decoder;
     this.maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
     this.maxWriteBuffer = options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES;
     this.writeStallTimeoutMs = options.writeStallTimeoutMs ?? DEFAULT_WRITE_STALL_TIMEOUT_MS;
@@ -162,7 +192,7 @@ export class Sv2Connection {
     }
   }
 
-  /** Encrypts and writes one message; resolves once Node accepted it without exceeding its buffer. */
+  /** Frames (and encrypts) and writes one message; resolves once Node accepted it without exceeding its buffer. */
   async send<N extends MessageName>(name: N, message: MessageFields<N>): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.closed) throw new Sv2Error("connection_closed", "connection is closed");

@@ -3,7 +3,7 @@ import { Sv2Error } from "../errors.js";
 import type { EllSwiftKeyPool } from "../noise/ephemeral-pool.js";
 import { ACT1_SIZE, ACT2_SIZE, NoiseInitiator, NoiseResponder, type ResponderOptions } from "../noise/handshake.js";
 import { ByteQueue } from "../transport/byte-queue.js";
-import { Sv2Connection, type Sv2ConnectionOptions } from "./connection.js";
+import { noiseFraming, plainFraming, Sv2Connection, type Sv2ConnectionOptions } from "./connection.js";
 
 /** SRI's default: a peer that has not completed the handshake by then is dropped. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -73,7 +73,7 @@ export async function acceptNoise(socket: Socket, options: AcceptNoiseOptions): 
     const ephemeral = options.ephemeral ?? options.ephemeralPool?.take();
     const result = new NoiseResponder({ identity: options.identity, ephemeral }).respond(message);
     socket.write(result.reply);
-    return new Sv2Connection(socket, result, surplus, options);
+    return new Sv2Connection(socket, noiseFraming(result, options), surplus, options);
   } catch (err) {
     socket.destroy();
     throw err;
@@ -94,9 +94,17 @@ export async function connectNoise(socket: Socket, options: InitiatorConnectOpti
   const { message, surplus } = await readHandshakeMessage(socket, ACT2_SIZE, deadline, "act 2");
   try {
     const result = initiator.finish(message);
-    return new Sv2Connection(socket, result, surplus, options, result.responderStaticXOnly);
+    return new Sv2Connection(socket, noiseFraming(result, options), surplus, options, result.responderStaticXOnly);
   } catch (err) {
     socket.destroy();
     throw err;
   }
+}
+
+/**
+ * Either side, no Noise: frames go over the socket unencrypted and unauthenticated. Only for
+ * deployments that explicitly allow plaintext (GH_ALLOW_PLAINTEXT); never the default.
+ */
+export function plainConnection(socket: Socket, options: Sv2ConnectionOptions = {}): Sv2Connection {
+  return new Sv2Connection(socket, plainFraming(options), new ByteQueue(), options);
 }
