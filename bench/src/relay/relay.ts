@@ -5,17 +5,23 @@
 // HTTP, no signatures and no quorum logic.
 
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { cpuUsage } from "node:process";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Bus } from "@gatehouse/bus";
 import { RelayRequestSchema } from "@gatehouse/proto/relay/v1";
 import { addressFromPrivateKey, devKey, type JsonObject, METHOD_CAPABILITY_EXECUTE, signDevAttestation } from "@gatehouse/relay";
 import { ServiceProcess } from "@gatehouse/testkit";
+import { Pool } from "undici";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
 
-const REQUESTS = Number(process.env.BENCH_RELAY_REQUESTS ?? 1_500);
+const REQUESTS = Number(process.env.BENCH_RELAY_REQUESTS ?? 10_000);
 const IN_FLIGHT = Number(process.env.BENCH_RELAY_IN_FLIGHT ?? 64);
+/** Requests sent first and left out of the figures: the JIT warms up and every pool connection opens. */
+const WARM_UP = 200;
+/** DON sizes as `N:F` pairs, e.g. `4:1,7:2` (the default). */
+const DONS = (process.env.BENCH_RELAY_DONS ?? "4:1,7:2").split(",").map((pair) => pair.split(":").map(Number) as [number, number]);
 const NATS = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const REDIS = process.env.GH_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const ENCLAVE = devKey("bench-enclave");
@@ -23,6 +29,30 @@ const ENCLAVE = devKey("bench-enclave");
 function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Processes of the shared NATS and Redis servers (their CPU includes whatever else uses them meanwhile). */
+function infraPids(): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return ["nats-server", "redis-server"].includes(readFileSync(`/proc/${pid}/comm`, "utf8").trim());
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function cpuSecondsOfAll(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    try {
+      return sum + cpuSecondsOf(pid);
+    } catch {
+      return sum;
+    }
+  }, 0);
 }
 
 /** Runs `total` operations with `inFlight` at once; returns wall seconds and per-operation latency (ms). */
@@ -89,27 +119,41 @@ async function relayRun(n: number, f: number, bodies: string[]) {
   });
   const all = [gateway, ...procs];
   try {
-    const url = gateway.endpoints.jsonrpc as string;
+    // Keep-alive connections, one per request in flight, so the client costs as little as it can.
+    const pool = new Pool(gateway.endpoints.jsonrpc as string, { connections: IN_FLIGHT, pipelining: 1 });
     const post = async (body: string) => {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-      const text = await res.text();
-      if (res.status !== 200) throw new Error(`relay answered ${res.status}: ${text}`);
+      const res = await pool.request({ path: "/", method: "POST", headers: { "content-type": "application/json" }, body });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`relay answered ${res.statusCode}: ${text}`);
     };
-    for (let i = 0; i < 20; i++) await post(bodies[bodies.length - 1 - i] as string); // warm-up (ids not reused below)
+    // The warm-up takes the last bodies, so its ids are not reused below.
+    await load(WARM_UP, IN_FLIGHT, (i) => post(bodies[bodies.length - 1 - i] as string));
+    const infra = infraPids();
     const cpuBefore = all.map((p) => cpuSecondsOf(p.pid));
-    const { seconds, latencies } = await load(bodies.length - 20, IN_FLIGHT, (i) => post(bodies[i] as string));
+    const infraBefore = cpuSecondsOfAll(infra);
+    const clientBefore = cpuUsage();
+    const { seconds, latencies } = await load(bodies.length - WARM_UP, IN_FLIGHT, (i) => post(bodies[i] as string));
+    const client = cpuUsage(clientBefore);
     const cpu = all.map((p, i) => cpuSecondsOf(p.pid) - (cpuBefore[i] ?? 0));
+    const infraCpu = cpuSecondsOfAll(infra) - infraBefore;
+    await pool.close();
     const count = latencies.length;
+    const gatewayCpu = cpu[0] ?? 0;
+    const nodesCpu = cpu.slice(1).reduce((a, b) => a + b, 0);
+    const perRequest = (cpuSeconds: number) => Math.round((cpuSeconds * 1e6) / count);
     return {
       nodes: n,
       f,
       requests: count,
       perSecond: count / seconds,
       latencyMs: percentiles(latencies),
-      cpuSeconds: {
-        gateway: cpu[0],
-        nodes: cpu.slice(1).reduce((a, b) => a + (b ?? 0), 0),
-        perRequestMicros: (cpu.reduce((a, b) => a + (b ?? 0), 0) * 1e6) / count,
+      cpuSeconds: { gateway: gatewayCpu, nodes: nodesCpu },
+      cpuMicrosPerRequest: {
+        total: perRequest(gatewayCpu + nodesCpu),
+        gateway: perRequest(gatewayCpu),
+        perNode: perRequest(nodesCpu / n),
+        loadGenerator: perRequest((client.user + client.system) / 1e6),
+        natsAndRedis: perRequest(infraCpu),
       },
     };
   } finally {
@@ -157,11 +201,8 @@ async function floorRun(n: number, f: number, total: number) {
 
 export async function run(): Promise<void> {
   const results = [];
-  for (const [n, f] of [
-    [4, 1],
-    [7, 2],
-  ] as const) {
-    const bodies = requests(REQUESTS + 20);
+  for (const [n, f] of DONS) {
+    const bodies = requests(REQUESTS + WARM_UP);
     const relay = await relayRun(n, f, bodies);
     const floor = await floorRun(n, f, REQUESTS);
     results.push({
@@ -175,7 +216,7 @@ export async function run(): Promise<void> {
     benchmark: "relay",
     inFlight: IN_FLIGHT,
     what: "confidential.capability.execute (echo) via JSON-RPC over HTTP, dev attestation, signed node responses, F+1 quorum",
-    note: "gateway, nodes and load generator share this machine's cores; figures are noisy",
+    note: "gateway, nodes, load generator, NATS and Redis share this machine's cores; figures are noisy. cpuMicrosPerRequest.total is gateway + nodes; natsAndRedis counts the shared servers' whole CPU meanwhile",
     runs: results,
   });
 }
