@@ -51,7 +51,7 @@ export function parseUrl(url: string): { host: string; port: number } {
   const bare = url.replace(/^(tcp|stratum2?\+tcp|sv2):\/\//, "");
   const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(bare);
   const port = Number(match?.[2]);
-  if (!match || !match[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
+  if (!match?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new UsageError(`--url ${JSON.stringify(url)} is not host:port`);
   }
   return { host: match[1], port };

@@ -1,0 +1,30 @@
+/**
+ * Paces submissions at `rate` per second. A connection that fell behind (its hashing took longer
+ * than an interval) may catch up by at most `burst` shares at once instead of flooding the edge
+ * with everything it missed. Rate 0 means no pacing. Times in milliseconds.
+ */
+export class Pacer {
+  #due: number;
+  readonly #intervalMs: number;
+
+  constructor(
+    readonly rate: number,
+    now: number,
+    private readonly burst = 1,
+  ) {
+    if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate ${rate} must be a finite number ≥ 0`);
+    this.#intervalMs = rate > 0 ? 1000 / rate : 0;
+    this.#due = now;
+  }
+
+  /** Milliseconds until the next submission may go out (0 = now). */
+  delayMs(now: number): number {
+    return Math.max(0, this.#due - now);
+  }
+
+  /** Records a submission made at `now` and schedules the next one. */
+  taken(now: number): void {
+    if (this.#intervalMs === 0) return;
+    this.#due = Math.max(this.#due + this.#intervalMs, now - (this.burst - 1) * this.#intervalMs);
+  }
+}
