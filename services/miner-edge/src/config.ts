@@ -27,6 +27,11 @@ export const configSchema = z
      */
     mode: z.enum(["shadow", "observe", "inline"]).default("shadow"),
     listen_addr: hostPort().default("0.0.0.0:3333"),
+    /**
+     * noise (SV2's Noise NX, the only safe choice) or plaintext: unencrypted and unauthenticated,
+     * refused at start unless GH_ALLOW_PLAINTEXT (alias VELDRA_ALLOW_PLAINTEXT) is set.
+     */
+    transport: z.enum(["noise", "plaintext"]).default("noise"),
     /** The seed's template-source settings; templates arrive on the bus, so these only describe it. */
     upstream_failure_policy: z.enum(["fail_closed", "fail_open"]).default("fail_closed"),
     /** Server identity JSON from `gatehouse keys server`: Noise static key and its certificate. */
@@ -48,6 +53,10 @@ export const configSchema = z
     /** Bytes queued for sending to one miner before it is dropped as too slow. */
     send_buffer_bytes: z.number().int().min(4096).default(262_144),
     max_channels_per_connection: z.number().int().positive().default(16),
+    /** Off: OpenExtendedMiningChannel is answered extended-channels-not-supported (extended_channel_unsupported). */
+    extended_channels_enabled: z.boolean().default(false),
+    /** Extranonce bytes an extended channel's miner rolls after the edge's 8-byte prefix (SRI MAX_EXTRANONCE_LEN 32 in all). */
+    extended_extranonce_size: z.number().int().min(1).max(24).default(8),
     max_worker_id_bytes: z.number().int().positive().max(255).default(128),
     auth,
     initial_difficulty: z.number().positive().default(1.0),
@@ -78,15 +87,16 @@ export const configSchema = z
     if (config.prevhash_stale_hold_ms >= config.upstream_stale_max_ms) {
       issue.addIssue({ code: "custom", path: ["prevhash_stale_hold_ms"], message: "must be below upstream_stale_max_ms" });
     }
-    // Miners are only ever served over Noise: a serving mode needs the server identity.
-    if (config.mode !== "shadow" && !config.noise_key_file) {
+    // Serving miners over Noise needs the server identity; plaintext (when allowed) has none.
+    const noise = config.mode !== "shadow" && config.transport === "noise";
+    if (noise && !config.noise_key_file) {
       issue.addIssue({
         code: "custom",
         path: ["noise_key_file"],
         message: `is required in mode ${config.mode} (create one with \`gatehouse keys server\`)`,
       });
     }
-    if (config.mode !== "shadow" && !config.authority_public_key_file) {
+    if (noise && !config.authority_public_key_file) {
       issue.addIssue({ code: "custom", path: ["authority_public_key_file"], message: `is required in mode ${config.mode}` });
     }
   });
@@ -95,6 +105,9 @@ export type Config = z.output<typeof configSchema>;
 
 export function unsafeSettings(config: Config): UnsafeSetting[] {
   const unsafe: UnsafeSetting[] = [];
+  if (config.transport === "plaintext") {
+    unsafe.push({ flag: SafetyFlag.plaintext, problem: "transport = plaintext serves miners without encryption or server authentication" });
+  }
   if (config.auth.mode === "open") {
     unsafe.push({ flag: SafetyFlag.openAuth, problem: "auth.mode = open lets any worker identity mine" });
   }

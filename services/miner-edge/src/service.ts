@@ -161,11 +161,15 @@ export const service: ServiceDefinition<Config> = {
 
     let listener: MinerListener | undefined;
     if (config.mode !== "shadow") {
-      const { identity } = loadNoiseIdentity({
-        keyFile: config.noise_key_file,
-        certFile: config.noise_cert_file,
-        authorityFile: config.authority_public_key_file,
-      });
+      const identity =
+        config.transport === "noise"
+          ? loadNoiseIdentity({
+              keyFile: config.noise_key_file,
+              certFile: config.noise_cert_file,
+              authorityFile: config.authority_public_key_file,
+            }).identity
+          : undefined;
+      if (!identity) ctx.logger.warn("serving miners in PLAINTEXT: no encryption, no server authentication (GH_ALLOW_PLAINTEXT is set)");
       const lease = await ServerIdLease.claim(redis, ctx.instanceId, 30_000, () =>
         ctx.logger.error("edge server id lease lost; extranonce prefixes may collide"),
       );

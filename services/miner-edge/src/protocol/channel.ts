@@ -1,12 +1,21 @@
 import { targetToDifficulty, u256ToLE } from "@gatehouse/bitcoin";
 
+/** An extended job's coinbase around extranonce_prefix ‖ extranonce, in its txid (non-witness) form. */
+export interface ExtendedCoinbase {
+  prefix: Uint8Array;
+  suffix: Uint8Array;
+  merklePath: readonly Uint8Array[];
+}
+
 /** One job as sent to one channel. */
 export interface ChannelJob {
   jobId: number;
   templateId: bigint;
   version: number;
-  /** Raw byte order, as in the header. */
+  /** Standard jobs: raw byte order, as in the header. Extended jobs: empty (the miner's extranonce decides it). */
   merkleRoot: Uint8Array;
+  /** Extended jobs only: what the merkle root is computed from for each share's extranonce. */
+  coinbase?: ExtendedCoinbase;
   /** Job's own min_ntime; undefined for a future job not yet activated. */
   minNtime: number | undefined;
   /** The channel target when the job was sent: SetTarget does not apply to jobs already sent. */
@@ -32,8 +41,11 @@ const MAX_JOBS = 32;
 /** Job ids of superseded tips kept to answer stale-share rather than invalid-job-id. */
 const MAX_STALE_JOBS = 64;
 
-/** A standard channel: its identity, target and job table. All state, no I/O. */
-export class StandardChannel {
+/**
+ * A standard or extended channel: its identity, target and job table. All state, no I/O. An
+ * extended channel's miner rolls `extranonceSize` bytes after the edge's prefix.
+ */
+export class MiningChannel {
   readonly #jobs = new Map<number, ChannelJob>();
   readonly #stale = new Set<number>();
   #nextJobId = 1;
@@ -53,8 +65,13 @@ export class StandardChannel {
     readonly extranoncePrefix: Uint8Array,
     target: bigint,
     readonly openedAt: number,
+    readonly extranonceSize = 0,
   ) {
     this.#target = target;
+  }
+
+  get extended(): boolean {
+    return this.extranonceSize > 0;
   }
 
   get target(): bigint {

@@ -1,7 +1,18 @@
-import { difficultyToTarget, nBitsToTarget, serializeHeader, sha256d, u256FromLE } from "@gatehouse/bitcoin";
+import {
+  concat,
+  difficultyToTarget,
+  merkleRoot,
+  nBitsToTarget,
+  parseTransaction,
+  serializeHeader,
+  sha256d,
+  txid,
+  u256FromLE,
+} from "@gatehouse/bitcoin";
 import { describe, expect, it } from "@jest/globals";
-import { DIFF1_NBITS, REGTEST_NBITS } from "../../test/template-fixture.js";
-import { StandardChannel } from "./channel.js";
+import { DIFF1_NBITS, REGTEST_NBITS, templateFixture } from "../../test/template-fixture.js";
+import { coinbaseParts } from "../templates/coinbase.js";
+import { MiningChannel } from "./channel.js";
 import { type Submission, type ValidationRules, validateShare } from "./validate.js";
 
 const MIN_NTIME = 1_800_000_000;
@@ -9,7 +20,7 @@ const rules: ValidationRules = { versionMask: 0x1fffe000, maxNtimeOffsetSeconds:
 const EASY = difficultyToTarget(1e-6);
 
 function channelOnTip(nbits = DIFF1_NBITS) {
-  const channel = new StandardChannel(1, "w", "", new Uint8Array(8), EASY, 0);
+  const channel = new MiningChannel(1, "w", "", new Uint8Array(8), EASY, 0);
   const job = channel.addJob({ templateId: 1n, version: 0x20000000, merkleRoot: new Uint8Array(32).fill(7), minNtime: undefined });
   channel.activate(job.jobId, {
     prevHash: new Uint8Array(32).fill(3),
@@ -23,7 +34,7 @@ function channelOnTip(nbits = DIFF1_NBITS) {
 }
 
 /** Searches nonces until the header hash meets (or misses) `target`: real proof of work. */
-function mine(channel: StandardChannel, jobId: number, meets: (hash: bigint) => boolean, base: Partial<Submission> = {}): Submission {
+function mine(channel: MiningChannel, jobId: number, meets: (hash: bigint) => boolean, base: Partial<Submission> = {}): Submission {
   const job = channel.job(jobId);
   const tip = channel.tip;
   if (!job || !tip) throw new Error("no job");
@@ -98,5 +109,63 @@ describe("validateShare", () => {
     channel.setTarget(difficultyToTarget(1e6));
     const share = mine(channel, job.jobId, (h) => h <= EASY);
     expect(validateShare(channel, share, rules)).toMatchObject({ ok: true });
+  });
+
+  describe("extended channels", () => {
+    const PREFIX = Uint8Array.of(0, 7, 0, 0, 0, 0, 0, 1);
+    const template = templateFixture({ templateId: 5n, txCount: 5 });
+    const parts = coinbaseParts(template, PREFIX.length + 4);
+
+    function extendedOnTip() {
+      const channel = new MiningChannel(2, "w", "", PREFIX, EASY, 0, 4);
+      const coinbase = { prefix: parts.strippedPrefix, suffix: parts.strippedSuffix, merklePath: template.merklePath };
+      const job = channel.addJob({ templateId: 5n, version: 0x20000000, merkleRoot: new Uint8Array(0), coinbase, minNtime: undefined });
+      channel.activate(job.jobId, {
+        prevHash: new Uint8Array(32).fill(3),
+        nbits: DIFF1_NBITS,
+        minNtime: MIN_NTIME,
+        networkTarget: nBitsToTarget(DIFF1_NBITS),
+        templateId: 5n,
+        blockHeight: 10,
+      });
+      return { channel, job };
+    }
+
+    /** The root a block would commit to: the full (witness) coinbase parsed, its txid, and every transaction's txid. */
+    function blockMerkleRoot(extranonce: Uint8Array): Uint8Array {
+      const coinbase = parseTransaction(concat([parts.fullPrefix, PREFIX, extranonce, parts.fullSuffix]));
+      return merkleRoot([txid(coinbase), ...template.transactions.map((t) => txid(parseTransaction(t.data)))]);
+    }
+
+    it("places the miner's extranonce after the prefix: the header commits to the block's real merkle root", () => {
+      const { channel, job } = extendedOnTip();
+      const extranonce = Uint8Array.of(0xde, 0xad, 0xbe, 0xef);
+      const root = blockMerkleRoot(extranonce);
+      let share: Submission | undefined;
+      for (let nonce = 0; !share; nonce++) {
+        const header = serializeHeader({
+          version: 0x20000000,
+          prevHash: new Uint8Array(32).fill(3),
+          merkleRoot: root,
+          time: MIN_NTIME,
+          bits: DIFF1_NBITS,
+          nonce,
+        });
+        if (u256FromLE(sha256d(header)) <= EASY) share = { jobId: job.jobId, nonce, ntime: MIN_NTIME, version: 0x20000000, extranonce };
+      }
+      const verdict = validateShare(channel, share, rules);
+      expect(verdict.ok && Buffer.from(verdict.header.subarray(36, 68))).toEqual(Buffer.from(root));
+    });
+
+    it("refuses an extranonce of any other size than negotiated (share_invalid_nonce), after ntime and version", () => {
+      const { channel, job } = extendedOnTip();
+      const base = { jobId: job.jobId, nonce: 0, ntime: MIN_NTIME, version: 0x20000000 };
+      for (const extranonce of [new Uint8Array(3), new Uint8Array(5), undefined]) {
+        expect(validateShare(channel, { ...base, extranonce }, rules)).toMatchObject({ ok: false, reason: "share_invalid_nonce" });
+      }
+      expect(validateShare(channel, { ...base, ntime: MIN_NTIME - 1, extranonce: new Uint8Array(3) }, rules)).toMatchObject({
+        reason: "ntime_out_of_range",
+      });
+    });
   });
 });

@@ -1,11 +1,13 @@
-import { serializeHeader, sha256d, u256FromLE } from "@gatehouse/bitcoin";
-import type { ChannelJob, ChannelTip, StandardChannel } from "./channel.js";
+import { concat, merkleRootFromPath, serializeHeader, sha256d, u256FromLE } from "@gatehouse/bitcoin";
+import type { ChannelJob, ChannelTip, ExtendedCoinbase, MiningChannel } from "./channel.js";
 
 export interface Submission {
   jobId: number;
   nonce: number;
   ntime: number;
   version: number;
+  /** SubmitSharesExtended only: the miner's part of the coinbase's extranonce. */
+  extranonce?: Uint8Array;
 }
 
 export interface ValidationRules {
@@ -22,6 +24,7 @@ export type ShareRejection =
   | "share_invalid_job_id"
   | "ntime_out_of_range"
   | "version_bit_violation"
+  | "share_invalid_nonce"
   | "share_difficulty_below_target";
 
 export type ShareVerdict =
@@ -32,10 +35,12 @@ const MAX_FUTURE_BLOCK_TIME = 7200;
 
 /**
  * SRI's standard-channel order (sv2.md §4): job (stale before unknown), ntime, version, then the
- * header's hash against the network target (block) and the job's target (inclusive). The
+ * header's hash against the network target (block) and the job's target (inclusive). Extended
+ * channels add the extranonce: exactly the negotiated size (share_invalid_nonce, SRI's
+ * bad-extranonce-size), placed into the coinbase to compute the share's merkle root. The
  * channel lookup, rate limit and replay check are the caller's, around this pure step.
  */
-export function validateShare(channel: StandardChannel, share: Submission, rules: ValidationRules): ShareVerdict {
+export function validateShare(channel: MiningChannel, share: Submission, rules: ValidationRules): ShareVerdict {
   const job = channel.job(share.jobId);
   if (!job) {
     return channel.isStale(share.jobId)
@@ -59,10 +64,22 @@ export function validateShare(channel: StandardChannel, share: Submission, rules
       detail: `version 0x${(share.version >>> 0).toString(16)} changes bits outside mask 0x${rules.versionMask.toString(16)}`,
     };
   }
+  let merkleRoot = job.merkleRoot;
+  if (job.coinbase) {
+    const extranonce = share.extranonce ?? new Uint8Array(0);
+    if (extranonce.length !== channel.extranonceSize) {
+      return {
+        ok: false,
+        reason: "share_invalid_nonce",
+        detail: `extranonce of ${extranonce.length} bytes, the channel's is ${channel.extranonceSize}`,
+      };
+    }
+    merkleRoot = extendedMerkleRoot(job.coinbase, channel.extranoncePrefix, extranonce);
+  }
   const header = serializeHeader({
     version: share.version >>> 0,
     prevHash: tip.prevHash,
-    merkleRoot: job.merkleRoot,
+    merkleRoot,
     time: share.ntime,
     bits: tip.nbits,
     nonce: share.nonce,
@@ -72,4 +89,10 @@ export function validateShare(channel: StandardChannel, share: Submission, rules
   if (value <= tip.networkTarget) return { ok: true, job, tip, header, hash, isBlock: true };
   if (value <= job.target) return { ok: true, job, tip, header, hash, isBlock: false };
   return { ok: false, reason: "share_difficulty_below_target", detail: "share hash is above the job's target" };
+}
+
+/** coinbase = prefix ‖ extranonce_prefix ‖ extranonce ‖ suffix; its txid up the path (raw byte order). */
+export function extendedMerkleRoot(coinbase: ExtendedCoinbase, extranoncePrefix: Uint8Array, extranonce: Uint8Array): Uint8Array {
+  const txid = sha256d(concat([coinbase.prefix, extranoncePrefix, extranonce, coinbase.suffix]));
+  return merkleRootFromPath(txid, coinbase.merklePath);
 }

@@ -2,12 +2,13 @@ import { createServer, type Server, type Socket } from "node:net";
 import { EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
 import type { Logger } from "@gatehouse/service";
 import { parseHostPort } from "@gatehouse/service";
-import { acceptNoise, EllSwiftKeyPool, isSv2Error, type ServerIdentity, type Sv2Connection } from "@gatehouse/sv2";
+import { acceptNoise, EllSwiftKeyPool, isSv2Error, plainConnection, type ServerIdentity, type Sv2Connection } from "@gatehouse/sv2";
 import type { EventLog } from "../ops/event-log.js";
 
 export interface ListenerOptions {
   addr: string;
-  identity: ServerIdentity;
+  /** undefined: plaintext (no handshake), only when the operator explicitly allowed it. */
+  identity: ServerIdentity | undefined;
   handshakeTimeoutMs: number;
   maxFrameBytes: number;
   /** Outbound bytes buffered for one miner before it is dropped as too slow. */
@@ -34,12 +35,14 @@ export class MinerListener {
   #open = 0;
   readonly #handshaking = new Set<Socket>();
   /** Responder ephemeral keys made in idle ticks, keeping EllSwift encoding off the handshake path. */
-  readonly #ephemerals = new EllSwiftKeyPool(256, 2);
+  readonly #ephemerals: EllSwiftKeyPool | undefined;
 
   constructor(
     private readonly options: ListenerOptions,
     private readonly deps: ListenerDeps,
-  ) {}
+  ) {
+    this.#ephemerals = options.identity ? new EllSwiftKeyPool(256, 2) : undefined;
+  }
 
   get connections(): number {
     return this.#open;
@@ -68,7 +71,7 @@ export class MinerListener {
 
   /** Stops accepting; established connections are left to the caller to close. */
   async stopAccepting(): Promise<void> {
-    this.#ephemerals.stop();
+    this.#ephemerals?.stop();
     for (const socket of this.#handshaking) socket.destroy();
     const server = this.#server;
     if (!server) return;
@@ -105,10 +108,20 @@ export class MinerListener {
     }
     if (socket.destroyed) return;
     record(EdgeEventType.connection_opened, GatewayReason.GATEWAY_REASON_UNSPECIFIED, "");
+    const identity = this.options.identity;
+    if (!identity) {
+      this.#established(
+        socket,
+        plainConnection(socket, { maxPayloadBytes: this.options.maxFrameBytes, maxWriteBufferBytes: this.options.maxWriteBufferBytes }),
+        id,
+        peer,
+      );
+      return;
+    }
     let link: Sv2Connection;
     try {
       link = await acceptNoise(socket, {
-        identity: this.options.identity,
+        identity,
         ephemeralPool: this.#ephemerals,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         maxPayloadBytes: this.options.maxFrameBytes,
@@ -124,9 +137,13 @@ export class MinerListener {
       socket.destroy();
       return;
     }
+    record(EdgeEventType.handshake_completed, GatewayReason.GATEWAY_REASON_UNSPECIFIED, "");
+    this.#established(socket, link, id, peer);
+  }
+
+  #established(socket: Socket, link: Sv2Connection, id: bigint, peer: string): void {
     this.#handshaking.delete(socket);
     socket.setTimeout(this.options.idleTimeoutMs);
-    record(EdgeEventType.handshake_completed, GatewayReason.GATEWAY_REASON_UNSPECIFIED, "");
     this.deps.onConnection(link, socket, id, peer);
   }
 }

@@ -1,19 +1,19 @@
-import { difficultyToTarget, hashToDisplay, targetToDifficulty, u256FromLE } from "@gatehouse/bitcoin";
+import { concat, difficultyToTarget, hashToDisplay, targetToDifficulty, u256FromLE } from "@gatehouse/bitcoin";
 import { EdgeEventType, GatewayMode, GatewayReason, Sv2Response, ValidationLevel } from "@gatehouse/proto/mining/v1";
 import type { Logger } from "@gatehouse/service";
 import { type AnyMessage, type MessageFields, type MessageName, Protocol, SetupConnectionFlags, Sv2Error } from "@gatehouse/sv2";
 import type { Config } from "../config.js";
 import type { EventInit, EventLog } from "../ops/event-log.js";
 import type { Authorizer } from "../protocol/auth.js";
-import { StandardChannel } from "../protocol/channel.js";
-import type { ExtranonceAllocator } from "../protocol/extranonce.js";
+import { MiningChannel } from "../protocol/channel.js";
+import { EXTRANONCE_PREFIX_BYTES, type ExtranonceAllocator } from "../protocol/extranonce.js";
 import { TokenBucket } from "../protocol/token-bucket.js";
 import { type ShareRejection, validateShare } from "../protocol/validate.js";
 import { Vardiff } from "../protocol/vardiff.js";
 import type { AcceptedShare, ShareSink } from "../shares/sink.js";
 import { assembleFoundBlock } from "../templates/block.js";
 import type { CachedTemplate, EffectiveMode, TemplateBook } from "../templates/book.js";
-import { channelMerkleRoot } from "../templates/coinbase.js";
+import { type CoinbaseParts, channelMerkleRoot, coinbasePartsFor } from "../templates/coinbase.js";
 
 /** What the session needs from a transport: libs/sv2's Sv2Connection satisfies it. */
 export interface MinerLink {
@@ -37,7 +37,7 @@ export interface SessionDeps {
 }
 
 interface OpenChannel {
-  channel: StandardChannel;
+  channel: MiningChannel;
   vardiff: Vardiff;
   rate: TokenBucket;
 }
@@ -60,6 +60,7 @@ const SUBMIT_ERROR: Record<
   ntime_out_of_range: "invalid-share",
   version_bit_violation: "invalid-non-rollable-version-bit",
   share_difficulty_below_target: "difficulty-too-low",
+  share_invalid_nonce: "bad-extranonce-size",
   share_replay_detected: "duplicate-share",
   share_rate_limited: "rate-limited",
   share_forward_failed: "share-not-stored",
@@ -67,6 +68,9 @@ const SUBMIT_ERROR: Record<
 };
 
 type SubmitRejection = keyof typeof SUBMIT_ERROR;
+
+/** SubmitSharesStandard, or SubmitSharesExtended with its extranonce. */
+type Submit = MessageFields<"SubmitSharesStandard"> & { extranonce?: Uint8Array };
 
 /** Shares of one connection being validated and stored at once (bounded; the reader waits beyond it). */
 const MAX_SHARES_IN_FLIGHT = 32;
@@ -132,7 +136,8 @@ export class MinerSession {
         if (!this.#messageQuota.take(1)) {
           throw new SessionClose(GatewayReason.peer_quota_exceeded, `more than ${this.deps.config.rate_limit_messages_per_sec} messages/s`);
         }
-        if (message.type === "SubmitSharesStandard" && this.#setupDone) await this.#submitConcurrently(message.message);
+        if (message.type === "SubmitSharesStandard" && this.#setupDone) await this.#submitConcurrently(message.message, false);
+        else if (message.type === "SubmitSharesExtended" && this.#setupDone) await this.#submitConcurrently(message.message, true);
         else await this.#handle(message);
       }
       await Promise.all(this.#inFlight);
@@ -165,9 +170,9 @@ export class MinerSession {
    * one share per round trip. Up to MAX_SHARES_IN_FLIGHT run at once: each answer names its
    * sequence number, and everything a share changes synchronously happens in arrival order.
    */
-  async #submitConcurrently(share: MessageFields<"SubmitSharesStandard">): Promise<void> {
+  async #submitConcurrently(share: Submit, extended: boolean): Promise<void> {
     if (this.#inFlight.size >= MAX_SHARES_IN_FLIGHT) await Promise.race(this.#inFlight);
-    const work = this.#submit(share).catch((err: unknown) => {
+    const work = this.#submit(share, extended).catch((err: unknown) => {
       this.deps.logger.error({ err, connectionId: String(this.connectionId) }, "share handling failed");
       this.#fail(GatewayReason.frame_decode_error, "internal error");
     });
@@ -212,8 +217,9 @@ export class MinerSession {
     }
     switch (m.type) {
       case "OpenStandardMiningChannel":
-        return this.#openStandard(m.message);
+        return this.#openChannel(m.message, undefined);
       case "OpenExtendedMiningChannel":
+        if (this.deps.config.extended_channels_enabled) return this.#openChannel(m.message, m.message.minExtranonceSize);
         this.#send("OpenMiningChannelError", { requestId: m.message.requestId, errorCode: "extended-channels-not-supported" });
         this.#event({
           type: EdgeEventType.channel_rejected,
@@ -222,16 +228,9 @@ export class MinerSession {
         });
         return;
       case "SubmitSharesStandard":
-        return this.#submit(m.message);
+        return this.#submit(m.message, false);
       case "SubmitSharesExtended":
-        return this.#reject(
-          undefined,
-          m.message.channelId,
-          m.message.sequenceNumber,
-          "invalid_channel_id",
-          "no extended channel with this id",
-          Date.now(),
-        );
+        return this.#submit(m.message, true);
       case "UpdateChannel":
         return this.#update(m.message);
       case "CloseChannel": {
@@ -268,7 +267,8 @@ export class MinerSession {
     this.#event({ type: EdgeEventType.setup_connection_succeeded, reasonDetail: `${s.vendor} ${s.firmware}`.trim().slice(0, 200) });
   }
 
-  #openStandard(o: MessageFields<"OpenStandardMiningChannel">): void {
+  /** Standard channel, or extended when the miner asked for at least `minExtranonceSize` bytes of its own. */
+  #openChannel(o: MessageFields<"OpenStandardMiningChannel">, minExtranonceSize: number | undefined): void {
     const deny = (reason: GatewayReason, errorCode: string, detail: string) => {
       this.#send("OpenMiningChannelError", { requestId: o.requestId, errorCode });
       this.#event({
@@ -291,6 +291,15 @@ export class MinerSession {
       deny(GatewayReason.channel_open_rejected, "invalid-nominal-hashrate", `nominal_hash_rate ${o.nominalHashRate}`);
       return;
     }
+    const extranonceSize = this.deps.config.extended_extranonce_size;
+    if (minExtranonceSize !== undefined && minExtranonceSize > extranonceSize) {
+      deny(
+        GatewayReason.channel_open_rejected,
+        "min-extranonce-size-too-large",
+        `min_extranonce_size ${minExtranonceSize} exceeds extended_extranonce_size ${extranonceSize}`,
+      );
+      return;
+    }
     const current = this.deps.book.current;
     const stale = !current || Date.now() - current.receivedAt > this.deps.config.upstream_stale_max_ms;
     if (stale && this.deps.config.upstream_failure_policy === "fail_closed") {
@@ -307,20 +316,30 @@ export class MinerSession {
     let target = initial;
     if (maxTarget < target) target = maxTarget;
     const now = Date.now();
-    const channel = new StandardChannel(this.#nextChannelId++, auth.workerId, auth.poolAccountId, this.deps.allocator.next(), target, now);
+    const channel = new MiningChannel(
+      this.#nextChannelId++,
+      auth.workerId,
+      auth.poolAccountId,
+      this.deps.allocator.next(),
+      target,
+      now,
+      minExtranonceSize === undefined ? 0 : extranonceSize,
+    );
     const perSecond = this.deps.config.max_shares_per_second_per_channel;
     this.channels.set(channel.channelId, {
       channel,
       vardiff: new Vardiff(this.deps.config.shares_per_minute, target > 0n ? target : 1n, now),
       rate: new TokenBucket(perSecond, perSecond * 2),
     });
-    this.#send("OpenStandardMiningChannelSuccess", {
+    const opened = {
       requestId: o.requestId,
       channelId: channel.channelId,
       target: channel.targetLE,
       extranoncePrefix: channel.extranoncePrefix,
       groupChannelId: 0,
-    });
+    };
+    if (channel.extended) this.#send("OpenExtendedMiningChannelSuccess", { ...opened, extranonceSize: channel.extranonceSize });
+    else this.#send("OpenStandardMiningChannelSuccess", opened);
     this.#event({ type: EdgeEventType.channel_opened, channelId: channel.channelId, workerId: channel.workerId });
     if (current) this.#sendJob(channel, current, true);
   }
@@ -331,15 +350,29 @@ export class MinerSession {
     for (const { channel } of this.channels.values()) this.#sendJob(channel, template, newTip || !channel.tip);
   }
 
-  #sendJob(channel: StandardChannel, template: CachedTemplate, newTip: boolean): void {
+  #sendJob(channel: MiningChannel, template: CachedTemplate, newTip: boolean): void {
     const p = template.proposal;
+    const minNtime = newTip ? undefined : p.headerTimestamp;
+    if (channel.extended) {
+      // The miner completes the coinbase with its extranonce, so it gets the parts and the path.
+      const parts = this.#parts(channel, template);
+      const coinbase = { prefix: parts.strippedPrefix, suffix: parts.strippedSuffix, merklePath: p.merklePath };
+      const job = channel.addJob({ templateId: p.templateId, version: p.blockVersion, merkleRoot: new Uint8Array(0), coinbase, minNtime });
+      this.#send("NewExtendedMiningJob", {
+        channelId: channel.channelId,
+        jobId: job.jobId,
+        minNtime: job.minNtime,
+        version: p.blockVersion,
+        versionRollingAllowed: true,
+        merklePath: p.merklePath,
+        coinbaseTxPrefix: coinbase.prefix,
+        coinbaseTxSuffix: coinbase.suffix,
+      });
+      if (newTip) this.#newTip(channel, template, job.jobId);
+      return;
+    }
     const merkleRoot = channelMerkleRoot(template.parts, channel.extranoncePrefix, p.merklePath);
-    const job = channel.addJob({
-      templateId: p.templateId,
-      version: p.blockVersion,
-      merkleRoot,
-      minNtime: newTip ? undefined : p.headerTimestamp,
-    });
+    const job = channel.addJob({ templateId: p.templateId, version: p.blockVersion, merkleRoot, minNtime });
     this.#send("NewMiningJob", {
       channelId: channel.channelId,
       jobId: job.jobId,
@@ -347,8 +380,17 @@ export class MinerSession {
       version: p.blockVersion,
       merkleRoot,
     });
-    if (!newTip) return;
-    channel.activate(job.jobId, {
+    if (newTip) this.#newTip(channel, template, job.jobId);
+  }
+
+  /** The coinbase split a channel's shares are checked against: extended ones leave room for the miner's extranonce. */
+  #parts(channel: MiningChannel, template: CachedTemplate): CoinbaseParts {
+    return channel.extended ? coinbasePartsFor(template.proposal, EXTRANONCE_PREFIX_BYTES + channel.extranonceSize) : template.parts;
+  }
+
+  #newTip(channel: MiningChannel, template: CachedTemplate, jobId: number): void {
+    const p = template.proposal;
+    channel.activate(jobId, {
       prevHash: template.prevHash,
       nbits: p.nbits,
       minNtime: p.headerTimestamp,
@@ -358,7 +400,7 @@ export class MinerSession {
     });
     this.#send("SetNewPrevHash", {
       channelId: channel.channelId,
-      jobId: job.jobId,
+      jobId,
       prevHash: template.prevHash,
       minNtime: p.headerTimestamp,
       nbits: p.nbits,
@@ -396,16 +438,18 @@ export class MinerSession {
     }
   }
 
-  async #submit(s: MessageFields<"SubmitSharesStandard">): Promise<void> {
+  async #submit(s: Submit, extended: boolean): Promise<void> {
     const received = Date.now();
     const open = this.channels.get(s.channelId);
-    if (!open)
+    if (!open || open.channel.extended !== extended)
       return this.#reject(
-        undefined,
+        open?.channel,
         s.channelId,
         s.sequenceNumber,
         "invalid_channel_id",
-        `channel ${s.channelId} is not open on this connection`,
+        open
+          ? `channel ${s.channelId} is ${extended ? "standard: submit SubmitSharesStandard" : "extended: submit SubmitSharesExtended"}`
+          : `channel ${s.channelId} is not open on this connection`,
         received,
       );
     const { channel } = open;
@@ -455,6 +499,9 @@ export class MinerSession {
       this.deps.logger.warn({ err: (err as Error).message }, "share dedup unavailable; share accepted at validation_level basic");
     }
     const difficulty = targetToDifficulty(verdict.job.target);
+    // The coinbase's whole extranonce: the channel's prefix, then (extended) the miner's part.
+    const extranonce = extended ? concat([channel.extranoncePrefix, s.extranonce ?? new Uint8Array(0)]) : channel.extranoncePrefix;
+    const parts = this.#parts(channel, cached);
     const accepted: AcceptedShare = {
       header: verdict.header,
       hash: verdict.hash,
@@ -470,9 +517,9 @@ export class MinerSession {
       receivedAtMs: received,
       connectionId: this.connectionId,
       isBlock: verdict.isBlock,
-      block: verdict.isBlock ? assembleFoundBlock(cached.proposal, cached.parts, channel.extranoncePrefix, verdict.header) : undefined,
-      coinbase: verdict.isBlock ? cached.parts : undefined,
-      extranoncePrefix: channel.extranoncePrefix,
+      block: verdict.isBlock ? assembleFoundBlock(cached.proposal, parts, extranonce, verdict.header) : undefined,
+      coinbase: verdict.isBlock ? parts : undefined,
+      extranoncePrefix: extranonce,
       mode: this.deps.mode(),
     };
     // Durability follows the configured mode: a degraded inline edge still stores before it answers.
@@ -508,7 +555,7 @@ export class MinerSession {
 
   #accepted(
     open: OpenChannel,
-    s: MessageFields<"SubmitSharesStandard">,
+    s: Submit,
     event: EventInit,
     difficulty: number,
     isBlock: boolean,
@@ -521,7 +568,7 @@ export class MinerSession {
     this.deps.onShare("accepted", "", (Date.now() - received) / 1000);
   }
 
-  #acknowledge(open: OpenChannel, s: MessageFields<"SubmitSharesStandard">, difficulty: number, isBlock: boolean): void {
+  #acknowledge(open: OpenChannel, s: Submit, difficulty: number, isBlock: boolean): void {
     const { channel } = open;
     open.vardiff.recordShare();
     channel.acceptedShares += 1;
@@ -541,7 +588,7 @@ export class MinerSession {
   }
 
   #reject(
-    channel: StandardChannel | undefined,
+    channel: MiningChannel | undefined,
     channelId: number,
     sequenceNumber: number,
     reason: SubmitRejection,

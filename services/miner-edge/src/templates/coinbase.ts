@@ -53,3 +53,21 @@ export function channelMerkleRoot(parts: CoinbaseParts, extranoncePrefix: Uint8A
 export function fullCoinbase(parts: CoinbaseParts, extranoncePrefix: Uint8Array): Uint8Array {
   return concat([parts.fullPrefix, extranoncePrefix, parts.fullSuffix]);
 }
+
+/** Parts per template per extranonce length: extended channels' scriptSig is longer than standard ones'. */
+const partsByLength = new WeakMap<TemplateProposal, Map<number, CoinbaseParts>>();
+
+/** The template's coinbase split for `extranonceLength` bytes of extranonce, built once per template and length. */
+export function coinbasePartsFor(template: TemplateProposal, extranonceLength: number): CoinbaseParts {
+  let byLength = partsByLength.get(template);
+  if (!byLength) {
+    byLength = new Map();
+    partsByLength.set(template, byLength);
+  }
+  let parts = byLength.get(extranonceLength);
+  if (!parts) {
+    parts = coinbaseParts(template, extranonceLength);
+    byLength.set(extranonceLength, parts);
+  }
+  return parts;
+}
