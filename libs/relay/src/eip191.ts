@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "./keccak.js";
 
 interface NativeEcdsa {
   ecdsaSign(hash: Uint8Array, secretKey: Uint8Array): { signature: Uint8Array; recid: number };
@@ -47,11 +47,11 @@ export function personalMessageHash(message: Uint8Array): Uint8Array {
   const buffer = new Uint8Array(prefix.length + message.length);
   buffer.set(prefix, 0);
   buffer.set(message, prefix.length);
-  return keccak_256(buffer);
+  return keccak256(buffer);
 }
 
 function addressFromUncompressed(point: Uint8Array): string {
-  return `0x${Buffer.from(keccak_256(point.subarray(1)).subarray(12)).toString("hex")}`;
+  return `0x${Buffer.from(keccak256(point.subarray(1)).subarray(12)).toString("hex")}`;
 }
 
 /** Ethereum address of an uncompressed (65-byte) or compressed (33-byte) secp256k1 public key. */

@@ -5,6 +5,7 @@ import {
   addressFromPrivateKey,
   attestationUserData,
   canonicalDigest,
+  canonicalJson,
   decodeRequest,
   decryptWithEnclaveKey,
   devAttestationSigner,
@@ -20,11 +21,14 @@ import {
   parseSecretsParams,
   personalMessageHash,
   RELAY_METHODS,
+  RESPONSE_SIGNING_DOMAIN,
   RequestDecodeError,
   recoverPersonalSigner,
   requestIdTooLong,
   responseDigest,
+  responseSigningPayload,
   signDevAttestation,
+  signingPayloadOfCanonical,
   signPersonal,
   toHttpStatus,
   toJsonRpcCode,
@@ -173,6 +177,25 @@ describe("attestation user data", () => {
     const attestation = signDevAttestation(enclave, METHOD_SECRETS_GET, params);
     expect(devAttestationSigner(attestation, attestationUserData(METHOD_SECRETS_GET, params))).toBe(addressFromPrivateKey(enclave));
     expect(parseSecretsParams({ ...params, attestation }).secrets).toEqual([{ key: "k", namespace: "main" }]);
+  });
+});
+
+describe("response signing payload", () => {
+  it("built from the canonical response text, equals the RFC 8785 form of the whole binding", () => {
+    const awkward = ['q"uote\\back', "tab\tnl\n", "é 😀 \u2028", "\ud800 lone", "\u0000\u001f"];
+    for (const text of awkward) {
+      const binding = { gatewayId: `gw ${text}`, requestKey: `k ${text}`, nodeAddress: `0x${"ab".repeat(20)}` };
+      const response = { jsonrpc: "2.0", id: text, method: "m", result: { z: [text, 1e21, 0.5], a: { [text]: null } } };
+      const whole = canonicalJson({
+        domain: RESPONSE_SIGNING_DOMAIN,
+        gateway_id: binding.gatewayId,
+        request_key: binding.requestKey,
+        node_address: binding.nodeAddress,
+        response,
+      });
+      expect(Buffer.from(signingPayloadOfCanonical(binding, canonicalJson(response))).toString("utf8")).toBe(whole);
+      expect(Buffer.from(responseSigningPayload({ ...binding, response })).toString("utf8")).toBe(whole);
+    }
   });
 });
 

@@ -1,4 +1,3 @@
-import { SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
 import { RELAY_SERVICE } from "@gatehouse/relay";
 import { isLoopback, parseHostPort, SafetyFlag, type ServiceDefinition } from "@gatehouse/service";
 import { registerAdmin } from "./admin.js";
@@ -13,6 +12,7 @@ import type { Handler } from "./handlers/handler.js";
 import { relayMetrics } from "./metrics.js";
 import { MemberStatus } from "./network/member-status.js";
 import { NatsDon } from "./network/nats-don.js";
+import { subscribeNodeResponses } from "./network/node-responses.js";
 import { RpcServer } from "./network/rpc-server.js";
 
 /** JSON-RPC endpoint for enclaves: fans each request out to the relay DON and answers on F+1 agreement. */
@@ -58,7 +58,7 @@ export const service: ServiceDefinition<Config> = {
     ctx.metrics.gauge("reachable_members", "DON members that acknowledged recently", [], function () {
       this.set(status.reachableCount());
     });
-    const subscription = bus.subscribe(responseSubject, SignedRelayResponseSchema, (response) => handler.handleNodeMessage(response));
+    const subscription = subscribeNodeResponses(bus, responseSubject, (response) => handler.handleNodeMessage(response), logger);
     handler.start();
 
     const gateway = new Gateway({
@@ -110,6 +110,13 @@ export const service: ServiceDefinition<Config> = {
       "drain",
     );
     ctx.onShutdown("relay-rpc", () => rpc.close(), "drain");
-    ctx.onShutdown("relay-responses", () => subscription.drain(), "close");
+    ctx.onShutdown(
+      "relay-responses",
+      async () => {
+        await subscription.drain();
+        don.close();
+      },
+      "close",
+    );
   },
 };

@@ -108,29 +108,32 @@ describe("RelayNodeHandler", () => {
     const b = node("b");
     const req = relayRequest(METHOD_CAPABILITY_EXECUTE, capParams("echo", "aGVsbG8="));
     const [ra, rb] = await Promise.all([a.handler.execute(req), b.handler.execute(req)]);
-    expect(JSON.stringify(ra)).toBe(JSON.stringify(rb));
+    expect(ra.canonical).toBe(rb.canonical);
+    expect(JSON.parse(ra.canonical)).toEqual(ra.response);
   });
 
   it("turns an execution failure into a result, and bad input into JSON-RPC errors", async () => {
     const { handler } = node("a");
-    expect((await handler.execute(relayRequest(METHOD_CAPABILITY_EXECUTE, capParams("broken", "")))).result).toEqual({
+    expect((await handler.execute(relayRequest(METHOD_CAPABILITY_EXECUTE, capParams("broken", "")))).response.result).toEqual({
       error: "capability broken failed: upstream refused",
     });
-    expect((await handler.execute(relayRequest(METHOD_CAPABILITY_EXECUTE, capParams("nope", "")))).error).toEqual({
+    expect((await handler.execute(relayRequest(METHOD_CAPABILITY_EXECUTE, capParams("nope", "")))).response.error).toEqual({
       code: -32602,
       message: "capability not found: nope",
     });
-    expect((await handler.execute(relayRequest(METHOD_CAPABILITY_EXECUTE, capParams("echo", "", intruder)))).error).toEqual({
+    expect((await handler.execute(relayRequest(METHOD_CAPABILITY_EXECUTE, capParams("echo", "", intruder)))).response.error).toEqual({
       code: -32603,
       message: "attestation is not signed by a trusted enclave key",
     });
     const unattested = { ...capParams("echo", ""), attestation: "" };
-    expect((await handler.execute(relayRequest(METHOD_CAPABILITY_EXECUTE, unattested))).error?.message).toBe("missing attestation");
-    expect((await handler.execute(relayRequest("confidential.other", {}))).error).toEqual({
+    expect((await handler.execute(relayRequest(METHOD_CAPABILITY_EXECUTE, unattested))).response.error?.message).toBe(
+      "missing attestation",
+    );
+    expect((await handler.execute(relayRequest("confidential.other", {}))).response.error).toEqual({
       code: -32601,
       message: "unsupported method: confidential.other",
     });
-    expect((await handler.execute(relayRequest(METHOD_CAPABILITY_EXECUTE, { ...common, owner: "0x1" }))).error?.code).toBe(-32602);
+    expect((await handler.execute(relayRequest(METHOD_CAPABILITY_EXECUTE, { ...common, owner: "0x1" }))).response.error?.code).toBe(-32602);
   });
 
   it("returns stored secrets in the reference shape, and fails the whole request if one is missing or for another enclave", async () => {
@@ -144,16 +147,16 @@ describe("RelayNodeHandler", () => {
       const p: JsonObject = { ...common, secrets, enclave_public_key: enclavePub };
       return { ...p, attestation: signDevAttestation(enclave, METHOD_SECRETS_GET, p) };
     };
-    expect((await handler.execute(relayRequest(METHOD_SECRETS_GET, params([{ key: "api" }])))).result).toEqual({
+    expect((await handler.execute(relayRequest(METHOD_SECRETS_GET, params([{ key: "api" }])))).response.result).toEqual({
       secrets: [{ id: { key: "api", namespace: "main" }, ciphertext: "Y2lwaGVy", encrypted_shares: ["c2hhcmU="] }],
     });
-    expect((await handler.execute(relayRequest(METHOD_SECRETS_GET, params([{ key: "api" }, { key: "gone" }])))).error).toEqual({
+    expect((await handler.execute(relayRequest(METHOD_SECRETS_GET, params([{ key: "api" }, { key: "gone" }])))).response.error).toEqual({
       code: -32602,
       message: "secret not found: main/gone",
     });
-    expect((await handler.execute(relayRequest(METHOD_SECRETS_GET, params([{ key: "other", namespace: "ns" }])))).error?.message).toBe(
-      "secret ns/other has no shares for this enclave key",
-    );
+    expect(
+      (await handler.execute(relayRequest(METHOD_SECRETS_GET, params([{ key: "other", namespace: "ns" }])))).response.error?.message,
+    ).toBe("secret ns/other has no shares for this enclave key");
   });
 
   it("survives a publish failure: the request leaves the in-flight count and is counted as unsent", async () => {

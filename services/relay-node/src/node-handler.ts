@@ -2,6 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Subjects } from "@gatehouse/bus";
 import type { RelayRequest, SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
 import {
+  type CapabilityResponseResult,
   canonicalJson,
   isRelayMethod,
   JSONRPC_VERSION,
@@ -9,7 +10,8 @@ import {
   JsonRpcCode,
   type JsonRpcResponse,
   METHOD_SECRETS_GET,
-  responseSigningPayload,
+  type SecretsResponseResult,
+  signingPayloadOfCanonical,
   signPersonal,
 } from "@gatehouse/relay";
 import type { Logger, Metrics, Redis } from "@gatehouse/service";
@@ -21,6 +23,12 @@ import { NodeMethodError } from "./methods/errors.js";
 import { secretsGet } from "./methods/secrets-get.js";
 
 export type SignedResponseInit = MessageInitShape<typeof SignedRelayResponseSchema>;
+
+/** A node's answer: the response, and its canonical JSON text (what is signed and sent). */
+export interface ExecutedResponse {
+  response: JsonRpcResponse;
+  canonical: string;
+}
 
 export interface RelayNodeOptions {
   identity: NodeIdentity;
@@ -88,43 +96,45 @@ export class RelayNodeHandler {
   async #process(request: RelayRequest): Promise<void> {
     const started = performance.now();
     const now = this.options.now ?? Date.now;
-    const response = await this.execute(request);
+    const { response, canonical } = await this.execute(request);
     if (BigInt(now()) > request.deadlineUnixMs) {
       this.#requests.inc({ method: request.method, outcome: "expired" });
       return;
     }
     const address = this.options.identity.address;
-    const signature = signPersonal(
-      this.options.identity.key,
-      responseSigningPayload({ gatewayId: request.gatewayId, requestKey: request.requestKey, nodeAddress: address, response }),
-    );
+    const binding = { gatewayId: request.gatewayId, requestKey: request.requestKey, nodeAddress: address };
     this.options.publish(request.replySubject, {
-      requestKey: request.requestKey,
-      gatewayId: request.gatewayId,
-      nodeAddress: address,
-      response: Buffer.from(canonicalJson(response)),
-      signature,
+      ...binding,
+      response: Buffer.from(canonical, "utf8"),
+      signature: signPersonal(this.options.identity.key, signingPayloadOfCanonical(binding, canonical)),
       signedAtUnixMs: BigInt(now()),
     });
     this.#requests.inc({ method: request.method, outcome: response.error ? "error" : "ok" });
     this.#duration.observe({ method: request.method }, (performance.now() - started) / 1000);
   }
 
-  /** The JSON-RPC response for a request; errors become JSON-RPC errors, never exceptions. */
-  async execute(request: RelayRequest): Promise<JsonRpcResponse> {
+  /**
+   * The JSON-RPC response for a request, with its RFC 8785 text: what the node signs and sends,
+   * byte-identical on every honest node. Errors become JSON-RPC errors, never exceptions.
+   */
+  async execute(request: RelayRequest): Promise<ExecutedResponse> {
     const base = { jsonrpc: JSONRPC_VERSION, id: request.jsonrpcId, method: request.method };
+    let response: JsonRpcResponse;
     try {
       const result = await this.#dispatch(request);
-      // Round-trip through canonical JSON so the result holds only JSON values, identically on every node.
-      return { ...base, result: JSON.parse(canonicalJson(result)) };
+      response = { ...base, result };
+      return { response, canonical: canonicalJson(response) };
     } catch (err) {
-      if (err instanceof NodeMethodError) return { ...base, error: { code: err.code, message: err.message } };
-      this.options.logger.error({ err, requestKey: request.requestKey }, "relay request failed");
-      return { ...base, error: { code: JsonRpcCode.internal, message: "internal error" } };
+      if (err instanceof NodeMethodError) response = { ...base, error: { code: err.code, message: err.message } };
+      else {
+        this.options.logger.error({ err, requestKey: request.requestKey }, "relay request failed");
+        response = { ...base, error: { code: JsonRpcCode.internal, message: "internal error" } };
+      }
+      return { response, canonical: canonicalJson(response) };
     }
   }
 
-  async #dispatch(request: RelayRequest): Promise<unknown> {
+  async #dispatch(request: RelayRequest): Promise<SecretsResponseResult | CapabilityResponseResult> {
     if (!isRelayMethod(request.method)) throw new NodeMethodError(JsonRpcCode.methodNotFound, `unsupported method: ${request.method}`);
     let params: JsonObject;
     try {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { RelayRequestAckSchema, RelayRequestSchema, SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
+import { SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
 import { RelayNodeAdminService } from "@gatehouse/proto/relaynode/v1";
 import { type ServiceDefinition, serviceStatus } from "@gatehouse/service";
 import { DevAttestationVerifier } from "./attestation/dev.js";
@@ -9,6 +9,7 @@ import { CapabilityRegistry, echoCapability, hashCapability, httpCapability } fr
 import { type Config, configSchema } from "./config.js";
 import { nodeIdentity } from "./keys.js";
 import { RelayNodeHandler } from "./node-handler.js";
+import { serveRelayRequests } from "./request-intake.js";
 
 function attestationVerifier(config: Config["attestation"]): AttestationVerifier {
   if (config.mode === "dev") return new DevAttestationVerifier(config.dev_enclave_addresses);
@@ -45,7 +46,13 @@ export const service: ServiceDefinition<Config> = {
       metrics: ctx.metrics,
     });
     const subject = bus.subjects.relayNodeRequest(config.node_name);
-    const subscription = bus.serve(subject, RelayRequestSchema, RelayRequestAckSchema, (request) => handler.accept(request));
+    const subscription = serveRelayRequests({
+      bus,
+      subject,
+      nodeAddress: identity.address,
+      accept: (request) => handler.accept(request),
+      logger,
+    });
     ctx.endpoint("requests", subject);
     logger.info(
       { address: identity.address, node: config.node_name, attestation: config.attestation.mode, capabilities: capabilities.ids() },

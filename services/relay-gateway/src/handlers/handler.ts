@@ -8,8 +8,11 @@ export type RelayRequestInit = MessageInitShape<typeof RelayRequestSchema>;
 
 /** How a handler reaches the DON's members. */
 export interface Don {
-  /** Delivers the request to one member; resolves once it acknowledged, rejects on failure or after `timeoutMs`. */
-  sendToNode(member: DonMember, request: RelayRequestInit, timeoutMs: number): Promise<void>;
+  /**
+   * Delivers the request to every member at once, without waiting on any: one promise per member,
+   * in order, resolving once that member acknowledged and rejecting on failure or after `timeoutMs`.
+   */
+  fanOut(members: readonly DonMember[], request: RelayRequestInit, timeoutMs: number): Promise<void>[];
 }
 
 /** A request the handler refuses before creating any state; surfaces as HandlerError (-32600, HTTP 400). */

@@ -4,7 +4,8 @@ import type { Candidate } from "./aggregator.js";
 
 /** A member's response kept for aggregation. */
 export interface NodeResponseEntry extends Candidate {
-  response: JsonRpcResponse | undefined;
+  /** The response and its canonical JSON text (digested and signed); undefined if it could not be decoded. */
+  decoded: { response: JsonRpcResponse; canonical: string } | undefined;
   signatureBytes: Uint8Array;
 }
 

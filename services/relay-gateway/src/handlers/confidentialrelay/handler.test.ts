@@ -31,6 +31,9 @@ const outsider = { key: Uint8Array.from(Buffer.alloc(32, 99)), address: addressF
 class FakeDon implements Don {
   readonly sent: Array<{ member: DonMember; request: RelayRequestInit }> = [];
   fail = new Set<string>();
+  fanOut(members: readonly DonMember[], request: RelayRequestInit): Promise<void>[] {
+    return members.map((member) => this.sendToNode(member, request));
+  }
   sendToNode(member: DonMember, request: RelayRequestInit): Promise<void> {
     this.sent.push({ member, request });
     return this.fail.has(member.name) ? Promise.reject(new Error(`send to ${member.name} failed`)) : Promise.resolve();

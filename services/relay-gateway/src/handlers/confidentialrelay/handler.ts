@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { SignedRelayResponse } from "@gatehouse/proto/relay/v1";
 import {
+  canonicalJson,
+  digestOfCanonical,
   ErrorCode,
   errorCodeName,
   errorResponse,
@@ -10,8 +12,7 @@ import {
   RELAY_METHODS,
   recoverPersonalSigner,
   requestIdTooLong,
-  responseDigest,
-  responseSigningPayload,
+  signingPayloadOfCanonical,
   toJsonRpcCode,
 } from "@gatehouse/relay";
 import type { Logger } from "@gatehouse/service";
@@ -21,7 +22,7 @@ import type { Callback, UserCallbackPayload } from "../common/callback.js";
 import type { Clock } from "../common/clock.js";
 import { TokenBucket } from "../common/token-bucket.js";
 import { type Don, type Handler, HandlerRejection } from "../handler.js";
-import { ActiveRequest } from "./active-request.js";
+import { ActiveRequest, type NodeResponseEntry } from "./active-request.js";
 import { aggregate } from "./aggregator.js";
 
 export interface RateLimit {
@@ -159,20 +160,21 @@ export class ConfidentialRelayHandler implements Handler {
       deadlineUnixMs: BigInt(now + this.options.requestTimeoutMs),
     };
     const timeout = Math.min(this.options.nodeSendTimeoutMs, this.options.requestTimeoutMs);
-    for (const member of this.options.don.members) {
-      this.options.transport.sendToNode(member, relayRequest, timeout).catch((err: unknown) => {
+    const members = this.options.don.members;
+    this.options.transport.fanOut(members, relayRequest, timeout).forEach((sent, i) => {
+      const member = members[i] as DonMember;
+      sent.catch((err: unknown) => {
         this.options.metrics.sendFailures.inc({ node: member.name });
         this.options.logger.warn({ requestKey: ar.key, node: member.name, err: (err as Error).message }, "relay send to node failed");
         if (ar.completed) return;
         ar.sendFailures.add(member.address);
-        const members = this.options.don.members.length;
-        if (members - ar.sendFailures.size < this.options.quorum) {
+        if (members.length - ar.sendFailures.size < this.options.quorum) {
           this.#fail(ar, ErrorCode.FatalError, "failed to forward user request to nodes", "fanout_failed");
           return;
         }
         this.#evaluate(ar);
       });
-    }
+    });
   }
 
   handleNodeMessage(signed: SignedRelayResponse): void {
@@ -192,19 +194,20 @@ export class ConfidentialRelayHandler implements Handler {
       this.#dropped(node, "unknown_request");
       return;
     }
-    let response: ReturnType<typeof parseResponse> | undefined;
+    let decoded: NodeResponseEntry["decoded"];
     let digest: string | undefined;
     try {
-      response = parseResponse(signed.response);
+      const response = parseResponse(signed.response);
       if (response.id !== ar.request.id || response.method !== ar.request.method)
         throw new Error("response id or method does not match the request");
-      digest = responseDigest(response);
+      decoded = { response, canonical: canonicalJson(response) };
+      digest = digestOfCanonical(decoded.canonical);
     } catch (err) {
       this.options.logger.warn({ requestKey: ar.key, node: member.name, err: (err as Error).message }, "undecodable node response");
       this.#dropped(node, "malformed");
-      response = undefined;
+      decoded = undefined;
     }
-    const added = ar.addResponse(node, { node, digest, signature: "unverified", response, signatureBytes: signed.signature });
+    const added = ar.addResponse(node, { node, digest, signature: "unverified", decoded, signatureBytes: signed.signature });
     if (!added) {
       this.#dropped(node, "duplicate");
       return;
@@ -217,14 +220,12 @@ export class ConfidentialRelayHandler implements Handler {
 
   #verify(ar: ActiveRequest, node: string): boolean {
     const entry = ar.responses.get(node);
-    if (!entry?.response) return false;
+    if (!entry?.decoded) return false;
     try {
-      const payload = responseSigningPayload({
-        gatewayId: this.options.gatewayId,
-        requestKey: ar.key,
-        nodeAddress: node,
-        response: entry.response,
-      });
+      const payload = signingPayloadOfCanonical(
+        { gatewayId: this.options.gatewayId, requestKey: ar.key, nodeAddress: node },
+        entry.decoded.canonical,
+      );
       if (recoverPersonalSigner(payload, entry.signatureBytes) === node) return true;
     } catch {
       // Falls through: an unusable signature is as bad as a wrong one.
@@ -244,7 +245,7 @@ export class ConfidentialRelayHandler implements Handler {
       this.#fail(ar, ErrorCode.FatalError, verdict.message, "unobtainable");
       return;
     }
-    const agreed = ar.responses.get(verdict.node)?.response;
+    const agreed = ar.responses.get(verdict.node)?.decoded?.response;
     let raw: string;
     try {
       raw = JSON.stringify(agreed);
