@@ -71,7 +71,11 @@ export class RedisSenderRateLimiter implements SenderRateLimiter {
     this.#scheduled = false;
     for (const [sender, waiters] of batch) {
       this.#take(`relay:rate:${sender}`, this.rps, this.burst, waiters.length).then(
-        (granted) => waiters.forEach((waiter, i) => waiter.resolve(i < granted)),
+        (granted) => {
+          waiters.forEach((waiter, i) => {
+            waiter.resolve(i < granted);
+          });
+        },
         (err: Error) => {
           for (const waiter of waiters) waiter.reject(err);
         },
