@@ -197,8 +197,7 @@ describe("miner-edge inline mode (verdict gating, durability before acknowledgem
     await propose(15n, tip(0xb0));
     await verdict(15n, true);
     await m.next("NewMiningJob");
-    m.job = oldJob;
-    expect(await m.submit(m.mine((h) => h <= m.target))).toMatchObject({ ok: false, error: { errorCode: "stale-share" } });
+    expect(await m.submit(m.mine((h) => h <= m.target, {}, oldJob))).toMatchObject({ ok: false, error: { errorCode: "stale-share" } });
     await eventWithReason("template_cache_miss");
   });
 

@@ -1,18 +1,21 @@
-import { serializeHeader, sha256d, u256FromLE } from "@gatehouse/bitcoin";
+import { u256FromLE } from "@gatehouse/bitcoin";
+import { ChannelWork, headerFor, headerHash, type Job, type Tip } from "@gatehouse/loadgen";
 import { type AnyMessage, type MessageFields, type MessageName, Sv2Client } from "@gatehouse/sv2";
 import { waitFor } from "@gatehouse/testkit";
 
 type Of<N extends MessageName> = MessageFields<N>;
+export type Share = Of<"SubmitSharesStandard"> & { extranonce?: Uint8Array };
 
-/** A test miner on libs/sv2's client: keeps every unsolicited message and mines real shares. */
+/**
+ * A step-by-step test miner on libs/sv2's client: keeps every message it receives, follows its
+ * last channel's jobs, tip and target with the load generator's ChannelWork, and mines real shares.
+ */
 export class TestMiner {
   readonly received: AnyMessage[] = [];
   ended: unknown;
   #cursor = 0;
-  job: Of<"NewMiningJob"> | undefined;
-  tip: Of<"SetNewPrevHash"> | undefined;
-  target = 0n;
-  channelId = 0;
+  /** The last opened channel's work state. */
+  work: ChannelWork | undefined;
   #sequence = 0;
   /** Each search continues where the last stopped, so two searches never return the same share. */
   #nonce = 0;
@@ -22,11 +25,7 @@ export class TestMiner {
       try {
         for await (const m of client.messages()) {
           this.received.push(m);
-          if (m.type === "SetNewPrevHash") this.tip = m.message;
-          if (m.type === "SetTarget") this.target = u256FromLE(m.message.maximumTarget);
-          if (m.type === "NewMiningJob" && m.message.minNtime !== undefined) this.job = m.message;
-          if (m.type === "SetNewPrevHash" && this.pendingFuture?.jobId === m.message.jobId) this.job = this.pendingFuture;
-          if (m.type === "NewMiningJob" && m.message.minNtime === undefined) this.pendingFuture = m.message;
+          this.work?.apply(m);
         }
         this.ended = "closed";
       } catch (err) {
@@ -35,13 +34,39 @@ export class TestMiner {
     })();
   }
 
-  pendingFuture: Of<"NewMiningJob"> | undefined;
-
-  static async connect(endpoint: string, authority: string): Promise<TestMiner> {
+  static async connect(endpoint: string, authority: string | undefined): Promise<TestMiner> {
     const url = new URL(endpoint);
     return new TestMiner(
-      await Sv2Client.connect({ host: url.hostname, port: Number(url.port), authorityPublicKey: authority, requestTimeoutMs: 5000 }),
+      await Sv2Client.connect({
+        host: url.hostname,
+        port: Number(url.port),
+        authorityPublicKey: authority,
+        plaintext: authority === undefined,
+        requestTimeoutMs: 5000,
+      }),
     );
+  }
+
+  get channelId(): number {
+    return this.work?.channelId ?? 0;
+  }
+
+  get target(): bigint {
+    return this.work?.target ?? 0n;
+  }
+
+  get job(): Job | undefined {
+    return this.work?.activeJob;
+  }
+
+  get tip(): Tip | undefined {
+    return this.work?.tip;
+  }
+
+  /** Follows the new channel, including what arrived for it before this resolved. */
+  #follow(work: ChannelWork): void {
+    for (const m of this.received) work.apply(m);
+    this.work = work;
   }
 
   async open(user: string): Promise<Of<"OpenStandardMiningChannelSuccess">> {
@@ -50,8 +75,18 @@ export class TestMiner {
       nominalHashRate: 1e6,
       maxTarget: new Uint8Array(32).fill(0xff),
     });
-    this.channelId = ok.channelId;
-    this.target = u256FromLE(ok.target);
+    this.#follow(new ChannelWork(ok.channelId, u256FromLE(ok.target)));
+    return ok;
+  }
+
+  async openExtended(user: string, minExtranonceSize: number): Promise<Of<"OpenExtendedMiningChannelSuccess">> {
+    const ok = await this.client.openExtendedChannel({
+      userIdentity: user,
+      nominalHashRate: 1e6,
+      maxTarget: new Uint8Array(32).fill(0xff),
+      minExtranonceSize,
+    });
+    this.#follow(new ChannelWork(ok.channelId, u256FromLE(ok.target), { prefix: ok.extranoncePrefix, size: ok.extranonceSize }));
     return ok;
   }
 
@@ -72,28 +107,28 @@ export class TestMiner {
     );
   }
 
-  /** Searches nonces on the current job until `accept(hash)`; returns the submission. */
-  mine(accept: (hash: bigint) => boolean, overrides: Partial<Of<"SubmitSharesStandard">> = {}): Of<"SubmitSharesStandard"> {
-    const job = this.job;
-    const tip = this.tip;
-    if (!job || !tip) throw new Error("no active job");
-    const version = overrides.version ?? job.version;
-    const ntime = overrides.ntime ?? tip.minNtime;
+  /** Searches nonces on the active job (or `job`) until `accept(hash)`; returns the submission. */
+  mine(accept: (hash: bigint) => boolean, overrides: Partial<Share> = {}, job = this.job): Share {
+    const work = this.work?.work(job);
+    if (!work) throw new Error("no active job");
+    const version = overrides.version ?? work.version;
+    const ntime = overrides.ntime ?? work.ntime;
+    const header = headerFor({ ...work, version, ntime });
     for (let tries = 0; tries < 50_000_000; tries++) {
       const nonce = this.#nonce++ >>> 0;
-      const header = serializeHeader({ version, prevHash: tip.prevHash, merkleRoot: job.merkleRoot, time: ntime, bits: tip.nbits, nonce });
-      if (accept(u256FromLE(sha256d(header)))) {
-        return { channelId: this.channelId, sequenceNumber: ++this.#sequence, jobId: job.jobId, nonce, ntime, version, ...overrides };
+      if (accept(u256FromLE(headerHash(header, nonce)))) {
+        const share = { channelId: this.channelId, sequenceNumber: ++this.#sequence, jobId: work.jobId, nonce, ntime, version };
+        return { ...share, ...(work.extranonce.length > 0 ? { extranonce: work.extranonce } : {}), ...overrides };
       }
     }
     throw new Error("no nonce found");
   }
 
-  /** Submits and returns the edge's answer to exactly this sequence number. */
-  async submit(
-    share: Of<"SubmitSharesStandard">,
-  ): Promise<{ ok: true; success: Of<"SubmitSharesSuccess"> } | { ok: false; error: Of<"SubmitSharesError"> }> {
-    await this.client.submitShare(share);
+  /** Submits (extended when the share has an extranonce) and returns the edge's answer to exactly this sequence number. */
+  async submit(share: Share): Promise<{ ok: true; success: Of<"SubmitSharesSuccess"> } | { ok: false; error: Of<"SubmitSharesError"> }> {
+    const { extranonce, ...standard } = share;
+    if (extranonce) await this.client.connection.send("SubmitSharesExtended", { ...standard, extranonce });
+    else await this.client.submitShare(standard);
     return waitFor(
       () => {
         for (const m of this.received) {

@@ -34,6 +34,7 @@ export interface LoadgenReport {
   rejectedByReason: Record<string, number>;
   rejectedByKind: Record<string, Record<string, number>>;
   unexpected: Record<string, number>;
+  staleByTipChange: number;
   unanswered: number;
   inFlight: number;
   ackLatencyMs: Percentiles;
@@ -171,6 +172,7 @@ export class Loadgen {
       rejectedByReason: { ...s.rejectedByReason },
       rejectedByKind: structuredClone(s.rejectedByKind),
       unexpected: { ...s.unexpected },
+      staleByTipChange: s.staleByTipChange,
       unanswered: s.unanswered,
       inFlight: this.miners.reduce((n, m) => n + m.pending, 0),
       ackLatencyMs: roundedLatency(s.latency()),

@@ -328,7 +328,9 @@ export class SimulatedMiner {
   #settle(session: Session, sequence: number, p: Pending, errorCode: string | undefined): void {
     const latencyMs = performance.now() - p.sentAt;
     const stats = this.deps.stats;
-    stats.answer(p.kind, errorCode, latencyMs);
+    // The edge moved to a new tip while the share was on its way: stale by timing, as on any pool.
+    const raced = p.kind !== "stale" && errorCode === "stale-share" && p.generation !== session.work.tip?.generation;
+    stats.answer(p.kind, errorCode, latencyMs, raced);
     if (errorCode === undefined) {
       this.accepted += 1;
       if (p.kind === "good") session.lastAccepted = { ...p.share, generation: p.generation };
@@ -374,8 +376,8 @@ export class SimulatedMiner {
         await this.#wakeup.wait(this.#pacer.delayMs(performance.now()));
       }
       if (session.ended || this.#stopping) return;
-      // Work found on a tip that has since been replaced would be an unintended stale share.
-      if (needsWork(kind) && session.work.tip?.generation !== work.tip.generation) continue;
+      // A share built on a tip that has since been replaced would be an unintended stale share.
+      if (kind !== "stale" && session.work.tip?.generation !== work.tip.generation) continue;
       this.#submit(session, kind, found, work.tip.generation);
     }
   }

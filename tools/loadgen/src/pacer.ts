@@ -1,7 +1,7 @@
 /**
  * Paces submissions at `rate` per second. A connection that fell behind (its hashing took longer
- * than an interval) may catch up by at most `burst` shares at once instead of flooding the edge
- * with everything it missed. Rate 0 means no pacing. Times in milliseconds.
+ * than an interval) sends at most `burst` shares back to back instead of flooding the edge with
+ * everything it missed. Rate 0 means no pacing. Times in milliseconds.
  */
 export class Pacer {
   #due: number;
@@ -10,8 +10,9 @@ export class Pacer {
   constructor(
     readonly rate: number,
     now: number,
-    private readonly burst = 1,
+    private readonly burst = 2,
   ) {
+    if (!Number.isInteger(burst) || burst < 1) throw new RangeError(`burst ${burst} must be an integer ≥ 1`);
     if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate ${rate} must be a finite number ≥ 0`);
     this.#intervalMs = rate > 0 ? 1000 / rate : 0;
     this.#due = now;
@@ -25,6 +26,7 @@ export class Pacer {
   /** Records a submission made at `now` and schedules the next one. */
   taken(now: number): void {
     if (this.#intervalMs === 0) return;
-    this.#due = Math.max(this.#due + this.#intervalMs, now - (this.burst - 1) * this.#intervalMs);
+    // Never earlier than what `burst` shares in a row (this one included) starting now allows.
+    this.#due = Math.max(this.#due + this.#intervalMs, now - (this.burst - 2) * this.#intervalMs);
   }
 }

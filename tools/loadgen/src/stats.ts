@@ -35,6 +35,8 @@ export class Stats {
   readonly rejectedByKind: Record<string, Record<string, number>> = {};
   /** Answers that contradict the kind sent: a good share rejected, a bad one accepted or refused for another reason. */
   readonly unexpected: Record<string, number> = {};
+  /** Shares answered stale-share because a new tip crossed them on the wire (not unexpected: every pool sees these). */
+  staleByTipChange = 0;
   unanswered = 0;
   blocksFound = 0;
   blocksAccepted = 0;
@@ -59,8 +61,8 @@ export class Stats {
     bump(this.badUnavailable, kind);
   }
 
-  /** One answer: errorCode undefined = accepted. */
-  answer(kind: ShareKind, errorCode: string | undefined, latencyMs: number): void {
+  /** One answer: errorCode undefined = accepted; `raced` = stale-share for a share sent before the miner saw the new tip. */
+  answer(kind: ShareKind, errorCode: string | undefined, latencyMs: number, raced = false): void {
     this.#recordLatency(latencyMs);
     if (errorCode === undefined) {
       this.accepted += 1;
@@ -71,7 +73,8 @@ export class Stats {
     bump(this.rejectedByReason, errorCode);
     this.rejectedByKind[kind] ??= {};
     bump(this.rejectedByKind[kind] as Record<string, number>, errorCode);
-    if (kind === "good") bump(this.unexpected, `good_rejected:${errorCode}`);
+    if (raced) this.staleByTipChange += 1;
+    else if (kind === "good") bump(this.unexpected, `good_rejected:${errorCode}`);
     else if (EXPECTED_ERROR[kind] !== errorCode) bump(this.unexpected, `${kind}_rejected:${errorCode}`);
   }
 

@@ -159,9 +159,11 @@ export class ChannelWork {
     this.#active = job;
   }
 
-  /** The work to hash now, or undefined before the first job and tip. Extended channels get a fresh extranonce each call. */
-  work(): Work | undefined {
-    const job = this.#active;
+  /**
+   * The work to hash now (on the active job, or on `job` to mine an older one on purpose), or
+   * undefined before the first job and tip. Extended channels get a fresh extranonce each call.
+   */
+  work(job = this.#active): Work | undefined {
     const tip = this.#tip;
     if (!job || !tip || job.minNtime === undefined) return undefined;
     let extranonce: Uint8Array = new Uint8Array(0);
