@@ -10,10 +10,5 @@ export function canonicalJson(value: unknown): string {
 
 /** Lower-case hex SHA-256 of the canonical JSON: equal for values that differ only in key order or whitespace. */
 export function canonicalDigest(value: unknown): string {
-  return digestOfCanonical(canonicalJson(value));
-}
-
-/** The same digest from canonical JSON text already made. */
-export function digestOfCanonical(canonical: string): string {
-  return createHash("sha256").update(canonical).digest("hex");
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
 }

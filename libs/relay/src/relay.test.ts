@@ -5,7 +5,6 @@ import {
   addressFromPrivateKey,
   attestationUserData,
   canonicalDigest,
-  canonicalJson,
   decodeRequest,
   decryptWithEnclaveKey,
   devAttestationSigner,
@@ -25,10 +24,10 @@ import {
   RequestDecodeError,
   recoverPersonalSigner,
   requestIdTooLong,
+  responseBatchSigningPayload,
   responseDigest,
-  responseSigningPayload,
+  responseEntryDigest,
   signDevAttestation,
-  signingPayloadOfCanonical,
   signPersonal,
   toHttpStatus,
   toJsonRpcCode,
@@ -180,22 +179,42 @@ describe("attestation user data", () => {
   });
 });
 
-describe("response signing payload", () => {
-  it("built from the canonical response text, equals the RFC 8785 form of the whole binding", () => {
-    const awkward = ['q"uote\\back', "tab\tnl\n", "é 😀 \u2028", "\ud800 lone", "\u0000\u001f"];
-    for (const text of awkward) {
-      const binding = { gatewayId: `gw ${text}`, requestKey: `k ${text}`, nodeAddress: `0x${"ab".repeat(20)}` };
-      const response = { jsonrpc: "2.0", id: text, method: "m", result: { z: [text, 1e21, 0.5], a: { [text]: null } } };
-      const whole = canonicalJson({
-        domain: RESPONSE_SIGNING_DOMAIN,
-        gateway_id: binding.gatewayId,
-        request_key: binding.requestKey,
-        node_address: binding.nodeAddress,
-        response,
-      });
-      expect(Buffer.from(signingPayloadOfCanonical(binding, canonicalJson(response))).toString("utf8")).toBe(whole);
-      expect(Buffer.from(responseSigningPayload({ ...binding, response })).toString("utf8")).toBe(whole);
-    }
+describe("response batch signing payload", () => {
+  const binding = { gatewayId: "gw", nodeAddress: `0x${"ab".repeat(20)}` };
+  const u64 = (n: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(n));
+    return b;
+  };
+  it("digests an entry as u64be(len key) ‖ key ‖ response bytes", () => {
+    const response = Buffer.from('{"id":"1"}');
+    const expected = createHash("sha256")
+      .update(Buffer.concat([u64(3), Buffer.from("k-1"), response]))
+      .digest();
+    expect(Buffer.from(responseEntryDigest("k-1", response))).toEqual(expected);
+    // The length prefix keeps the key and the response apart.
+    expect(responseEntryDigest("k-1{", Buffer.from('"id":"1"}'))).not.toEqual(responseEntryDigest("k-1", response));
+  });
+  it("lays out domain, gateway, node, count and digests, each length-prefixed", () => {
+    const d1 = responseEntryDigest("a", Buffer.from("1"));
+    const d2 = responseEntryDigest("b", Buffer.from("2"));
+    const field = (text: string) => [u64(Buffer.byteLength(text)), Buffer.from(text)];
+    expect(Buffer.from(responseBatchSigningPayload(binding, [d1, d2]))).toEqual(
+      Buffer.concat([...field(RESPONSE_SIGNING_DOMAIN), ...field("gw"), ...field(binding.nodeAddress), u64(2), d1, d2]),
+    );
+  });
+  it("changes with the gateway, the node, any entry and their order", () => {
+    const d1 = responseEntryDigest("a", Buffer.from("1"));
+    const d2 = responseEntryDigest("b", Buffer.from("2"));
+    const base = Buffer.from(responseBatchSigningPayload(binding, [d1, d2])).toString("hex");
+    const variants = [
+      responseBatchSigningPayload({ ...binding, gatewayId: "gw2" }, [d1, d2]),
+      responseBatchSigningPayload({ ...binding, nodeAddress: `0x${"cd".repeat(20)}` }, [d1, d2]),
+      responseBatchSigningPayload(binding, [d2, d1]),
+      responseBatchSigningPayload(binding, [d1]),
+      responseBatchSigningPayload(binding, [d1, responseEntryDigest("b", Buffer.from("3"))]),
+    ];
+    for (const variant of variants) expect(Buffer.from(variant).toString("hex")).not.toBe(base);
   });
 });
 

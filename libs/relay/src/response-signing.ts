@@ -1,39 +1,49 @@
-import { canonicalJson } from "./canonical.js";
-import type { JsonRpcResponse } from "./jsonrpc.js";
+import { createHash } from "node:crypto";
 
 /** Domain tag of the response signing payload, so a node signature is never valid for anything else. */
-export const RESPONSE_SIGNING_DOMAIN = "gatehouse.relay.response.v1";
+export const RESPONSE_SIGNING_DOMAIN = "gatehouse.relay.response-batch.v1";
+/** Most responses one signature covers: bounds the digests every response of a batch carries. */
+export const MAX_RESPONSE_BATCH = 32;
 
-/** What a signature binds a response to. */
-export interface ResponseBinding {
+/** Who signed a batch, for which gateway. */
+export interface BatchBinding {
   gatewayId: string;
-  requestKey: string;
   nodeAddress: string;
 }
 
-export interface ResponseSigningInput extends ResponseBinding {
-  response: JsonRpcResponse;
+function u64be(n: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+}
+
+function lengthPrefixed(text: string): Buffer[] {
+  const bytes = Buffer.from(text, "utf8");
+  return [u64be(bytes.length), bytes];
 }
 
 /**
- * The bytes a node signs (EIP-191) for one response: the canonical JSON of the response bound to
- * the gateway, the request key and the signer, so a signed answer cannot be replayed into another
- * request, to another gateway, or claimed by another node.
+ * SHA-256 of one response in a batch: u64be(len key) ‖ request key ‖ the response bytes as sent.
+ * The request key binds the answer to its request, so it cannot be replayed into another one.
  */
-export function responseSigningPayload(input: ResponseSigningInput): Uint8Array {
-  return signingPayloadOfCanonical(input, canonicalJson(input.response));
+export function responseEntryDigest(requestKey: string, response: Uint8Array): Uint8Array {
+  const hash = createHash("sha256");
+  for (const part of lengthPrefixed(requestKey)) hash.update(part);
+  return hash.update(response).digest();
 }
 
 /**
- * The same bytes from the response's canonical JSON text, which both sides already hold (the node
- * publishes it, the gateway digests it), so it is not canonicalised twice. The payload is the RFC
- * 8785 form of `{domain, gateway_id, node_address, request_key, response}`: those keys in that
- * (sorted) order, strings as JSON.stringify writes them, as RFC 8785 prescribes.
+ * The bytes a node signs (EIP-191) for a batch of its responses to one gateway:
+ * domain ‖ gateway id ‖ node address (each u64be-length-prefixed) ‖ u64be(count) ‖ the entry
+ * digests in order. Bound to the gateway and the signer, so a signed answer cannot be sent to
+ * another gateway or claimed by another node; one signature covers every response in the batch.
  */
-export function signingPayloadOfCanonical(binding: ResponseBinding, canonicalResponse: string): Uint8Array {
-  const text =
-    `{"domain":${JSON.stringify(RESPONSE_SIGNING_DOMAIN)},"gateway_id":${JSON.stringify(binding.gatewayId)},` +
-    `"node_address":${JSON.stringify(binding.nodeAddress)},"request_key":${JSON.stringify(binding.requestKey)},` +
-    `"response":${canonicalResponse}}`;
-  return Buffer.from(text, "utf8");
+export function responseBatchSigningPayload(binding: BatchBinding, entryDigests: readonly Uint8Array[]): Uint8Array {
+  return Buffer.concat([
+    ...lengthPrefixed(RESPONSE_SIGNING_DOMAIN),
+    ...lengthPrefixed(binding.gatewayId),
+    ...lengthPrefixed(binding.nodeAddress),
+    u64be(entryDigests.length),
+    ...entryDigests,
+  ]);
 }

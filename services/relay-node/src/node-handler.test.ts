@@ -9,7 +9,8 @@ import {
   METHOD_SECRETS_GET,
   parseResponse,
   recoverPersonalSigner,
-  responseSigningPayload,
+  responseBatchSigningPayload,
+  responseEntryDigest,
   secretField,
   secretHashKey,
   signDevAttestation,
@@ -99,7 +100,9 @@ describe("RelayNodeHandler", () => {
       method: METHOD_CAPABILITY_EXECUTE,
       result: { payload: "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=" },
     });
-    const payload = responseSigningPayload({ gatewayId: "gw", requestKey: "k-1", nodeAddress: address, response });
+    const digests = out.response.batchEntryDigests as Uint8Array[];
+    expect(digests[out.response.batchIndex as number]).toEqual(responseEntryDigest("k-1", out.response.response as Uint8Array));
+    const payload = responseBatchSigningPayload({ gatewayId: "gw", nodeAddress: address }, digests);
     expect(recoverPersonalSigner(payload, out.response.signature as Uint8Array)).toBe(address);
   });
 

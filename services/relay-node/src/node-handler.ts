@@ -1,6 +1,5 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Subjects } from "@gatehouse/bus";
-import type { RelayRequest, SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
+import type { RelayRequest } from "@gatehouse/proto/relay/v1";
 import {
   type CapabilityResponseResult,
   canonicalJson,
@@ -11,8 +10,6 @@ import {
   type JsonRpcResponse,
   METHOD_SECRETS_GET,
   type SecretsResponseResult,
-  signingPayloadOfCanonical,
-  signPersonal,
 } from "@gatehouse/relay";
 import type { Logger, Metrics, Redis } from "@gatehouse/service";
 import type { AttestationVerifier } from "./attestation/verifier.js";
@@ -21,8 +18,9 @@ import type { NodeIdentity } from "./keys.js";
 import { capabilityExecute } from "./methods/capability-execute.js";
 import { NodeMethodError } from "./methods/errors.js";
 import { secretsGet } from "./methods/secrets-get.js";
+import { ResponseBatcher, type SignedResponseInit } from "./response-batcher.js";
 
-export type SignedResponseInit = MessageInitShape<typeof SignedRelayResponseSchema>;
+export type { SignedResponseInit } from "./response-batcher.js";
 
 /** A node's answer: the response, and its canonical JSON text (what is signed and sent). */
 export interface ExecutedResponse {
@@ -45,16 +43,19 @@ export interface RelayNodeOptions {
 
 /**
  * A DON member's request path (reference §4.1): acknowledge at once, execute, translate into a
- * canonical JSON-RPC response (so honest nodes produce identical bytes), sign, publish to the
- * requesting gateway. Every request gets exactly one response, an error one if need be.
+ * canonical JSON-RPC response (so honest nodes produce identical bytes), sign (with the other
+ * responses of the same turn, see ResponseBatcher), publish to the requesting gateway. Every
+ * request gets exactly one response, an error one if need be.
  */
 export class RelayNodeHandler {
   #inFlight = 0;
   readonly #abort = new AbortController();
   readonly #requests;
   readonly #duration;
+  readonly #responses: ResponseBatcher;
 
   constructor(private readonly options: RelayNodeOptions) {
+    this.#responses = new ResponseBatcher({ identity: options.identity, publish: options.publish, now: options.now ?? Date.now });
     this.#requests = options.metrics.counter("requests_total", "Relay requests by method and outcome", ["method", "outcome"]);
     this.#duration = options.metrics.histogram("execution_seconds", "Time to execute and sign a request", { labelNames: ["method"] });
     const handler = this;
@@ -101,13 +102,11 @@ export class RelayNodeHandler {
       this.#requests.inc({ method: request.method, outcome: "expired" });
       return;
     }
-    const address = this.options.identity.address;
-    const binding = { gatewayId: request.gatewayId, requestKey: request.requestKey, nodeAddress: address };
-    this.options.publish(request.replySubject, {
-      ...binding,
+    await this.#responses.send({
+      gatewayId: request.gatewayId,
+      replySubject: request.replySubject,
+      requestKey: request.requestKey,
       response: Buffer.from(canonical, "utf8"),
-      signature: signPersonal(this.options.identity.key, signingPayloadOfCanonical(binding, canonical)),
-      signedAtUnixMs: BigInt(now()),
     });
     this.#requests.inc({ method: request.method, outcome: response.error ? "error" : "ok" });
     this.#duration.observe({ method: request.method }, (performance.now() - started) / 1000);

@@ -1,12 +1,14 @@
+import type { SignedRelayResponse } from "@gatehouse/proto/relay/v1";
 import type { JsonRpcRequest, JsonRpcResponse } from "@gatehouse/relay";
 import type { Callback } from "../common/callback.js";
 import type { Candidate } from "./aggregator.js";
 
 /** A member's response kept for aggregation. */
 export interface NodeResponseEntry extends Candidate {
-  /** The response and its canonical JSON text (digested and signed); undefined if it could not be decoded. */
-  decoded: { response: JsonRpcResponse; canonical: string } | undefined;
-  signatureBytes: Uint8Array;
+  /** The decoded response; undefined if it could not be decoded. */
+  response: JsonRpcResponse | undefined;
+  /** The message as received, for its signature check. */
+  signed: SignedRelayResponse;
 }
 
 /** One request awaiting quorum; `completed` guarantees a single answer whatever path finishes it. */

@@ -8,8 +8,9 @@ import {
   type JsonRpcResponse,
   METHOD_CAPABILITY_EXECUTE,
   METHOD_SECRETS_GET,
+  responseBatchSigningPayload,
   responseDigest,
-  responseSigningPayload,
+  responseEntryDigest,
   signPersonal,
 } from "@gatehouse/relay";
 import { createLogger, Metrics } from "@gatehouse/service";
@@ -90,20 +91,36 @@ function answer(id: string, result: unknown, method = METHOD_SECRETS_GET): JsonR
   return { jsonrpc: "2.0", id, method, result };
 }
 
+/** One node's responses signed as one batch, as a relay node publishes them. */
+function signedBatch(
+  node: { address: string; key: Uint8Array },
+  entries: Array<[requestKey: string, response: JsonRpcResponse]>,
+  options: { signer?: Uint8Array; signature?: Uint8Array; gatewayId?: string; signedForGateway?: string } = {},
+): SignedRelayResponse[] {
+  const bodies = entries.map(([, response]) => Buffer.from(JSON.stringify(response)));
+  const digests = entries.map(([requestKey], i) => responseEntryDigest(requestKey, bodies[i] as Buffer));
+  const payload = responseBatchSigningPayload({ gatewayId: options.signedForGateway ?? GATEWAY, nodeAddress: node.address }, digests);
+  const signature = options.signature ?? signPersonal(options.signer ?? node.key, payload);
+  return entries.map(([requestKey], batchIndex) =>
+    create(SignedRelayResponseSchema, {
+      requestKey,
+      gatewayId: options.gatewayId ?? GATEWAY,
+      nodeAddress: node.address,
+      response: bodies[batchIndex] as Buffer,
+      signature,
+      batchEntryDigests: digests,
+      batchIndex,
+    }),
+  );
+}
+
 function signed(
   node: { address: string; key: Uint8Array },
   requestKey: string,
   response: JsonRpcResponse,
-  options: { signer?: Uint8Array; signature?: Uint8Array; gatewayId?: string } = {},
+  options: { signer?: Uint8Array; signature?: Uint8Array; gatewayId?: string; signedForGateway?: string } = {},
 ): SignedRelayResponse {
-  const payload = responseSigningPayload({ gatewayId: GATEWAY, requestKey, nodeAddress: node.address, response });
-  return create(SignedRelayResponseSchema, {
-    requestKey,
-    gatewayId: options.gatewayId ?? GATEWAY,
-    nodeAddress: node.address,
-    response: Buffer.from(JSON.stringify(response)),
-    signature: options.signature ?? signPersonal(options.signer ?? node.key, payload),
-  });
+  return signedBatch(node, [[requestKey, response]], options)[0] as SignedRelayResponse;
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -379,6 +396,19 @@ describe("ConfidentialRelayHandler: byzantine members", () => {
     expect(other.answers).toHaveLength(0);
   });
 
+  it("a response signed for another gateway never counts", async () => {
+    const { handler, transport } = setup();
+    const r = submit(handler, "gw");
+    const k = keyOf(transport, "gw");
+    handler.handleNodeMessage(signed(nodes[0] as (typeof nodes)[0], k, answer("gw", "x"), { signedForGateway: "gw-other" }));
+    handler.handleNodeMessage(signed(nodes[1] as (typeof nodes)[0], k, answer("gw", "x")));
+    await settle();
+    expect(r.answers).toHaveLength(0);
+    handler.handleNodeMessage(signed(nodes[2] as (typeof nodes)[0], k, answer("gw", "x")));
+    await settle();
+    expect(body(r.answers[0]).result).toBe("x");
+  });
+
   it("an undecodable response counts as received, never as a vote", async () => {
     const { handler, transport } = setup();
     const r = submit(handler, "bad");
@@ -394,6 +424,73 @@ describe("ConfidentialRelayHandler: byzantine members", () => {
     handler.handleNodeMessage(signed(nodes[3] as (typeof nodes)[0], k, answer("bad", "r")));
     await settle();
     expect(body(r.answers[0]).error.message).toContain("quorum unobtainable");
+  });
+});
+
+describe("ConfidentialRelayHandler: signed batches", () => {
+  const [n0, n1, n2, n3] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
+
+  it("one signature covers a node's responses to several requests", async () => {
+    const { handler, transport, metrics } = setup();
+    const a = submit(handler, "a");
+    const b = submit(handler, "b");
+    const entries: Array<[string, JsonRpcResponse]> = [
+      [keyOf(transport, "a"), answer("a", "A")],
+      [keyOf(transport, "b"), answer("b", "B")],
+    ];
+    for (const node of [n0, n1]) for (const message of signedBatch(node, entries)) handler.handleNodeMessage(message);
+    await settle();
+    expect(body(a.answers[0]).result).toBe("A");
+    expect(body(b.answers[0]).result).toBe("B");
+    expect((await metrics.render()).body).not.toMatch(/reason="bad_signature"/);
+  });
+
+  it("a response never borrows a batch it is not in, however the batch is presented", async () => {
+    const { handler, transport, metrics } = setup();
+    const r = submit(handler, "v");
+    const other = submit(handler, "w");
+    const k = keyOf(transport, "v");
+    const [genuine] = signedBatch(n0, [[keyOf(transport, "w"), answer("w", "W")]]) as [SignedRelayResponse];
+    const forgedBody = Buffer.from(JSON.stringify(answer("v", "evil")));
+    const forgeries: SignedRelayResponse[] = [
+      // n0's genuine signature and digests, presented for another request and answer.
+      { ...genuine, requestKey: k, response: forgedBody },
+      // The forged entry's own digest swapped into n0's signed list.
+      { ...genuine, requestKey: k, response: forgedBody, batchEntryDigests: [responseEntryDigest(k, forgedBody)] },
+      // Appended to the list: the signature covers the original list only.
+      {
+        ...genuine,
+        requestKey: k,
+        response: forgedBody,
+        batchEntryDigests: [...genuine.batchEntryDigests, responseEntryDigest(k, forgedBody)],
+        batchIndex: 1,
+      },
+    ];
+    for (const [i, forged] of forgeries.entries())
+      handler.handleNodeMessage({ ...forged, nodeAddress: (nodes[i] as (typeof nodes)[0]).address });
+    handler.handleNodeMessage(signed(n3, k, answer("v", "evil")));
+    await settle();
+    // Only n3's own "evil" is signed: one vote, no quorum; every member has now answered.
+    expect(body(r.answers[0]).error.message).toBe("quorum unobtainable: requiredQuorum=2, maxShaToCount=1, remainingResponses=0");
+    expect((await metrics.render()).body).toMatch(/node_responses_dropped_total\{reason="bad_signature"\} 3/);
+    expect(other.answers).toHaveLength(0);
+  });
+
+  it("refuses malformed batch fields: no digests, an index past the end, digests of the wrong size", async () => {
+    const { handler, transport, metrics } = setup();
+    const r = submit(handler, "m");
+    const k = keyOf(transport, "m");
+    const [ok] = signedBatch(n0, [[k, answer("m", 1)]]) as [SignedRelayResponse];
+    handler.handleNodeMessage({ ...ok, batchEntryDigests: [] });
+    handler.handleNodeMessage({ ...signed(n1, k, answer("m", 1)), batchIndex: 1 });
+    const short = signed(n2, k, answer("m", 1));
+    handler.handleNodeMessage({ ...short, batchEntryDigests: [(short.batchEntryDigests[0] as Uint8Array).subarray(0, 31)] });
+    await settle();
+    expect(r.answers).toHaveLength(0);
+    handler.handleNodeMessage(signed(n3, k, answer("m", 1)));
+    await settle();
+    expect(body(r.answers[0]).error.message).toContain("quorum unobtainable");
+    expect((await metrics.render()).body).toMatch(/node_responses_dropped_total\{reason="bad_signature"\} 3/);
   });
 });
 

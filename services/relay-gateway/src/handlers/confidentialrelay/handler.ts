@@ -1,8 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { SignedRelayResponse } from "@gatehouse/proto/relay/v1";
 import {
-  canonicalJson,
-  digestOfCanonical,
   ErrorCode,
   errorCodeName,
   errorResponse,
@@ -10,9 +8,8 @@ import {
   type JsonRpcRequest,
   parseResponse,
   RELAY_METHODS,
-  recoverPersonalSigner,
   requestIdTooLong,
-  signingPayloadOfCanonical,
+  responseDigest,
   toJsonRpcCode,
 } from "@gatehouse/relay";
 import type { Logger } from "@gatehouse/service";
@@ -24,6 +21,7 @@ import { TokenBucket } from "../common/token-bucket.js";
 import { type Don, type Handler, HandlerRejection } from "../handler.js";
 import { ActiveRequest, type NodeResponseEntry } from "./active-request.js";
 import { aggregate } from "./aggregator.js";
+import { BatchSignatures } from "./batch-signatures.js";
 
 export interface RateLimit {
   rps: number;
@@ -68,6 +66,7 @@ export class ConfidentialRelayHandler implements Handler {
   readonly #keyPrefix = randomBytes(6).toString("hex");
   #sequence = 0;
   readonly #nodeCounts = new Map<string, { received: number; dropped: number }>();
+  readonly #signatures: BatchSignatures;
   #sweeper: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -78,6 +77,8 @@ export class ConfidentialRelayHandler implements Handler {
       this.#nodeLimiters.set(member.address, new TokenBucket(options.nodeRateLimit.rps, options.nodeRateLimit.burst, options.clock));
     }
     this.#globalLimiter = new TokenBucket(options.globalNodeRateLimit.rps, options.globalNodeRateLimit.burst, options.clock);
+    // Enough verdicts for every member's batches of the requests that can be active at once.
+    this.#signatures = new BatchSignatures(options.gatewayId, options.don.members.length * Math.max(64, options.maxActiveRequests));
   }
 
   methods(): readonly string[] {
@@ -194,20 +195,19 @@ export class ConfidentialRelayHandler implements Handler {
       this.#dropped(node, "unknown_request");
       return;
     }
-    let decoded: NodeResponseEntry["decoded"];
+    let response: NodeResponseEntry["response"];
     let digest: string | undefined;
     try {
-      const response = parseResponse(signed.response);
+      response = parseResponse(signed.response);
       if (response.id !== ar.request.id || response.method !== ar.request.method)
         throw new Error("response id or method does not match the request");
-      decoded = { response, canonical: canonicalJson(response) };
-      digest = digestOfCanonical(decoded.canonical);
+      digest = responseDigest(response);
     } catch (err) {
       this.options.logger.warn({ requestKey: ar.key, node: member.name, err: (err as Error).message }, "undecodable node response");
       this.#dropped(node, "malformed");
-      decoded = undefined;
+      response = undefined;
     }
-    const added = ar.addResponse(node, { node, digest, signature: "unverified", decoded, signatureBytes: signed.signature });
+    const added = ar.addResponse(node, { node, digest, signature: "unverified", response, signed });
     if (!added) {
       this.#dropped(node, "duplicate");
       return;
@@ -220,16 +220,8 @@ export class ConfidentialRelayHandler implements Handler {
 
   #verify(ar: ActiveRequest, node: string): boolean {
     const entry = ar.responses.get(node);
-    if (!entry?.decoded) return false;
-    try {
-      const payload = signingPayloadOfCanonical(
-        { gatewayId: this.options.gatewayId, requestKey: ar.key, nodeAddress: node },
-        entry.decoded.canonical,
-      );
-      if (recoverPersonalSigner(payload, entry.signatureBytes) === node) return true;
-    } catch {
-      // Falls through: an unusable signature is as bad as a wrong one.
-    }
+    if (!entry?.response) return false;
+    if (this.#signatures.signedBy(node, entry.signed)) return true;
     this.#dropped(node, "bad_signature");
     this.options.logger.warn({ requestKey: ar.key, node }, "node response signature does not match its member");
     return false;
@@ -245,7 +237,7 @@ export class ConfidentialRelayHandler implements Handler {
       this.#fail(ar, ErrorCode.FatalError, verdict.message, "unobtainable");
       return;
     }
-    const agreed = ar.responses.get(verdict.node)?.decoded?.response;
+    const agreed = ar.responses.get(verdict.node)?.response;
     let raw: string;
     try {
       raw = JSON.stringify(agreed);

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/relay/v1/relay.proto.
  */
 export const file_gatehouse_relay_v1_relay: GenFile = /*@__PURE__*/
-  fileDesc("Ch5nYXRlaG91c2UvcmVsYXkvdjEvcmVsYXkucHJvdG8SEmdhdGVob3VzZS5yZWxheS52MSLXAQoMUmVsYXlSZXF1ZXN0EhMKC3JlcXVlc3Rfa2V5GAEgASgJEhIKCmpzb25ycGNfaWQYAiABKAkSDgoGc2VuZGVyGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIOCgZwYXJhbXMYBSABKAwSEgoKZ2F0ZXdheV9pZBgGIAEoCRIVCg1yZXBseV9zdWJqZWN0GAcgASgJEhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgIIAEoBBIYChBkZWFkbGluZV91bml4X21zGAkgASgEEg0KBXByb2JlGAogASgIIicKD1JlbGF5UmVxdWVzdEFjaxIUCgxub2RlX2FkZHJlc3MYASABKAkilAEKE1NpZ25lZFJlbGF5UmVzcG9uc2USEwoLcmVxdWVzdF9rZXkYASABKAkSEgoKZ2F0ZXdheV9pZBgCIAEoCRIUCgxub2RlX2FkZHJlc3MYAyABKAkSEAoIcmVzcG9uc2UYBCABKAwSEQoJc2lnbmF0dXJlGAUgASgMEhkKEXNpZ25lZF9hdF91bml4X21zGAYgASgEYgZwcm90bzM");
+  fileDesc("Ch5nYXRlaG91c2UvcmVsYXkvdjEvcmVsYXkucHJvdG8SEmdhdGVob3VzZS5yZWxheS52MSLXAQoMUmVsYXlSZXF1ZXN0EhMKC3JlcXVlc3Rfa2V5GAEgASgJEhIKCmpzb25ycGNfaWQYAiABKAkSDgoGc2VuZGVyGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIOCgZwYXJhbXMYBSABKAwSEgoKZ2F0ZXdheV9pZBgGIAEoCRIVCg1yZXBseV9zdWJqZWN0GAcgASgJEhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgIIAEoBBIYChBkZWFkbGluZV91bml4X21zGAkgASgEEg0KBXByb2JlGAogASgIIicKD1JlbGF5UmVxdWVzdEFjaxIUCgxub2RlX2FkZHJlc3MYASABKAkixgEKE1NpZ25lZFJlbGF5UmVzcG9uc2USEwoLcmVxdWVzdF9rZXkYASABKAkSEgoKZ2F0ZXdheV9pZBgCIAEoCRIUCgxub2RlX2FkZHJlc3MYAyABKAkSEAoIcmVzcG9uc2UYBCABKAwSEQoJc2lnbmF0dXJlGAUgASgMEhkKEXNpZ25lZF9hdF91bml4X21zGAYgASgEEhsKE2JhdGNoX2VudHJ5X2RpZ2VzdHMYByADKAwSEwoLYmF0Y2hfaW5kZXgYCCABKA1iBnByb3RvMw");
 
 /**
  * RelayRequest is a JSON-RPC request from an enclave, fanned out by a relay gateway to every
@@ -117,6 +117,8 @@ export const RelayRequestAckSchema: GenMessage<RelayRequestAck> = /*@__PURE__*/
 
 /**
  * SignedRelayResponse is one DON member's answer, on `gh.relay.gateway.<gateway>.response`.
+ * A node signs the answers it has ready for one gateway together: each carries the same signature
+ * and the digests of the whole batch, so one signature covers many responses.
  *
  * @generated from message gatehouse.relay.v1.SignedRelayResponse
  */
@@ -146,7 +148,8 @@ export type SignedRelayResponse = Message<"gatehouse.relay.v1.SignedRelayRespons
   response: Uint8Array;
 
   /**
-   * 65-byte secp256k1 EIP-191 signature (r ‖ s ‖ v) over the canonical signing payload.
+   * 65-byte secp256k1 EIP-191 signature (r ‖ s ‖ v) over the batch signing payload: the gateway
+   * id, the node address and `batch_entry_digests`.
    *
    * @generated from field: bytes signature = 5;
    */
@@ -156,6 +159,20 @@ export type SignedRelayResponse = Message<"gatehouse.relay.v1.SignedRelayRespons
    * @generated from field: uint64 signed_at_unix_ms = 6;
    */
   signedAtUnixMs: bigint;
+
+  /**
+   * SHA-256 of each response in the signed batch (its request key and response bytes), in order.
+   *
+   * @generated from field: repeated bytes batch_entry_digests = 7;
+   */
+  batchEntryDigests: Uint8Array[];
+
+  /**
+   * Where this response's digest is in `batch_entry_digests`.
+   *
+   * @generated from field: uint32 batch_index = 8;
+   */
+  batchIndex: number;
 };
 
 /**
