@@ -1,5 +1,6 @@
 import { hostPort, natsConfig, opsConfig, redisConfig } from "@gatehouse/service";
 import { z } from "zod";
+import { gatewayEndpoint } from "./evidence/arweave-protocol.js";
 
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
@@ -60,9 +61,36 @@ export const configSchema = z.strictObject({
     .prefault({}),
   evidence: z
     .strictObject({
-      store: z.literal("local").default("local"),
+      /** `local`: content-addressed files in `dir` (`cas://` URIs); `arweave`: uploads through `[evidence.arweave]` (`ar://` URIs). */
+      store: z.enum(["local", "arweave"]).default("local"),
       dir: z.string().default(".dev/evidence"),
+      /** Evidence not confirmed this long after the workflow was created stalls it (ARWEAVE_TIMEOUT). */
       confirm_window_ms: z.number().int().positive().default(600_000),
+      arweave: z
+        .strictObject({
+          /** Gateway origin. Plain http to a non-loopback host needs GH_ALLOW_INSECURE_HTTP_UPSTREAM. */
+          gateway_url: z.string().default("https://arweave.net"),
+          /** JWK file of the paying wallet (its content is never logged). Required when store = "arweave". */
+          wallet_file: z.string().default(""),
+          /** Confirmations (blocks on top of the transaction's, about 2 minutes each) before evidence counts as confirmed. */
+          min_confirmations: z.number().int().min(0).max(1_000).default(1),
+          /** Delay between confirmation queries for one workflow (Arweave blocks come about every 2 minutes). */
+          poll_interval_ms: z.number().int().positive().default(30_000),
+          /** Bound on every gateway request, body included. */
+          request_timeout_ms: z.number().int().positive().default(20_000),
+        })
+        .prefault({}),
+    })
+    .superRefine((evidence, ctx) => {
+      if (evidence.store !== "arweave") return;
+      if (!evidence.arweave.wallet_file) {
+        ctx.addIssue({ code: "custom", path: ["arweave", "wallet_file"], message: 'is required when evidence.store = "arweave"' });
+      }
+      try {
+        gatewayEndpoint(evidence.arweave.gateway_url);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", path: ["arweave", "gateway_url"], message: (err as Error).message });
+      }
     })
     .prefault({}),
   /**

@@ -1,6 +1,6 @@
 import { ensureStream, streamCatalog } from "@gatehouse/bus";
 import { OrchestratorAdminService } from "@gatehouse/proto/orchestrator/v1";
-import { GrpcError, GrpcStatus, parseHostPort, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
+import { GrpcError, GrpcStatus, parseHostPort, SafetyFlag, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
 import { type Address, createPublicClient, defineChain, getAddress, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { adminHandlers } from "./admin.js";
@@ -15,7 +15,8 @@ import { Engine } from "./engine/engine.js";
 import { WorkflowStore } from "./engine/store.js";
 import { WORKFLOW_STATES } from "./engine/types.js";
 import { EventPublisher } from "./events.js";
-import { LocalEvidenceStore } from "./evidence/local-store.js";
+import { gatewayEndpoint, isPlaintextRemote } from "./evidence/arweave-protocol.js";
+import { createEvidenceStore } from "./evidence/create.js";
 
 const CRASH_POINTS_FLAG = "ALLOW_CRASH_POINTS";
 
@@ -32,6 +33,14 @@ export const service: ServiceDefinition<Config> = {
       : []),
     ...(config.api.api_keys.length === 0 && !["127.0.0.1", "::1", "localhost"].includes(parseHostPort(config.api.addr).host)
       ? [{ flag: "ALLOW_NO_API_KEY", problem: `api.addr ${config.api.addr} is not loopback and api.api_keys is empty` }]
+      : []),
+    ...(config.evidence.store === "arweave" && isPlaintextRemote(gatewayEndpoint(config.evidence.arweave.gateway_url))
+      ? [
+          {
+            flag: SafetyFlag.insecureHttpUpstream,
+            problem: `evidence.arweave.gateway_url ${config.evidence.arweave.gateway_url} is plain http to a non-loopback host`,
+          },
+        ]
       : []),
   ],
   async start(ctx) {
@@ -91,7 +100,15 @@ export const service: ServiceDefinition<Config> = {
     });
     const store = new WorkflowStore(redis, config.redis.key_prefix);
     const reader = new ChainReader(client, getAddress(config.chain.rewards_distributor_address));
-    const evidence = new LocalEvidenceStore(config.evidence.dir);
+    const evidenceOperations = metrics.counter("evidence_operations_total", "Evidence store operations by outcome (ok or an error code)", [
+      "store",
+      "operation",
+      "outcome",
+    ]);
+    const evidence = await createEvidenceStore(config.evidence, {
+      logger,
+      onOperation: (operation, outcome) => evidenceOperations.inc({ store: config.evidence.store, operation, outcome }),
+    });
 
     const transitions = metrics.counter("workflow_transitions_total", "Committed workflow transitions", ["type", "state"]);
     const steps = metrics.counter("workflow_steps_total", "Step executions by outcome", ["step", "outcome"]);

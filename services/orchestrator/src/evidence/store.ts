@@ -6,6 +6,8 @@ export type EvidenceStatus = "confirmed" | "pending" | "not_found";
 /** Where evidence packages are archived; ids are what the workflow records as `arweave_tx_id`. */
 export interface EvidenceStore {
   readonly kind: string;
+  /** How often a pending confirmation is worth asking about; the engine's chain poll when unset. */
+  readonly pollIntervalMs?: number;
   put(content: Uint8Array, tags: EvidenceTags): Promise<{ id: string; uri: string }>;
   status(id: string): Promise<EvidenceStatus>;
   get(id: string): Promise<Uint8Array | undefined>;

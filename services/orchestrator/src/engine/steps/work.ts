@@ -1,7 +1,8 @@
 import { type Address, getAddress, type Hex, stringToHex } from "viem";
 import { rewardsDistributorAbi, studioProxyAbi } from "../../chain/abi.js";
 import { computeDkg, DkgError, toBasisPoints } from "../../dkg/index.js";
-import { workEvidenceTags } from "../../evidence/store.js";
+import { EvidenceError } from "../../evidence/errors.js";
+import { type EvidenceStatus, workEvidenceTags } from "../../evidence/store.js";
 import type { StepResult, WorkSubmissionInput } from "../types.js";
 import { awaitTx, dataHashOf, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
 
@@ -23,6 +24,13 @@ async function submittedAlready(ctx: StepContext): Promise<StepResult | undefine
     return { kind: "fail", code: "ALREADY_SUBMITTED", message: `work ${dataHashOf(ctx)} was submitted by ${submitter}` };
   }
   return { kind: "next", step: "REGISTER_WORK", patch: { onchain_confirmed: true } };
+}
+
+/** An evidence store failure with the store's code: retried (then STALLED) when retryable, else FAILED. */
+function evidenceFailure(err: unknown): StepResult {
+  if (!(err instanceof EvidenceError)) throw err;
+  if (!err.retryable) return { kind: "fail", code: err.code, message: err.message };
+  return { kind: "retry", code: err.code, message: err.message, category: "TRANSIENT" };
 }
 
 /** Multi-agent when the DKG names several address authors, the signer among them. */
@@ -74,8 +82,12 @@ export const workSteps: Record<string, StepDefinition> = {
       if (ctx.wf.progress.arweave_tx_id) return { kind: "next", step: "AWAIT_ARWEAVE_CONFIRM" };
       const { studio_address, epoch, data_hash, agent_address, evidence_content } = input(ctx);
       const tags = workEvidenceTags({ studio: studio_address, epoch, dataHash: data_hash, agent: agent_address });
-      const { id, uri } = await ctx.evidence.put(Buffer.from(evidence_content, "base64"), tags);
-      return { kind: "next", step: "AWAIT_ARWEAVE_CONFIRM", patch: { arweave_tx_id: id, evidence_uri: uri } };
+      try {
+        const { id, uri } = await ctx.evidence.put(Buffer.from(evidence_content, "base64"), tags);
+        return { kind: "next", step: "AWAIT_ARWEAVE_CONFIRM", patch: { arweave_tx_id: id, evidence_uri: uri } };
+      } catch (err) {
+        return evidenceFailure(err);
+      }
     },
   },
 
@@ -84,7 +96,12 @@ export const workSteps: Record<string, StepDefinition> = {
     async execute(ctx) {
       const id = ctx.wf.progress.arweave_tx_id as string | undefined;
       if (!id) return { kind: "next", step: "UPLOAD_EVIDENCE" };
-      const status = await ctx.evidence.status(id);
+      let status: EvidenceStatus;
+      try {
+        status = await ctx.evidence.status(id);
+      } catch (err) {
+        return evidenceFailure(err);
+      }
       if (status === "confirmed") return { kind: "next", step: "SUBMIT_WORK_ONCHAIN", patch: { arweave_confirmed: true } };
       if (ctx.now() - ctx.wf.createdAt > ctx.evidenceWindowMs) {
         return {
@@ -93,7 +110,7 @@ export const workSteps: Record<string, StepDefinition> = {
           message: `evidence ${id} not confirmed within ${ctx.evidenceWindowMs} ms (${status})`,
         };
       }
-      return { kind: "wait", delayMs: ctx.pollMs };
+      return { kind: "wait", delayMs: ctx.evidence.pollIntervalMs ?? ctx.pollMs };
     },
   },
 
