@@ -1,6 +1,7 @@
 // The miner edge as a real process with Noise on, in inline mode (every share is stored in the
 // SHARES stream before the miner hears "accepted"):
-// (1) accepted shares/s and share-ack latency (p50/p99) from pipelined miners, with the edge's CPU;
+// (1) accepted shares/s and share-ack latency (p50/p99) from pipelined miners (tools/loadgen at
+//     full speed, WINDOW shares outstanding each), with the edge's CPU;
 // (2) handshakes/s (TCP + Noise NX + SetupConnection + channel open) and the edge's CPU per handshake;
 // (3) idle connections held (default 10,000) and the edge's resident memory per idle connection.
 // Compare with `make bench sv2` (libs/sv2's framed-share round trip and handshake floor).
@@ -23,10 +24,12 @@ import {
   witnessCommitmentScript,
 } from "@gatehouse/bitcoin";
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
+import { startLoadgen } from "@gatehouse/loadgen";
 import { TemplateProposalSchema, TemplateVerdictSchema, VerdictReason, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
 import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, Sv2Client, serverIdentityToFile } from "@gatehouse/sv2";
+import { waitFor } from "@gatehouse/testkit";
 import { emit } from "../lib/report.js";
-import { nowMs, percentiles } from "../lib/stats.js";
+import { nowMs } from "../lib/stats.js";
 
 const MINERS = Number(process.env.BENCH_EDGE_MINERS ?? 20);
 const WINDOW = Number(process.env.BENCH_EDGE_WINDOW ?? 8);
@@ -120,47 +123,6 @@ async function openMiner(addr: { host: string; port: number }, authority: string
   return client;
 }
 
-/** One pipelined miner: keeps WINDOW shares outstanding until `until`; records each ack latency. */
-async function mine(client: Sv2Client, until: number, latencies: number[], rejected: Map<string, number>): Promise<number> {
-  let jobId = 0;
-  let channelId = 0;
-  let version = 0;
-  let ntime = 0;
-  const sentAt = new Map<number, number>();
-  let sequence = 0;
-  let accepted = 0;
-  let inFlight = 0;
-  const send = () => {
-    sequence += 1;
-    sentAt.set(sequence, nowMs());
-    inFlight += 1;
-    // The channel's target is the maximum, so every nonce is a valid, distinct share.
-    client.submitShare({ channelId, sequenceNumber: sequence, jobId, nonce: sequence, ntime, version }).catch(() => undefined);
-  };
-  for await (const m of client.messages()) {
-    if (m.type === "NewMiningJob") {
-      jobId = m.message.jobId;
-      channelId = m.message.channelId;
-      version = m.message.version;
-    }
-    if (m.type === "SetNewPrevHash") {
-      ntime = m.message.minNtime;
-      while (inFlight < WINDOW) send();
-    }
-    if (m.type === "SubmitSharesSuccess" || m.type === "SubmitSharesError") {
-      const seq = m.type === "SubmitSharesSuccess" ? m.message.lastSequenceNumber : m.message.sequenceNumber;
-      latencies.push(nowMs() - (sentAt.get(seq) ?? nowMs()));
-      sentAt.delete(seq);
-      inFlight -= 1;
-      if (m.type === "SubmitSharesSuccess") accepted += 1;
-      else rejected.set(m.message.errorCode, (rejected.get(m.message.errorCode) ?? 0) + 1);
-      if (nowMs() < until) send();
-      else if (inFlight === 0) break;
-    }
-  }
-  return accepted;
-}
-
 /** Deletes this run's Redis keys with one EVAL over a raw socket (the bench has no Redis client). */
 async function deleteRedisKeys(url: string, pattern: string): Promise<void> {
   const { hostname, port } = new URL(url);
@@ -251,21 +213,29 @@ export async function run(): Promise<void> {
     await bus.nc.flush();
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    // (1) Shares.
-    const miners = await Promise.all(Array.from({ length: MINERS }, (_, i) => openMiner(sv2, authority, `bench.m${i}`)));
-    clients.push(...miners);
-    const latencies: number[] = [];
-    const rejected = new Map<string, number>();
+    // (1) Shares: the channel target is the maximum, so every hash is a share and the edge is the bottleneck.
+    const loadgen = startLoadgen({
+      host: sv2.host,
+      port: sv2.port,
+      authorityKey: authority,
+      connections: MINERS,
+      connectConcurrency: MINERS,
+      rate: 0,
+      window: WINDOW,
+      worker: "bench.m",
+      reconnect: false,
+    });
+    await waitFor(() => loadgen.miners.every((m) => m.connected || m.done), { timeoutMs: 60_000, description: "every bench miner mining" });
+    // Counted from here, once all miners are mining; latencies include the few shares sent while they connected.
+    const acceptedBefore = loadgen.stats.accepted;
     const cpuBefore = cpuSecondsOf(pid);
     const started = nowMs();
-    const outcomes = await Promise.allSettled(miners.map((m) => mine(m, started + SECONDS * 1000, latencies, rejected)));
-    const accepted = outcomes.reduce((sum, o) => sum + (o.status === "fulfilled" ? o.value : 0), 0);
-    const minerFailures = outcomes.flatMap((o) => (o.status === "rejected" ? [(o.reason as Error).message.slice(0, 80)] : []));
+    await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+    const accepted = loadgen.stats.accepted - acceptedBefore;
     const elapsed = (nowMs() - started) / 1000;
     const edgeCpu = cpuSecondsOf(pid) - cpuBefore;
+    const shareReport = await loadgen.stop();
     const stored = (await jsm.streams.info(catalog.SHARES.name)).state.messages;
-    await Promise.all(miners.map((m) => m.close()));
-    clients.length = 0;
 
     // (2) Handshakes, 20 at a time.
     const hsCpuBefore = cpuSecondsOf(pid);
@@ -302,7 +272,7 @@ export async function run(): Promise<void> {
     const rssAfter = rssBytesOf(pid);
     const stillOpen = clients.filter((c) => !c.connection.isClosed).length;
 
-    const lat = percentiles(latencies);
+    const lat = shareReport.ackLatencyMs;
     emit({
       benchmark: "miner-edge",
       note: "one edge process, Noise on, inline mode (PubAck from JetStream before each SubmitShares.Success); client miners in the bench process on the same 2 shared cores: figures are noisy",
@@ -312,9 +282,10 @@ export async function run(): Promise<void> {
         seconds: Number(elapsed.toFixed(2)),
         accepted,
         acceptedPerSecond: Math.round(accepted / elapsed),
-        rejected: Object.fromEntries(rejected),
+        rejected: shareReport.rejectedByReason,
         storedInSharesStream: stored,
-        minerFailures,
+        minerFailures: shareReport.connections.errors,
+        loadgenHashesPerSecond: shareReport.hashesPerSecond,
         ackLatencyMs: { p50: Number(lat.p50.toFixed(2)), p99: Number(lat.p99.toFixed(2)), max: Number(lat.max.toFixed(2)) },
         edgeCpuSeconds: Number(edgeCpu.toFixed(2)),
         edgeCpuMicrosPerShare: Math.round((edgeCpu * 1e6) / Math.max(1, accepted)),
