@@ -72,7 +72,7 @@ export const configSchema = z.strictObject({
           gateway_url: z.string().default("https://arweave.net"),
           /** JWK file of the paying wallet (its content is never logged). Required when store = "arweave". */
           wallet_file: z.string().default(""),
-          /** Confirmations (blocks on top of the transaction's, about 2 minutes each) before evidence counts as confirmed. */
+          /** `number_of_confirmations` that `/tx/<id>/status` must report before evidence counts as confirmed (a block is about 2 minutes). */
           min_confirmations: z.number().int().min(0).max(1_000).default(1),
           /** Delay between confirmation queries for one workflow (Arweave blocks come about every 2 minutes). */
           poll_interval_ms: z.number().int().positive().default(30_000),
