@@ -93,15 +93,16 @@ describe("RelayNodeHandler", () => {
     await waitFor(() => published.length === 1);
     const out = published[0] as { subject: string; response: SignedResponseInit };
     expect(out.subject).toBe("t.relay.gateway.gw.response");
-    const response = parseResponse(out.response.response as Uint8Array);
+    const [entry] = out.response.responses ?? [];
+    expect(entry?.requestKey).toBe("k-1");
+    const response = parseResponse(entry?.response as Uint8Array);
     expect(response).toEqual({
       jsonrpc: "2.0",
       id: "id-1",
       method: METHOD_CAPABILITY_EXECUTE,
       result: { payload: "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=" },
     });
-    const digests = out.response.batchEntryDigests as Uint8Array[];
-    expect(digests[out.response.batchIndex as number]).toEqual(responseEntryDigest("k-1", out.response.response as Uint8Array));
+    const digests = [responseEntryDigest("k-1", entry?.response as Uint8Array)];
     const payload = responseBatchSigningPayload({ gatewayId: "gw", nodeAddress: address }, digests);
     expect(recoverPersonalSigner(payload, out.response.signature as Uint8Array)).toBe(address);
   });

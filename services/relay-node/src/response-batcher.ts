@@ -26,11 +26,11 @@ interface Entry extends ReadyResponse {
 }
 
 /**
- * Signs a node's responses in batches: the responses that became ready for one gateway in the
- * same turn of the event loop (at most `maxBatch`) share one signature over their digests, and
- * each is published with that signature and the batch's digests. Signing is the costliest step
- * of a response; under load a turn holds many, so the cost per response falls as load rises,
- * while a lone response still leaves at the end of its turn.
+ * Sends a node's responses in signed batches: the responses that became ready for one gateway in
+ * the same turn of the event loop (at most `maxBatch`) leave as one SignedRelayResponse under one
+ * signature over their digests. Signing is the costliest step of a response and each message has
+ * its own overhead; under load a turn holds many responses, so the cost per response falls as
+ * load rises, while a lone response still leaves at the end of its turn.
  */
 export class ResponseBatcher {
   readonly #batches = new Map<string, Entry[]>();
@@ -70,35 +70,20 @@ export class ResponseBatcher {
   #publish(entries: Entry[]): void {
     const first = entries[0] as Entry;
     const nodeAddress = this.options.identity.address;
-    let signature: Uint8Array;
-    let digests: Uint8Array[];
     try {
-      digests = entries.map((e) => responseEntryDigest(e.requestKey, e.response));
-      signature = signPersonal(
-        this.options.identity.key,
-        responseBatchSigningPayload({ gatewayId: first.gatewayId, nodeAddress }, digests),
-      );
+      const digests = entries.map((e) => responseEntryDigest(e.requestKey, e.response));
+      const payload = responseBatchSigningPayload({ gatewayId: first.gatewayId, nodeAddress }, digests);
+      this.options.publish(first.replySubject, {
+        gatewayId: first.gatewayId,
+        nodeAddress,
+        signature: signPersonal(this.options.identity.key, payload),
+        signedAtUnixMs: BigInt(this.options.now()),
+        responses: entries.map((e) => ({ requestKey: e.requestKey, response: e.response })),
+      });
     } catch (err) {
       for (const e of entries) e.reject(err);
       return;
     }
-    const signedAtUnixMs = BigInt(this.options.now());
-    entries.forEach((e, batchIndex) => {
-      try {
-        this.options.publish(e.replySubject, {
-          requestKey: e.requestKey,
-          gatewayId: e.gatewayId,
-          nodeAddress,
-          response: e.response,
-          signature,
-          signedAtUnixMs,
-          batchEntryDigests: digests,
-          batchIndex,
-        });
-        e.resolve();
-      } catch (err) {
-        e.reject(err);
-      }
-    });
+    for (const e of entries) e.resolve();
   }
 }

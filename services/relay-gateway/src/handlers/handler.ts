@@ -25,7 +25,7 @@ export interface Handler {
   methods(): readonly string[];
   /** Registers the request and answers through `callback`; throws HandlerRejection for requests it refuses outright. */
   handleUserMessage(request: JsonRpcRequest, sender: string, callback: Callback): void;
-  /** Counts one node's signed response; throws only for a sender that is not a member. */
+  /** Counts one node's signed batch of responses; throws only for a sender that is not a member. */
   handleNodeMessage(response: SignedRelayResponse): void;
   start(): void;
   /** Answers every request still active with `reason` and stops the sweeper. */

@@ -1,14 +1,14 @@
-import type { SignedRelayResponse } from "@gatehouse/proto/relay/v1";
 import type { JsonRpcRequest, JsonRpcResponse } from "@gatehouse/relay";
 import type { Callback } from "../common/callback.js";
 import type { Candidate } from "./aggregator.js";
+import type { SignedBatch } from "./signed-batch.js";
 
 /** A member's response kept for aggregation. */
 export interface NodeResponseEntry extends Candidate {
   /** The decoded response; undefined if it could not be decoded. */
   response: JsonRpcResponse | undefined;
-  /** The message as received, for its signature check. */
-  signed: SignedRelayResponse;
+  /** The signed batch it came in. */
+  batch: SignedBatch;
 }
 
 /** One request awaiting quorum; `completed` guarantees a single answer whatever path finishes it. */

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { type SignedRelayResponse, SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
+import { type RelayResponse, type SignedRelayResponse, SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
 import {
   addressFromPrivateKey,
   canonicalJson,
@@ -91,36 +91,32 @@ function answer(id: string, result: unknown, method = METHOD_SECRETS_GET): JsonR
   return { jsonrpc: "2.0", id, method, result };
 }
 
-/** One node's responses signed as one batch, as a relay node publishes them. */
+type SignOptions = { signer?: Uint8Array; signature?: Uint8Array; gatewayId?: string; signedForGateway?: string };
+
+/** One node's responses as one signed batch, as a relay node publishes them. */
 function signedBatch(
   node: { address: string; key: Uint8Array },
   entries: Array<[requestKey: string, response: JsonRpcResponse]>,
-  options: { signer?: Uint8Array; signature?: Uint8Array; gatewayId?: string; signedForGateway?: string } = {},
-): SignedRelayResponse[] {
-  const bodies = entries.map(([, response]) => Buffer.from(JSON.stringify(response)));
-  const digests = entries.map(([requestKey], i) => responseEntryDigest(requestKey, bodies[i] as Buffer));
+  options: SignOptions = {},
+): SignedRelayResponse {
+  const responses = entries.map(([requestKey, response]) => ({ requestKey, response: Buffer.from(JSON.stringify(response)) }));
+  const digests = responses.map((r) => responseEntryDigest(r.requestKey, r.response));
   const payload = responseBatchSigningPayload({ gatewayId: options.signedForGateway ?? GATEWAY, nodeAddress: node.address }, digests);
-  const signature = options.signature ?? signPersonal(options.signer ?? node.key, payload);
-  return entries.map(([requestKey], batchIndex) =>
-    create(SignedRelayResponseSchema, {
-      requestKey,
-      gatewayId: options.gatewayId ?? GATEWAY,
-      nodeAddress: node.address,
-      response: bodies[batchIndex] as Buffer,
-      signature,
-      batchEntryDigests: digests,
-      batchIndex,
-    }),
-  );
+  return create(SignedRelayResponseSchema, {
+    gatewayId: options.gatewayId ?? GATEWAY,
+    nodeAddress: node.address,
+    signature: options.signature ?? signPersonal(options.signer ?? node.key, payload),
+    responses,
+  });
 }
 
 function signed(
   node: { address: string; key: Uint8Array },
   requestKey: string,
   response: JsonRpcResponse,
-  options: { signer?: Uint8Array; signature?: Uint8Array; gatewayId?: string; signedForGateway?: string } = {},
+  options: SignOptions = {},
 ): SignedRelayResponse {
-  return signedBatch(node, [[requestKey, response]], options)[0] as SignedRelayResponse;
+  return signedBatch(node, [[requestKey, response]], options);
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -386,7 +382,7 @@ describe("ConfidentialRelayHandler: byzantine members", () => {
     handler.handleNodeMessage(signed(n0, k, answer("nm", "x"), { signer: outsider.key }));
     // n1's genuine signature, but over the other request's key: replayed into this one.
     const replay = signed(n1, keyOf(transport, "other"), answer("nm", "x"));
-    handler.handleNodeMessage({ ...replay, requestKey: k } as SignedRelayResponse);
+    handler.handleNodeMessage({ ...replay, responses: replay.responses.map((r) => ({ ...r, requestKey: k })) });
     await settle();
     expect(r.answers).toHaveLength(0);
     handler.handleNodeMessage(signed(n2, k, answer("nm", "x")));
@@ -413,10 +409,8 @@ describe("ConfidentialRelayHandler: byzantine members", () => {
     const { handler, transport } = setup();
     const r = submit(handler, "bad");
     const k = keyOf(transport, "bad");
-    const garbage = {
-      ...signed(nodes[0] as (typeof nodes)[0], k, answer("bad", 1)),
-      response: Buffer.from("{not json"),
-    } as SignedRelayResponse;
+    const valid = signed(nodes[0] as (typeof nodes)[0], k, answer("bad", 1));
+    const garbage = { ...valid, responses: [{ ...(valid.responses[0] as RelayResponse), response: Buffer.from("{not json") }] };
     handler.handleNodeMessage(garbage);
     for (const [i, v] of ["p", "q"].entries()) handler.handleNodeMessage(signed(nodes[i + 1] as (typeof nodes)[0], k, answer("bad", v)));
     await settle();
@@ -438,59 +432,65 @@ describe("ConfidentialRelayHandler: signed batches", () => {
       [keyOf(transport, "a"), answer("a", "A")],
       [keyOf(transport, "b"), answer("b", "B")],
     ];
-    for (const node of [n0, n1]) for (const message of signedBatch(node, entries)) handler.handleNodeMessage(message);
+    for (const node of [n0, n1]) handler.handleNodeMessage(signedBatch(node, entries));
     await settle();
     expect(body(a.answers[0]).result).toBe("A");
     expect(body(b.answers[0]).result).toBe("B");
     expect((await metrics.render()).body).not.toMatch(/reason="bad_signature"/);
   });
 
-  it("a response never borrows a batch it is not in, however the batch is presented", async () => {
+  it("a batch altered in any way loses its signature for every response in it", async () => {
     const { handler, transport, metrics } = setup();
     const r = submit(handler, "v");
-    const other = submit(handler, "w");
-    const k = keyOf(transport, "v");
-    const [genuine] = signedBatch(n0, [[keyOf(transport, "w"), answer("w", "W")]]) as [SignedRelayResponse];
-    const forgedBody = Buffer.from(JSON.stringify(answer("v", "evil")));
+    const w = submit(handler, "w");
+    const [kv, kw] = [keyOf(transport, "v"), keyOf(transport, "w")];
+    const genuine = (node: (typeof nodes)[0]) =>
+      signedBatch(node, [
+        [kv, answer("v", "V")],
+        [kw, answer("w", "W")],
+      ]);
+    const evil = Buffer.from(JSON.stringify(answer("v", "evil")));
+    const [v0, w0] = genuine(n0).responses as [RelayResponse, RelayResponse];
+    const [v1, w1] = genuine(n1).responses as [RelayResponse, RelayResponse];
+    const [v2] = genuine(n2).responses as [RelayResponse];
     const forgeries: SignedRelayResponse[] = [
-      // n0's genuine signature and digests, presented for another request and answer.
-      { ...genuine, requestKey: k, response: forgedBody },
-      // The forged entry's own digest swapped into n0's signed list.
-      { ...genuine, requestKey: k, response: forgedBody, batchEntryDigests: [responseEntryDigest(k, forgedBody)] },
-      // Appended to the list: the signature covers the original list only.
-      {
-        ...genuine,
-        requestKey: k,
-        response: forgedBody,
-        batchEntryDigests: [...genuine.batchEntryDigests, responseEntryDigest(k, forgedBody)],
-        batchIndex: 1,
-      },
+      { ...genuine(n0), responses: [{ ...v0, response: evil }, w0] }, // an answer changed
+      { ...genuine(n1), responses: [w1, v1] }, // reordered
+      { ...genuine(n2), responses: [v2] }, // cut short
     ];
-    for (const [i, forged] of forgeries.entries())
-      handler.handleNodeMessage({ ...forged, nodeAddress: (nodes[i] as (typeof nodes)[0]).address });
-    handler.handleNodeMessage(signed(n3, k, answer("v", "evil")));
+    for (const forged of forgeries) handler.handleNodeMessage(forged);
     await settle();
-    // Only n3's own "evil" is signed: one vote, no quorum; every member has now answered.
+    expect(r.answers).toHaveLength(0);
+    expect(w.answers).toHaveLength(0);
+    handler.handleNodeMessage(genuine(n3));
+    await settle();
+    // Only n3's batch is signed: one valid vote for "V", and every member has answered v.
     expect(body(r.answers[0]).error.message).toBe("quorum unobtainable: requiredQuorum=2, maxShaToCount=1, remainingResponses=0");
-    expect((await metrics.render()).body).toMatch(/node_responses_dropped_total\{reason="bad_signature"\} 3/);
-    expect(other.answers).toHaveLength(0);
+    // n2's cut batch never answered w, so its genuine answer still can.
+    expect(w.answers).toHaveLength(0);
+    handler.handleNodeMessage(signed(n2, kw, answer("w", "W")));
+    await settle();
+    expect(body(w.answers[0]).result).toBe("W");
+    expect((await metrics.render()).body).toMatch(/node_responses_dropped_total\{reason="bad_signature"\} 4/);
   });
 
-  it("refuses malformed batch fields: no digests, an index past the end, digests of the wrong size", async () => {
+  it("drops an empty or oversized batch whole", async () => {
     const { handler, transport, metrics } = setup();
     const r = submit(handler, "m");
     const k = keyOf(transport, "m");
-    const [ok] = signedBatch(n0, [[k, answer("m", 1)]]) as [SignedRelayResponse];
-    handler.handleNodeMessage({ ...ok, batchEntryDigests: [] });
-    handler.handleNodeMessage({ ...signed(n1, k, answer("m", 1)), batchIndex: 1 });
-    const short = signed(n2, k, answer("m", 1));
-    handler.handleNodeMessage({ ...short, batchEntryDigests: [(short.batchEntryDigests[0] as Uint8Array).subarray(0, 31)] });
+    handler.handleNodeMessage({ ...signed(n0, k, answer("m", 1)), responses: [] });
+    handler.handleNodeMessage(
+      signedBatch(
+        n1,
+        Array.from({ length: 33 }, (): [string, JsonRpcResponse] => [k, answer("m", 1)]),
+      ),
+    );
+    expect(handler.nodeCounts(n0.address)).toEqual({ received: 0, dropped: 1 });
+    expect(handler.nodeCounts(n1.address)).toEqual({ received: 0, dropped: 1 });
+    for (const node of [n2, n3]) handler.handleNodeMessage(signed(node, k, answer("m", 1)));
     await settle();
-    expect(r.answers).toHaveLength(0);
-    handler.handleNodeMessage(signed(n3, k, answer("m", 1)));
-    await settle();
-    expect(body(r.answers[0]).error.message).toContain("quorum unobtainable");
-    expect((await metrics.render()).body).toMatch(/node_responses_dropped_total\{reason="bad_signature"\} 3/);
+    expect(body(r.answers[0]).result).toBe(1);
+    expect((await metrics.render()).body).toMatch(/node_responses_dropped_total\{reason="malformed"\} 2/);
   });
 });
 

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import type { SignedRelayResponse } from "@gatehouse/proto/relay/v1";
+import type { RelayResponse, SignedRelayResponse } from "@gatehouse/proto/relay/v1";
 import {
   ErrorCode,
   errorCodeName,
   errorResponse,
   fromJsonRpcCode,
   type JsonRpcRequest,
+  MAX_RESPONSE_BATCH,
   parseResponse,
   RELAY_METHODS,
   requestIdTooLong,
@@ -21,7 +22,7 @@ import { TokenBucket } from "../common/token-bucket.js";
 import { type Don, type Handler, HandlerRejection } from "../handler.js";
 import { ActiveRequest, type NodeResponseEntry } from "./active-request.js";
 import { aggregate } from "./aggregator.js";
-import { BatchSignatures } from "./batch-signatures.js";
+import { SignedBatch } from "./signed-batch.js";
 
 export interface RateLimit {
   rps: number;
@@ -66,7 +67,6 @@ export class ConfidentialRelayHandler implements Handler {
   readonly #keyPrefix = randomBytes(6).toString("hex");
   #sequence = 0;
   readonly #nodeCounts = new Map<string, { received: number; dropped: number }>();
-  readonly #signatures: BatchSignatures;
   #sweeper: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -77,8 +77,6 @@ export class ConfidentialRelayHandler implements Handler {
       this.#nodeLimiters.set(member.address, new TokenBucket(options.nodeRateLimit.rps, options.nodeRateLimit.burst, options.clock));
     }
     this.#globalLimiter = new TokenBucket(options.globalNodeRateLimit.rps, options.globalNodeRateLimit.burst, options.clock);
-    // Enough verdicts for every member's batches of the requests that can be active at once.
-    this.#signatures = new BatchSignatures(options.gatewayId, options.don.members.length * Math.max(64, options.maxActiveRequests));
   }
 
   methods(): readonly string[] {
@@ -185,20 +183,32 @@ export class ConfidentialRelayHandler implements Handler {
       this.options.metrics.dropped.inc({ reason: "non_member" });
       throw new Error(`received message from unexpected node ${signed.nodeAddress}`);
     }
+    const count = signed.responses.length;
+    if (count === 0 || count > MAX_RESPONSE_BATCH) {
+      this.options.logger.warn({ node: member.name, count }, `node batch must hold 1 to ${MAX_RESPONSE_BATCH} responses`);
+      this.#dropped(node, "malformed");
+      return;
+    }
+    const batch = new SignedBatch(this.options.gatewayId, node, signed);
+    for (const entry of signed.responses) this.#takeResponse(member, batch, signed.gatewayId, entry);
+  }
+
+  #takeResponse(member: DonMember, batch: SignedBatch, gatewayId: string, entry: RelayResponse): void {
+    const node = member.address;
     // Limits run before the lookup, so stale responses spend tokens too (as the reference does).
     if (!this.#nodeLimiters.get(node)?.allow() || !this.#globalLimiter.allow()) {
       this.#dropped(node, "rate_limited");
       return;
     }
-    const ar = this.#active.get(signed.requestKey);
-    if (!ar || ar.completed || signed.gatewayId !== this.options.gatewayId) {
+    const ar = this.#active.get(entry.requestKey);
+    if (!ar || ar.completed || gatewayId !== this.options.gatewayId) {
       this.#dropped(node, "unknown_request");
       return;
     }
     let response: NodeResponseEntry["response"];
     let digest: string | undefined;
     try {
-      response = parseResponse(signed.response);
+      response = parseResponse(entry.response);
       if (response.id !== ar.request.id || response.method !== ar.request.method)
         throw new Error("response id or method does not match the request");
       digest = responseDigest(response);
@@ -207,7 +217,7 @@ export class ConfidentialRelayHandler implements Handler {
       this.#dropped(node, "malformed");
       response = undefined;
     }
-    const added = ar.addResponse(node, { node, digest, signature: "unverified", response, signed });
+    const added = ar.addResponse(node, { node, digest, signature: "unverified", response, batch });
     if (!added) {
       this.#dropped(node, "duplicate");
       return;
@@ -221,7 +231,7 @@ export class ConfidentialRelayHandler implements Handler {
   #verify(ar: ActiveRequest, node: string): boolean {
     const entry = ar.responses.get(node);
     if (!entry?.response) return false;
-    if (this.#signatures.signedBy(node, entry.signed)) return true;
+    if (entry.batch.signed) return true;
     this.#dropped(node, "bad_signature");
     this.options.logger.warn({ requestKey: ar.key, node }, "node response signature does not match its member");
     return false;

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/relay/v1/relay.proto.
  */
 export const file_gatehouse_relay_v1_relay: GenFile = /*@__PURE__*/
-  fileDesc("Ch5nYXRlaG91c2UvcmVsYXkvdjEvcmVsYXkucHJvdG8SEmdhdGVob3VzZS5yZWxheS52MSLXAQoMUmVsYXlSZXF1ZXN0EhMKC3JlcXVlc3Rfa2V5GAEgASgJEhIKCmpzb25ycGNfaWQYAiABKAkSDgoGc2VuZGVyGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIOCgZwYXJhbXMYBSABKAwSEgoKZ2F0ZXdheV9pZBgGIAEoCRIVCg1yZXBseV9zdWJqZWN0GAcgASgJEhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgIIAEoBBIYChBkZWFkbGluZV91bml4X21zGAkgASgEEg0KBXByb2JlGAogASgIIicKD1JlbGF5UmVxdWVzdEFjaxIUCgxub2RlX2FkZHJlc3MYASABKAkixgEKE1NpZ25lZFJlbGF5UmVzcG9uc2USEwoLcmVxdWVzdF9rZXkYASABKAkSEgoKZ2F0ZXdheV9pZBgCIAEoCRIUCgxub2RlX2FkZHJlc3MYAyABKAkSEAoIcmVzcG9uc2UYBCABKAwSEQoJc2lnbmF0dXJlGAUgASgMEhkKEXNpZ25lZF9hdF91bml4X21zGAYgASgEEhsKE2JhdGNoX2VudHJ5X2RpZ2VzdHMYByADKAwSEwoLYmF0Y2hfaW5kZXgYCCABKA1iBnByb3RvMw");
+  fileDesc("Ch5nYXRlaG91c2UvcmVsYXkvdjEvcmVsYXkucHJvdG8SEmdhdGVob3VzZS5yZWxheS52MSLXAQoMUmVsYXlSZXF1ZXN0EhMKC3JlcXVlc3Rfa2V5GAEgASgJEhIKCmpzb25ycGNfaWQYAiABKAkSDgoGc2VuZGVyGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIOCgZwYXJhbXMYBSABKAwSEgoKZ2F0ZXdheV9pZBgGIAEoCRIVCg1yZXBseV9zdWJqZWN0GAcgASgJEhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgIIAEoBBIYChBkZWFkbGluZV91bml4X21zGAkgASgEEg0KBXByb2JlGAogASgIIicKD1JlbGF5UmVxdWVzdEFjaxIUCgxub2RlX2FkZHJlc3MYASABKAkixgEKE1NpZ25lZFJlbGF5UmVzcG9uc2USEgoKZ2F0ZXdheV9pZBgCIAEoCRIUCgxub2RlX2FkZHJlc3MYAyABKAkSEQoJc2lnbmF0dXJlGAUgASgMEhkKEXNpZ25lZF9hdF91bml4X21zGAYgASgEEjQKCXJlc3BvbnNlcxgHIAMoCzIhLmdhdGVob3VzZS5yZWxheS52MS5SZWxheVJlc3BvbnNlSgQIARACSgQIBBAFUgtyZXF1ZXN0X2tleVIIcmVzcG9uc2UiNgoNUmVsYXlSZXNwb25zZRITCgtyZXF1ZXN0X2tleRgBIAEoCRIQCghyZXNwb25zZRgCIAEoDGIGcHJvdG8z");
 
 /**
  * RelayRequest is a JSON-RPC request from an enclave, fanned out by a relay gateway to every
@@ -116,18 +116,13 @@ export const RelayRequestAckSchema: GenMessage<RelayRequestAck> = /*@__PURE__*/
   messageDesc(file_gatehouse_relay_v1_relay, 1);
 
 /**
- * SignedRelayResponse is one DON member's answer, on `gh.relay.gateway.<gateway>.response`.
- * A node signs the answers it has ready for one gateway together: each carries the same signature
- * and the digests of the whole batch, so one signature covers many responses.
+ * SignedRelayResponse carries one DON member's answers to one gateway, on
+ * `gh.relay.gateway.<gateway>.response`: the responses the node had ready at once (at most 32),
+ * under one signature, so signing and checking cost one signature per batch, not per answer.
  *
  * @generated from message gatehouse.relay.v1.SignedRelayResponse
  */
 export type SignedRelayResponse = Message<"gatehouse.relay.v1.SignedRelayResponse"> & {
-  /**
-   * @generated from field: string request_key = 1;
-   */
-  requestKey: string;
-
   /**
    * @generated from field: string gateway_id = 2;
    */
@@ -141,15 +136,8 @@ export type SignedRelayResponse = Message<"gatehouse.relay.v1.SignedRelayRespons
   nodeAddress: string;
 
   /**
-   * The node's whole JSON-RPC response ({jsonrpc,id,method,result|error}) as JSON bytes.
-   *
-   * @generated from field: bytes response = 4;
-   */
-  response: Uint8Array;
-
-  /**
    * 65-byte secp256k1 EIP-191 signature (r ‖ s ‖ v) over the batch signing payload: the gateway
-   * id, the node address and `batch_entry_digests`.
+   * id, the node address and the digest of each entry of `responses`, in order.
    *
    * @generated from field: bytes signature = 5;
    */
@@ -161,18 +149,9 @@ export type SignedRelayResponse = Message<"gatehouse.relay.v1.SignedRelayRespons
   signedAtUnixMs: bigint;
 
   /**
-   * SHA-256 of each response in the signed batch (its request key and response bytes), in order.
-   *
-   * @generated from field: repeated bytes batch_entry_digests = 7;
+   * @generated from field: repeated gatehouse.relay.v1.RelayResponse responses = 7;
    */
-  batchEntryDigests: Uint8Array[];
-
-  /**
-   * Where this response's digest is in `batch_entry_digests`.
-   *
-   * @generated from field: uint32 batch_index = 8;
-   */
-  batchIndex: number;
+  responses: RelayResponse[];
 };
 
 /**
@@ -181,4 +160,32 @@ export type SignedRelayResponse = Message<"gatehouse.relay.v1.SignedRelayRespons
  */
 export const SignedRelayResponseSchema: GenMessage<SignedRelayResponse> = /*@__PURE__*/
   messageDesc(file_gatehouse_relay_v1_relay, 2);
+
+/**
+ * RelayResponse is one answer in a SignedRelayResponse.
+ *
+ * @generated from message gatehouse.relay.v1.RelayResponse
+ */
+export type RelayResponse = Message<"gatehouse.relay.v1.RelayResponse"> & {
+  /**
+   * The request_key of the RelayRequest it answers.
+   *
+   * @generated from field: string request_key = 1;
+   */
+  requestKey: string;
+
+  /**
+   * The node's whole JSON-RPC response ({jsonrpc,id,method,result|error}) as JSON bytes.
+   *
+   * @generated from field: bytes response = 2;
+   */
+  response: Uint8Array;
+};
+
+/**
+ * Describes the message gatehouse.relay.v1.RelayResponse.
+ * Use `create(RelayResponseSchema)` to create a new message.
+ */
+export const RelayResponseSchema: GenMessage<RelayResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relay_v1_relay, 3);
 
