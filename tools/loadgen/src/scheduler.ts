@@ -28,7 +28,7 @@ export class HashScheduler {
   #stopped = false;
   hashes = 0;
 
-  constructor(private readonly sliceMs = 4) {}
+  constructor(private readonly sliceMs = 2) {}
 
   get searching(): number {
     return this.#tasks.size;
