@@ -209,6 +209,8 @@ export class SimulatedMiner {
 
   async #open(): Promise<Session> {
     const c = this.config;
+    // Stopped while queued for a connect slot: do not connect at all.
+    if (this.#stopping) throw new Error("stopped before connecting");
     const client = await Sv2Client.connect({
       host: c.host,
       port: c.port,
@@ -360,8 +362,9 @@ export class SimulatedMiner {
   async #mine(session: Session): Promise<void> {
     const c = this.config;
     while (!session.ended && !this.#stopping) {
-      const work = session.work.work();
-      if (!work || session.pending.size >= c.window) {
+      // Extended channels roll a fresh extranonce per work(): only ask once there is room to submit.
+      const work = session.pending.size < c.window ? session.work.work() : undefined;
+      if (!work) {
         await this.#wakeup.wait();
         continue;
       }
