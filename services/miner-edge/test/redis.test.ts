@@ -10,8 +10,9 @@ const replicaA = new Redis(redisUrl(), { keyPrefix: ns.redisPrefix });
 const replicaB = new Redis(redisUrl(), { keyPrefix: ns.redisPrefix });
 
 afterAll(async () => {
-  // KEYS patterns get the prefix; the names come back whole, so delete them unprefixed.
-  const keys = await replicaA.keys("*");
+  // ioredis does not prefix KEYS patterns (keys("*") is every key on the shared server): match the
+  // namespace explicitly; the names come back whole, so delete them unprefixed.
+  const keys = await replicaA.keys(`${ns.redisPrefix}*`);
   const cleaner = new Redis(redisUrl());
   if (keys.length > 0) await cleaner.del(...keys);
   await Promise.all([replicaA.quit(), replicaB.quit(), cleaner.quit()]);
