@@ -45,6 +45,18 @@ function infraPids(): number[] {
     .map(Number);
 }
 
+/** Mean of a Prometheus histogram summed over processes, from each one's /metrics. */
+async function histogramMean(procs: ServiceProcess[], name: string): Promise<number> {
+  let sum = 0;
+  let count = 0;
+  for (const proc of procs) {
+    const text = await (await fetch(`${proc.endpoints.ops}/metrics`)).text();
+    sum += Number(text.match(new RegExp(`^${name}_sum (\\S+)$`, "m"))?.[1] ?? 0);
+    count += Number(text.match(new RegExp(`^${name}_count (\\S+)$`, "m"))?.[1] ?? 0);
+  }
+  return count > 0 ? sum / count : 0;
+}
+
 function cpuSecondsOfAll(pids: number[]): number {
   return pids.reduce((sum, pid) => {
     try {
@@ -137,6 +149,7 @@ async function relayRun(n: number, f: number, bodies: string[]) {
     const cpu = all.map((p, i) => cpuSecondsOf(p.pid) - (cpuBefore[i] ?? 0));
     const infraCpu = cpuSecondsOfAll(infra) - infraBefore;
     await pool.close();
+    const responsesPerSignedBatch = await histogramMean(procs, "gatehouse_relay_node_response_batch_items");
     const count = latencies.length;
     const gatewayCpu = cpu[0] ?? 0;
     const nodesCpu = cpu.slice(1).reduce((a, b) => a + b, 0);
@@ -155,6 +168,7 @@ async function relayRun(n: number, f: number, bodies: string[]) {
         loadGenerator: perRequest((client.user + client.system) / 1e6),
         natsAndRedis: perRequest(infraCpu),
       },
+      responsesPerSignedBatch,
     };
   } finally {
     await Promise.all(all.map((p) => p.stop("SIGTERM")));

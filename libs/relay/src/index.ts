@@ -1,4 +1,5 @@
 export * from "./attestation.js";
+export * from "./batching.js";
 export * from "./canonical.js";
 export * from "./dev-keys.js";
 export * from "./eip191.js";

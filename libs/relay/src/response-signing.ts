@@ -2,8 +2,6 @@ import { createHash } from "node:crypto";
 
 /** Domain tag of the response signing payload, so a node signature is never valid for anything else. */
 export const RESPONSE_SIGNING_DOMAIN = "gatehouse.relay.response-batch.v1";
-/** Most responses one signature covers: bounds the digests every response of a batch carries. */
-export const MAX_RESPONSE_BATCH = 32;
 
 /** Who signed a batch, for which gateway. */
 export interface BatchBinding {

@@ -55,9 +55,17 @@ export class RelayNodeHandler {
   readonly #responses: ResponseBatcher;
 
   constructor(private readonly options: RelayNodeOptions) {
-    this.#responses = new ResponseBatcher({ identity: options.identity, publish: options.publish, now: options.now ?? Date.now });
     this.#requests = options.metrics.counter("requests_total", "Relay requests by method and outcome", ["method", "outcome"]);
     this.#duration = options.metrics.histogram("execution_seconds", "Time to execute and sign a request", { labelNames: ["method"] });
+    const batchSize = options.metrics.histogram("response_batch_items", "Responses per signed batch", {
+      buckets: [1, 2, 4, 8, 16, 32],
+    });
+    this.#responses = new ResponseBatcher({
+      identity: options.identity,
+      publish: options.publish,
+      now: options.now ?? Date.now,
+      onBatch: (responses) => batchSize.observe(responses),
+    });
     const handler = this;
     options.metrics.gauge("in_flight_requests", "Requests executing", [], function () {
       this.set(handler.#inFlight);

@@ -1,46 +1,57 @@
 import { type Bus, decode, encode, Header } from "@gatehouse/bus";
-import { type RelayRequest, RelayRequestAckSchema, RelayRequestSchema } from "@gatehouse/proto/relay/v1";
+import { type RelayRequest, RelayRequestAckSchema, RelayRequestBatchSchema } from "@gatehouse/proto/relay/v1";
+import { MAX_REQUEST_BATCH } from "@gatehouse/relay";
 import type { Logger } from "@gatehouse/service";
 import { headers as natsHeaders, type Subscription } from "@nats-io/transport-node";
 
 export interface RequestIntakeOptions {
   bus: Bus;
   subject: string;
-  /** This node's address, the whole of every acknowledgement. */
+  /** This node's address, named in every acknowledgement. */
   nodeAddress: string;
-  /** Takes the request (execution goes on afterwards); throws to refuse it. */
+  /** Takes one request (execution goes on afterwards); throws to refuse it. */
   accept: (request: RelayRequest) => void;
   logger: Logger;
 }
 
 /**
- * Serves `<root>.relay.node.<name>.request` (request/reply): decodes each RelayRequest as the
- * client parses it, hands it to `accept`, and acknowledges it, or answers with a Gh-Error header
- * when it is refused or unreadable. Handling messages synchronously rather than one per event-loop
- * turn lets the acknowledgements of a burst leave in one socket write; the acknowledgement never
- * changes, so it is encoded once.
+ * Serves `<root>.relay.node.<name>.request` (request/reply): decodes each RelayRequestBatch as the
+ * client parses it, hands its requests to `accept` in order, and acknowledges the batch, naming the
+ * requests refused; a batch that cannot be read is answered with a Gh-Error header. Handling
+ * messages synchronously rather than one per event-loop turn lets the acknowledgements of a burst
+ * leave in one socket write; the usual acknowledgement (nothing refused) is encoded once.
  */
 export function serveRelayRequests(options: RequestIntakeOptions): Subscription {
-  const ack = encode(RelayRequestAckSchema, { nodeAddress: options.nodeAddress });
+  const allTaken = encode(RelayRequestAckSchema, { nodeAddress: options.nodeAddress });
   return options.bus.nc.subscribe(options.subject, {
     callback: (err, msg) => {
       if (err) {
         options.logger.warn({ err: err.message, subject: options.subject }, "relay request subscription failed");
         return;
       }
-      let reply = ack;
+      let reply = allTaken;
       try {
-        options.accept(decode(RelayRequestSchema, msg.data, msg.headers));
-      } catch (refusal) {
+        const { requests } = decode(RelayRequestBatchSchema, msg.data, msg.headers);
+        if (requests.length > MAX_REQUEST_BATCH) throw new Error(`batch of ${requests.length} requests exceeds ${MAX_REQUEST_BATCH}`);
+        const refused: Array<{ index: number; reason: string }> = [];
+        requests.forEach((request, index) => {
+          try {
+            options.accept(request);
+          } catch (refusal) {
+            refused.push({ index, reason: (refusal as Error).message.slice(0, 512) });
+          }
+        });
+        if (refused.length > 0) reply = encode(RelayRequestAckSchema, { nodeAddress: options.nodeAddress, refused });
+      } catch (unreadable) {
         const headers = natsHeaders();
-        headers.set(Header.error, (refusal as Error).message.replace(/[\r\n]+/g, " ").slice(0, 512));
+        headers.set(Header.error, (unreadable as Error).message.replace(/[\r\n]+/g, " ").slice(0, 512));
         reply = { data: new Uint8Array(0), headers };
       }
       try {
         msg.respond(reply.data, { headers: reply.headers });
       } catch (failure) {
         // The connection is closing: the gateway times the send out.
-        options.logger.warn({ err: (failure as Error).message }, "relay request not acknowledged");
+        options.logger.warn({ err: (failure as Error).message }, "relay request batch not acknowledged");
       }
     },
   });

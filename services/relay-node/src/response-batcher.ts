@@ -18,6 +18,8 @@ export interface ResponseBatcherOptions {
   publish: (subject: string, response: SignedResponseInit) => void;
   now: () => number;
   maxBatch?: number;
+  /** Told the size of every batch sent. */
+  onBatch?: (responses: number) => void;
 }
 
 interface Entry extends ReadyResponse {
@@ -84,6 +86,7 @@ export class ResponseBatcher {
       for (const e of entries) e.reject(err);
       return;
     }
+    this.options.onBatch?.(entries.length);
     for (const e of entries) e.resolve();
   }
 }

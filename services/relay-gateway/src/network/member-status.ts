@@ -23,9 +23,10 @@ export class MemberStatus {
     if (s) s.lastAck = this.clock.now();
   }
 
-  failed(member: DonMember): void {
+  /** Counts `sends` requests that did not reach the member. */
+  failed(member: DonMember, sends = 1): void {
     const s = this.#status.get(member.address);
-    if (s) s.sendFailures += 1;
+    if (s) s.sendFailures += sends;
   }
 
   lastAck(member: DonMember): number {

@@ -10,11 +10,11 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/relay/v1/relay.proto.
  */
 export const file_gatehouse_relay_v1_relay: GenFile = /*@__PURE__*/
-  fileDesc("Ch5nYXRlaG91c2UvcmVsYXkvdjEvcmVsYXkucHJvdG8SEmdhdGVob3VzZS5yZWxheS52MSLXAQoMUmVsYXlSZXF1ZXN0EhMKC3JlcXVlc3Rfa2V5GAEgASgJEhIKCmpzb25ycGNfaWQYAiABKAkSDgoGc2VuZGVyGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIOCgZwYXJhbXMYBSABKAwSEgoKZ2F0ZXdheV9pZBgGIAEoCRIVCg1yZXBseV9zdWJqZWN0GAcgASgJEhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgIIAEoBBIYChBkZWFkbGluZV91bml4X21zGAkgASgEEg0KBXByb2JlGAogASgIIicKD1JlbGF5UmVxdWVzdEFjaxIUCgxub2RlX2FkZHJlc3MYASABKAkixgEKE1NpZ25lZFJlbGF5UmVzcG9uc2USEgoKZ2F0ZXdheV9pZBgCIAEoCRIUCgxub2RlX2FkZHJlc3MYAyABKAkSEQoJc2lnbmF0dXJlGAUgASgMEhkKEXNpZ25lZF9hdF91bml4X21zGAYgASgEEjQKCXJlc3BvbnNlcxgHIAMoCzIhLmdhdGVob3VzZS5yZWxheS52MS5SZWxheVJlc3BvbnNlSgQIARACSgQIBBAFUgtyZXF1ZXN0X2tleVIIcmVzcG9uc2UiNgoNUmVsYXlSZXNwb25zZRITCgtyZXF1ZXN0X2tleRgBIAEoCRIQCghyZXNwb25zZRgCIAEoDGIGcHJvdG8z");
+  fileDesc("Ch5nYXRlaG91c2UvcmVsYXkvdjEvcmVsYXkucHJvdG8SEmdhdGVob3VzZS5yZWxheS52MSLXAQoMUmVsYXlSZXF1ZXN0EhMKC3JlcXVlc3Rfa2V5GAEgASgJEhIKCmpzb25ycGNfaWQYAiABKAkSDgoGc2VuZGVyGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIOCgZwYXJhbXMYBSABKAwSEgoKZ2F0ZXdheV9pZBgGIAEoCRIVCg1yZXBseV9zdWJqZWN0GAcgASgJEhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgIIAEoBBIYChBkZWFkbGluZV91bml4X21zGAkgASgEEg0KBXByb2JlGAogASgIIkcKEVJlbGF5UmVxdWVzdEJhdGNoEjIKCHJlcXVlc3RzGAEgAygLMiAuZ2F0ZWhvdXNlLnJlbGF5LnYxLlJlbGF5UmVxdWVzdCJhCg9SZWxheVJlcXVlc3RBY2sSFAoMbm9kZV9hZGRyZXNzGAEgASgJEjgKB3JlZnVzZWQYAiADKAsyJy5nYXRlaG91c2UucmVsYXkudjEuUmVsYXlSZXF1ZXN0UmVmdXNhbCI0ChNSZWxheVJlcXVlc3RSZWZ1c2FsEg0KBWluZGV4GAEgASgNEg4KBnJlYXNvbhgCIAEoCSLGAQoTU2lnbmVkUmVsYXlSZXNwb25zZRISCgpnYXRld2F5X2lkGAIgASgJEhQKDG5vZGVfYWRkcmVzcxgDIAEoCRIRCglzaWduYXR1cmUYBSABKAwSGQoRc2lnbmVkX2F0X3VuaXhfbXMYBiABKAQSNAoJcmVzcG9uc2VzGAcgAygLMiEuZ2F0ZWhvdXNlLnJlbGF5LnYxLlJlbGF5UmVzcG9uc2VKBAgBEAJKBAgEEAVSC3JlcXVlc3Rfa2V5UghyZXNwb25zZSI2Cg1SZWxheVJlc3BvbnNlEhMKC3JlcXVlc3Rfa2V5GAEgASgJEhAKCHJlc3BvbnNlGAIgASgMYgZwcm90bzM");
 
 /**
  * RelayRequest is a JSON-RPC request from an enclave, fanned out by a relay gateway to every
- * DON member on `gh.relay.node.<node>.request` (core NATS).
+ * DON member in a RelayRequestBatch.
  *
  * @generated from message gatehouse.relay.v1.RelayRequest
  */
@@ -94,8 +94,30 @@ export const RelayRequestSchema: GenMessage<RelayRequest> = /*@__PURE__*/
   messageDesc(file_gatehouse_relay_v1_relay, 0);
 
 /**
- * RelayRequestAck is a node's immediate reply to a RelayRequest (NATS request/reply): the request
- * reached the node and was queued. The answer itself comes later as a SignedRelayResponse.
+ * RelayRequestBatch is what a relay gateway sends a DON member on `gh.relay.node.<node>.request`
+ * (core NATS request/reply): the requests it fanned out in one turn of its event loop (at most
+ * 128), delivered and acknowledged together.
+ *
+ * @generated from message gatehouse.relay.v1.RelayRequestBatch
+ */
+export type RelayRequestBatch = Message<"gatehouse.relay.v1.RelayRequestBatch"> & {
+  /**
+   * @generated from field: repeated gatehouse.relay.v1.RelayRequest requests = 1;
+   */
+  requests: RelayRequest[];
+};
+
+/**
+ * Describes the message gatehouse.relay.v1.RelayRequestBatch.
+ * Use `create(RelayRequestBatchSchema)` to create a new message.
+ */
+export const RelayRequestBatchSchema: GenMessage<RelayRequestBatch> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relay_v1_relay, 1);
+
+/**
+ * RelayRequestAck is a node's immediate reply to a RelayRequestBatch: the requests reached the
+ * node and were queued, except those listed as refused. The answers come later in
+ * SignedRelayResponse messages.
  *
  * @generated from message gatehouse.relay.v1.RelayRequestAck
  */
@@ -106,6 +128,13 @@ export type RelayRequestAck = Message<"gatehouse.relay.v1.RelayRequestAck"> & {
    * @generated from field: string node_address = 1;
    */
   nodeAddress: string;
+
+  /**
+   * Requests of the batch the node did not take (overloaded, wrong reply subject, ...).
+   *
+   * @generated from field: repeated gatehouse.relay.v1.RelayRequestRefusal refused = 2;
+   */
+  refused: RelayRequestRefusal[];
 };
 
 /**
@@ -113,7 +142,33 @@ export type RelayRequestAck = Message<"gatehouse.relay.v1.RelayRequestAck"> & {
  * Use `create(RelayRequestAckSchema)` to create a new message.
  */
 export const RelayRequestAckSchema: GenMessage<RelayRequestAck> = /*@__PURE__*/
-  messageDesc(file_gatehouse_relay_v1_relay, 1);
+  messageDesc(file_gatehouse_relay_v1_relay, 2);
+
+/**
+ * RelayRequestRefusal is one request of a batch that a node refused.
+ *
+ * @generated from message gatehouse.relay.v1.RelayRequestRefusal
+ */
+export type RelayRequestRefusal = Message<"gatehouse.relay.v1.RelayRequestRefusal"> & {
+  /**
+   * Position of the request in the batch.
+   *
+   * @generated from field: uint32 index = 1;
+   */
+  index: number;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message gatehouse.relay.v1.RelayRequestRefusal.
+ * Use `create(RelayRequestRefusalSchema)` to create a new message.
+ */
+export const RelayRequestRefusalSchema: GenMessage<RelayRequestRefusal> = /*@__PURE__*/
+  messageDesc(file_gatehouse_relay_v1_relay, 3);
 
 /**
  * SignedRelayResponse carries one DON member's answers to one gateway, on
@@ -159,7 +214,7 @@ export type SignedRelayResponse = Message<"gatehouse.relay.v1.SignedRelayRespons
  * Use `create(SignedRelayResponseSchema)` to create a new message.
  */
 export const SignedRelayResponseSchema: GenMessage<SignedRelayResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_relay_v1_relay, 2);
+  messageDesc(file_gatehouse_relay_v1_relay, 4);
 
 /**
  * RelayResponse is one answer in a SignedRelayResponse.
@@ -187,5 +242,5 @@ export type RelayResponse = Message<"gatehouse.relay.v1.RelayResponse"> & {
  * Use `create(RelayResponseSchema)` to create a new message.
  */
 export const RelayResponseSchema: GenMessage<RelayResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_relay_v1_relay, 3);
+  messageDesc(file_gatehouse_relay_v1_relay, 5);
 
