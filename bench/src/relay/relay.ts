@@ -149,6 +149,7 @@ async function relayRun(n: number, f: number, bodies: string[]) {
     const cpu = all.map((p, i) => cpuSecondsOf(p.pid) - (cpuBefore[i] ?? 0));
     const infraCpu = cpuSecondsOfAll(infra) - infraBefore;
     await pool.close();
+    const requestsPerBatch = await histogramMean(procs, "gatehouse_relay_node_request_batch_items");
     const responsesPerSignedBatch = await histogramMean(procs, "gatehouse_relay_node_response_batch_items");
     const count = latencies.length;
     const gatewayCpu = cpu[0] ?? 0;
@@ -168,6 +169,7 @@ async function relayRun(n: number, f: number, bodies: string[]) {
         loadGenerator: perRequest((client.user + client.system) / 1e6),
         natsAndRedis: perRequest(infraCpu),
       },
+      requestsPerBatch,
       responsesPerSignedBatch,
     };
   } finally {

@@ -11,6 +11,8 @@ export interface RequestIntakeOptions {
   nodeAddress: string;
   /** Takes one request (execution goes on afterwards); throws to refuse it. */
   accept: (request: RelayRequest) => void;
+  /** Told the size of every batch read. */
+  onBatch?: (requests: number) => void;
   logger: Logger;
 }
 
@@ -33,6 +35,7 @@ export function serveRelayRequests(options: RequestIntakeOptions): Subscription 
       try {
         const { requests } = decode(RelayRequestBatchSchema, msg.data, msg.headers);
         if (requests.length > MAX_REQUEST_BATCH) throw new Error(`batch of ${requests.length} requests exceeds ${MAX_REQUEST_BATCH}`);
+        options.onBatch?.(requests.length);
         const refused: Array<{ index: number; reason: string }> = [];
         requests.forEach((request, index) => {
           try {

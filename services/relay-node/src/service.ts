@@ -46,11 +46,15 @@ export const service: ServiceDefinition<Config> = {
       metrics: ctx.metrics,
     });
     const subject = bus.subjects.relayNodeRequest(config.node_name);
+    const requestBatchSize = ctx.metrics.histogram("request_batch_items", "Requests per batch received", {
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    });
     const subscription = serveRelayRequests({
       bus,
       subject,
       nodeAddress: identity.address,
       accept: (request) => handler.accept(request),
+      onBatch: (requests) => requestBatchSize.observe(requests),
       logger,
     });
     ctx.endpoint("requests", subject);

@@ -11,11 +11,19 @@ export interface NodeResponseEntry extends Candidate {
   batch: SignedBatch;
 }
 
+/** A response decoded and digested. */
+export interface Decoded {
+  response: JsonRpcResponse;
+  digest: string;
+}
+
 /** One request awaiting quorum; `completed` guarantees a single answer whatever path finishes it. */
 export class ActiveRequest {
   readonly responses = new Map<string, NodeResponseEntry>();
   readonly sendFailures = new Set<string>();
   completed = false;
+  /** Response bytes already decoded: honest members send byte-identical responses, decoded once. */
+  readonly #decoded: Array<{ bytes: Uint8Array; decoded: Decoded }> = [];
 
   constructor(
     readonly key: string,
@@ -30,6 +38,15 @@ export class ActiveRequest {
     if (this.responses.has(node)) return false;
     this.responses.set(node, entry);
     return true;
+  }
+
+  /** The decoding of `bytes` if a response with exactly these bytes was decoded before, else `decode`'s (kept when it succeeds). */
+  decode(bytes: Uint8Array, decode: (bytes: Uint8Array) => Decoded): Decoded {
+    const known = this.#decoded.find((d) => Buffer.from(d.bytes).equals(bytes));
+    if (known) return known.decoded;
+    const decoded = decode(bytes);
+    this.#decoded.push({ bytes, decoded });
+    return decoded;
   }
 
   /** Members that may still answer: neither answered nor failed to receive the request. */

@@ -20,7 +20,7 @@ import type { Callback, UserCallbackPayload } from "../common/callback.js";
 import type { Clock } from "../common/clock.js";
 import { TokenBucket } from "../common/token-bucket.js";
 import { type Don, type Handler, HandlerRejection } from "../handler.js";
-import { ActiveRequest, type NodeResponseEntry } from "./active-request.js";
+import { ActiveRequest, type Decoded } from "./active-request.js";
 import { aggregate } from "./aggregator.js";
 import { SignedBatch } from "./signed-batch.js";
 
@@ -205,23 +205,23 @@ export class ConfidentialRelayHandler implements Handler {
       this.#dropped(node, "unknown_request");
       return;
     }
-    let response: NodeResponseEntry["response"];
-    let digest: string | undefined;
+    if (ar.responses.has(node)) {
+      this.#dropped(node, "duplicate"); // The first response stands.
+      return;
+    }
+    let decoded: Decoded | undefined;
     try {
-      response = parseResponse(entry.response);
-      if (response.id !== ar.request.id || response.method !== ar.request.method)
-        throw new Error("response id or method does not match the request");
-      digest = responseDigest(response);
+      decoded = ar.decode(entry.response, (bytes) => {
+        const response = parseResponse(bytes);
+        if (response.id !== ar.request.id || response.method !== ar.request.method)
+          throw new Error("response id or method does not match the request");
+        return { response, digest: responseDigest(response) };
+      });
     } catch (err) {
       this.options.logger.warn({ requestKey: ar.key, node: member.name, err: (err as Error).message }, "undecodable node response");
       this.#dropped(node, "malformed");
-      response = undefined;
     }
-    const added = ar.addResponse(node, { node, digest, signature: "unverified", response, batch });
-    if (!added) {
-      this.#dropped(node, "duplicate");
-      return;
-    }
+    ar.addResponse(node, { node, digest: decoded?.digest, signature: "unverified", response: decoded?.response, batch });
     this.options.metrics.nodeResponses.inc({ node: member.name });
     const counts = this.#nodeCounts.get(node);
     if (counts) counts.received += 1;
