@@ -2,7 +2,9 @@
 // and N real relay-node processes over NATS (4 nodes with F = 1, 7 with F = 2), each request
 // fanned out, executed, signed, verified and agreed on; beside the same run's floor: a bare NATS
 // fan-out of the same bytes to N responders that reply at once, finished at F+1 replies, with no
-// HTTP, no signatures and no quorum logic.
+// HTTP, no signatures and no quorum logic. Both run loaded (BENCH_RELAY_IN_FLIGHT at once, where
+// latency is mostly queueing behind the CPU) and then unloaded (one request at a time), and the
+// CPU each process spent per request is reported, since that is what bounds throughput here.
 
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -20,6 +22,8 @@ const REQUESTS = Number(process.env.BENCH_RELAY_REQUESTS ?? 10_000);
 const IN_FLIGHT = Number(process.env.BENCH_RELAY_IN_FLIGHT ?? 64);
 /** Requests sent first and left out of the figures: the JIT warms up and every pool connection opens. */
 const WARM_UP = 200;
+/** Requests sent one at a time after the loaded run: latency without queueing. */
+const UNLOADED = Number(process.env.BENCH_RELAY_UNLOADED_REQUESTS ?? 300);
 /** DON sizes as `N:F` pairs, e.g. `4:1,7:2` (the default). */
 const DONS = (process.env.BENCH_RELAY_DONS ?? "4:1,7:2").split(",").map((pair) => pair.split(":").map(Number) as [number, number]);
 const NATS = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -138,16 +142,19 @@ async function relayRun(n: number, f: number, bodies: string[]) {
       const text = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`relay answered ${res.statusCode}: ${text}`);
     };
-    // The warm-up takes the last bodies, so its ids are not reused below.
-    await load(WARM_UP, IN_FLIGHT, (i) => post(bodies[bodies.length - 1 - i] as string));
+    // Bodies: the warm-up, then the loaded run, then the unloaded one; every id is used once.
+    await load(WARM_UP, IN_FLIGHT, (i) => post(bodies[i] as string));
+    const loaded = bodies.slice(WARM_UP, bodies.length - UNLOADED);
     const infra = infraPids();
     const cpuBefore = all.map((p) => cpuSecondsOf(p.pid));
     const infraBefore = cpuSecondsOfAll(infra);
     const clientBefore = cpuUsage();
-    const { seconds, latencies } = await load(bodies.length - WARM_UP, IN_FLIGHT, (i) => post(bodies[i] as string));
+    const { seconds, latencies } = await load(loaded.length, IN_FLIGHT, (i) => post(loaded[i] as string));
     const client = cpuUsage(clientBefore);
     const cpu = all.map((p, i) => cpuSecondsOf(p.pid) - (cpuBefore[i] ?? 0));
     const infraCpu = cpuSecondsOfAll(infra) - infraBefore;
+    const unloadedBodies = bodies.slice(bodies.length - UNLOADED);
+    const unloaded = await load(unloadedBodies.length, 1, (i) => post(unloadedBodies[i] as string));
     await pool.close();
     const requestsPerBatch = await histogramMean(procs, "gatehouse_relay_node_request_batch_items");
     const responsesPerSignedBatch = await histogramMean(procs, "gatehouse_relay_node_response_batch_items");
@@ -161,6 +168,7 @@ async function relayRun(n: number, f: number, bodies: string[]) {
       requests: count,
       perSecond: count / seconds,
       latencyMs: percentiles(latencies),
+      unloadedLatencyMs: percentiles(unloaded.latencies),
       cpuSeconds: { gateway: gatewayCpu, nodes: nodesCpu },
       cpuMicrosPerRequest: {
         total: perRequest(gatewayCpu + nodesCpu),
@@ -203,29 +211,42 @@ async function floorRun(n: number, f: number, total: number) {
     RelayRequestSchema,
     create(RelayRequestSchema, { requestKey: "k", params: Buffer.alloc(400), method: METHOD_CAPABILITY_EXECUTE }),
   );
-  const { seconds, latencies } = await load(total, IN_FLIGHT, (i) => {
-    const subject = `${root}.reply.${i}`;
+  let sequence = 0;
+  const fanOut = () => {
+    const subject = `${root}.reply.${sequence++}`;
     return new Promise<void>((resolve) => {
       pending.set(subject, { count: 0, done: resolve });
       for (let node = 0; node < n; node++) client.nc.publish(`${root}.node.${node}`, payload, { reply: subject });
     });
-  });
+  };
+  await load(WARM_UP, IN_FLIGHT, fanOut);
+  const { seconds, latencies } = await load(total, IN_FLIGHT, fanOut);
+  const unloaded = await load(UNLOADED, 1, fanOut);
   await client.close();
   await Promise.all(responders.map((r) => r.close()));
-  return { nodes: n, f, requests: total, perSecond: total / seconds, latencyMs: percentiles(latencies) };
+  return {
+    nodes: n,
+    f,
+    requests: total,
+    perSecond: total / seconds,
+    latencyMs: percentiles(latencies),
+    unloadedLatencyMs: percentiles(unloaded.latencies),
+  };
 }
 
 export async function run(): Promise<void> {
   const results = [];
   for (const [n, f] of DONS) {
-    const bodies = requests(REQUESTS + WARM_UP);
+    const bodies = requests(WARM_UP + REQUESTS + UNLOADED);
     const relay = await relayRun(n, f, bodies);
     const floor = await floorRun(n, f, REQUESTS);
     results.push({
       ...relay,
-      floor: { what: "bare NATS fan-out to N responders, done at F+1 replies, same in-flight", ...floor },
+      floor: { what: "bare NATS fan-out to N responders, done at F+1 replies, same in-flight, then one at a time", ...floor },
       throughputRatioToFloor: floor.perSecond / relay.perSecond,
       p50RatioToFloor: relay.latencyMs.p50 / floor.latencyMs.p50,
+      unloadedP50RatioToFloor: relay.unloadedLatencyMs.p50 / floor.unloadedLatencyMs.p50,
+      unloadedP99RatioToFloor: relay.unloadedLatencyMs.p99 / floor.unloadedLatencyMs.p99,
     });
   }
   emit({
