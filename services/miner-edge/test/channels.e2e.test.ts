@@ -2,7 +2,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { concat, hashToDisplay, merkleRoot, parseBlock, sha256d, txid } from "@gatehouse/bitcoin";
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { type BlockEvent, type Loadgen, startLoadgen, type TargetEvent } from "@gatehouse/loadgen";
-import { BlockFoundSchema, TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
+import { type BlockFound, BlockFoundSchema, TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
 import { Redis } from "@gatehouse/service";
 import { natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -136,6 +136,7 @@ describe("idle timeout", () => {
     const acceptedThen = busy.miners[0]?.accepted ?? 0;
     await waitFor(() => (busy.miners[0]?.accepted ?? 0) >= acceptedThen + 10, { description: "the mining connection still served" });
     expect(busy.report().connections).toMatchObject({ opened: 1, disconnects: 0, connected: 1 });
+    await busy.stop();
   });
 });
 
@@ -156,7 +157,7 @@ describe("vardiff (shares_per_minute 6, checked every second)", () => {
     // The fast miner keeps mining at the new target: its next shares are accepted.
     const before = fast.stats.accepted;
     await waitFor(() => fast.stats.accepted > before + 2, { timeoutMs: 30_000, description: "shares at the harder target" });
-    expect(fast.report().unexpected).toEqual({});
+    expect((await fast.stop()).unexpected).toEqual({});
   }, 90_000);
 });
 
@@ -232,13 +233,17 @@ describe("extended channels", () => {
     await waitFor(() => lg.stats.blocksAccepted > 0, { description: "a block accepted by the edge" });
     const prefix = lg.miners[0]?.work?.extranonce?.prefix as Uint8Array;
     await lg.stop();
-    const stored = await waitFor(async () => {
-      const jsm = await bus.jsm();
-      return jsm.streams.getMessage(catalog.BLOCKS.name, { last_by_subj: bus.subjects.blockFound }).catch(() => undefined);
-    });
-    const message = fromBinary(BlockFoundSchema, stored.data);
-    // Regtest makes about every second share a block: the stored one is one the loadgen reported.
-    expect(blocks.map((b) => b.blockHash)).toContain(message.blockHash);
+    // Regtest makes about every second share a block; take one of this loadgen's from BLOCKS.
+    const ours = new Set(blocks.map((b) => b.blockHash));
+    const jsm = await bus.jsm();
+    const { first_seq, last_seq } = (await jsm.streams.info(catalog.BLOCKS.name)).state;
+    let message: BlockFound | undefined;
+    for (let seq = first_seq; seq <= last_seq && !message; seq++) {
+      const stored = await jsm.streams.getMessage(catalog.BLOCKS.name, { seq });
+      const found = stored && fromBinary(BlockFoundSchema, stored.data);
+      if (found && ours.has(found.blockHash)) message = found;
+    }
+    if (!message) throw new Error(`none of the loadgen's ${ours.size} blocks is in BLOCKS`);
     const block = parseBlock(message.block);
     expect(hashToDisplay(sha256d(block.headerBytes))).toBe(message.blockHash);
     // The header commits to the coinbase the edge put into the block (prefix ‖ miner's extranonce inside).
