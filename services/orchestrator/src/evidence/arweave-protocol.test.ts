@@ -120,7 +120,7 @@ describe("upload answers", () => {
     const rejected = uploadFailure(400, "Transaction verification failed.", context);
     expect(rejected).toBeInstanceOf(ArweaveRejectedError);
     expect(rejected).toMatchObject({ code: "ARWEAVE_REJECTED", retryable: false });
-    expect(rejected?.message).toBe(`ARWEAVE_REJECTED: transaction ${ID}: HTTP 400 Transaction verification failed.`);
+    expect(rejected?.message).toBe(`transaction ${ID}: HTTP 400 Transaction verification failed.`);
   });
 });
 

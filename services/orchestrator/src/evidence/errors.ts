@@ -9,7 +9,8 @@ export class EvidenceError extends Error {
     message: string,
     readonly retryable: boolean,
   ) {
-    super(`${code}: ${message}`);
+    // The code stays out of the message: the engine records both and prefixes one with the other.
+    super(message);
     this.name = new.target.name;
   }
 }
