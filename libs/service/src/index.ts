@@ -1,7 +1,7 @@
 export type { LoadOptions } from "./config/load.js";
 export { ConfigError, envPrefix, loadConfig, redactConfig } from "./config/load.js";
 export type { SafetyFlagName, UnsafeSetting } from "./config/safety.js";
-export { flagVariables, isAllowed, refusedSettings, SafetyFlag } from "./config/safety.js";
+export { flagVariables, insecureHttpUpstream, isAllowed, offLoopback, refusedSettings, SafetyFlag } from "./config/safety.js";
 export type { NatsConfig, OpsConfig, RedisConfig } from "./config/schema.js";
 export { hostPort, logLevel, natsConfig, opsConfig, redisConfig } from "./config/schema.js";
 export { grpcServiceDefinition } from "./grpc/definition.js";

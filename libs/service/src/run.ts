@@ -3,14 +3,13 @@ import { parseArgs } from "node:util";
 import { Bus } from "@gatehouse/bus";
 import type { z } from "zod";
 import { ConfigError, envPrefix, loadConfig, redactConfig } from "./config/load.js";
-import { isAllowed, refusedSettings, SafetyFlag, type SafetyFlagName, type UnsafeSetting } from "./config/safety.js";
+import { isAllowed, offLoopback, refusedSettings, SafetyFlag, type SafetyFlagName, type UnsafeSetting } from "./config/safety.js";
 import type { NatsConfig, OpsConfig, RedisConfig } from "./config/schema.js";
 import { GrpcServer } from "./grpc/server.js";
 import { OpsServer } from "./http/ops-server.js";
 import { Lifecycle, type ShutdownHook, type ShutdownPhase } from "./lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
-import { isLoopback, parseHostPort } from "./net.js";
 import { Readiness } from "./readiness.js";
 import { createRedis, type Redis, redisHealth } from "./redis.js";
 
@@ -80,9 +79,9 @@ function configFile(argv: string[], env: NodeJS.ProcessEnv, service: string): { 
 /** The ops and admin listeners: off loopback, each needs the API key. */
 function opsUnsafe(config: OpsConfig): UnsafeSetting[] {
   if (config.http_api_key) return [];
-  return (["http_addr", "grpc_addr"] as const)
-    .filter((key) => !isLoopback(parseHostPort(config[key]).host))
-    .map((key) => ({ flag: SafetyFlag.noApiKey, problem: `${key} ${config[key]} is not loopback and http_api_key is not set` }));
+  return (["http_addr", "grpc_addr"] as const).flatMap((key) =>
+    offLoopback(config[key], SafetyFlag.noApiKey, `${key} ${config[key]} is not loopback and http_api_key is not set`),
+  );
 }
 
 /**

@@ -1,6 +1,15 @@
 import { ensureStream, streamCatalog } from "@gatehouse/bus";
 import { OrchestratorAdminService } from "@gatehouse/proto/orchestrator/v1";
-import { GrpcError, GrpcStatus, parseHostPort, SafetyFlag, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
+import {
+  GrpcError,
+  GrpcStatus,
+  insecureHttpUpstream,
+  offLoopback,
+  parseHostPort,
+  SafetyFlag,
+  type ServiceDefinition,
+  serviceStatus,
+} from "@gatehouse/service";
 import { type Address, createPublicClient, defineChain, getAddress, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { adminHandlers } from "./admin.js";
@@ -15,7 +24,6 @@ import { Engine } from "./engine/engine.js";
 import { WorkflowStore } from "./engine/store.js";
 import { WORKFLOW_STATES } from "./engine/types.js";
 import { EventPublisher } from "./events.js";
-import { gatewayEndpoint, isPlaintextRemote } from "./evidence/arweave-protocol.js";
 import { createEvidenceStore } from "./evidence/create.js";
 
 const CRASH_POINTS_FLAG = "ALLOW_CRASH_POINTS";
@@ -31,16 +39,11 @@ export const service: ServiceDefinition<Config> = {
     ...(config.crash_points.length > 0
       ? [{ flag: CRASH_POINTS_FLAG, problem: "crash_points kill the process on purpose (tests only)" }]
       : []),
-    ...(config.api.api_keys.length === 0 && !["127.0.0.1", "::1", "localhost"].includes(parseHostPort(config.api.addr).host)
-      ? [{ flag: "ALLOW_NO_API_KEY", problem: `api.addr ${config.api.addr} is not loopback and api.api_keys is empty` }]
+    ...(config.api.api_keys.length === 0
+      ? offLoopback(config.api.addr, SafetyFlag.noApiKey, `api.addr ${config.api.addr} is not loopback and api.api_keys is empty`)
       : []),
-    ...(config.evidence.store === "arweave" && isPlaintextRemote(gatewayEndpoint(config.evidence.arweave.gateway_url))
-      ? [
-          {
-            flag: SafetyFlag.insecureHttpUpstream,
-            problem: `evidence.arweave.gateway_url ${config.evidence.arweave.gateway_url} is plain http to a non-loopback host`,
-          },
-        ]
+    ...(config.evidence.store === "arweave"
+      ? insecureHttpUpstream("evidence.arweave.gateway_url", config.evidence.arweave.gateway_url)
       : []),
   ],
   async start(ctx) {

@@ -1,4 +1,4 @@
-import { isLoopback, natsConfig, opsConfig, SafetyFlag, type UnsafeSetting } from "@gatehouse/service";
+import { insecureHttpUpstream, natsConfig, opsConfig, SafetyFlag, type UnsafeSetting } from "@gatehouse/service";
 import { z } from "zod";
 
 const SECRET_PREFIX = "whsec_";
@@ -61,12 +61,6 @@ export function unsafeSettings(config: Config): UnsafeSetting[] {
       problem: "share_forward_queue_drop_policy drop_old in inline mode drops shares the miner was told were accepted",
     });
   }
-  const upstream = new URL(config.share_upstream_url);
-  if (upstream.protocol === "http:" && !isLoopback(upstream.hostname.replace(/^\[|\]$/g, ""))) {
-    settings.push({
-      flag: SafetyFlag.insecureHttpUpstream,
-      problem: `share_upstream_url ${upstream.origin} is plain http to a non-loopback host`,
-    });
-  }
+  settings.push(...insecureHttpUpstream("share_upstream_url", config.share_upstream_url));
   return settings;
 }

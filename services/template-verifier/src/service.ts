@@ -7,7 +7,7 @@ import {
   TemplateVerdictSchema,
 } from "@gatehouse/proto/mining/v1";
 import { TemplateVerifierAdminService } from "@gatehouse/proto/templateverifier/v1";
-import { isLoopback, SafetyFlag, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
+import { insecureHttpUpstream, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
 import { policyAdmin } from "./admin.js";
 import { Batcher } from "./batcher.js";
 import { BlockSubmitter } from "./blocks.js";
@@ -43,13 +43,7 @@ const MEMPOOL_REFRESH_WAIT_MS = 250;
 export const service: ServiceDefinition<Config> = {
   name: "template-verifier",
   config: configSchema,
-  unsafe: (config) => {
-    if (!config.upstream_url) return [];
-    const url = new URL(config.upstream_url);
-    return url.protocol === "http:" && !isLoopback(url.hostname.replace(/^\[|\]$/g, ""))
-      ? [{ flag: SafetyFlag.insecureHttpUpstream, problem: `upstream_url ${url.origin} is plain http to a non-loopback host` }]
-      : [];
-  },
+  unsafe: (config) => insecureHttpUpstream("upstream_url", config.upstream_url),
   async start(ctx) {
     const { config, logger } = ctx;
     const policies = new PolicyStore(config.policy_file);

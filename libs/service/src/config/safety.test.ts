@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { isAllowed, refusedSettings, SafetyFlag } from "./safety.js";
+import { insecureHttpUpstream, isAllowed, offLoopback, refusedSettings, SafetyFlag } from "./safety.js";
 
 describe("safety flags", () => {
   it("accepts the GH_ name and the seed's VELDRA_ alias", () => {
@@ -22,5 +22,30 @@ describe("safety flags", () => {
     expect(refusedSettings(settings, { GH_ALLOW_DROP_OLD_INLINE: "1" })).toEqual([
       "unsafe configuration: http_addr 0.0.0.0:8082 is not loopback and http_api_key is not set (set GH_ALLOW_NO_API_KEY=1 to allow)",
     ]);
+  });
+});
+
+describe("unsafe setting rules", () => {
+  it("calls only plain http to another machine an insecure upstream", () => {
+    const unsafe = (url: string) => insecureHttpUpstream("upstream_url", url).length > 0;
+    expect(unsafe("http://arweave.net")).toBe(true);
+    expect(unsafe("http://10.0.0.5:1984/path")).toBe(true);
+    expect(unsafe("http://127.0.0.1:1984")).toBe(false);
+    expect(unsafe("http://localhost:1984")).toBe(false);
+    expect(unsafe("http://[::1]:1984")).toBe(false);
+    expect(unsafe("https://arweave.net")).toBe(false);
+    expect(insecureHttpUpstream("upstream_url", undefined)).toEqual([]);
+    expect(insecureHttpUpstream("share_upstream_url", "http://pool.example:8090/shares")).toEqual([
+      {
+        flag: SafetyFlag.insecureHttpUpstream,
+        problem: "share_upstream_url http://pool.example:8090 is plain http to a non-loopback host",
+      },
+    ]);
+  });
+
+  it("flags a listener only off loopback", () => {
+    expect(offLoopback("127.0.0.1:3000", SafetyFlag.noApiKey, "open")).toEqual([]);
+    expect(offLoopback("[::1]:3000", SafetyFlag.noApiKey, "open")).toEqual([]);
+    expect(offLoopback("0.0.0.0:3000", SafetyFlag.noApiKey, "open")).toEqual([{ flag: SafetyFlag.noApiKey, problem: "open" }]);
   });
 });

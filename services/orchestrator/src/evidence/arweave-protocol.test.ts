@@ -3,7 +3,6 @@ import {
   arweaveUri,
   confirmationStatus,
   gatewayEndpoint,
-  isPlaintextRemote,
   MAX_TAG_BYTES,
   parseArweaveUri,
   transactionTags,
@@ -82,15 +81,6 @@ describe("gateway URLs", () => {
     ["arweave.net", "is not a URL"],
   ])("refuses %s", (url, message) => {
     expect(() => gatewayEndpoint(url)).toThrow(message);
-  });
-
-  it("calls only plain http to another machine unsafe", () => {
-    expect(isPlaintextRemote(gatewayEndpoint("http://arweave.net"))).toBe(true);
-    expect(isPlaintextRemote(gatewayEndpoint("http://10.0.0.5:1984"))).toBe(true);
-    expect(isPlaintextRemote(gatewayEndpoint("http://127.0.0.1:1984"))).toBe(false);
-    expect(isPlaintextRemote(gatewayEndpoint("http://localhost:1984"))).toBe(false);
-    expect(isPlaintextRemote(gatewayEndpoint("http://[::1]:1984"))).toBe(false);
-    expect(isPlaintextRemote(gatewayEndpoint("https://arweave.net"))).toBe(false);
   });
 });
 

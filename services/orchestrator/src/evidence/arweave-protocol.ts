@@ -1,6 +1,5 @@
 // The pure parts of the Arweave adapter: URIs, tags, gateway URLs and how gateway answers map to
 // evidence statuses and errors. No I/O here.
-import { isLoopback } from "@gatehouse/service";
 import {
   ArweaveInsufficientBalanceError,
   ArweaveRejectedError,
@@ -71,11 +70,6 @@ export function gatewayEndpoint(url: string): GatewayEndpoint {
   const protocol = parsed.protocol === "https:" ? "https" : "http";
   const port = parsed.port ? Number(parsed.port) : protocol === "https" ? 443 : 80;
   return { protocol, host: parsed.hostname.replace(/^\[|\]$/g, ""), port, origin: `${protocol}://${parsed.host}` };
-}
-
-/** Plain http to another machine: uploads and confirmations could be tampered with on the way. */
-export function isPlaintextRemote(endpoint: GatewayEndpoint): boolean {
-  return endpoint.protocol === "http" && !isLoopback(endpoint.host);
 }
 
 /** A short, single-line excerpt of a gateway's answer for error messages. */
