@@ -64,7 +64,7 @@ export const configSchema = z.strictObject({
       /** `local`: content-addressed files in `dir` (`cas://` URIs); `arweave`: uploads through `[evidence.arweave]` (`ar://` URIs). */
       store: z.enum(["local", "arweave"]).default("local"),
       dir: z.string().default(".dev/evidence"),
-      /** Evidence not confirmed this long after the workflow was created stalls it (ARWEAVE_TIMEOUT). */
+      /** Evidence unconfirmed this long after its wait began is uploaded again if the network lost it, else the workflow stalls (ARWEAVE_TIMEOUT). */
       confirm_window_ms: z.number().int().positive().default(600_000),
       arweave: z
         .strictObject({

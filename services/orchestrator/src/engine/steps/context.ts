@@ -17,7 +17,7 @@ export interface StepContext {
   pollMs: number;
   /** An AWAIT step with no confirmation after this long stalls. */
   confirmTimeoutMs: number;
-  /** Evidence must confirm within this window after the workflow was created. */
+  /** Evidence must confirm within this window of the confirmation wait starting (a resume starts a new one). */
   evidenceWindowMs: number;
   now(): number;
 }

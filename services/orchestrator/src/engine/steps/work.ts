@@ -4,7 +4,7 @@ import { computeDkg, DkgError, toBasisPoints } from "../../dkg/index.js";
 import { EvidenceError } from "../../evidence/errors.js";
 import { type EvidenceStatus, workEvidenceTags } from "../../evidence/store.js";
 import type { StepResult, WorkSubmissionInput } from "../types.js";
-import { awaitTx, dataHashOf, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
+import { AWAITING_SINCE, awaitTx, dataHashOf, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
 
 const input = (ctx: StepContext) => ctx.wf.input as WorkSubmissionInput;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -103,14 +103,17 @@ export const workSteps: Record<string, StepDefinition> = {
         return evidenceFailure(err);
       }
       if (status === "confirmed") return { kind: "next", step: "SUBMIT_WORK_ONCHAIN", patch: { arweave_confirmed: true } };
-      if (ctx.now() - ctx.wf.createdAt > ctx.evidenceWindowMs) {
-        return {
-          kind: "stall",
-          code: "ARWEAVE_TIMEOUT",
-          message: `evidence ${id} not confirmed within ${ctx.evidenceWindowMs} ms (${status})`,
-        };
-      }
-      return { kind: "wait", delayMs: ctx.evidence.pollIntervalMs ?? ctx.pollMs };
+      const pollMs = ctx.evidence.pollIntervalMs ?? ctx.pollMs;
+      const since = Number(ctx.wf.progress[AWAITING_SINCE] ?? 0);
+      if (since === 0) return { kind: "wait", delayMs: pollMs, patch: { [AWAITING_SINCE]: ctx.now() } };
+      if (ctx.now() - since <= ctx.evidenceWindowMs) return { kind: "wait", delayMs: pollMs };
+      // The network no longer knows the upload: it was dropped, so archive the evidence again.
+      if (status === "not_found") return { kind: "next", step: "UPLOAD_EVIDENCE", remove: ["arweave_tx_id", "evidence_uri"] };
+      return {
+        kind: "stall",
+        code: "ARWEAVE_TIMEOUT",
+        message: `evidence ${id} not confirmed within ${ctx.evidenceWindowMs} ms (${status})`,
+      };
     },
   },
 
