@@ -18,7 +18,7 @@ export type { Logger } from "./logger.js";
 export { createLogger } from "./logger.js";
 export { LATENCY_BUCKETS, Metrics } from "./metrics.js";
 export type { HostPort } from "./net.js";
-export { formatHostPort, isLoopback, parseHostPort } from "./net.js";
+export { formatHostPort, freePort, isLoopback, parseHostPort } from "./net.js";
 export type { CheckResult, ReadinessProbe, ReadinessReport } from "./readiness.js";
 export { Readiness } from "./readiness.js";
 export { createRedis, Redis, redisHealth } from "./redis.js";

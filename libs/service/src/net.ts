@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { createServer, isIP } from "node:net";
 
 export interface HostPort {
   host: string;
@@ -24,4 +24,16 @@ export function isLoopback(host: string): boolean {
   if (isIP(host) === 4) return host.startsWith("127.");
   if (isIP(host) === 6) return host === "::1";
   return false;
+}
+
+/** A TCP port free on `host` right now, for a child process to listen on. */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

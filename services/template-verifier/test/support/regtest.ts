@@ -1,21 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@gatehouse/service";
 import { waitFor } from "@gatehouse/testkit";
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "../../scripts/bcoin-regtest.cjs");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 interface RpcAnswer<T> {
   result: T;
