@@ -1,3 +1,16 @@
-export type { Infra } from "./infra.js";
-export { ensureInfra } from "./infra.js";
+export type { Deployment } from "./chain.js";
+export type { Infra, Server } from "./infra.js";
+export { ensureInfra, ensureNats, ensureRedis } from "./infra.js";
+export type { DevKeys } from "./keys.js";
+export { ensureDevKeys } from "./keys.js";
+export type { StackCounts } from "./monitor.js";
+export { formatStatus, StackMonitor } from "./monitor.js";
+export type { ComponentPlan, MinerSpec, Namespace, StackPlan } from "./plan.js";
+export { DEFAULT_MINER_COUNT, DEFAULT_RELAY_NODES, defaultMiners, SERVICES, type ServiceName } from "./plan.js";
 export { freePort, natsWithJetStream, redisAnswers } from "./probe.js";
+export type { TxActivityStats, WalletName } from "./regtest.js";
+export { BcoinClient, TxActivity } from "./regtest.js";
+export type { Stack, StackOptions } from "./stack.js";
+export { repositoryRoot, startStack } from "./stack.js";
+export type { ExitInfo } from "./supervisor.js";
+export { Supervised } from "./supervisor.js";

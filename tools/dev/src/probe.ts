@@ -38,6 +38,20 @@ export async function redisAnswers(host: string, port: number, timeoutMs = 1_000
   return (await exchange(host, port, "PING\r\n", timeoutMs)) === "+PONG";
 }
 
+/** True when something accepts TCP connections at host:port. */
+export function portAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (value: boolean) => {
+      socket.destroy();
+      resolve(value);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("error", () => done(false));
+    socket.connect(port, host, () => done(true));
+  });
+}
+
 /** A TCP port free on loopback right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,11 +64,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until true or the deadline passes. */
-export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+/** Polls `check` until true or the deadline passes; `check` may throw to give up early. */
+export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** True when GET `url` answers 200. */
+export async function answers200(url: string, timeoutMs = 1_000): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    return res.status === 200;
+  } catch {
+    return false;
   }
 }

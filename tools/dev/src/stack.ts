@@ -1,84 +1,344 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// Brings the planned stack up on this machine, in order, and hands back a handle on every process:
+// `make dev` (main.ts) and the end-to-end tests both use it.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Bus } from "@gatehouse/bus";
+import { Redis } from "@gatehouse/service";
 import { parse as parseToml } from "smol-toml";
-import type { ProcessSpec } from "./supervisor.js";
-
-/** The six services of DESIGN.md, in start order. */
-export const SERVICES = ["template-verifier", "share-forwarder", "miner-edge", "relay-node", "relay-gateway", "orchestrator"] as const;
-export type ServiceName = (typeof SERVICES)[number];
-
-const COLOURS = ["36", "35", "33", "34", "32", "96", "95", "93"];
+import { anvilBinary, chainAnswers, type Deployment, deployContracts } from "./chain.js";
+import { ensureNats, ensureRedis, type Server } from "./infra.js";
+import { type DevKeys, ensureDevKeys } from "./keys.js";
+import {
+  type ComponentPlan,
+  DEFAULT_MINER_COUNT,
+  DEFAULT_RELAY_NODES,
+  defaultMiners,
+  type MinerSpec,
+  type Namespace,
+  natsPlan,
+  planStack,
+  portSlots,
+  SERVICES,
+  type ServiceName,
+  type StackPlan,
+  type TomlTable,
+} from "./plan.js";
+import { freePorts, portsInUse, shiftedPorts } from "./ports.js";
+import { answers200, freePort, natsWithJetStream } from "./probe.js";
+import { BcoinClient, TxActivity, type WalletName } from "./regtest.js";
+import { Supervised } from "./supervisor.js";
 
 export interface StackOptions {
-  root: string;
-  natsUrl: string;
-  redisUrl: string;
-  /** Added to every listen port (`addr` / `*_addr` keys) of the dev configs, so a second stack can run beside the first. */
-  portsOffset: number;
-  subjectRoot: string;
-  /** Prefix of every JetStream stream name, so a second stack never shares the first one's streams. */
-  streamPrefix: string;
-  services: readonly ServiceName[];
+  /** The repository (default: the one this file is in). */
+  root?: string;
+  /** Development ports shifted by `offset` (`make dev`), or a free port for everything (tests). */
+  ports?: { offset: number } | "free";
+  /**
+   * "shared": the NATS answering on 4222, else one started for the run. "private": a nats-server
+   * of the stack's own on a free port, a component like any other (tests kill -9 and restart it;
+   * its JetStream store survives).
+   */
+  nats?: "shared" | "private";
+  /** Redis to use; default the one on 6379, else one started for the run. */
+  redisUrl?: string;
+  namespace?: Partial<Namespace>;
+  /** Keys (reused across runs), evidence; default `<root>/.dev`. */
+  devDir?: string;
+  services?: readonly ServiceName[];
+  relayNodes?: number;
+  miners?: readonly MinerSpec[];
+  /** Milliseconds between wallet payments on the regtest node; 0 = none. */
+  txIntervalMs?: number;
+  /** Restart processes that exit on their own (make dev); tests restart them themselves. */
+  autoRestart?: boolean;
+  onLine?: (component: string, line: string) => void;
+  onNotice?: (component: string, message: string) => void;
+  /** Extra environment per component, e.g. `{ "miner-edge": { GH_MINER_EDGE_MODE: "inline" } }`. */
+  env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readyTimeoutMs?: number;
+  /** On stop, delete the namespace's Redis keys and streams and the dev folder (tests). */
+  cleanUp?: boolean;
 }
 
-export interface ServicePlan {
-  spec: ProcessSpec;
-  /** Endpoints to print: name → URL. */
-  endpoints: Record<string, string>;
+export interface Stack {
+  readonly plan: StackPlan;
+  readonly natsUrl: string;
+  readonly redisUrl: string;
+  readonly namespace: Namespace;
+  readonly devDir: string;
+  readonly keys: DevKeys;
+  readonly bcoin: BcoinClient;
+  readonly wallets: Record<WalletName, string>;
+  readonly txActivity: TxActivity;
+  readonly deployment: Deployment;
+  /** The regtest height once the wallets were funded, before any block was mined through the edge. */
+  readonly fundedHeight: number;
+  /** Component names in start order. */
+  readonly names: readonly string[];
+  /** Milliseconds from the call to everything ready. */
+  readonly startupMs: number;
+  process(name: string): Supervised;
+  endpoints(name: string): Record<string, string>;
+  /** A service's config/dev.toml as the stack read it (before environment overrides). */
+  config(service: ServiceName): TomlTable;
+  /** The last lines a component wrote (for failure messages). */
+  tail(name: string): string[];
+  /** Waits until the component answers its readiness check (services: /readyz 200). */
+  waitReady(name: string, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
 }
 
-function envName(service: string, key: string): string {
-  return `GH_${service.toUpperCase().replace(/-/g, "_")}_${key.toUpperCase()}`;
+const TAIL_LINES = 40;
+/** A wallet payment every 2 s: most templates carry a few fee-paying transactions. */
+const DEFAULT_TX_INTERVAL_MS = 2_000;
+const STOP_ORDER = ["miner", "service", "infra"] as const;
+
+/** This repository's root (tools/dev/{src,dist}/stack → ../../..). */
+export function repositoryRoot(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 }
 
-function shiftPort(addr: string, offset: number): string {
-  const match = /^(.*):(\d+)$/.exec(addr);
-  return match ? `${match[1]}:${Number(match[2]) + offset}` : addr;
+export function loadDevConfigs(root: string): Record<ServiceName, TomlTable> {
+  return Object.fromEntries(
+    SERVICES.map((service) => [
+      service,
+      parseToml(readFileSync(join(root, "services", service, "config", "dev.toml"), "utf8")) as TomlTable,
+    ]),
+  ) as Record<ServiceName, TomlTable>;
 }
 
-/** Every `addr` / `*_addr` key holding host:port, at any depth (e.g. `http_addr`, `api.addr`). */
-function listenAddresses(table: Record<string, unknown>, path: string[] = []): { path: string[]; value: string }[] {
-  return Object.entries(table).flatMap(([key, value]) => {
-    if (typeof value === "object" && value !== null && !Array.isArray(value))
-      return listenAddresses(value as Record<string, unknown>, [...path, key]);
-    return (key === "addr" || key.endsWith("_addr")) && typeof value === "string" && /:\d+$/.test(value)
-      ? [{ path: [...path, key], value }]
-      : [];
-  });
-}
+/** Starts the whole stack; on any failure stops what it started and rethrows. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const startedAt = Date.now();
+  const root = options.root ?? repositoryRoot();
+  const services = options.services ?? SERVICES;
+  const relayNodes = options.relayNodes ?? DEFAULT_RELAY_NODES;
+  const autoRestart = options.autoRestart ?? true;
+  const onLine = options.onLine ?? (() => {});
+  const onNotice = options.onNotice ?? (() => {});
+  const subjectRoot = options.namespace?.subjectRoot ?? "gh";
+  const namespace: Namespace = {
+    subjectRoot,
+    streamPrefix: options.namespace?.streamPrefix ?? "",
+    redisPrefix: options.namespace?.redisPrefix ?? `${subjectRoot}:`,
+  };
+  const devDir = options.devDir ?? join(root, ".dev");
 
-/** Process specs for the services, from each one's `config/dev.toml` plus environment overrides. */
-export function planServices(options: StackOptions): ServicePlan[] {
-  return options.services.map((service, index) => {
-    const configPath = join(options.root, "services", service, "config", "dev.toml");
-    const config = parseToml(readFileSync(configPath, "utf8")) as Record<string, unknown>;
-    const env: Record<string, string> = {
-      [envName(service, "nats_url")]: options.natsUrl,
-      [envName(service, "nats_subject_root")]: options.subjectRoot,
-      [envName(service, "nats_stream_prefix")]: options.streamPrefix,
-    };
-    if (typeof config.redis === "object") {
-      env[envName(service, "redis_url")] = options.redisUrl;
-      env[envName(service, "redis_key_prefix")] = `${options.subjectRoot}:`;
-    }
-    const endpoints: Record<string, string> = {};
-    for (const { path, value } of listenAddresses(config)) {
-      const shifted = shiftPort(value, options.portsOffset);
-      if (shifted !== value) env[envName(service, path.join("_"))] = shifted;
-      endpoints[path.join("_").replace(/_?addr$/, "") || "addr"] = shifted;
-    }
-    const ops = endpoints.http ? `http://${endpoints.http}` : undefined;
-    return {
-      spec: {
-        name: service,
-        command: process.execPath,
-        args: [join(options.root, "services", service, "dist", "main.js"), "--config", configPath],
-        env,
-        cwd: options.root,
-        colour: COLOURS[index % COLOURS.length] as string,
-        ...(ops ? { readyUrl: `${ops}/readyz` } : {}),
+  const configs = loadDevConfigs(root);
+  const slots = portSlots(configs, services, relayNodes);
+  const portChoice = options.ports ?? { offset: 0 };
+  const ports = portChoice === "free" ? await freePorts(slots) : shiftedPorts(slots, portChoice.offset);
+  const busy = await portsInUse(slots, ports);
+  if (busy.length > 0) {
+    throw new Error(`ports already in use: ${busy.join(", ")}. Is another stack running? (make dev -- --ports-offset N runs a second one)`);
+  }
+
+  const tails = new Map<string, string[]>();
+  const supervised = new Map<string, Supervised>();
+  const plans = new Map<string, ComponentPlan>();
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const supervise = (plan: ComponentPlan): Supervised => {
+    const name = plan.spec.name;
+    const tail: string[] = [];
+    tails.set(name, tail);
+    const proc = new Supervised(plan.spec, {
+      autoRestart,
+      onLine: (line) => {
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+        onLine(name, line);
       },
-      endpoints,
+      onNotice: (message) => onNotice(name, message),
+    });
+    supervised.set(name, proc);
+    plans.set(name, plan);
+    return proc;
+  };
+  const killAll = () => {
+    for (const proc of supervised.values()) proc.killNow();
+  };
+  process.on("exit", killAll);
+
+  let stopped = false;
+  const stopAll = async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const kind of STOP_ORDER) {
+      await Promise.all([...supervised.values()].filter((p) => plans.get(p.name)?.kind === kind).map((p) => p.stop(10_000)));
+    }
+    const nats = supervised.get("nats");
+    if (nats) await nats.stop(5_000);
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    process.off("exit", killAll);
+  };
+
+  const failure = (name: string, why: string) => {
+    const lines = tails.get(name) ?? [];
+    return new Error(`${name} ${why}${lines.length > 0 ? `; its last output:\n${lines.slice(-15).join("\n")}` : ""}`);
+  };
+  /** Polls `check` until true; fails early when the component stopped running. */
+  const readyWhen = async (name: string, check: () => Promise<boolean>, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    const proc = supervised.get(name);
+    for (;;) {
+      if (await check()) return;
+      if (proc && !proc.running && !autoRestart) throw failure(name, `exited (${JSON.stringify(proc.lastExit)}) before it was ready`);
+      if (Date.now() > deadline) throw failure(name, `not ready within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  };
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
+
+  try {
+    // NATS and Redis.
+    let natsUrl: string;
+    if (options.nats === "private") {
+      const port = await freePort();
+      const store = mkdtempSync(join(tmpdir(), "gh-stack-nats-"));
+      cleanups.push(() => rmSync(store, { recursive: true, force: true }));
+      supervise(natsPlan(port, store)).start();
+      await readyWhen("nats", () => natsWithJetStream("127.0.0.1", port), 15_000);
+      natsUrl = `nats://127.0.0.1:${port}`;
+    } else {
+      const nats: Server = await ensureNats();
+      cleanups.push(() => nats.stop());
+      if (nats.started) onNotice("nats", `started ${nats.started}`);
+      natsUrl = nats.url;
+    }
+    let redisUrl = options.redisUrl;
+    if (!redisUrl) {
+      const redis = await ensureRedis();
+      cleanups.push(() => redis.stop());
+      if (redis.started) onNotice("redis", `started ${redis.started}`);
+      redisUrl = redis.url;
+    }
+    if (options.cleanUp) cleanups.push(() => removeNamespace(natsUrl, redisUrl as string, namespace, options.nats !== "private"));
+
+    mkdirSync(devDir, { recursive: true });
+    if (options.cleanUp) cleanups.push(() => rmSync(devDir, { recursive: true, force: true }));
+    const keys = ensureDevKeys(devDir);
+    const plan = planStack({
+      root,
+      configs,
+      services,
+      ports,
+      natsUrl,
+      redisUrl,
+      namespace,
+      keys: { serverIdentityFile: keys.serverIdentityFile, authorityPublicKeyFile: keys.authorityPublicKeyFile },
+      evidenceDir: join(devDir, "evidence"),
+      // make dev keeps the documented key ("dev"); test stacks use their own.
+      bcoinApiKey: portChoice === "free" ? randomBytes(12).toString("hex") : "dev",
+      anvilBinary: anvilBinary(root),
+      relayNodes,
+      miners: options.miners ?? defaultMiners(DEFAULT_MINER_COUNT),
+      ...(options.env ? { env: options.env } : {}),
+    });
+    const byKind = (kind: ComponentPlan["kind"]) => plan.components.filter((c) => c.kind === kind);
+    for (const component of plan.components) supervise(component);
+
+    // bcoin, anvil and the pool backend; then the wallets' coins and the contracts.
+    for (const component of byKind("infra")) supervised.get(component.spec.name)?.start();
+    const bcoin = new BcoinClient(plan.bcoin.rpcUrl, plan.bcoin.walletUrl, plan.bcoin.apiKey);
+    await Promise.all([
+      readyWhen("bcoin", () => bcoin.answers(), 30_000),
+      readyWhen("anvil", () => chainAnswers(plan.chain.rpcUrl), 30_000),
+      readyWhen("pool-backend", () => answers200(`${plan.poolBackend.adminUrl}/stats`), 30_000),
+    ]);
+    const [wallets, deployment] = await Promise.all([
+      bcoin.fundWallets(),
+      deployContracts(root, plan.chain.rpcUrl, plan.chain.rewardsDistributor),
+    ]);
+    const fundedHeight = await bcoin.height();
+    onNotice("bcoin", `wallets funded (segwit ${wallets.segwit}, legacy ${wallets.legacy}), height ${fundedHeight}`);
+    onNotice("anvil", `contracts deployed: RewardsDistributor ${deployment.rewardsDistributor}, StudioProxy ${deployment.studioProxy}`);
+    const txActivity = new TxActivity(bcoin, wallets, options.txIntervalMs ?? DEFAULT_TX_INTERVAL_MS, (message) =>
+      onNotice("bcoin", message),
+    );
+    cleanups.push(() => txActivity.stop());
+    if ((options.txIntervalMs ?? DEFAULT_TX_INTERVAL_MS) > 0) {
+      await txActivity.sendOne();
+      txActivity.start();
+    }
+
+    // The services, then the miners once the edge serves.
+    for (const component of byKind("service")) supervised.get(component.spec.name)?.start();
+    await Promise.all(byKind("service").map((c) => readyWhen(c.spec.name, () => answers200(c.readyUrl as string), readyTimeoutMs)));
+    for (const component of byKind("miner")) supervised.get(component.spec.name)?.start();
+
+    const names = [...supervised.keys()];
+    return {
+      plan,
+      natsUrl,
+      redisUrl,
+      namespace,
+      devDir,
+      keys,
+      bcoin,
+      wallets,
+      txActivity,
+      deployment,
+      fundedHeight,
+      names,
+      startupMs: Date.now() - startedAt,
+      process(name) {
+        const proc = supervised.get(name);
+        if (!proc) throw new Error(`no component ${name}; the stack runs ${names.join(", ")}`);
+        return proc;
+      },
+      endpoints(name) {
+        const component = plans.get(name);
+        if (!component) throw new Error(`no component ${name}; the stack runs ${names.join(", ")}`);
+        return { ...component.endpoints };
+      },
+      config: (service) => structuredClone(configs[service]),
+      tail: (name) => [...(tails.get(name) ?? [])],
+      async waitReady(name, timeoutMs = readyTimeoutMs) {
+        const component = plans.get(name);
+        if (!component) throw new Error(`no component ${name}`);
+        const check =
+          name === "nats"
+            ? () => natsWithJetStream("127.0.0.1", Number(new URL(component.endpoints.client as string).port))
+            : name === "bcoin"
+              ? () => bcoin.answers()
+              : name === "anvil"
+                ? () => chainAnswers(plan.chain.rpcUrl)
+                : component.readyUrl
+                  ? () => answers200(component.readyUrl as string)
+                  : async () => supervised.get(name)?.running === true;
+        await readyWhen(name, check, timeoutMs);
+      },
+      stop: stopAll,
     };
-  });
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Deletes what a test stack left on shared servers: its Redis keys and (on a shared NATS) its streams. */
+async function removeNamespace(natsUrl: string, redisUrl: string, namespace: Namespace, sharedNats: boolean): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+  try {
+    await redis.connect();
+    for (let cursor = "0"; ; ) {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${namespace.redisPrefix}*`, "COUNT", 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+      if (cursor === "0") break;
+    }
+  } finally {
+    redis.disconnect();
+  }
+  if (!sharedNats || !namespace.streamPrefix) return;
+  const bus = await Bus.connect({ servers: natsUrl, name: "dev-stack-cleanup" });
+  try {
+    const jsm = await bus.jsm();
+    for await (const name of jsm.streams.names()) if (name.startsWith(namespace.streamPrefix)) await jsm.streams.delete(name);
+  } finally {
+    await bus.close();
+  }
 }

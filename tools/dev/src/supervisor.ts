@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { colour, formatLogLine } from "./format.js";
 
 export interface ProcessSpec {
   name: string;
@@ -7,93 +6,170 @@ export interface ProcessSpec {
   args: string[];
   env?: Record<string, string>;
   cwd?: string;
-  /** URL that answers 200 when the process is ready. */
-  readyUrl?: string;
-  /** ANSI colour code of its log prefix. */
-  colour: string;
+}
+
+export interface SupervisedOptions {
+  /** Each line the process writes (stdout and stderr), without its newline. */
+  onLine: (line: string) => void;
+  /** Runner messages about this process (exits, restarts). */
+  onNotice: (message: string) => void;
+  /** Start it again when it exits on its own (exponential backoff). */
+  autoRestart: boolean;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 /** A run this long counts as healthy and resets the backoff. */
 const STABLE_AFTER_MS = 60_000;
+/** Longest partial line kept while waiting for its newline. */
+const MAX_LINE_CHARS = 64 * 1024;
 
 /**
- * Keeps one process running: prefixes and colours its output, restarts it with exponential
- * backoff when it exits on its own, and stops it with SIGTERM (then SIGKILL) on request.
+ * One process of the stack: started in a process group of its own (a terminal's Ctrl-C reaches
+ * only the runner, which then stops each process once, in order), its output split into lines,
+ * restarted with backoff when it exits on its own if asked, and killable or restartable on demand
+ * (tests kill -9 services and start them again).
  */
 export class Supervised {
   #child: ChildProcess | undefined;
-  #stopping = false;
+  #wanted = false;
   #backoffMs = MIN_BACKOFF_MS;
   #restarts = 0;
   #timer: NodeJS.Timeout | undefined;
+  #lastExit: ExitInfo | undefined;
+  #exitWaiters: Array<(exit: ExitInfo) => void> = [];
 
   constructor(
     readonly spec: ProcessSpec,
-    private readonly out: (line: string) => void,
-    private readonly colours: boolean,
+    private readonly options: SupervisedOptions,
   ) {}
 
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Automatic restarts so far. */
   get restarts(): number {
     return this.#restarts;
   }
 
+  get lastExit(): ExitInfo | undefined {
+    return this.#lastExit;
+  }
+
+  /** Starts the process unless it is running. */
   start(): void {
+    this.#wanted = true;
+    clearTimeout(this.#timer);
+    if (!this.#child) this.#spawn();
+  }
+
+  #spawn(): void {
     const startedAt = Date.now();
     const child = spawn(this.spec.command, this.spec.args, {
       cwd: this.spec.cwd,
       env: { ...process.env, ...this.spec.env },
       stdio: ["ignore", "pipe", "pipe"],
-      // Its own process group: a terminal's Ctrl-C reaches only the runner, which then stops
-      // each process once, in order.
       detached: true,
     });
     this.#child = child;
-    const prefix = colour(this.spec.colour, `[${this.spec.name}]`.padEnd(20), this.colours);
-    const pipe = (stream: NodeJS.ReadableStream | null) => {
-      let rest = "";
-      stream?.setEncoding("utf8");
-      stream?.on("data", (chunk: string) => {
-        const lines = (rest + chunk).split("\n");
-        rest = lines.pop() ?? "";
-        for (const line of lines) if (line.trim()) this.out(`${prefix} ${formatLogLine(line, this.colours)}`);
-      });
-    };
-    pipe(child.stdout);
-    pipe(child.stderr);
-    child.once("error", (err) => this.out(`${prefix} cannot start: ${err.message}`));
+    this.#pipe(child.stdout);
+    this.#pipe(child.stderr);
+    child.once("error", (err) => this.options.onNotice(`cannot start ${this.spec.command}: ${err.message}`));
     child.once("exit", (code, signal) => {
       this.#child = undefined;
-      if (this.#stopping) return;
+      const exit = { code, signal };
+      this.#lastExit = exit;
+      for (const resolve of this.#exitWaiters.splice(0)) resolve(exit);
+      if (!this.#wanted) return;
+      if (!this.options.autoRestart) {
+        this.options.onNotice(`exited (${code ?? signal})`);
+        return;
+      }
       if (Date.now() - startedAt > STABLE_AFTER_MS) this.#backoffMs = MIN_BACKOFF_MS;
-      this.out(`${prefix} exited (${code ?? signal}); restarting in ${this.#backoffMs} ms`);
+      this.options.onNotice(`exited (${code ?? signal}); restarting in ${this.#backoffMs} ms`);
       this.#timer = setTimeout(() => {
         this.#restarts += 1;
-        this.start();
+        this.#spawn();
       }, this.#backoffMs);
       this.#backoffMs = Math.min(MAX_BACKOFF_MS, this.#backoffMs * 2);
     });
   }
 
-  /** Last resort when the runner itself is exiting abruptly. */
-  kill(): void {
-    this.#stopping = true;
-    this.#child?.kill("SIGKILL");
+  #pipe(stream: NodeJS.ReadableStream | null): void {
+    let rest = "";
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => {
+      const lines = (rest + chunk).split("\n");
+      rest = (lines.pop() ?? "").slice(-MAX_LINE_CHARS);
+      for (const line of lines) if (line.trim()) this.options.onLine(line);
+    });
   }
 
-  async stop(graceMs = 15_000): Promise<void> {
-    this.#stopping = true;
+  /** Resolves at the next exit of the running process (at once when none runs). */
+  waitForExit(): Promise<ExitInfo> {
+    if (!this.#child) return Promise.resolve(this.#lastExit ?? { code: null, signal: null });
+    return new Promise((resolve) => this.#exitWaiters.push(resolve));
+  }
+
+  /**
+   * Sends `signal` to the process group and waits for the exit. With autoRestart the supervisor
+   * starts it again as after a crash; otherwise it stays down until `start()`.
+   */
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<ExitInfo> {
+    const child = this.#child;
+    if (!child?.pid) return this.#lastExit ?? { code: null, signal: null };
+    const exited = this.waitForExit();
+    signalGroup(child.pid, signal);
+    return exited;
+  }
+
+  /** Stops it for good (until `start()`): SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 15_000): Promise<ExitInfo | undefined> {
+    this.#wanted = false;
     clearTimeout(this.#timer);
     const child = this.#child;
-    if (!child) return;
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      child.once("exit", () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill("SIGTERM");
-    });
+    if (!child?.pid) return undefined;
+    const exited = this.waitForExit();
+    const pid = child.pid;
+    const force = setTimeout(() => signalGroup(pid, "SIGKILL"), graceMs);
+    signalGroup(pid, "SIGTERM");
+    const exit = await exited;
+    clearTimeout(force);
+    return exit;
+  }
+
+  /** Stops it gracefully and starts it again. */
+  async restart(graceMs?: number): Promise<void> {
+    await this.stop(graceMs);
+    this.start();
+  }
+
+  /** Last resort when the runner itself exits abruptly: synchronous, no waiting. */
+  killNow(): void {
+    this.#wanted = false;
+    clearTimeout(this.#timer);
+    if (this.#child?.pid) signalGroup(this.#child.pid, "SIGKILL");
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
   }
 }

@@ -1,50 +1,106 @@
-// `make dev` as a user runs it: every service comes up ready, the banner lists the endpoints, and
-// Ctrl-C (SIGINT) stops everything cleanly. Runs on shifted ports and its own subject root so it
-// never meets a dev stack already running on this machine.
-import { spawn } from "node:child_process";
+// `make dev` as a user runs it: the whole stack comes up, the banner lists the endpoints and the
+// authority key (also written to <dev dir>/authority.pub), blocks are found and shares forwarded
+// within two minutes, Ctrl-C (SIGINT) stops everything cleanly, and a second run reuses the keys.
+// Runs on shifted ports and its own subject root so it never meets a dev stack on this machine.
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bus } from "@gatehouse/bus";
-import { getJson, natsUrl, redisUrl, repoRoot, testNamespace, waitFor } from "@gatehouse/testkit";
-import { describe, expect, it } from "@jest/globals";
+import { natsUrl, redisUrl, repoRoot, testNamespace, waitFor } from "@gatehouse/testkit";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { Redis } from "ioredis";
 import { freePort } from "../src/probe.js";
 
+const devDir = mkdtempSync(join(tmpdir(), "gh-dev-runner-"));
+const ns = testNamespace("dev");
+
+function runDev(
+  offset: number,
+  extra: string[] = [],
+): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(
+    process.execPath,
+    [
+      join(repoRoot(), "tools/dev/dist/main.js"),
+      ...["--ports-offset", String(offset), "--subject-root", ns.subjectRoot, "--stream-prefix", ns.streamPrefix],
+      ...["--dev-dir", devDir, "--status-interval-s", "2", "--no-color", ...extra],
+    ],
+    { env: { ...process.env, FORCE_COLOR: "0" } },
+  );
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => {
+    out += c;
+  });
+  child.stderr.setEncoding("utf8").on("data", (c: string) => {
+    out += c;
+  });
+  return { child, output: () => out, exited: new Promise((resolve) => child.once("exit", resolve)) };
+}
+
+/** The numbers of the last status line: blocks accepted and shares forwarded to the pool. */
+function lastStatus(out: string): { accepted: number; forwarded: number } | undefined {
+  const lines = out.split("\n").filter((l) => l.startsWith("[status]"));
+  const match = /blocks found \d+, accepted (\d+).*forwarded to the pool (\d+)/.exec(lines[lines.length - 1] ?? "");
+  return match ? { accepted: Number(match[1]), forwarded: Number(match[2]) } : undefined;
+}
+
+afterAll(async () => {
+  await removeNamespace(ns.streamPrefix, ns.redisPrefix);
+  rmSync(devDir, { recursive: true, force: true });
+});
+
 describe("the dev runner", () => {
-  it("brings up all six services ready, then stops them all on SIGINT", async () => {
-    // Every shifted port stays below Linux's ephemeral range (32768+), where client sockets would collide.
-    const offset = 10_000 + ((await freePort()) % 13_000);
-    const ns = testNamespace("dev");
-    const child = spawn(
-      process.execPath,
-      [
-        join(repoRoot(), "tools/dev/dist/main.js"),
-        ...["--ports-offset", String(offset), "--subject-root", ns.subjectRoot, "--stream-prefix", ns.streamPrefix, "--no-color"],
-      ],
-      {
-        env: { ...process.env, GH_TEST_NATS_URL: "", FORCE_COLOR: "0" },
-      },
-    );
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => {
-      out += c;
-    });
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  it("brings up the living stack, mines blocks through the edge, then stops everything on SIGINT; a second run reuses the keys", async () => {
+    // Every shifted port (3000–18444 + offset) stays below Linux's ephemeral range (32768+).
+    const offset = 10_000 + ((await freePort()) % 4_000);
+    const first = runDev(offset);
+    let authority = "";
     try {
-      await waitFor(() => out.includes("all 6 services ready"), {
-        timeoutMs: 60_000,
-        description: `six services ready; output so far:\n${out}`,
+      await waitFor(() => first.output().includes("ready in"), {
+        timeoutMs: 120_000,
+        description: `the banner; output so far:\n${first.output()}`,
       });
-      expect(out).toContain(`miner-edge         http 127.0.0.1:${8082 + offset}  grpc 127.0.0.1:${9082 + offset}`);
-      expect((await getJson(`http://127.0.0.1:${8087 + offset}/readyz`)).status).toBe(200);
+      const out = first.output();
+      expect(out).toContain(`SV2 miners        stratum2+tcp://127.0.0.1:${3333 + offset}`);
+      expect(out).toContain(`relay JSON-RPC    http://127.0.0.1:${5002 + offset}/  (DON of 4 relay nodes, F = 1)`);
+      expect(out).toContain(`orchestrator REST http://127.0.0.1:${3000 + offset}`);
+      expect(out).toContain(`relay-node-3      ops http://127.0.0.1:${8386 + offset}`);
+      authority = /authority key\s+(\S+)/.exec(out)?.[1] ?? "";
+      expect(readFileSync(join(devDir, "authority.pub"), "utf8").trim()).toBe(authority);
+
+      // Blocks found by the load generators, accepted by bcoin, and their shares forwarded.
+      const status = await waitFor(
+        () => {
+          const s = lastStatus(first.output());
+          return s && s.accepted >= 2 && s.forwarded >= 2 ? s : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 500, description: "blocks accepted and shares forwarded in the status line" },
+      );
+      expect(status.accepted).toBeGreaterThanOrEqual(2);
+      expect(first.output()).toMatch(/\[blocks\]\s+block \d+ [0-9a-f]{16}… found by dev\.miner-\d\.0, accepted by the node/);
     } finally {
-      child.kill("SIGINT");
+      first.child.kill("SIGINT");
     }
-    expect(await exited).toBe(0);
-    expect(out).toMatch(/\[dev\]\s+stopped/);
-    expect(out).not.toMatch(/restarting in/);
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toMatch(/\[dev\]\s+stopped/);
+    expect(first.output()).not.toMatch(/restarting in/);
     await expect(fetch(`http://127.0.0.1:${8087 + offset}/healthz`)).rejects.toThrow();
-    await removeNamespace(ns.streamPrefix, `${ns.subjectRoot}:`);
-  }, 90_000);
+    await expect(fetch(`http://127.0.0.1:${18443 + offset}/`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${8545 + offset}/`)).rejects.toThrow();
+
+    const second = runDev(offset, ["--only", "miner-edge", "--miners", "0"]);
+    try {
+      await waitFor(() => second.output().includes("ready in"), {
+        timeoutMs: 90_000,
+        description: `the second banner:\n${second.output()}`,
+      });
+      expect(/authority key\s+(\S+)/.exec(second.output())?.[1]).toBe(authority);
+    } finally {
+      second.child.kill("SIGINT");
+    }
+    expect(await second.exited).toBe(0);
+  }, 300_000);
 });
 
 /** Deletes what the stack left on the shared servers: its streams and its Redis keys. */

@@ -21,8 +21,12 @@ async function json(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(text || "{}");
 }
 
+/** event_ids are hex SHA-256 digests. */
+const EVENT_ID = /^\/shares\/([0-9a-f]{64})$/;
+
 /**
- * The control API for fault tests and `make dev`: GET /stats, POST /fault with a Fault,
+ * The control API for fault tests and `make dev`: GET /stats, GET /shares/<event_id> (the answer
+ * given to that share and how many times it was delivered), POST /fault with a Fault,
  * POST /go-away {"for_ms"} (stop listening, come back after that long). Loopback only.
  */
 export async function startAdmin(backend: PoolBackend, host: string, port: number): Promise<{ url: string; server: Server }> {
@@ -31,6 +35,11 @@ export async function startAdmin(backend: PoolBackend, host: string, port: numbe
     void (async () => {
       try {
         if (req.method === "GET" && req.url === "/stats") return send(200, backend.stats());
+        const share = req.method === "GET" ? EVENT_ID.exec(req.url ?? "") : null;
+        if (share) {
+          const record = backend.delivery(share[1] as string);
+          return record ? send(200, { event_id: share[1], ...record }) : send(404, { error: "no delivery with this event_id" });
+        }
         if (req.method === "POST" && req.url === "/fault") {
           const fault: Fault = faultSchema.parse(await json(req));
           backend.setFault(fault);
@@ -42,7 +51,7 @@ export async function startAdmin(backend: PoolBackend, host: string, port: numbe
           setTimeout(() => void backend.comeBack(), for_ms).unref();
           return send(200, { back_in_ms: for_ms });
         }
-        return send(404, { error: "GET /stats, POST /fault, POST /go-away" });
+        return send(404, { error: "GET /stats, GET /shares/<event_id>, POST /fault, POST /go-away" });
       } catch (err) {
         return send(400, {
           error: err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : (err as Error).message,

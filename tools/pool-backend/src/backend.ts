@@ -44,6 +44,14 @@ interface Decision {
   reason?: string;
 }
 
+/** What the backend knows of one webhook-id (a share's event_id). */
+export interface DeliveryRecord {
+  accepted: boolean;
+  reason?: string;
+  /** Signed, verified POSTs that carried this webhook-id: 1, plus any redeliveries. */
+  deliveries: number;
+}
+
 const SHARES_PATH = "/shares";
 
 /**
@@ -61,8 +69,8 @@ export class PoolBackend {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   #fault: Fault = { kind: "none" };
-  /** webhook-id → the answer given, oldest first. */
-  readonly #decisions = new Map<string, Decision>();
+  /** webhook-id → the answer given and how often it was delivered, oldest first. */
+  readonly #decisions = new Map<string, { decision: Decision; deliveries: number }>();
   readonly #accepted = new Map<string, Submission>();
   readonly #stats: BackendStats = {
     requests: 0,
@@ -110,6 +118,12 @@ export class PoolBackend {
   /** Resets the high-water mark of concurrent requests. */
   resetMaxInFlight(): void {
     this.#stats.maxInFlight = this.#stats.inFlight;
+  }
+
+  /** The answer given to a webhook-id and how many times it arrived, if it is still remembered. */
+  delivery(webhookId: string): DeliveryRecord | undefined {
+    const entry = this.#decisions.get(webhookId);
+    return entry ? { ...entry.decision, deliveries: entry.deliveries } : undefined;
   }
 
   /** Accepted shares by event_id. */
@@ -191,7 +205,8 @@ export class PoolBackend {
       const previous = this.#decisions.get(headers["webhook-id"]);
       if (previous) {
         stats.duplicates += 1;
-        return reply(res, 200, { ...previous, duplicate: true });
+        previous.deliveries += 1;
+        return reply(res, 200, { ...previous.decision, duplicate: true });
       }
       const parsed = parseSubmission(body);
       if ("error" in parsed) {
@@ -213,7 +228,7 @@ export class PoolBackend {
   }
 
   #remember(id: string, decision: Decision, submission: Submission): void {
-    this.#decisions.set(id, decision);
+    this.#decisions.set(id, { decision, deliveries: 1 });
     if (decision.accepted) this.#accepted.set(submission.event_id, submission);
     while (this.#decisions.size > this.#maxStored) {
       const oldest = this.#decisions.keys().next().value as string;

@@ -1,5 +1,5 @@
 export { startAdmin } from "./admin.js";
-export type { BackendStats, Fault, PoolBackendOptions } from "./backend.js";
+export type { BackendStats, DeliveryRecord, Fault, PoolBackendOptions } from "./backend.js";
 export { judge, PoolBackend } from "./backend.js";
 export type { HeaderFields } from "./pow.js";
 export { headerBytes, meetsDifficulty, powValue, shareIdOf, targetForDifficulty } from "./pow.js";

@@ -72,6 +72,8 @@ describe("pool backend", () => {
     expect(await post(id, json)).toEqual({ status: 200, body: { accepted: true, duplicate: true } });
     expect(backend.acceptedShares().get(id)?.event_id).toBe(id);
     expect(backend.stats()).toMatchObject({ accepted: 1, duplicates: 1 });
+    expect(backend.delivery(id)).toEqual({ accepted: true, deliveries: 2 });
+    expect(backend.delivery("00".repeat(32))).toBeUndefined();
   });
 
   it("refuses a wrong signature, a tampered body and a timestamp older than 300 s", async () => {
@@ -135,6 +137,10 @@ describe("pool backend", () => {
       expect((await call("/fault", { kind: "explode" })).status).toBe(400);
       expect(await call("/fault", { kind: "none" })).toEqual({ status: 200, body: { fault: { kind: "none" } } });
       expect((await call("/stats")).body).toMatchObject({ faulted: expect.any(Number), accepted: expect.any(Number) });
+      const { id } = body(1);
+      expect(await call(`/shares/${id}`)).toEqual({ status: 200, body: { event_id: id, accepted: true, deliveries: 2 } });
+      expect((await call(`/shares/${"ab".repeat(32)}`)).status).toBe(404);
+      expect((await call("/shares/not-an-id")).status).toBe(404);
       expect(await call("/go-away", { for_ms: 50 })).toEqual({ status: 200, body: { back_in_ms: 50 } });
       expect(backend.listening).toBe(false);
       await waitFor(() => backend.listening, { description: "the backend back after 50 ms" });
