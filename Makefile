@@ -8,7 +8,7 @@ export NX_SKIP_LOG_GROUPING := true
 BIN := node_modules/.bin
 WITH_INFRA := node tools/dev/dist/with-infra.js --
 
-.PHONY: help deps build proto proto-check typecheck lint test test-unit test-integration check-deploy dev bench clean
+.PHONY: help deps build proto proto-check typecheck lint test test-unit test-integration e2e check-deploy dev bench clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -53,8 +53,11 @@ test-unit: build ## unit tests only
 test-integration: build ## integration tests only (starts NATS/Redis if needed)
 	@$(WITH_INFRA) node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --selectProjects integration
 
-dev: build ## run the whole stack locally (Ctrl-C stops it)
-	@node tools/dev/dist/main.js
+e2e: build ## the end-to-end journeys against the whole stack (as make dev runs it, on free ports)
+	@$(WITH_INFRA) node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --selectProjects integration test/e2e
+
+dev: build ## run the whole stack locally (Ctrl-C stops it); DEV_ARGS="--ports-offset 1000" etc.
+	@node tools/dev/dist/main.js $(DEV_ARGS)
 
 bench: build ## run the benchmarks; each prints JSON
 	@$(WITH_INFRA) node bench/dist/run-all.js
