@@ -4,6 +4,7 @@
 // load-generating miners. One stack serves every journey, in this order. Needs `make build`.
 import { afterAll, beforeAll } from "@jest/globals";
 import { livingStack } from "./journeys/living.js";
+import { sharesJourney } from "./journeys/shares.js";
 import { type E2E, e2eContext } from "./support/context.js";
 import { connectBus, startTestStack } from "./support/stack.js";
 
@@ -25,3 +26,4 @@ afterAll(async () => {
 }, 60_000);
 
 livingStack(context);
+sharesJourney(context);
