@@ -3,6 +3,7 @@
 // contracts, the pool backend, the six services with four relay nodes (F = 1), and two
 // load-generating miners. One stack serves every journey, in this order. Needs `make build`.
 import { afterAll, beforeAll } from "@jest/globals";
+import { blocksJourney } from "./journeys/blocks.js";
 import { livingStack } from "./journeys/living.js";
 import { sharesJourney } from "./journeys/shares.js";
 import { type E2E, e2eContext } from "./support/context.js";
@@ -27,3 +28,4 @@ afterAll(async () => {
 
 livingStack(context);
 sharesJourney(context);
+blocksJourney(context);
