@@ -5,6 +5,7 @@
 import { afterAll, beforeAll } from "@jest/globals";
 import { blocksJourney } from "./journeys/blocks.js";
 import { livingStack } from "./journeys/living.js";
+import { relayJourney } from "./journeys/relay.js";
 import { sharesJourney } from "./journeys/shares.js";
 import { type E2E, e2eContext } from "./support/context.js";
 import { connectBus, startTestStack } from "./support/stack.js";
@@ -29,3 +30,4 @@ afterAll(async () => {
 livingStack(context);
 sharesJourney(context);
 blocksJourney(context);
+relayJourney(context);
