@@ -7,6 +7,7 @@ import { blocksJourney } from "./journeys/blocks.js";
 import { livingStack } from "./journeys/living.js";
 import { relayJourney } from "./journeys/relay.js";
 import { sharesJourney } from "./journeys/shares.js";
+import { workflowsJourney } from "./journeys/workflows.js";
 import { type E2E, e2eContext } from "./support/context.js";
 import { connectBus, startTestStack } from "./support/stack.js";
 
@@ -31,3 +32,4 @@ livingStack(context);
 sharesJourney(context);
 blocksJourney(context);
 relayJourney(context);
+workflowsJourney(context);
