@@ -138,7 +138,10 @@ function banner(stack: Stack): void {
   }
   for (const miner of miners)
     say(`  ${miner.name.padEnd(18)}tools/loadgen as ${miner.worker}.0, ${miner.rate} shares/s (each share is a regtest block)`);
-  say(
-    `watch the bus: npx gatehouse tail '${stack.namespace.subjectRoot}.>'   admin APIs: npx gatehouse grpc <service> GetStatus   Ctrl-C stops everything`,
-  );
+  const server = stack.natsUrl === "nats://127.0.0.1:4222" ? "" : ` -s ${stack.natsUrl}`;
+  const edgeGrpc = ep("miner-edge").grpc;
+  const addr = edgeGrpc && edgeGrpc !== "127.0.0.1:9082" ? ` --addr ${edgeGrpc}` : "";
+  say(`watch the bus:  npx gatehouse tail '${stack.namespace.subjectRoot}.>'${server}`);
+  say(`admin APIs:     npx gatehouse grpc miner-edge GetStatus${addr}   (methods: npx gatehouse grpc <service>)`);
+  say("Ctrl-C stops everything");
 }
