@@ -95,7 +95,7 @@ export class Gateway {
       if (err instanceof HandlerRejection) return gatewayError(request.id, ErrorCode.HandlerError, err.message);
       throw err;
     }
-    const payload = await callback.wait(AbortSignal.timeout(this.options.gatewayTimeoutMs));
+    const payload = await callback.wait(this.options.gatewayTimeoutMs);
     if (!payload) return gatewayError(request.id, ErrorCode.RequestTimeoutError, "handler timeout: gateway deadline exceeded");
     return { status: toHttpStatus(payload.errorCode), body: payload.rawResponse };
   }

@@ -31,15 +31,13 @@ export class Callback {
     this.#resolve(payload);
   }
 
-  /** The payload, or undefined if `signal` aborts first. */
-  wait(signal?: AbortSignal): Promise<UserCallbackPayload | undefined> {
-    if (!signal) return this.#promise;
-    if (signal.aborted) return Promise.resolve(undefined);
+  /** The payload, or undefined if `timeoutMs` passes first (a plain timer: this runs for every request). */
+  wait(timeoutMs?: number): Promise<UserCallbackPayload | undefined> {
+    if (timeoutMs === undefined) return this.#promise;
     return new Promise((resolve) => {
-      const onAbort = () => resolve(undefined);
-      signal.addEventListener("abort", onAbort, { once: true });
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
       void this.#promise.then((payload) => {
-        signal.removeEventListener("abort", onAbort);
+        clearTimeout(timer);
         resolve(payload);
       });
     });
