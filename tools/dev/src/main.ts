@@ -79,6 +79,7 @@ try {
     ports: { offset: count("ports-offset", values["ports-offset"], 60_000) },
     namespace: { subjectRoot: values["subject-root"] as string, streamPrefix: values["stream-prefix"] as string },
     devDir: values["dev-dir"] as string,
+    fresh: true,
     services,
     miners,
     txIntervalMs: count("tx-interval-ms", values["tx-interval-ms"], 3_600_000),

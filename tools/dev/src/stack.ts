@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Bus } from "@gatehouse/bus";
+import { Bus, streamCatalog } from "@gatehouse/bus";
 import { Redis } from "@gatehouse/service";
 import { parse as parseToml } from "smol-toml";
 import { anvilBinary, chainAnswers, type Deployment, deployContracts } from "./chain.js";
@@ -61,6 +61,12 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** On stop, delete the namespace's Redis keys and streams and the dev folder (tests). */
   cleanUp?: boolean;
+  /**
+   * Before starting, delete the namespace's Redis keys and streams left by an earlier run (make dev:
+   * bcoin and anvil start empty, so workflow records, signer nonces and stored blocks of the last
+   * run describe chains that no longer exist).
+   */
+  fresh?: boolean;
 }
 
 export interface Stack {
@@ -215,6 +221,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (redis.started) onNotice("redis", `started ${redis.started}`);
       redisUrl = redis.url;
     }
+    if (options.fresh) await removeNamespace(natsUrl, redisUrl, namespace, true);
     if (options.cleanUp) cleanups.push(() => removeNamespace(natsUrl, redisUrl as string, namespace, options.nats !== "private"));
 
     mkdirSync(devDir, { recursive: true });
@@ -319,8 +326,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 }
 
-/** Deletes what a test stack left on shared servers: its Redis keys and (on a shared NATS) its streams. */
-async function removeNamespace(natsUrl: string, redisUrl: string, namespace: Namespace, sharedNats: boolean): Promise<void> {
+/** Deletes a namespace's Redis keys and (when `streams`) the bus's streams under its prefix. */
+async function removeNamespace(natsUrl: string, redisUrl: string, namespace: Namespace, streams: boolean): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
   try {
     await redis.connect();
@@ -333,11 +340,15 @@ async function removeNamespace(natsUrl: string, redisUrl: string, namespace: Nam
   } finally {
     redis.disconnect();
   }
-  if (!sharedNats || !namespace.streamPrefix) return;
+  if (!streams) return;
   const bus = await Bus.connect({ servers: natsUrl, name: "dev-stack-cleanup" });
   try {
     const jsm = await bus.jsm();
-    for await (const name of jsm.streams.names()) if (name.startsWith(namespace.streamPrefix)) await jsm.streams.delete(name);
+    // Only the catalog's names: with the default empty prefix a prefix match would take every stream.
+    const names = Object.values(streamCatalog({ subjectRoot: namespace.subjectRoot, namePrefix: namespace.streamPrefix })).map(
+      (s) => s.name,
+    );
+    for await (const name of jsm.streams.names()) if (names.includes(name)) await jsm.streams.delete(name);
   } finally {
     await bus.close();
   }

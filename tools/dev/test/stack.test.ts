@@ -15,6 +15,10 @@ const ns = testNamespace("stackh");
 let stack: Stack;
 
 beforeAll(async () => {
+  // What an earlier run left in the namespace: `fresh` removes it before anything starts.
+  const redis = new Redis(redisUrl());
+  await redis.set(`${ns.redisPrefix}left-over`, "1");
+  await redis.quit();
   stack = await startStack({
     ports: "free",
     nats: "private",
@@ -25,6 +29,7 @@ beforeAll(async () => {
     miners: [],
     txIntervalMs: 0,
     autoRestart: false,
+    fresh: true,
     cleanUp: true,
   });
 }, 120_000);
@@ -36,7 +41,10 @@ afterAll(async () => {
 const ready = (name: string) => answers200(`${stack.endpoints(name).ops}/readyz`);
 
 describe("a test-mode stack", () => {
-  it("runs on its own ports, NATS and namespace", () => {
+  it("runs on its own ports, NATS and namespace, without what an earlier run left there", async () => {
+    const redis = new Redis(redisUrl());
+    expect(await redis.exists(`${ns.redisPrefix}left-over`)).toBe(0);
+    await redis.quit();
     expect(stack.names).toEqual(["nats", "bcoin", "anvil", "pool-backend", "share-forwarder", "miner-edge"]);
     expect(stack.natsUrl).toBe(stack.endpoints("nats").client);
     expect(stack.natsUrl).not.toBe("nats://127.0.0.1:4222");
