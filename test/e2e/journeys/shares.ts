@@ -69,14 +69,29 @@ export function sharesJourney(e2e: () => E2E): void {
       expect((await fetch(`${admin}/shares/${weakEventId}`)).status).toBe(404);
       expect(((await (await fetch(`${admin}/stats`)).json()) as { badSignature: number }).badSignature).toBe(0);
 
-      // Exactly one result event per accepted share; exactly the accepted shares in SHARES.
+      // Exactly one result event per accepted share, and the edge recorded exactly these as accepted.
+      // Both are published after the answers seen so far: read once they have all arrived.
       const catalog = catalogOf(stack);
-      const results = (await readStream(bus, catalog.SHARE_RESULTS.name, bus.subjects.shareResult, ShareForwardResultSchema)).filter(
-        (r) => r.message.workerId === worker,
+      const expected = accepted.map((g) => g.eventId).sort();
+      const results = await waitFor(
+        async () => {
+          const mine = (await readStream(bus, catalog.SHARE_RESULTS.name, bus.subjects.shareResult, ShareForwardResultSchema)).filter(
+            (r) => r.message.workerId === worker,
+          );
+          return mine.length >= expected.length ? mine : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 200, description: "a result for every accepted share" },
       );
-      expect((await acceptedAtEdge(e2e(), worker)).sort()).toEqual(accepted.map((g) => g.eventId).sort());
-      expect(results.map((r) => r.message.eventId).sort()).toEqual(accepted.map((g) => g.eventId).sort());
+      expect(results.map((r) => r.message.eventId).sort()).toEqual(expected);
       for (const r of results) expect(r.message).toMatchObject({ forwarded: true, upstreamAccepted: true, reasonCode: 0 });
+      const atEdge = await waitFor(
+        async () => {
+          const ids = await acceptedAtEdge(e2e(), worker);
+          return ids.length >= expected.length ? ids : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 200, description: "the edge's share_accepted events" },
+      );
+      expect(atEdge.sort()).toEqual(expected);
 
       // The edge recorded each rejection with its reason code.
       const events = await waitFor(
