@@ -30,8 +30,31 @@ const STABLE_AFTER_MS = 60_000;
 const MAX_LINE_CHARS = 64 * 1024;
 
 /**
+ * Runs "$@" on a leash: the shell holds a pipe from the runner, and when that closes (the runner
+ * died, even by SIGKILL) it stops the command — TERM, then KILL after 10 s — so no miner keeps
+ * hashing and no node keeps a dev port. Signals to the process group reach the command directly;
+ * the shell only waits for it and exits with its status.
+ */
+const LEASH = `exec 3<&0
+"$@" 0</dev/null 3<&- &
+child=$!
+( read -r _ <&3; kill -TERM "$child" 2>/dev/null; sleep 10; kill -KILL "$child" 2>/dev/null ) &
+watcher=$!
+exec 3<&-
+trap : TERM INT HUP
+wait "$child"
+status=$?
+while kill -0 "$child" 2>/dev/null; do
+  wait "$child"
+  status=$?
+done
+kill "$watcher" 2>/dev/null
+exit "$status"`;
+
+/**
  * One process of the stack: started in a process group of its own (a terminal's Ctrl-C reaches
- * only the runner, which then stops each process once, in order), its output split into lines,
+ * only the runner, which then stops each process once, in order) and on a leash (it stops when
+ * the runner dies), its output split into lines,
  * restarted with backoff when it exits on its own if asked, and killable or restartable on demand
  * (tests kill -9 services and start them again).
  */
@@ -57,6 +80,7 @@ export class Supervised {
     return this.#child !== undefined;
   }
 
+  /** The leash shell's pid: the process group the command runs in (signals go to the group). */
   get pid(): number | undefined {
     return this.#child?.pid;
   }
@@ -79,10 +103,11 @@ export class Supervised {
 
   #spawn(): void {
     const startedAt = Date.now();
-    const child = spawn(this.spec.command, this.spec.args, {
+    const child = spawn("/bin/sh", ["-c", LEASH, this.spec.name, this.spec.command, ...this.spec.args], {
       cwd: this.spec.cwd,
       env: { ...process.env, ...this.spec.env },
-      stdio: ["ignore", "pipe", "pipe"],
+      // stdin is the leash: never written, closed only when this process ends.
+      stdio: ["pipe", "pipe", "pipe"],
       detached: true,
     });
     this.#child = child;

@@ -1,7 +1,11 @@
 // The dev stack's process handle: output as lines, kill -9 and start again, graceful stop, and
 // automatic restarts only when asked for.
 
-import { waitFor } from "@gatehouse/testkit";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot, waitFor } from "@gatehouse/testkit";
 import { describe, expect, it } from "@jest/globals";
 import { Supervised } from "../src/supervisor.js";
 
@@ -48,5 +52,45 @@ describe("Supervised", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect(lines.length).toBe(runs);
     expect(proc.running).toBe(false);
+  });
+
+  it("stops the command when the runner dies, even by SIGKILL (the leash)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gh-leash-"));
+    const marker = join(dir, "stopped");
+    const command = `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); process.exit(0); }); console.log('child ' + process.pid); setInterval(() => {}, 1000);`;
+    const runner = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { Supervised } from ${JSON.stringify(join(repoRoot(), "tools/dev/dist/supervisor.js"))};
+         new Supervised({ name: "leashed", command: process.execPath, args: ["-e", ${JSON.stringify(command)}] },
+           { autoRestart: false, onLine: (l) => console.log(l), onNotice: () => {} }).start();`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    runner.stdout.setEncoding("utf8").on("data", (c: string) => {
+      out += c;
+    });
+    try {
+      const pid = Number((await waitFor(() => /child (\d+)/.exec(out), { description: "the leashed command's pid" }))[1]);
+      runner.kill("SIGKILL");
+      await waitFor(() => existsSync(marker), { timeoutMs: 5_000, description: "the command told to stop" });
+      await waitFor(
+        () => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        { timeoutMs: 5_000, description: "the command gone" },
+      );
+    } finally {
+      runner.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
