@@ -11,7 +11,7 @@ WITH_INFRA := node tools/dev/dist/with-infra.js --
 .PHONY: help deps build proto proto-check typecheck lint test test-unit test-integration e2e check-deploy dev bench clean
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 deps: ## install Debian packages and node_modules when missing
 	@tools/scripts/deps.sh
@@ -54,7 +54,7 @@ test-integration: build ## integration tests only (starts NATS/Redis if needed)
 	@$(WITH_INFRA) node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --selectProjects integration
 
 e2e: build ## the end-to-end journeys against the whole stack (as make dev runs it, on free ports)
-	@$(WITH_INFRA) node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --selectProjects integration test/e2e
+	@$(WITH_INFRA) node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js test/e2e
 
 dev: build ## run the whole stack locally (Ctrl-C stops it); DEV_ARGS="--ports-offset 1000" etc.
 	@node tools/dev/dist/main.js $(DEV_ARGS)
