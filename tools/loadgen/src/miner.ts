@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import { hashToDisplay, targetToDifficulty, u256FromLE } from "@gatehouse/bitcoin";
 import { type AnyMessage, isSv2Error, type MessageFields, Sv2Client } from "@gatehouse/sv2";
 import { type BadKind, type BadMix, chooseKind, mutateShare, needsWork, type ShareFields, type ShareKind } from "./bad-shares.js";
@@ -39,6 +40,8 @@ export interface ShareEvent {
   errorCode: string | undefined;
   latencyMs: number;
   block: boolean;
+  /** SHA-256 of the submitted header (the share_id the edge records) when the share was hashed; undefined for shares built without work. */
+  shareId: string | undefined;
 }
 
 export interface BlockEvent {
@@ -96,6 +99,7 @@ interface Produced {
   /** The hash also meets the network target. */
   block: boolean;
   hash?: Buffer;
+  shareId?: string;
 }
 
 interface Pending {
@@ -104,6 +108,7 @@ interface Pending {
   block: boolean;
   share: ShareFields & { extranonce: Uint8Array };
   generation: number;
+  shareId: string | undefined;
 }
 
 /** Resolves everyone waiting whenever something they might be waiting for changed. */
@@ -347,6 +352,7 @@ export class SimulatedMiner {
       errorCode,
       latencyMs,
       block: p.block,
+      shareId: p.shareId,
     });
   }
 
@@ -402,21 +408,23 @@ export class SimulatedMiner {
       });
       return mutated && { share: { extranonce: base.extranonce, ...mutated }, block: false };
     }
-    const search = this.deps.scheduler.search(headerFor(work), goalFor(work, kind === "good" ? "hit" : "miss"), session.nonce);
+    const header = headerFor(work);
+    const search = this.deps.scheduler.search(header, goalFor(work, kind === "good" ? "hit" : "miss"), session.nonce);
     session.cancelSearch = search.cancel;
     const result = await search.result;
     session.cancelSearch = undefined;
     if (!result) return undefined;
     session.nonce = (result.nonce + 1) >>> 0;
     const block = kind === "good" && u256FromLE(result.hash) <= work.tip.networkTarget;
-    return { share: { ...base, nonce: result.nonce }, block, hash: result.hash };
+    header.writeUInt32LE(result.nonce >>> 0, 76);
+    return { share: { ...base, nonce: result.nonce }, block, hash: result.hash, shareId: hash("sha256", header, "hex") };
   }
 
   #submit(session: Session, kind: ShareKind, found: Produced, generation: number): void {
     const { share } = found;
     const sequence = ++session.sequence >>> 0;
     const now = performance.now();
-    session.pending.set(sequence, { sentAt: now, kind, block: found.block, share, generation });
+    session.pending.set(sequence, { sentAt: now, kind, block: found.block, share, generation, shareId: found.shareId });
     this.#pacer.taken(now);
     this.submitted += 1;
     this.deps.stats.submit(kind);

@@ -7,6 +7,7 @@ const faultSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("none") }),
   z.strictObject({ kind: z.literal("fail"), status: z.number().int().min(300).max(599), retryAfterS: z.number().int().min(0).optional() }),
   z.strictObject({ kind: z.literal("slow"), delayMs: z.number().int().min(0).max(600_000) }),
+  z.strictObject({ kind: z.literal("late"), delayMs: z.number().int().min(0).max(600_000) }),
   z.strictObject({ kind: z.literal("reject"), reason: z.string().min(1).max(200) }),
   z.strictObject({ kind: z.literal("malformed") }),
 ]);

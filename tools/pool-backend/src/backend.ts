@@ -11,6 +11,8 @@ export type Fault =
   | { kind: "fail"; status: number; retryAfterS?: number }
   /** Wait this long before handling each request. */
   | { kind: "slow"; delayMs: number }
+  /** Decide and remember each share at once, but answer only after this long (a slow or lost answer). */
+  | { kind: "late"; delayMs: number }
   /** Answer 200 {"accepted": false, "reason": reason} to valid shares. */
   | { kind: "reject"; reason: string }
   /** Answer 200 with a body that is not the contract's JSON. */
@@ -202,10 +204,12 @@ export class PoolBackend {
         res.writeHead(200, { "content-type": "text/plain" }).end("ok?");
         return;
       }
+      const late = () => (fault.kind === "late" ? new Promise((resolve) => setTimeout(resolve, fault.delayMs)) : undefined);
       const previous = this.#decisions.get(headers["webhook-id"]);
       if (previous) {
         stats.duplicates += 1;
         previous.deliveries += 1;
+        await late();
         return reply(res, 200, { ...previous.decision, duplicate: true });
       }
       const parsed = parseSubmission(body);
@@ -221,6 +225,7 @@ export class PoolBackend {
       this.#remember(headers["webhook-id"], decision, parsed.submission);
       if (decision.accepted) stats.accepted += 1;
       else stats.rejected += 1;
+      await late();
       return reply(res, 200, decision);
     } catch (err) {
       return reply(res, 500, { error: (err as Error).message });

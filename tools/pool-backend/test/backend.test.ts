@@ -117,6 +117,13 @@ describe("pool backend", () => {
     backend.setFault({ kind: "malformed" });
     const next = body(8);
     expect((await post(next.id, next.json)).body).toBeUndefined();
+    // Late: the share is decided and remembered before the delayed answer goes out.
+    const late = body(9);
+    backend.setFault({ kind: "late", delayMs: 300 });
+    const answered = post(late.id, late.json);
+    await waitFor(() => backend.delivery(late.id), { description: "the late share remembered before its answer" });
+    expect(backend.stats().inFlight).toBe(1);
+    expect(await answered).toEqual({ status: 200, body: { accepted: true } });
     backend.setFault({ kind: "none" });
     await backend.goAway();
     await expect(fetch(backend.url, { method: "POST", body: "{}" })).rejects.toThrow();
