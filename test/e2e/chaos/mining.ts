@@ -1,0 +1,90 @@
+// The mining path's load: load-generating SV2 miners (tools/loadgen, in process, reconnecting
+// when the edge goes away) whose every acknowledged share is recorded by event_id, and a bus
+// subscription that sees each share the edge stores in the forward queue (SHARES).
+import type { Bus } from "@gatehouse/bus";
+import type { Stack } from "@gatehouse/dev";
+import { type Loadgen, type LoadgenReport, type ShareEvent, startLoadgen } from "@gatehouse/loadgen";
+import { ShareAcceptedSchema } from "@gatehouse/proto/mining/v1";
+import { eventIdOf } from "@gatehouse/shares";
+import { Activity } from "./activity.js";
+
+/** A share the edge answered SubmitShares.Success to. */
+export interface AckedShare {
+  eventId: string;
+  shareId: string;
+  worker: string;
+  block: boolean;
+  at: number;
+}
+
+export interface MiningLoadOptions {
+  connections: number;
+  /** Shares per second per connection. */
+  rate: number;
+  worker: string;
+}
+
+/** Every accepted share is validated in full while Redis (the replay window) answers; it never goes down here. */
+const VALIDATION_LEVEL = "full";
+
+export class MiningLoad {
+  /** Acknowledged shares by event_id. */
+  readonly acked = new Map<string, AckedShare>();
+  /** event_id → when the edge stored the share in SHARES (the ShareAccepted timestamp), as seen on the bus. */
+  readonly queued = new Map<string, number>();
+  readonly rejected: Record<string, number> = {};
+  /** Accepted answers to shares the miner built without hashing (never sent here): each one a finding. */
+  unidentified = 0;
+  readonly acks = new Activity("a share acknowledged to a miner");
+  readonly stored = new Activity("a share stored in the forward queue");
+  readonly #loadgen: Loadgen;
+  #report: LoadgenReport | undefined;
+
+  constructor(stack: Stack, bus: Bus, options: MiningLoadOptions) {
+    const [host, port] = (stack.endpoints("miner-edge").sv2 as string).split(":") as [string, string];
+    bus.subscribe(bus.subjects.shareAccepted, ShareAcceptedSchema, (share) => {
+      if (!this.queued.has(share.eventId)) this.queued.set(share.eventId, Number(share.timestampMs));
+      this.stored.mark();
+    });
+    this.#loadgen = startLoadgen({
+      host,
+      port: Number(port),
+      authorityKey: stack.keys.authorityPublicKey,
+      connections: options.connections,
+      rate: options.rate,
+      worker: options.worker,
+      reconnect: true,
+    });
+    this.#loadgen.on("share", (e) => this.#answered(e));
+  }
+
+  #answered(e: ShareEvent): void {
+    if (!e.accepted) {
+      const reason = e.errorCode ?? "unknown";
+      this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+      return;
+    }
+    if (e.shareId === undefined) {
+      this.unidentified += 1;
+      return;
+    }
+    const eventId = eventIdOf(e.shareId, e.identity, VALIDATION_LEVEL);
+    this.acked.set(eventId, { eventId, shareId: e.shareId, worker: e.identity, block: e.block, at: Date.now() });
+    this.acks.mark();
+  }
+
+  /** Shares sent and not answered yet. */
+  inFlight(): number {
+    return this.#loadgen.miners.reduce((n, m) => n + m.pending, 0);
+  }
+
+  /** Stops submitting, waits for answers to shares already sent, and closes the connections. */
+  async stop(): Promise<LoadgenReport> {
+    this.#report ??= await this.#loadgen.stop(5_000);
+    return this.#report;
+  }
+
+  report(): LoadgenReport {
+    return this.#report ?? this.#loadgen.report();
+  }
+}
