@@ -19,7 +19,7 @@ import {
   signDevAttestation,
 } from "@gatehouse/relay";
 import { createLogger, createRedis, type Redis } from "@gatehouse/service";
-import { getJson, natsUrl, redisUrl, repoRoot, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { getJson, natsUrl, redisUrl, removeNamespace, repoRoot, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 
 const run = promisify(execFile);
 
@@ -144,9 +144,8 @@ afterAll(async () => {
   for (const res of held) res.destroy();
   await Promise.all(running.map((p) => p.stop("SIGKILL")));
   await new Promise((resolve) => hold.close(resolve));
-  const keys = await redis.keys(`${ns.redisPrefix}*`);
-  if (keys.length > 0) await redis.del(...keys.map((k) => k.slice(ns.redisPrefix.length)));
   await redis.quit();
+  await removeNamespace(ns);
 });
 
 describe("relay-gateway with four relay-node processes (F = 1)", () => {

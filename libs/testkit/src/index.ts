@@ -1,3 +1,4 @@
+export { removeNamespace } from "./cleanup.js";
 export type { TestNamespace } from "./env.js";
 export { natsUrl, redisUrl, testNamespace, uniqueName } from "./env.js";
 export { getJson } from "./http.js";

@@ -3,8 +3,7 @@ import { concat, hashToDisplay, merkleRoot, parseBlock, sha256d, txid } from "@g
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { type BlockEvent, type Loadgen, startLoadgen, type TargetEvent } from "@gatehouse/loadgen";
 import { type BlockFound, BlockFoundSchema, TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
-import { Redis } from "@gatehouse/service";
-import { natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { writeEdgeIdentity } from "./identity.js";
 import { TestMiner } from "./miner.js";
@@ -87,14 +86,8 @@ afterAll(async () => {
   await Promise.all(loadgens.map((lg) => lg.stop(0)));
   await Promise.all(miners.map((m) => m.close().catch(() => undefined)));
   await Promise.all([edge?.stop("SIGTERM"), plain?.stop("SIGTERM")]);
-  const jsm = await bus.jsm();
-  for (const key of ["SHARES", "BLOCKS", "TEMPLATES", "EDGE_EVENTS"] as const)
-    await jsm.streams.delete(catalog[key].name).catch(() => undefined);
   await bus.close();
-  const redis = new Redis(redisUrl());
-  const keys = await redis.keys(`${ns.redisPrefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await removeNamespace(ns);
 });
 
 describe("plaintext transport", () => {

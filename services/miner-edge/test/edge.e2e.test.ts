@@ -9,9 +9,8 @@ import {
   type TemplateProposal,
   TemplateProposalSchema,
 } from "@gatehouse/proto/mining/v1";
-import { Redis } from "@gatehouse/service";
 import { eventIdOf, shareIdOf } from "@gatehouse/shares";
-import { natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { edgeAdmin } from "./admin-client.js";
 import { writeEdgeIdentity } from "./identity.js";
@@ -94,14 +93,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(miners.map((m) => m.close().catch(() => undefined)));
   await Promise.all([edgeA?.stop("SIGTERM"), edgeB?.stop("SIGTERM")]);
-  const jsm = await bus.jsm();
-  for (const key of ["SHARES", "BLOCKS", "TEMPLATES", "EDGE_EVENTS"] as const)
-    await jsm.streams.delete(catalog[key].name).catch(() => undefined);
   await bus.close();
-  const redis = new Redis(redisUrl());
-  const keys = await redis.keys(`${ns.redisPrefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await removeNamespace(ns);
 });
 
 describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", () => {

@@ -9,8 +9,7 @@ import {
   VerdictReason,
   VerifierHeartbeatSchema,
 } from "@gatehouse/proto/mining/v1";
-import { Redis } from "@gatehouse/service";
-import { natsUrl, redisUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { writeEdgeIdentity } from "./identity.js";
 import { TestMiner } from "./miner.js";
@@ -101,13 +100,8 @@ afterAll(async () => {
   clearInterval(heartbeat);
   await Promise.all(miners.map((m) => m.close().catch(() => undefined)));
   await edge?.stop("SIGKILL");
-  const jsm = await bus.jsm();
-  for (const key of ["SHARES", "SHARE_RESULTS", "EDGE_EVENTS"] as const) await jsm.streams.delete(catalog[key].name).catch(() => undefined);
   await bus.close();
-  const redis = new Redis(redisUrl());
-  const keys = await redis.keys(`${ns.redisPrefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await removeNamespace(ns);
 });
 
 describe("miner-edge inline mode (verdict gating, durability before acknowledgement)", () => {

@@ -2,8 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
-import { Redis } from "@gatehouse/service";
-import { natsUrl, redisUrl, repoRoot, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { natsUrl, redisUrl, removeNamespace, repoRoot, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { writeEdgeIdentity } from "./identity.js";
 import { DIFF1_NBITS, templateFixture } from "./template-fixture.js";
@@ -79,13 +78,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   await edge?.stop("SIGTERM");
-  const jsm = await bus.jsm();
-  for (const key of ["SHARES", "EDGE_EVENTS"] as const) await jsm.streams.delete(catalog[key].name).catch(() => undefined);
   await bus.close();
-  const redis = new Redis(redisUrl());
-  const keys = await redis.keys(`${ns.redisPrefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await removeNamespace(ns);
 });
 
 describe("gatehouse-loadgen CLI against a real edge (Noise)", () => {

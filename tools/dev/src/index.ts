@@ -7,7 +7,7 @@ export type { StackCounts } from "./monitor.js";
 export { formatStatus, StackMonitor } from "./monitor.js";
 export type { ComponentPlan, MinerSpec, Namespace, StackPlan } from "./plan.js";
 export { DEFAULT_MINER_COUNT, DEFAULT_RELAY_NODES, defaultMiners, SERVICES, type ServiceName } from "./plan.js";
-export { freePort, natsWithJetStream, redisAnswers } from "./probe.js";
+export { natsWithJetStream, redisAnswers } from "./probe.js";
 export type { TxActivityStats, WalletName } from "./regtest.js";
 export { BcoinClient, TxActivity } from "./regtest.js";
 export type { Stack, StackOptions } from "./stack.js";

@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, natsWithJetStream, redisAnswers, until } from "./probe.js";
+import { freePort } from "@gatehouse/service";
+import { natsWithJetStream, redisAnswers, until } from "./probe.js";
 
 /** A server this run uses: the machine's, or one it started (and stops). */
 export interface Server {

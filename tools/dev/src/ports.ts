@@ -1,4 +1,5 @@
-import { freePort, portAnswers } from "./probe.js";
+import { freePort } from "@gatehouse/service";
+import { portAnswers } from "./probe.js";
 
 /** A port some component listens on: `component/key`, with its development default. */
 export interface PortSlot {

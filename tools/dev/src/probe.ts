@@ -1,4 +1,4 @@
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 
 /** Reads the first line a TCP server sends, or writes `send` first; resolves undefined on failure. */
 function exchange(host: string, port: number, send: string | undefined, timeoutMs: number): Promise<string | undefined> {
@@ -49,18 +49,6 @@ export function portAnswers(host: string, port: number, timeoutMs = 500): Promis
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once("error", () => done(false));
     socket.connect(port, host, () => done(true));
-  });
-}
-
-/** A TCP port free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
   });
 }
 

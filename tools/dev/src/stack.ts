@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bus, streamCatalog } from "@gatehouse/bus";
-import { Redis } from "@gatehouse/service";
+import { freePort, Redis } from "@gatehouse/service";
 import { parse as parseToml } from "smol-toml";
 import { anvilBinary, chainAnswers, type Deployment, deployContracts } from "./chain.js";
 import { ensureNats, ensureRedis, type Server } from "./infra.js";
@@ -27,7 +27,7 @@ import {
   type TomlTable,
 } from "./plan.js";
 import { freePorts, portsInUse, shiftedPorts } from "./ports.js";
-import { answers200, freePort, natsWithJetStream } from "./probe.js";
+import { answers200, natsWithJetStream } from "./probe.js";
 import { BcoinClient, TxActivity, type WalletName } from "./regtest.js";
 import { Supervised } from "./supervisor.js";
 

@@ -6,11 +6,9 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Bus } from "@gatehouse/bus";
-import { natsUrl, redisUrl, repoRoot, testNamespace, waitFor } from "@gatehouse/testkit";
+import { freePort } from "@gatehouse/service";
+import { removeNamespace, repoRoot, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, describe, expect, it } from "@jest/globals";
-import { Redis } from "ioredis";
-import { freePort } from "../src/probe.js";
 
 const devDir = mkdtempSync(join(tmpdir(), "gh-dev-runner-"));
 const ns = testNamespace("dev");
@@ -46,7 +44,7 @@ function lastStatus(out: string): { accepted: number; forwarded: number } | unde
 }
 
 afterAll(async () => {
-  await removeNamespace(ns.streamPrefix, ns.redisPrefix);
+  await removeNamespace(ns);
   rmSync(devDir, { recursive: true, force: true });
 });
 
@@ -102,15 +100,3 @@ describe("the dev runner", () => {
     expect(await second.exited).toBe(0);
   }, 300_000);
 });
-
-/** Deletes what the stack left on the shared servers: its streams and its Redis keys. */
-async function removeNamespace(streamPrefix: string, keyPrefix: string): Promise<void> {
-  const bus = await Bus.connect({ servers: natsUrl(), name: "dev-runner-test-cleanup" });
-  const jsm = await bus.jsm();
-  for await (const name of jsm.streams.names()) if (name.startsWith(streamPrefix)) await jsm.streams.delete(name);
-  await bus.close();
-  const redis = new Redis(redisUrl());
-  const keys = await redis.keys(`${keyPrefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-}
