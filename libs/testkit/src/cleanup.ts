@@ -1,0 +1,30 @@
+import { Bus } from "@gatehouse/bus";
+import { Redis } from "ioredis";
+import { natsUrl, redisUrl, type TestNamespace } from "./env.js";
+
+/**
+ * Removes what a test left on the shared servers under its namespace: every JetStream stream whose
+ * name starts with the namespace's (unique) stream prefix, and every Redis key under its prefix.
+ */
+export async function removeNamespace(ns: TestNamespace, servers = { nats: natsUrl(), redis: redisUrl() }): Promise<void> {
+  // An empty prefix would match everything on a server other runs share.
+  if (!ns.streamPrefix || !ns.redisPrefix) throw new Error("removeNamespace needs a namespace with non-empty prefixes");
+  const bus = await Bus.connect({ servers: servers.nats, name: "testkit-cleanup" });
+  try {
+    const jsm = await bus.jsm();
+    for await (const name of jsm.streams.names()) if (name.startsWith(ns.streamPrefix)) await jsm.streams.delete(name);
+  } finally {
+    await bus.close();
+  }
+  const redis = new Redis(servers.redis, { maxRetriesPerRequest: 2 });
+  try {
+    for (let cursor = "0"; ; ) {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${ns.redisPrefix}*`, "COUNT", 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+      if (cursor === "0") break;
+    }
+  } finally {
+    await redis.quit();
+  }
+}
