@@ -19,7 +19,7 @@ let payees: string;
 
 beforeAll(async () => {
   node = await Regtest.start();
-  rpc = new JsonRpcClient({ url: node.url, password: node.apiKey, timeoutMs: 5_000 });
+  rpc = new JsonRpcClient({ url: node.rpcUrl, password: node.apiKey, timeoutMs: 5_000 });
   payees = await node.fundWitnessWallet();
 }, 60_000);
 
@@ -132,7 +132,7 @@ describe("bitcoind JSON-RPC source against bcoin regtest", () => {
   });
 
   it("transport and auth failures are typed RpcErrors without the credentials", async () => {
-    const wrong = new JsonRpcClient({ url: node.url, password: "wrong-secret", timeoutMs: 2_000 });
+    const wrong = new JsonRpcClient({ url: node.rpcUrl, password: "wrong-secret", timeoutMs: 2_000 });
     const err = await wrong.call("getbestblockhash").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpcError);
     expect((err as RpcError).kind).toBe("http");

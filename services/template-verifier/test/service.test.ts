@@ -57,7 +57,7 @@ beforeAll(async () => {
       nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
       network: "regtest",
       policy_file: policyFile,
-      upstream_url: node.url,
+      upstream_url: node.rpcUrl,
       upstream_rpc_password: node.apiKey,
       payout_script: PAYOUT,
       upstream_poll_interval_ms: 500,

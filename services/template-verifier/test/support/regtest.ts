@@ -1,19 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BcoinClient } from "@gatehouse/dev";
 import { freePort } from "@gatehouse/service";
 import { waitFor } from "@gatehouse/testkit";
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "../../scripts/bcoin-regtest.cjs");
 
-interface RpcAnswer<T> {
-  result: T;
-  error: { code: number; message: string } | null;
-}
-
 /** A real bcoin regtest node in a child process, on free loopback ports, with RPC and wallet helpers. */
-export class Regtest {
-  readonly url: string;
+export class Regtest extends BcoinClient {
   #walletId = "";
 
   private constructor(
@@ -22,7 +17,7 @@ export class Regtest {
     readonly walletPort: number,
     readonly apiKey: string,
   ) {
-    this.url = `http://127.0.0.1:${httpPort}/`;
+    super(`http://127.0.0.1:${httpPort}/`, `http://127.0.0.1:${walletPort}`, apiKey);
   }
 
   static async start(): Promise<Regtest> {
@@ -44,32 +39,6 @@ export class Regtest {
     await waitFor(() => out.includes('"ready":true') || exited, { timeoutMs: 20_000, description: "bcoin regtest node ready" });
     if (exited) throw new Error(`bcoin exited: ${err}`);
     return new Regtest(child, httpPort, walletPort, apiKey);
-  }
-
-  get auth(): string {
-    return `Basic ${Buffer.from(`x:${this.apiKey}`).toString("base64")}`;
-  }
-
-  async rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-    const res = await fetch(this.url, {
-      method: "POST",
-      headers: { authorization: this.auth },
-      body: JSON.stringify({ method, params, id: 1 }),
-    });
-    const body = (await res.json()) as RpcAnswer<T>;
-    if (body.error) throw new Error(`${method}: ${body.error.message}`);
-    return body.result;
-  }
-
-  async wallet<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${this.walletPort}${path}`, {
-      method,
-      headers: { authorization: this.auth, "content-type": "application/json" },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`wallet ${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as T;
   }
 
   /** A witness wallet funded with mature coinbases, so its spends are segwit (txid ≠ wtxid). */
