@@ -66,7 +66,7 @@ describe("bitcoind JSON-RPC source against bcoin regtest", () => {
     expect(toHex(witnessCommitmentScript(commitment as Uint8Array))).toBe(template.defaultWitnessCommitment);
   });
 
-  it("a block assembled from the proposal is accepted by submitblock; bad ones come back with the node's reason", async () => {
+  it("a block assembled from the proposal is accepted by submitblock, also when submitted again; bad ones come back with the node's reason", async () => {
     const source = new BitcoindSource({
       rpc,
       sourceInstanceId: "t",
@@ -93,7 +93,16 @@ describe("bitcoind JSON-RPC source against bcoin regtest", () => {
     const good = mineProposal(p);
     expect(await source.submitBlock(create(BlockFoundSchema, { block: good.block }))).toEqual({ accepted: true, rejectReason: "" });
     expect(await rpc.call("getbestblockhash")).toBe(good.hash);
-    expect(await source.submitBlock(create(BlockFoundSchema, { block: good.block }))).toEqual({
+    // Submitted again (a verifier killed before it recorded the first answer): the node already has
+    // it, and the first answer stands.
+    expect(await source.submitBlock(create(BlockFoundSchema, { block: good.block }))).toEqual({ accepted: true, rejectReason: "" });
+    // A block the node only holds as an orphan is still not accepted the second time.
+    const orphan = mineProposal({ ...p, prevHash: "11".repeat(32) } as TemplateProposal);
+    expect(await source.submitBlock(create(BlockFoundSchema, { block: orphan.block }))).toEqual({
+      accepted: false,
+      rejectReason: "bad-prevblk",
+    });
+    expect(await source.submitBlock(create(BlockFoundSchema, { block: orphan.block }))).toEqual({
       accepted: false,
       rejectReason: "duplicate",
     });

@@ -1,4 +1,4 @@
-import { parseBlockTemplate, toHex } from "@gatehouse/bitcoin";
+import { hashToDisplay, parseBlockTemplate, sha256d, toHex } from "@gatehouse/bitcoin";
 import type { BlockFound, TemplateProposal } from "@gatehouse/proto/mining/v1";
 import type { Logger } from "@gatehouse/service";
 import type { MempoolPoll } from "../mempool-view.js";
@@ -161,10 +161,27 @@ export class BitcoindSource implements TemplateSource {
       const answer = await this.#call<string | null>("submitblock", [toHex(found.block)]);
       if (answer === null || answer === undefined) return { accepted: true, rejectReason: "" };
       // bcoin says "rejected: <reason>", bitcoind the bare BIP22 reason.
-      return { accepted: false, rejectReason: String(answer).replace(/^rejected: /, "") };
+      const reason = String(answer).replace(/^rejected: /, "");
+      // "duplicate": the node had the block already — this is a second submission, after a verifier
+      // died between submitting it and recording the answer (its BLOCKS message comes back). The
+      // first submission's answer stands: accepted if the node holds the block as valid (bcoin
+      // also says "duplicate" for orphans and known-invalid blocks, which it keeps no header of).
+      if (reason === "duplicate" && (await this.#holds(found.block))) return { accepted: true, rejectReason: "" };
+      return { accepted: false, rejectReason: reason };
     } catch (err) {
       if (err instanceof RpcError && err.kind === "rpc")
         return { accepted: false, rejectReason: err.message.replace(/^submitblock: /, "") };
+      throw err;
+    }
+  }
+
+  /** Whether the node has a header for the block (it validated and stored it); "not found" is an RPC error. */
+  async #holds(block: Uint8Array): Promise<boolean> {
+    try {
+      await this.#call("getblockheader", [hashToDisplay(sha256d(block.subarray(0, 80))), true]);
+      return true;
+    } catch (err) {
+      if (err instanceof RpcError && err.kind === "rpc") return false;
       throw err;
     }
   }
