@@ -1,6 +1,7 @@
 // The template verifier's share of the mining path: every block found through the edge (BLOCKS
 // stream) was submitted to bcoin and has exactly one answer, across the verifier's and NATS's
-// kills (its durable consumer redelivers what it had not answered).
+// kills (its durable consumer redelivers what it had not answered), and no answer calls a block
+// rejected that the node has in its chain.
 import type { Bus } from "@gatehouse/bus";
 import type { Stack } from "@gatehouse/dev";
 import { BlockFoundSchema, BlockResultSchema } from "@gatehouse/proto/mining/v1";
@@ -37,9 +38,14 @@ export async function checkBlocks(stack: Stack, bus: Bus): Promise<{ counts: Blo
     const n = answers.get(b.blockHash) ?? 0;
     if (n !== 1) violations.push(`block ${b.blockHash} found by ${b.workerId}: ${n} results`);
   }
+  // The node's own view: a block it holds in its active chain was accepted, whatever the answer
+  // to a later submission of it said.
   const notAccepted: Record<string, number> = {};
   for (const { message: r } of results) {
     if (r.accepted) continue;
+    const inChain = await stack.bcoin.rpc<string>("getblockhash", [r.blockHeight]).catch(() => undefined);
+    if (inChain === r.blockHash)
+      violations.push(`block ${r.blockHash} is in the node's chain at ${r.blockHeight}, its result says rejected: ${r.rejectReason}`);
     const reason = r.rejectReason.replace(/[0-9a-f]{64}/g, "<hash>");
     notAccepted[reason] = (notAccepted[reason] ?? 0) + 1;
   }

@@ -73,8 +73,10 @@ export function chaosSchedule(relayNodes: number): Fault[] {
       // accepted while the forwarder, still waiting for the answer, has stored no result.
       target: "share-forwarder",
       inFlight: async ({ stack, timeoutMs }) => {
-        const before = await poolStats(stack);
         await poolFault(stack, { kind: "late", delayMs: 1_500 });
+        // Requests from before the fault are answered at once: count only those after it.
+        await until("the pool backend idle", async () => (await poolStats(stack)).inFlight === 0, timeoutMs);
+        const before = await poolStats(stack);
         await until(
           "a share accepted by the pool backend, its answer not yet sent",
           async () => {
