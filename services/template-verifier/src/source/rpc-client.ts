@@ -46,22 +46,35 @@ export class JsonRpcClient {
   }
 
   async call<T>(method: string, params: unknown[] = [], options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<T> {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    // One controller per call, unhooked from the caller's long-lived signal when the call ends:
+    // AbortSignal.any would leave a listener on it per call until garbage collection.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, options.timeoutMs ?? this.#timeoutMs);
+    const cancel = () => controller.abort();
+    if (options.signal?.aborted) controller.abort();
+    options.signal?.addEventListener("abort", cancel, { once: true });
     this.#id += 1;
     let response: Response;
+    let text: string;
     try {
       response = await fetch(this.#url, {
         method: "POST",
         headers: { "content-type": "application/json", ...(this.#auth ? { authorization: this.#auth } : {}) },
         body: JSON.stringify({ jsonrpc: "1.0", id: this.#id, method, params }),
-        signal,
+        signal: controller.signal,
       });
+      text = await response.text().catch(() => "");
     } catch (err) {
-      const reason = timeout.aborted ? "timed out" : (((err as Error).cause as Error | undefined)?.message ?? (err as Error).message);
+      const reason = timedOut ? "timed out" : (((err as Error).cause as Error | undefined)?.message ?? (err as Error).message);
       throw new RpcError("transport", `${method}: ${reason}`);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", cancel);
     }
-    const text = await response.text().catch(() => "");
     let body: RpcResponse | undefined;
     try {
       body = JSON.parse(text) as RpcResponse;
