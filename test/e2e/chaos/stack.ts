@@ -15,17 +15,18 @@ export const TIMING = {
   mining,
   /** Four clients, each a request 50 ms after the last answer. */
   relay: { clients: 4, pauseMs: 50, graceMs: 5_000 } satisfies Omit<RelayLoadOptions, "gatewayTimeoutMs">,
-  /** Two lanes: workers anvil 1 and 3, both scored by anvil 2. */
+  /** Three lanes of [worker, validator] anvil accounts; account 0 owns the contracts and closes epochs. */
   workflows: {
     lanes: [
       [1, 2],
       [3, 2],
+      [2, 3],
     ],
     completionDeadlineMs: 180_000,
   } satisfies WorkflowLoadOptions,
   phase: { inFlightMs: 30_000, readyMs: 60_000, recoveryMs: 60_000 },
   drainMs: 60_000,
-  /** Bound on the kills and the drain together (they take two to four minutes on a loaded 2-core machine). */
+  /** Bound on the kills and the drain together (about a minute on a loaded 2-core machine). */
   runMs: 9 * 60_000,
 };
 
