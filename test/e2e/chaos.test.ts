@@ -57,7 +57,6 @@ describe("journey 5: chaos — kill -9 of every service in turn, and NATS once, 
       const paths: Paths = {
         mining: mining.acks,
         miningInFlight: () => mining.inFlight(),
-        queued: mining.stored,
         relay: relay.answers,
         relayInFlight: () => relay.inFlight,
         workflows: workflows.completions,

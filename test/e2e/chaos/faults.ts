@@ -10,8 +10,6 @@ export interface Paths {
   mining: Activity;
   /** Shares sent by the miners and not answered yet. */
   miningInFlight: () => number;
-  /** Shares stored in the forward queue. */
-  queued: Activity;
   /** Relay quorum answers. */
   relay: Activity;
   relayInFlight: () => number;

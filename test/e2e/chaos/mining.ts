@@ -30,13 +30,12 @@ const VALIDATION_LEVEL = "full";
 export class MiningLoad {
   /** Acknowledged shares by event_id. */
   readonly acked = new Map<string, AckedShare>();
-  /** event_id → when the edge stored the share in SHARES (the ShareAccepted timestamp), as seen on the bus. */
+  /** event_id → when the edge received the share (its ShareAccepted timestamp), for each share seen entering SHARES. */
   readonly queued = new Map<string, number>();
   readonly rejected: Record<string, number> = {};
   /** Accepted answers to shares the miner built without hashing (never sent here): each one a finding. */
   unidentified = 0;
   readonly acks = new Activity("a share acknowledged to a miner");
-  readonly stored = new Activity("a share stored in the forward queue");
   readonly #loadgen: Loadgen;
   #report: LoadgenReport | undefined;
 
@@ -44,7 +43,6 @@ export class MiningLoad {
     const [host, port] = (stack.endpoints("miner-edge").sv2 as string).split(":") as [string, string];
     bus.subscribe(bus.subjects.shareAccepted, ShareAcceptedSchema, (share) => {
       if (!this.queued.has(share.eventId)) this.queued.set(share.eventId, Number(share.timestampMs));
-      this.stored.mark();
     });
     this.#loadgen = startLoadgen({
       host,

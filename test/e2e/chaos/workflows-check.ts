@@ -138,7 +138,10 @@ export async function checkWorkflows(stack: Stack, load: WorkflowLoad): Promise<
   }
   const once = async (what: string) => {
     const txs = byWhat.get(what) ?? [];
-    if (txs.length !== 1) return violations.push(`expected one transaction for "${what}", found ${txs.length}`);
+    if (txs.length !== 1) {
+      violations.push(`expected one transaction for "${what}", found ${txs.length}`);
+      return;
+    }
     const receipt = await chain.getTransactionReceipt({ hash: (txs[0] as MinedTx).hash });
     if (receipt.status !== "success") violations.push(`"${what}" reverted (${receipt.transactionHash})`);
   };
