@@ -1,4 +1,4 @@
-import { freePort } from "@gatehouse/service";
+import { createServer } from "node:net";
 import { portAnswers } from "./probe.js";
 
 /** A port some component listens on: `component/key`, with its development default. */
@@ -23,13 +23,35 @@ export function shiftedPorts(slots: readonly PortSlot[], offset: number): PortMa
   );
 }
 
-/** Test stacks: a free loopback port per slot, none repeated. */
+/**
+ * Below Linux's default ephemeral range (32768–60999): a test stack restarts processes on the ports
+ * they had, and a port from that range could meanwhile be the local end of some outgoing connection.
+ */
+const STABLE_PORTS = { low: 20_000, high: 32_768 } as const;
+
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port below the ephemeral range that `host` can listen on now and `taken` does not hold. */
+export async function stablePort(host = "127.0.0.1", taken: ReadonlySet<number> = new Set()): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = STABLE_PORTS.low + Math.floor(Math.random() * (STABLE_PORTS.high - STABLE_PORTS.low));
+    if (!taken.has(port) && (await canListen(host, port))) return port;
+  }
+  throw new Error(`no free port on ${host} between ${STABLE_PORTS.low} and ${STABLE_PORTS.high}`);
+}
+
+/** Test stacks: a free port per slot, none repeated, each stable across restarts (see STABLE_PORTS). */
 export async function freePorts(slots: readonly PortSlot[]): Promise<PortMap> {
   const taken = new Set<number>();
   const map: Record<string, number> = {};
   for (const slot of slots) {
-    let port = await freePort();
-    while (taken.has(port)) port = await freePort();
+    const port = await stablePort(slot.host, taken);
     taken.add(port);
     map[slot.id] = port;
   }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bus, streamCatalog } from "@gatehouse/bus";
-import { freePort, Redis } from "@gatehouse/service";
+import { Redis } from "@gatehouse/service";
 import { parse as parseToml } from "smol-toml";
 import { anvilBinary, chainAnswers, type Deployment, deployContracts } from "./chain.js";
 import { ensureNats, ensureRedis, type Server } from "./infra.js";
@@ -26,7 +26,7 @@ import {
   type StackPlan,
   type TomlTable,
 } from "./plan.js";
-import { freePorts, portsInUse, shiftedPorts } from "./ports.js";
+import { freePorts, portsInUse, shiftedPorts, stablePort } from "./ports.js";
 import { answers200, natsWithJetStream } from "./probe.js";
 import { BcoinClient, TxActivity, type WalletName } from "./regtest.js";
 import { Supervised } from "./supervisor.js";
@@ -202,7 +202,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // NATS and Redis.
     let natsUrl: string;
     if (options.nats === "private") {
-      const port = await freePort();
+      const port = await stablePort();
       const store = mkdtempSync(join(tmpdir(), "gh-stack-nats-"));
       cleanups.push(() => rmSync(store, { recursive: true, force: true }));
       supervise(natsPlan(port, store)).start();
