@@ -154,6 +154,16 @@ describe("reads", () => {
     expect(typed.status).toBe(400);
   });
 
+  it("finds a studio's workflows whatever the case of its address (EIP-55 or lower case)", async () => {
+    const studio = "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01";
+    const created = await post(open, "/workflows/close-epoch", { studio_address: studio, epoch: 40, signer_address: signer });
+    expect(created.status).toBe(201);
+    for (const spelling of [studio, studio.toLowerCase(), `0x${studio.slice(2).toUpperCase()}`]) {
+      const listed = (await (await fetch(`${base(open)}/workflows?studio=${spelling}`)).json()) as { workflows: { id: string }[] };
+      expect(listed.workflows.map((wf) => wf.id)).toEqual([created.body.id]);
+    }
+  });
+
   it("health keeps the {status:'ok', timestamp} shape; /openapi.json is served", async () => {
     const health = (await (await fetch(`${base(open)}/health`)).json()) as { status: string; timestamp: number };
     expect(health.status).toBe("ok");

@@ -123,6 +123,9 @@ function parse(id: string, hash: Record<string, string>): WorkflowRecord | undef
   };
 }
 
+/** A studio's index: hex addresses are case-insensitive, so checksummed and lower-case spellings share it. */
+const studioKey = (studio: string) => `wf:studio:${studio.toLowerCase()}`;
+
 /** Workflow records in Redis (keys under the client's prefix). */
 export class WorkflowStore {
   constructor(
@@ -175,7 +178,7 @@ export class WorkflowStore {
       "wf:created",
       "wf:state:CREATED",
       `wf:type:${r.type}`,
-      `wf:studio:${r.studio}`,
+      studioKey(r.studio),
       `wf:idem:${request.idempotencyKey ?? ""}`,
       `wf:nk:${request.naturalKey ?? ""}`,
       r.id,
@@ -255,7 +258,7 @@ export class WorkflowStore {
   }
 
   async idsForStudio(studio: string): Promise<string[]> {
-    return this.redis.smembers(`wf:studio:${studio}`);
+    return this.redis.smembers(studioKey(studio));
   }
 
   async idsForTypeAndState(type: WorkflowType, state: WorkflowState): Promise<string[]> {
