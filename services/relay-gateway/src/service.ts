@@ -1,5 +1,5 @@
 import { RELAY_SERVICE } from "@gatehouse/relay";
-import { isLoopback, parseHostPort, SafetyFlag, type ServiceDefinition } from "@gatehouse/service";
+import { offLoopback, SafetyFlag, type ServiceDefinition } from "@gatehouse/service";
 import { registerAdmin } from "./admin.js";
 import { authenticator } from "./api/auth.js";
 import { type Config, configSchema, requestTimeoutMs } from "./config/config.js";
@@ -20,8 +20,8 @@ export const service: ServiceDefinition<Config> = {
   name: "relay-gateway",
   config: configSchema,
   unsafe: (config) =>
-    config.auth.mode === "none" && !isLoopback(parseHostPort(config.rpc_addr).host)
-      ? [{ flag: SafetyFlag.openAuth, problem: `auth.mode is none while rpc_addr ${config.rpc_addr} is not loopback` }]
+    config.auth.mode === "none"
+      ? offLoopback(config.rpc_addr, SafetyFlag.openAuth, `auth.mode is none while rpc_addr ${config.rpc_addr} is not loopback`)
       : [],
   async start(ctx) {
     const { config, logger } = ctx;
