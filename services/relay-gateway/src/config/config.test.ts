@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
+import { service } from "../service.js";
 import { configSchema, requestTimeoutMs } from "./config.js";
 import { quorumSize } from "./quorum.js";
 
@@ -47,5 +48,15 @@ describe("relay-gateway config", () => {
       quorumSize("n_minus_f", 4, 1),
     ]).toEqual([2, 3, 3, 3]);
     expect([quorumSize("f_plus_one", 7, 2), quorumSize("byz_quorum", 7, 2), quorumSize("n_minus_f", 7, 2)]).toEqual([3, 5, 5]);
+  });
+});
+
+describe("relay-gateway unsafe settings", () => {
+  it("needs GH_GATEWAY_ALLOW_OPEN_AUTH for auth.mode none off loopback, and nothing on loopback", () => {
+    const unsafe = (input: unknown) => service.unsafe?.(configSchema.parse(input)) ?? [];
+    expect(unsafe(base)).toEqual([]);
+    expect(unsafe({ ...base, rpc_addr: "0.0.0.0:5002" })).toEqual([
+      { flag: "GATEWAY_ALLOW_OPEN_AUTH", problem: "auth.mode is none while rpc_addr 0.0.0.0:5002 is not loopback" },
+    ]);
   });
 });
