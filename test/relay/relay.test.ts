@@ -10,12 +10,10 @@ import {
   addressFromPrivateKey,
   decryptWithEnclaveKey,
   devKey,
-  encryptForEnclave,
   type JsonObject,
   METHOD_CAPABILITY_EXECUTE,
   METHOD_SECRETS_GET,
-  secretField,
-  secretHashKey,
+  putSecret,
   signDevAttestation,
 } from "@gatehouse/relay";
 import { createLogger, createRedis, type Redis } from "@gatehouse/service";
@@ -110,12 +108,7 @@ beforeAll(async () => {
     createLogger({ service: "test", instanceId: "t", level: "fatal" }),
     "relay-e2e",
   );
-  const record = {
-    ciphertext: encryptForEnclave(enclavePub, Buffer.from("p@ssw0rd")),
-    encrypted_shares: [],
-    enclave_public_key: enclavePub,
-  };
-  await redis.hset(secretHashKey(owner), secretField("main", "db"), JSON.stringify(record));
+  await putSecret(redis, owner, { namespace: "main", key: "db" }, Buffer.from("p@ssw0rd"), enclavePub);
 
   const started = await Promise.all(
     nodes.map((n) =>

@@ -18,7 +18,9 @@ import {
   METHOD_SECRETS_GET,
   parsePrivateKey,
   parseSecretsParams,
+  parseStoredSecret,
   personalMessageHash,
+  putSecret,
   RELAY_METHODS,
   RESPONSE_SIGNING_DOMAIN,
   RequestDecodeError,
@@ -27,6 +29,8 @@ import {
   responseBatchSigningPayload,
   responseDigest,
   responseEntryDigest,
+  secretField,
+  secretHashKey,
   signDevAttestation,
   signPersonal,
   toHttpStatus,
@@ -225,5 +229,21 @@ describe("secret envelopes", () => {
     const envelope = encryptForEnclave(pub, Buffer.from("s3cret"));
     expect(Buffer.from(decryptWithEnclaveKey(enclave, envelope)).toString()).toBe("s3cret");
     expect(() => decryptWithEnclaveKey(secp256k1.utils.randomSecretKey(), envelope)).toThrow();
+  });
+});
+
+describe("secret store", () => {
+  it("stores a secret encrypted for the enclave under the owner's hash and namespace/key field", async () => {
+    const enclave = secp256k1.utils.randomSecretKey();
+    const pub = `0x${Buffer.from(secp256k1.getPublicKey(enclave, false)).toString("hex").toUpperCase()}`;
+    const writes: [string, string, string][] = [];
+    const redis = { hset: async (key: string, field: string, value: string) => writes.push([key, field, value]) };
+    const owner = `0x${"Ab".repeat(20)}`;
+    await putSecret(redis, owner, { namespace: "main", key: "db" }, Buffer.from("hunter2"), pub);
+    expect(writes.map(([key, field]) => [key, field])).toEqual([[secretHashKey(owner.toLowerCase()), secretField("main", "db")]]);
+    const stored = parseStoredSecret(writes[0]?.[2] ?? "");
+    expect(stored.enclave_public_key).toBe(pub.slice(2).toLowerCase());
+    expect(stored.encrypted_shares).toEqual([]);
+    expect(Buffer.from(decryptWithEnclaveKey(enclave, stored.ciphertext)).toString()).toBe("hunter2");
   });
 });

@@ -7,14 +7,12 @@ import type { Stack } from "@gatehouse/dev";
 import {
   decryptWithEnclaveKey,
   devKey,
-  encryptForEnclave,
   fromJsonRpcCode,
   type JsonObject,
   METHOD_CAPABILITY_EXECUTE,
   METHOD_SECRETS_GET,
   publicKeyHex,
-  secretField,
-  secretHashKey,
+  putSecret,
   signDevAttestation,
   toHttpStatus,
 } from "@gatehouse/relay";
@@ -78,12 +76,7 @@ export class RelayLoad {
       createLogger({ service: "chaos", instanceId: "chaos", level: "fatal" }),
       "chaos-relay",
     );
-    const record = {
-      ciphertext: encryptForEnclave(load.#enclavePub, Buffer.from(SECRET)),
-      encrypted_shares: [],
-      enclave_public_key: load.#enclavePub,
-    };
-    await redis.hset(secretHashKey(load.#owner), secretField("main", "db"), JSON.stringify(record));
+    await putSecret(redis, load.#owner, { namespace: "main", key: "db" }, Buffer.from(SECRET), load.#enclavePub);
     await redis.quit();
     for (let i = 0; i < options.clients; i++) load.#clients.push(load.#client(i));
     return load;

@@ -4,13 +4,11 @@ import { createHash } from "node:crypto";
 import {
   decryptWithEnclaveKey,
   devKey,
-  encryptForEnclave,
   type JsonObject,
   METHOD_CAPABILITY_EXECUTE,
   METHOD_SECRETS_GET,
   publicKeyHex,
-  secretField,
-  secretHashKey,
+  putSecret,
   signDevAttestation,
 } from "@gatehouse/relay";
 import { createLogger, createRedis } from "@gatehouse/service";
@@ -68,12 +66,7 @@ export function relayJourney(e2e: () => E2E): void {
         createLogger({ service: "e2e", instanceId: "e2e", level: "fatal" }),
         "e2e-relay",
       );
-      const record = {
-        ciphertext: encryptForEnclave(enclavePub, Buffer.from("e2e-secret")),
-        encrypted_shares: [],
-        enclave_public_key: enclavePub,
-      };
-      await redis.hset(secretHashKey(owner), secretField("main", "db"), JSON.stringify(record));
+      await putSecret(redis, owner, { namespace: "main", key: "db" }, Buffer.from("e2e-secret"), enclavePub);
       await redis.quit();
     });
 

@@ -3,16 +3,13 @@ import { readFileSync } from "node:fs";
 import {
   decryptWithEnclaveKey,
   devKey,
-  encryptForEnclave,
   isAddress,
   type JsonObject,
   METHOD_CAPABILITY_EXECUTE,
   METHOD_SECRETS_GET,
   parsePrivateKey,
   publicKeyHex,
-  type StoredSecret,
-  secretField,
-  secretHashKey,
+  putSecret,
   signDevAttestation,
 } from "@gatehouse/relay";
 import { createLogger, createRedis } from "@gatehouse/service";
@@ -74,18 +71,13 @@ export function registerRelay(program: Command): void {
         throw new Error("give exactly one of --value and --value-file");
       const value = options.valueFile ? readFileSync(options.valueFile) : Buffer.from(options.value ?? "", "utf8");
       const publicKey = (options.enclavePublicKey ?? publicKeyHex(enclaveKey(options))).replace(/^0x/, "");
-      const record: StoredSecret = {
-        ciphertext: encryptForEnclave(publicKey, value),
-        encrypted_shares: [],
-        enclave_public_key: publicKey.toLowerCase(),
-      };
       const redis = createRedis(
         { url: options.redis, key_prefix: options.redisPrefix },
         createLogger({ service: "cli", instanceId: "cli", level: "error" }),
         "gatehouse-relay",
       );
       try {
-        await redis.hset(secretHashKey(owner), secretField(options.namespace, options.key), JSON.stringify(record));
+        await putSecret(redis, owner, { namespace: options.namespace, key: options.key }, value, publicKey);
       } finally {
         await redis.quit();
       }
