@@ -85,6 +85,11 @@ export class BusRequestError extends Error {
   override readonly name = "BusRequestError";
 }
 
+/** A durable publish refused at once because the bus is down: nothing was stored. */
+export class BusUnavailableError extends Error {
+  override readonly name = "BusUnavailableError";
+}
+
 const defaultRetryDelay = (redeliveries: number) => Math.min(30_000, 250 * 2 ** Math.min(redeliveries, 7));
 
 /**
@@ -168,13 +173,18 @@ export class Bus {
     this.nc.publish(subject, data, { headers });
   }
 
-  /** JetStream publish: resolves with the server's PubAck once the message is stored. */
+  /**
+   * JetStream publish: resolves with the server's PubAck once the message is stored. Refused at
+   * once (BusUnavailableError) while disconnected: a publish held through a reconnect gets no
+   * PubAck, so waiting out the timeout would only delay the caller's "not stored".
+   */
   async publishDurable<D extends DescMessage>(
     subject: string,
     schema: D,
     message: MessageInitShape<D>,
     options: EncodeOptions & { expectStream?: string; timeoutMs?: number } = {},
   ): Promise<PubAck> {
+    if (this.nc.isClosed() || !this.#connected) throw new BusUnavailableError(`bus ${this.#lastStatus}: ${subject} not stored`);
     const { data, headers } = encode(schema, message, { traceparent: options.traceparent });
     return this.js.publish(subject, data, {
       headers,

@@ -8,7 +8,7 @@ export type {
   MessageContext,
   MessageHandler,
 } from "./bus.js";
-export { Bus, BusRequestError } from "./bus.js";
+export { Bus, BusRequestError, BusUnavailableError } from "./bus.js";
 export type { DecodeFailure, Encoded, EncodeOptions } from "./codec.js";
 export { BusDecodeError, decode, encode, typeOf } from "./codec.js";
 export { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";

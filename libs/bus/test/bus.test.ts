@@ -1,3 +1,7 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   GatewayReason,
   ShareAcceptedSchema,
@@ -5,9 +9,10 @@ import {
   Sv2Response,
   VerifierHeartbeatSchema,
 } from "@gatehouse/proto/mining/v1";
+import { freePort } from "@gatehouse/service";
 import { natsUrl, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { Bus, BusRequestError, ensureConsumer, ensureStream, ProvisionConflictError } from "../src/index.js";
+import { Bus, BusRequestError, BusUnavailableError, ensureConsumer, ensureStream, ProvisionConflictError } from "../src/index.js";
 
 const ns = testNamespace("bus");
 let bus: Bus;
@@ -145,4 +150,38 @@ describe("JetStream", () => {
     expect(maxConcurrent).toBeGreaterThan(1);
     expect(maxConcurrent).toBeLessThanOrEqual(4);
   });
+});
+
+describe("a durable publish while the bus is down", () => {
+  it("is refused at once with BusUnavailableError, and stored again once NATS is back", async () => {
+    const port = await freePort();
+    const store = mkdtempSync(join(tmpdir(), "gh-bus-outage-"));
+    const start = () => spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], { stdio: "ignore" });
+    let server = start();
+    const own = await waitFor(
+      () => Bus.connect({ servers: `nats://127.0.0.1:${port}`, name: "bus-outage-test", reconnectTimeWaitMs: 100 }).catch(() => undefined),
+      { timeoutMs: 10_000, description: "private nats-server up" },
+    );
+    try {
+      await ensureStream(await own.jsm(), { name: "OUTAGE", subjects: ["outage.>"] });
+      const publish = () => own.publishDurable("outage.share", ShareAcceptedSchema, { shareId: "s" }, { timeoutMs: 5_000 });
+      expect((await publish()).seq).toBe(1);
+
+      const exited = new Promise((resolve) => server.once("exit", resolve));
+      server.kill("SIGKILL");
+      await exited;
+      await waitFor(() => !own.health().ok, { timeoutMs: 5_000, description: "the bus notices the outage" });
+      await expect(publish()).rejects.toBeInstanceOf(BusUnavailableError);
+
+      server = start();
+      await waitFor(() => own.health().ok, { timeoutMs: 10_000, description: "the bus reconnects" });
+      expect((await waitFor(() => publish().catch(() => undefined), { timeoutMs: 10_000, description: "stored again" })).seq).toBe(2);
+    } finally {
+      await own.close();
+      const exited = new Promise((resolve) => server.once("exit", resolve));
+      server.kill("SIGTERM");
+      await exited;
+      rmSync(store, { recursive: true, force: true });
+    }
+  }, 40_000);
 });
