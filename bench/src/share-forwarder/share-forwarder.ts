@@ -3,10 +3,11 @@
 // and the pool backend alone (signed POSTs from a keep-alive pool, no NATS).
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { create } from "@bufbuild/protobuf";
 import { Bus, ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { PoolBackend } from "@gatehouse/pool-backend";
 import { ShareAcceptedSchema, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
-import { type ExampleShare, exampleShare, publishAcceptedShare } from "@gatehouse/shares";
+import { type ExampleShare, exampleShare, publishAcceptedShare, submissionBody } from "@gatehouse/shares";
 import { ServiceProcess } from "@gatehouse/testkit";
 import { Pool } from "undici";
 import { emit } from "../lib/report.js";
@@ -68,7 +69,7 @@ async function jetstreamFloor(bus: Bus, root: string, list: ExampleShare[]) {
 async function httpFloor(backend: PoolBackend, list: ExampleShare[], connections: number) {
   const url = new URL(backend.url);
   const pool = new Pool(url.origin, { connections, pipelining: 1 });
-  const bodies = list.map((share) => Buffer.from(JSON.stringify(submission(share))));
+  const bodies = list.map((share) => submissionBody(create(ShareAcceptedSchema, share)));
   let next = 0;
   const result = await throughput(list.length, async () => {
     const worker = async () => {
@@ -88,33 +89,6 @@ async function httpFloor(backend: PoolBackend, list: ExampleShare[], connections
   });
   await pool.close();
   return { what: `pool backend alone: signed POSTs, ${connections} in flight, keep-alive`, ...result };
-}
-
-/** The POST body the forwarder sends (libs/shares example share → the backend's contract). */
-function submission(share: ExampleShare) {
-  return {
-    share_id: share.shareId,
-    event_id: share.eventId,
-    worker_id: share.workerId,
-    validation_level: "full",
-    channel_id: share.channelId,
-    job_id: share.jobId,
-    sequence_number: share.sequenceNumber,
-    template_id: String(share.templateId),
-    block_height: share.blockHeight,
-    pool_account_id: "",
-    fee_tier: share.feeTier,
-    difficulty: share.difficultyTarget,
-    version: share.version,
-    prev_hash: share.prevHash,
-    merkle_root: share.merkleRoot,
-    ntime: share.ntime,
-    nbits: share.nbits,
-    nonce: share.nonce,
-    timestamp_ms: Number(share.timestampMs),
-    gateway_instance_id: share.gatewayInstanceId,
-    is_block: false,
-  };
 }
 
 /** CPU seconds a process has used so far (Linux /proc, 100 ticks per second). */

@@ -5,3 +5,4 @@ export type { PublishShareOptions, PublishShareOutcome } from "./publish.js";
 export { isQueueFull, publishAcceptedShare } from "./publish.js";
 export type { ForwardOutcome } from "./result.js";
 export { forwardResult, notForwarded } from "./result.js";
+export { submissionBody } from "./submission.js";

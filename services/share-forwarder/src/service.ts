@@ -2,7 +2,7 @@ import { ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { GatewayReason } from "@gatehouse/proto/mining/v1";
 import { ShareForwarderAdminService } from "@gatehouse/proto/shareforwarder/v1";
 import { ConfigError, SafetyFlag, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
-import { forwardResult } from "@gatehouse/shares";
+import { forwardResult, submissionBody } from "@gatehouse/shares";
 import { type Config, configSchema, signingSecretProblems, unsafeSettings } from "./config.js";
 import { DedupWindow } from "./dedup.js";
 import { forwardShare } from "./forward.js";
@@ -13,7 +13,6 @@ import { queueStreamSpec } from "./queue-spec.js";
 import { tcpReachable } from "./reachable.js";
 import { ResultLog } from "./results.js";
 import { WebhookSigner } from "./signing.js";
-import { submissionBody } from "./submission.js";
 import { UpstreamClient } from "./upstream.js";
 
 const DURABLE = "share-forwarder";

@@ -1,7 +1,9 @@
 // The reference pool backend over real HTTP: signatures checked by the standardwebhooks package,
 // idempotent webhook-ids, the share's proof of work recomputed, and the fault controls.
 import { randomBytes } from "node:crypto";
-import { exampleShare } from "@gatehouse/shares";
+import { create } from "@bufbuild/protobuf";
+import { ShareAcceptedSchema } from "@gatehouse/proto/mining/v1";
+import { exampleShare, submissionBody } from "@gatehouse/shares";
 import { waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Webhook } from "standardwebhooks";
@@ -12,34 +14,8 @@ const secret = `whsec_${randomBytes(32).toString("base64")}`;
 let backend: PoolBackend;
 
 function body(n: number, overrides: Record<string, unknown> = {}) {
-  const share = exampleShare(n, { run: "pool-backend-test" });
-  return {
-    id: share.eventId,
-    json: JSON.stringify({
-      share_id: share.shareId,
-      event_id: share.eventId,
-      worker_id: share.workerId,
-      validation_level: "full",
-      channel_id: share.channelId,
-      job_id: share.jobId,
-      sequence_number: share.sequenceNumber,
-      template_id: "1",
-      block_height: share.blockHeight,
-      pool_account_id: "",
-      fee_tier: "mid",
-      difficulty: share.difficultyTarget,
-      version: share.version,
-      prev_hash: share.prevHash,
-      merkle_root: share.merkleRoot,
-      ntime: share.ntime,
-      nbits: share.nbits,
-      nonce: share.nonce,
-      timestamp_ms: 1,
-      gateway_instance_id: "edge",
-      is_block: false,
-      ...overrides,
-    }),
-  };
+  const share = create(ShareAcceptedSchema, exampleShare(n, { run: "pool-backend-test" }));
+  return { id: share.eventId, json: JSON.stringify({ ...JSON.parse(submissionBody(share).toString("utf8")), ...overrides }) };
 }
 
 async function post(id: string, json: string, options: { at?: Date; key?: string } = {}) {

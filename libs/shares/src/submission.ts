@@ -1,7 +1,7 @@
 import { type ShareAccepted, ValidationLevel } from "@gatehouse/proto/mining/v1";
 
 /**
- * The POST body for one share: the identity, attribution and header fields the pool backend
+ * The POST body for one share, the share-forwarder → pool-backend contract: the identity, attribution and header fields the pool backend
  * needs to recompute the share's hash and check its difficulty. Serialized once per share; every
  * attempt sends (and signs) these exact bytes.
  */
