@@ -26,8 +26,8 @@ import {
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { startLoadgen } from "@gatehouse/loadgen";
 import { TemplateProposalSchema, TemplateVerdictSchema, VerdictReason, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
-import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, Sv2Client, serverIdentityToFile } from "@gatehouse/sv2";
-import { waitFor } from "@gatehouse/testkit";
+import { Sv2Client } from "@gatehouse/sv2";
+import { waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
 import { emit } from "../lib/report.js";
 import { nowMs } from "../lib/stats.js";
 
@@ -149,16 +149,7 @@ export async function run(): Promise<void> {
   const jsm = await bus.jsm();
   await ensureStream(jsm, { ...catalog.SHARES, maxMsgs: 5_000_000 });
 
-  const dir = mkdtempSync(join(tmpdir(), "bench-edge-keys-"));
-  const authorityKeys = parseAuthorityKeyFile(JSON.stringify(newAuthorityKeyFile()));
-  const authority = newAuthorityKeyFile(authorityKeys.secretKey).publicKey;
-  const identity = issueServerIdentity({
-    authoritySecretKey: authorityKeys.secretKey,
-    nowSeconds: Math.floor(Date.now() / 1000),
-    validitySeconds: 3600,
-  });
-  writeFileSync(join(dir, "identity.json"), JSON.stringify(serverIdentityToFile(identity, authorityKeys.publicKey)));
-  writeFileSync(join(dir, "authority.pub"), authority);
+  const { authority, config: identityConfig } = writeEdgeIdentity("bench-edge");
 
   const { child, sv2 } = await startEdge([
     'http_addr = "127.0.0.1:0"',
@@ -169,8 +160,8 @@ export async function run(): Promise<void> {
     // The bench publishes one template; idle channels opened minutes later must still be admitted.
     'upstream_failure_policy = "fail_open"',
     'listen_addr = "127.0.0.1:0"',
-    `noise_key_file = "${join(dir, "identity.json")}"`,
-    `authority_public_key_file = "${join(dir, "authority.pub")}"`,
+    `noise_key_file = "${identityConfig.noise_key_file}"`,
+    `authority_public_key_file = "${identityConfig.authority_public_key_file}"`,
     "initial_difficulty = 1e-30",
     "max_shares_per_second_per_channel = 1000000",
     "rate_limit_messages_per_sec = 1000000",

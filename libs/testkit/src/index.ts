@@ -1,4 +1,6 @@
 export { removeNamespace } from "./cleanup.js";
+export type { EdgeIdentity } from "./edge-identity.js";
+export { writeEdgeIdentity } from "./edge-identity.js";
 export type { TestNamespace } from "./env.js";
 export { natsUrl, redisUrl, testNamespace, uniqueName } from "./env.js";
 export { getJson } from "./http.js";

@@ -3,9 +3,8 @@ import { concat, hashToDisplay, merkleRoot, parseBlock, sha256d, txid } from "@g
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { type BlockEvent, type Loadgen, startLoadgen, type TargetEvent } from "@gatehouse/loadgen";
 import { type BlockFound, BlockFoundSchema, TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
-import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { writeEdgeIdentity } from "./identity.js";
 import { TestMiner } from "./miner.js";
 import { DIFF1_NBITS, REGTEST_NBITS, templateFixture } from "./template-fixture.js";
 

@@ -10,10 +10,9 @@ import {
   TemplateProposalSchema,
 } from "@gatehouse/proto/mining/v1";
 import { eventIdOf, shareIdOf } from "@gatehouse/shares";
-import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { edgeAdmin } from "./admin-client.js";
-import { writeEdgeIdentity } from "./identity.js";
 import { TestMiner } from "./miner.js";
 import { DIFF1_NBITS, REGTEST_NBITS, templateFixture } from "./template-fixture.js";
 

@@ -9,9 +9,8 @@ import {
   VerdictReason,
   VerifierHeartbeatSchema,
 } from "@gatehouse/proto/mining/v1";
-import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { writeEdgeIdentity } from "./identity.js";
 import { TestMiner } from "./miner.js";
 import { DIFF1_NBITS, templateFixture } from "./template-fixture.js";
 

@@ -2,9 +2,17 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
-import { natsUrl, redisUrl, removeNamespace, repoRoot, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import {
+  natsUrl,
+  redisUrl,
+  removeNamespace,
+  repoRoot,
+  ServiceProcess,
+  testNamespace,
+  waitFor,
+  writeEdgeIdentity,
+} from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { writeEdgeIdentity } from "./identity.js";
 import { DIFF1_NBITS, templateFixture } from "./template-fixture.js";
 
 const ns = testNamespace("loadgen");
