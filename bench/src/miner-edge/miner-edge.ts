@@ -7,7 +7,7 @@
 // Compare with `make bench sv2` (libs/sv2's framed-share round trip and handshake floor).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +28,7 @@ import { startLoadgen } from "@gatehouse/loadgen";
 import { TemplateProposalSchema, TemplateVerdictSchema, VerdictReason, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
 import { Sv2Client } from "@gatehouse/sv2";
 import { waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
+import { cpuSecondsOf, rssBytesOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs } from "../lib/stats.js";
 
@@ -37,22 +38,6 @@ const SECONDS = Number(process.env.BENCH_EDGE_SECONDS ?? 10);
 const HANDSHAKES = Number(process.env.BENCH_EDGE_HANDSHAKES ?? 300);
 const IDLE = Number(process.env.BENCH_EDGE_IDLE ?? 10_000);
 const NBITS = 0x1d00ffff;
-
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssBytesOf(pid: number): number {
-  let status = "";
-  try {
-    status = readFileSync(`/proc/${pid}/status`, "utf8");
-  } catch {
-    return 0; // the process is gone; the report says how it ended
-  }
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  return Number(match?.[1] ?? 0) * 1024;
-}
 
 function template(templateId: bigint) {
   const outputs = [

@@ -3,7 +3,7 @@
 // SDK client, with the API's p50/p99 latency under that load and the orchestrator's CPU; beside
 // the same run's floor: raw signed ETH transfers per second through viem to the same anvil.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -12,6 +12,7 @@ import { GatewayClient } from "@gatehouse/sdk";
 import { freePort } from "@gatehouse/service";
 import { createPublicClient, type Hex, http, keccak256, parseEther, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
 
@@ -25,11 +26,6 @@ const KEYS = [
   "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
 ] as const;
 const FLOOR_KEY = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a" as const;
-
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

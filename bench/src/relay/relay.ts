@@ -15,6 +15,7 @@ import { RelayRequestSchema } from "@gatehouse/proto/relay/v1";
 import { addressFromPrivateKey, devKey, type JsonObject, METHOD_CAPABILITY_EXECUTE, signDevAttestation } from "@gatehouse/relay";
 import { ServiceProcess } from "@gatehouse/testkit";
 import { Pool } from "undici";
+import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
 
@@ -29,11 +30,6 @@ const DONS = (process.env.BENCH_RELAY_DONS ?? "4:1,7:2").split(",").map((pair) =
 const NATS = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const REDIS = process.env.GH_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const ENCLAVE = devKey("bench-enclave");
-
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** Processes of the shared NATS and Redis servers (their CPU includes whatever else uses them meanwhile). */
 function infraPids(): number[] {

@@ -2,7 +2,6 @@
 // with 64 and 256 requests in flight, beside the same run's floors: JetStream consume+ack alone,
 // and the pool backend alone (signed POSTs from a keep-alive pool, no NATS).
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import { Bus, ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { PoolBackend } from "@gatehouse/pool-backend";
@@ -10,6 +9,7 @@ import { ShareAcceptedSchema, ShareForwardResultSchema } from "@gatehouse/proto/
 import { type ExampleShare, exampleShare, publishAcceptedShare, submissionBody } from "@gatehouse/shares";
 import { ServiceProcess } from "@gatehouse/testkit";
 import { Pool } from "undici";
+import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles, throughput } from "../lib/stats.js";
 import { signedHeaders } from "./sign.js";
@@ -91,12 +91,6 @@ async function httpFloor(backend: PoolBackend, list: ExampleShare[], connections
   return { what: `pool backend alone: signed POSTs, ${connections} in flight, keep-alive`, ...result };
 }
 
-/** CPU seconds a process has used so far (Linux /proc, 100 ticks per second). */
-function processCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /** End to end with one forwarder process: drain a backlog of COUNT, then paced latency. */
 async function endToEnd(backend: PoolBackend, maxInFlight: number) {
   const root = `benchsf${randomBytes(3).toString("hex")}`;
@@ -121,12 +115,12 @@ async function endToEnd(backend: PoolBackend, maxInFlight: number) {
     });
     // Throughput: the backlog drains while publishing goes on.
     const backlog = makeShares(root, COUNT);
-    const cpuBefore = processCpuSeconds(forwarder.pid);
+    const cpuBefore = cpuSecondsOf(forwarder.pid);
     const drain = await throughput(COUNT, async () => {
       await publishAll(scoped, catalog.SHARES.name, backlog);
       while (results.size < COUNT) await new Promise((resolve) => setTimeout(resolve, 20));
     });
-    const forwarderCpuSeconds = processCpuSeconds(forwarder.pid) - cpuBefore;
+    const forwarderCpuSeconds = cpuSecondsOf(forwarder.pid) - cpuBefore;
     // Latency: publish at a steady rate well below capacity, time each share to its result.
     const paced = makeShares(`${root}-paced`, LATENCY_RATE * LATENCY_SECONDS);
     const sentAt = new Map<string, number>();

@@ -4,12 +4,13 @@
 // beside the same run's floor: a NATS echo of the same bytes at the same rate in this process.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Bus, encode } from "@gatehouse/bus";
 import { TemplateProposalSchema, TemplateVerdictSchema } from "@gatehouse/proto/mining/v1";
+import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
 
@@ -36,12 +37,6 @@ function proposal(id: number) {
     coinbaseSigops: 4,
     createdAtUnixMs: BigInt(Date.now()),
   });
-}
-
-function cpuSecondsOf(pid: number): number {
-  // utime + stime in clock ticks (fields 14 and 15 of /proc/<pid>/stat); 100 ticks/s on Linux.
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function startVerifier(servers: string, root: string, prefix: string): Promise<ChildProcess> {
