@@ -21,7 +21,7 @@ export type { HostPort } from "./net.js";
 export { formatHostPort, freePort, isLoopback, parseHostPort } from "./net.js";
 export type { CheckResult, ReadinessProbe, ReadinessReport } from "./readiness.js";
 export { Readiness } from "./readiness.js";
-export { createRedis, Redis, redisHealth } from "./redis.js";
+export { createRedis, deleteKeysWithPrefix, Redis, redisHealth } from "./redis.js";
 export type { RunningService, ServiceContext, ServiceDefinition, StartOptions } from "./run.js";
 export { runService, startService } from "./run.js";
 export { serviceStatus } from "./status.js";

@@ -33,3 +33,17 @@ export async function redisHealth(client: Redis): Promise<{ ok: boolean; reason?
   await client.ping();
   return { ok: true };
 }
+
+/**
+ * Deletes every key starting with `prefix` (SCAN, so the server never blocks), e.g. a test's or a
+ * dev stack's namespace. Use a client without a key prefix: SCAN patterns are not prefixed.
+ */
+export async function deleteKeysWithPrefix(client: Redis, prefix: string): Promise<void> {
+  if (!prefix) throw new Error("deleteKeysWithPrefix needs a non-empty prefix");
+  for (let cursor = "0"; ; ) {
+    const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    if (keys.length > 0) await client.del(...keys);
+    cursor = next;
+    if (cursor === "0") return;
+  }
+}

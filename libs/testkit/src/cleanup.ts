@@ -1,5 +1,5 @@
 import { Bus } from "@gatehouse/bus";
-import { Redis } from "ioredis";
+import { deleteKeysWithPrefix, Redis } from "@gatehouse/service";
 import { natsUrl, redisUrl, type TestNamespace } from "./env.js";
 
 /**
@@ -18,12 +18,7 @@ export async function removeNamespace(ns: TestNamespace, servers = { nats: natsU
   }
   const redis = new Redis(servers.redis, { maxRetriesPerRequest: 2 });
   try {
-    for (let cursor = "0"; ; ) {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${ns.redisPrefix}*`, "COUNT", 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-      if (cursor === "0") break;
-    }
+    await deleteKeysWithPrefix(redis, ns.redisPrefix);
   } finally {
     await redis.quit();
   }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bus, streamCatalog } from "@gatehouse/bus";
-import { Redis } from "@gatehouse/service";
+import { deleteKeysWithPrefix, Redis } from "@gatehouse/service";
 import { parse as parseToml } from "smol-toml";
 import { anvilBinary, chainAnswers, type Deployment, deployContracts } from "./chain.js";
 import { ensureNats, ensureRedis, type Server } from "./infra.js";
@@ -331,12 +331,7 @@ async function removeNamespace(natsUrl: string, redisUrl: string, namespace: Nam
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
   try {
     await redis.connect();
-    for (let cursor = "0"; ; ) {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${namespace.redisPrefix}*`, "COUNT", 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-      if (cursor === "0") break;
-    }
+    await deleteKeysWithPrefix(redis, namespace.redisPrefix);
   } finally {
     redis.disconnect();
   }
