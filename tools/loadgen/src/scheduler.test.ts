@@ -1,4 +1,5 @@
 import { u256FromLE } from "@gatehouse/bitcoin";
+import { waitFor } from "@gatehouse/testkit";
 import { describe, expect, it } from "@jest/globals";
 import { goalFor, headerFor } from "./header.js";
 import { HashScheduler } from "./scheduler.js";
@@ -27,8 +28,7 @@ describe("HashScheduler", () => {
     const s = new HashScheduler(1);
     const impossible = goalFor({ shareTarget: 0n, missTarget: 0n }, "hit");
     const search = s.search(header(), impossible, 0);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(s.hashes).toBeGreaterThan(0);
+    await waitFor(() => s.hashes > 0, { timeoutMs: 5_000, description: "the search hashing" });
     search.cancel();
     expect(await search.result).toBeUndefined();
     const other = s.search(header(), impossible, 0);
