@@ -55,7 +55,8 @@ describe("the dev runner", () => {
     const first = runDev(offset);
     let authority = "";
     try {
-      await waitFor(() => first.output().includes("ready in"), {
+      // The banner's last line: the lines before it may arrive in several chunks.
+      await waitFor(() => first.output().includes("Ctrl-C stops everything"), {
         timeoutMs: 120_000,
         description: `the banner; output so far:\n${first.output()}`,
       });
@@ -89,7 +90,7 @@ describe("the dev runner", () => {
 
     const second = runDev(offset, ["--only", "miner-edge", "--miners", "0"]);
     try {
-      await waitFor(() => second.output().includes("ready in"), {
+      await waitFor(() => second.output().includes("Ctrl-C stops everything"), {
         timeoutMs: 90_000,
         description: `the second banner:\n${second.output()}`,
       });
