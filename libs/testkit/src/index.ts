@@ -6,5 +6,5 @@ export { natsUrl, redisUrl, testNamespace, uniqueName } from "./env.js";
 export { getJson } from "./http.js";
 export type { ExitStatus, LogLine, ServiceProcessOptions } from "./process.js";
 export { ServiceProcess, serviceMain } from "./process.js";
-export { repoRoot, sharedDir } from "./repo.js";
+export { repoRoot } from "./repo.js";
 export { waitFor } from "./wait.js";

@@ -13,8 +13,3 @@ export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string
     dir = parent;
   }
 }
-
-/** `../shared` beside the repository: vectors, references. */
-export function sharedDir(): string {
-  return process.env.GH_SHARED_DIR ?? join(repoRoot(), "..", "shared");
-}

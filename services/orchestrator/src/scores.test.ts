@@ -1,11 +1,9 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { sharedDir } from "@gatehouse/testkit";
 import { describe, expect, it } from "@jest/globals";
 import type { Hex } from "viem";
 import { encodeScoreVector, scoreCommitment } from "./scores.js";
 
-const vector = JSON.parse(readFileSync(join(sharedDir(), "vectors", "orchestrator", "score-encoding.json"), "utf8")) as {
+const vector = JSON.parse(readFileSync(new URL("./vectors/score-encoding.json", import.meta.url), "utf8")) as {
   scores_bps: number[];
   score_vector: Hex;
   salt: Hex;

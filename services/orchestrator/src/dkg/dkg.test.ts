@@ -1,6 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { sharedDir } from "@gatehouse/testkit";
 import { describe, expect, it } from "@jest/globals";
 import { computeDkg, type EvidencePackage, merkleRoot, toBasisPoints } from "./index.js";
 
@@ -11,7 +9,7 @@ interface VectorCase {
   evidence_root: string;
   weights_betweenness: Record<string, number>;
 }
-const vectors = JSON.parse(readFileSync(join(sharedDir(), "vectors", "orchestrator", "dkg.json"), "utf8")) as { cases: VectorCase[] };
+const vectors = JSON.parse(readFileSync(new URL("./vectors/dkg.json", import.meta.url), "utf8")) as { cases: VectorCase[] };
 
 const pkg = (id: string, author: string, timestamp: number, parents: string[] = []): EvidencePackage => ({
   arweave_tx_id: id,
