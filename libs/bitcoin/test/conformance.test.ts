@@ -30,8 +30,9 @@ interface HeaderVector {
   difficulty: number;
 }
 
-const vectors = (JSON.parse(readFileSync(new URL("./vectors/mainnet-headers.json", import.meta.url), "utf8")) as { headers: HeaderVector[] })
-  .headers;
+const vectors = (
+  JSON.parse(readFileSync(new URL("./vectors/mainnet-headers.json", import.meta.url), "utf8")) as { headers: HeaderVector[] }
+).headers;
 
 describe("real mainnet headers (vectors/mainnet-headers.json)", () => {
   it("has vectors to check", () => {
