@@ -31,9 +31,10 @@ proto-check: deps ## fail if libs/proto is not what proto/ generates
 typecheck: deps ## type-check sources and tests
 	@$(BIN)/tsc -p tsconfig.typecheck.json
 
-lint: deps ## biome (lint + format) and buf lint
+lint: deps ## biome (lint + format), buf lint, and no reference outside the repository
 	@$(BIN)/biome check .
 	@$(BIN)/buf lint
+	@tools/scripts/standalone-check.sh
 
 check-deploy: build ## validate docker-compose.yml and the Kubernetes manifests offline
 	@docker-compose -f docker-compose.yml config -q && echo "compose: docker-compose.yml is valid"

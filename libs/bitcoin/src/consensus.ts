@@ -1,4 +1,4 @@
-/** Consensus and policy numbers (mining.md §4). */
+/** Consensus and policy numbers (Bitcoin Core `consensus/consensus.h`, `policy/policy.h`; BIP141). */
 export const MAX_BLOCK_WEIGHT = 4_000_000;
 export const MAX_BLOCK_SIGOPS_COST = 80_000;
 export const WITNESS_SCALE_FACTOR = 4;

@@ -96,7 +96,7 @@ describe("real mainnet headers (vectors/mainnet-headers.json)", () => {
   });
 });
 
-describe("hash_rate_to_target (sv2.md §4 vectors)", () => {
+describe("hash_rate_to_target (SRI channels-sv2 target.rs formula)", () => {
   const rows: Array<[number, number, string, number]> = [
     [1, 1, "04325c53ef368eb04325c53ef368eb04325c53ef368eb04325c53ef368eb0431", 1.42e-8],
     [1e12, 6, "00000000001c25c2684973697a4c76dbb2e62a7e72b1a04971ca4f314e46b2a1", 2328.27],

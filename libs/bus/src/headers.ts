@@ -1,4 +1,4 @@
-/** Header names every Gatehouse bus message carries (DESIGN.md, Subjects). */
+/** Header names every Gatehouse bus message carries (docs/architecture.md, Subjects). */
 export const Header = {
   contentType: "Content-Type",
   type: "Gh-Type",

@@ -1,7 +1,7 @@
 import type { StreamSpec } from "./provision.js";
 import { subjects as subjectsFor } from "./subjects.js";
 
-/** The JetStream streams of DESIGN.md. */
+/** The JetStream streams of docs/architecture.md (Subjects). */
 export type StreamKey = "TEMPLATES" | "SHARES" | "SHARE_RESULTS" | "EDGE_EVENTS" | "BLOCKS" | "WORKFLOW_EVENTS";
 
 export interface StreamCatalogOptions {

@@ -3,7 +3,7 @@ import { streamCatalog } from "./streams.js";
 import { subjects } from "./subjects.js";
 
 describe("subjects", () => {
-  it("are the DESIGN.md catalogue under the root", () => {
+  it("are the catalogue of docs/architecture.md under the root", () => {
     const s = subjects();
     expect(s.shareAccepted).toBe("gh.mining.share.accepted");
     expect(s.relayNodeRequest("node-1")).toBe("gh.relay.node.node-1.request");

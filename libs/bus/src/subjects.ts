@@ -1,5 +1,5 @@
 /**
- * The subject catalogue of DESIGN.md. Every subject hangs off one root (`gh` in production) so
+ * The subject catalogue of docs/architecture.md. Every subject hangs off one root (`gh` in production) so
  * that tests and parallel stacks on one NATS server use their own root and never collide.
  */
 export const DEFAULT_SUBJECT_ROOT = "gh";

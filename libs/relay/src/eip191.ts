@@ -95,7 +95,7 @@ export function signPersonal(privateKey: Uint8Array, message: Uint8Array, backen
 
 /**
  * The address that signed `message`, or an Error saying why the signature is unusable. V may be
- * 0, 1, 27 or 28; anything else is rejected (reference §5).
+ * 0, 1, 27 or 28; anything else is rejected (as go-ethereum's signature recovery in the Chainlink gateway's `common/utils.go`).
  */
 export function recoverPersonalSigner(message: Uint8Array, signature: Uint8Array, backend: EcdsaBackend = ecdsaBackend): string {
   if (signature.length !== 65) throw new Error(`invalid signature: length ${signature.length}, want 65`);

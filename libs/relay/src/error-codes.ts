@@ -1,4 +1,4 @@
-/** The gateway's error codes (reference §2.6), in their wire order. */
+/** The gateway's error codes (Chainlink `core/services/gateway/api/constants.go`), in their wire order. */
 export enum ErrorCode {
   NoError = 0,
   UserMessageParseError = 1,

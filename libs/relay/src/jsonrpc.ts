@@ -1,7 +1,7 @@
 import { canonicalDigest } from "./canonical.js";
 
 export const JSONRPC_VERSION = "2.0";
-/** Longest accepted request id (reference §1.1). */
+/** Longest accepted request id (the Chainlink gateway's limit). */
 export const MAX_REQUEST_ID_LENGTH = 200;
 
 export type JsonObject = { [key: string]: unknown };
@@ -95,7 +95,7 @@ export function parseResponse(bytes: Uint8Array | string): JsonRpcResponse {
   return parsed as unknown as JsonRpcResponse;
 }
 
-/** Digest of a whole response (reference §1.5): hex SHA-256 of its RFC 8785 canonical JSON. */
+/** Digest of a whole response (chainlink-common `pkg/jsonrpc2`): hex SHA-256 of its RFC 8785 canonical JSON. */
 export function responseDigest(response: JsonRpcResponse): string {
   return canonicalDigest(response);
 }

@@ -37,7 +37,7 @@ import {
   toJsonRpcCode,
 } from "./index.js";
 
-describe("error code tables (reference §2.6, behaviour 21)", () => {
+describe("error code tables (Chainlink api/constants.go)", () => {
   const table: Array<[ErrorCode, number, number]> = [
     [ErrorCode.NoError, 0, 200],
     [ErrorCode.UserMessageParseError, -32700, 400],
@@ -113,7 +113,7 @@ describe("digest (behaviour 13)", () => {
   });
 });
 
-describe("EIP-191 signatures (reference §5)", () => {
+describe("EIP-191 signatures", () => {
   // Well-known vector: the key 0x4c08...8b318 signs "hello" (eth_sign / personal_sign).
   const key = parsePrivateKey("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318");
   it("derives the known address of a known key", () => {

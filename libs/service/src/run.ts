@@ -14,7 +14,7 @@ import { Readiness } from "./readiness.js";
 import { createRedis, type Redis, redisHealth } from "./redis.js";
 
 export interface ServiceDefinition<C extends OpsConfig> {
-  /** Service name as in DESIGN.md (`miner-edge`); also the env prefix `GH_MINER_EDGE_`. */
+  /** Service name as in docs/architecture.md (`miner-edge`); also the env prefix `GH_MINER_EDGE_`. */
   name: string;
   version?: string;
   /** The full config schema: `opsConfig(...)` keys plus the service's own. */

@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { type GatewayReason, type ShareAccepted, type ShareForwardResult, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
 
-/** What became of one forward attempt sequence, in the seed's share_forward_result terms. */
+/** What became of one forward attempt sequence, in ReserveGrid OS's share_forward_result terms. */
 export interface ForwardOutcome {
   forwarded: boolean;
   upstreamAccepted?: boolean;

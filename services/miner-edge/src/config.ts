@@ -3,7 +3,7 @@ import { z } from "zod";
 
 const ms = (fallback: number) => z.number().int().positive().default(fallback);
 
-/** BIP320 general-purpose version bits, the seed's default (Bitaxe rolls exactly these). */
+/** BIP320 general-purpose version bits, ReserveGrid OS's default (Bitaxe rolls exactly these). */
 export const BIP320_VERSION_MASK = 0x1fffe000;
 
 const auth = z
@@ -32,11 +32,11 @@ export const configSchema = z
      * refused at start unless GH_ALLOW_PLAINTEXT (alias VELDRA_ALLOW_PLAINTEXT) is set.
      */
     transport: z.enum(["noise", "plaintext"]).default("noise"),
-    /** The seed's template-source settings; templates arrive on the bus, so these only describe it. */
+    /** ReserveGrid OS's template-source settings; templates arrive on the bus, so these only describe it. */
     upstream_failure_policy: z.enum(["fail_closed", "fail_open"]).default("fail_closed"),
     /** Server identity JSON from `gatehouse keys server`: Noise static key and its certificate. */
     noise_key_file: z.string().default(""),
-    /** Kept for the seed's key set: empty or the same file as noise_key_file, which holds the certificate. */
+    /** Kept for ReserveGrid OS's key set: empty or the same file as noise_key_file, which holds the certificate. */
     noise_cert_file: z.string().default(""),
     /** File with the base58check authority public key; the certificate must be signed by it. */
     authority_public_key_file: z.string().default(""),

@@ -16,7 +16,7 @@ const { authority, config: identityConfig } = writeEdgeIdentity("edge-channels")
 let bus: Bus;
 /** Noise, extended channels on, vardiff every second. */
 let edge: ServiceProcess;
-/** Plaintext (allowed through the seed's VELDRA_ alias), one-second idle timeout. */
+/** Plaintext (allowed through the VELDRA_ alias), one-second idle timeout. */
 let plain: ServiceProcess;
 const miners: TestMiner[] = [];
 const loadgens: Loadgen[] = [];

@@ -13,7 +13,7 @@ interface IStudio {
 }
 
 /// @notice Minimal ChaosChain RewardsDistributor: owner-registered epoch work and validators (no
-/// dedup, as the original) and a simplified closeEpoch with the original's preconditions.
+/// dedup, as ChaosChain's contract) and a simplified closeEpoch with ChaosChain's preconditions.
 contract RewardsDistributor {
     address private _owner;
     address public treasury;

@@ -38,7 +38,7 @@ function gatewayError(id: string, code: ErrorCode, message: string): GatewayAnsw
 }
 
 /**
- * The user request path (reference §1.1 ProcessRequest): decode, bound the id, route by service,
+ * The user request path (as the Chainlink gateway's `gateway.go` ProcessRequest): decode, bound the id, route by service,
  * authenticate, rate-limit the sender, hand to the handler, and wait for its single answer. The
  * wait is bounded by the gateway timeout, answered in JSON rather than plain text.
  */

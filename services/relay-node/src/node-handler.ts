@@ -42,7 +42,7 @@ export interface RelayNodeOptions {
 }
 
 /**
- * A DON member's request path (reference §4.1): acknowledge at once, execute, translate into a
+ * A DON member's request path (as Chainlink `core/capabilities/confidentialrelay/handler.go`): acknowledge at once, execute, translate into a
  * canonical JSON-RPC response (so honest nodes produce identical bytes), sign (with the other
  * responses of the same turn, see ResponseBatcher), publish to the requesting gateway. Every
  * request gets exactly one response, an error one if need be.

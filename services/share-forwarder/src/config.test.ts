@@ -7,7 +7,7 @@ const load = (env: Record<string, string>) => loadConfig(configSchema, { service
 const base = { GH_SHARE_FORWARDER_MODE: "observe", GH_SHARE_FORWARDER_SHARE_UPSTREAM_URL: "http://127.0.0.1:8090/shares" };
 
 describe("share-forwarder configuration", () => {
-  it("has the seed's defaults", () => {
+  it("has ReserveGrid OS's defaults", () => {
     const config = load({ ...base, GH_SHARE_FORWARDER_SHARE_UPSTREAM_SECRET: secret });
     expect(config).toMatchObject({
       share_upstream_retries: 2,

@@ -15,7 +15,7 @@ import {
   startForwarder,
 } from "./harness.js";
 
-// The sizes: 10,000 shares killed mid-run and a 60 s upstream outage. GH_TEST_KILL_SHARES
+// Production-scale sizes: 10,000 shares killed mid-run and a 60 s upstream outage. GH_TEST_KILL_SHARES
 // and GH_TEST_OUTAGE_MS shrink them for a quick local run.
 const KILL_SHARES = Number(process.env.GH_TEST_KILL_SHARES ?? 10_000);
 const OUTAGE_MS = Number(process.env.GH_TEST_OUTAGE_MS ?? 60_000);

@@ -1,4 +1,4 @@
-// A bcoin regtest full node made to behave like bitcoind regtest (see shared reference regtest-node.md):
+// A bcoin regtest full node made to behave like bitcoind regtest:
 // segwit and csv active from genesis, BIP34/65/66 enforced from height 1, Core's address prefixes,
 // templates refreshed on every mempool transaction. Usage: node services/template-verifier/scripts/bcoin-regtest.cjs <httpPort> <walletPort> <apiKey>
 // Prints one JSON line {"ready":true,...} when RPC is up; exits on SIGTERM.

@@ -14,7 +14,7 @@ export interface MempoolPoll {
   txids: ReadonlySet<string>;
 }
 
-/** The Fresh → Stale → Degraded view of the mempool by the age of the last successful poll (mining.md §1.3 step 10). */
+/** The Fresh → Stale → Degraded view of the mempool by the age of the last successful poll (ReserveGrid OS policy.rs's mempool freshness step). */
 export function mempoolViewAt(last: MempoolPoll | undefined, nowMs: number, timings: MempoolViewTimings): MempoolView {
   if (!last) return MempoolView.degraded;
   const age = nowMs - last.atMs;

@@ -58,7 +58,7 @@ const poolFault = async (stack: Stack, fault: Record<string, unknown>) => {
 const poolStats = async (stack: Stack) =>
   (await (await fetch(`${stack.plan.poolBackend.adminUrl}/stats`)).json()) as { inFlight: number; accepted: number; duplicates: number };
 
-/** The components the issue names, in turn; NATS once, last. */
+/** Every component, in turn; NATS once, last. */
 export function chaosSchedule(relayNodes: number): Fault[] {
   const relayInFlight: Fault["inFlight"] = ({ paths, timeoutMs }) =>
     until("a relay request in flight", () => paths.relayInFlight() > 0, timeoutMs);

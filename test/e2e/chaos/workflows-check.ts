@@ -2,7 +2,7 @@
 // knows no workflow the clients did not submit, and the chain shows each transaction once: one
 // submitWork and one registerWork per work, one score and one registerValidator per (work,
 // validator), one closeEpoch per epoch; per signer, the orchestrator's persisted nonces are one
-// contiguous run, each mined by one of the hashes it signed for it (the original or a
+// contiguous run, each mined by one of the hashes it signed for it (the first or a
 // replacement), and nothing is left unmined.
 import type { Stack } from "@gatehouse/dev";
 import { GatewayClient } from "@gatehouse/sdk";

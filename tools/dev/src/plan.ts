@@ -5,7 +5,7 @@ import { addressFromPrivateKey, devKey } from "@gatehouse/relay";
 import type { PortMap, PortSlot } from "./ports.js";
 import type { ProcessSpec } from "./supervisor.js";
 
-/** The six services of DESIGN.md, in start order. */
+/** The six services (docs/architecture.md), in start order. */
 export const SERVICES = ["template-verifier", "share-forwarder", "miner-edge", "relay-node", "relay-gateway", "orchestrator"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 

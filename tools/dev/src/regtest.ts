@@ -76,7 +76,7 @@ export class BcoinClient {
     }
     for (const name of WALLETS) await this.rpc("generatetoaddress", [COINS_PER_WALLET, addresses[name]]);
     await this.rpc("generatetoaddress", [COINBASE_MATURITY, addresses.segwit]);
-    // The wallet lags bulk mining by about a second (regtest-node.md).
+    // bcoin's wallet lags bulk mining by about a second ("Not enough funds" meanwhile).
     await until(
       async () => {
         const balances = await Promise.all(WALLETS.map((name) => this.wallet<{ confirmed: number }>("GET", `/wallet/${name}/balance`)));

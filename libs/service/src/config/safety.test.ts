@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { insecureHttpUpstream, isAllowed, offLoopback, refusedSettings, SafetyFlag } from "./safety.js";
 
 describe("safety flags", () => {
-  it("accepts the GH_ name and the seed's VELDRA_ alias", () => {
+  it("accepts the GH_ name and ReserveGrid OS's VELDRA_ alias", () => {
     expect(isAllowed(SafetyFlag.plaintext, { GH_ALLOW_PLAINTEXT: "1" })).toBe(true);
     expect(isAllowed(SafetyFlag.plaintext, { VELDRA_ALLOW_PLAINTEXT: "true" })).toBe(true);
     expect(isAllowed(SafetyFlag.openAuth, { GH_GATEWAY_ALLOW_OPEN_AUTH: "yes" })).toBe(true);

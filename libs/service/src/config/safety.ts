@@ -2,7 +2,7 @@ import { isLoopback, parseHostPort } from "../net.js";
 
 /**
  * The `*_ALLOW_*` safety flags. A setting that weakens a security boundary is refused at start
- * unless its flag is set in the environment. The seed's `VELDRA_*` names are aliases of `GH_*`.
+ * unless its flag is set in the environment. ReserveGrid OS's `VELDRA_*` names are aliases of `GH_*`.
  */
 export const SafetyFlag = {
   noApiKey: "ALLOW_NO_API_KEY",

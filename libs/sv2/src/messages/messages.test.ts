@@ -92,7 +92,7 @@ describe("message codecs", () => {
   });
 });
 
-describe("Template Provider byte vectors (sv2.md §5.2)", () => {
+describe("Template Provider byte vectors (sv2-tp src/test/sv2_messages_tests.cpp)", () => {
   it("SetupConnection is 82 bytes with header 000000520000", () => {
     const frame = encodeFrame("SetupConnection", {
       protocol: 2,

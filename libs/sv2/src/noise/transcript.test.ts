@@ -1,4 +1,4 @@
-// Re-derives a whole NX handshake step by step from sv2.md §2.1–2.3 with raw node:crypto and the
+// Re-derives a whole NX handshake step by step from SV2 §4.4–4.5 (the Noise NX handshake) with raw node:crypto and the
 // BIP324-verified x-only ECDH, and checks the state machines produce exactly those bytes and keys.
 // Without a published fixed-key transcript this is what catches mistakes both sides would share
 // (a missing MixHash(empty), "ours first" ECDH order, swapped split keys): they still agree with
@@ -42,7 +42,7 @@ const TAG = sha(Buffer.from("bip324_ellswift_xonly_ecdh"));
 /** BIP324 v2_ecdh written with the roles explicit: initiator encoding first, always. */
 const ecdh = (initiator64: Uint8Array, responder64: Uint8Array, x: Uint8Array) => sha(TAG, TAG, initiator64, responder64, x);
 
-describe("handshake transcript follows sv2.md §2.3", () => {
+describe("handshake transcript follows SV2 §4.5", () => {
   it("act 2, the handshake hash and the split keys match a step-by-step derivation", () => {
     const now = 1_790_000_000;
     const authoritySecretKey = randomSecretKey();

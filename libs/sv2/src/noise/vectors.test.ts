@@ -93,7 +93,7 @@ describe("BIP340 vectors", () => {
   });
 });
 
-describe("SV2 constants and key encodings (sv2.md §2)", () => {
+describe("SV2 constants and key encodings (SV2 §4.3, §4.5, §4.7)", () => {
   it("hashes the protocol name and derives the initial h", () => {
     expect(PROTOCOL_NAME).toHaveLength(45);
     const state = new SymmetricState();

@@ -34,7 +34,7 @@ export type ShareVerdict =
 const MAX_FUTURE_BLOCK_TIME = 7200;
 
 /**
- * SRI's standard-channel order (sv2.md §4): job (stale before unknown), ntime, version, then the
+ * SRI's standard-channel order (`channels-sv2/src/server/standard.rs` validate_share): job (stale before unknown), ntime, version, then the
  * header's hash against the network target (block) and the job's target (inclusive). Extended
  * channels add the extranonce: exactly the negotiated size (share_invalid_nonce, SRI's
  * bad-extranonce-size), placed into the coinbase to compute the share's merkle root. The

@@ -1,6 +1,6 @@
 import type { Redis } from "@gatehouse/service";
 
-// Count-based FIFO window (the seed's share_dedup_window_size): a set for membership and a list
+// Count-based FIFO window (ReserveGrid OS's share_dedup_window_size): a set for membership and a list
 // for age; one script so two replicas racing on the same share_id see exactly one "new".
 const SEEN_OR_ADD = `
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end

@@ -4,7 +4,7 @@ import { decodeAuthorityPublicKey, parseServerIdentityFile, type ServerIdentity 
 export interface NoiseFiles {
   /** Server identity JSON written by `gatehouse keys server` (static secret key + certificate). */
   keyFile: string;
-  /** The seed's separate certificate path; the identity file carries it, so this may only repeat keyFile. */
+  /** ReserveGrid OS's separate certificate path; the identity file carries it, so this may only repeat keyFile. */
   certFile: string;
   /** File holding the base58check authority public key miners are configured with. */
   authorityFile: string;

@@ -20,7 +20,7 @@ export class HandlerRejection extends Error {
   override readonly name = "HandlerRejection";
 }
 
-/** A gateway handler for one JSON-RPC service (reference §1.4). */
+/** A gateway handler for one JSON-RPC service (Chainlink `core/services/gateway/handlers/handler.go`). */
 export interface Handler {
   methods(): readonly string[];
   /** Registers the request and answers through `callback`; throws HandlerRejection for requests it refuses outright. */

@@ -84,7 +84,7 @@ function certificate(der: Uint8Array, name: string): X509Certificate {
 }
 
 /**
- * AWS Nitro attestation documents (reference §4.3): a COSE_Sign1 (ES384) over a CBOR document whose
+ * AWS Nitro attestation documents (as chainlink-common `pkg/teeattestation/nitro` validates them): a COSE_Sign1 (ES384) over a CBOR document whose
  * leaf certificate chains through `cabundle` to the configured root, valid now; `user_data` must be
  * the expected domain hash, and PCR0-2 must equal one trusted set. The nonce is not checked (as the
  * original): the attestation binds the params, not a moment.

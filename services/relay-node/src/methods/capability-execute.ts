@@ -12,7 +12,7 @@ import { internalError, invalidParams } from "./errors.js";
 
 /**
  * `confidential.capability.execute`: checks the attestation, runs the capability on the decoded
- * payload. An execution failure is a *result* `{error}` (as the original), so it still goes through
+ * payload. An execution failure is a *result* `{error}` (as Chainlink's relay node handler), so it still goes through
  * quorum; the output is returned as base64 `{payload}`.
  */
 export async function capabilityExecute(

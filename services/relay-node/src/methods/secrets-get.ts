@@ -16,7 +16,7 @@ import { internalError, invalidParams } from "./errors.js";
 /**
  * `confidential.secrets.get`: checks the attestation, reads the owner's secrets (stored encrypted
  * for the enclave) and translates them into the reference's result shape. Any missing secret, or
- * one encrypted for another enclave key, fails the whole request, as the original does.
+ * one encrypted for another enclave key, fails the whole request, as Chainlink's relay node handler does.
  */
 export async function secretsGet(params: JsonObject, verifier: AttestationVerifier, redis: Redis): Promise<SecretsResponseResult> {
   let parsed: ReturnType<typeof parseSecretsParams>;

@@ -49,7 +49,7 @@ export function readOutputs(bytes: Uint8Array, count: number): TxOutput[] {
 }
 
 /**
- * Re-derives what the proposal declares from its raw transactions (mining.md §1.3 step 9): decoding,
+ * Re-derives what the proposal declares from its raw transactions (ReserveGrid OS policy.rs's invariant step): decoding,
  * txids/wtxids, duplicates, null prevouts, merkle path, BIP34 height, coinbase value against subsidy + fees,
  * witness commitment over wtxids, weight, and the legacy sigop count as a floor of the declared sigop cost. Returns the first failure, or the derived values.
  */

@@ -41,7 +41,7 @@ tolerance_pct = 2.5
 });
 
 describe("reason codes", () => {
-  it("are exactly the seed's closed list, each name its own serialisation", () => {
+  it("are exactly ReserveGrid OS's closed list, each name its own serialisation", () => {
     const names = Object.values(VerdictReason).filter((v): v is string => typeof v === "string" && v !== "VERDICT_REASON_UNSPECIFIED");
     expect(names).toEqual([
       "ok",

@@ -100,7 +100,7 @@ function verify(p: TemplateProposal, policy: Record<string, unknown> = {}, mempo
   return verifyProposal(p, validatePolicy({ ...basePolicy, ...policy }), { nowMs: NOW, mempool, halvingInterval: 150 });
 }
 
-describe("verifier behaviours (mining.md §10)", () => {
+describe("verifier behaviours", () => {
   it("accepts a sound template with a full check, and an empty one with its coinbase checked", () => {
     const d = verify(proposal());
     expect(d).toMatchObject({ accepted: true, reason: VerdictReason.ok, fullCheck: true, detail: "" });

@@ -43,7 +43,7 @@ class Rejection {
 }
 
 /**
- * Decides one proposal (mining.md §1.3): the rules in order, first failure wins, exactly one reason.
+ * Decides one proposal (ReserveGrid OS policy.rs order): the rules in order, first failure wins, exactly one reason.
  * Unknown fees/weight (BIP22/145) never pass a check that needs them: they fail closed.
  * Pure: the clock and the mempool view come in `env`.
  */

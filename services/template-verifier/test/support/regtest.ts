@@ -61,7 +61,7 @@ export class Regtest extends BcoinClient {
   async sendPayments(address: string, count: number, value = 100_000): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      // Coin selection lags the wallet's balance after bulk mining (regtest-node.md): retry until it funds.
+      // bcoin's coin selection lags the wallet's balance for about a second after bulk mining: retry until it funds.
       const tx = await waitFor(
         () => this.wallet<{ hash: string }>("POST", `/wallet/${this.#walletId}/send`, { rate: 2_000 + i, outputs: [{ address, value }] }),
         { timeoutMs: 15_000, intervalMs: 200, description: "wallet funds a payment" },

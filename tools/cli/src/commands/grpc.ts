@@ -10,7 +10,7 @@ import { grpcServiceDefinition } from "@gatehouse/service";
 import * as grpc from "@grpc/grpc-js";
 import type { Command } from "commander";
 
-/** Admin API of each service and its default address (DESIGN.md, Ports). */
+/** Admin API of each service and its default address (README.md, Ports). */
 export const ADMIN_APIS: Record<string, { addr: string; service: DescService }> = {
   "miner-edge": { addr: "127.0.0.1:9082", service: MinerEdgeAdminService },
   "template-verifier": { addr: "127.0.0.1:9083", service: TemplateVerifierAdminService },

@@ -13,7 +13,7 @@ export type Verdict =
   | { kind: "unobtainable"; message: string };
 
 /**
- * Digest quorum (reference §2.3 with the #21907 tie-break): a digest wins once `quorum` members
+ * Digest quorum (the Chainlink confidential relay aggregator, with the tie-break of chainlink PR #21907): a digest wins once `quorum` members
  * with valid signatures returned it. When several qualify, the smallest digest wins, and within it
  * the smallest node address, so the answer does not depend on arrival order. Signatures are checked
  * lazily through `verify`, only for digests with enough votes to win. Unobtainable as soon as the

@@ -52,7 +52,7 @@ export interface ConfidentialRelayOptions {
 type Outcome = "success" | "node_error" | "unobtainable" | "fanout_failed" | "timeout" | "shutdown" | "encoding_error";
 
 /**
- * The confidential relay handler (reference §2): registers each request, fans it out to every
+ * The confidential relay handler (Chainlink `handlers/confidentialrelay/handler.go`): registers each request, fans it out to every
  * member in parallel, counts signed responses by digest, and answers exactly once.
  */
 export class ConfidentialRelayHandler implements Handler {
@@ -255,7 +255,7 @@ export class ConfidentialRelayHandler implements Handler {
       this.#fail(ar, ErrorCode.NodeResponseEncodingError, "", "encoding_error");
       return;
     }
-    // An agreed JSON-RPC error carries its own status (the original answered 200).
+    // An agreed JSON-RPC error carries its own status (Chainlink's handler answers 200).
     const errorCode = agreed?.error ? fromJsonRpcCode(agreed.error.code) : ErrorCode.NoError;
     const method = ar.request.method;
     if (this.#complete(ar, { rawResponse: raw, errorCode }, agreed?.error ? "node_error" : "success")) {
@@ -313,7 +313,7 @@ export class ConfidentialRelayHandler implements Handler {
   }
 }
 
-/** Wire sanitisation (reference §2.6): fixed prefixes, and encoding failures hidden behind the code name. */
+/** Wire sanitisation (as Chainlink's gateway `api` package): fixed prefixes, and encoding failures hidden behind the code name. */
 export function sanitize(code: ErrorCode, message: string): string {
   switch (code) {
     case ErrorCode.NodeResponseEncodingError:
