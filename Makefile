@@ -8,7 +8,7 @@ export NX_SKIP_LOG_GROUPING := true
 BIN := node_modules/.bin
 WITH_INFRA := node tools/dev/dist/with-infra.js --
 
-.PHONY: help deps build proto proto-check typecheck lint test test-unit test-integration e2e check-deploy dev bench clean
+.PHONY: help deps build proto proto-check typecheck lint test test-unit test-integration e2e interop check-deploy dev bench clean
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ test-integration: build ## integration tests only (starts NATS/Redis if needed)
 
 e2e: build ## the end-to-end journeys against the whole stack (as make dev runs it, on free ports)
 	@$(WITH_INFRA) node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js test/e2e
+
+interop: build ## the mining path against a real Bitcoin Core (BITCOIND) and sv2-tp (SV2_TP); not part of make test
+	@node tools/interop/dist/main.js $(INTEROP_ARGS)
 
 dev: build ## run the whole stack locally (Ctrl-C stops it); DEV_ARGS="--ports-offset 1000" etc.
 	@node tools/dev/dist/main.js $(DEV_ARGS)

@@ -6,11 +6,21 @@ export { ensureDevKeys } from "./keys.js";
 export type { StackCounts } from "./monitor.js";
 export { formatStatus, StackMonitor } from "./monitor.js";
 export type { ComponentPlan, MinerSpec, Namespace, StackPlan } from "./plan.js";
-export { DEFAULT_MINER_COUNT, DEFAULT_RELAY_NODES, defaultMiners, SERVICES, type ServiceName } from "./plan.js";
-export { natsWithJetStream, redisAnswers } from "./probe.js";
+export {
+  DEFAULT_MINER_COUNT,
+  DEFAULT_RELAY_NODES,
+  defaultMiners,
+  envName,
+  planStack,
+  portSlots,
+  SERVICES,
+  type ServiceName,
+} from "./plan.js";
+export { freePorts } from "./ports.js";
+export { answers200, natsWithJetStream, redisAnswers } from "./probe.js";
 export type { TxActivityStats, WalletName } from "./regtest.js";
 export { BcoinClient, TxActivity } from "./regtest.js";
 export type { Stack, StackOptions } from "./stack.js";
-export { repositoryRoot, startStack } from "./stack.js";
+export { loadDevConfigs, repositoryRoot, startStack } from "./stack.js";
 export type { ExitInfo } from "./supervisor.js";
 export { Supervised } from "./supervisor.js";
