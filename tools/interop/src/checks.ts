@@ -19,6 +19,8 @@ export interface ObservedBlock {
   height: number;
   /** The verifier's BlockResult; absent when none arrived. */
   result?: { accepted: boolean; rejectReason: string; nodeAnswer?: string | undefined };
+  /** TDP path: whether sv2-tp logged that Core took the block on SubmitSolution. */
+  tpSubmitted?: boolean | undefined;
   core: CoreBlockFacts;
 }
 
@@ -74,7 +76,8 @@ function describeMismatch(b: ObservedBlock): string {
     : b.result.accepted
       ? "reported accepted"
       : `reported rejected: ${b.result.rejectReason}${b.result.nodeAnswer ? ` (node answered ${b.result.nodeAnswer})` : ""}`;
-  return `block ${b.height} ${b.hash}: ${reported}, but ${core}`;
+  const tp = b.tpSubmitted === undefined ? "" : ` (sv2-tp logged submitted=${b.tpSubmitted ? 1 : 0})`;
+  return `block ${b.height} ${b.hash}: ${reported}, but ${core}${tp}`;
 }
 
 export function summarizePath(facts: PathFacts, limits: Limits = DEFAULT_LIMITS): PathSummary {

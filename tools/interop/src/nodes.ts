@@ -37,6 +37,11 @@ export class PeerProcess {
     return [...this.#tail];
   }
 
+  /** Calls `watch` with every line from now on. */
+  watch(watch: (line: string) => void): void {
+    this.#watchers.add(watch);
+  }
+
   /** Resolves with the first line (from now on) that `pattern` matches. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {

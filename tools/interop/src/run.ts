@@ -47,9 +47,11 @@ export interface InteropSummary {
 
 /** Source names the verifier stamps on proposals and blocks. */
 const SOURCE = { rpc: "bitcoind-rpc", tdp: "sv2-tdp" } as const;
-/** Coinbases fanned out and outputs per fan-out: ~24,000 coins, enough for both paths' fills. */
-const FAN_OUTS = 12;
+/** Outputs per fan-out transaction (~62 kvB, under the 100 kvB standardness limit). */
 const OUTPUTS_PER_FAN_OUT = 2_000;
+/** Inputs per fill transaction, and the serialized bytes each adds (10 P2WPKH inputs, one output). */
+const FILL_INPUTS = 10;
+const FILL_TX_BYTES = 1_500;
 /** Longest wait for a template holding the fill: two of Core's one-minute long-poll cycles and more. */
 const TEMPLATE_WAIT_MS = 150_000;
 const MINING_WAIT_MS = 180_000;
@@ -67,6 +69,7 @@ export async function runInterop(options: RunOptions): Promise<InteropSummary> {
   const namespace = testNamespace("interop");
   const cleanups: Array<() => Promise<unknown> | unknown> = [() => rmSync(dir, { recursive: true, force: true })];
   const tdp = "path" in options.peers.sv2tp ? options.peers.sv2tp : undefined;
+  const tpSubmitted = new Map<string, boolean>();
   try {
     const nats: Server = await ensureNats();
     const redis: Server = await ensureRedis();
@@ -91,7 +94,9 @@ export async function runInterop(options: RunOptions): Promise<InteropSummary> {
     cleanups.push(() => core.process.proc.stop(30_000));
     const key = await newRegtestKey(core.rpc);
     const fundStart = Date.now();
-    const utxos = await fundKey(core.rpc, key, FAN_OUTS, OUTPUTS_PER_FAN_OUT);
+    // Coins for every path's fill, with a tenth to spare.
+    const coinsNeeded = Math.ceil((2 * options.mempoolBytes * FILL_INPUTS * 1.1) / FILL_TX_BYTES);
+    const utxos = await fundKey(core.rpc, key, Math.ceil(coinsNeeded / OUTPUTS_PER_FAN_OUT), OUTPUTS_PER_FAN_OUT);
     log(
       `funded ${utxos.length} coins to ${key.address} in ${Date.now() - fundStart} ms (height ${await core.rpc.call<number>("getblockcount")})`,
     );
@@ -99,6 +104,11 @@ export async function runInterop(options: RunOptions): Promise<InteropSummary> {
     let tp: TemplateProvider | undefined;
     if (tdp) {
       tp = await startTemplateProvider({ binary: tdp.path, datadir, port: ports["sv2-tp"] as number, echo: options.echo });
+      // sv2-tp logs each block it handed to Core and whether Core took it (its only answer to SubmitSolution).
+      tp.process.watch((line) => {
+        const wrote = /Wrote block ([0-9a-f]{64}) .*\(submitted=(\d)\)/.exec(line);
+        if (wrote) tpSubmitted.set(wrote[1] as string, wrote[2] === "1");
+      });
       cleanups.push(() => tp?.process.proc.stop(30_000));
       log(`sv2-tp listening on ${tp.address}, authority key ${tp.authorityKey}`);
     }
@@ -117,7 +127,7 @@ export async function runInterop(options: RunOptions): Promise<InteropSummary> {
     cleanups.push(() => gatehouse.stop());
 
     const paths: PathSummary[] = [];
-    const ctx = { core, key, utxos, observer, gatehouse, options, limits };
+    const ctx = { core, key, utxos, observer, gatehouse, options, limits, tpSubmitted };
     paths.push(await runPath(ctx, { kind: "rpc", url: core.rpcUrl, user: core.rpcUser, password: core.rpcPassword }));
     if (tp) paths.push(await runPath(ctx, { kind: "tdp", address: tp.address, authorityKey: tp.authorityKey }));
 
@@ -149,6 +159,8 @@ interface PathContext {
   gatehouse: Gatehouse;
   options: RunOptions;
   limits: Limits;
+  /** Block hash → sv2-tp's "submitted" flag, from its log. */
+  tpSubmitted: ReadonlyMap<string, boolean>;
 }
 
 async function runPath(ctx: PathContext, path: TemplatePath): Promise<PathSummary> {
@@ -173,7 +185,7 @@ async function runPath(ctx: PathContext, path: TemplatePath): Promise<PathSummar
     );
 
   const fillStart = Date.now();
-  const fill = await fillMempool(core.rpc, ctx.key, ctx.utxos, options.mempoolBytes);
+  const fill = await fillMempool(core.rpc, ctx.key, ctx.utxos, options.mempoolBytes, FILL_INPUTS);
   const fillEnd = Date.now();
   const mempool = await core.rpc.call<{ size: number; bytes: number }>("getmempoolinfo");
   log(`mempool: ${fill.transactions} transactions, ${fill.bytes} bytes (${mempool.bytes} vbytes), sent in ${fillEnd - fillStart} ms`);
@@ -211,6 +223,7 @@ async function runPath(ctx: PathContext, path: TemplatePath): Promise<PathSummar
       hash: seen.hash,
       height: seen.height,
       ...(seen.result ? { result: seen.result } : {}),
+      ...(ctx.tpSubmitted.has(seen.hash) ? { tpSubmitted: ctx.tpSubmitted.get(seen.hash) } : {}),
       core: await coreFacts(core, seen.hash),
     });
   }
