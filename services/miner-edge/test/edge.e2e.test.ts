@@ -237,6 +237,42 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
     expect(edgeA.lines.some((l) => l.msg === "BLOCK FOUND")).toBe(true);
   });
 
+  it("a hash meeting the network target but not the channel's (regtest) is submitted as a block and never credited", async () => {
+    const m = await miner(edgeA);
+    await m.open("bob");
+    const prev = await m.next("SetNewPrevHash");
+    expect(hashToDisplay(prev.prevHash)).toBe(TIP_C);
+    const network = nBitsToTarget(REGTEST_NBITS);
+    expect(m.target).toBeLessThan(network);
+    const jsm = await bus.jsm();
+    const sharesBefore = (await jsm.streams.info(catalog.SHARES.name)).state.last_seq;
+
+    const blockOnly = m.mine((h) => h <= network && h > m.target);
+    expect(await m.submit(blockOnly)).toMatchObject({ ok: false, error: { errorCode: "difficulty-too-low" } });
+    const found = await waitFor(async () => {
+      const stored = await jsm.streams.getMessage(catalog.BLOCKS.name, { last_by_subj: bus.subjects.blockFound }).catch(() => undefined);
+      const block = stored && fromBinary(BlockFoundSchema, stored.data);
+      return block?.nonce === blockOnly.nonce && block.workerId === "bob" ? block : undefined;
+    });
+    expect(u256FromLE(sha256d(found.header))).toBeGreaterThan(m.target);
+    await waitFor(async () => (await events(edgeA, "type=block_found&worker=bob"))[0], { description: "the block_found event" });
+
+    // A credited share after it, stored behind it: between the two, SHARES gained only that share.
+    const share = m.mine(meets(m.target));
+    expect((await m.submit(share)).ok).toBe(true);
+    const last = await waitFor(async () => {
+      const stored = await jsm.streams.getMessage(catalog.SHARES.name, { last_by_subj: bus.subjects.shareAccepted }).catch(() => undefined);
+      const accepted = stored && fromBinary(ShareAcceptedSchema, stored.data);
+      return accepted?.nonce === share.nonce && accepted.workerId === "bob" ? stored : undefined;
+    });
+    for (let seq = sharesBefore + 1; seq <= last.seq; seq++) {
+      const stored = await jsm.streams.getMessage(catalog.SHARES.name, { seq }).catch(() => undefined);
+      if (stored) expect(fromBinary(ShareAcceptedSchema, stored.data).shareId).not.toBe(found.shareId);
+    }
+    const metrics = await (await fetch(`${edgeA.endpoints.ops}/metrics`, { headers: { "x-api-key": API_KEY } })).text();
+    expect(metrics).toMatch(/^gatehouse_miner_edge_shares_total\{result="rejected",reason="share_difficulty_below_target"\} [1-9]/m);
+  });
+
   it("/gateway/events needs the API key and filters by type and worker", async () => {
     expect((await fetch(`${edgeA.endpoints.ops}/gateway/events`)).status).toBe(401);
     const accepted = await events(edgeA, "type=share_accepted&worker=alice&limit=5");

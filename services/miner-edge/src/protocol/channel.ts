@@ -1,4 +1,5 @@
 import { targetToDifficulty, u256ToLE } from "@gatehouse/bitcoin";
+import { ShareBatch } from "./share-batch.js";
 
 /** An extended job's coinbase around extranonce_prefix ‖ extranonce, in its txid (non-witness) form. */
 export interface ExtendedCoinbase {
@@ -56,7 +57,7 @@ export class MiningChannel {
   rejectedShares = 0;
   sharesSum = 0;
   /** Shares accepted since the last SubmitShares.Success. */
-  pending = { count: 0, sum: 0, lastSequence: 0 };
+  readonly batch = new ShareBatch();
 
   constructor(
     readonly channelId: number,

@@ -57,7 +57,7 @@ describe("validateShare", () => {
     const { channel, job } = channelOnTip();
     const share = mine(channel, job.jobId, (h) => h <= EASY);
     const verdict = validateShare(channel, share, rules);
-    expect(verdict).toMatchObject({ ok: true, isBlock: false });
+    expect(verdict).toMatchObject({ ok: true, isBlock: false, isShare: true });
     if (verdict.ok) expect(u256FromLE(sha256d(verdict.header))).toBeLessThanOrEqual(EASY);
   });
 
@@ -70,7 +70,18 @@ describe("validateShare", () => {
   it("flags a share meeting the network target as a block", () => {
     const { channel, job } = channelOnTip(REGTEST_NBITS);
     const share = mine(channel, job.jobId, (h) => h <= nBitsToTarget(REGTEST_NBITS) && h <= EASY);
-    expect(validateShare(channel, share, rules)).toMatchObject({ ok: true, isBlock: true });
+    expect(validateShare(channel, share, rules)).toMatchObject({ ok: true, isBlock: true, isShare: true });
+  });
+
+  it("on a network easier than the channel (regtest), a hash missing the job's target is a block but never a share", () => {
+    const { channel } = channelOnTip(REGTEST_NBITS);
+    channel.setTarget(difficultyToTarget(1));
+    const hard = channel.addJob({ templateId: 1n, version: 0x20000000, merkleRoot: new Uint8Array(32).fill(7), minNtime: MIN_NTIME });
+    const network = nBitsToTarget(REGTEST_NBITS);
+    const blockOnly = mine(channel, hard.jobId, (h) => h <= network && h > hard.target);
+    expect(validateShare(channel, blockOnly, rules)).toMatchObject({ ok: true, isBlock: true, isShare: false });
+    const neither = mine(channel, hard.jobId, (h) => h > network);
+    expect(validateShare(channel, neither, rules)).toMatchObject({ ok: false, reason: "share_difficulty_below_target" });
   });
 
   it("tells stale jobs (previous tip) from unknown ones and from unactivated future jobs", () => {

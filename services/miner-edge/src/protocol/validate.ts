@@ -27,18 +27,24 @@ export type ShareRejection =
   | "share_invalid_nonce"
   | "share_difficulty_below_target";
 
+/**
+ * `isBlock`: the hash meets the network target (submit it as a block). `isShare`: it meets the
+ * job's target (credit it). On a network whose target is easier than the channel's (regtest) a
+ * hash can be a block without being a share: it is submitted, never credited.
+ */
 export type ShareVerdict =
-  | { ok: true; job: ChannelJob; tip: ChannelTip; header: Uint8Array; hash: Uint8Array; isBlock: boolean }
+  | { ok: true; job: ChannelJob; tip: ChannelTip; header: Uint8Array; hash: Uint8Array; isBlock: boolean; isShare: boolean }
   | { ok: false; reason: ShareRejection; detail: string };
 
 const MAX_FUTURE_BLOCK_TIME = 7200;
 
 /**
- * SRI's standard-channel order (`channels-sv2/src/server/standard.rs` validate_share): job (stale before unknown), ntime, version, then the
- * header's hash against the network target (block) and the job's target (inclusive). Extended
- * channels add the extranonce: exactly the negotiated size (share_invalid_nonce, SRI's
- * bad-extranonce-size), placed into the coinbase to compute the share's merkle root. The
- * channel lookup, rate limit and replay check are the caller's, around this pure step.
+ * SRI's standard-channel order (`channels-sv2/src/server/standard.rs` validate_share): job (stale
+ * before unknown), ntime, version, then the header's hash against the network target (block) and,
+ * separately, the job's target (share; both inclusive). Extended channels add the extranonce:
+ * exactly the negotiated size (share_invalid_nonce, SRI's bad-extranonce-size), placed into the
+ * coinbase to compute the share's merkle root. The channel lookup, rate limit and replay check are
+ * the caller's, around this pure step.
  */
 export function validateShare(channel: MiningChannel, share: Submission, rules: ValidationRules): ShareVerdict {
   const job = channel.job(share.jobId);
@@ -86,8 +92,9 @@ export function validateShare(channel: MiningChannel, share: Submission, rules: 
   });
   const hash = sha256d(header);
   const value = u256FromLE(hash);
-  if (value <= tip.networkTarget) return { ok: true, job, tip, header, hash, isBlock: true };
-  if (value <= job.target) return { ok: true, job, tip, header, hash, isBlock: false };
+  const isBlock = value <= tip.networkTarget;
+  const isShare = value <= job.target;
+  if (isBlock || isShare) return { ok: true, job, tip, header, hash, isBlock, isShare };
   return { ok: false, reason: "share_difficulty_below_target", detail: "share hash is above the job's target" };
 }
 

@@ -72,6 +72,8 @@ type SubmitRejection = keyof typeof SUBMIT_ERROR;
 /** SubmitSharesStandard, or SubmitSharesExtended with its extranonce. */
 type Submit = MessageFields<"SubmitSharesStandard"> & { extranonce?: Uint8Array };
 
+const BLOCK_NOT_SHARE = "meets the network target but not the job's: submitted as a block, not credited as a share";
+
 /** Shares of one connection being validated and stored at once (bounded; the reader waits beyond it). */
 const MAX_SHARES_IN_FLIGHT = 32;
 
@@ -517,6 +519,7 @@ export class MinerSession {
       receivedAtMs: received,
       connectionId: this.connectionId,
       isBlock: verdict.isBlock,
+      credited: verdict.isShare,
       block: verdict.isBlock ? assembleFoundBlock(cached.proposal, parts, extranonce, verdict.header) : undefined,
       coinbase: verdict.isBlock ? parts : undefined,
       extranoncePrefix: extranonce,
@@ -540,6 +543,10 @@ export class MinerSession {
           received,
           s.jobId,
         );
+      }
+      if (!verdict.isShare) {
+        this.#event(outcome.event);
+        return this.#reject(channel, s.channelId, s.sequenceNumber, "share_difficulty_below_target", BLOCK_NOT_SHARE, received, s.jobId);
       }
       this.#accepted(open, s, outcome.event, difficulty, verdict.isBlock, received);
     } else {
@@ -573,17 +580,9 @@ export class MinerSession {
     open.vardiff.recordShare();
     channel.acceptedShares += 1;
     channel.sharesSum += difficulty;
-    channel.pending.count += 1;
-    channel.pending.sum += difficulty;
-    channel.pending.lastSequence = s.sequenceNumber;
-    if (channel.pending.count >= this.deps.config.share_batch_size || isBlock) {
-      this.#send("SubmitSharesSuccess", {
-        channelId: channel.channelId,
-        lastSequenceNumber: channel.pending.lastSequence,
-        newSubmitsAcceptedCount: channel.pending.count,
-        newSharesSum: BigInt(Math.trunc(channel.pending.sum)),
-      });
-      channel.pending = { count: 0, sum: 0, lastSequence: 0 };
+    channel.batch.add(s.sequenceNumber, difficulty);
+    if (channel.batch.count >= this.deps.config.share_batch_size || isBlock) {
+      this.#send("SubmitSharesSuccess", { channelId: channel.channelId, ...channel.batch.acknowledge() });
     }
   }
 

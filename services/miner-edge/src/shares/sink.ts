@@ -33,6 +33,8 @@ export interface AcceptedShare {
   receivedAtMs: number;
   connectionId: bigint;
   isBlock: boolean;
+  /** Meets the job's target. False only for a block on a network easier than the channel: submitted, never credited. */
+  credited: boolean;
   block: Uint8Array | undefined;
   coinbase: CoinbaseParts | undefined;
   extranoncePrefix: Uint8Array;
@@ -40,8 +42,9 @@ export interface AcceptedShare {
 }
 
 export interface StoredShare {
-  outcome: "queued" | "duplicate" | "dropped";
-  /** The share_accepted EdgeEvent to record once the miner is answered. */
+  /** not_credited: only the block was stored (the hash missed the job's target). */
+  outcome: "queued" | "duplicate" | "dropped" | "not_credited";
+  /** The EdgeEvent to record once the miner is answered (share_accepted, or block_found when not credited). */
   event: EventInit;
 }
 
@@ -96,6 +99,19 @@ export class BusShareSink implements ShareSink {
       connectionId: share.connectionId,
     });
     if (share.isBlock) await this.#publishBlock(share, message);
+    if (!share.credited) {
+      return {
+        outcome: "not_credited",
+        event: {
+          type: EdgeEventType.block_found,
+          reasonCode: GatewayReason.share_difficulty_below_target,
+          workerId: share.workerId,
+          channelId: share.channelId,
+          jobId: share.jobId,
+          detail: { case: "share", value: message },
+        },
+      };
+    }
     // A full queue (drop_new) records the share's one forward result itself and says "dropped".
     const outcome = await publishAcceptedShare(this.bus, message, { sharesStream: this.streams.shares, instanceId: this.instanceId });
     return {
