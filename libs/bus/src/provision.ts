@@ -24,6 +24,7 @@ export interface StreamSpec {
   maxMsgSize?: number;
   discard?: "old" | "new";
   duplicateWindowMs?: number;
+  /** Copies kept by the JetStream cluster (1..5); provisioning raises it, never lowers it. */
   replicas?: number;
 }
 
@@ -41,6 +42,22 @@ export interface ConsumerSpec {
 }
 
 export type ProvisionOutcome = "created" | "updated" | "unchanged";
+
+/**
+ * A declared setting provisioning left as the server has it: lowering a stream's replicas would
+ * drop copies of accepted work on a restart with a stale configuration, so only an operator does it.
+ */
+export interface KeptSetting {
+  stream: string;
+  setting: "num_replicas";
+  current: number;
+  wanted: number;
+}
+
+export interface EnsureStreamOptions {
+  /** Told about every declared setting that was kept as the server has it. */
+  onKept?: (kept: KeptSetting) => void;
+}
 
 /** Raised when an existing stream or consumer differs in a setting the server cannot change. */
 export class ProvisionConflictError extends Error {
@@ -111,9 +128,10 @@ const IMMUTABLE_CONSUMER: (keyof ConsumerConfig)[] = ["ack_policy", "deliver_pol
 
 /**
  * Makes the stream exist with the declared settings: creates it, updates what the server allows
- * to change, and refuses (ProvisionConflictError) what it does not. Idempotent.
+ * to change, and refuses (ProvisionConflictError) what it does not. Replicas are raised, never
+ * lowered (the higher count is kept and reported to `onKept`). Idempotent.
  */
-export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<ProvisionOutcome> {
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, options: EnsureStreamOptions = {}): Promise<ProvisionOutcome> {
   const wanted = streamConfig(spec);
   let current: StreamConfig;
   try {
@@ -122,6 +140,11 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     if (!isNotFound(err, JetStreamApiCodes.StreamNotFound)) throw err;
     await jsm.streams.add(wanted);
     return "created";
+  }
+  const currentReplicas = current.num_replicas ?? 1;
+  if ((wanted.num_replicas ?? 1) < currentReplicas) {
+    options.onKept?.({ stream: spec.name, setting: "num_replicas", current: currentReplicas, wanted: wanted.num_replicas ?? 1 });
+    wanted.num_replicas = currentReplicas;
   }
   const changed = differences(wanted, current);
   if (changed.length === 0) return "unchanged";

@@ -2,13 +2,18 @@ import type { StreamSpec } from "./provision.js";
 import { subjects as subjectsFor } from "./subjects.js";
 
 /** The JetStream streams of docs/architecture.md (Subjects). */
-export type StreamKey = "TEMPLATES" | "SHARES" | "SHARE_RESULTS" | "EDGE_EVENTS" | "BLOCKS" | "WORKFLOW_EVENTS";
+export const STREAM_KEYS = ["TEMPLATES", "SHARES", "SHARE_RESULTS", "EDGE_EVENTS", "BLOCKS", "WORKFLOW_EVENTS"] as const;
+export type StreamKey = (typeof STREAM_KEYS)[number];
 
 export interface StreamCatalogOptions {
   /** Subject root (`gh` in production). */
   subjectRoot?: string;
   /** Prepended to every stream name, so parallel stacks and tests on one server never collide. */
   namePrefix?: string;
+  /** Copies each stream keeps in a JetStream cluster (`nats.stream_replicas`); default 1. */
+  replicas?: number;
+  /** Per-stream exceptions to `replicas` (`nats.stream_replicas_per_stream`). */
+  replicasPerStream?: Partial<Record<StreamKey, number>>;
 }
 
 const MINUTE = 60_000;
@@ -22,6 +27,12 @@ const DAY = 24 * HOUR;
 export function streamCatalog(options: StreamCatalogOptions = {}): Record<StreamKey, StreamSpec> {
   const s = subjectsFor(options.subjectRoot);
   const name = (key: StreamKey) => `${options.namePrefix ?? ""}${key}`;
+  const specs = declarations(s, name);
+  for (const key of STREAM_KEYS) specs[key].replicas = options.replicasPerStream?.[key] ?? options.replicas ?? 1;
+  return specs;
+}
+
+function declarations(s: ReturnType<typeof subjectsFor>, name: (key: StreamKey) => string): Record<StreamKey, StreamSpec> {
   return {
     TEMPLATES: {
       name: name("TEMPLATES"),

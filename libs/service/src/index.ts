@@ -25,3 +25,5 @@ export { createRedis, deleteKeysWithPrefix, Redis, redisHealth } from "./redis.j
 export type { RunningService, ServiceContext, ServiceDefinition, StartOptions } from "./run.js";
 export { runService, startService } from "./run.js";
 export { serviceStatus } from "./status.js";
+export type { StreamProvisioner } from "./streams.js";
+export { streamCatalogOf, streamProvisioner } from "./streams.js";

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { Bus } from "@gatehouse/bus";
+import { Bus, type StreamSpec } from "@gatehouse/bus";
 import type { z } from "zod";
 import { ConfigError, envPrefix, loadConfig, redactConfig } from "./config/load.js";
 import { isAllowed, offLoopback, refusedSettings, SafetyFlag, type SafetyFlagName, type UnsafeSetting } from "./config/safety.js";
@@ -12,6 +12,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 import { Readiness } from "./readiness.js";
 import { createRedis, type Redis, redisHealth } from "./redis.js";
+import { streamProvisioner } from "./streams.js";
 
 export interface ServiceDefinition<C extends OpsConfig> {
   /** Service name as in docs/architecture.md (`miner-edge`); also the env prefix `GH_MINER_EDGE_`. */
@@ -48,6 +49,8 @@ export interface ServiceContext<C extends OpsConfig> {
   connectBus(): Promise<Bus>;
   /** Connects to Redis from `[redis]`, with a `redis` readiness probe and a quit on shutdown. */
   connectRedis(): Redis;
+  /** Provisions streams this service owns (see streams.ts): replicas checked, never lowered. */
+  ensureStreams(bus: Bus, specs: readonly StreamSpec[]): Promise<void>;
 }
 
 export interface StartOptions {
@@ -120,6 +123,7 @@ export async function startService<C extends OpsConfig>(
   });
   const grpc = new GrpcServer({ addr: config.grpc_addr, apiKey: config.http_api_key, logger });
   const endpoints: Record<string, string> = {};
+  const provisioner = streamProvisioner(logger, metrics);
   const startedAt = Date.now();
 
   metrics.gauge("build_info", "Build information", ["version"]).set({ version }, 1);
@@ -161,6 +165,7 @@ export async function startService<C extends OpsConfig>(
       lifecycle.onShutdown("nats", () => bus.drain(), "close");
       return bus;
     },
+    ensureStreams: (bus, specs) => provisioner.ensureStreams(bus, specs),
     connectRedis: () => {
       const redisConfig = (config as unknown as { redis?: RedisConfig }).redis;
       if (!redisConfig) throw new Error(`${definition.name} has no [redis] config section`);

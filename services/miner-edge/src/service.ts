@@ -1,4 +1,3 @@
-import { ensureStream, streamCatalog } from "@gatehouse/bus";
 import { MinerEdgeAdminService } from "@gatehouse/proto/mineredge/v1";
 import {
   EdgeEventSchema,
@@ -9,7 +8,7 @@ import {
   VerdictReason,
   VerifierHeartbeatSchema,
 } from "@gatehouse/proto/mining/v1";
-import type { ServiceDefinition } from "@gatehouse/service";
+import { type ServiceDefinition, streamCatalogOf } from "@gatehouse/service";
 import { type Config, configSchema, unsafeSettings } from "./config.js";
 import { adminService } from "./ops/admin.js";
 import { EventLog } from "./ops/event-log.js";
@@ -40,8 +39,8 @@ export const service: ServiceDefinition<Config> = {
     const config = ctx.config;
     const bus = await ctx.connectBus();
     const redis = ctx.connectRedis();
-    const catalog = streamCatalog({ subjectRoot: config.nats.subject_root, namePrefix: config.nats.stream_prefix });
-    await ensureStream(await bus.jsm(), catalog.EDGE_EVENTS);
+    const catalog = streamCatalogOf(config.nats);
+    await ctx.ensureStreams(bus, [catalog.EDGE_EVENTS]);
 
     const m = ctx.metrics;
     const eventsTotal = m.counter("events_total", "EdgeEvents recorded, by type and reason code", ["type", "reason"]);

@@ -1,4 +1,3 @@
-import { ensureStream, streamCatalog } from "@gatehouse/bus";
 import { OrchestratorAdminService } from "@gatehouse/proto/orchestrator/v1";
 import {
   GrpcError,
@@ -9,6 +8,7 @@ import {
   SafetyFlag,
   type ServiceDefinition,
   serviceStatus,
+  streamCatalogOf,
 } from "@gatehouse/service";
 import { type Address, createPublicClient, defineChain, getAddress, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -65,8 +65,8 @@ export const service: ServiceDefinition<Config> = {
       });
       return;
     }
-    const catalog = streamCatalog({ subjectRoot: config.nats.subject_root, namePrefix: config.nats.stream_prefix });
-    await ensureStream(await bus.jsm(), catalog.WORKFLOW_EVENTS);
+    const catalog = streamCatalogOf(config.nats);
+    await ctx.ensureStreams(bus, [catalog.WORKFLOW_EVENTS]);
 
     if (config.chain.dev_chain) {
       const anvil = await ensureDevChain(config.chain.rpc_url, getAddress(config.chain.rewards_distributor_address), logger);

@@ -1,7 +1,7 @@
-import { ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
+import { ensureConsumer } from "@gatehouse/bus";
 import { GatewayReason } from "@gatehouse/proto/mining/v1";
 import { ShareForwarderAdminService } from "@gatehouse/proto/shareforwarder/v1";
-import { ConfigError, SafetyFlag, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
+import { ConfigError, SafetyFlag, type ServiceDefinition, serviceStatus, streamCatalogOf } from "@gatehouse/service";
 import { forwardResult, submissionBody } from "@gatehouse/shares";
 import { type Config, configSchema, signingSecretProblems, unsafeSettings } from "./config.js";
 import { DedupWindow } from "./dedup.js";
@@ -52,11 +52,13 @@ export const service: ServiceDefinition<Config> = {
       }
     }
     const bus = await ctx.connectBus();
-    const catalog = streamCatalog({ subjectRoot: config.nats.subject_root, namePrefix: config.nats.stream_prefix });
+    const catalog = streamCatalogOf(config.nats);
     const jsm = await bus.jsm();
     const sharesStream = catalog.SHARES.name;
-    await ensureStream(jsm, queueStreamSpec(catalog.SHARES, config.share_forward_queue_size, config.share_forward_queue_drop_policy));
-    await ensureStream(jsm, catalog.SHARE_RESULTS);
+    await ctx.ensureStreams(bus, [
+      queueStreamSpec(catalog.SHARES, config.share_forward_queue_size, config.share_forward_queue_drop_policy),
+      catalog.SHARE_RESULTS,
+    ]);
     const maxInFlight = config.share_forward_max_in_flight;
     const bufferSize = Math.max(64, maxInFlight);
     await ensureConsumer(jsm, {

@@ -1,4 +1,4 @@
-import { ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
+import { ensureConsumer } from "@gatehouse/bus";
 import {
   BlockFoundSchema,
   type TemplateProposal,
@@ -7,7 +7,7 @@ import {
   TemplateVerdictSchema,
 } from "@gatehouse/proto/mining/v1";
 import { TemplateVerifierAdminService } from "@gatehouse/proto/templateverifier/v1";
-import { insecureHttpUpstream, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
+import { insecureHttpUpstream, type ServiceDefinition, serviceStatus, streamCatalogOf } from "@gatehouse/service";
 import { policyAdmin } from "./admin.js";
 import { Batcher } from "./batcher.js";
 import { BlockSubmitter } from "./blocks.js";
@@ -67,10 +67,9 @@ export const service: ServiceDefinition<Config> = {
     );
 
     const bus = await ctx.connectBus();
-    const catalog = streamCatalog({ subjectRoot: config.nats.subject_root, namePrefix: config.nats.stream_prefix });
+    const catalog = streamCatalogOf(config.nats);
     const jsm = await bus.jsm();
-    await ensureStream(jsm, catalog.TEMPLATES);
-    await ensureStream(jsm, catalog.BLOCKS);
+    await ctx.ensureStreams(bus, [catalog.TEMPLATES, catalog.BLOCKS]);
 
     // Template sources and the mempool view.
     const proposalsPublished = ctx.metrics.counter("proposals_published_total", "Template proposals published by this verifier's sources", [

@@ -62,13 +62,13 @@ describe("gatehouse tail", () => {
 });
 
 describe("gatehouse streams", () => {
-  it("lists a stream with its message count", async () => {
+  it("lists a stream with its message count and its replicas", async () => {
     const name = `${ns.streamPrefix}RESULTS`;
     await ensureStream(await bus.jsm(), { name, subjects: [bus.subjects.shareResult] });
     await bus.publishDurable(bus.subjects.shareResult, ShareForwardResultSchema, { forwarded: true });
     const { stdout } = await run(process.execPath, [bin, "streams", "--json"], { env });
     const stream = (JSON.parse(stdout) as { name: string; messages: number; subjects: string[] }[]).find((s) => s.name === name);
-    expect(stream).toMatchObject({ messages: 1, subjects: [bus.subjects.shareResult] });
+    expect(stream).toMatchObject({ messages: 1, subjects: [bus.subjects.shareResult], replicas: 1, peers: [] });
   });
 });
 

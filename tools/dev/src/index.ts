@@ -5,6 +5,8 @@ export type { DevKeys } from "./keys.js";
 export { ensureDevKeys } from "./keys.js";
 export type { StackCounts } from "./monitor.js";
 export { formatStatus, StackMonitor } from "./monitor.js";
+export type { NatsCluster, NatsNode, NatsNodePorts } from "./nats-cluster.js";
+export { clusterUrl, jetStreamAnswers, natsClusterNodes, startNatsCluster } from "./nats-cluster.js";
 export type { ComponentPlan, MinerSpec, Namespace, StackPlan } from "./plan.js";
 export {
   DEFAULT_MINER_COUNT,

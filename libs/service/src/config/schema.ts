@@ -1,3 +1,4 @@
+import { MAX_STREAM_REPLICAS, STREAM_KEYS } from "@gatehouse/bus";
 import { z } from "zod";
 import { parseHostPort } from "../net.js";
 
@@ -40,6 +41,8 @@ export function opsConfig(defaults: { httpAddr: string; grpcAddr: string }) {
 /** The common keys as a type, for code that only needs those. */
 export type OpsConfig = z.output<z.ZodObject<ReturnType<typeof opsConfig>>>;
 
+const streamReplicas = z.number().int().min(1).max(MAX_STREAM_REPLICAS);
+
 export const natsConfig = z
   .strictObject({
     url: z.string().default("nats://127.0.0.1:4222"),
@@ -53,6 +56,14 @@ export const natsConfig = z
       .string()
       .regex(/^[A-Za-z0-9_-]*$/, "must be letters, digits, _ or -")
       .default(""),
+    /**
+     * Copies every stream this service owns keeps in the JetStream cluster (3 in production).
+     * Checked against the cluster's size at start; provisioning raises a stream's replicas but
+     * never lowers them.
+     */
+    stream_replicas: streamReplicas.default(1),
+    /** Exceptions to stream_replicas by stream, e.g. `{ EDGE_EVENTS = 1 }`. */
+    stream_replicas_per_stream: z.partialRecord(z.enum(STREAM_KEYS), streamReplicas).default({}),
     user: z.string().default(""),
     password: z.string().default(""),
     token: z.string().default(""),
