@@ -48,7 +48,9 @@ describe("stream replicas in a JetStream cluster", () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.obj).toMatchObject({ stream: spec("KEEP", 1).name, setting: "num_replicas", current: 3, configured: 1 });
     const text = await metrics.registry.metrics();
-    expect(text).toContain(`gatehouse_share_forwarder_stream_settings_kept_total{stream="${spec("KEEP", 1).name}",setting="num_replicas"} 1`);
+    expect(text).toContain(
+      `gatehouse_share_forwarder_stream_settings_kept_total{stream="${spec("KEEP", 1).name}",setting="num_replicas"} 1`,
+    );
     expect(text).toContain(`gatehouse_share_forwarder_stream_replicas{stream="${spec("KEEP", 1).name}"} 3`);
   });
 

@@ -21,6 +21,9 @@ const { values } = parseArgs({
     "dev-dir": { type: "string", default: join(root, ".dev") },
     "no-color": { type: "boolean", default: false },
     "ready-timeout": { type: "string", default: "90000" },
+    "nats-cluster": { type: "string", default: "1" },
+    "stream-replicas": { type: "string" },
+    "service-replicas": { type: "string", default: "1" },
   },
 });
 const colours = !values["no-color"] && process.stdout.isTTY === true;
@@ -80,6 +83,9 @@ try {
     namespace: { subjectRoot: values["subject-root"] as string, streamPrefix: values["stream-prefix"] as string },
     devDir: values["dev-dir"] as string,
     fresh: true,
+    natsNodes: count("nats-cluster", values["nats-cluster"], 5) || 1,
+    ...(values["stream-replicas"] !== undefined ? { streamReplicas: count("stream-replicas", values["stream-replicas"], 5) || 1 } : {}),
+    serviceReplicas: count("service-replicas", values["service-replicas"], 4) || 1,
     services,
     miners,
     txIntervalMs: count("tx-interval-ms", values["tx-interval-ms"], 3_600_000),
@@ -125,6 +131,10 @@ function banner(stack: Stack): void {
   say(
     `  anvil             ${stack.plan.chain.rpcUrl}  (chain ${stack.plan.chain.chainId}; RewardsDistributor ${stack.deployment.rewardsDistributor}, StudioProxy ${stack.deployment.studioProxy})`,
   );
+  if (stack.natsNames.length > 1)
+    say(
+      `  NATS cluster      ${stack.natsNames.join(", ")}; streams at R${stack.streamReplicas} (npx gatehouse streams -s ${stack.natsUrl})`,
+    );
   say(
     `  NATS ${stack.natsUrl}  Redis ${stack.redisUrl}  subject root "${stack.namespace.subjectRoot}"  stream prefix "${stack.namespace.streamPrefix}"`,
   );

@@ -23,7 +23,7 @@ function input(overrides: Partial<PlanInput> = {}): PlanInput {
     root: "/repo",
     configs,
     services,
-    ports: shiftedPorts(portSlots(overrides.configs ?? configs, services, relayNodes), 1000),
+    ports: shiftedPorts(portSlots(overrides.configs ?? configs, services, relayNodes, overrides.serviceReplicas), 1000),
     natsUrl: "nats://127.0.0.1:4222",
     redisUrl: "redis://127.0.0.1:6379",
     namespace: { subjectRoot: "gh", streamPrefix: "", redisPrefix: "gh:" },
@@ -170,5 +170,48 @@ describe("plan helpers", () => {
       ["dev.miner-2", 0.125],
       ["dev.miner-3", 0.1],
     ]);
+  });
+});
+
+describe("planStack with service replicas and a NATS cluster", () => {
+  const plan = planStack(
+    input({ serviceReplicas: 2, streamReplicas: 3, natsUrl: "nats://127.0.0.1:1,nats://127.0.0.1:2,nats://127.0.0.1:3" }),
+  );
+  const services = plan.components.filter((c) => c.kind === "service");
+
+  it("runs every service twice and each relay node once", () => {
+    expect(services.map((c) => c.spec.name)).toEqual([
+      "template-verifier",
+      "template-verifier#2",
+      "share-forwarder",
+      "share-forwarder#2",
+      "miner-edge",
+      "miner-edge#2",
+      "relay-node-0",
+      "relay-node-1",
+      "relay-node-2",
+      "relay-node-3",
+      "relay-gateway",
+      "relay-gateway#2",
+      "orchestrator",
+      "orchestrator#2",
+    ]);
+  });
+
+  it("gives each replica its own ports, instance id and (gateways) response subject", () => {
+    const addresses = services.flatMap((c) => Object.values(c.endpoints));
+    expect(new Set(addresses).size).toBe(addresses.length);
+    const edge2 = component(plan, "miner-edge#2").spec.env ?? {};
+    expect(edge2[envName("miner-edge", "instance_id")]).toBe("miner-edge-2");
+    expect(component(plan, "relay-gateway#2").spec.env?.[envName("relay-gateway", "gateway_id")]).toBe("gateway-1");
+    expect(component(plan, "relay-gateway").spec.env?.[envName("relay-gateway", "gateway_id")]).toBeUndefined();
+  });
+
+  it("hands every service the cluster's URLs and the stream replicas", () => {
+    for (const c of services) {
+      const service = c.spec.name.replace(/#\d+$/, "").replace(/-\d+$/, "");
+      expect(c.spec.env?.[envName(service, "nats_url")]).toBe("nats://127.0.0.1:1,nats://127.0.0.1:2,nats://127.0.0.1:3");
+      expect(c.spec.env?.[envName(service, "nats_stream_replicas")]).toBe("3");
+    }
   });
 });

@@ -2,6 +2,7 @@
 // computed from the services' config/dev.toml without touching the machine (stack.ts does that).
 import { join } from "node:path";
 import { addressFromPrivateKey, devKey } from "@gatehouse/relay";
+import type { NatsNode } from "./nats-cluster.js";
 import type { PortMap, PortSlot } from "./ports.js";
 import type { ProcessSpec } from "./supervisor.js";
 
@@ -62,6 +63,10 @@ export interface PlanInput {
   bcoinApiKey: string;
   anvilBinary: string;
   relayNodes: number;
+  /** Processes per service (the relay nodes excepted: each is its own DON member); default 1. */
+  serviceReplicas?: number;
+  /** `nats.stream_replicas` of every service; default: the services' own (1). */
+  streamReplicas?: number;
   miners: readonly MinerSpec[];
   /** Extra environment per component (tests tune timings with it). */
   env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -130,9 +135,22 @@ export function listenAddresses(table: TomlTable, path: string[] = []): { key: s
   });
 }
 
-/** Process names of the service instances: relay-node runs `relayNodes` times. */
-export function instancesOf(service: ServiceName, relayNodes: number): string[] {
-  return service === "relay-node" ? Array.from({ length: relayNodes }, (_, i) => `relay-node-${i}`) : [service];
+/** Replica r > 1 of a service listens on its dev ports + 20000·(r-1): clear of every other dev port. */
+const REPLICA_PORT_STEP = 20_000;
+
+/**
+ * Process names of the service instances: relay-node runs `relayNodes` times (each a DON member
+ * with its own key); every other service `replicas` times, `miner-edge`, `miner-edge#2`, …
+ */
+export function instancesOf(service: ServiceName, relayNodes: number, replicas = 1): string[] {
+  if (service === "relay-node") return Array.from({ length: relayNodes }, (_, i) => `relay-node-${i}`);
+  return Array.from({ length: replicas }, (_, r) => (r === 0 ? service : `${service}#${r + 1}`));
+}
+
+/** 1 for `miner-edge`, 2 for `miner-edge#2`. */
+function replicaNumber(instance: string): number {
+  const match = /#(\d+)$/.exec(instance);
+  return match ? Number(match[1]) : 1;
 }
 
 function instanceIndex(instance: string): number {
@@ -145,11 +163,13 @@ export function portSlots(
   configs: Readonly<Record<ServiceName, TomlTable>>,
   services: readonly ServiceName[],
   relayNodes: number,
+  serviceReplicas = 1,
 ): PortSlot[] {
   const slots = [...INFRA_PORTS];
   for (const service of services) {
-    for (const instance of instancesOf(service, relayNodes)) {
-      const step = service === "relay-node" ? instanceIndex(instance) * RELAY_NODE_PORT_STEP : 0;
+    for (const instance of instancesOf(service, relayNodes, serviceReplicas)) {
+      const step =
+        service === "relay-node" ? instanceIndex(instance) * RELAY_NODE_PORT_STEP : (replicaNumber(instance) - 1) * REPLICA_PORT_STEP;
       for (const { key, host, port } of listenAddresses(configs[service]))
         slots.push({ id: `${instance}/${key}`, host, devPort: port + step });
     }
@@ -199,6 +219,7 @@ function serviceEnv(service: ServiceName, config: TomlTable, input: PlanInput): 
     [envName(service, "nats_subject_root")]: input.namespace.subjectRoot,
     [envName(service, "nats_stream_prefix")]: input.namespace.streamPrefix,
   };
+  if (input.streamReplicas !== undefined) env[envName(service, "nats_stream_replicas")] = String(input.streamReplicas);
   if (typeof config.redis === "object") {
     env[envName(service, "redis_url")] = input.redisUrl;
     env[envName(service, "redis_key_prefix")] = input.namespace.redisPrefix;
@@ -235,11 +256,16 @@ function serviceEnv(service: ServiceName, config: TomlTable, input: PlanInput): 
 function servicePlans(service: ServiceName, input: PlanInput): ComponentPlan[] {
   const config = input.configs[service];
   const configPath = join(input.root, "services", service, "config", "dev.toml");
-  return instancesOf(service, input.relayNodes).map((instance) => {
+  return instancesOf(service, input.relayNodes, input.serviceReplicas).map((instance) => {
     const env = serviceEnv(service, config, input);
     if (service === "relay-node") {
       env[envName(service, "node_name")] = instance;
       env[envName(service, "dev_key_seed")] = instance;
+    }
+    if (replicaNumber(instance) > 1) {
+      env[envName(service, "instance_id")] = instance.replace("#", "-");
+      // Responses come back on a subject named by the gateway: each replica its own.
+      if (service === "relay-gateway") env[envName(service, "gateway_id")] = `gateway-${replicaNumber(instance) - 1}`;
     }
     const endpoints: Record<string, string> = {};
     for (const { key, host } of listenAddresses(config)) {
@@ -360,6 +386,15 @@ export function planStack(input: PlanInput): StackPlan {
       adminUrl: `http://${HOST}:${p("pool-backend/admin")}`,
       secret: poolSecret,
     },
+  };
+}
+
+/** A node of a private NATS cluster (see nats-cluster.ts), a component like any other. */
+export function natsNodePlan(node: NatsNode): ComponentPlan {
+  return {
+    kind: "infra",
+    spec: { name: node.name, command: "nats-server", args: node.args },
+    endpoints: { client: node.clientUrl, monitor: `http://${HOST}:${node.ports.monitor}` },
   };
 }
 

@@ -11,6 +11,7 @@ import { parse as parseToml } from "smol-toml";
 import { anvilBinary, chainAnswers, type Deployment, deployContracts } from "./chain.js";
 import { ensureNats, ensureRedis, type Server } from "./infra.js";
 import { type DevKeys, ensureDevKeys } from "./keys.js";
+import { clusterUrl, jetStreamAnswers, natsClusterNodes, natsClusterPorts } from "./nats-cluster.js";
 import {
   type ComponentPlan,
   DEFAULT_MINER_COUNT,
@@ -18,6 +19,7 @@ import {
   defaultMiners,
   type MinerSpec,
   type Namespace,
+  natsNodePlan,
   natsPlan,
   planStack,
   portSlots,
@@ -42,6 +44,15 @@ export interface StackOptions {
    * its JetStream store survives).
    */
   nats?: "shared" | "private";
+  /**
+   * More than 1: a private JetStream cluster of that many nats-server nodes on loopback
+   * (`nats-0`, `nats-1`, …; each restartable with its store), whatever `nats` says.
+   */
+  natsNodes?: number;
+  /** `nats.stream_replicas` of every service; default 1, or 3 (at most the node count) on a cluster. */
+  streamReplicas?: number;
+  /** Processes per service (relay nodes excepted); default 1. */
+  serviceReplicas?: number;
   /** Redis to use; default the one on 6379, else one started for the run. */
   redisUrl?: string;
   namespace?: Partial<Namespace>;
@@ -71,7 +82,11 @@ export interface StackOptions {
 
 export interface Stack {
   readonly plan: StackPlan;
+  /** Comma-separated when NATS is a cluster. */
   readonly natsUrl: string;
+  /** The NATS components (`nats`, or `nats-0`, `nats-1`, … of a cluster). */
+  readonly natsNames: readonly string[];
+  readonly streamReplicas: number;
   readonly redisUrl: string;
   readonly namespace: Namespace;
   readonly devDir: string;
@@ -122,6 +137,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const root = options.root ?? repositoryRoot();
   const services = options.services ?? SERVICES;
   const relayNodes = options.relayNodes ?? DEFAULT_RELAY_NODES;
+  const serviceReplicas = options.serviceReplicas ?? 1;
+  const natsNodes = options.natsNodes ?? 1;
+  const streamReplicas = options.streamReplicas ?? (natsNodes > 1 ? Math.min(3, natsNodes) : 1);
   const autoRestart = options.autoRestart ?? true;
   const onLine = options.onLine ?? (() => {});
   const onNotice = options.onNotice ?? (() => {});
@@ -134,7 +152,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const devDir = options.devDir ?? join(root, ".dev");
 
   const configs = loadDevConfigs(root);
-  const slots = portSlots(configs, services, relayNodes);
+  const slots = portSlots(configs, services, relayNodes, serviceReplicas);
   const portChoice = options.ports ?? { offset: 0 };
   const ports = portChoice === "free" ? await freePorts(slots) : shiftedPorts(slots, portChoice.offset);
   const busy = await portsInUse(slots, ports);
@@ -201,11 +219,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     // NATS and Redis.
     let natsUrl: string;
-    if (options.nats === "private") {
+    const natsNames: string[] = [];
+    if (natsNodes > 1) {
+      const storeRoot = mkdtempSync(join(tmpdir(), "gh-stack-nats-cluster-"));
+      cleanups.push(() => rmSync(storeRoot, { recursive: true, force: true }));
+      const nodes = natsClusterNodes(`gh-${namespace.subjectRoot}`, await natsClusterPorts(natsNodes), storeRoot);
+      for (const node of nodes) {
+        mkdirSync(node.storeDir, { recursive: true });
+        supervise(natsNodePlan(node)).start();
+        natsNames.push(node.name);
+      }
+      await Promise.all(nodes.map((node) => readyWhen(node.name, () => jetStreamAnswers(node.clientUrl), 30_000)));
+      natsUrl = clusterUrl(nodes);
+    } else if (options.nats === "private") {
       const port = await stablePort();
       const store = mkdtempSync(join(tmpdir(), "gh-stack-nats-"));
       cleanups.push(() => rmSync(store, { recursive: true, force: true }));
       supervise(natsPlan(port, store)).start();
+      natsNames.push("nats");
       await readyWhen("nats", () => natsWithJetStream("127.0.0.1", port), 15_000);
       natsUrl = `nats://127.0.0.1:${port}`;
     } else {
@@ -222,7 +253,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       redisUrl = redis.url;
     }
     if (options.fresh) await removeNamespace(natsUrl, redisUrl, namespace, true);
-    if (options.cleanUp) cleanups.push(() => removeNamespace(natsUrl, redisUrl as string, namespace, options.nats !== "private"));
+    const ownNats = options.nats === "private" || natsNodes > 1;
+    if (options.cleanUp) cleanups.push(() => removeNamespace(natsUrl, redisUrl as string, namespace, !ownNats));
 
     mkdirSync(devDir, { recursive: true });
     if (options.cleanUp) cleanups.push(() => rmSync(devDir, { recursive: true, force: true }));
@@ -241,6 +273,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       bcoinApiKey: portChoice === "free" ? randomBytes(12).toString("hex") : "dev",
       anvilBinary: anvilBinary(root),
       relayNodes,
+      serviceReplicas,
+      streamReplicas,
       miners: options.miners ?? defaultMiners(DEFAULT_MINER_COUNT),
       ...(options.env ? { env: options.env } : {}),
     });
@@ -280,6 +314,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return {
       plan,
       natsUrl,
+      natsNames,
+      streamReplicas,
       redisUrl,
       namespace,
       devDir,
@@ -309,13 +345,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const check =
           name === "nats"
             ? () => natsWithJetStream("127.0.0.1", Number(new URL(component.endpoints.client as string).port))
-            : name === "bcoin"
-              ? () => bcoin.answers()
-              : name === "anvil"
-                ? () => chainAnswers(plan.chain.rpcUrl)
-                : component.readyUrl
-                  ? () => answers200(component.readyUrl as string)
-                  : async () => supervised.get(name)?.running === true;
+            : natsNames.includes(name)
+              ? () => jetStreamAnswers(component.endpoints.client as string)
+              : name === "bcoin"
+                ? () => bcoin.answers()
+                : name === "anvil"
+                  ? () => chainAnswers(plan.chain.rpcUrl)
+                  : component.readyUrl
+                    ? () => answers200(component.readyUrl as string)
+                    : async () => supervised.get(name)?.running === true;
         await readyWhen(name, check, timeoutMs);
       },
       stop: stopAll,
