@@ -2,9 +2,11 @@ import { GatewayConnectionError, GatewayError, GatewayTimeoutError, WorkflowFail
 import {
   type EvidencePackage,
   type GatewayClientConfig,
+  type PendingWorkResponse,
   type RequestOptions,
   ScoreSubmissionMode,
   type WaitOptions,
+  type WorkEvidenceResponse,
   type WorkflowResponse,
   type WorkflowState,
   type WorkflowStatus,
@@ -83,8 +85,16 @@ export class GatewayClient {
     }
     if (!response.ok) {
       const b = (parsed ?? {}) as { error?: unknown; message?: unknown };
+      // Workflow routes answer {error: "<text>"}; the /v1 routes {version, error: {code, message}}.
+      const envelope = typeof b.error === "object" && b.error !== null ? (b.error as { code?: unknown; message?: unknown }) : undefined;
       const detail =
-        typeof b.error === "string" ? b.error : typeof b.message === "string" ? b.message : JSON.stringify(b.error ?? b.message ?? text);
+        typeof b.error === "string"
+          ? b.error
+          : typeof envelope?.message === "string"
+            ? `${envelope.code}: ${envelope.message}`
+            : typeof b.message === "string"
+              ? b.message
+              : JSON.stringify(b.error ?? b.message ?? text);
       throw new GatewayError(`Gateway returned error: ${detail}`, { statusCode: response.status, response: parsed });
     }
     return parsed as T;
@@ -174,6 +184,27 @@ export class GatewayClient {
     for (const [k, v] of Object.entries(query)) if (v) params.set(k, v);
     const result = await this.request<{ workflows: WorkflowResponse[] }>("GET", `/workflows?${params}`);
     return result.workflows.map(toStatus);
+  }
+
+  /**
+   * GET /v1/studio/:address/work: a studio's completed work not yet scored (`status` "pending", the
+   * default), scored, or finalized by a closed epoch; `limit` 1..100 (20), `offset` (0).
+   */
+  getPendingWork(
+    studioAddress: string,
+    options: { status?: "pending" | "scored" | "finalized"; limit?: number; offset?: number } = {},
+  ): Promise<PendingWorkResponse> {
+    const params = new URLSearchParams({
+      status: options.status ?? "pending",
+      limit: String(options.limit ?? 20),
+      offset: String(options.offset ?? 0),
+    });
+    return this.request("GET", `/v1/studio/${encodeURIComponent(studioAddress)}/work?${params}`);
+  }
+
+  /** GET /v1/work/:hash/evidence: the evidence graph a work submission carried (needs the API key when keys are set). */
+  getWorkEvidence(dataHash: string): Promise<WorkEvidenceResponse> {
+    return this.request("GET", `/v1/work/${encodeURIComponent(dataHash)}/evidence`);
   }
 
   /** Operator retry of a STALLED workflow (Gatehouse extension). */

@@ -57,6 +57,34 @@ export interface EvidencePackage {
   [extra: string]: unknown;
 }
 
+/** One item of `GET /v1/studio/:address/work` (the ChaosChain SDK's PendingWorkItem). */
+export interface PendingWorkItem {
+  work_id: string;
+  data_hash: string;
+  agent_id: number;
+  worker_address: string;
+  studio_address: string;
+  epoch: number | null;
+  submitted_at: string;
+  evidence_anchor: string | null;
+  derivation_root: string | null;
+  studio_policy_version: string;
+  work_mandate_id: string;
+  task_type: string;
+}
+
+/** `GET /v1/studio/:address/work` in the gateway's `{version, data}` envelope. */
+export interface PendingWorkResponse {
+  version: string;
+  data: { studio: string; work: PendingWorkItem[]; total: number; limit: number; offset: number };
+}
+
+/** `GET /v1/work/:hash/evidence` in the gateway's `{version, data}` envelope. */
+export interface WorkEvidenceResponse {
+  version: string;
+  data: { work_id: string; thread_root: string | null; dkg_evidence: EvidencePackage[] };
+}
+
 export interface GatewayClientConfig {
   /** Alias: gatewayUrl. */
   baseUrl?: string;

@@ -4,6 +4,7 @@ import { gatewayEndpoint } from "./evidence/arweave-protocol.js";
 
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
+const apiKey = z.string().min(16, "api keys must be at least 16 characters");
 
 export const configSchema = z.strictObject({
   ...opsConfig({ httpAddr: "127.0.0.1:8087", grpcAddr: "127.0.0.1:9087" }),
@@ -13,8 +14,24 @@ export const configSchema = z.strictObject({
   api: z
     .strictObject({
       addr: hostPort().default("127.0.0.1:3000"),
-      /** When any key is set, POST /workflows/* need a matching x-api-key. */
-      api_keys: z.array(z.string().min(16, "api keys must be at least 16 characters")).default([]),
+      /**
+       * When any key is set, POST /workflows/* and GET /v1/work/:hash/evidence need a matching x-api-key. A key is a
+       * string (any signer, any studio) or a table `{ key, signers, studios }` limiting it to those signers and studios (403 otherwise).
+       */
+      api_keys: z
+        .array(
+          z.union([
+            apiKey,
+            z.strictObject({
+              key: apiKey,
+              /** The signer (and admin signer) addresses this key may make sign; absent: every signer. */
+              signers: z.array(address).min(1).optional(),
+              /** The studios this key may act on; absent: every studio. */
+              studios: z.array(address).min(1).optional(),
+            }),
+          ]),
+        )
+        .default([]),
       body_limit_bytes: z.number().int().positive().max(50_000_000).default(10_000_000),
       /** Per client IP; 0 disables. Status polling (GET /workflows/:id) is never limited. */
       writes_per_minute: z.number().int().min(0).default(30),
@@ -27,6 +44,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   chain: z
     .strictObject({
+      /** JSON-RPC endpoint. Plain http to a non-loopback host needs GH_ALLOW_INSECURE_HTTP_UPSTREAM (it carries signed transactions). */
       rpc_url: z.string().url().default("http://127.0.0.1:8545"),
       chain_id: z.number().int().positive().default(31337),
       rewards_distributor_address: address.optional(),

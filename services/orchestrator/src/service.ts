@@ -13,6 +13,7 @@ import {
 import { type Address, createPublicClient, defineChain, getAddress, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { adminHandlers } from "./admin.js";
+import { toGrants } from "./api/auth.js";
 import { OPENAPI } from "./api/openapi.js";
 import { RestApi } from "./api/server.js";
 import { ensureDevChain } from "./chain/dev-chain.js";
@@ -42,6 +43,8 @@ export const service: ServiceDefinition<Config> = {
     ...(config.api.api_keys.length === 0
       ? offLoopback(config.api.addr, SafetyFlag.noApiKey, `api.addr ${config.api.addr} is not loopback and api.api_keys is empty`)
       : []),
+    // Signed transactions go out over it and its answers drive reconciliation.
+    ...insecureHttpUpstream("chain.rpc_url", config.chain.rpc_url),
     ...(config.evidence.store === "arweave"
       ? insecureHttpUpstream("evidence.arweave.gateway_url", config.evidence.arweave.gateway_url)
       : []),
@@ -179,7 +182,8 @@ export const service: ServiceDefinition<Config> = {
       openapi: JSON.stringify(OPENAPI),
       settings: {
         bodyLimitBytes: config.api.body_limit_bytes,
-        apiKeys: config.api.api_keys,
+        apiKeys: toGrants(config.api.api_keys),
+        signers: new Set(accounts.map((a) => a.address.toLowerCase())),
         writesPerMinute: config.api.writes_per_minute,
         listsPerMinute: config.api.lists_per_minute,
         trustProxy: config.api.trust_proxy,

@@ -8,17 +8,25 @@ import { AGENTS, dataHash, setUp, startOrchestrator, type TestEnv, tearDown } fr
 let env: TestEnv;
 let open: ServiceProcess;
 let keyed: ServiceProcess;
+let scoped: ServiceProcess;
 const API_KEY = "test-key-0123456789abcdef";
-const [signer] = AGENTS as [string];
+/** Limited to signer AGENTS[1] on STUDIO. */
+const SCOPED_KEY = "scoped-key-0123456789abcdef";
+const [signer, other] = AGENTS as [string, string];
+/** A well-formed address the orchestrator holds no key for. */
+const STRANGER = `0x${"7".repeat(40)}`;
 const bytes32 = dataHash("api");
 /** Not a contract: these workflows only exercise the API (they fail in the background). */
 const STUDIO = `0x${"5".repeat(40)}`;
 
 beforeAll(async () => {
   env = await setUp("orchapi");
-  [open, keyed] = await Promise.all([
+  [open, keyed, scoped] = await Promise.all([
     startOrchestrator(env, { api: { writes_per_minute: 0 } }),
     startOrchestrator(env, { api: { api_keys: [API_KEY], writes_per_minute: 3, lists_per_minute: 2 } }),
+    startOrchestrator(env, {
+      api: { api_keys: [API_KEY, { key: SCOPED_KEY, signers: [other], studios: [STUDIO] }], writes_per_minute: 0 },
+    }),
   ]);
 }, 60_000);
 
@@ -98,11 +106,43 @@ describe("validation (400 {error: '<field> …'})", () => {
       /^worker_address is required for direct mode$/,
     ],
     ["salt shape", "/workflows/score-submission", score({ salt: "0x1" }), /^salt must be/],
+    [
+      "evidence_content not base64",
+      "/workflows/work-submission",
+      work({ evidence_content: "!!!" }),
+      /^evidence_content must be base64 \(RFC 4648, standard alphabet\)$/,
+    ],
+    ["evidence_content bad length", "/workflows/work-submission", work({ evidence_content: "abcde" }), /^evidence_content must be base64/],
+    [
+      "unknown signer",
+      "/workflows/work-submission",
+      work({ signer_address: STRANGER }),
+      new RegExp(`^signer_address ${STRANGER} is not a signer this orchestrator holds a key for$`),
+    ],
+    [
+      "unknown signer (close)",
+      "/workflows/close-epoch",
+      { studio_address: STUDIO, epoch: 1, signer_address: STRANGER },
+      /^signer_address 0x7{40} is not a signer/,
+    ],
+    [
+      "unknown admin signer",
+      "/workflows/score-submission",
+      score({ admin_signer_address: STRANGER }),
+      /^admin_signer_address 0x7{40} is not a signer this orchestrator holds a key for$/,
+    ],
   ];
   it.each(cases)("%s", async (_name, path, body, message) => {
     const res = await post(open, path, body);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(message);
+  });
+
+  it('salt "" is the zero salt, as absent; unpadded base64 evidence is accepted', async () => {
+    const empty = await post(open, "/workflows/score-submission", score({ salt: "", data_hash: dataHash("salt-empty") }));
+    expect(empty).toMatchObject({ status: 201, body: { step: "SUBMIT_SCORE_DIRECT" } });
+    const unpadded = await post(open, "/workflows/work-submission", work({ evidence_content: "aGVsbG8", data_hash: dataHash("unpadded") }));
+    expect(unpadded.status).toBe(201);
   });
 
   it("malformed JSON is 400, not 500", async () => {
@@ -164,6 +204,48 @@ describe("reads", () => {
     }
   });
 
+  it("/v1 reads answer in the {version, error:{code, message}} envelope; evidence needs a key when keys are set", async () => {
+    const json = async (proc: ServiceProcess, path: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${base(proc)}${path}`, { headers });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await json(open, "/v1/studio/0x12/work")).toEqual({
+      status: 400,
+      body: {
+        version: "1.0",
+        error: { code: "INVALID_STUDIO_ADDRESS", message: "Studio address must be a 0x-prefixed 20-byte hex string (42 chars)" },
+      },
+    });
+    expect(await json(open, `/v1/studio/${STUDIO}/work?status=open`)).toMatchObject({
+      status: 400,
+      body: { error: { code: "INVALID_STATUS" } },
+    });
+    // This studio's workflows all fail (it is not a contract): nothing completed, so nothing pending.
+    expect(await json(open, `/v1/studio/${STUDIO}/work?limit=500&offset=-3`)).toEqual({
+      status: 200,
+      body: { version: "1.0", data: { studio: STUDIO, work: [], total: 0, limit: 100, offset: 0 } },
+    });
+    expect(await json(open, "/v1/work/0x12/evidence")).toMatchObject({ status: 400, body: { error: { code: "INVALID_WORK_ID" } } });
+    const unknown = dataHash("never-submitted");
+    expect(await json(open, `/v1/work/${unknown}/evidence`)).toEqual({
+      status: 404,
+      body: { version: "1.0", error: { code: "WORK_NOT_FOUND", message: `No work found with id ${unknown}` } },
+    });
+    // The submission is found whatever state it is in.
+    const submitted = dataHash("v1-evidence");
+    expect((await post(open, "/workflows/work-submission", work({ data_hash: submitted }))).status).toBe(201);
+    expect(await json(open, `/v1/work/${submitted}/evidence`)).toMatchObject({
+      status: 200,
+      body: { version: "1.0", data: { work_id: submitted, dkg_evidence: work().dkg_evidence } },
+    });
+    expect(await json(keyed, `/v1/work/${submitted}/evidence`)).toEqual({
+      status: 401,
+      body: { version: "1.0", error: { code: "UNAUTHORIZED", message: "Invalid or missing API key" } },
+    });
+    expect((await json(scoped, `/v1/work/${submitted}/evidence`, { "x-api-key": API_KEY })).status).toBe(200);
+    expect((await json(open, "/v1/unknown")).status).toBe(404);
+  });
+
   it("health keeps the {status:'ok', timestamp} shape; /openapi.json is served", async () => {
     const health = (await (await fetch(`${base(open)}/health`)).json()) as { status: string; timestamp: number };
     expect(health.status).toBe("ok");
@@ -185,6 +267,51 @@ describe("auth, rate limits, idempotency", () => {
     );
     expect(wrong.status).toBe(401);
     expect((await fetch(`${base(keyed)}/health`)).status).toBe(200);
+  });
+
+  it("a key limited to signers and studios gets 403 outside them; unlimited keys and reads are unaffected", async () => {
+    const key = { "x-api-key": SCOPED_KEY };
+    const forbidden = await post(scoped, "/workflows/close-epoch", { studio_address: STUDIO, epoch: 50, signer_address: signer }, key);
+    expect(forbidden).toMatchObject({ status: 403, body: { error: "FORBIDDEN", message: `this API key may not use signer ${signer}` } });
+    const otherStudio = `0x${"6".repeat(40)}`;
+    const wrongStudio = await post(
+      scoped,
+      "/workflows/close-epoch",
+      { studio_address: otherStudio, epoch: 50, signer_address: other },
+      key,
+    );
+    expect(wrongStudio).toMatchObject({
+      status: 403,
+      body: { error: "FORBIDDEN", message: `this API key may not act on studio ${otherStudio}` },
+    });
+    const admin = await post(
+      scoped,
+      "/workflows/score-submission",
+      score({ signer_address: other, validator_address: other, admin_signer_address: signer, data_hash: dataHash("scoped-admin") }),
+      key,
+    );
+    expect(admin).toMatchObject({ status: 403, body: { message: `this API key may not use signer ${signer}` } });
+    // Any case of a permitted address is the same address.
+    const allowed = await post(
+      scoped,
+      "/workflows/close-epoch",
+      { studio_address: STUDIO.toUpperCase().replace("0X", "0x"), epoch: 50, signer_address: other.toLowerCase() },
+      key,
+    );
+    expect(allowed.status).toBe(201);
+    const unlimited = await post(
+      scoped,
+      "/workflows/close-epoch",
+      { studio_address: otherStudio, epoch: 51, signer_address: signer },
+      {
+        "x-api-key": API_KEY,
+      },
+    );
+    expect(unlimited.status).toBe(201);
+    // Retrying a workflow of another signer is refused the same way (before its state is looked at).
+    const retry = await fetch(`${base(scoped)}/workflows/${unlimited.body.id}/retry`, { method: "POST", headers: key });
+    expect(retry.status).toBe(403);
+    expect((await fetch(`${base(scoped)}/workflows/${unlimited.body.id}`)).status).toBe(200);
   });
 
   it("throttles writes per client, never status polling", async () => {

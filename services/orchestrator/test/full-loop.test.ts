@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { getAddress } from "viem";
 import { rewardsDistributorAbi, studioProxyAbi } from "../src/chain/abi.js";
 import { computeDkg } from "../src/dkg/index.js";
+import { encodeScoreVector, scoreCommitment } from "../src/scores.js";
 import {
   AGENTS,
   chainClients,
@@ -48,8 +49,14 @@ describe("full loop", () => {
       dkg_evidence_root: expected.evidenceRoot,
       dkg_weights: { [worker]: 1 },
       arweave_confirmed: true,
+      arweave_confirmed_at: expect.any(Number),
       onchain_confirmed: true,
+      onchain_block: expect.any(Number),
+      onchain_confirmed_at: expect.any(Number),
+      register_confirmed: true,
+      register_confirmed_at: expect.any(Number),
     });
+    expect(work.progress.onchainBlock).toBe(work.rawProgress.onchain_block);
     expect(work.error).toBeUndefined();
 
     // Legacy body (what the published SDK clients send): roots given directly.
@@ -67,6 +74,23 @@ describe("full loop", () => {
     });
     expect([...registered].sort()).toEqual([workA, workB].sort());
 
+    // Both works are completed and unscored: the SDK's getPendingWork lists them (oldest first).
+    const pending = await client.getPendingWork(studio);
+    expect(pending.version).toBe("1.0");
+    expect(pending.data).toMatchObject({ studio, total: 2, limit: 20, offset: 0 });
+    expect(pending.data.work.map((w) => w.work_id)).toEqual([workA, workB]);
+    expect(pending.data.work[0]).toMatchObject({
+      data_hash: workA,
+      worker_address: worker,
+      studio_address: studio,
+      epoch: 7,
+      evidence_anchor: work.rawProgress.arweave_tx_id,
+      derivation_root: expected.threadRoot,
+    });
+    expect((await client.getPendingWork(studio, { limit: 1, offset: 1 })).data.work.map((w) => w.work_id)).toEqual([workB]);
+    const evidenceA = await client.getWorkEvidence(workA);
+    expect(evidenceA).toEqual({ version: "1.0", data: { work_id: workA, dkg_evidence: evidence, thread_root: expected.threadRoot } });
+
     const direct = await client.submitScore(studio, 7, verifier, workA, [8500, 9000, 7000, 8000, 9500], verifier, {
       workerAddress: worker,
       mode: ScoreSubmissionMode.DIRECT,
@@ -74,6 +98,19 @@ describe("full loop", () => {
     expect(direct.step).toBe("SUBMIT_SCORE_DIRECT");
     const directDone = await client.waitForCompletion(direct.workflowId);
     expect(directDone.progress.scoreTxHash).toMatch(/^0x[0-9a-f]{64}$/);
+    // The gateway's direct-score keys: score_block, not the work submission's onchain_* keys.
+    const scoreReceipt = await chain.getTransactionReceipt({ hash: directDone.progress.scoreTxHash as `0x${string}` });
+    expect(directDone.rawProgress).toMatchObject({
+      score_confirmed: true,
+      score_block: Number(scoreReceipt.blockNumber),
+      score_confirmed_at: expect.any(Number),
+      register_validator_confirmed: true,
+      register_validator_confirmed_at: expect.any(Number),
+    });
+    expect(directDone.progress.onchainBlock).toBeUndefined();
+    expect(directDone.progress.onchainConfirmed).toBeUndefined();
+    expect((await client.getPendingWork(studio)).data.work.map((w) => w.work_id)).toEqual([workB]);
+    expect((await client.getPendingWork(studio, { status: "scored" })).data.work.map((w) => w.work_id)).toEqual([workA]);
 
     // Commit-reveal on work B: the reveal is scheduled after the commit deadline.
     const commitDeadline = await setDeadlines(env, workB, 3);
@@ -86,7 +123,19 @@ describe("full loop", () => {
     const crDone = await client.waitForCompletion(cr.workflowId);
     expect(crDone.progress.commitTxHash).toMatch(/^0x/);
     expect(crDone.progress.revealTxHash).toMatch(/^0x/);
+    const commitTx = await chain.getTransactionReceipt({ hash: crDone.progress.commitTxHash as `0x${string}` });
+    expect(crDone.rawProgress).toMatchObject({
+      commit_hash: scoreCommitment(encodeScoreVector([9000, 9000, 9000, 9000, 9000]), salt as `0x${string}`, workB),
+      commit_confirmed: true,
+      commit_block: Number(commitTx.blockNumber),
+      commit_confirmed_at: expect.any(Number),
+      reveal_confirmed: true,
+      reveal_block: expect.any(Number),
+      reveal_confirmed_at: expect.any(Number),
+    });
+    expect(crDone.progress.onchainBlock).toBeUndefined();
     const revealTx = await chain.getTransactionReceipt({ hash: crDone.progress.revealTxHash as `0x${string}` });
+    expect(crDone.rawProgress.reveal_block).toBe(Number(revealTx.blockNumber));
     const revealBlock = await chain.getBlock({ blockNumber: revealTx.blockNumber });
     expect(Number(revealBlock.timestamp)).toBeGreaterThan(commitDeadline);
     expect(
@@ -103,6 +152,18 @@ describe("full loop", () => {
     const closed = await client.waitForCompletion(close.workflowId);
     const receipt = await chain.getTransactionReceipt({ hash: closed.rawProgress.close_tx_hash as `0x${string}` });
     expect(receipt.status).toBe("success");
+    expect(closed.rawProgress).toMatchObject({
+      preconditions_checked: true,
+      preconditions_checked_at: expect.any(Number),
+      close_confirmed: true,
+      close_block: Number(receipt.blockNumber),
+      close_confirmed_at: expect.any(Number),
+    });
+    expect(closed.progress.onchainBlock).toBeUndefined();
+    expect(closed.progress.onchainConfirmed).toBeUndefined();
+    const finalized = await client.getPendingWork(studio, { status: "finalized" });
+    expect(finalized.data.work.map((w) => w.work_id)).toEqual([workA, workB]);
+    expect((await client.getPendingWork(studio)).data).toMatchObject({ work: [], total: 0 });
 
     // A second close-epoch request dedupes onto the completed workflow: no second closeEpoch.
     const again = await client.closeEpoch(studio, 7, owner);

@@ -100,4 +100,11 @@ describe("redactConfig", () => {
       empty_secret: "",
     });
   });
+
+  it("redacts the key of a secret given as a table and keeps its limits readable", () => {
+    const signers = [`0x${"1".repeat(40)}`];
+    expect(redactConfig({ api: { api_keys: ["plain-key", { key: "scoped-key", signers }] } })).toEqual({
+      api: { api_keys: ["[redacted]", { key: "[redacted]", signers }] },
+    });
+  });
 });

@@ -113,6 +113,10 @@ const SECRET_KEY = /(secrets?|api_keys?|password|token|private_key)$/i;
 
 function redactSecret(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecret);
+  // A secret given as a table (`{ key, …limits }`): its `key` is the secret, the rest is plain.
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, child]) => [k, k === "key" ? redactSecret(child) : redactConfig(child)]));
+  }
   return typeof value === "string" && value !== "" ? "[redacted]" : value;
 }
 

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { apiKeyMatches, type Logger, sendJson } from "@gatehouse/service";
+import { type Logger, sendJson } from "@gatehouse/service";
 import type { WorkflowStore } from "../engine/store.js";
 import {
   initialStep,
@@ -13,13 +13,18 @@ import {
   type WorkflowState,
   type WorkflowType,
 } from "../engine/types.js";
+import { type ApiKeyGrant, findGrant, scopeRefusal } from "./auth.js";
 import { RateLimiter } from "./rate-limit.js";
 import { toWorkflowResponse } from "./response.js";
+import { v1Route } from "./v1-routes.js";
 import { type Validated, validateCloseEpoch, validateScoreSubmission, validateWorkSubmission } from "./validation.js";
 
 export interface ApiSettings {
   bodyLimitBytes: number;
-  apiKeys: readonly string[];
+  /** Empty: writes are open (development). */
+  apiKeys: readonly ApiKeyGrant[];
+  /** The signer addresses this orchestrator holds keys for, lower case: any other is refused at the door. */
+  signers: ReadonlySet<string>;
   writesPerMinute: number;
   listsPerMinute: number;
   trustProxy: boolean;
@@ -178,8 +183,19 @@ export class RestApi {
     const retry = /^\/workflows\/([^/]+)\/retry$/.exec(path);
     if (retry && method === "POST") {
       name("retry");
-      this.guardWrite(req);
-      return this.retry(retry[1] as string);
+      return this.retry(retry[1] as string, this.guardWrite(req));
+    }
+    if (path.startsWith("/v1/") && method === "GET") {
+      const v1 = await v1Route(path, url.searchParams, {
+        store: this.deps.store,
+        keysConfigured: this.deps.settings.apiKeys.length > 0,
+        grant: findGrant(this.deps.settings.apiKeys, this.presentedKey(req)),
+      });
+      if (v1) {
+        name(v1.name);
+        if (!this.#lists.allow(this.client(req))) throw new HttpError(429, { error: "RATE_LIMIT_EXCEEDED" });
+        return v1.answer;
+      }
     }
     const byId = /^\/workflows\/([^/]+)$/.exec(path);
     if (byId && method === "GET") {
@@ -199,16 +215,27 @@ export class RestApi {
     throw new HttpError(404, { error: "Not found" });
   }
 
-  private guardWrite(req: IncomingMessage): void {
+  private presentedKey(req: IncomingMessage): string | undefined {
+    const presented = req.headers["x-api-key"];
+    return Array.isArray(presented) ? presented[0] : presented;
+  }
+
+  /** Shutdown, API key and write rate checks; the key's grant (undefined when keys are not configured). */
+  private guardWrite(req: IncomingMessage): ApiKeyGrant | undefined {
     if (this.#shuttingDown) throw new HttpError(503, { error: "Gateway is shutting down", code: "SHUTTING_DOWN" });
-    const keys = this.deps.settings.apiKeys;
-    if (keys.length > 0) {
-      const presented = req.headers["x-api-key"];
-      const key = Array.isArray(presented) ? presented[0] : presented;
-      if (!keys.some((k) => apiKeyMatches(key, k)))
-        throw new HttpError(401, { error: "UNAUTHORIZED", message: "Invalid or missing API key" });
+    let grant: ApiKeyGrant | undefined;
+    if (this.deps.settings.apiKeys.length > 0) {
+      grant = findGrant(this.deps.settings.apiKeys, this.presentedKey(req));
+      if (!grant) throw new HttpError(401, { error: "UNAUTHORIZED", message: "Invalid or missing API key" });
     }
     if (!this.#writes.allow(this.client(req))) throw new HttpError(429, { error: "RATE_LIMIT_EXCEEDED" });
+    return grant;
+  }
+
+  /** 403 when the key is limited to other signers or studios. */
+  private authorize(grant: ApiKeyGrant | undefined, request: { signers: string[]; studio: string }): void {
+    const refusal = grant && scopeRefusal(grant, request);
+    if (refusal) throw new HttpError(403, { error: "FORBIDDEN", message: refusal });
   }
 
   private async submit(
@@ -216,7 +243,7 @@ export class RestApi {
     type: WorkflowType,
     validate: (body: Record<string, unknown>) => Validated<WorkflowInput>,
   ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
-    this.guardWrite(req);
+    const grant = this.guardWrite(req);
     const header = req.headers["idempotency-key"];
     const idempotencyKey = Array.isArray(header) ? header[0] : header;
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
@@ -226,8 +253,18 @@ export class RestApi {
     const validated = validate(body);
     if (!validated.ok) throw new HttpError(400, { error: validated.error });
     const input = validated.value;
+    const common = input as { studio_address: string; signer_address: string; admin_signer_address?: string };
+    const signers = [common.signer_address, ...(common.admin_signer_address ? [common.admin_signer_address] : [])];
+    // A signer the orchestrator holds no key for could only fail later: refuse it now.
+    for (const [field, signer] of [
+      ["signer_address", common.signer_address],
+      ["admin_signer_address", common.admin_signer_address],
+    ] as const) {
+      if (signer && !this.deps.settings.signers.has(signer.toLowerCase()))
+        throw new HttpError(400, { error: `${field} ${signer} is not a signer this orchestrator holds a key for` });
+    }
+    this.authorize(grant, { signers, studio: common.studio_address });
     const now = Date.now();
-    const common = input as { studio_address: string; signer_address: string };
     const record: WorkflowRecord = {
       id: randomUUID(),
       type,
@@ -267,8 +304,13 @@ export class RestApi {
     return { status: 201, body: toWorkflowResponse(record) };
   }
 
-  private async retry(id: string): Promise<{ status: number; body: unknown }> {
+  private async retry(id: string, grant: ApiKeyGrant | undefined): Promise<{ status: number; body: unknown }> {
     if (!UUID.test(id)) throw new HttpError(404, { error: "Workflow not found" });
+    if (grant) {
+      const wf = await this.deps.store.load(id.toLowerCase());
+      if (!wf) throw new HttpError(404, { error: "Workflow not found" });
+      this.authorize(grant, { signers: [wf.signer], studio: wf.studio });
+    }
     const outcome = await this.deps.retry(id.toLowerCase());
     if (outcome === "not_found") throw new HttpError(404, { error: "Workflow not found" });
     if (outcome === "not_stalled") throw new HttpError(409, { error: "Only STALLED workflows can be retried", code: "NOT_STALLED" });

@@ -9,6 +9,8 @@ const MAX_PARENTS = 1_000;
 const MAX_SCORES = 256;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+/** RFC 4648 base64 (the standard alphabet, as Buffer#toString("base64") writes it), padding optional. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 
 class Invalid extends Error {}
 
@@ -88,6 +90,7 @@ export function validateWorkSubmission(body: Body): Validated<WorkSubmissionInpu
       roots = { dkg_evidence: body.dkg_evidence.map(evidencePackage) };
     }
     if (typeof body.evidence_content !== "string") throw new Invalid("evidence_content must be a string");
+    if (!BASE64.test(body.evidence_content)) throw new Invalid("evidence_content must be base64 (RFC 4648, standard alphabet)");
     return { ...common, ...roots, evidence_content: body.evidence_content, signer_address: address(body, "signer_address") };
   });
 }
@@ -105,7 +108,8 @@ export function validateScoreSubmission(body: Body): Validated<ScoreSubmissionIn
       if (typeof s !== "number" || !Number.isInteger(s) || s < 0 || s > 10_000)
         throw new Invalid(`scores[${i}] must be an integer between 0 and 10000 (basis points)`);
     });
-    const salt = body.salt === undefined || body.salt === null ? ZERO_BYTES32 : bytes32(body, "salt");
+    // Absent, null or "" all mean the zero salt, as the ChaosChain gateway reads it.
+    const salt = body.salt === undefined || body.salt === null || body.salt === "" ? ZERO_BYTES32 : bytes32(body, "salt");
     const signer_address = address(body, "signer_address");
     const mode = (body.mode ?? "direct") as ScoreMode;
     if (mode !== "direct" && mode !== "commit_reveal") throw new Invalid('mode must be "direct" or "commit_reveal"');

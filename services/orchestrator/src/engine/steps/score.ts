@@ -5,13 +5,17 @@ import type { ScoreSubmissionInput, StepResult } from "../types.js";
 import { awaitTx, dataHashOf, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
 
 const input = (ctx: StepContext) => ctx.wf.input as ScoreSubmissionInput;
-const complete: StepResult = { kind: "next", step: null, patch: { register_validator_confirmed: true } };
+const complete = (ctx: StepContext): StepResult => ({
+  kind: "next",
+  step: null,
+  patch: { register_validator_confirmed: true, register_validator_confirmed_at: ctx.now() },
+});
 /** Extra wait after the commit deadline so the reveal's block is strictly later. */
 const DEADLINE_MARGIN_MS = 1_000;
 
 /** The validator registered with the RewardsDistributor is the end state. */
 async function validatorRegistered(ctx: StepContext): Promise<StepResult | undefined> {
-  return (await ctx.chain.isValidatorRegistered(dataHashOf(ctx), input(ctx).validator_address)) ? complete : undefined;
+  return (await ctx.chain.isValidatorRegistered(dataHashOf(ctx), input(ctx).validator_address)) ? complete(ctx) : undefined;
 }
 
 const adminSigner = (ctx: StepContext) => input(ctx).admin_signer_address ?? ctx.adminSigner;
@@ -29,7 +33,7 @@ function reconcileSend(step: string, awaitStep: string, onChain?: (ctx: StepCont
 async function revealedAlready(ctx: StepContext): Promise<StepResult | undefined> {
   const { studio_address, signer_address } = input(ctx);
   if (await ctx.chain.hasRevealed(studio_address, dataHashOf(ctx), signer_address)) {
-    return { kind: "next", step: "REGISTER_VALIDATOR", patch: { reveal_confirmed: true } };
+    return { kind: "next", step: "REGISTER_VALIDATOR", patch: { reveal_confirmed: true, reveal_confirmed_at: ctx.now() } };
   }
   return undefined;
 }
@@ -40,7 +44,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
     reconcile: reconcileSend("SUBMIT_SCORE_DIRECT", "AWAIT_SCORE_CONFIRM", async (ctx) => {
       const { studio_address, worker_address, signer_address } = input(ctx);
       if (worker_address && (await ctx.chain.hasScoredWorker(studio_address, dataHashOf(ctx), worker_address, signer_address))) {
-        return { kind: "next", step: "REGISTER_VALIDATOR", patch: { score_confirmed: true } };
+        return { kind: "next", step: "REGISTER_VALIDATOR", patch: { score_confirmed: true, score_confirmed_at: ctx.now() } };
       }
       return undefined;
     }),
@@ -70,7 +74,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
       awaitTx(ctx, "SUBMIT_SCORE_DIRECT", "SCORE_TX_REVERTED", async (block, hash) => ({
         kind: "next",
         step: "REGISTER_VALIDATOR",
-        patch: { score_tx_hash: hash, score_confirmed: true, onchain_block: Number(block) },
+        patch: { score_tx_hash: hash, score_confirmed: true, score_block: Number(block), score_confirmed_at: ctx.now() },
       })),
   },
 
@@ -81,7 +85,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
       if (revealed) return revealed;
       const { studio_address, signer_address } = input(ctx);
       if (await ctx.chain.scoreCommitment(studio_address, dataHashOf(ctx), signer_address)) {
-        return { kind: "next", step: "REVEAL_SCORE", patch: { commit_confirmed: true } };
+        return { kind: "next", step: "REVEAL_SCORE", patch: { commit_confirmed: true, commit_confirmed_at: ctx.now() } };
       }
       return undefined;
     }),
@@ -104,7 +108,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
         (hash) => ({
           kind: "next",
           step: "AWAIT_COMMIT_CONFIRM",
-          patch: { ...(hash ? { commit_tx_hash: hash } : {}), commit_deadline: deadlines.commit },
+          patch: { commit_hash: commitment, ...(hash ? { commit_tx_hash: hash } : {}), commit_deadline: deadlines.commit },
         }),
       );
     },
@@ -114,10 +118,10 @@ export const scoreSteps: Record<string, StepDefinition> = {
     irreversible: true,
     reconcile: validatorRegistered,
     execute: (ctx) =>
-      awaitTx(ctx, "COMMIT_SCORE", "COMMIT_TX_REVERTED", async (_block, hash) => ({
+      awaitTx(ctx, "COMMIT_SCORE", "COMMIT_TX_REVERTED", async (block, hash) => ({
         kind: "next",
         step: "REVEAL_SCORE",
-        patch: { commit_tx_hash: hash, commit_confirmed: true },
+        patch: { commit_tx_hash: hash, commit_confirmed: true, commit_block: Number(block), commit_confirmed_at: ctx.now() },
       })),
   },
 
@@ -156,10 +160,10 @@ export const scoreSteps: Record<string, StepDefinition> = {
     irreversible: true,
     reconcile: validatorRegistered,
     execute: (ctx) =>
-      awaitTx(ctx, "REVEAL_SCORE", "REVEAL_TX_REVERTED", async (_block, hash) => ({
+      awaitTx(ctx, "REVEAL_SCORE", "REVEAL_TX_REVERTED", async (block, hash) => ({
         kind: "next",
         step: "REGISTER_VALIDATOR",
-        patch: { reveal_tx_hash: hash, reveal_confirmed: true },
+        patch: { reveal_tx_hash: hash, reveal_confirmed: true, reveal_block: Number(block), reveal_confirmed_at: ctx.now() },
       })),
   },
 
@@ -180,7 +184,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
         },
         "REGISTER_TX_REVERTED",
         (hash) =>
-          hash ? { kind: "next", step: "AWAIT_REGISTER_VALIDATOR_CONFIRM", patch: { register_validator_tx_hash: hash } } : complete,
+          hash ? { kind: "next", step: "AWAIT_REGISTER_VALIDATOR_CONFIRM", patch: { register_validator_tx_hash: hash } } : complete(ctx),
         async () => !(await ctx.chain.isValidatorRegistered(dataHashOf(ctx), validator_address)),
       );
     },
@@ -192,7 +196,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
       awaitTx(ctx, "REGISTER_VALIDATOR", "REGISTER_TX_REVERTED", async (_block, hash) => ({
         kind: "next",
         step: null,
-        patch: { register_validator_tx_hash: hash, register_validator_confirmed: true },
+        patch: { register_validator_tx_hash: hash, register_validator_confirmed: true, register_validator_confirmed_at: ctx.now() },
       })),
   },
 };

@@ -8,12 +8,16 @@ import { AWAITING_SINCE, awaitTx, dataHashOf, type StepContext, type StepDefinit
 
 const input = (ctx: StepContext) => ctx.wf.input as WorkSubmissionInput;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const complete: StepResult = { kind: "next", step: null, patch: { onchain_confirmed: true, register_confirmed: true } };
+const complete = (ctx: StepContext): StepResult => ({
+  kind: "next",
+  step: null,
+  patch: { onchain_confirmed: true, register_confirmed: true, register_confirmed_at: ctx.now() },
+});
 
 /** Work registered with the RewardsDistributor is the end state: never register twice. */
 async function registeredAlready(ctx: StepContext): Promise<StepResult | undefined> {
   const { studio_address, epoch } = input(ctx);
-  return (await ctx.chain.isWorkRegistered(studio_address, epoch, dataHashOf(ctx))) ? complete : undefined;
+  return (await ctx.chain.isWorkRegistered(studio_address, epoch, dataHashOf(ctx))) ? complete(ctx) : undefined;
 }
 
 /** submitWork is on chain: advance to registration if it is ours, fail if another signer's. */
@@ -23,7 +27,7 @@ async function submittedAlready(ctx: StepContext): Promise<StepResult | undefine
   if (submitter.toLowerCase() !== input(ctx).signer_address.toLowerCase()) {
     return { kind: "fail", code: "ALREADY_SUBMITTED", message: `work ${dataHashOf(ctx)} was submitted by ${submitter}` };
   }
-  return { kind: "next", step: "REGISTER_WORK", patch: { onchain_confirmed: true } };
+  return { kind: "next", step: "REGISTER_WORK", patch: { onchain_confirmed: true, onchain_confirmed_at: ctx.now() } };
 }
 
 /** An evidence store failure with the store's code: retried (then STALLED) when retryable, else FAILED. */
@@ -102,7 +106,8 @@ export const workSteps: Record<string, StepDefinition> = {
       } catch (err) {
         return evidenceFailure(err);
       }
-      if (status === "confirmed") return { kind: "next", step: "SUBMIT_WORK_ONCHAIN", patch: { arweave_confirmed: true } };
+      if (status === "confirmed")
+        return { kind: "next", step: "SUBMIT_WORK_ONCHAIN", patch: { arweave_confirmed: true, arweave_confirmed_at: ctx.now() } };
       const pollMs = ctx.evidence.pollIntervalMs ?? ctx.pollMs;
       const since = Number(ctx.wf.progress[AWAITING_SINCE] ?? 0);
       if (since === 0) return { kind: "wait", delayMs: pollMs, patch: { [AWAITING_SINCE]: ctx.now() } };
@@ -166,7 +171,7 @@ export const workSteps: Record<string, StepDefinition> = {
         return {
           kind: "next",
           step: "REGISTER_WORK",
-          patch: { onchain_tx_hash: hash, onchain_confirmed: true, onchain_block: Number(block) },
+          patch: { onchain_tx_hash: hash, onchain_confirmed: true, onchain_block: Number(block), onchain_confirmed_at: ctx.now() },
         };
       }).then(async (result) => {
         // No transaction of ours: someone else's submitWork may be on chain (or it never went out).
@@ -198,7 +203,7 @@ export const workSteps: Record<string, StepDefinition> = {
         ctx.adminSigner,
         call,
         "REGISTER_TX_REVERTED",
-        (hash) => (hash ? { kind: "next", step: "AWAIT_REGISTER_CONFIRM", patch: { register_tx_hash: hash } } : complete),
+        (hash) => (hash ? { kind: "next", step: "AWAIT_REGISTER_CONFIRM", patch: { register_tx_hash: hash } } : complete(ctx)),
         async () => !(await ctx.chain.isWorkRegistered(studio_address, epoch, dataHashOf(ctx))),
       );
     },
@@ -210,7 +215,7 @@ export const workSteps: Record<string, StepDefinition> = {
       return awaitTx(ctx, "REGISTER_WORK", "REGISTER_TX_REVERTED", async (_block, hash) => {
         if (!(await registeredAlready(ctx)))
           return { kind: "fail", code: "RECONCILIATION_FAILURE", message: `register tx ${hash} confirmed but work not registered` };
-        return { kind: "next", step: null, patch: { register_tx_hash: hash, register_confirmed: true } };
+        return { kind: "next", step: null, patch: { register_tx_hash: hash, register_confirmed: true, register_confirmed_at: ctx.now() } };
       });
     },
   },
