@@ -28,7 +28,7 @@ beforeAll(async () => {
       api: { api_keys: [API_KEY, { key: SCOPED_KEY, signers: [other], studios: [STUDIO] }], writes_per_minute: 0 },
     }),
   ]);
-}, 60_000);
+}, 120_000);
 
 afterAll(() => tearDown(env), 30_000);
 
@@ -238,11 +238,20 @@ describe("reads", () => {
       status: 200,
       body: { version: "1.0", data: { work_id: submitted, dkg_evidence: work().dkg_evidence } },
     });
-    expect(await json(keyed, `/v1/work/${submitted}/evidence`)).toEqual({
+    expect(await json(scoped, `/v1/work/${submitted}/evidence`)).toEqual({
       status: 401,
       body: { version: "1.0", error: { code: "UNAUTHORIZED", message: "Invalid or missing API key" } },
     });
     expect((await json(scoped, `/v1/work/${submitted}/evidence`, { "x-api-key": API_KEY })).status).toBe(200);
+    // A key limited to some studios reads their evidence, not another studio's.
+    expect((await json(scoped, `/v1/work/${submitted}/evidence`, { "x-api-key": SCOPED_KEY })).status).toBe(200);
+    const elsewhere = dataHash("v1-evidence-elsewhere");
+    const otherStudio = `0x${"6".repeat(40)}`;
+    expect((await post(open, "/workflows/work-submission", work({ data_hash: elsewhere, studio_address: otherStudio }))).status).toBe(201);
+    expect(await json(scoped, `/v1/work/${elsewhere}/evidence`, { "x-api-key": SCOPED_KEY })).toEqual({
+      status: 403,
+      body: { version: "1.0", error: { code: "FORBIDDEN", message: `this API key may not act on studio ${otherStudio}` } },
+    });
     expect((await json(open, "/v1/unknown")).status).toBe(404);
   });
 
@@ -331,6 +340,8 @@ describe("auth, rate limits, idempotency", () => {
     for (let i = 0; i < 3; i++) lists.push((await fetch(`${base(keyed)}/workflows?state=active`)).status);
     expect(lists).toEqual([200, 200, 429]);
     expect(await (await fetch(`${base(keyed)}/workflows?state=active`)).json()).toEqual({ error: "RATE_LIMIT_EXCEEDED" });
+    // The /v1 reads draw on the same per-client list budget.
+    expect((await fetch(`${base(keyed)}/v1/studio/${STUDIO}/work`)).status).toBe(429);
   });
 
   it("Idempotency-Key returns the first workflow; another body with the same key is 409", async () => {

@@ -4,6 +4,7 @@ import { type GatewayError, ScoreSubmissionMode, WorkflowFailedError } from "@ga
 import type { ServiceProcess } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { getAddress } from "viem";
+import { PROGRESS_KEYS } from "../src/api/openapi.js";
 import { rewardsDistributorAbi, studioProxyAbi } from "../src/chain/abi.js";
 import { computeDkg } from "../src/dkg/index.js";
 import { encodeScoreVector, scoreCommitment } from "../src/scores.js";
@@ -23,6 +24,12 @@ import {
 let env: TestEnv;
 let orchestrator: ServiceProcess;
 const [owner, worker, verifier] = AGENTS as [string, string, string];
+
+/** The progress keys a workflow carries are the ones the OpenAPI document lists for its type. */
+function expectDocumentedProgress(wf: { workflowType: keyof typeof PROGRESS_KEYS; rawProgress: Record<string, unknown> }) {
+  const documented = Object.keys(PROGRESS_KEYS[wf.workflowType]);
+  expect(Object.keys(wf.rawProgress).filter((key) => !documented.includes(key))).toEqual([]);
+}
 
 beforeAll(async () => {
   env = await setUp("orchloop");
@@ -57,6 +64,7 @@ describe("full loop", () => {
       register_confirmed_at: expect.any(Number),
     });
     expect(work.progress.onchainBlock).toBe(work.rawProgress.onchain_block);
+    expectDocumentedProgress(work);
     expect(work.error).toBeUndefined();
 
     // Legacy body (what the published SDK clients send): roots given directly.
@@ -109,6 +117,7 @@ describe("full loop", () => {
     });
     expect(directDone.progress.onchainBlock).toBeUndefined();
     expect(directDone.progress.onchainConfirmed).toBeUndefined();
+    expectDocumentedProgress(directDone);
     expect((await client.getPendingWork(studio)).data.work.map((w) => w.work_id)).toEqual([workB]);
     expect((await client.getPendingWork(studio, { status: "scored" })).data.work.map((w) => w.work_id)).toEqual([workA]);
 
@@ -134,6 +143,7 @@ describe("full loop", () => {
       reveal_confirmed_at: expect.any(Number),
     });
     expect(crDone.progress.onchainBlock).toBeUndefined();
+    expectDocumentedProgress(crDone);
     const revealTx = await chain.getTransactionReceipt({ hash: crDone.progress.revealTxHash as `0x${string}` });
     expect(crDone.rawProgress.reveal_block).toBe(Number(revealTx.blockNumber));
     const revealBlock = await chain.getBlock({ blockNumber: revealTx.blockNumber });
@@ -161,6 +171,7 @@ describe("full loop", () => {
     });
     expect(closed.progress.onchainBlock).toBeUndefined();
     expect(closed.progress.onchainConfirmed).toBeUndefined();
+    expectDocumentedProgress(closed);
     const finalized = await client.getPendingWork(studio, { status: "finalized" });
     expect(finalized.data.work.map((w) => w.work_id)).toEqual([workA, workB]);
     expect((await client.getPendingWork(studio)).data).toMatchObject({ work: [], total: 0 });

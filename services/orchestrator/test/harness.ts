@@ -71,6 +71,8 @@ export async function startOrchestrator(env: TestEnv, overrides: Parameters<type
     service: "orchestrator",
     config: orchestratorConfig(env, overrides),
     env: { GH_ALLOW_CRASH_POINTS: "1" },
+    // Several orchestrators start at once on a shared 2-core machine: wait for each as long as it takes.
+    startTimeoutMs: 60_000,
   });
   env.processes.push(proc);
   return proc;

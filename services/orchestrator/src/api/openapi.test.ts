@@ -20,6 +20,8 @@ describe("OpenAPI document", () => {
         "/workflows/work-submission",
         "/workflows/{id}",
         "/workflows/{id}/retry",
+        "/v1/studio/{address}/work",
+        "/v1/work/{hash}/evidence",
       ].sort(),
     );
   });

@@ -185,17 +185,15 @@ export class RestApi {
       name("retry");
       return this.retry(retry[1] as string, this.guardWrite(req));
     }
-    if (path.startsWith("/v1/") && method === "GET") {
-      const v1 = await v1Route(path, url.searchParams, {
+    const v1 = method === "GET" ? v1Route(path, url.searchParams) : undefined;
+    if (v1) {
+      name(v1.name);
+      if (!this.#lists.allow(this.client(req))) throw new HttpError(429, { error: "RATE_LIMIT_EXCEEDED" });
+      return v1.run({
         store: this.deps.store,
         keysConfigured: this.deps.settings.apiKeys.length > 0,
         grant: findGrant(this.deps.settings.apiKeys, this.presentedKey(req)),
       });
-      if (v1) {
-        name(v1.name);
-        if (!this.#lists.allow(this.client(req))) throw new HttpError(429, { error: "RATE_LIMIT_EXCEEDED" });
-        return v1.answer;
-      }
     }
     const byId = /^\/workflows\/([^/]+)$/.exec(path);
     if (byId && method === "GET") {

@@ -33,12 +33,12 @@ export interface V1Deps {
   grant: ApiKeyGrant | undefined;
 }
 
-/** Routes `GET /v1/...`; undefined for a path it does not serve. */
-export async function v1Route(path: string, query: URLSearchParams, deps: V1Deps): Promise<{ name: string; answer: V1Answer } | undefined> {
+/** The `GET /v1/...` route of `path` (its metric name and handler); undefined for a path it does not serve. */
+export function v1Route(path: string, query: URLSearchParams): { name: string; run(deps: V1Deps): Promise<V1Answer> } | undefined {
   const studio = /^\/v1\/studio\/([^/]+)\/work$/.exec(path);
-  if (studio) return { name: "v1_studio_work", answer: await pendingWork(decodeURIComponent(studio[1] as string), query, deps) };
+  if (studio) return { name: "v1_studio_work", run: (deps) => pendingWork(decodeURIComponent(studio[1] as string), query, deps) };
   const evidence = /^\/v1\/work\/([^/]+)\/evidence$/.exec(path);
-  if (evidence) return { name: "v1_work_evidence", answer: await evidenceOf(decodeURIComponent(evidence[1] as string), deps) };
+  if (evidence) return { name: "v1_work_evidence", run: (deps) => evidenceOf(decodeURIComponent(evidence[1] as string), deps) };
   return undefined;
 }
 
