@@ -32,8 +32,11 @@ export const configSchema = z
     dev_key_seed: z.string().default(""),
     /** Requests executing at once; more are refused so the gateway counts a failed send. */
     max_in_flight: z.number().int().positive().default(1_024),
-    /** Endpoint the `http` capability POSTs its payload to (empty disables the capability). */
-    http_capability_url: z.string().default(""),
+    /**
+     * Endpoint the `http` capability POSTs its payload to (empty disables the capability). Plain http to a non-loopback
+     * host needs GH_ALLOW_INSECURE_HTTP_UPSTREAM.
+     */
+    http_capability_url: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).default(""),
     http_capability_timeout_ms: z.number().int().positive().default(5_000),
     attestation,
   })

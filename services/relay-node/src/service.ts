@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
 import { RelayNodeAdminService } from "@gatehouse/proto/relaynode/v1";
-import { type ServiceDefinition, serviceStatus } from "@gatehouse/service";
+import { insecureHttpUpstream, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
 import { DevAttestationVerifier } from "./attestation/dev.js";
 import { NitroAttestationVerifier } from "./attestation/nitro.js";
 import type { AttestationVerifier } from "./attestation/verifier.js";
@@ -23,6 +23,8 @@ function attestationVerifier(config: Config["attestation"]): AttestationVerifier
 export const service: ServiceDefinition<Config> = {
   name: "relay-node",
   config: configSchema,
+  // The capability's payloads and answers travel over it and the node signs what comes back.
+  unsafe: (config) => insecureHttpUpstream("http_capability_url", config.http_capability_url),
   async start(ctx) {
     const { config, logger } = ctx;
     const identity = nodeIdentity(config);
