@@ -60,7 +60,7 @@ e2e: build ## the end-to-end journeys against the whole stack (as make dev runs 
 interop: build ## the mining path against a real Bitcoin Core (BITCOIND) and sv2-tp (SV2_TP); not part of make test
 	@node tools/interop/dist/main.js $(INTEROP_ARGS)
 
-dev: build ## run the whole stack locally (Ctrl-C stops it); DEV_ARGS="--ports-offset 1000" etc.
+dev: build ## run the whole stack locally (Ctrl-C stops it); DEV_ARGS="--ports-offset 2000" etc.
 	@node tools/dev/dist/main.js $(DEV_ARGS)
 
 bench: build ## run the benchmarks; each prints JSON

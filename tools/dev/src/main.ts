@@ -79,7 +79,7 @@ say("starting NATS, Redis, bcoin regtest, anvil, the pool backend, the six servi
 try {
   stack = await startStack({
     root,
-    ports: { offset: count("ports-offset", values["ports-offset"], 60_000) },
+    ports: { offset: count("ports-offset", values["ports-offset"], 16_000) },
     namespace: { subjectRoot: values["subject-root"] as string, streamPrefix: values["stream-prefix"] as string },
     devDir: values["dev-dir"] as string,
     fresh: true,

@@ -11,8 +11,49 @@ export interface PortSlot {
 /** Chosen port per slot id. */
 export type PortMap = Readonly<Record<string, number>>;
 
-/** `make dev`: every development port shifted by `offset` (so a second stack can run beside the first). */
+/**
+ * `make dev --ports-offset N`: each stack takes the development ports shifted by a multiple of
+ * PORT_BLOCK, up to STACK_BLOCKS stacks. The development ports span 3000–18444 with the gRPC ports
+ * 1,000 above the ops ports (808x/908x) and relay nodes 100 apart, so steps of 1,000 or 100 land
+ * one stack's ports on another's; no multiple of 2,000 up to 8 blocks apart does, and service
+ * replicas (dev ports + 20,000) stay clear of every block. `blockCollisions` checks it at start.
+ */
+export const PORT_BLOCK = 2_000;
+export const STACK_BLOCKS = 9;
+
+/**
+ * Where the stack at `offset` would share a port: two of its own slots, or one of its slots and
+ * a slot of a stack of the same shape in any other block. Empty when the whole set is clear.
+ */
+export function blockCollisions(slots: readonly PortSlot[], offset: number): string[] {
+  const mine = new Map<number, string>();
+  const collisions: string[] = [];
+  for (const slot of slots) {
+    const port = slot.devPort + offset;
+    const other = mine.get(port);
+    if (other !== undefined) collisions.push(`${port}: ${other} and ${slot.id}`);
+    mine.set(port, slot.id);
+  }
+  for (let block = 0; block < STACK_BLOCKS * PORT_BLOCK; block += PORT_BLOCK) {
+    if (block === offset) continue;
+    for (const slot of slots) {
+      const here = mine.get(slot.devPort + block);
+      if (here !== undefined) collisions.push(`${slot.devPort + block}: ${here} here and ${slot.id} of the stack at offset ${block}`);
+    }
+  }
+  return collisions;
+}
+
+/** `make dev`: every development port shifted by `offset`, a multiple of PORT_BLOCK, after checking the whole set. */
 export function shiftedPorts(slots: readonly PortSlot[], offset: number): PortMap {
+  if (offset % PORT_BLOCK !== 0 || offset >= STACK_BLOCKS * PORT_BLOCK) {
+    throw new Error(
+      `--ports-offset ${offset} is not a multiple of ${PORT_BLOCK} below ${STACK_BLOCKS * PORT_BLOCK}: each stack takes its own block of ports (offset 0, ${PORT_BLOCK}, ${2 * PORT_BLOCK}, …)`,
+    );
+  }
+  const collisions = blockCollisions(slots, offset);
+  if (collisions.length > 0)
+    throw new Error(`the stack at --ports-offset ${offset} would share ports: ${collisions.slice(0, 5).join("; ")}`);
   return Object.fromEntries(
     slots.map((slot) => {
       const port = slot.devPort + offset;

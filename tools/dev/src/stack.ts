@@ -157,7 +157,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ports = portChoice === "free" ? await freePorts(slots) : shiftedPorts(slots, portChoice.offset);
   const busy = await portsInUse(slots, ports);
   if (busy.length > 0) {
-    throw new Error(`ports already in use: ${busy.join(", ")}. Is another stack running? (make dev -- --ports-offset N runs a second one)`);
+    throw new Error(
+      `ports already in use: ${busy.join(", ")}. Is another stack running? (make dev DEV_ARGS="--ports-offset 2000" runs a second one)`,
+    );
   }
 
   const tails = new Map<string, string[]>();

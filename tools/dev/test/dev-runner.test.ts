@@ -50,8 +50,9 @@ afterAll(async () => {
 
 describe("the dev runner", () => {
   it("brings up the living stack, mines blocks through the edge, then stops everything on SIGINT; a second run reuses the keys", async () => {
-    // Every shifted port (3000–18444 + offset) stays below Linux's ephemeral range (32768+).
-    const offset = 10_000 + ((await freePort()) % 4_000);
+    // A block of its own (offsets are multiples of 2000), every shifted port (3000–18444 + offset)
+    // below Linux's ephemeral range (32768+): blocks 10000, 12000 or 14000.
+    const offset = 2_000 * (5 + ((await freePort()) % 3));
     const first = runDev(offset);
     let authority = "";
     try {
