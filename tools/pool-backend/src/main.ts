@@ -6,14 +6,29 @@ import { PoolBackend } from "./backend.js";
 // The secret comes from the environment, never argv (argv is visible to every local user).
 const SECRET_VARIABLE = "GH_POOL_BACKEND_SECRET";
 
-const { values } = parseArgs({
-  options: {
-    host: { type: "string", default: "127.0.0.1" },
-    port: { type: "string", default: "8090" },
-    "admin-port": { type: "string", default: "8091" },
-  },
-  strict: true,
-});
+const USAGE = `usage: ${SECRET_VARIABLE}=whsec_<base64> gatehouse-pool-backend [--host 127.0.0.1] [--port 8090] [--admin-port 8091]
+  Receives the share forwarder's signed shares on POST http://<host>:<port>/shares; stats on http://127.0.0.1:<admin-port>/stats.
+`;
+
+let values: { host: string; port: string; "admin-port": string; help: boolean };
+try {
+  ({ values } = parseArgs({
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "8090" },
+      "admin-port": { type: "string", default: "8091" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  }));
+} catch (err) {
+  process.stderr.write(`pool-backend: ${(err as Error).message}\n${USAGE}`);
+  process.exit(64);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const secret = process.env[SECRET_VARIABLE];
 if (!secret) {
