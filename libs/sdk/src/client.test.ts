@@ -88,9 +88,7 @@ describe("GatewayClient", () => {
     });
     const missing = await client.getWorkflow("missing").catch((e: unknown) => e);
     expect(missing).toMatchObject({ message: "Gateway returned error: Workflow not found", category: "permanent", retryable: false });
-    expect(await client.getWorkflow("envelope").catch((e: unknown) => (e as Error).message)).toBe(
-      'Gateway returned error: {"code":"X","message":"y"}',
-    );
+    expect(await client.getWorkflow("envelope").catch((e: unknown) => (e as Error).message)).toBe("Gateway returned error: X: y");
   });
 
   it("waits through STALLED to COMPLETED, fails with WorkflowFailedError, and times out", async () => {
