@@ -23,7 +23,7 @@ function input(overrides: Partial<PlanInput> = {}): PlanInput {
     root: "/repo",
     configs,
     services,
-    ports: shiftedPorts(portSlots(overrides.configs ?? configs, services, relayNodes, overrides.serviceReplicas), 1000),
+    ports: shiftedPorts(portSlots(overrides.configs ?? configs, services, relayNodes, overrides.serviceReplicas), 2000),
     natsUrl: "nats://127.0.0.1:4222",
     redisUrl: "redis://127.0.0.1:6379",
     namespace: { subjectRoot: "gh", streamPrefix: "", redisPrefix: "gh:" },
@@ -67,33 +67,33 @@ describe("planStack", () => {
   it("shifts every listen address by the offset, relay node i by a further 100·i", () => {
     const plan = planStack(input());
     expect(component(plan, "miner-edge").endpoints).toEqual({
-      ops: "http://127.0.0.1:9082",
-      grpc: "127.0.0.1:10082",
-      sv2: "127.0.0.1:4333",
+      ops: "http://127.0.0.1:10082",
+      grpc: "127.0.0.1:11082",
+      sv2: "127.0.0.1:5333",
     });
-    expect(component(plan, "miner-edge").spec.env).toMatchObject({ GH_MINER_EDGE_LISTEN_ADDR: "127.0.0.1:4333" });
+    expect(component(plan, "miner-edge").spec.env).toMatchObject({ GH_MINER_EDGE_LISTEN_ADDR: "127.0.0.1:5333" });
     expect(component(plan, "relay-node-2").spec.env).toMatchObject({
-      GH_RELAY_NODE_HTTP_ADDR: "127.0.0.1:9286",
-      GH_RELAY_NODE_GRPC_ADDR: "127.0.0.1:10286",
+      GH_RELAY_NODE_HTTP_ADDR: "127.0.0.1:10286",
+      GH_RELAY_NODE_GRPC_ADDR: "127.0.0.1:11286",
       GH_RELAY_NODE_NODE_NAME: "relay-node-2",
       GH_RELAY_NODE_DEV_KEY_SEED: "relay-node-2",
     });
-    expect(component(plan, "orchestrator").endpoints.rest).toBe("http://127.0.0.1:4000");
-    expect(component(plan, "relay-gateway").endpoints.jsonrpc).toBe("http://127.0.0.1:6002/");
-    expect(component(plan, "relay-gateway").readyUrl).toBe("http://127.0.0.1:9085/readyz");
+    expect(component(plan, "orchestrator").endpoints.rest).toBe("http://127.0.0.1:5000");
+    expect(component(plan, "relay-gateway").endpoints.jsonrpc).toBe("http://127.0.0.1:7002/");
+    expect(component(plan, "relay-gateway").readyUrl).toBe("http://127.0.0.1:10085/readyz");
   });
 
   it("points the services at the stack's bcoin, pool backend, anvil, keys and namespace", () => {
     const plan = planStack(input({ namespace: { subjectRoot: "t1", streamPrefix: "T1_", redisPrefix: "t1:" } }));
     expect(component(plan, "template-verifier").spec.env).toMatchObject({
-      GH_TEMPLATE_VERIFIER_UPSTREAM_URL: "http://127.0.0.1:19443",
+      GH_TEMPLATE_VERIFIER_UPSTREAM_URL: "http://127.0.0.1:20443",
       GH_TEMPLATE_VERIFIER_UPSTREAM_RPC_PASSWORD: "dev",
       GH_TEMPLATE_VERIFIER_NATS_SUBJECT_ROOT: "t1",
       GH_TEMPLATE_VERIFIER_NATS_STREAM_PREFIX: "T1_",
     });
     expect(component(plan, "template-verifier").spec.env).not.toHaveProperty("GH_TEMPLATE_VERIFIER_REDIS_URL");
     expect(component(plan, "share-forwarder").spec.env).toMatchObject({
-      GH_SHARE_FORWARDER_SHARE_UPSTREAM_URL: "http://127.0.0.1:9090/shares",
+      GH_SHARE_FORWARDER_SHARE_UPSTREAM_URL: "http://127.0.0.1:10090/shares",
     });
     expect(component(plan, "miner-edge").spec.env).toMatchObject({
       GH_MINER_EDGE_NOISE_KEY_FILE: "/repo/.dev/server-identity.json",
@@ -101,7 +101,7 @@ describe("planStack", () => {
       GH_MINER_EDGE_REDIS_KEY_PREFIX: "t1:",
     });
     expect(component(plan, "orchestrator").spec.env).toMatchObject({
-      GH_ORCHESTRATOR_CHAIN_RPC_URL: "http://127.0.0.1:9545",
+      GH_ORCHESTRATOR_CHAIN_RPC_URL: "http://127.0.0.1:10545",
       GH_ORCHESTRATOR_CHAIN_DEV_CHAIN: "false",
       GH_ORCHESTRATOR_EVIDENCE_DIR: "/repo/.dev/evidence",
     });
@@ -111,7 +111,7 @@ describe("planStack", () => {
       "--host",
       "127.0.0.1",
       "--port",
-      "9545",
+      "10545",
       "--chain-id",
       "31337",
       "--block-time",
@@ -124,7 +124,7 @@ describe("planStack", () => {
   it("runs each miner against the edge with the authority key file", () => {
     const plan = planStack(input());
     expect(component(plan, "miner-2").spec.args.slice(1)).toEqual([
-      ...["--url", "127.0.0.1:4333", "--authority-key", "/repo/.dev/authority.pub"],
+      ...["--url", "127.0.0.1:5333", "--authority-key", "/repo/.dev/authority.pub"],
       ...["--connections", "1", "--rate", "0.125", "--worker", "dev.miner-2", "--report-interval-s", "30", "--json"],
     ]);
     expect(planStack(input({ services: ["relay-node", "relay-gateway"] })).components.some((c) => c.kind === "miner")).toBe(false);
@@ -161,7 +161,7 @@ describe("plan helpers", () => {
     const slots = portSlots(configs, SERVICES as readonly ServiceName[], 4);
     const ports = slots.map((s) => s.devPort);
     expect(new Set(ports).size).toBe(ports.length);
-    expect(() => shiftedPorts(slots, 60_000)).toThrow(/not a port/);
+    expect(() => shiftedPorts(slots, 60_000)).toThrow(/not a multiple of 2000 below 18000/);
   });
 
   it("spreads the default miners' rates so they do not find blocks in pairs", () => {
