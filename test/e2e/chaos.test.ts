@@ -1,21 +1,23 @@
-// Issue 9's journey 5, chaos: the whole stack as `make dev` starts it (test mode: free ports, a
-// private NATS that can be killed, its own namespace) under a steady load on all three paths at
-// once — SV2 miners, JSON-RPC clients of the relay, SDK clients running workflows — while each
-// service in turn, and NATS once, is killed with SIGKILL and started again. Afterwards, with the
-// load stopped and the system drained: no accepted share lost or forwarded twice, every relay
-// request answered or failed cleanly, every workflow completed with no duplicate transaction.
-// The counts are printed as one JSON summary. Needs `make build`.
+// Journey 5, chaos, in the production topology: the whole stack as `make dev` starts it (test
+// mode: free ports, its own namespace) on a private three-node JetStream cluster with every stream
+// at R3 and two processes of every service, under a steady load on all three paths at once — SV2
+// miners, JSON-RPC clients of the relay, SDK clients running workflows — while each service
+// replica and relay node in turn, and the NATS node leading SHARES once, is killed with SIGKILL
+// and started again. Afterwards, with the load stopped and the system drained: no acknowledged
+// share lost or forwarded twice, one BlockResult per block, every relay request answered or failed
+// cleanly, every workflow completed with each transaction once and contiguous nonces. The counts
+// are printed as one JSON line (`[chaos] {...}`). Needs `make build`.
 import type { Bus } from "@gatehouse/bus";
 import type { Stack } from "@gatehouse/dev";
 import { waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { checkBlocks } from "./chaos/blocks-check.js";
-import { chaosSchedule, type Paths, type PhaseRecord, runPhase } from "./chaos/faults.js";
+import { chaosSchedule, type Paths, type PhaseRecord, runPhase, sharesLeader } from "./chaos/faults.js";
 import { MiningLoad } from "./chaos/mining.js";
 import { RelayLoad } from "./chaos/relay.js";
 import { checkRelay } from "./chaos/relay-check.js";
 import { checkShares } from "./chaos/shares-check.js";
-import { gatewayTimeoutMs, startChaosStack, TIMING } from "./chaos/stack.js";
+import { gatewayTimeoutMs, startChaosStack, TIMING, TOPOLOGY } from "./chaos/stack.js";
 import { WorkflowLoad } from "./chaos/workflows.js";
 import { checkWorkflows } from "./chaos/workflows-check.js";
 import { catalogOf, connectBus } from "./support/stack.js";
@@ -24,7 +26,7 @@ let stack: Stack | undefined;
 let bus: Bus | undefined;
 let loads: { mining: MiningLoad; relay: RelayLoad; workflows: WorkflowLoad } | undefined;
 const phases: PhaseRecord[] = [];
-const summary: Record<string, unknown> = {};
+const summary: Record<string, unknown> = { ...TOPOLOGY };
 const startedAt = Date.now();
 
 const running = () => {
@@ -42,13 +44,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   summary.wallTimeMs = Date.now() - startedAt;
-  process.stdout.write(`[chaos] ${JSON.stringify(summary, null, 2)}\n`);
+  process.stdout.write(`[chaos] ${JSON.stringify(summary)}\n`);
   await Promise.allSettled([loads?.mining.stop(), loads?.relay.stop(), loads?.workflows.stop()]);
   await bus?.close();
   await stack?.stop();
 }, 120_000);
 
-describe("journey 5: chaos — kill -9 of every service in turn, and NATS once, under load on all three paths", () => {
+describe("journey 5: chaos — kill -9 of every service replica in turn, and the stream leader's NATS node, under load on all three paths", () => {
   it(
     "recovers from each kill: the killed component is ready again and every path flows",
     async () => {
@@ -56,14 +58,15 @@ describe("journey 5: chaos — kill -9 of every service in turn, and NATS once, 
       const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
       const paths: Paths = {
         mining: mining.acks,
-        miningInFlight: () => mining.inFlight(),
+        miningInFlight: (edge) => mining.inFlight(edge),
         relay: relay.answers,
-        relayInFlight: () => relay.inFlight,
+        relayInFlight: (gateway) => (gateway === undefined ? relay.inFlight : (relay.inFlightAt.get(gateway) ?? 0)),
         workflows: workflows.completions,
         broadcasts: workflows.broadcasts,
         snapshot: () => ({
           sharesAcknowledged: mining.acks.count,
           sharesRejected: sum(mining.rejected),
+          sharesNotStored: mining.rejected["share-not-stored"] ?? 0,
           relayAnswered: relay.tally.answered,
           relayJsonRpcErrors: sum(relay.tally.errors),
           relayConnectionErrors: relay.tally.connectionErrors.length,
@@ -81,19 +84,47 @@ describe("journey 5: chaos — kill -9 of every service in turn, and NATS once, 
       summary.loadSteadyAfterMs = Date.now() - loadedFrom;
 
       const services = stack.names.filter((name) => stack.endpoints(name).ops !== undefined);
-      for (const fault of chaosSchedule(TIMING.relayNodes)) {
-        phases.push(await runPhase(stack, fault, paths, services, TIMING.phase));
+      const jsm = await running().bus.jsm();
+      const shares = catalogOf(stack).SHARES.name;
+      const info = await jsm.streams.info(shares);
+      expect(info.config.num_replicas).toBe(TOPOLOGY.streamReplicas);
+      const schedule = chaosSchedule(stack);
+      for (const fault of schedule) {
+        phases.push(await runPhase(stack, fault, paths, services, TIMING.phase, () => sharesLeader(stack, shares, jsm)));
       }
-      summary.phases = phases.map(({ target, downMs, recoveryMs, during }) => ({ target, downMs, recoveryMs, during }));
-      expect(phases.map((p) => p.target)).toEqual(chaosSchedule(TIMING.relayNodes).map((f) => f.target));
+      summary.phases = phases.map(({ target, downMs, recoveryMs, during, longestPauseMs }) => ({
+        target,
+        downMs,
+        recoveryMs,
+        during,
+        longestPauseMs,
+      }));
+      expect(phases.map((p) => p.fault)).toEqual(schedule.map((f) => f.target));
+      expect(stack.instances("relay-node")).toHaveLength(4);
+      expect(schedule).toHaveLength(TOPOLOGY.serviceReplicas * 5 + 4 + 1);
+      const natsPhase = phases[phases.length - 1] as PhaseRecord;
+      summary.natsLeaderKilled = natsPhase.target;
+      summary.sharesRefusedDuringFailover = natsPhase.during.sharesRejected;
+      summary.longestPauseMs = {
+        mining: Math.max(...phases.map((p) => p.longestPauseMs.mining)),
+        relay: Math.max(...phases.map((p) => p.longestPauseMs.relay)),
+        workflows: Math.max(...phases.map((p) => p.longestPauseMs.workflows)),
+        miningAtNatsFailover: natsPhase.longestPauseMs.mining,
+      };
+      // The stream kept its three copies through the kills, and the restarted node caught up.
+      await waitFor(
+        async () => {
+          const { config, cluster } = await jsm.streams.info(shares);
+          return config.num_replicas === TOPOLOGY.streamReplicas && cluster?.replicas?.every((r) => r.current && !r.offline) === true;
+        },
+        { timeoutMs: TIMING.drainMs, intervalMs: 250, description: "SHARES at R3 with every replica current" },
+      );
 
       // Stop the load and let the system drain: the forward queue empty, nothing awaiting an ack.
       const drainFrom = Date.now();
       await relay.stop();
       summary.loadgen = await mining.stop();
       await workflows.stop();
-      const jsm = await running().bus.jsm();
-      const shares = catalogOf(stack).SHARES.name;
       await waitFor(
         async () => {
           const { state } = await jsm.streams.info(shares);
@@ -111,6 +142,8 @@ describe("journey 5: chaos — kill -9 of every service in turn, and NATS once, 
     const { stack, bus, mining } = running();
     const { counts, violations } = await checkShares(stack, bus, mining, phases);
     summary.shares = counts;
+    summary.sharesLost = counts.lost;
+    summary.sharesForwardedTwice = counts.forwardedTwice;
     expect(violations).toEqual([]);
     expect(counts.acknowledgedToMiners).toBeGreaterThan(0);
     // The forwarder was killed with a share accepted by the pool and no result stored: it came back.
@@ -137,6 +170,7 @@ describe("journey 5: chaos — kill -9 of every service in turn, and NATS once, 
     const { stack, workflows } = running();
     const { counts, violations } = await checkWorkflows(stack, workflows);
     summary.workflows = counts;
+    summary.duplicateTransactions = counts.duplicateTransactions;
     expect(violations).toEqual([]);
     expect(counts.completed).toBeGreaterThan(0);
   }, 120_000);

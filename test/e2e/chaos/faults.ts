@@ -1,18 +1,21 @@
-// The chaos schedule: each component in turn is killed with SIGKILL while work is in flight on
-// its path, started again with the same ports, configuration and (NATS) JetStream store, and the
-// run waits until it is ready and all three paths flow again before the next one.
+// The chaos schedule: each process in turn — every replica of every service, each relay node, and
+// the NATS node leading the SHARES stream — is killed with SIGKILL while work is in flight on its
+// path, started again with the same ports, configuration and (NATS) JetStream store, and the run
+// waits until it is ready and all three paths flow again before the next one.
 import type { Stack } from "@gatehouse/dev";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import { waitFor } from "@gatehouse/testkit";
 import type { Activity } from "./activity.js";
 
 export interface Paths {
   /** Shares acknowledged to miners. */
   mining: Activity;
-  /** Shares sent by the miners and not answered yet. */
-  miningInFlight: () => number;
+  /** Shares sent by the miners and not answered yet, to one edge process or to all. */
+  miningInFlight: (edge?: string) => number;
   /** Relay quorum answers. */
   relay: Activity;
-  relayInFlight: () => number;
+  /** Relay requests not answered yet, at one gateway process or at all. */
+  relayInFlight: (gateway?: string) => number;
   /** Workflows completed. */
   workflows: Activity;
   /** Workflows that just broadcast a transaction. */
@@ -27,7 +30,11 @@ interface FaultContext {
   timeoutMs: number;
 }
 
+/** The schedule's name for the NATS node leading SHARES when the kill comes. */
+export const NATS_LEADER = "nats-leader";
+
 export interface Fault {
+  /** The process to kill, or NATS_LEADER. */
   target: string;
   /** Resolves when work the target handles is in flight, so the kill interrupts it. */
   inFlight(ctx: FaultContext): Promise<unknown>;
@@ -36,7 +43,10 @@ export interface Fault {
 }
 
 export interface PhaseRecord {
+  /** The process killed (a NATS node by its name). */
   target: string;
+  /** What the schedule named (NATS_LEADER for the stream leader's node). */
+  fault: string;
   killedAt: number;
   /** The target answered its readiness check again (NATS: and every service did). */
   readyAt: number;
@@ -46,6 +56,8 @@ export interface PhaseRecord {
   recoveryMs: number;
   /** What the load did from the wait for in-flight work to the recovery. */
   during: Record<string, number>;
+  /** The longest time each path went without progress around the kill. */
+  longestPauseMs: { mining: number; relay: number; workflows: number };
 }
 
 const until = (what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number) =>
@@ -58,39 +70,60 @@ const poolFault = async (stack: Stack, fault: Record<string, unknown>) => {
 const poolStats = async (stack: Stack) =>
   (await (await fetch(`${stack.plan.poolBackend.adminUrl}/stats`)).json()) as { inFlight: number; accepted: number; duplicates: number };
 
-/** Every component, in turn; NATS once, last. */
-export function chaosSchedule(relayNodes: number): Fault[] {
-  const relayInFlight: Fault["inFlight"] = ({ paths, timeoutMs }) =>
-    until("a relay request in flight", () => paths.relayInFlight() > 0, timeoutMs);
-  const sharesAtEdge: Fault["inFlight"] = ({ paths, timeoutMs }) =>
-    until("a share sent to the edge", () => paths.miningInFlight() > 0, timeoutMs);
-  return [
-    { target: "template-verifier", inFlight: ({ paths, timeoutMs }) => paths.mining.after(Date.now(), timeoutMs) },
-    {
-      // The pool backend answers late for a moment, so the kill finds a share the pool has
-      // accepted while the forwarder, still waiting for the answer, has stored no result.
-      target: "share-forwarder",
-      inFlight: async ({ stack, timeoutMs }) => {
-        await poolFault(stack, { kind: "late", delayMs: 1_500 });
-        // Requests from before the fault are answered at once: count only those after it.
-        await until("the pool backend idle", async () => (await poolStats(stack)).inFlight === 0, timeoutMs);
-        const before = await poolStats(stack);
-        await until(
-          "a share accepted by the pool backend, its answer not yet sent",
-          async () => {
-            const now = await poolStats(stack);
-            return now.inFlight > 0 && now.accepted + now.duplicates > before.accepted + before.duplicates;
-          },
-          timeoutMs,
-        );
-      },
-      killed: ({ stack }) => poolFault(stack, { kind: "none" }),
+/** Upstream requests a forwarder process has open (its in_flight_requests gauge). */
+const forwarderInFlight = async (stack: Stack, forwarder: string): Promise<number> => {
+  const text = await (await fetch(`${stack.endpoints(forwarder).ops}/metrics`)).text();
+  return Number(/^gatehouse_share_forwarder_in_flight_requests (\d+)/m.exec(text)?.[1] ?? 0);
+};
+
+/** The NATS node leading the SHARES stream now. */
+export async function sharesLeader(stack: Stack, shares: string, jsm: JetStreamManager): Promise<string> {
+  const leader = (await jsm.streams.info(shares)).cluster?.leader;
+  if (!leader || !stack.natsNames.includes(leader)) throw new Error(`SHARES has no leader among ${stack.natsNames.join(", ")}: ${leader}`);
+  return leader;
+}
+
+/** Every replica of every service in turn, each relay node, and NATS once, last (on a cluster: the SHARES leader's node). */
+export function chaosSchedule(stack: Stack): Fault[] {
+  const relayInFlight =
+    (gateway?: string): Fault["inFlight"] =>
+    ({ paths, timeoutMs }) =>
+      until(`a relay request in flight${gateway ? ` at ${gateway}` : ""}`, () => paths.relayInFlight(gateway) > 0, timeoutMs);
+  const sharesAtEdge =
+    (edge?: string): Fault["inFlight"] =>
+    ({ paths, timeoutMs }) =>
+      until(`a share sent to ${edge ?? "an edge"}`, () => paths.miningInFlight(edge) > 0, timeoutMs);
+  const blockFlow: Fault["inFlight"] = ({ paths, timeoutMs }) => paths.mining.after(Date.now(), timeoutMs);
+  const broadcast: Fault["inFlight"] = ({ paths, timeoutMs }) => paths.broadcasts.after(Date.now(), timeoutMs);
+  // The pool backend answers late for a moment, so the kill finds a share the pool has accepted
+  // while this forwarder, still waiting for the answer, has stored no result.
+  const forwarder = (target: string): Fault => ({
+    target,
+    inFlight: async ({ stack, timeoutMs }) => {
+      await poolFault(stack, { kind: "late", delayMs: 1_500 });
+      // Requests from before the fault are answered at once: count only those after it.
+      await until("the pool backend idle", async () => (await poolStats(stack)).inFlight === 0, timeoutMs);
+      const before = await poolStats(stack);
+      await until(
+        `a share accepted by the pool backend from ${target}, its answer not yet sent`,
+        async () => {
+          const now = await poolStats(stack);
+          const accepted = now.inFlight > 0 && now.accepted + now.duplicates > before.accepted + before.duplicates;
+          return accepted && (await forwarderInFlight(stack, target)) > 0;
+        },
+        timeoutMs,
+      );
     },
-    { target: "miner-edge", inFlight: sharesAtEdge },
-    ...Array.from({ length: relayNodes }, (_, i) => ({ target: `relay-node-${i}`, inFlight: relayInFlight })),
-    { target: "relay-gateway", inFlight: relayInFlight },
-    { target: "orchestrator", inFlight: ({ paths, timeoutMs }) => paths.broadcasts.after(Date.now(), timeoutMs) },
-    { target: "nats", inFlight: sharesAtEdge },
+    killed: ({ stack }) => poolFault(stack, { kind: "none" }),
+  });
+  return [
+    ...stack.instances("template-verifier").map((target) => ({ target, inFlight: blockFlow })),
+    ...stack.instances("share-forwarder").map(forwarder),
+    ...stack.instances("miner-edge").map((target) => ({ target, inFlight: sharesAtEdge(target) })),
+    ...stack.instances("relay-node").map((target) => ({ target, inFlight: relayInFlight() })),
+    ...stack.instances("relay-gateway").map((target) => ({ target, inFlight: relayInFlight(target) })),
+    ...stack.instances("orchestrator").map((target) => ({ target, inFlight: broadcast })),
+    { target: stack.natsNames.length > 1 ? NATS_LEADER : "nats", inFlight: sharesAtEdge() },
   ];
 }
 
@@ -100,25 +133,30 @@ export interface PhaseTimeouts {
   recoveryMs: number;
 }
 
-/** kill -9, start again, wait for readiness and for every path to flow. */
+/**
+ * kill -9, start again, wait for readiness and for every path to flow. `leaderOf` names the NATS
+ * node leading SHARES, asked right before the kill.
+ */
 export async function runPhase(
   stack: Stack,
   fault: Fault,
   paths: Paths,
   services: readonly string[],
   t: PhaseTimeouts,
+  leaderOf: () => Promise<string>,
 ): Promise<PhaseRecord> {
   const before = paths.snapshot();
   const ctx = { stack, paths, timeoutMs: t.inFlightMs };
   await fault.inFlight(ctx);
-  const proc = stack.process(fault.target);
+  const target = fault.target === NATS_LEADER ? await leaderOf() : fault.target;
+  const proc = stack.process(target);
   const killedAt = Date.now();
   const exit = await proc.kill("SIGKILL");
-  if (exit.signal !== "SIGKILL") throw new Error(`${fault.target} was not killed by SIGKILL: ${JSON.stringify(exit)}`);
+  if (exit.signal !== "SIGKILL") throw new Error(`${target} was not killed by SIGKILL: ${JSON.stringify(exit)}`);
   await fault.killed?.(ctx);
   proc.start();
-  await stack.waitReady(fault.target, t.readyMs);
-  if (fault.target === "nats") await Promise.all(services.map((name) => stack.waitReady(name, t.readyMs)));
+  await stack.waitReady(target, t.readyMs);
+  if (stack.natsNames.includes(target)) await Promise.all(services.map((name) => stack.waitReady(name, t.readyMs)));
   const readyAt = Date.now();
   await Promise.all([
     paths.mining.after(readyAt, t.recoveryMs),
@@ -128,5 +166,20 @@ export async function runPhase(
   const recoveredAt = Date.now();
   const after = paths.snapshot();
   const during = Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - (before[key] ?? 0)]));
-  return { target: fault.target, killedAt, readyAt, recoveredAt, downMs: readyAt - killedAt, recoveryMs: recoveredAt - readyAt, during };
+  const longestPauseMs = {
+    mining: paths.mining.longestPause(killedAt, recoveredAt),
+    relay: paths.relay.longestPause(killedAt, recoveredAt),
+    workflows: paths.workflows.longestPause(killedAt, recoveredAt),
+  };
+  return {
+    target,
+    fault: fault.target,
+    killedAt,
+    readyAt,
+    recoveredAt,
+    downMs: readyAt - killedAt,
+    recoveryMs: recoveredAt - readyAt,
+    during,
+    longestPauseMs,
+  };
 }

@@ -1,6 +1,7 @@
 // The mining path's load: load-generating SV2 miners (tools/loadgen, in process, reconnecting
-// when the edge goes away) whose every acknowledged share is recorded by event_id, and a bus
-// subscription that sees each share the edge stores in the forward queue (SHARES).
+// when their edge goes away), the connections spread over the edge replicas, whose every
+// acknowledged share is recorded by event_id, and a bus subscription that sees each share an
+// edge stores in the forward queue (SHARES).
 import type { Bus } from "@gatehouse/bus";
 import type { Stack } from "@gatehouse/dev";
 import { type Loadgen, type LoadgenReport, type ShareEvent, startLoadgen } from "@gatehouse/loadgen";
@@ -18,6 +19,7 @@ export interface AckedShare {
 }
 
 export interface MiningLoadOptions {
+  /** In total, spread evenly over the edge replicas. */
   connections: number;
   /** Shares per second per connection. */
   rate: number;
@@ -36,24 +38,30 @@ export class MiningLoad {
   /** Accepted answers to shares the miner built without hashing (never sent here): each one a finding. */
   unidentified = 0;
   readonly acks = new Activity("a share acknowledged to a miner");
-  readonly #loadgen: Loadgen;
-  #report: LoadgenReport | undefined;
+  /** Edge process name → the miners connected to it. */
+  readonly #loadgens = new Map<string, Loadgen>();
+  #reports: Record<string, LoadgenReport> | undefined;
 
   constructor(stack: Stack, bus: Bus, options: MiningLoadOptions) {
-    const [host, port] = (stack.endpoints("miner-edge").sv2 as string).split(":") as [string, string];
     bus.subscribe(bus.subjects.shareAccepted, ShareAcceptedSchema, (share) => {
       if (!this.queued.has(share.eventId)) this.queued.set(share.eventId, Number(share.timestampMs));
     });
-    this.#loadgen = startLoadgen({
-      host,
-      port: Number(port),
-      authorityKey: stack.keys.authorityPublicKey,
-      connections: options.connections,
-      rate: options.rate,
-      worker: options.worker,
-      reconnect: true,
+    const edges = stack.instances("miner-edge");
+    edges.forEach((edge, i) => {
+      const [host, port] = (stack.endpoints(edge).sv2 as string).split(":") as [string, string];
+      const connections = Math.floor(options.connections / edges.length) + (i < options.connections % edges.length ? 1 : 0);
+      const loadgen = startLoadgen({
+        host,
+        port: Number(port),
+        authorityKey: stack.keys.authorityPublicKey,
+        connections,
+        rate: options.rate,
+        worker: options.worker,
+        reconnect: true,
+      });
+      loadgen.on("share", (e) => this.#answered(e));
+      this.#loadgens.set(edge, loadgen);
     });
-    this.#loadgen.on("share", (e) => this.#answered(e));
   }
 
   #answered(e: ShareEvent): void {
@@ -71,18 +79,17 @@ export class MiningLoad {
     this.acks.mark();
   }
 
-  /** Shares sent and not answered yet. */
-  inFlight(): number {
-    return this.#loadgen.miners.reduce((n, m) => n + m.pending, 0);
+  /** Shares sent and not answered yet, to one edge or to all. */
+  inFlight(edge?: string): number {
+    const loadgens = edge === undefined ? [...this.#loadgens.values()] : [this.#loadgens.get(edge)].filter((l) => l !== undefined);
+    return loadgens.reduce((n, l) => n + l.miners.reduce((m, miner) => m + miner.pending, 0), 0);
   }
 
-  /** Stops submitting, waits for answers to shares already sent, and closes the connections. */
-  async stop(): Promise<LoadgenReport> {
-    this.#report ??= await this.#loadgen.stop(5_000);
-    return this.#report;
-  }
-
-  report(): LoadgenReport {
-    return this.#report ?? this.#loadgen.report();
+  /** Stops submitting, waits for answers to shares already sent, and closes the connections; a report per edge. */
+  async stop(): Promise<Record<string, LoadgenReport>> {
+    this.#reports ??= Object.fromEntries(
+      await Promise.all([...this.#loadgens].map(async ([edge, loadgen]) => [edge, await loadgen.stop(5_000)] as const)),
+    );
+    return this.#reports;
   }
 }

@@ -1,6 +1,6 @@
 // The relay path's invariants after the run: every request got a verified quorum result or a
 // well-formed JSON-RPC error within the gateway's deadline; a connection error only while the
-// gateway process itself was down.
+// gateway replica it went to was down.
 import type { PhaseRecord } from "./faults.js";
 import type { RelayLoad } from "./relay.js";
 
@@ -19,12 +19,11 @@ export function checkRelay(relay: RelayLoad, phases: readonly PhaseRecord[]): { 
   const { tally } = relay;
   const violations = [...tally.violations];
   if (relay.violationCount > tally.violations.length) violations.push(`… and ${relay.violationCount - tally.violations.length} more`);
-  const gatewayDown = phases.filter((p) => p.target === "relay-gateway");
   for (const e of tally.connectionErrors) {
-    const during = gatewayDown.some((p) => e.startedAt <= p.readyAt && e.endedAt >= p.killedAt);
+    const during = phases.some((p) => p.target === e.gateway && e.startedAt <= p.readyAt && e.endedAt >= p.killedAt);
     if (!during) {
       violations.push(
-        `a request from ${new Date(e.startedAt).toISOString()} to ${new Date(e.endedAt).toISOString()} lost its connection (${e.detail}) while the gateway was up`,
+        `a request to ${e.gateway} from ${new Date(e.startedAt).toISOString()} to ${new Date(e.endedAt).toISOString()} lost its connection (${e.detail}) while it was up`,
       );
     }
   }

@@ -1,4 +1,5 @@
-// The relay path's load: JSON-RPC clients calling the relay gateway continuously with both
+// The relay path's load: JSON-RPC clients (spread over the gateway replicas, as a load balancer
+// would) calling the relay gateway continuously with both
 // methods, each answer checked and sorted: a verified quorum result, a well-formed JSON-RPC error
 // with its mapped HTTP status, a connection error (the gateway process was gone), or a violation
 // (no answer within the gateway's deadline, a malformed body, a wrong result).
@@ -20,6 +21,8 @@ import { createLogger, createRedis } from "@gatehouse/service";
 import { Activity } from "./activity.js";
 
 export interface ConnectionError {
+  /** The gateway process the request went to. */
+  gateway: string;
   startedAt: number;
   endedAt: number;
   detail: string;
@@ -53,7 +56,10 @@ export class RelayLoad {
   readonly tally: RelayTally = { sent: 0, answered: 0, errors: {}, connectionErrors: [], violations: [], maxLatencyMs: 0 };
   readonly answers = new Activity("a relay quorum answer");
   inFlight = 0;
-  readonly #url: string;
+  /** Requests in flight by gateway process. */
+  readonly inFlightAt = new Map<string, number>();
+  /** Gateway process → its JSON-RPC URL. */
+  readonly #urls: [string, string][];
   readonly #enclaveKey = devKey("dev-enclave");
   readonly #enclavePub = publicKeyHex(this.#enclaveKey).replace(/^0x/, "");
   readonly #owner = `0x${"c4".repeat(20)}`;
@@ -65,7 +71,7 @@ export class RelayLoad {
     stack: Stack,
     private readonly options: RelayLoadOptions,
   ) {
-    this.#url = stack.endpoints("relay-gateway").jsonrpc as string;
+    this.#urls = stack.instances("relay-gateway").map((name) => [name, stack.endpoints(name).jsonrpc as string]);
   }
 
   /** Stores the secret the secrets.get calls read, then starts the clients. */
@@ -84,7 +90,8 @@ export class RelayLoad {
 
   async #client(index: number): Promise<void> {
     for (let n = 0; !this.#stopping; n++) {
-      await this.#call((index + n) % 2 === 0 ? METHOD_CAPABILITY_EXECUTE : METHOD_SECRETS_GET);
+      const [gateway, url] = this.#urls[index % this.#urls.length] as [string, string];
+      await this.#call(gateway, url, (index + n) % 2 === 0 ? METHOD_CAPABILITY_EXECUTE : METHOD_SECRETS_GET);
       if (!this.#stopping) await new Promise((resolve) => setTimeout(resolve, this.options.pauseMs));
     }
   }
@@ -117,18 +124,19 @@ export class RelayLoad {
     };
   }
 
-  async #call(method: string): Promise<void> {
+  async #call(gateway: string, url: string, method: string): Promise<void> {
     const id = randomBytes(8).toString("hex");
     const { params, check } = this.#params(method);
     const startedAt = Date.now();
     const hungAfterMs = this.options.gatewayTimeoutMs + this.options.graceMs;
     this.tally.sent += 1;
     this.inFlight += 1;
+    this.inFlightAt.set(gateway, (this.inFlightAt.get(gateway) ?? 0) + 1);
     try {
       let status: number;
       let text: string;
       try {
-        const res = await fetch(this.#url, {
+        const res = await fetch(url, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
@@ -143,13 +151,14 @@ export class RelayLoad {
           return;
         }
         const detail = e.cause?.code ?? e.cause?.message ?? e.message;
-        this.tally.connectionErrors.push({ startedAt, endedAt: Date.now(), detail });
+        this.tally.connectionErrors.push({ gateway, startedAt, endedAt: Date.now(), detail });
         return;
       }
       const wrong = this.#classify(method, id, status, text, check);
       if (wrong) this.#violation(wrong);
     } finally {
       this.inFlight -= 1;
+      this.inFlightAt.set(gateway, (this.inFlightAt.get(gateway) ?? 1) - 1);
       this.tally.maxLatencyMs = Math.max(this.tally.maxLatencyMs, Date.now() - startedAt);
     }
   }

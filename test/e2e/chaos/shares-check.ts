@@ -26,6 +26,10 @@ export interface ShareCounts {
   redelivered: number;
   /** Of those, shares in the forwarder's hands when it or NATS was killed. */
   redeliveredAcrossKill: number;
+  /** Shares acknowledged or stored with no forward result (must be 0). */
+  lost: number;
+  /** Shares with more than one forward result, or accepted by the pool more than once (must be 0). */
+  forwardedTwice: number;
 }
 
 interface PoolRecord {
@@ -41,7 +45,8 @@ interface PoolStats {
   badRequest: number;
 }
 
-const REDELIVERY_CAUSES = new Set(["share-forwarder", "nats"]);
+/** A kill that can make the pool see a share twice: a forwarder process or a NATS node. */
+const causesRedelivery = (target: string) => target.startsWith("share-forwarder") || target.startsWith("nats");
 
 export async function checkShares(
   stack: Stack,
@@ -64,7 +69,12 @@ export async function checkShares(
       );
     }
   }
-  for (const [eventId, { count }] of resultOf) if (count > 1) violations.push(`share ${eventId}: ${count} forward results`);
+  let forwardedTwice = 0;
+  for (const [eventId, { count }] of resultOf) {
+    if (count <= 1) continue;
+    forwardedTwice += 1;
+    violations.push(`share ${eventId}: ${count} forward results`);
+  }
 
   // When each share entered the edge (its ShareAccepted timestamp), from whichever record has it.
   const arrivedAt = new Map<string, number>();
@@ -77,13 +87,16 @@ export async function checkShares(
   const atEdge = edge.filter((e) => e.message.type === EdgeEventType.share_accepted).length;
   for (const share of mining.acked.values()) earliest(share.eventId, share.at);
 
+  let lost = 0;
   for (const share of mining.acked.values()) {
-    if (!resultOf.has(share.eventId))
-      violations.push(`share ${share.eventId} (${share.worker}) acknowledged to the miner has no forward result: lost`);
+    if (resultOf.has(share.eventId)) continue;
+    lost += 1;
+    violations.push(`share ${share.eventId} (${share.worker}) acknowledged to the miner has no forward result: lost`);
   }
   for (const eventId of arrivedAt.keys()) {
-    if (!mining.acked.has(eventId) && !resultOf.has(eventId))
-      violations.push(`share ${eventId} stored by the edge has no forward result: lost`);
+    if (mining.acked.has(eventId) || resultOf.has(eventId)) continue;
+    lost += 1;
+    violations.push(`share ${eventId} stored by the edge has no forward result: lost`);
   }
   if (mining.unidentified > 0)
     violations.push(`${mining.unidentified} accepted shares without a share id (the load sends only hashed shares)`);
@@ -104,7 +117,7 @@ export async function checkShares(
     if (record.deliveries <= 1) continue;
     redelivered += 1;
     const from = arrivedAt.get(eventId) ?? result.at;
-    const cause = phases.find((p) => REDELIVERY_CAUSES.has(p.target) && from <= p.killedAt && p.killedAt <= result.at);
+    const cause = phases.find((p) => causesRedelivery(p.target) && from <= p.killedAt && p.killedAt <= result.at);
     if (cause) redeliveredAcrossKill += 1;
     else violations.push(`share ${eventId}: delivered to the pool ${record.deliveries} times with no forwarder or NATS kill in between`);
   }
@@ -135,6 +148,8 @@ export async function checkShares(
       poolDeliveries,
       redelivered,
       redeliveredAcrossKill,
+      lost,
+      forwardedTwice: forwardedTwice + Math.max(0, stats.accepted - resultOf.size),
     },
     violations,
   };

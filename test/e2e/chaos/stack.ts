@@ -1,7 +1,9 @@
-// The chaos run's stack and pace: `make dev`'s stack in test mode without its own miners (the
-// run's load generators are in process, to see every answer), with the timings a test may
-// shorten so a kill costs seconds rather than the production defaults' minutes.
-import { DEFAULT_RELAY_NODES, type Stack } from "@gatehouse/dev";
+// The chaos run's stack and pace: `make dev`'s stack in test mode, in the production topology — a
+// three-node JetStream cluster with every stream at R3 and two processes of every service (the
+// four relay nodes are the DON) — without its own miners (the run's load generators are in
+// process, to see every answer), with the timings a test may shorten so a kill costs seconds
+// rather than the production defaults' minutes.
+import type { Stack } from "@gatehouse/dev";
 import { startTestStack } from "../support/stack.js";
 import type { MiningLoadOptions } from "./mining.js";
 import type { RelayLoadOptions } from "./relay.js";
@@ -9,11 +11,13 @@ import type { WorkflowLoadOptions } from "./workflows.js";
 
 const mining: MiningLoadOptions = { connections: 4, rate: 0.4, worker: "dev.chaos" };
 
+/** What the run stands on; printed in its summary. */
+export const TOPOLOGY = { natsNodes: 3, streamReplicas: 3, serviceReplicas: 2 } as const;
+
 export const TIMING = {
-  relayNodes: DEFAULT_RELAY_NODES,
   /** About one and a half shares a second; at regtest difficulty each is a block. */
   mining,
-  /** Four clients, each a request 50 ms after the last answer. */
+  /** Four clients (two per gateway), each a request 50 ms after the last answer. */
   relay: { clients: 4, pauseMs: 50, graceMs: 5_000 } satisfies Omit<RelayLoadOptions, "gatewayTimeoutMs">,
   /** Three lanes of [worker, validator] anvil accounts; account 0 owns the contracts and closes epochs. */
   workflows: {
@@ -26,12 +30,15 @@ export const TIMING = {
   } satisfies WorkflowLoadOptions,
   phase: { inFlightMs: 30_000, readyMs: 60_000, recoveryMs: 60_000 },
   drainMs: 60_000,
-  /** Bound on the kills and the drain together (about a minute on a loaded 2-core machine). */
-  runMs: 9 * 60_000,
+  /** Bound on the fifteen kills and the drain together. */
+  runMs: 16 * 60_000,
 };
 
 export function startChaosStack(): Promise<Stack> {
   return startTestStack("chaos", {
+    natsNodes: TOPOLOGY.natsNodes,
+    streamReplicas: TOPOLOGY.streamReplicas,
+    serviceReplicas: TOPOLOGY.serviceReplicas,
     miners: [],
     env: {
       // Vardiff aims at the rate the load submits, so the difficulty stays where every share is a block.

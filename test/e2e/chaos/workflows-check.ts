@@ -22,6 +22,8 @@ export interface WorkflowCounts {
   longestMs: number;
   transactions: number;
   replacedTransactions: number;
+  /** Transactions beyond the first for one action (a submitWork, a closeEpoch, …): must be 0. */
+  duplicateTransactions: number;
   epochsClosed: number;
   nonces: Record<string, { first: number; next: number }>;
 }
@@ -133,8 +135,11 @@ export async function checkWorkflows(stack: Stack, load: WorkflowLoad): Promise<
       if (what) byWhat.set(what, [...(byWhat.get(what) ?? []), t]);
     }
   }
+  let duplicateTransactions = 0;
   for (const [what, txs] of byWhat) {
-    if (txs.length > 1) violations.push(`${txs.length} transactions for "${what}": ${txs.map((t) => t.hash).join(", ")}`);
+    if (txs.length <= 1) continue;
+    duplicateTransactions += txs.length - 1;
+    violations.push(`${txs.length} transactions for "${what}": ${txs.map((t) => t.hash).join(", ")}`);
   }
   const once = async (what: string) => {
     const txs = byWhat.get(what) ?? [];
@@ -211,6 +216,7 @@ export async function checkWorkflows(stack: Stack, load: WorkflowLoad): Promise<
       longestMs: Math.max(0, ...records.map((r) => (r.final ? r.final.updatedAt - r.final.createdAt : 0))),
       transactions: txs.length,
       replacedTransactions: txs.filter((t) => t.hashes.length > 1).length,
+      duplicateTransactions,
       epochsClosed,
       nonces,
     },

@@ -61,7 +61,8 @@ export class WorkflowLoad {
   readonly broadcasts = new Activity("a workflow waiting on its transaction");
   /** What the clients met on the way: connection refused, 503 while shutting down, request timeouts. */
   readonly clientErrors: Record<string, number> = {};
-  readonly #client: GatewayClient;
+  /** One client per orchestrator replica; lane i calls replica i mod n (as a load balancer would). */
+  readonly #clients: GatewayClient[];
   readonly #studio: Address;
   readonly #owner = account(0);
   readonly #lanes: Promise<void>[];
@@ -73,19 +74,23 @@ export class WorkflowLoad {
     bus: Bus,
     private readonly options: WorkflowLoadOptions,
   ) {
-    this.#client = new GatewayClient({ baseUrl: stack.endpoints("orchestrator").rest as string, pollInterval: 250, timeoutMs: 10_000 });
+    this.#clients = stack
+      .instances("orchestrator")
+      .map((name) => new GatewayClient({ baseUrl: stack.endpoints(name).rest as string, pollInterval: 250, timeoutMs: 10_000 }));
     this.#studio = stack.deployment.studioProxy as Address;
     bus.subscribe(bus.subjects.workflowEvent, WorkflowEventSchema, (e) => {
       if (e.step.startsWith("AWAIT_") && e.step !== "AWAIT_ARWEAVE_CONFIRM") this.broadcasts.mark();
     });
-    this.#lanes = options.lanes.map(([worker, validator]) => this.#lane(account(worker), account(validator)));
+    this.#lanes = options.lanes.map(([worker, validator], i) =>
+      this.#lane(account(worker), account(validator), this.#clients[i % this.#clients.length] as GatewayClient),
+    );
   }
 
   get records(): WorkflowRecord[] {
     return this.rounds.flatMap((r) => Object.values(r.workflows));
   }
 
-  async #lane(worker: Address, validator: Address): Promise<void> {
+  async #lane(worker: Address, validator: Address, client: GatewayClient): Promise<void> {
     while (!this.#stopping) {
       const epoch = this.#nextEpoch++;
       const dataHash = keccak256(stringToHex(`${this.stack.namespace.subjectRoot}-chaos-${epoch}`));
@@ -104,30 +109,30 @@ export class WorkflowLoad {
         [
           "work",
           () =>
-            this.#client.submitWork(this.#studio, epoch, worker, dataHash, "", "", `chaos evidence ${epoch}`, worker, {
+            client.submitWork(this.#studio, epoch, worker, dataHash, "", "", `chaos evidence ${epoch}`, worker, {
               dkgEvidence: evidence,
             }),
         ],
         [
           "score",
           () =>
-            this.#client.submitScore(this.#studio, epoch, validator, dataHash, SCORES, validator, {
+            client.submitScore(this.#studio, epoch, validator, dataHash, SCORES, validator, {
               workerAddress: worker,
               mode: ScoreSubmissionMode.DIRECT,
             }),
         ],
-        ["close", () => this.#client.closeEpoch(this.#studio, epoch, this.#owner)],
+        ["close", () => client.closeEpoch(this.#studio, epoch, this.#owner)],
       ];
       for (const [kind, submit] of steps) {
         // Stopping ends the lane between workflows; a score or close depends on the one before.
         if (this.#stopping) return;
-        const record = await this.#run(round, kind, submit);
+        const record = await this.#run(client, round, kind, submit);
         if (record.state !== "COMPLETED") break;
       }
     }
   }
 
-  async #run(round: Round, kind: Kind, submit: () => Promise<WorkflowStatus>): Promise<WorkflowRecord> {
+  async #run(client: GatewayClient, round: Round, kind: Kind, submit: () => Promise<WorkflowStatus>): Promise<WorkflowRecord> {
     const submittedAt = Date.now();
     const deadline = submittedAt + this.options.completionDeadlineMs;
     let submissions = 0;
@@ -137,7 +142,7 @@ export class WorkflowLoad {
       try {
         started = await submit();
       } catch (err) {
-        await this.#afterTransientError(err, deadline);
+        await this.#afterTransientError(client, err, deadline);
       }
     }
     const record: WorkflowRecord = {
@@ -152,7 +157,7 @@ export class WorkflowLoad {
     round.workflows[kind] = record;
     for (;;) {
       try {
-        record.final = await this.#client.waitForCompletion(record.id, { maxWait: Math.max(1, deadline - Date.now()) });
+        record.final = await client.waitForCompletion(record.id, { maxWait: Math.max(1, deadline - Date.now()) });
         record.state = "COMPLETED";
         this.completions.mark();
         return record;
@@ -168,7 +173,7 @@ export class WorkflowLoad {
           return record;
         }
         try {
-          await this.#afterTransientError(err, deadline);
+          await this.#afterTransientError(client, err, deadline);
         } catch (fatal) {
           record.state = "UNFINISHED";
           record.error = (fatal as Error).message;
@@ -179,14 +184,14 @@ export class WorkflowLoad {
   }
 
   /** Counts a transient failure and waits for the orchestrator to answer again; rethrows anything else. */
-  async #afterTransientError(err: unknown, deadline: number): Promise<void> {
+  async #afterTransientError(client: GatewayClient, err: unknown, deadline: number): Promise<void> {
     const transient =
       err instanceof GatewayConnectionError || err instanceof GatewayTimeoutError || (err instanceof GatewayError && err.retryable);
     if (!transient || Date.now() > deadline) throw err;
     const key =
       err instanceof GatewayConnectionError ? "connection refused" : `${err.name} ${(err as GatewayError).statusCode ?? ""}`.trim();
     this.clientErrors[key] = (this.clientErrors[key] ?? 0) + 1;
-    await waitFor(() => this.#client.isHealthy(), {
+    await waitFor(() => client.isHealthy(), {
       timeoutMs: Math.max(1, deadline - Date.now()),
       intervalMs: 200,
       description: "the orchestrator answering again",

@@ -275,7 +275,8 @@ function servicePlans(service: ServiceName, input: PlanInput): ComponentPlan[] {
       const address = `${host}:${chosen}`;
       endpoints[label] = label === "ops" || label === "rest" ? `http://${address}` : label === "jsonrpc" ? `http://${address}/` : address;
     }
-    Object.assign(env, input.env?.[instance]);
+    // A service's extra environment applies to each of its processes, an instance's to that one.
+    Object.assign(env, input.env?.[service], input.env?.[instance]);
     return {
       kind: "service" as const,
       spec: {

@@ -17,6 +17,7 @@ import {
   DEFAULT_MINER_COUNT,
   DEFAULT_RELAY_NODES,
   defaultMiners,
+  instancesOf,
   type MinerSpec,
   type Namespace,
   natsNodePlan,
@@ -102,6 +103,8 @@ export interface Stack {
   /** Milliseconds from the call to everything ready. */
   readonly startupMs: number;
   process(name: string): Supervised;
+  /** The processes of a service: `miner-edge`, `miner-edge#2`, … (relay-node: `relay-node-0`, …). */
+  instances(service: ServiceName): string[];
   endpoints(name: string): Record<string, string>;
   /** A service's config/dev.toml as the stack read it (before environment overrides). */
   config(service: ServiceName): TomlTable;
@@ -334,6 +337,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         if (!proc) throw new Error(`no component ${name}; the stack runs ${names.join(", ")}`);
         return proc;
       },
+      instances: (service) => instancesOf(service, relayNodes, serviceReplicas).filter((name) => supervised.has(name)),
       endpoints(name) {
         const component = plans.get(name);
         if (!component) throw new Error(`no component ${name}; the stack runs ${names.join(", ")}`);
