@@ -3,8 +3,8 @@
 // path, started again with the same ports, configuration and (NATS) JetStream store, and the run
 // waits until it is ready and all three paths flow again before the next one.
 import type { Stack } from "@gatehouse/dev";
-import type { JetStreamManager } from "@nats-io/jetstream";
 import { waitFor } from "@gatehouse/testkit";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { Activity } from "./activity.js";
 
 export interface Paths {

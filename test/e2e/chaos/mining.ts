@@ -29,12 +29,20 @@ export interface MiningLoadOptions {
 /** Every accepted share is validated in full while Redis (the replay window) answers; it never goes down here. */
 const VALIDATION_LEVEL = "full";
 
+/** The edge's answer when the forward queue did not confirm a stored copy. */
+export const SHARE_NOT_STORED = "share-not-stored";
+
 export class MiningLoad {
   /** Acknowledged shares by event_id. */
   readonly acked = new Map<string, AckedShare>();
   /** event_id → when the edge received the share (its ShareAccepted timestamp), for each share seen entering SHARES. */
   readonly queued = new Map<string, number>();
   readonly rejected: Record<string, number> = {};
+  /**
+   * event_ids answered share-not-stored: the edge published them but JetStream confirmed no copy
+   * (a stream leader lost), so the miner keeps the work; a plain subscriber still saw them.
+   */
+  readonly refusedNotStored = new Set<string>();
   /** Accepted answers to shares the miner built without hashing (never sent here): each one a finding. */
   unidentified = 0;
   readonly acks = new Activity("a share acknowledged to a miner");
@@ -68,6 +76,8 @@ export class MiningLoad {
     if (!e.accepted) {
       const reason = e.errorCode ?? "unknown";
       this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+      if (reason === SHARE_NOT_STORED && e.shareId !== undefined)
+        this.refusedNotStored.add(eventIdOf(e.shareId, e.identity, VALIDATION_LEVEL));
       return;
     }
     if (e.shareId === undefined) {

@@ -1,7 +1,8 @@
 // The mining path's invariants after the run: every share acknowledged to a miner, seen entering
 // the forward queue or recorded by the edge has exactly one forward result, and reached the pool
 // backend, accepted there once; a share was delivered to the pool twice only when the forwarder
-// (or NATS) was killed between its arrival and its result.
+// (or NATS) was killed between its arrival and its result. A share the miner was answered
+// share-not-stored for (a stream leader lost mid-publish) is refused, not lost.
 import type { Bus } from "@gatehouse/bus";
 import type { Stack } from "@gatehouse/dev";
 import { EdgeEventSchema, EdgeEventType, GatewayReason, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
@@ -26,6 +27,8 @@ export interface ShareCounts {
   redelivered: number;
   /** Of those, shares in the forwarder's hands when it or NATS was killed. */
   redeliveredAcrossKill: number;
+  /** Shares seen on the subject that the miner was answered share-not-stored for, with no result: refused, not lost. */
+  refusedNotStored: number;
   /** Shares acknowledged or stored with no forward result (must be 0). */
   lost: number;
   /** Shares with more than one forward result, or accepted by the pool more than once (must be 0). */
@@ -85,6 +88,11 @@ export async function checkShares(
       earliest(e.detail.value.eventId, Number(e.detail.value.timestampMs));
   }
   const atEdge = edge.filter((e) => e.message.type === EdgeEventType.share_accepted).length;
+  const atEdgeIds = new Set(
+    edge.flatMap((e) =>
+      e.message.type === EdgeEventType.share_accepted && e.message.detail.case === "share" ? [e.message.detail.value.eventId] : [],
+    ),
+  );
   for (const share of mining.acked.values()) earliest(share.eventId, share.at);
 
   let lost = 0;
@@ -93,8 +101,14 @@ export async function checkShares(
     lost += 1;
     violations.push(`share ${share.eventId} (${share.worker}) acknowledged to the miner has no forward result: lost`);
   }
+  let refusedNotStored = 0;
   for (const eventId of arrivedAt.keys()) {
     if (mining.acked.has(eventId) || resultOf.has(eventId)) continue;
+    // Seen on the subject, but JetStream confirmed no copy and the miner was told so: refused, not lost.
+    if (mining.refusedNotStored.has(eventId) && !atEdgeIds.has(eventId)) {
+      refusedNotStored += 1;
+      continue;
+    }
     lost += 1;
     violations.push(`share ${eventId} stored by the edge has no forward result: lost`);
   }
@@ -148,6 +162,7 @@ export async function checkShares(
       poolDeliveries,
       redelivered,
       redeliveredAcrossKill,
+      refusedNotStored,
       lost,
       forwardedTwice: forwardedTwice + Math.max(0, stats.accepted - resultOf.size),
     },
