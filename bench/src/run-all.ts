@@ -5,6 +5,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   orchestrator: () => import("./orchestrator/orchestrator.js"),
   relay: () => import("./relay/relay.js"),
   "share-forwarder": () => import("./share-forwarder/share-forwarder.js"),
+  "share-path": () => import("./share-path/share-path.js"),
   sv2: () => import("./sv2/sv2.js"),
   "template-verifier": () => import("./template-verifier/template-verifier.js"),
 };

@@ -48,9 +48,9 @@ export function clusterUrl(nodes: readonly NatsNode[]): string {
   return nodes.map((n) => n.clientUrl).join(",");
 }
 
-/** Ports below the ephemeral range for `count` nodes, none repeated. */
-export async function natsClusterPorts(count: number): Promise<NatsNodePorts[]> {
-  const taken = new Set<number>();
+/** Ports below the ephemeral range for `count` nodes, none repeated and none of `chosen` (the rest of a stack's). */
+export async function natsClusterPorts(count: number, chosen: Iterable<number> = []): Promise<NatsNodePorts[]> {
+  const taken = new Set<number>(chosen);
   const next = async () => {
     const port = await stablePort(HOST, taken);
     taken.add(port);

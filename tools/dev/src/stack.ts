@@ -228,7 +228,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (natsNodes > 1) {
       const storeRoot = mkdtempSync(join(tmpdir(), "gh-stack-nats-cluster-"));
       cleanups.push(() => rmSync(storeRoot, { recursive: true, force: true }));
-      const nodes = natsClusterNodes(`gh-${namespace.subjectRoot}`, await natsClusterPorts(natsNodes), storeRoot);
+      const nodes = natsClusterNodes(`gh-${namespace.subjectRoot}`, await natsClusterPorts(natsNodes, Object.values(ports)), storeRoot);
       for (const node of nodes) {
         mkdirSync(node.storeDir, { recursive: true });
         supervise(natsNodePlan(node)).start();
@@ -237,7 +237,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.all(nodes.map((node) => readyWhen(node.name, () => jetStreamAnswers(node.clientUrl), 30_000)));
       natsUrl = clusterUrl(nodes);
     } else if (options.nats === "private") {
-      const port = await stablePort();
+      const port = await stablePort("127.0.0.1", new Set(Object.values(ports)));
       const store = mkdtempSync(join(tmpdir(), "gh-stack-nats-"));
       cleanups.push(() => rmSync(store, { recursive: true, force: true }));
       supervise(natsPlan(port, store)).start();
