@@ -144,6 +144,9 @@ describe("journey 5: chaos — kill -9 of every service replica in turn, and the
     // Only a stream leader's loss makes the edge answer share-not-stored; counted over the whole
     // run, as the last refusals can come after the phase saw the path flow again.
     summary.sharesRefusedDuringFailover = counts.rejectedToMiners[SHARE_NOT_STORED] ?? 0;
+    // When they came, in seconds from the NATS kill (a publish on the wire then waits out its 5 s timeout).
+    const natsKilledAt = phases[phases.length - 1]?.killedAt ?? 0;
+    summary.sharesRefusedAtSecondsFromNatsKill = mining.refusedAt.map((at) => Math.round((at - natsKilledAt) / 100) / 10);
     summary.sharesLost = counts.lost;
     summary.sharesForwardedTwice = counts.forwardedTwice;
     expect(violations).toEqual([]);

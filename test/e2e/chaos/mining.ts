@@ -43,6 +43,8 @@ export class MiningLoad {
    * (a stream leader lost), so the miner keeps the work; a plain subscriber still saw them.
    */
   readonly refusedNotStored = new Set<string>();
+  /** When each share-not-stored answer came. */
+  readonly refusedAt: number[] = [];
   /** Accepted answers to shares the miner built without hashing (never sent here): each one a finding. */
   unidentified = 0;
   readonly acks = new Activity("a share acknowledged to a miner");
@@ -76,6 +78,7 @@ export class MiningLoad {
     if (!e.accepted) {
       const reason = e.errorCode ?? "unknown";
       this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+      if (reason === SHARE_NOT_STORED) this.refusedAt.push(Date.now());
       if (reason === SHARE_NOT_STORED && e.shareId !== undefined)
         this.refusedNotStored.add(eventIdOf(e.shareId, e.identity, VALIDATION_LEVEL));
       return;
