@@ -4,6 +4,7 @@
 // load-generating miners. One stack serves every journey, in this order. Needs `make build`.
 import { afterAll, beforeAll } from "@jest/globals";
 import { blocksJourney } from "./journeys/blocks.js";
+import { fullBlocksJourney } from "./journeys/full-blocks.js";
 import { livingStack } from "./journeys/living.js";
 import { relayJourney } from "./journeys/relay.js";
 import { sharesJourney } from "./journeys/shares.js";
@@ -33,3 +34,4 @@ sharesJourney(context);
 blocksJourney(context);
 relayJourney(context);
 workflowsJourney(context);
+fullBlocksJourney(context);

@@ -14,6 +14,8 @@ export { BusDecodeError, decode, encode, typeOf } from "./codec.js";
 export { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
 export type { BusLogger } from "./logger.js";
 export { silentLogger } from "./logger.js";
+export type { ObjectStore, ObjectStoreKey, ObjectStoreSpec } from "./objects.js";
+export { ensureObjectStore, objectStoreCatalog } from "./objects.js";
 export type { ConsumerSpec, EnsureStreamOptions, KeptSetting, ProvisionOutcome, StreamSpec } from "./provision.js";
 export { ensureConsumer, ensureStream, ProvisionConflictError } from "./provision.js";
 export { checkReplicas, jetStreamClusterSize, MAX_STREAM_REPLICAS, StreamReplicasError } from "./replicas.js";

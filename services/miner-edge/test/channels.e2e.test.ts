@@ -1,5 +1,5 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import { concat, hashToDisplay, merkleRoot, parseBlock, sha256d, txid } from "@gatehouse/bitcoin";
+import { concat, hashToDisplay, merkleRootFromPath, parseTransaction, sha256d, txid } from "@gatehouse/bitcoin";
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { type BlockEvent, type Loadgen, startLoadgen, type TargetEvent } from "@gatehouse/loadgen";
 import { type BlockFound, BlockFoundSchema, TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
@@ -216,11 +216,8 @@ describe("extended channels", () => {
     const blocks: BlockEvent[] = [];
     lg.on("block", (b) => blocks.push(b));
     await waitFor(() => lg.stats.accepted > 0, { description: "mining on the first template" });
-    bus.publish(
-      bus.subjects.templateProposed,
-      TemplateProposalSchema,
-      templateFixture({ templateId: 2n, prevHash: "c2".repeat(32), nbits: REGTEST_NBITS, txCount: 4 }),
-    );
+    const blockTemplate = templateFixture({ templateId: 2n, prevHash: "c2".repeat(32), nbits: REGTEST_NBITS, txCount: 4 });
+    bus.publish(bus.subjects.templateProposed, TemplateProposalSchema, blockTemplate);
     await bus.nc.flush();
     await waitFor(() => lg.stats.blocksAccepted > 0, { description: "a block accepted by the edge" });
     const prefix = lg.miners[0]?.work?.extranonce?.prefix as Uint8Array;
@@ -236,11 +233,12 @@ describe("extended channels", () => {
       if (found && ours.has(found.blockHash)) message = found;
     }
     if (!message) throw new Error(`none of the loadgen's ${ours.size} blocks is in BLOCKS`);
-    const block = parseBlock(message.block);
-    expect(hashToDisplay(sha256d(block.headerBytes))).toBe(message.blockHash);
-    // The header commits to the coinbase the edge put into the block (prefix ‖ miner's extranonce inside).
-    expect(Buffer.from(block.headerBytes.subarray(36, 68))).toEqual(Buffer.from(merkleRoot(block.transactions.map(txid))));
-    const scriptSig = block.transactions[0]?.inputs[0]?.scriptSig as Uint8Array;
+    expect(hashToDisplay(sha256d(message.header))).toBe(message.blockHash);
+    // The header commits to the coinbase the edge reports (prefix ‖ miner's extranonce inside) and the template's transactions.
+    const coinbase = parseTransaction(message.coinbaseTx);
+    expect(Buffer.from(message.header.subarray(36, 68))).toEqual(Buffer.from(merkleRootFromPath(txid(coinbase), blockTemplate.merklePath)));
+    expect(message.transactionsRef).toEqual(blockTemplate.transactionsRef);
+    const scriptSig = coinbase.inputs[0]?.scriptSig as Uint8Array;
     expect(Buffer.from(scriptSig).includes(Buffer.from(prefix))).toBe(true);
     expect(scriptSig.length).toBeGreaterThanOrEqual(concat([prefix, new Uint8Array(6)]).length);
   });

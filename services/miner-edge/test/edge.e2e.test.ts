@@ -1,6 +1,15 @@
 import { connect as tcpConnect } from "node:net";
 import { fromBinary } from "@bufbuild/protobuf";
-import { hashToDisplay, nBitsToTarget, parseBlock, sha256d, u256FromLE, u256ToLE } from "@gatehouse/bitcoin";
+import {
+  hashToDisplay,
+  merkleRootFromPath,
+  nBitsToTarget,
+  parseTransaction,
+  sha256d,
+  txid,
+  u256FromLE,
+  u256ToLE,
+} from "@gatehouse/bitcoin";
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
 import {
   BlockFoundSchema,
@@ -217,7 +226,8 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
   });
 
   it("a share meeting the network target is a block: BlockFound in BLOCKS with a block that parses", async () => {
-    await publishTemplate(templateFixture({ templateId: 3n, prevHash: TIP_C, nbits: REGTEST_NBITS, txCount: 2 }));
+    const template = templateFixture({ templateId: 3n, prevHash: TIP_C, nbits: REGTEST_NBITS, txCount: 2 });
+    await publishTemplate(template);
     const m = await miner(edgeA);
     await m.open("alice");
     const prev = await m.next("SetNewPrevHash");
@@ -231,9 +241,11 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
     });
     const found = fromBinary(BlockFoundSchema, stored.data);
     expect(found).toMatchObject({ blockHeight: 200, templateId: 3n, workerId: "alice" });
-    const block = parseBlock(found.block);
-    expect(block.transactions).toHaveLength(3);
-    expect(hashToDisplay(sha256d(block.headerBytes))).toBe(found.blockHash);
+    // Header, full coinbase and the template's transactions reference: the verifier assembles the block.
+    expect(found.transactionsRef).toEqual(template.transactionsRef);
+    expect(hashToDisplay(sha256d(found.header))).toBe(found.blockHash);
+    const root = merkleRootFromPath(txid(parseTransaction(found.coinbaseTx)), template.merklePath);
+    expect(Buffer.from(found.header.subarray(36, 68))).toEqual(Buffer.from(root));
     expect(edgeA.lines.some((l) => l.msg === "BLOCK FOUND")).toBe(true);
   });
 

@@ -5,7 +5,6 @@ import {
   compactSize,
   concat,
   nBitsToTarget,
-  serializeTransaction,
   type Transaction,
   txid,
   u64le,
@@ -43,9 +42,14 @@ export interface FixtureOptions {
   headerTimestamp?: number;
 }
 
+/** The fixture template's transactions (block order, coinbase excluded): what its source would store. */
+export function fixtureTransactions(o: Pick<FixtureOptions, "templateId" | "txCount">): Transaction[] {
+  return Array.from({ length: o.txCount ?? 3 }, (_, i) => spend(i + 1 + Number(o.templateId % 200n)));
+}
+
 /** A self-consistent TemplateProposal built with libs/bitcoin: real transactions, path and commitment. */
 export function templateFixture(o: FixtureOptions): TemplateProposal {
-  const txs = Array.from({ length: o.txCount ?? 3 }, (_, i) => spend(i + 1 + Number(o.templateId % 200n)));
+  const txs = fixtureTransactions(o);
   const nbits = o.nbits ?? DIFF1_NBITS;
   const commitment = witnessCommitmentScript(witnessCommitment(txs.map(wtxid)));
   const outputs = [
@@ -79,6 +83,7 @@ export function templateFixture(o: FixtureOptions): TemplateProposal {
     txCount: txs.length,
     coinbaseValue: 5_000_000_000n,
     createdAtUnixMs: BigInt(Date.now()),
-    transactions: txs.map((tx) => ({ data: serializeTransaction(tx, true) })),
+    // The transactions stay with the source (the object store); the edge only carries the reference on.
+    transactionsRef: { bucket: "FIXTURE", name: `fixture-1.${o.templateId}`, sizeBytes: 0n, txCount: txs.length },
   });
 }

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
+import { type TemplateProposal, TemplateProposalSchema, type TemplateTransaction } from "@gatehouse/proto/mining/v1";
 import type { TemplateVerifierAdminService } from "@gatehouse/proto/templateverifier/v1";
 import { GrpcError, GrpcStatus, type ServiceImpl } from "@gatehouse/service";
 import { PolicyLoadError } from "./policy/policy.js";
@@ -11,6 +11,8 @@ export function policyAdmin(
   policies: PolicyStore,
   verifier: Verifier,
   onApplied: (hash: string, origin: string) => void,
+  /** The proposal's stored transactions (none when it names none or they cannot be read). */
+  transactionsOf: (proposal: TemplateProposal) => Promise<readonly TemplateTransaction[]>,
 ): Omit<ServiceImpl<typeof TemplateVerifierAdminService>, "getStatus"> {
   return {
     getPolicy: () => {
@@ -34,9 +36,10 @@ export function policyAdmin(
         throw err;
       }
     },
-    verifyTemplate: (request) => {
+    verifyTemplate: async (request) => {
       if (!request.proposal) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, "proposal is required");
-      return { verdict: verifier.decide(create(TemplateProposalSchema, request.proposal)) };
+      const proposal = create(TemplateProposalSchema, request.proposal);
+      return { verdict: verifier.decide({ ...proposal, transactions: [...(await transactionsOf(proposal))] }) };
     },
   };
 }

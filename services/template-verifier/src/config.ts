@@ -19,7 +19,12 @@ export const configSchema = z
     /** getbestblockhash fallback poll when long-poll is not answered. */
     upstream_poll_interval_ms: z.number().int().min(100).default(3_000),
     upstream_rpc_timeout_ms: z.number().int().min(100).default(5_000),
-    upstream_longpoll_timeout_ms: z.number().int().min(1_000).default(60_000),
+    /**
+     * How long one getblocktemplate long-poll may hang. Bitcoin Core answers a mempool change only
+     * after at least 60 s (its one-minute check, then every 10 s; src/rpc/mining.cpp), so anything
+     * at or below 60 s aborts every mempool-driven answer; 90 s takes the first or second check.
+     */
+    upstream_longpoll_timeout_ms: z.number().int().min(1_000).default(90_000),
     /** No successful exchange with the source for this long → source unhealthy, not ready. */
     upstream_stale_max_ms: z.number().int().min(1_000).default(30_000),
     /** Pool payout scriptPubKey (hex) for the coinbase of source templates. */
@@ -35,6 +40,8 @@ export const configSchema = z
     tdp_coinbase_output_max_additional_size: z.number().int().min(0).max(0xffffffff).default(100),
     tdp_coinbase_output_max_additional_sigops: z.number().int().min(0).max(0xffff).default(4),
     tdp_reconnect_delay_ms: z.number().int().min(100).default(2_000),
+    /** How long a block submitted through the TP waits for the TP to announce it as the new tip. */
+    tdp_block_confirm_timeout_ms: z.number().int().min(100).default(10_000),
     mempool_poll_interval_ms: z.number().int().min(100).default(10_000),
     mempool_stale_after_ms: z.number().int().min(100).default(20_000),
     mempool_degraded_after_ms: z.number().int().min(100).default(60_000),

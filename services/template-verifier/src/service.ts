@@ -1,8 +1,9 @@
-import { ensureConsumer } from "@gatehouse/bus";
+import { ensureConsumer, ensureObjectStore, objectStoreCatalog } from "@gatehouse/bus";
 import {
   BlockFoundSchema,
   type TemplateProposal,
   TemplateProposalSchema,
+  type TemplateTransaction,
   type TemplateVerdict,
   TemplateVerdictSchema,
 } from "@gatehouse/proto/mining/v1";
@@ -18,6 +19,7 @@ import { PolicyStore } from "./policy/store.js";
 import { createSources } from "./source/create.js";
 import { sourcesHealth } from "./source/health.js";
 import { Sv2TdpSource } from "./source/sv2-tdp.js";
+import { TemplateStore } from "./template-store.js";
 import { recordOf, VerdictLog, verdictsRoute } from "./verdict-log.js";
 import { Verifier } from "./verifier.js";
 
@@ -70,27 +72,67 @@ export const service: ServiceDefinition<Config> = {
     const catalog = streamCatalogOf(config.nats);
     const jsm = await bus.jsm();
     await ctx.ensureStreams(bus, [catalog.TEMPLATES, catalog.BLOCKS]);
+    const transactionsBucket = objectStoreCatalog({
+      namePrefix: config.nats.stream_prefix,
+      replicas: config.nats.stream_replicas,
+    }).TEMPLATE_TRANSACTIONS;
+    const templates = new TemplateStore(await ensureObjectStore(bus, transactionsBucket), transactionsBucket.bucket);
 
     // Template sources and the mempool view.
     const proposalsPublished = ctx.metrics.counter("proposals_published_total", "Template proposals published by this verifier's sources", [
       "source",
     ]);
+    const publishFailures = ctx.metrics.counter(
+      "proposal_publish_failures_total",
+      "Template proposals (or their transactions) the bus refused; the source fetches and publishes again",
+      ["source"],
+    );
+    const transactionReads = ctx.metrics.counter(
+      "template_transactions_reads_total",
+      "Reads of template transactions from the object store",
+      ["outcome"],
+    );
     const mempoolPolls = ctx.metrics.counter("mempool_polls_total", "Mempool polls by outcome", ["outcome"]);
     const configured = createSources(config, {
       instanceId: ctx.instanceId,
       logger,
       // The mempool is re-read before each proposal leaves, so Class M compares the template with
-      // a snapshot at least as new as itself rather than racing the periodic poll.
-      onProposal: async (proposal) => {
+      // a snapshot at least as new as itself rather than racing the periodic poll. The transactions
+      // are stored before the proposal that names them is published.
+      onProposal: async ({ proposal, transactions }) => {
         await mempool.poll();
+        try {
+          if (transactions.length > 0) proposal.transactionsRef = await templates.put(proposal, transactions);
+          await bus.publishDurable(bus.subjects.templateProposed, TemplateProposalSchema, proposal, {
+            msgId: `${proposal.sourceInstanceId}:${proposal.templateId}:${proposal.createdAtUnixMs}`,
+          });
+        } catch (err) {
+          publishFailures.inc({ source: proposal.source });
+          throw err;
+        }
         proposalsPublished.inc({ source: proposal.source });
-        bus.publish(bus.subjects.templateProposed, TemplateProposalSchema, proposal);
         logger.debug(
           { templateId: proposal.templateId.toString(), height: proposal.blockHeight, txCount: proposal.txCount },
           "template proposed",
         );
       },
     });
+    /** A proposal's transactions, or none when it names none or they cannot be read (then only its summary is checked). */
+    const transactionsOf = async (proposal: TemplateProposal): Promise<readonly TemplateTransaction[]> => {
+      if (!proposal.transactionsRef) return [];
+      try {
+        const transactions = await templates.get(proposal.transactionsRef);
+        transactionReads.inc({ outcome: "ok" });
+        return transactions;
+      } catch (err) {
+        transactionReads.inc({ outcome: "error" });
+        logger.warn(
+          { templateId: proposal.templateId.toString(), err: (err as Error).message },
+          "template transactions unavailable: summary check only",
+        );
+        return [];
+      }
+    };
     const sources = configured.map((c) => c.source);
     const mempoolSource = sources.find((s) => s.pollMempool !== undefined);
     const mempool = new MempoolTracker(
@@ -145,8 +187,11 @@ export const service: ServiceDefinition<Config> = {
       for (const v of batch) bus.publish(bus.subjects.templateVerdict, TemplateVerdictSchema, v);
     });
     const handle = async (proposal: TemplateProposal) => {
-      await mempool.freshAsOf(Number(proposal.createdAtUnixMs), MEMPOOL_REFRESH_WAIT_MS);
-      const verdict = verifier.decide(proposal);
+      const [transactions] = await Promise.all([
+        transactionsOf(proposal),
+        mempool.freshAsOf(Number(proposal.createdAtUnixMs), MEMPOOL_REFRESH_WAIT_MS),
+      ]);
+      const verdict = verifier.decide({ ...proposal, transactions: [...transactions] });
       outgoing.add(verdict);
       log.add(recordOf(verdict));
       lastTemplateId = proposal.templateId;
@@ -171,6 +216,7 @@ export const service: ServiceDefinition<Config> = {
     const submitter = new BlockSubmitter({
       bus,
       sources: new Map(sources.map((s) => [s.name, s])),
+      transactions: async (found) => (found.transactionsRef ? templates.get(found.transactionsRef) : []),
       instanceId: ctx.instanceId,
       logger,
       metrics: ctx.metrics,
@@ -219,10 +265,15 @@ export const service: ServiceDefinition<Config> = {
 
     ctx.grpc.add(TemplateVerifierAdminService, {
       getStatus: async () => ({ status: await serviceStatus(ctx) }),
-      ...policyAdmin(policies, verifier, (policyHash, origin) => {
-        policyReloads.inc({ outcome: "ok" });
-        logger.info({ policyHash, origin }, "policy loaded");
-      }),
+      ...policyAdmin(
+        policies,
+        verifier,
+        (policyHash, origin) => {
+          policyReloads.inc({ outcome: "ok" });
+          logger.info({ policyHash, origin }, "policy loaded");
+        },
+        transactionsOf,
+      ),
     });
   },
 };

@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
-import { type TemplateProposal, type TemplateVerdict, TemplateVerdictSchema, VerdictReason } from "@gatehouse/proto/mining/v1";
+import { type TemplateVerdict, TemplateVerdictSchema, VerdictReason } from "@gatehouse/proto/mining/v1";
 import type { Metrics } from "@gatehouse/service";
 import type { PolicyStore } from "./policy/store.js";
-import { type MempoolSnapshot, verifyProposal } from "./policy/verify.js";
+import { type MempoolSnapshot, type ProposalWithTransactions, verifyProposal } from "./policy/verify.js";
 
 export interface VerifierDeps {
   policies: PolicyStore;
@@ -31,7 +31,7 @@ export class Verifier {
     this.#seconds = deps.metrics.histogram("verdict_duration_seconds", "Time to decide one proposal");
   }
 
-  decide(p: TemplateProposal): TemplateVerdict {
+  decide(p: ProposalWithTransactions): TemplateVerdict {
     const started = performance.now();
     const nowMs = this.#now();
     const mempool = this.#d.mempool(nowMs);

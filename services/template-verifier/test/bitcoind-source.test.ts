@@ -1,14 +1,24 @@
 import { create } from "@bufbuild/protobuf";
 import { findWitnessCommitment, parseBlock, parseBlockTemplate, toHex, witnessCommitmentScript } from "@gatehouse/bitcoin";
-import { BlockFoundSchema, MempoolView, type TemplateProposal, VerdictReason } from "@gatehouse/proto/mining/v1";
+import {
+  type BlockFound,
+  BlockFoundSchema,
+  BlockStatus,
+  MempoolView,
+  type TemplateProposal,
+  VerdictReason,
+} from "@gatehouse/proto/mining/v1";
 import { createLogger } from "@gatehouse/service";
 import { waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { configSchema } from "../src/config.js";
 import { validatePolicy } from "../src/policy/policy.js";
+import type { ProposalWithTransactions } from "../src/policy/verify.js";
 import { verifyProposal } from "../src/policy/verify.js";
 import { BitcoindSource } from "../src/source/bitcoind.js";
-import { proposalFromTemplate } from "../src/source/proposal.js";
+import { proposalFromTemplate, type SourcedTemplate, withTransactions } from "../src/source/proposal.js";
 import { JsonRpcClient, RpcError } from "../src/source/rpc-client.js";
+import { CORE_LONGPOLL_FIRST_CHECK_MS, CoreLikeRpc } from "./support/core-rpc.js";
 import { mineProposal } from "./support/mine.js";
 import { Regtest } from "./support/regtest.js";
 
@@ -27,14 +37,39 @@ afterAll(async () => {
   await node?.stop();
 });
 
-function proposalOf(raw: unknown, id = 1n): TemplateProposal {
-  return proposalFromTemplate(parseBlockTemplate(raw), {
-    templateId: id,
-    source: "bitcoind-rpc",
+const quiet = createLogger({ service: "test", instanceId: "t", level: "fatal" });
+
+/** Submits a whole block through `source` (the verifier assembles it; here it is at hand). */
+const submit = (source: BitcoindSource, block: Uint8Array) =>
+  source.submitBlock(create(BlockFoundSchema, {}) as BlockFound, async () => block);
+
+function sourceOn(
+  client: JsonRpcClient,
+  onProposal: (t: SourcedTemplate) => void | Promise<void>,
+  overrides: Partial<{ pollIntervalMs: number; longPollTimeoutMs: number }> = {},
+) {
+  return new BitcoindSource({
+    rpc: client,
     sourceInstanceId: "t",
     payoutScript: PAYOUT,
-    createdAtMs: Date.now(),
+    pollIntervalMs: 60_000,
+    longPollTimeoutMs: 30_000,
+    logger: quiet,
+    onProposal,
+    ...overrides,
   });
+}
+
+function proposalOf(raw: unknown, id = 1n): ProposalWithTransactions {
+  return withTransactions(
+    proposalFromTemplate(parseBlockTemplate(raw), {
+      templateId: id,
+      source: "bitcoind-rpc",
+      sourceInstanceId: "t",
+      payoutScript: PAYOUT,
+      createdAtMs: Date.now(),
+    }),
+  );
 }
 
 describe("bitcoind JSON-RPC source against bcoin regtest", () => {
@@ -53,6 +88,9 @@ describe("bitcoind JSON-RPC source against bcoin regtest", () => {
     expect(template.transactions.every((t) => t.fee !== undefined && t.fee > 0n)).toBe(true);
 
     const p = proposalOf(raw);
+    // As Core's and the TP's own coinbases (BIP54 preparation): lock time height − 1, sequence 0xfffffffe.
+    expect(p.coinbaseTxLocktime).toBe(template.height - 1);
+    expect(p.coinbaseTxInputSequence).toBe(0xfffffffe);
     const decision = verifyProposal(p, validatePolicy({ reject_empty_templates: true }), {
       nowMs: Date.now(),
       mempool: { view: MempoolView.fresh, txCount: 6, txids: new Set(template.transactions.map((t) => t.txid)) },
@@ -66,62 +104,123 @@ describe("bitcoind JSON-RPC source against bcoin regtest", () => {
     expect(toHex(witnessCommitmentScript(commitment as Uint8Array))).toBe(template.defaultWitnessCommitment);
   });
 
-  it("a block assembled from the proposal is accepted by submitblock, also when submitted again; bad ones come back with the node's reason", async () => {
-    const source = new BitcoindSource({
-      rpc,
-      sourceInstanceId: "t",
-      payoutScript: PAYOUT,
-      pollIntervalMs: 60_000,
-      longPollTimeoutMs: 30_000,
-      logger: createLogger({ service: "test", instanceId: "t", level: "fatal" }),
-      onProposal: () => {},
-    });
+  it("a block assembled from the proposal is in the active chain, also when submitted again; bad ones come back with the node's reason", async () => {
+    const source = sourceOn(rpc, () => {});
     const p = proposalOf(await rpc.call("getblocktemplate", [{ rules: ["segwit"] }]));
     expect(p.txCount).toBeGreaterThan(0);
 
     const badRoot = mineProposal(p, { merkleRoot: new Uint8Array(32).fill(7) });
-    expect(await source.submitBlock(create(BlockFoundSchema, { block: badRoot.block }))).toEqual({
-      accepted: false,
+    expect(await submit(source, badRoot.block)).toEqual({
+      status: BlockStatus.REJECTED,
       rejectReason: "bad-txnmrklroot",
+      nodeAnswer: "bad-txnmrklroot",
     });
-    const badHeight = mineProposal({ ...p, coinbasePrefix: Uint8Array.of(0x01, 0x7f) } as TemplateProposal);
-    expect(await source.submitBlock(create(BlockFoundSchema, { block: badHeight.block }))).toEqual({
-      accepted: false,
-      rejectReason: "bad-cb-height",
-    });
+    const badHeight = mineProposal({ ...p, coinbasePrefix: Uint8Array.of(0x01, 0x7f) } as ProposalWithTransactions);
+    expect(await submit(source, badHeight.block)).toMatchObject({ status: BlockStatus.REJECTED, rejectReason: "bad-cb-height" });
 
     const good = mineProposal(p);
-    expect(await source.submitBlock(create(BlockFoundSchema, { block: good.block }))).toEqual({ accepted: true, rejectReason: "" });
+    expect(await submit(source, good.block)).toEqual({ status: BlockStatus.ACTIVE_CHAIN, rejectReason: "", nodeAnswer: "null" });
     expect(await rpc.call("getbestblockhash")).toBe(good.hash);
-    // Submitted again (a verifier killed before it recorded the first answer): the node already has
-    // it, and the first answer stands.
-    expect(await source.submitBlock(create(BlockFoundSchema, { block: good.block }))).toEqual({ accepted: true, rejectReason: "" });
+    // Submitted again (a verifier killed before it recorded the first answer): the chain still says active.
+    expect(await submit(source, good.block)).toEqual({ status: BlockStatus.ACTIVE_CHAIN, rejectReason: "", nodeAnswer: "duplicate" });
     // A block the node only holds as an orphan is still not accepted the second time.
-    const orphan = mineProposal({ ...p, prevHash: "11".repeat(32) } as TemplateProposal);
-    expect(await source.submitBlock(create(BlockFoundSchema, { block: orphan.block }))).toEqual({
-      accepted: false,
-      rejectReason: "bad-prevblk",
-    });
-    expect(await source.submitBlock(create(BlockFoundSchema, { block: orphan.block }))).toEqual({
-      accepted: false,
-      rejectReason: "duplicate",
-    });
+    const orphan = mineProposal({ ...p, prevHash: "11".repeat(32) } as ProposalWithTransactions);
+    expect(await submit(source, orphan.block)).toMatchObject({ status: BlockStatus.REJECTED, rejectReason: "bad-prevblk" });
+    expect(await submit(source, orphan.block)).toMatchObject({ status: BlockStatus.REJECTED, rejectReason: "duplicate" });
     const mempool = await source.pollMempool();
     expect(mempool.txCount).toBe(0);
   });
 
+  it("reads Bitcoin Core's submitblock answers against the chain: a same-height twin (inconclusive, then duplicate) is stale, never accepted", async () => {
+    const core = await CoreLikeRpc.start(node);
+    try {
+      const source = sourceOn(new JsonRpcClient({ url: core.url, timeoutMs: 5_000 }), () => {});
+      await node.sendPayments(payees, 1);
+      const p = proposalOf(await rpc.call("getblocktemplate", [{ rules: ["segwit"] }]));
+      const tip = mineProposal(p);
+      const twin = mineProposal(p, { startNonce: tip.nonce + 1 });
+      expect(await submit(source, tip.block)).toEqual({ status: BlockStatus.ACTIVE_CHAIN, rejectReason: "", nodeAnswer: "null" });
+      expect(await submit(source, twin.block)).toMatchObject({ status: BlockStatus.STALE, nodeAnswer: "inconclusive" });
+      // Submitted again (a redelivery): Core says "duplicate", and the twin is still not in the active chain.
+      expect(await submit(source, twin.block)).toMatchObject({ status: BlockStatus.STALE, nodeAnswer: "duplicate" });
+      expect(await submit(source, tip.block)).toEqual({ status: BlockStatus.ACTIVE_CHAIN, rejectReason: "", nodeAnswer: "duplicate" });
+      expect(core.submitAnswers).toEqual([null, "inconclusive", "duplicate", "duplicate"]);
+      expect(await rpc.call("getbestblockhash")).toBe(tip.hash);
+    } finally {
+      await core.stop();
+    }
+  });
+
+  it("a proposal the bus refused is published again (the template is not marked seen until published)", async () => {
+    const published: TemplateProposal[] = [];
+    let refusals = 0;
+    const source = sourceOn(rpc, (t) => {
+      // What nats.js throws for a message over the server's max_payload.
+      if (refusals++ === 0) throw new Error("MAX_PAYLOAD_EXCEEDED");
+      published.push(t.proposal);
+    });
+    source.start();
+    try {
+      await waitFor(() => published.length > 0, { timeoutMs: 10_000, description: "the refused template published on a retry" });
+      expect(refusals).toBe(2);
+      expect(published[0]?.blockHeight).toBe((await rpc.call<number>("getblockcount")) + 1);
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it("polls without piling up abort listeners (no MaxListenersExceededWarning)", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    let polls = 0;
+    const counting = new JsonRpcClient({ url: node.rpcUrl, password: node.apiKey, timeoutMs: 5_000 });
+    const call = counting.call.bind(counting);
+    counting.call = ((method: string, ...rest: unknown[]) => {
+      if (method === "getbestblockhash") polls += 1;
+      return (call as (...a: unknown[]) => Promise<unknown>)(method, ...rest);
+    }) as typeof counting.call;
+    const source = sourceOn(counting, () => {}, { pollIntervalMs: 100 });
+    source.start();
+    try {
+      await waitFor(() => polls >= 15, { timeoutMs: 20_000, description: "15 fallback polls" });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      await source.stop();
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("sees a mempool change through a long-poll answered at Bitcoin Core's times (≥ 60 s), with the default long-poll timeout", async () => {
+    const core = await CoreLikeRpc.start(node);
+    const proposals: TemplateProposal[] = [];
+    const { upstream_longpoll_timeout_ms } = configSchema.parse({});
+    const source = sourceOn(new JsonRpcClient({ url: core.url, timeoutMs: 5_000 }), (t) => void proposals.push(t.proposal), {
+      longPollTimeoutMs: upstream_longpoll_timeout_ms,
+      pollIntervalMs: 3_000,
+    });
+    source.start();
+    try {
+      await waitFor(() => proposals.length > 0, { timeoutMs: 10_000, description: "first proposal" });
+      const before = proposals[0]?.txCount ?? 0;
+      await node.sendPayments(payees, 1);
+      // Core's first check is 60 s after the long-poll began, the next 10 s later: one cycle.
+      await waitFor(() => proposals.some((p) => p.txCount > before), {
+        timeoutMs: CORE_LONGPOLL_FIRST_CHECK_MS + 25_000,
+        intervalMs: 250,
+        description: "a proposal carrying the new mempool transaction",
+      });
+    } finally {
+      await source.stop();
+      await core.stop();
+    }
+  }, 120_000);
+
   it("publishes a proposal per new template via long-poll, and a new block wakes it", async () => {
     const proposals: TemplateProposal[] = [];
-    const source = new BitcoindSource({
-      rpc,
-      sourceInstanceId: "lp",
-      payoutScript: PAYOUT,
-      pollIntervalMs: 60_000,
-      longPollTimeoutMs: 30_000,
-      logger: createLogger({ service: "test", instanceId: "t", level: "fatal" }),
-      onProposal: (p) => {
-        proposals.push(p);
-      },
+    const source = sourceOn(rpc, (t) => {
+      proposals.push(t.proposal);
     });
     source.start();
     try {

@@ -2,11 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
+import { buildCoinbase, parseTransaction, serializeHeader, serializeTransaction, txid } from "@gatehouse/bitcoin";
 import { Bus } from "@gatehouse/bus";
 import {
   BlockFoundSchema,
   type BlockResult,
   BlockResultSchema,
+  BlockStatus,
   MempoolView,
   type TemplateProposal,
   TemplateProposalSchema,
@@ -22,6 +24,7 @@ import { adminClient } from "./support/admin.js";
 import { FakeTemplateProvider } from "./support/fake-tp.js";
 import { mineProposal } from "./support/mine.js";
 import { Regtest } from "./support/regtest.js";
+import { transactionReader, transactionsStream } from "./support/transactions.js";
 
 const ns = testNamespace("tv");
 const PAYOUT = "0014".padEnd(44, "77");
@@ -33,10 +36,21 @@ let node: Regtest;
 let bus: Bus;
 let verifier: ServiceProcess;
 let payees: string;
+let withTransactions: Awaited<ReturnType<typeof transactionReader>>;
 const proposals: TemplateProposal[] = [];
 const verdicts: TemplateVerdict[] = [];
 const results: BlockResult[] = [];
 const heartbeats: VerifierHeartbeat[] = [];
+
+/** A block of just a coinbase, with a header committing to it: assembles, whatever a node would say of it. */
+function coinbaseOnlyBlock(): { header: Uint8Array; coinbase: Uint8Array } {
+  const coinbase = serializeTransaction(buildCoinbase({ height: 1, outputs: [{ value: 0n, scriptPubKey: Uint8Array.of(0x51) }] }));
+  const merkleRoot = txid(parseTransaction(coinbase));
+  return {
+    header: serializeHeader({ version: 4, prevHash: new Uint8Array(32), merkleRoot, time: 0, bits: 0x207fffff, nonce: 0 }),
+    coinbase,
+  };
+}
 
 const verdictFor = (p: TemplateProposal) =>
   verdicts.find((v) => v.templateId === p.templateId && v.sourceInstanceId === p.sourceInstanceId);
@@ -47,6 +61,7 @@ beforeAll(async () => {
   payees = await node.fundWitnessWallet();
   writeFileSync(policyFile, GOOD_POLICY);
   bus = await Bus.connect({ servers: natsUrl(), name: "tv-test", subjectRoot: ns.subjectRoot });
+  withTransactions = await transactionReader(bus, ns.streamPrefix);
   bus.subscribe(bus.subjects.templateProposed, TemplateProposalSchema, (m) => void proposals.push(m));
   bus.subscribe(bus.subjects.templateVerdict, TemplateVerdictSchema, (m) => void verdicts.push(m));
   bus.subscribe(bus.subjects.blockResult, BlockResultSchema, (m) => void results.push(m));
@@ -71,6 +86,7 @@ afterAll(async () => {
   await verifier?.stop();
   const jsm = await bus?.jsm();
   for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm?.streams.delete(`${ns.streamPrefix}${stream}`).catch(() => undefined);
+  await jsm?.streams.delete(transactionsStream(ns.streamPrefix)).catch(() => undefined);
   await bus?.close();
   await node?.stop();
 });
@@ -113,18 +129,22 @@ describe("template-verifier with bcoin regtest", () => {
 
   it("fee-paying segwit transactions reach a verified template", async () => {
     const sent = await node.sendPayments(payees, 4);
-    await waitFor(() => proposals.some((p) => sent.every((id) => p.transactions.some((t) => t.txid === id)) && verdictFor(p)?.accepted), {
+    const carries = async (p: TemplateProposal) => {
+      const full = await withTransactions(p);
+      return sent.every((id) => full.transactions.some((t) => t.txid === id)) && verdictFor(p)?.accepted ? full : undefined;
+    };
+    const p = await waitFor(async () => (await Promise.all(proposals.map(carries))).find((x) => x !== undefined), {
       timeoutMs: 10_000,
       description: "accepted template with the payments",
     });
-    const p = proposals.find((x) => sent.every((id) => x.transactions.some((t) => t.txid === id))) as TemplateProposal;
     expect(p.totalFees).toBeGreaterThan(0n);
     expect(p.transactions.every((t) => t.txid !== t.wtxid)).toBe(true);
   });
 
-  it("a found block is submitted through the source and accepted; a bad one is rejected with the node's reason", async () => {
-    const p = latestProposal();
-    const bad = mineProposal(p, { merkleRoot: new Uint8Array(32).fill(1) });
+  it("a found block is assembled from the stored transactions, submitted and in the active chain; a bad one is rejected with the node's reason", async () => {
+    const p = await withTransactions(latestProposal());
+    const bad = mineProposal({ ...p, coinbasePrefix: Uint8Array.of(0x01, 0x7f) });
+    const unassemblable = mineProposal(p, { merkleRoot: new Uint8Array(32).fill(1) });
     const found = (m: ReturnType<typeof mineProposal>) =>
       create(BlockFoundSchema, {
         blockHash: m.hash,
@@ -132,7 +152,7 @@ describe("template-verifier with bcoin regtest", () => {
         templateId: p.templateId,
         source: p.source,
         sourceInstanceId: p.sourceInstanceId,
-        block: m.block,
+        transactionsRef: p.transactionsRef,
         header: m.header,
         coinbaseTx: m.coinbase,
         nonce: m.nonce,
@@ -140,12 +160,33 @@ describe("template-verifier with bcoin regtest", () => {
       });
     await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, found(bad), { msgId: bad.hash });
     await waitFor(() => results.find((r) => r.blockHash === bad.hash), { timeoutMs: 10_000, description: "result for the bad block" });
-    expect(results.find((r) => r.blockHash === bad.hash)).toMatchObject({ accepted: false, rejectReason: "bad-txnmrklroot" });
+    expect(results.find((r) => r.blockHash === bad.hash)).toMatchObject({
+      accepted: false,
+      status: BlockStatus.REJECTED,
+      rejectReason: "bad-cb-height",
+    });
+    // A header whose merkle root does not fit the stored transactions is never sent to the node.
+    await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, found(unassemblable), { msgId: unassemblable.hash });
+    await waitFor(() => results.find((r) => r.blockHash === unassemblable.hash), {
+      timeoutMs: 10_000,
+      description: "result for the bad root",
+    });
+    expect(results.find((r) => r.blockHash === unassemblable.hash)).toMatchObject({
+      accepted: false,
+      status: BlockStatus.SUBMIT_FAILED,
+      rejectReason: expect.stringMatching(/merkle root/),
+    });
 
     const good = mineProposal(p);
     await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, found(good), { msgId: good.hash });
     await waitFor(() => results.find((r) => r.blockHash === good.hash), { timeoutMs: 10_000, description: "result for the good block" });
-    expect(results.find((r) => r.blockHash === good.hash)).toMatchObject({ accepted: true, rejectReason: "", templateId: p.templateId });
+    expect(results.find((r) => r.blockHash === good.hash)).toMatchObject({
+      accepted: true,
+      status: BlockStatus.ACTIVE_CHAIN,
+      rejectReason: "",
+      nodeAnswer: "null",
+      templateId: p.templateId,
+    });
     expect(await node.rpc("getbestblockhash")).toBe(good.hash);
     await waitFor(() => proposals.some((x) => x.blockHeight === p.blockHeight + 1), {
       timeoutMs: 5_000,
@@ -172,7 +213,7 @@ describe("template-verifier with bcoin regtest", () => {
     expect((await fetch(`${verifier.endpoints.ops}/verdicts?limit=-1`)).status).toBe(400);
     const metrics = await (await fetch(`${verifier.endpoints.ops}/metrics`)).text();
     expect(metrics).toMatch(/^gatehouse_template_verifier_verdicts_total\{reason_code="ok",accepted="true"\} [1-9]/m);
-    expect(metrics).toMatch(/^gatehouse_template_verifier_blocks_submitted_total\{outcome="accepted"\} 1$/m);
+    expect(metrics).toMatch(/^gatehouse_template_verifier_blocks_submitted_total\{outcome="active_chain"\} 1$/m);
   });
 
   it("gRPC: GetPolicy, SetPolicy validated before it applies, VerifyTemplate on demand", async () => {
@@ -258,7 +299,8 @@ describe("template-verifier without a usable policy", () => {
     } finally {
       await bad.stop();
       const jsm = await otherBus.jsm();
-      for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm.streams.delete(`${other.streamPrefix}${stream}`).catch(() => undefined);
+      for (const stream of [`${other.streamPrefix}TEMPLATES`, `${other.streamPrefix}BLOCKS`, transactionsStream(other.streamPrefix)])
+        await jsm.streams.delete(stream).catch(() => undefined);
       await otherBus.close();
     }
   });
@@ -271,6 +313,7 @@ describe("template-verifier with an SV2 Template Provider", () => {
     writeFileSync(policyFile, GOOD_POLICY);
     const other = testNamespace("tvtdp");
     const otherBus = await Bus.connect({ servers: natsUrl(), name: "tv-test-tdp", subjectRoot: other.subjectRoot });
+    const withTdpTransactions = await transactionReader(otherBus, other.streamPrefix);
     const seen: TemplateProposal[] = [];
     const decided: TemplateVerdict[] = [];
     const answers: BlockResult[] = [];
@@ -298,7 +341,7 @@ describe("template-verifier with an SV2 Template Provider", () => {
       expect(decided.find((v) => v.templateId === p.templateId)).toMatchObject({ accepted: true, fullCheck: true });
       expect((await fetch(`${tdpVerifier.endpoints.ops}/readyz`)).status).toBe(200);
 
-      const mined = mineProposal(p);
+      const mined = mineProposal(await withTdpTransactions(p));
       await otherBus.publishDurable(
         otherBus.subjects.blockFound,
         BlockFoundSchema,
@@ -308,7 +351,7 @@ describe("template-verifier with an SV2 Template Provider", () => {
           templateId: p.templateId,
           source: p.source,
           sourceInstanceId: p.sourceInstanceId,
-          block: mined.block,
+          transactionsRef: p.transactionsRef,
           header: mined.header,
           coinbaseTx: mined.coinbase,
           version: p.blockVersion,
@@ -321,7 +364,12 @@ describe("template-verifier with an SV2 Template Provider", () => {
         timeoutMs: 10_000,
         description: "BlockResult for the TDP block",
       });
-      expect(answers.find((r) => r.blockHash === mined.hash)?.rejectReason).toMatch(/^inconclusive/);
+      // SubmitSolution has no answer: the TP announcing the block as its new tip confirms it.
+      expect(answers.find((r) => r.blockHash === mined.hash)).toMatchObject({
+        accepted: true,
+        status: BlockStatus.ACTIVE_CHAIN,
+        nodeAnswer: "none",
+      });
       await waitFor(() => tp.submissions.some((s) => s.hash === mined.hash), { timeoutMs: 5_000, description: "SubmitSolution at the TP" });
       expect(tp.submissions.find((s) => s.hash === mined.hash)?.answer).toBeNull();
       expect(await node.rpc("getbestblockhash")).toBe(mined.hash);
@@ -329,7 +377,8 @@ describe("template-verifier with an SV2 Template Provider", () => {
       await tdpVerifier.stop();
       await tp.stop();
       const jsm = await otherBus.jsm();
-      for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm.streams.delete(`${other.streamPrefix}${stream}`).catch(() => undefined);
+      for (const stream of [`${other.streamPrefix}TEMPLATES`, `${other.streamPrefix}BLOCKS`, transactionsStream(other.streamPrefix)])
+        await jsm.streams.delete(stream).catch(() => undefined);
       await otherBus.close();
     }
   });
@@ -361,12 +410,13 @@ describe("template-verifier with an unreachable template source", () => {
       expect(beats[0]).toMatchObject({ ready: false, sourceHealthy: false, mempoolView: MempoolView.degraded });
 
       // A found block it cannot deliver is answered after the last attempt, not dropped.
+      const lone = coinbaseOnlyBlock();
       const results: BlockResult[] = [];
       otherBus.subscribe(otherBus.subjects.blockResult, BlockResultSchema, (m) => void results.push(m));
       await otherBus.publishDurable(
         otherBus.subjects.blockFound,
         BlockFoundSchema,
-        { blockHash: "ee".repeat(32), source: "bitcoind-rpc", block: Uint8Array.of(1) },
+        { blockHash: "ee".repeat(32), source: "bitcoind-rpc", header: lone.header, coinbaseTx: lone.coinbase },
         { msgId: "ee" },
       );
       await waitFor(() => results.length > 0, { timeoutMs: 15_000, description: "BlockResult after the retries" });
@@ -376,7 +426,8 @@ describe("template-verifier with an unreachable template source", () => {
     } finally {
       await down.stop();
       const jsm = await otherBus.jsm();
-      for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm.streams.delete(`${other.streamPrefix}${stream}`).catch(() => undefined);
+      for (const stream of [`${other.streamPrefix}TEMPLATES`, `${other.streamPrefix}BLOCKS`, transactionsStream(other.streamPrefix)])
+        await jsm.streams.delete(stream).catch(() => undefined);
       await otherBus.close();
     }
   });
@@ -411,7 +462,8 @@ describe("template-verifier replicas", () => {
     } finally {
       for (const r of replicas) await r.stop();
       const jsm = await otherBus.jsm();
-      for (const stream of ["TEMPLATES", "BLOCKS"]) await jsm.streams.delete(`${other.streamPrefix}${stream}`).catch(() => undefined);
+      for (const stream of [`${other.streamPrefix}TEMPLATES`, `${other.streamPrefix}BLOCKS`, transactionsStream(other.streamPrefix)])
+        await jsm.streams.delete(stream).catch(() => undefined);
       await otherBus.close();
     }
   });

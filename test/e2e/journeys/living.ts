@@ -1,8 +1,8 @@
 // The living stack: the load generators find blocks through the miner edge, bcoin accepts them
 // (templates carrying the wallet's fee-paying segwit and legacy payments), and every share the
 // edge accepts is forwarded to the pool backend with exactly one result.
-import { hasWitness, parseBlock } from "@gatehouse/bitcoin";
-import { BlockFoundSchema, BlockResultSchema, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
+import { fromHex, hasWitness, parseBlock } from "@gatehouse/bitcoin";
+import { BlockFoundSchema, BlockResultSchema, BlockStatus, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
 import { waitFor } from "@gatehouse/testkit";
 import { describe, expect, it } from "@jest/globals";
 import { acceptedAtEdge, type E2E } from "../support/context.js";
@@ -13,7 +13,7 @@ export function livingStack(e2e: () => E2E): void {
     it("finds blocks through the miner edge that the node accepts, carrying fee-paying segwit and legacy transactions, and forwards every share", async () => {
       const { stack, bus } = e2e();
       // Two miners finding blocks on the same tip a moment apart give two valid blocks at one height:
-      // the node keeps the second as a side branch (and answers "accepted"). Count heights.
+      // the node keeps the second as a side branch, and its result says stale, not accepted. Count heights.
       const answers = await waitFor(
         async () => {
           const all = await readStream(bus, catalogOf(stack).BLOCKS.name, bus.subjects.blockResult, BlockResultSchema);
@@ -21,14 +21,29 @@ export function livingStack(e2e: () => E2E): void {
         },
         { timeoutMs: 90_000, intervalMs: 500, description: "blocks at three heights found by the load generators and accepted" },
       );
-      expect(answers.every((r) => r.message.accepted && r.message.rejectReason === "")).toBe(true);
+      const activeHeights = new Set(answers.filter((r) => r.message.status === BlockStatus.ACTIVE_CHAIN).map((r) => r.message.blockHeight));
+      for (const r of answers) {
+        if (r.message.accepted) expect(r.message).toMatchObject({ status: BlockStatus.ACTIVE_CHAIN, rejectReason: "" });
+        // A block that is not accepted lost a same-height race, nothing else.
+        else expect(r.message.status === BlockStatus.STALE && activeHeights.has(r.message.blockHeight)).toBe(true);
+      }
       const heights = answers.map((r) => r.message.blockHeight);
       expect(Math.min(...heights)).toBe(stack.fundedHeight + 1);
       expect(await stack.bcoin.height()).toBeGreaterThanOrEqual(Math.max(...heights));
       for (const r of answers) {
         const header = await stack.bcoin.rpc<{ height: number }>("getblockheader", [r.message.blockHash]);
         expect(header.height).toBe(r.message.blockHeight);
+        // Accepted means the node's active chain has it at that height.
+        if (r.message.accepted) expect(await stack.bcoin.rpc<string>("getblockhash", [r.message.blockHeight])).toBe(r.message.blockHash);
       }
+      // The node's copy of each block (the verifier assembled it from the stored transactions).
+      const blockOf = async (hash: string) => parseBlock(fromHex(await stack.bcoin.rpc<string>("getblock", [hash, false])));
+      const acceptedNow = async () =>
+        new Set(
+          (await readStream(bus, catalogOf(stack).BLOCKS.name, bus.subjects.blockResult, BlockResultSchema))
+            .filter((r) => r.message.accepted)
+            .map((r) => r.message.blockHash),
+        );
 
       // Mined through the edge by both load generators; some carry wallet transactions of both kinds.
       const found = await waitFor(
@@ -36,18 +51,21 @@ export function livingStack(e2e: () => E2E): void {
           const blocks = (await readStream(bus, catalogOf(stack).BLOCKS.name, bus.subjects.blockFound, BlockFoundSchema)).map(
             (b) => b.message,
           );
-          const withBoth = blocks.find((b) => {
-            const txs = parseBlock(b.block).transactions.slice(1);
-            return txs.some(hasWitness) && txs.some((tx) => !hasWitness(tx));
-          });
+          const accepted = await acceptedNow();
+          let withBoth: { found: (typeof blocks)[number]; block: Awaited<ReturnType<typeof blockOf>> } | undefined;
+          for (const found of blocks.filter((b) => accepted.has(b.blockHash))) {
+            const block = await blockOf(found.blockHash);
+            const txs = block.transactions.slice(1);
+            if (txs.some(hasWitness) && txs.some((tx) => !hasWitness(tx))) withBoth = { found, block };
+          }
           const finders = new Set(blocks.map((b) => b.workerId.replace(/\.\d+$/, "")));
           return withBoth && finders.size === 2 ? { finders, withBoth } : undefined;
         },
         { timeoutMs: 90_000, intervalMs: 1_000, description: "blocks by both miners, one carrying a segwit and a legacy wallet payment" },
       );
       expect(found.finders).toEqual(new Set(["dev.miner-1", "dev.miner-2"]));
-      const coinbase = parseBlock(found.withBoth.block).transactions[0];
-      const subsidy = 5_000_000_000n >> BigInt(Math.floor(found.withBoth.blockHeight / 150));
+      const coinbase = found.withBoth.block.transactions[0];
+      const subsidy = 5_000_000_000n >> BigInt(Math.floor(found.withBoth.found.blockHeight / 150));
       const paid = coinbase?.outputs.reduce((sum, o) => sum + o.value, 0n) ?? 0n;
       expect(paid).toBeGreaterThan(subsidy);
 

@@ -89,6 +89,19 @@ export class BcoinClient {
     return addresses;
   }
 
+  /**
+   * Fills the mempool with at least `bytes` of standard P2WPKH payments (~470 bytes each, independent,
+   * 2-20 sat/vB) through the node script's `gh_fillmempool`, which mines and matures their coins first.
+   */
+  fillMempool(bytes: number): Promise<{ transactions: number; bytes: number; mempoolTransactions: number; height: number }> {
+    return this.rpc("gh_fillmempool", [bytes], 600_000);
+  }
+
+  /** Transactions in the mempool. */
+  async mempoolSize(): Promise<number> {
+    return (await this.rpc<{ size: number }>("getmempoolinfo")).size;
+  }
+
   /** Pays `value` satoshis from `from` to `address` at `rate` sat/kvB; resolves with the txid. */
   async pay(from: WalletName, address: string, value: number, rate: number): Promise<string> {
     return (await this.wallet<{ hash: string }>("POST", `/wallet/${from}/send`, { rate, outputs: [{ address, value }] })).hash;
@@ -154,6 +167,56 @@ export class TxActivity {
       if (message !== this.#stats.lastError) this.onError(`wallet payment from ${from} failed: ${message}`);
       this.#stats.lastError = message;
       return undefined;
+    } finally {
+      this.#busy = false;
+    }
+  }
+}
+
+/**
+ * Keeps a full block's worth of transactions waiting: fills the mempool with `bytes` of payments,
+ * and again whenever blocks have taken more than half of the last fill, so every template is
+ * mainnet-size (4 M weight) while it runs. One fill in flight at a time.
+ */
+export class MempoolFiller {
+  #timer: NodeJS.Timeout | undefined;
+  #busy = false;
+  #floor = 0;
+  fills = 0;
+
+  constructor(
+    private readonly bcoin: BcoinClient,
+    private readonly bytes: number,
+    private readonly checkEveryMs: number,
+    private readonly onNotice: (message: string) => void,
+  ) {}
+
+  start(): void {
+    if (this.#timer) return;
+    void this.check();
+    this.#timer = setInterval(() => void this.check(), this.checkEveryMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Fills when the mempool holds less than half of what the last fill left (always the first time). */
+  async check(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      if ((await this.bcoin.mempoolSize()) >= this.#floor && this.fills > 0) return;
+      const filled = await this.bcoin.fillMempool(this.bytes);
+      this.fills += 1;
+      this.#floor = Math.floor(filled.mempoolTransactions / 2);
+      this.onNotice(
+        `mempool filled: ${filled.transactions} transactions, ${filled.bytes} bytes (mempool ${filled.mempoolTransactions}), height ${filled.height}`,
+      );
+    } catch (err) {
+      this.onNotice(`mempool fill failed: ${(err as Error).message}`);
     } finally {
       this.#busy = false;
     }

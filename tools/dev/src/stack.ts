@@ -31,7 +31,7 @@ import {
 } from "./plan.js";
 import { freePorts, portsInUse, shiftedPorts, stablePort } from "./ports.js";
 import { answers200, natsWithJetStream } from "./probe.js";
-import { BcoinClient, TxActivity, type WalletName } from "./regtest.js";
+import { BcoinClient, MempoolFiller, TxActivity, type WalletName } from "./regtest.js";
 import { Supervised } from "./supervisor.js";
 
 export interface StackOptions {
@@ -64,6 +64,8 @@ export interface StackOptions {
   miners?: readonly MinerSpec[];
   /** Milliseconds between wallet payments on the regtest node; 0 = none. */
   txIntervalMs?: number;
+  /** Keep this many bytes of payments in bcoin's mempool (full, 4 M-weight templates); 0 = off. */
+  fillMempoolBytes?: number;
   /** Restart processes that exit on their own (make dev); tests restart them themselves. */
   autoRestart?: boolean;
   onLine?: (component: string, line: string) => void;
@@ -308,6 +310,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if ((options.txIntervalMs ?? DEFAULT_TX_INTERVAL_MS) > 0) {
       await txActivity.sendOne();
       txActivity.start();
+    }
+
+    if ((options.fillMempoolBytes ?? 0) > 0) {
+      const filler = new MempoolFiller(bcoin, options.fillMempoolBytes as number, 10_000, (message) => onNotice("bcoin", message));
+      cleanups.push(() => filler.stop());
+      filler.start();
     }
 
     // The services, then the miners once the edge serves.

@@ -10,7 +10,7 @@ import {
   u256FromLE,
 } from "@gatehouse/bitcoin";
 import { describe, expect, it } from "@jest/globals";
-import { DIFF1_NBITS, REGTEST_NBITS, templateFixture } from "../../test/template-fixture.js";
+import { DIFF1_NBITS, fixtureTransactions, REGTEST_NBITS, templateFixture } from "../../test/template-fixture.js";
 import { coinbaseParts } from "../templates/coinbase.js";
 import { MiningChannel } from "./channel.js";
 import { type Submission, type ValidationRules, validateShare } from "./validate.js";
@@ -145,7 +145,7 @@ describe("validateShare", () => {
     /** The root a block would commit to: the full (witness) coinbase parsed, its txid, and every transaction's txid. */
     function blockMerkleRoot(extranonce: Uint8Array): Uint8Array {
       const coinbase = parseTransaction(concat([parts.fullPrefix, PREFIX, extranonce, parts.fullSuffix]));
-      return merkleRoot([txid(coinbase), ...template.transactions.map((t) => txid(parseTransaction(t.data)))]);
+      return merkleRoot([txid(coinbase), ...fixtureTransactions({ templateId: 5n, txCount: 5 }).map(txid)]);
     }
 
     it("places the miner's extranonce after the prefix: the header commits to the block's real merkle root", () => {

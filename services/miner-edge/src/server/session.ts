@@ -11,7 +11,6 @@ import { TokenBucket } from "../protocol/token-bucket.js";
 import { type ShareRejection, validateShare } from "../protocol/validate.js";
 import { Vardiff } from "../protocol/vardiff.js";
 import type { AcceptedShare, ShareSink } from "../shares/sink.js";
-import { assembleFoundBlock } from "../templates/block.js";
 import type { CachedTemplate, EffectiveMode, TemplateBook } from "../templates/book.js";
 import { type CoinbaseParts, channelMerkleRoot, coinbasePartsFor } from "../templates/coinbase.js";
 
@@ -520,7 +519,6 @@ export class MinerSession {
       connectionId: this.connectionId,
       isBlock: verdict.isBlock,
       credited: verdict.isShare,
-      block: verdict.isBlock ? assembleFoundBlock(cached.proposal, parts, extranonce, verdict.header) : undefined,
       coinbase: verdict.isBlock ? parts : undefined,
       extranoncePrefix: extranonce,
       mode: this.deps.mode(),

@@ -35,7 +35,6 @@ export interface AcceptedShare {
   isBlock: boolean;
   /** Meets the job's target. False only for a block on a network easier than the channel: submitted, never credited. */
   credited: boolean;
-  block: Uint8Array | undefined;
   coinbase: CoinbaseParts | undefined;
   extranoncePrefix: Uint8Array;
   mode: EffectiveMode;
@@ -54,7 +53,9 @@ export interface ShareSink {
 
 /**
  * Accepted shares into the SHARES stream through libs/shares (Nats-Msg-Id = event_id, so a retry
- * never doubles a share) and found blocks into the BLOCKS stream (Nats-Msg-Id = block hash).
+ * never doubles a share) and found blocks into the BLOCKS stream (Nats-Msg-Id = block hash): the
+ * header, the full coinbase and the template's transactions reference, from which the verifier
+ * assembles the block (the edge never holds a template's transactions).
  */
 export class BusShareSink implements ShareSink {
   constructor(
@@ -133,7 +134,6 @@ export class BusShareSink implements ShareSink {
     const t = share.template;
     this.logger.warn({ blockHash, height: t.blockHeight, worker: share.workerId, templateId: String(t.templateId) }, "BLOCK FOUND");
     this.onBlock(blockHash, t.blockHeight);
-    const complete = t.transactions.length === t.txCount;
     await this.bus.publishDurable(
       this.bus.subjects.blockFound,
       BlockFoundSchema,
@@ -143,8 +143,7 @@ export class BusShareSink implements ShareSink {
         templateId: t.templateId,
         source: t.source,
         sourceInstanceId: t.sourceInstanceId,
-        // Without the template's transactions only the header and coinbase can be submitted (TDP SubmitSolution).
-        block: complete && share.block ? share.block : new Uint8Array(0),
+        transactionsRef: t.transactionsRef,
         header: share.header,
         coinbaseTx: share.coinbase ? fullCoinbase(share.coinbase, share.extranoncePrefix) : new Uint8Array(0),
         version: accepted.version,

@@ -21,7 +21,7 @@ import {
   witnessCommitment,
   wtxid,
 } from "@gatehouse/bitcoin";
-import type { TemplateProposal } from "@gatehouse/proto/mining/v1";
+import type { ProposalWithTransactions } from "./verify.js";
 
 /** A failed re-derivation: which invariant, and what was found. */
 export interface InvariantFailure {
@@ -53,7 +53,7 @@ export function readOutputs(bytes: Uint8Array, count: number): TxOutput[] {
  * txids/wtxids, duplicates, null prevouts, merkle path, BIP34 height, coinbase value against subsidy + fees,
  * witness commitment over wtxids, weight, and the legacy sigop count as a floor of the declared sigop cost. Returns the first failure, or the derived values.
  */
-export function rederive(p: TemplateProposal, halvingInterval: number): InvariantFailure | Derived {
+export function rederive(p: ProposalWithTransactions, halvingInterval: number): InvariantFailure | Derived {
   if (p.transactions.length !== p.txCount) {
     return { invariant: "tx_count", detail: `declared tx_count ${p.txCount}, ${p.transactions.length} transactions supplied` };
   }

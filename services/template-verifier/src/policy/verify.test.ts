@@ -12,9 +12,9 @@ import {
 } from "@gatehouse/bitcoin";
 import { MempoolView, type TemplateProposal, TemplateProposalSchema, VerdictReason } from "@gatehouse/proto/mining/v1";
 import { describe, expect, it } from "@jest/globals";
-import { proposalFromTemplate } from "../source/proposal.js";
+import { proposalFromTemplate, withTransactions } from "../source/proposal.js";
 import { validatePolicy } from "./policy.js";
-import { type MempoolSnapshot, verifyProposal } from "./verify.js";
+import { type MempoolSnapshot, type ProposalWithTransactions, verifyProposal } from "./verify.js";
 
 const NOW = 1_800_000_000_000;
 const PAYOUT = fromHex("0014".padEnd(44, "cd"));
@@ -60,19 +60,22 @@ function template(txs: Transaction[], fee = 5_000n): BlockTemplate {
   };
 }
 
-function proposal(txs: Transaction[] = [spend(1), spend(2), spend(3)], fee = 5_000n): TemplateProposal {
-  return proposalFromTemplate(template(txs, fee), {
+function proposal(txs: Transaction[] = [spend(1), spend(2), spend(3)], fee = 5_000n): ProposalWithTransactions {
+  const sourced = proposalFromTemplate(template(txs, fee), {
     templateId: 1n,
     source: "test",
     sourceInstanceId: "t",
     payoutScript: PAYOUT,
     createdAtMs: NOW - 100,
   });
+  return withTransactions(sourced);
 }
 
+const sourced = (t: BlockTemplate, o: Parameters<typeof proposalFromTemplate>[1]) => withTransactions(proposalFromTemplate(t, o));
+
 /** A summary-only proposal (no raw transactions): the policy's declared-value rules. */
-function summary(overrides: Partial<Omit<TemplateProposal, "$typeName" | "$unknown">> = {}): TemplateProposal {
-  return create(TemplateProposalSchema, {
+function summary(overrides: Partial<Omit<TemplateProposal, "$typeName" | "$unknown">> = {}): ProposalWithTransactions {
+  const p = create(TemplateProposalSchema, {
     protocolVersion: 2,
     prevHash: "ab".repeat(32),
     blockHeight: 100,
@@ -86,6 +89,7 @@ function summary(overrides: Partial<Omit<TemplateProposal, "$typeName" | "$unkno
     createdAtUnixMs: BigInt(NOW - 100),
     ...overrides,
   });
+  return { ...p, transactions: [] };
 }
 
 const knownMempool = (txCount = 5_000, txids?: string[]): MempoolSnapshot => ({
@@ -96,7 +100,7 @@ const knownMempool = (txCount = 5_000, txids?: string[]): MempoolSnapshot => ({
 const downMempool: MempoolSnapshot = { view: MempoolView.degraded, txCount: undefined, txids: undefined };
 
 const basePolicy = { class_m: { enabled: false } };
-function verify(p: TemplateProposal, policy: Record<string, unknown> = {}, mempool: MempoolSnapshot = knownMempool()) {
+function verify(p: ProposalWithTransactions, policy: Record<string, unknown> = {}, mempool: MempoolSnapshot = knownMempool()) {
   return verifyProposal(p, validatePolicy({ ...basePolicy, ...policy }), { nowMs: NOW, mempool, halvingInterval: 150 });
 }
 
@@ -226,7 +230,7 @@ describe("verifier behaviours", () => {
 });
 
 describe("13. full re-derivation from raw transactions", () => {
-  const rejectedFor = (p: TemplateProposal) => {
+  const rejectedFor = (p: ProposalWithTransactions) => {
     const d = verify(p);
     expect(d.accepted).toBe(false);
     expect(d.fullCheck).toBe(true);
@@ -248,7 +252,7 @@ describe("13. full re-derivation from raw transactions", () => {
     expect(rejectedFor(p)).toMatch(/invariant witness_commitment: .*does not match/);
 
     const noCommitment = proposal();
-    const payoutOnly = proposalFromTemplate(
+    const payoutOnly = sourced(
       { ...template([spend(1)]), rules: [], defaultWitnessCommitment: undefined },
       {
         templateId: 1n,
@@ -264,7 +268,7 @@ describe("13. full re-derivation from raw transactions", () => {
   });
 
   it("no witness transactions need no commitment", () => {
-    const legacy = proposalFromTemplate(
+    const legacy = sourced(
       { ...template([spend(1, false)]), rules: [] },
       {
         templateId: 1n,

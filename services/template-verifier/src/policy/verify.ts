@@ -1,10 +1,16 @@
 import { DEFAULT_COINBASE_OUTPUT_MAX_ADDITIONAL_SIGOPS, MAX_BLOCK_SIGOPS_COST, MAX_BLOCK_WEIGHT } from "@gatehouse/bitcoin";
-import { MempoolView, type TemplateProposal, VerdictReason } from "@gatehouse/proto/mining/v1";
+import { MempoolView, type TemplateProposal, type TemplateTransaction, VerdictReason } from "@gatehouse/proto/mining/v1";
 import { isFailure, rederive } from "./invariants.js";
 import { type FeeTier, feeTierFor, minAvgFeeFor, type Policy } from "./policy.js";
 
 /** Sigop cost above this share of the block budget is a warning. */
 export const SIGOPS_WARNING_RATIO = 0.95;
+
+/**
+ * A proposal with the transactions its `transactions_ref` names (read from the object store), or
+ * none: then only the declared summary is checked.
+ */
+export type ProposalWithTransactions = TemplateProposal & { readonly transactions: readonly TemplateTransaction[] };
 
 /** What the verifier knows of the mempool when it decides. */
 export interface MempoolSnapshot {
@@ -47,7 +53,7 @@ class Rejection {
  * Unknown fees/weight (BIP22/145) never pass a check that needs them: they fail closed.
  * Pure: the clock and the mempool view come in `env`.
  */
-export function verifyProposal(p: TemplateProposal, policy: Policy, env: VerifyEnv): Decision {
+export function verifyProposal(p: ProposalWithTransactions, policy: Policy, env: VerifyEnv): Decision {
   const mempoolCount = env.mempool.view === MempoolView.degraded ? undefined : env.mempool.txCount;
   const feeTier = feeTierFor(policy, mempoolCount);
   const minAvgFeeUsed = minAvgFeeFor(policy, feeTier);

@@ -1,10 +1,11 @@
 import { hashToDisplay, parseBlockTemplate, sha256d, toHex } from "@gatehouse/bitcoin";
-import type { BlockFound, TemplateProposal } from "@gatehouse/proto/mining/v1";
+import type { BlockFound } from "@gatehouse/proto/mining/v1";
 import type { Logger } from "@gatehouse/service";
 import type { MempoolPoll } from "../mempool-view.js";
-import { proposalFromTemplate } from "./proposal.js";
+import { type ChainPosition, outcomeOf, type SubmitOutcome } from "./outcome.js";
+import { proposalFromTemplate, type SourcedTemplate } from "./proposal.js";
 import { type JsonRpcClient, RpcError } from "./rpc-client.js";
-import type { SubmitOutcome, TemplateSource } from "./source.js";
+import { ProposalPublishError, type TemplateSource } from "./source.js";
 
 export const BITCOIND_SOURCE = "bitcoind-rpc";
 
@@ -14,11 +15,14 @@ export interface BitcoindSourceOptions {
   payoutScript: Uint8Array;
   /** getbestblockhash fallback when long-poll is not answered. */
   pollIntervalMs: number;
-  /** How long one long-poll request may hang before it is re-issued. */
+  /** How long one long-poll request may hang before it is re-issued (above Core's 60 s mempool check). */
   longPollTimeoutMs: number;
   logger: Logger;
-  /** Awaited before the next template is fetched, so proposals leave in order. */
-  onProposal: (proposal: TemplateProposal) => void | Promise<void>;
+  /**
+   * Awaited before the next template is fetched, so proposals leave in order. A rejection means the
+   * proposal was not published: the template is not recorded as seen and is fetched again.
+   */
+  onProposal: (template: SourcedTemplate) => void | Promise<void>;
   now?: () => number;
 }
 
@@ -79,17 +83,21 @@ export class BitcoindSource implements TemplateSource {
     const key = `${template.previousBlockHash}:${template.longPollId ?? ""}:${template.transactions.length}:${template.coinbaseValue}`;
     this.#lastPrevHash = template.previousBlockHash;
     if (key !== this.#lastKey) {
-      this.#lastKey = key;
       this.#templateId += 1n;
-      await this.#o.onProposal(
-        proposalFromTemplate(template, {
-          templateId: this.#templateId,
-          source: this.name,
-          sourceInstanceId: this.#o.sourceInstanceId,
-          payoutScript: this.#o.payoutScript,
-          createdAtMs,
-        }),
-      );
+      const sourced = proposalFromTemplate(template, {
+        templateId: this.#templateId,
+        source: this.name,
+        sourceInstanceId: this.#o.sourceInstanceId,
+        payoutScript: this.#o.payoutScript,
+        createdAtMs,
+      });
+      try {
+        await this.#o.onProposal(sourced);
+      } catch (err) {
+        throw new ProposalPublishError(err as Error);
+      }
+      // Seen only once published: a template the bus refused is fetched and offered again.
+      this.#lastKey = key;
     }
     return template.longPollId;
   }
@@ -114,7 +122,9 @@ export class BitcoindSource implements TemplateSource {
         // A long-poll that simply timed out is re-issued at once; other failures back off.
         const timedOut = err instanceof RpcError && err.kind === "transport" && /timed out/.test(err.message) && longPollId !== undefined;
         if (!timedOut) {
-          this.#o.logger.warn({ err: (err as Error).message, source: this.name }, "getblocktemplate failed");
+          if (err instanceof ProposalPublishError)
+            this.#o.logger.error({ err: err.cause.message, source: this.name }, "template proposal publish failed; retrying");
+          else this.#o.logger.warn({ err: (err as Error).message, source: this.name }, "getblocktemplate failed");
           longPollId = undefined;
           await this.#sleep(RETRY_DELAY_MS);
         }
@@ -130,19 +140,25 @@ export class BitcoindSource implements TemplateSource {
         const best = await this.#call<string>("getbestblockhash");
         if (best !== this.#lastPrevHash) await this.refresh();
       } catch (err) {
-        if (!this.#abort.signal.aborted)
-          this.#o.logger.warn({ err: (err as Error).message, source: this.name }, "getbestblockhash poll failed");
+        if (this.#abort.signal.aborted) continue;
+        if (err instanceof ProposalPublishError)
+          this.#o.logger.error({ err: err.cause.message, source: this.name }, "template proposal publish failed; retrying");
+        else this.#o.logger.warn({ err: (err as Error).message, source: this.name }, "getbestblockhash poll failed");
       }
     }
   }
 
+  /** Resolves after `ms` or at stop, whichever is first; the abort listener is removed either way. */
   #sleep(ms: number): Promise<void> {
+    const signal = this.#abort.signal;
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#abort.signal.addEventListener("abort", () => {
+      const done = () => {
         clearTimeout(timer);
+        signal.removeEventListener("abort", done);
         resolve();
-      });
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
     });
   }
 
@@ -156,32 +172,40 @@ export class BitcoindSource implements TemplateSource {
     return { atMs: this.#now(), txCount: size, txids: new Set((txids as string[]).map((id) => id.toLowerCase())) };
   }
 
-  async submitBlock(found: BlockFound): Promise<SubmitOutcome> {
+  /**
+   * submitblock, then the chain decides: `getblockheader` says whether the node stored the block,
+   * `getblockhash` at its height whether it is in the active chain (works on Core and bcoin alike;
+   * bcoin's `confirmations` is not -1 off the active chain as Core's is). A verifier killed between
+   * submitting and recording the answer submits again and gets "duplicate": the chain still decides.
+   */
+  async submitBlock(_found: BlockFound, assemble: () => Promise<Uint8Array>): Promise<SubmitOutcome> {
+    const block = await assemble();
+    let answer: string | null;
     try {
-      const answer = await this.#call<string | null>("submitblock", [toHex(found.block)]);
-      if (answer === null || answer === undefined) return { accepted: true, rejectReason: "" };
-      // bcoin says "rejected: <reason>", bitcoind the bare BIP22 reason.
-      const reason = String(answer).replace(/^rejected: /, "");
-      // "duplicate": the node had the block already — this is a second submission, after a verifier
-      // died between submitting it and recording the answer (its BLOCKS message comes back). The
-      // first submission's answer stands: accepted if the node holds the block as valid (bcoin
-      // also says "duplicate" for orphans and known-invalid blocks, which it keeps no header of).
-      if (reason === "duplicate" && (await this.#holds(found.block))) return { accepted: true, rejectReason: "" };
-      return { accepted: false, rejectReason: reason };
+      const raw = await this.#call<string | null>("submitblock", [toHex(block)]);
+      answer = raw === null || raw === undefined ? null : String(raw);
     } catch (err) {
-      if (err instanceof RpcError && err.kind === "rpc")
-        return { accepted: false, rejectReason: err.message.replace(/^submitblock: /, "") };
-      throw err;
+      // An RPC error (malformed block, -22) is the node's refusal; transport failures throw for a retry.
+      if (!(err instanceof RpcError && err.kind === "rpc")) throw err;
+      answer = err.message.replace(/^submitblock: /, "");
     }
+    return outcomeOf(answer, await this.chainPosition(hashToDisplay(sha256d(block.subarray(0, 80)))));
   }
 
-  /** Whether the node has a header for the block (it validated and stored it); "not found" is an RPC error. */
-  async #holds(block: Uint8Array): Promise<boolean> {
+  /** Where the node's chain has the block (display hex hash). */
+  async chainPosition(blockHash: string): Promise<ChainPosition> {
+    let height: number;
     try {
-      await this.#call("getblockheader", [hashToDisplay(sha256d(block.subarray(0, 80))), true]);
-      return true;
+      height = (await this.#call<{ height: number }>("getblockheader", [blockHash, true])).height;
     } catch (err) {
-      if (err instanceof RpcError && err.kind === "rpc") return false;
+      if (err instanceof RpcError && err.kind === "rpc") return "absent";
+      throw err;
+    }
+    try {
+      return (await this.#call<string>("getblockhash", [height])) === blockHash ? "active" : "stale";
+    } catch (err) {
+      // Between the two calls the tip can only have moved back (a reorg below the block): not active.
+      if (err instanceof RpcError && err.kind === "rpc") return "stale";
       throw err;
     }
   }

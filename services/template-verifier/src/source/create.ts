@@ -1,8 +1,8 @@
 import { fromHex } from "@gatehouse/bitcoin";
-import type { TemplateProposal } from "@gatehouse/proto/mining/v1";
 import { type Logger, parseHostPort } from "@gatehouse/service";
 import type { Config } from "../config.js";
 import { BitcoindSource } from "./bitcoind.js";
+import type { SourcedTemplate } from "./proposal.js";
 import { JsonRpcClient } from "./rpc-client.js";
 import type { TemplateSource } from "./source.js";
 import { Sv2TdpSource } from "./sv2-tdp.js";
@@ -16,7 +16,7 @@ export interface ConfiguredSource {
 /** The template source adapters the configuration asks for (none: the verifier only decides bus proposals). */
 export function createSources(
   config: Config,
-  deps: { instanceId: string; logger: Logger; onProposal: (p: TemplateProposal) => Promise<void> },
+  deps: { instanceId: string; logger: Logger; onProposal: (t: SourcedTemplate) => Promise<void> },
 ): ConfiguredSource[] {
   const out: ConfiguredSource[] = [];
   if (config.upstream_url) {
@@ -48,6 +48,7 @@ export function createSources(
       coinbaseOutputMaxAdditionalSize: config.tdp_coinbase_output_max_additional_size,
       coinbaseOutputMaxAdditionalSigops: config.tdp_coinbase_output_max_additional_sigops,
       reconnectDelayMs: config.tdp_reconnect_delay_ms,
+      blockConfirmTimeoutMs: config.tdp_block_confirm_timeout_ms,
       logger: deps.logger,
       onProposal: deps.onProposal,
     });

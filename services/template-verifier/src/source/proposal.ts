@@ -17,8 +17,14 @@ import {
   witnessCommitment,
   witnessCommitmentScript,
 } from "@gatehouse/bitcoin";
-import { type TemplateProposal, TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
+import {
+  type TemplateProposal,
+  TemplateProposalSchema,
+  type TemplateTransaction,
+  TemplateTransactionSchema,
+} from "@gatehouse/proto/mining/v1";
 import { PROPOSAL_PROTOCOL_VERSION } from "../policy/policy.js";
+import type { ProposalWithTransactions } from "../policy/verify.js";
 
 export interface ProposalOptions {
   templateId: bigint;
@@ -28,6 +34,15 @@ export interface ProposalOptions {
   payoutScript: Uint8Array;
   createdAtMs: number;
 }
+
+/**
+ * The coinbase's nSequence and nLockTime as Bitcoin Core's own templates and the SV2 Template
+ * Provider set them: a final-but-not-max sequence and the previous height as lock time, so the
+ * lock time is enforced and the coinbase txid is unique per height (BIP54's coinbase rule,
+ * prepared for in Core's src/node/miner.cpp).
+ */
+export const COINBASE_SEQUENCE = 0xfffffffe;
+export const coinbaseLocktime = (height: number): number => Math.max(0, height - 1);
 
 function serializeOutputs(outputs: readonly TxOutput[]): Uint8Array {
   return concat(outputs.flatMap((o) => [u64le(o.value), compactSize(o.scriptPubKey.length), o.scriptPubKey]));
@@ -43,12 +58,22 @@ function sumKnown<T>(items: readonly T[], pick: (item: T) => number | bigint | u
   return total;
 }
 
+/** A template as a source hands it over: the proposal for the bus and its transactions for the object store. */
+export interface SourcedTemplate {
+  proposal: TemplateProposal;
+  /** Block order, coinbase excluded. */
+  transactions: TemplateTransaction[];
+}
+
+/** The proposal as the policy checks it, with its transactions at hand. */
+export const withTransactions = (t: SourcedTemplate): ProposalWithTransactions => ({ ...t.proposal, transactions: t.transactions });
+
 /**
  * Turns a getblocktemplate result into a TemplateProposal: NewTemplate-style coinbase material (BIP34
  * prefix, payout + witness commitment outputs, merkle path) and the policy summary. A summary field is
  * left unset when any transaction's value is unknown (BIP22/145), never summed as zero.
  */
-export function proposalFromTemplate(t: BlockTemplate, o: ProposalOptions): TemplateProposal {
+export function proposalFromTemplate(t: BlockTemplate, o: ProposalOptions): SourcedTemplate {
   const txids = templateTxids(t);
   const segwit = t.rules.some((rule) => rule.replace(/^!/, "") === "segwit") || t.defaultWitnessCommitment !== undefined;
   const outputs: TxOutput[] = [{ value: t.coinbaseValue, scriptPubKey: o.payoutScript }];
@@ -57,7 +82,7 @@ export function proposalFromTemplate(t: BlockTemplate, o: ProposalOptions): Temp
   const weight = sumKnown(t.transactions, (tx) => tx.weight);
   const sigops = sumKnown(t.transactions, (tx) => tx.sigops);
   const coinbaseSigops = outputs.reduce((sum, out) => sum + legacySigops(out.scriptPubKey), 0) * WITNESS_SCALE_FACTOR;
-  return create(TemplateProposalSchema, {
+  const proposal = create(TemplateProposalSchema, {
     templateId: o.templateId,
     source: o.source,
     sourceInstanceId: o.sourceInstanceId,
@@ -72,11 +97,11 @@ export function proposalFromTemplate(t: BlockTemplate, o: ProposalOptions): Temp
     minNtime: t.minTime,
     coinbaseTxVersion: 2,
     coinbasePrefix: bip34HeightScript(t.height),
-    coinbaseTxInputSequence: 0xffffffff,
+    coinbaseTxInputSequence: COINBASE_SEQUENCE,
     coinbaseTxValueRemaining: t.coinbaseValue,
     coinbaseTxOutputsCount: outputs.length,
     coinbaseTxOutputs: serializeOutputs(outputs),
-    coinbaseTxLocktime: 0,
+    coinbaseTxLocktime: coinbaseLocktime(t.height),
     coinbaseWitnessReservedValue: segwit ? WITNESS_RESERVED_VALUE : new Uint8Array(0),
     merklePath: coinbaseMerklePath(txids),
     txCount: t.transactions.length,
@@ -86,7 +111,10 @@ export function proposalFromTemplate(t: BlockTemplate, o: ProposalOptions): Temp
     totalSigops: sigops === undefined ? undefined : Number(sigops),
     coinbaseSigops,
     createdAtUnixMs: BigInt(o.createdAtMs),
-    transactions: t.transactions.map((tx) => ({
+    upstreamRef: t.longPollId ?? "",
+  });
+  const transactions = t.transactions.map((tx) =>
+    create(TemplateTransactionSchema, {
       data: tx.data,
       txid: tx.txid,
       wtxid: tx.wtxid,
@@ -94,7 +122,7 @@ export function proposalFromTemplate(t: BlockTemplate, o: ProposalOptions): Temp
       sigops: tx.sigops,
       weight: tx.weight,
       depends: tx.depends ?? [],
-    })),
-    upstreamRef: t.longPollId ?? "",
-  });
+    }),
+  );
+  return { proposal, transactions };
 }

@@ -1,11 +1,6 @@
 import type { BlockFound } from "@gatehouse/proto/mining/v1";
 import type { MempoolPoll } from "../mempool-view.js";
-
-export interface SubmitOutcome {
-  accepted: boolean;
-  /** The node's BIP22 reason, empty when accepted. */
-  rejectReason: string;
-}
+import type { SubmitOutcome } from "./outcome.js";
 
 /** A template source adapter: produces proposals, submits found blocks, and may answer the mempool view. */
 export interface TemplateSource {
@@ -17,5 +12,18 @@ export interface TemplateSource {
   stop(): Promise<void>;
   /** Absent when the protocol has no mempool (the SV2 Template Distribution Protocol). */
   pollMempool?(): Promise<MempoolPoll>;
-  submitBlock(found: BlockFound): Promise<SubmitOutcome>;
+  /**
+   * Submits a found block and confirms its place in the chain. `assemble` gives the whole block;
+   * a source whose protocol takes only the header fields and coinbase (SubmitSolution) never calls it.
+   * Throws when the upstream cannot be reached (the caller retries).
+   */
+  submitBlock(found: BlockFound, assemble: () => Promise<Uint8Array>): Promise<SubmitOutcome>;
+}
+
+/** A proposal that could not be published (the bus refused it); the template is fetched and published again. */
+export class ProposalPublishError extends Error {
+  constructor(override readonly cause: Error) {
+    super(`proposal not published: ${cause.message}`);
+    this.name = "ProposalPublishError";
+  }
 }

@@ -15,9 +15,10 @@ import {
   WITNESS_SCALE_FACTOR,
   wtxid,
 } from "@gatehouse/bitcoin";
-import { type TemplateProposal, TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
+import { TemplateProposalSchema, TemplateTransactionSchema } from "@gatehouse/proto/mining/v1";
 import type { MessageFields } from "@gatehouse/sv2";
 import { PROPOSAL_PROTOCOL_VERSION } from "../policy/policy.js";
+import type { SourcedTemplate } from "./proposal.js";
 
 export interface TdpProposalOptions {
   source: string;
@@ -47,14 +48,20 @@ export function proposalFromTdp(
   prev: MessageFields<"SetNewPrevHashTdp">,
   transactions: readonly Uint8Array[],
   o: TdpProposalOptions,
-): TemplateProposal {
+): SourcedTemplate {
   const tpOutputs = readTpOutputs(template.coinbaseTxOutputs, template.coinbaseTxOutputsCount);
   const outputs: TxOutput[] = [{ value: template.coinbaseTxValueRemaining, scriptPubKey: o.payoutScript }, ...tpOutputs];
   const txs = transactions.map((data) => {
     const tx = parseTransaction(data);
-    return { data, txid: hashToDisplay(txid(tx)), wtxid: hashToDisplay(wtxid(tx)), weight: transactionWeight(tx), depends: [] };
+    return create(TemplateTransactionSchema, {
+      data,
+      txid: hashToDisplay(txid(tx)),
+      wtxid: hashToDisplay(wtxid(tx)),
+      weight: transactionWeight(tx),
+      depends: [],
+    });
   });
-  return create(TemplateProposalSchema, {
+  const proposal = create(TemplateProposalSchema, {
     templateId: template.templateId,
     source: o.source,
     sourceInstanceId: o.sourceInstanceId,
@@ -79,11 +86,11 @@ export function proposalFromTdp(
     txCount: txs.length,
     coinbaseValue: outputs.reduce((sum, out) => sum + out.value, 0n),
     totalFees: undefined,
-    templateWeight: BigInt(txs.reduce((sum, t) => sum + t.weight, 0)),
+    templateWeight: BigInt(txs.reduce((sum, t) => sum + (t.weight ?? 0), 0)),
     totalSigops: undefined,
     coinbaseSigops: outputs.reduce((sum, out) => sum + legacySigops(out.scriptPubKey), 0) * WITNESS_SCALE_FACTOR,
     createdAtUnixMs: BigInt(o.createdAtMs),
-    transactions: txs,
     upstreamRef: `tdp:${template.templateId}`,
   });
+  return { proposal, transactions: txs };
 }

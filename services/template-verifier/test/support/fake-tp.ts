@@ -36,7 +36,9 @@ import type { Regtest } from "./regtest.js";
 /**
  * A minimal SV2 Template Provider for tests, in the manner of Bitcoin Core's sv2-tp: real Noise (libs/sv2
  * responder with an authority-signed certificate), templates from the bcoin node's getblocktemplate,
- * transaction data on request, and SubmitSolution turned into a block for submitblock.
+ * transaction data on request, SubmitSolution turned into a block for submitblock, and a new
+ * template announced on every connection when that block became the node's tip (as sv2-tp does on
+ * each tip change; the protocol's only sign that a solution was taken).
  */
 export class FakeTemplateProvider {
   readonly authorityPublicKey: string;
@@ -108,11 +110,11 @@ export class FakeTemplateProvider {
       version: t.version,
       coinbaseTxVersion: 2,
       coinbasePrefix: bip34HeightScript(t.height),
-      coinbaseTxInputSequence: 0xffffffff,
+      coinbaseTxInputSequence: 0xfffffffe,
       coinbaseTxValueRemaining: t.coinbaseValue,
       coinbaseTxOutputsCount: 1,
       coinbaseTxOutputs: concat([u64le(0n), compactSize(commitment.length), commitment]),
-      coinbaseTxLocktime: 0,
+      coinbaseTxLocktime: t.height - 1,
       merklePath: coinbaseMerklePath(templateTxids(t)),
     });
     await conn.send("SetNewPrevHashTdp", {
@@ -145,7 +147,9 @@ export class FakeTemplateProvider {
       t.transactions.map((tx) => tx.data),
     );
     const answer = await node.rpc("submitblock", [toHex(block)]);
-    this.submissions.push({ hash: hashToDisplay(headerHash(header)), answer });
+    const hash = hashToDisplay(headerHash(header));
+    this.submissions.push({ hash, answer });
+    if ((await node.rpc("getbestblockhash")) === hash) for (const c of this.#connections) await this.sendTemplate(c, node);
   }
 
   async stop(): Promise<void> {

@@ -13,7 +13,7 @@ import {
   type TxOutput,
   u256FromLE,
 } from "@gatehouse/bitcoin";
-import type { TemplateProposal } from "@gatehouse/proto/mining/v1";
+import type { ProposalWithTransactions } from "../../src/policy/verify.js";
 
 export interface MinedBlock {
   block: Uint8Array;
@@ -24,7 +24,7 @@ export interface MinedBlock {
   time: number;
 }
 
-function outputsOf(p: TemplateProposal): TxOutput[] {
+function outputsOf(p: ProposalWithTransactions): TxOutput[] {
   const r = new ByteReader(p.coinbaseTxOutputs, "outputs");
   const outputs: TxOutput[] = [];
   for (let i = 0; i < p.coinbaseTxOutputsCount; i++) outputs.push({ value: r.u64(), scriptPubKey: Uint8Array.from(r.bytesOf(r.count(1))) });
@@ -36,8 +36,8 @@ function outputsOf(p: TemplateProposal): TxOutput[] {
  * outputs, the witness reserved value; merkle root from the path; nonce ground to the network target.
  */
 export function mineProposal(
-  p: TemplateProposal,
-  options: { extranonce?: Uint8Array; merkleRoot?: Uint8Array; scriptSig?: Uint8Array } = {},
+  p: ProposalWithTransactions,
+  options: { extranonce?: Uint8Array; merkleRoot?: Uint8Array; scriptSig?: Uint8Array; startNonce?: number } = {},
 ): MinedBlock {
   const extranonce = options.extranonce ?? Uint8Array.of(0x08, 1, 2, 3, 4, 5, 6, 7, 8);
   const tx: Transaction = {
@@ -58,7 +58,8 @@ export function mineProposal(
   const merkleRoot = options.merkleRoot ?? merkleRootFromPath(coinbase.txid, p.merklePath);
   const target = u256FromLE(p.target);
   const time = Math.max(p.headerTimestamp, p.minNtime);
-  for (let nonce = 0; nonce < 1_000_000; nonce++) {
+  const first = options.startNonce ?? 0;
+  for (let nonce = first; nonce < first + 1_000_000; nonce++) {
     const header = serializeHeader({
       version: p.blockVersion,
       prevHash: hashFromDisplay(p.prevHash),

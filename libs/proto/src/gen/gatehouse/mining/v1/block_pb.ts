@@ -2,19 +2,23 @@
 // @generated from file gatehouse/mining/v1/block.proto (package gatehouse.mining.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { TemplateTransactionsRef } from "./template_pb.js";
+import { file_gatehouse_mining_v1_template } from "./template_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file gatehouse/mining/v1/block.proto.
  */
 export const file_gatehouse_mining_v1_block: GenFile = /*@__PURE__*/
-  fileDesc("Ch9nYXRlaG91c2UvbWluaW5nL3YxL2Jsb2NrLnByb3RvEhNnYXRlaG91c2UubWluaW5nLnYxItwCCgpCbG9ja0ZvdW5kEhIKCmJsb2NrX2hhc2gYASABKAkSFAoMYmxvY2tfaGVpZ2h0GAIgASgNEhMKC3RlbXBsYXRlX2lkGAMgASgEEg4KBnNvdXJjZRgEIAEoCRIaChJzb3VyY2VfaW5zdGFuY2VfaWQYBSABKAkSDQoFYmxvY2sYBiABKAwSDgoGaGVhZGVyGAcgASgMEhMKC2NvaW5iYXNlX3R4GAggASgMEg8KB3ZlcnNpb24YCSABKA0SDQoFbnRpbWUYCiABKA0SDQoFbm9uY2UYCyABKA0SEAoIc2hhcmVfaWQYDCABKAkSEAoIZXZlbnRfaWQYDSABKAkSEQoJd29ya2VyX2lkGA4gASgJEhIKCmNoYW5uZWxfaWQYDyABKA0SGwoTZ2F0ZXdheV9pbnN0YW5jZV9pZBgQIAEoCRIYChBmb3VuZF9hdF91bml4X21zGBEgASgEIt4BCgtCbG9ja1Jlc3VsdBISCgpibG9ja19oYXNoGAEgASgJEhQKDGJsb2NrX2hlaWdodBgCIAEoDRITCgt0ZW1wbGF0ZV9pZBgDIAEoBBIQCghhY2NlcHRlZBgEIAEoCBIVCg1yZWplY3RfcmVhc29uGAUgASgJEg4KBnNvdXJjZRgGIAEoCRIcChR2ZXJpZmllcl9pbnN0YW5jZV9pZBgHIAEoCRIcChRzdWJtaXR0ZWRfYXRfdW5peF9tcxgIIAEoBBIbChNhbnN3ZXJlZF9hdF91bml4X21zGAkgASgEYgZwcm90bzM");
+  fileDesc("Ch9nYXRlaG91c2UvbWluaW5nL3YxL2Jsb2NrLnByb3RvEhNnYXRlaG91c2UubWluaW5nLnYxIqIDCgpCbG9ja0ZvdW5kEhIKCmJsb2NrX2hhc2gYASABKAkSFAoMYmxvY2tfaGVpZ2h0GAIgASgNEhMKC3RlbXBsYXRlX2lkGAMgASgEEg4KBnNvdXJjZRgEIAEoCRIaChJzb3VyY2VfaW5zdGFuY2VfaWQYBSABKAkSDgoGaGVhZGVyGAcgASgMEhMKC2NvaW5iYXNlX3R4GAggASgMEg8KB3ZlcnNpb24YCSABKA0SDQoFbnRpbWUYCiABKA0SDQoFbm9uY2UYCyABKA0SEAoIc2hhcmVfaWQYDCABKAkSEAoIZXZlbnRfaWQYDSABKAkSEQoJd29ya2VyX2lkGA4gASgJEhIKCmNoYW5uZWxfaWQYDyABKA0SGwoTZ2F0ZXdheV9pbnN0YW5jZV9pZBgQIAEoCRIYChBmb3VuZF9hdF91bml4X21zGBEgASgEEkYKEHRyYW5zYWN0aW9uc19yZWYYEiABKAsyLC5nYXRlaG91c2UubWluaW5nLnYxLlRlbXBsYXRlVHJhbnNhY3Rpb25zUmVmSgQIBhAHUgVibG9jayKlAgoLQmxvY2tSZXN1bHQSEgoKYmxvY2tfaGFzaBgBIAEoCRIUCgxibG9ja19oZWlnaHQYAiABKA0SEwoLdGVtcGxhdGVfaWQYAyABKAQSEAoIYWNjZXB0ZWQYBCABKAgSFQoNcmVqZWN0X3JlYXNvbhgFIAEoCRIOCgZzb3VyY2UYBiABKAkSHAoUdmVyaWZpZXJfaW5zdGFuY2VfaWQYByABKAkSHAoUc3VibWl0dGVkX2F0X3VuaXhfbXMYCCABKAQSGwoTYW5zd2VyZWRfYXRfdW5peF9tcxgJIAEoBBIwCgZzdGF0dXMYCiABKA4yIC5nYXRlaG91c2UubWluaW5nLnYxLkJsb2NrU3RhdHVzEhMKC25vZGVfYW5zd2VyGAsgASgJKrsBCgtCbG9ja1N0YXR1cxIcChhCTE9DS19TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlCTE9DS19TVEFUVVNfQUNUSVZFX0NIQUlOEAESFgoSQkxPQ0tfU1RBVFVTX1NUQUxFEAISGQoVQkxPQ0tfU1RBVFVTX1JFSkVDVEVEEAMSHAoYQkxPQ0tfU1RBVFVTX1VOQ09ORklSTUVEEAQSHgoaQkxPQ0tfU1RBVFVTX1NVQk1JVF9GQUlMRUQQBWIGcHJvdG8z", [file_gatehouse_mining_v1_template]);
 
 /**
- * BlockFound is a share that met the network target, with the assembled block, on
- * `gh.mining.block.found` (the BLOCKS stream, Nats-Msg-Id = block_hash).
+ * BlockFound is a share that met the network target, on `gh.mining.block.found` (the BLOCKS
+ * stream, Nats-Msg-Id = block_hash): the header, the full coinbase and where the template's
+ * transactions are stored. The verifier that submits it assembles the block (header, coinbase,
+ * transactions) for submitblock; SubmitSolution needs only the header fields and the coinbase.
  *
  * @generated from message gatehouse.mining.v1.BlockFound
  */
@@ -47,13 +51,6 @@ export type BlockFound = Message<"gatehouse.mining.v1.BlockFound"> & {
    * @generated from field: string source_instance_id = 5;
    */
   sourceInstanceId: string;
-
-  /**
-   * Full serialized block for submitblock.
-   *
-   * @generated from field: bytes block = 6;
-   */
-  block: Uint8Array;
 
   /**
    * The 80-byte header.
@@ -113,6 +110,13 @@ export type BlockFound = Message<"gatehouse.mining.v1.BlockFound"> & {
    * @generated from field: uint64 found_at_unix_ms = 17;
    */
   foundAtUnixMs: bigint;
+
+  /**
+   * The template's transactions (the proposal's transactions_ref); unset for a template without any.
+   *
+   * @generated from field: gatehouse.mining.v1.TemplateTransactionsRef transactions_ref = 18;
+   */
+  transactionsRef?: TemplateTransactionsRef | undefined;
 };
 
 /**
@@ -123,7 +127,7 @@ export const BlockFoundSchema: GenMessage<BlockFound> = /*@__PURE__*/
   messageDesc(file_gatehouse_mining_v1_block, 0);
 
 /**
- * BlockResult is the node's answer to a block submission, on `gh.mining.block.result`.
+ * BlockResult is the outcome of a block submission, on `gh.mining.block.result`.
  *
  * @generated from message gatehouse.mining.v1.BlockResult
  */
@@ -144,12 +148,15 @@ export type BlockResult = Message<"gatehouse.mining.v1.BlockResult"> & {
   templateId: bigint;
 
   /**
+   * True exactly when status is BLOCK_STATUS_ACTIVE_CHAIN.
+   *
    * @generated from field: bool accepted = 4;
    */
   accepted: boolean;
 
   /**
-   * The node's rejection reason (BIP22 string, e.g. "bad-txnmrklroot"), empty when accepted.
+   * Why the block is not in the active chain (a BIP22 string such as "bad-txnmrklroot", or what
+   * the chain showed), empty when accepted.
    *
    * @generated from field: string reject_reason = 5;
    */
@@ -174,6 +181,19 @@ export type BlockResult = Message<"gatehouse.mining.v1.BlockResult"> & {
    * @generated from field: uint64 answered_at_unix_ms = 9;
    */
   answeredAtUnixMs: bigint;
+
+  /**
+   * @generated from field: gatehouse.mining.v1.BlockStatus status = 10;
+   */
+  status: BlockStatus;
+
+  /**
+   * The node's literal answer ("null", "duplicate", "inconclusive", a rejection string), or
+   * "none" where the protocol has no answer (SubmitSolution).
+   *
+   * @generated from field: string node_answer = 11;
+   */
+  nodeAnswer: string;
 };
 
 /**
@@ -182,4 +202,59 @@ export type BlockResult = Message<"gatehouse.mining.v1.BlockResult"> & {
  */
 export const BlockResultSchema: GenMessage<BlockResult> = /*@__PURE__*/
   messageDesc(file_gatehouse_mining_v1_block, 1);
+
+/**
+ * BlockStatus is where a submitted block stands, confirmed against the node's chain rather than
+ * read from the submission's answer alone (Bitcoin Core answers "inconclusive" for a valid block
+ * it did not make its tip, and the Template Distribution Protocol's SubmitSolution has no answer).
+ *
+ * @generated from enum gatehouse.mining.v1.BlockStatus
+ */
+export enum BlockStatus {
+  /**
+   * @generated from enum value: BLOCK_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * In the node's active chain.
+   *
+   * @generated from enum value: BLOCK_STATUS_ACTIVE_CHAIN = 1;
+   */
+  ACTIVE_CHAIN = 1,
+
+  /**
+   * Valid and stored, but not on the best chain (e.g. a same-height twin of the tip).
+   *
+   * @generated from enum value: BLOCK_STATUS_STALE = 2;
+   */
+  STALE = 2,
+
+  /**
+   * Invalid: the node refused it (reject_reason says why).
+   *
+   * @generated from enum value: BLOCK_STATUS_REJECTED = 3;
+   */
+  REJECTED = 3,
+
+  /**
+   * Submitted, but the chain did not show it within the confirmation wait.
+   *
+   * @generated from enum value: BLOCK_STATUS_UNCONFIRMED = 4;
+   */
+  UNCONFIRMED = 4,
+
+  /**
+   * Never reached the node (no adapter, no connection, transactions unavailable).
+   *
+   * @generated from enum value: BLOCK_STATUS_SUBMIT_FAILED = 5;
+   */
+  SUBMIT_FAILED = 5,
+}
+
+/**
+ * Describes the enum gatehouse.mining.v1.BlockStatus.
+ */
+export const BlockStatusSchema: GenEnum<BlockStatus> = /*@__PURE__*/
+  enumDesc(file_gatehouse_mining_v1_block, 0);
 

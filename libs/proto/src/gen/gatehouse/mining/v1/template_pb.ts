@@ -12,13 +12,15 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/mining/v1/template.proto.
  */
 export const file_gatehouse_mining_v1_template: GenFile = /*@__PURE__*/
-  fileDesc("CiJnYXRlaG91c2UvbWluaW5nL3YxL3RlbXBsYXRlLnByb3RvEhNnYXRlaG91c2UubWluaW5nLnYxIoEHChBUZW1wbGF0ZVByb3Bvc2FsEhMKC3RlbXBsYXRlX2lkGAEgASgEEg4KBnNvdXJjZRgCIAEoCRIaChJzb3VyY2VfaW5zdGFuY2VfaWQYAyABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgEIAEoDRIXCg9mdXR1cmVfdGVtcGxhdGUYBSABKAgSFAoMYmxvY2tfaGVpZ2h0GAYgASgNEhEKCXByZXZfaGFzaBgHIAEoCRIVCg1ibG9ja192ZXJzaW9uGAggASgNEg0KBW5iaXRzGAkgASgNEg4KBnRhcmdldBgKIAEoDBIYChBoZWFkZXJfdGltZXN0YW1wGAsgASgNEhEKCW1pbl9udGltZRgMIAEoDRIbChNjb2luYmFzZV90eF92ZXJzaW9uGA0gASgNEhcKD2NvaW5iYXNlX3ByZWZpeBgOIAEoDBIiChpjb2luYmFzZV90eF9pbnB1dF9zZXF1ZW5jZRgPIAEoDRIjChtjb2luYmFzZV90eF92YWx1ZV9yZW1haW5pbmcYECABKAQSIQoZY29pbmJhc2VfdHhfb3V0cHV0c19jb3VudBgRIAEoDRIbChNjb2luYmFzZV90eF9vdXRwdXRzGBIgASgMEhwKFGNvaW5iYXNlX3R4X2xvY2t0aW1lGBMgASgNEicKH2NvaW5iYXNlX3dpdG5lc3NfcmVzZXJ2ZWRfdmFsdWUYFCABKAwSEwoLbWVya2xlX3BhdGgYFSADKAwSEAoIdHhfY291bnQYFiABKA0SFgoOY29pbmJhc2VfdmFsdWUYFyABKAQSFwoKdG90YWxfZmVlcxgYIAEoBEgAiAEBEhwKD3RlbXBsYXRlX3dlaWdodBgZIAEoBEgBiAEBEhkKDHRvdGFsX3NpZ29wcxgaIAEoDUgCiAEBEhwKD2NvaW5iYXNlX3NpZ29wcxgbIAEoDUgDiAEBEhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgcIAEoBBI+Cgx0cmFuc2FjdGlvbnMYHSADKAsyKC5nYXRlaG91c2UubWluaW5nLnYxLlRlbXBsYXRlVHJhbnNhY3Rpb24SFAoMdXBzdHJlYW1fcmVmGB4gASgJQg0KC190b3RhbF9mZWVzQhIKEF90ZW1wbGF0ZV93ZWlnaHRCDwoNX3RvdGFsX3NpZ29wc0ISChBfY29pbmJhc2Vfc2lnb3BzIqsBChNUZW1wbGF0ZVRyYW5zYWN0aW9uEgwKBGRhdGEYASABKAwSDAoEdHhpZBgCIAEoCRINCgV3dHhpZBgDIAEoCRIQCgNmZWUYBCABKARIAIgBARITCgZzaWdvcHMYBSABKA1IAYgBARITCgZ3ZWlnaHQYBiABKA1IAogBARIPCgdkZXBlbmRzGAcgAygNQgYKBF9mZWVCCQoHX3NpZ29wc0IJCgdfd2VpZ2h0IuMBCg1Qb2xpY3lDb250ZXh0EhAKCGZlZV90aWVyGAEgASgJEhgKEG1pbl9hdmdfZmVlX3VzZWQYAiABKAQSGwoTbWluX3RvdGFsX2ZlZXNfdXNlZBgDIAEoBBIcChRyZWplY3RfY29pbmJhc2VfemVybxgEIAEoCBIfChd1bmtub3duX21lbXBvb2xfYXNfaGlnaBgFIAEoCBIYChBtYXhfd2VpZ2h0X3JhdGlvGAYgASgBEhsKE21heF90ZW1wbGF0ZV9hZ2VfbXMYByABKAQSEwoLcG9saWN5X2hhc2gYCCABKAkixQMKD1RlbXBsYXRlVmVyZGljdBITCgt0ZW1wbGF0ZV9pZBgBIAEoBBIaChJzb3VyY2VfaW5zdGFuY2VfaWQYAiABKAkSEAoIYWNjZXB0ZWQYAyABKAgSNwoLcmVhc29uX2NvZGUYBCABKA4yIi5nYXRlaG91c2UubWluaW5nLnYxLlZlcmRpY3RSZWFzb24SFQoNcmVhc29uX2RldGFpbBgFIAEoCRI6Cg5wb2xpY3lfY29udGV4dBgGIAEoCzIiLmdhdGVob3VzZS5taW5pbmcudjEuUG9saWN5Q29udGV4dBI0Cgh3YXJuaW5ncxgHIAMoDjIiLmdhdGVob3VzZS5taW5pbmcudjEuVmVyZGljdFJlYXNvbhIRCglwcmV2X2hhc2gYCCABKAkSFAoMYmxvY2tfaGVpZ2h0GAkgASgNEhwKFHZlcmlmaWVyX2luc3RhbmNlX2lkGAogASgJEhoKEmRlY2lkZWRfYXRfdW5peF9tcxgLIAEoBBISCgpmdWxsX2NoZWNrGAwgASgIEjYKDG1lbXBvb2xfdmlldxgNIAEoDjIgLmdhdGVob3VzZS5taW5pbmcudjEuTWVtcG9vbFZpZXci/wEKEVZlcmlmaWVySGVhcnRiZWF0EhwKFHZlcmlmaWVyX2luc3RhbmNlX2lkGAEgASgJEhAKCHNlcXVlbmNlGAIgASgEEhcKD3NlbnRfYXRfdW5peF9tcxgDIAEoBBINCgVyZWFkeRgEIAEoCBITCgtwb2xpY3lfaGFzaBgFIAEoCRIYChBsYXN0X3RlbXBsYXRlX2lkGAYgASgEEhYKDnNvdXJjZV9oZWFsdGh5GAcgASgIEjYKDG1lbXBvb2xfdmlldxgIIAEoDjIgLmdhdGVob3VzZS5taW5pbmcudjEuTWVtcG9vbFZpZXcSEwoLaW50ZXJ2YWxfbXMYCSABKARiBnByb3RvMw", [file_gatehouse_mining_v1_codes]);
+  fileDesc("CiJnYXRlaG91c2UvbWluaW5nL3YxL3RlbXBsYXRlLnByb3RvEhNnYXRlaG91c2UubWluaW5nLnYxIp0HChBUZW1wbGF0ZVByb3Bvc2FsEhMKC3RlbXBsYXRlX2lkGAEgASgEEg4KBnNvdXJjZRgCIAEoCRIaChJzb3VyY2VfaW5zdGFuY2VfaWQYAyABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgEIAEoDRIXCg9mdXR1cmVfdGVtcGxhdGUYBSABKAgSFAoMYmxvY2tfaGVpZ2h0GAYgASgNEhEKCXByZXZfaGFzaBgHIAEoCRIVCg1ibG9ja192ZXJzaW9uGAggASgNEg0KBW5iaXRzGAkgASgNEg4KBnRhcmdldBgKIAEoDBIYChBoZWFkZXJfdGltZXN0YW1wGAsgASgNEhEKCW1pbl9udGltZRgMIAEoDRIbChNjb2luYmFzZV90eF92ZXJzaW9uGA0gASgNEhcKD2NvaW5iYXNlX3ByZWZpeBgOIAEoDBIiChpjb2luYmFzZV90eF9pbnB1dF9zZXF1ZW5jZRgPIAEoDRIjChtjb2luYmFzZV90eF92YWx1ZV9yZW1haW5pbmcYECABKAQSIQoZY29pbmJhc2VfdHhfb3V0cHV0c19jb3VudBgRIAEoDRIbChNjb2luYmFzZV90eF9vdXRwdXRzGBIgASgMEhwKFGNvaW5iYXNlX3R4X2xvY2t0aW1lGBMgASgNEicKH2NvaW5iYXNlX3dpdG5lc3NfcmVzZXJ2ZWRfdmFsdWUYFCABKAwSEwoLbWVya2xlX3BhdGgYFSADKAwSEAoIdHhfY291bnQYFiABKA0SFgoOY29pbmJhc2VfdmFsdWUYFyABKAQSFwoKdG90YWxfZmVlcxgYIAEoBEgAiAEBEhwKD3RlbXBsYXRlX3dlaWdodBgZIAEoBEgBiAEBEhkKDHRvdGFsX3NpZ29wcxgaIAEoDUgCiAEBEhwKD2NvaW5iYXNlX3NpZ29wcxgbIAEoDUgDiAEBEhoKEmNyZWF0ZWRfYXRfdW5peF9tcxgcIAEoBBIUCgx1cHN0cmVhbV9yZWYYHiABKAkSRgoQdHJhbnNhY3Rpb25zX3JlZhgfIAEoCzIsLmdhdGVob3VzZS5taW5pbmcudjEuVGVtcGxhdGVUcmFuc2FjdGlvbnNSZWZCDQoLX3RvdGFsX2ZlZXNCEgoQX3RlbXBsYXRlX3dlaWdodEIPCg1fdG90YWxfc2lnb3BzQhIKEF9jb2luYmFzZV9zaWdvcHNKBAgdEB5SDHRyYW5zYWN0aW9ucyJdChdUZW1wbGF0ZVRyYW5zYWN0aW9uc1JlZhIOCgZidWNrZXQYASABKAkSDAoEbmFtZRgCIAEoCRISCgpzaXplX2J5dGVzGAMgASgEEhAKCHR4X2NvdW50GAQgASgNIocBChRUZW1wbGF0ZVRyYW5zYWN0aW9ucxITCgt0ZW1wbGF0ZV9pZBgBIAEoBBIaChJzb3VyY2VfaW5zdGFuY2VfaWQYAiABKAkSPgoMdHJhbnNhY3Rpb25zGAMgAygLMiguZ2F0ZWhvdXNlLm1pbmluZy52MS5UZW1wbGF0ZVRyYW5zYWN0aW9uIqsBChNUZW1wbGF0ZVRyYW5zYWN0aW9uEgwKBGRhdGEYASABKAwSDAoEdHhpZBgCIAEoCRINCgV3dHhpZBgDIAEoCRIQCgNmZWUYBCABKARIAIgBARITCgZzaWdvcHMYBSABKA1IAYgBARITCgZ3ZWlnaHQYBiABKA1IAogBARIPCgdkZXBlbmRzGAcgAygNQgYKBF9mZWVCCQoHX3NpZ29wc0IJCgdfd2VpZ2h0IuMBCg1Qb2xpY3lDb250ZXh0EhAKCGZlZV90aWVyGAEgASgJEhgKEG1pbl9hdmdfZmVlX3VzZWQYAiABKAQSGwoTbWluX3RvdGFsX2ZlZXNfdXNlZBgDIAEoBBIcChRyZWplY3RfY29pbmJhc2VfemVybxgEIAEoCBIfChd1bmtub3duX21lbXBvb2xfYXNfaGlnaBgFIAEoCBIYChBtYXhfd2VpZ2h0X3JhdGlvGAYgASgBEhsKE21heF90ZW1wbGF0ZV9hZ2VfbXMYByABKAQSEwoLcG9saWN5X2hhc2gYCCABKAkixQMKD1RlbXBsYXRlVmVyZGljdBITCgt0ZW1wbGF0ZV9pZBgBIAEoBBIaChJzb3VyY2VfaW5zdGFuY2VfaWQYAiABKAkSEAoIYWNjZXB0ZWQYAyABKAgSNwoLcmVhc29uX2NvZGUYBCABKA4yIi5nYXRlaG91c2UubWluaW5nLnYxLlZlcmRpY3RSZWFzb24SFQoNcmVhc29uX2RldGFpbBgFIAEoCRI6Cg5wb2xpY3lfY29udGV4dBgGIAEoCzIiLmdhdGVob3VzZS5taW5pbmcudjEuUG9saWN5Q29udGV4dBI0Cgh3YXJuaW5ncxgHIAMoDjIiLmdhdGVob3VzZS5taW5pbmcudjEuVmVyZGljdFJlYXNvbhIRCglwcmV2X2hhc2gYCCABKAkSFAoMYmxvY2tfaGVpZ2h0GAkgASgNEhwKFHZlcmlmaWVyX2luc3RhbmNlX2lkGAogASgJEhoKEmRlY2lkZWRfYXRfdW5peF9tcxgLIAEoBBISCgpmdWxsX2NoZWNrGAwgASgIEjYKDG1lbXBvb2xfdmlldxgNIAEoDjIgLmdhdGVob3VzZS5taW5pbmcudjEuTWVtcG9vbFZpZXci/wEKEVZlcmlmaWVySGVhcnRiZWF0EhwKFHZlcmlmaWVyX2luc3RhbmNlX2lkGAEgASgJEhAKCHNlcXVlbmNlGAIgASgEEhcKD3NlbnRfYXRfdW5peF9tcxgDIAEoBBINCgVyZWFkeRgEIAEoCBITCgtwb2xpY3lfaGFzaBgFIAEoCRIYChBsYXN0X3RlbXBsYXRlX2lkGAYgASgEEhYKDnNvdXJjZV9oZWFsdGh5GAcgASgIEjYKDG1lbXBvb2xfdmlldxgIIAEoDjIgLmdhdGVob3VzZS5taW5pbmcudjEuTWVtcG9vbFZpZXcSEwoLaW50ZXJ2YWxfbXMYCSABKARiBnByb3RvMw", [file_gatehouse_mining_v1_codes]);
 
 /**
  * TemplateProposal is one block template from a template source, published on
  * `gh.mining.template.proposed`. It carries the NewTemplate-style job material the miner edge
- * builds jobs from, the summary the verifier's policy uses, and the transactions for the full
- * re-derivation when the source provided them.
+ * builds jobs from and the summary the verifier's policy uses. The transactions themselves (1.5-4 MB
+ * for a mainnet block, above NATS's default 1 MiB max_payload) are not in it: they are stored in the
+ * TEMPLATE_TRANSACTIONS object store before the proposal is published, and `transactions_ref` names
+ * them, for the verifier's full re-derivation and for assembling a found block.
  *
  * @generated from message gatehouse.mining.v1.TemplateProposal
  */
@@ -196,18 +198,18 @@ export type TemplateProposal = Message<"gatehouse.mining.v1.TemplateProposal"> &
   createdAtUnixMs: bigint;
 
   /**
-   * Transactions in block order (coinbase excluded), when the source provided them.
-   *
-   * @generated from field: repeated gatehouse.mining.v1.TemplateTransaction transactions = 29;
-   */
-  transactions: TemplateTransaction[];
-
-  /**
    * Template source's long-poll id or equivalent, for diagnostics.
    *
    * @generated from field: string upstream_ref = 30;
    */
   upstreamRef: string;
+
+  /**
+   * Where the transactions are stored; unset when the template has none or the source gave none.
+   *
+   * @generated from field: gatehouse.mining.v1.TemplateTransactionsRef transactions_ref = 31;
+   */
+  transactionsRef?: TemplateTransactionsRef | undefined;
 };
 
 /**
@@ -216,6 +218,77 @@ export type TemplateProposal = Message<"gatehouse.mining.v1.TemplateProposal"> &
  */
 export const TemplateProposalSchema: GenMessage<TemplateProposal> = /*@__PURE__*/
   messageDesc(file_gatehouse_mining_v1_template, 0);
+
+/**
+ * TemplateTransactionsRef names a TemplateTransactions object in the object store.
+ *
+ * @generated from message gatehouse.mining.v1.TemplateTransactionsRef
+ */
+export type TemplateTransactionsRef = Message<"gatehouse.mining.v1.TemplateTransactionsRef"> & {
+  /**
+   * Object store bucket (JetStream stream OBJ_<bucket>).
+   *
+   * @generated from field: string bucket = 1;
+   */
+  bucket: string;
+
+  /**
+   * Object name: source instance, template id and creation time, unique per template.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Size of the stored TemplateTransactions message.
+   *
+   * @generated from field: uint64 size_bytes = 3;
+   */
+  sizeBytes: bigint;
+
+  /**
+   * @generated from field: uint32 tx_count = 4;
+   */
+  txCount: number;
+};
+
+/**
+ * Describes the message gatehouse.mining.v1.TemplateTransactionsRef.
+ * Use `create(TemplateTransactionsRefSchema)` to create a new message.
+ */
+export const TemplateTransactionsRefSchema: GenMessage<TemplateTransactionsRef> = /*@__PURE__*/
+  messageDesc(file_gatehouse_mining_v1_template, 1);
+
+/**
+ * TemplateTransactions is the object a TemplateTransactionsRef names.
+ *
+ * @generated from message gatehouse.mining.v1.TemplateTransactions
+ */
+export type TemplateTransactions = Message<"gatehouse.mining.v1.TemplateTransactions"> & {
+  /**
+   * @generated from field: uint64 template_id = 1;
+   */
+  templateId: bigint;
+
+  /**
+   * @generated from field: string source_instance_id = 2;
+   */
+  sourceInstanceId: string;
+
+  /**
+   * Transactions in block order (coinbase excluded).
+   *
+   * @generated from field: repeated gatehouse.mining.v1.TemplateTransaction transactions = 3;
+   */
+  transactions: TemplateTransaction[];
+};
+
+/**
+ * Describes the message gatehouse.mining.v1.TemplateTransactions.
+ * Use `create(TemplateTransactionsSchema)` to create a new message.
+ */
+export const TemplateTransactionsSchema: GenMessage<TemplateTransactions> = /*@__PURE__*/
+  messageDesc(file_gatehouse_mining_v1_template, 2);
 
 /**
  * TemplateTransaction is one non-coinbase transaction of a template.
@@ -270,7 +343,7 @@ export type TemplateTransaction = Message<"gatehouse.mining.v1.TemplateTransacti
  * Use `create(TemplateTransactionSchema)` to create a new message.
  */
 export const TemplateTransactionSchema: GenMessage<TemplateTransaction> = /*@__PURE__*/
-  messageDesc(file_gatehouse_mining_v1_template, 1);
+  messageDesc(file_gatehouse_mining_v1_template, 3);
 
 /**
  * PolicyContext echoes the policy values a verdict was decided with.
@@ -326,7 +399,7 @@ export type PolicyContext = Message<"gatehouse.mining.v1.PolicyContext"> & {
  * Use `create(PolicyContextSchema)` to create a new message.
  */
 export const PolicyContextSchema: GenMessage<PolicyContext> = /*@__PURE__*/
-  messageDesc(file_gatehouse_mining_v1_template, 2);
+  messageDesc(file_gatehouse_mining_v1_template, 4);
 
 /**
  * TemplateVerdict is the verifier's decision on one proposal, on `gh.mining.template.verdict`.
@@ -411,7 +484,7 @@ export type TemplateVerdict = Message<"gatehouse.mining.v1.TemplateVerdict"> & {
  * Use `create(TemplateVerdictSchema)` to create a new message.
  */
 export const TemplateVerdictSchema: GenMessage<TemplateVerdict> = /*@__PURE__*/
-  messageDesc(file_gatehouse_mining_v1_template, 3);
+  messageDesc(file_gatehouse_mining_v1_template, 5);
 
 /**
  * VerifierHeartbeat is published every verifier_heartbeat_interval_ms on
@@ -471,5 +544,5 @@ export type VerifierHeartbeat = Message<"gatehouse.mining.v1.VerifierHeartbeat">
  * Use `create(VerifierHeartbeatSchema)` to create a new message.
  */
 export const VerifierHeartbeatSchema: GenMessage<VerifierHeartbeat> = /*@__PURE__*/
-  messageDesc(file_gatehouse_mining_v1_template, 4);
+  messageDesc(file_gatehouse_mining_v1_template, 6);
 
