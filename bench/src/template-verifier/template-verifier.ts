@@ -1,7 +1,8 @@
 // Verdict latency and capacity of the template verifier as a real process on the bus:
 // (1) 2,000 proposals/s for 15 s, latency publish → verdict (p50/p99) and zero dropped verdicts;
 // (2) saturation: verdicts per CPU-second of the verifier process (one core, it is single-threaded);
-// beside the same run's floor: a NATS echo of the same bytes at the same rate in this process.
+// beside the same run's floor: a NATS echo of the same bytes at the same rate in this process;
+// (3) the mainnet-size case (mainnet-size.ts): 4 M-weight templates from bcoin through the stack.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { TemplateProposalSchema, TemplateVerdictSchema } from "@gatehouse/proto/
 import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
+import { runMainnetSize } from "./mainnet-size.js";
 
 const RATE = Number(process.env.BENCH_TV_RATE ?? 2_000);
 const SECONDS = Number(process.env.BENCH_TV_SECONDS ?? 15);
@@ -234,6 +236,7 @@ export async function run(): Promise<void> {
     await satSub.drain();
 
     const lat = percentiles(latency);
+    const mainnetSize = process.env.BENCH_TV_MAINNET === "0" ? "skipped (BENCH_TV_MAINNET=0)" : await runMainnetSize();
     emit({
       benchmark: "template-verifier",
       note: "2-core machine shared with other engineers' work: absolute figures are noisy; compare with the same run's floor",
@@ -261,6 +264,7 @@ export async function run(): Promise<void> {
         verifierCpuSeconds: satCpu,
         verdictsPerCpuSecond: answered / (satCpu || 1e-9),
       },
+      mainnetSize,
       targets: { original: "ReserveGrid OS: < 6 ms average, < 35 ms p99 at 2,000/s, zero drops" },
     });
   } finally {
@@ -271,6 +275,7 @@ export async function run(): Promise<void> {
     }
     const jsm = await bus.jsm();
     for (const s of ["TEMPLATES", "BLOCKS"]) await jsm.streams.delete(`${prefix}${s}`).catch(() => undefined);
+    await jsm.streams.delete(`OBJ_${prefix}TEMPLATE_TRANSACTIONS`).catch(() => undefined);
     await bus.close();
   }
 }
