@@ -44,7 +44,7 @@ const heartbeats: VerifierHeartbeat[] = [];
 
 /** A block of just a coinbase, with a header committing to it: assembles, whatever a node would say of it. */
 function coinbaseOnlyBlock(): { header: Uint8Array; coinbase: Uint8Array } {
-  const coinbase = serializeTransaction(buildCoinbase({ height: 1, outputs: [{ value: 0n, scriptPubKey: Uint8Array.of(0x51) }] }));
+  const coinbase = serializeTransaction(buildCoinbase({ height: 300, outputs: [{ value: 0n, scriptPubKey: Uint8Array.of(0x51) }] }));
   const merkleRoot = txid(parseTransaction(coinbase));
   return {
     header: serializeHeader({ version: 4, prevHash: new Uint8Array(32), merkleRoot, time: 0, bits: 0x207fffff, nonce: 0 }),

@@ -36,7 +36,7 @@ export class Regtest extends BcoinClient {
     child.once("exit", () => {
       exited = true;
     });
-    await waitFor(() => out.includes('"ready":true') || exited, { timeoutMs: 20_000, description: "bcoin regtest node ready" });
+    await waitFor(() => out.includes('"ready":true') || exited, { timeoutMs: 60_000, description: "bcoin regtest node ready" });
     if (exited) throw new Error(`bcoin exited: ${err}`);
     return new Regtest(child, httpPort, walletPort, apiKey);
   }
