@@ -12,7 +12,9 @@ export async function removeNamespace(ns: TestNamespace, servers = { nats: natsU
   const bus = await Bus.connect({ servers: servers.nats, name: "testkit-cleanup" });
   try {
     const jsm = await bus.jsm();
-    for await (const name of jsm.streams.names()) if (name.startsWith(ns.streamPrefix)) await jsm.streams.delete(name);
+    // Object store buckets are streams named OBJ_<bucket>; their buckets carry the prefix too.
+    const ours = (name: string) => name.startsWith(ns.streamPrefix) || name.startsWith(`OBJ_${ns.streamPrefix}`);
+    for await (const name of jsm.streams.names()) if (ours(name)) await jsm.streams.delete(name);
   } finally {
     await bus.close();
   }
