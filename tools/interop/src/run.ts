@@ -26,6 +26,8 @@ import { CoreRpcError, RPC_NOT_FOUND } from "./rpc.js";
 export interface RunOptions {
   peers: Peers;
   root: string;
+  /** The paths to run, in order; "tdp" needs sv2-tp among the peers. */
+  paths: readonly PathKind[];
   /** Blocks to find through Gatehouse on each path (at least). */
   blocksPerPath: number;
   /** Serialized bytes of transactions put into the mempool before each path mines. */
@@ -35,6 +37,8 @@ export interface RunOptions {
   echo: boolean;
   log: (line: string) => void;
 }
+
+export type PathKind = "rpc" | "tdp";
 
 export interface InteropSummary {
   core: { binary: string; version: string };
@@ -68,7 +72,7 @@ export async function runInterop(options: RunOptions): Promise<InteropSummary> {
   mkdirSync(datadir);
   const namespace = testNamespace("interop");
   const cleanups: Array<() => Promise<unknown> | unknown> = [() => rmSync(dir, { recursive: true, force: true })];
-  const tdp = "path" in options.peers.sv2tp ? options.peers.sv2tp : undefined;
+  const tdp = options.paths.includes("tdp") && "path" in options.peers.sv2tp ? options.peers.sv2tp : undefined;
   const tpSubmitted = new Map<string, boolean>();
   try {
     const nats: Server = await ensureNats();
@@ -95,7 +99,7 @@ export async function runInterop(options: RunOptions): Promise<InteropSummary> {
     const key = await newRegtestKey(core.rpc);
     const fundStart = Date.now();
     // Coins for every path's fill, with a tenth to spare.
-    const coinsNeeded = Math.ceil((2 * options.mempoolBytes * FILL_INPUTS * 1.1) / FILL_TX_BYTES);
+    const coinsNeeded = Math.ceil((options.paths.length * options.mempoolBytes * FILL_INPUTS * 1.1) / FILL_TX_BYTES);
     const utxos = await fundKey(core.rpc, key, Math.ceil(coinsNeeded / OUTPUTS_PER_FAN_OUT), OUTPUTS_PER_FAN_OUT);
     log(
       `funded ${utxos.length} coins to ${key.address} in ${Date.now() - fundStart} ms (height ${await core.rpc.call<number>("getblockcount")})`,
@@ -128,13 +132,17 @@ export async function runInterop(options: RunOptions): Promise<InteropSummary> {
 
     const paths: PathSummary[] = [];
     const ctx = { core, key, utxos, observer, gatehouse, options, limits, tpSubmitted };
-    paths.push(await runPath(ctx, { kind: "rpc", url: core.rpcUrl, user: core.rpcUser, password: core.rpcPassword }));
-    if (tp) paths.push(await runPath(ctx, { kind: "tdp", address: tp.address, authorityKey: tp.authorityKey }));
+    for (const kind of options.paths) {
+      if (kind === "rpc") paths.push(await runPath(ctx, { kind, url: core.rpcUrl, user: core.rpcUser, password: core.rpcPassword }));
+      else if (tp) paths.push(await runPath(ctx, { kind, address: tp.address, authorityKey: tp.authorityKey }));
+    }
 
     const failures = paths.flatMap((p) => p.failures);
     return {
       core: { binary: options.peers.core.path, version: options.peers.core.version },
-      sv2tp: tdp ? { binary: tdp.path, version: tdp.version } : { skipped: (options.peers.sv2tp as { skipped: string }).skipped },
+      sv2tp: tdp
+        ? { binary: tdp.path, version: tdp.version }
+        : { skipped: "skipped" in options.peers.sv2tp ? (options.peers.sv2tp.skipped as string) : "the TDP path was not asked for" },
       paths,
       ok: failures.length === 0,
       failures,
