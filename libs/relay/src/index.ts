@@ -5,6 +5,7 @@ export * from "./dev-keys.js";
 export * from "./eip191.js";
 export * from "./error-codes.js";
 export * from "./jsonrpc.js";
+export * from "./jsonrpc-request.js";
 export * from "./methods.js";
 export * from "./params.js";
 export * from "./response-signing.js";

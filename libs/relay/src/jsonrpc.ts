@@ -1,14 +1,22 @@
 import { canonicalDigest } from "./canonical.js";
 
 export const JSONRPC_VERSION = "2.0";
-/** Longest accepted request id (the Chainlink gateway's limit). */
-export const MAX_REQUEST_ID_LENGTH = 200;
 
 export type JsonObject = { [key: string]: unknown };
 
+/** A JSON-RPC 2.0 id: a string, a number or null (JSON-RPC 2.0 §4). */
+export type JsonRpcId = string | number | null;
+
+/** A request as the gateway hands it to a handler. */
 export interface JsonRpcRequest {
   jsonrpc: string;
+  /**
+   * The id the DON sees, digests and echoes, and that must be unique per sender while active: a
+   * string id as sent, a number or null id as its JSON text (so `7` and `"7"` are the same id).
+   */
   id: string;
+  /** The caller's id with its JSON type: every answer carries it. */
+  clientId: JsonRpcId;
   method: string;
   params: JsonObject;
   auth?: string;
@@ -22,46 +30,19 @@ export interface WireError {
 
 export interface JsonRpcResponse {
   jsonrpc: string;
-  id: string;
+  id: JsonRpcId;
   method: string;
   result?: unknown;
   error?: WireError;
 }
 
-/** A request the gateway cannot decode; the message is safe to return to the caller. */
-export class RequestDecodeError extends Error {
-  override readonly name = "RequestDecodeError";
+/** The id the DON sees for a caller's id (see JsonRpcRequest.id). */
+export function wireId(id: JsonRpcId): string {
+  return typeof id === "string" ? id : JSON.stringify(id);
 }
 
-function isObject(value: unknown): value is JsonObject {
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * Decodes a JSON-RPC 2.0 request as the reference gateway does: version "2.0", a non-empty
- * method, params present and a JSON object, a string id (empty ids are the handler's to reject).
- */
-export function decodeRequest(body: string): JsonRpcRequest {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new RequestDecodeError("invalid JSON");
-  }
-  if (!isObject(parsed)) throw new RequestDecodeError("request must be a JSON object");
-  if (parsed.jsonrpc !== JSONRPC_VERSION) throw new RequestDecodeError("incorrect jsonrpc version");
-  if (typeof parsed.method !== "string" || parsed.method === "") throw new RequestDecodeError("empty method field");
-  if (parsed.params === undefined || parsed.params === null) throw new RequestDecodeError("invalid params");
-  if (!isObject(parsed.params)) throw new RequestDecodeError("params must be a JSON object");
-  const id = parsed.id ?? "";
-  if (typeof id !== "string") throw new RequestDecodeError("id must be a string");
-  if (parsed.auth !== undefined && typeof parsed.auth !== "string") throw new RequestDecodeError("auth must be a string");
-  return { jsonrpc: JSONRPC_VERSION, id, method: parsed.method, params: parsed.params, ...(parsed.auth ? { auth: parsed.auth } : {}) };
-}
-
-/** `request ID is too long: N. max is 200 characters`, or undefined when the id is short enough. */
-export function requestIdTooLong(id: string): string | undefined {
-  return id.length > MAX_REQUEST_ID_LENGTH ? `request ID is too long: ${id.length}. max is ${MAX_REQUEST_ID_LENGTH} characters` : undefined;
 }
 
 /** The JSON-RPC service: the method's prefix before the first ".". */
@@ -70,7 +51,7 @@ export function serviceName(method: string): string {
 }
 
 /** An error response as the gateway builds it: `data` is always present, null unless given. */
-export function errorResponse(id: string, code: number, message: string, data: unknown = null): JsonRpcResponse {
+export function errorResponse(id: JsonRpcId, code: number, message: string, data: unknown = null): JsonRpcResponse {
   return { jsonrpc: JSONRPC_VERSION, id, method: "", error: { code, message, data } };
 }
 

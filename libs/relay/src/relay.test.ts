@@ -5,7 +5,8 @@ import {
   addressFromPrivateKey,
   attestationUserData,
   canonicalDigest,
-  decodeRequest,
+  decodeBody,
+  decodeCall,
   decryptWithEnclaveKey,
   devAttestationSigner,
   domainHash,
@@ -14,6 +15,7 @@ import {
   encryptForEnclave,
   errorResponse,
   fromJsonRpcCode,
+  jsonNestingExceeds,
   METHOD_CAPABILITY_EXECUTE,
   METHOD_SECRETS_GET,
   parsePrivateKey,
@@ -23,7 +25,6 @@ import {
   putSecret,
   RELAY_METHODS,
   RESPONSE_SIGNING_DOMAIN,
-  RequestDecodeError,
   recoverPersonalSigner,
   requestIdTooLong,
   responseBatchSigningPayload,
@@ -35,6 +36,7 @@ import {
   signPersonal,
   toHttpStatus,
   toJsonRpcCode,
+  wireId,
 } from "./index.js";
 
 describe("error code tables (Chainlink api/constants.go)", () => {
@@ -67,21 +69,35 @@ describe("error code tables (Chainlink api/constants.go)", () => {
   });
 });
 
-describe("JSON-RPC decoding (behaviours 1-3)", () => {
-  it.each([
-    ['{"jsonrpc":"1.0","id":"a","method":"confidential.secrets.get","params":{}}', "incorrect jsonrpc version"],
-    ['{"jsonrpc":"2.0","id":"a","method":"","params":{}}', "empty method field"],
-    ['{"jsonrpc":"2.0","id":"a","method":"x.y"}', "invalid params"],
-    ['{"jsonrpc":"2.0","id":"a","method":"x.y","params":null}', "invalid params"],
-    ['{"jsonrpc":"2.0","id":"a","method":"x.y","params":[1]}', "params must be a JSON object"],
-    ['{"jsonrpc":"2.0","id":"a","method":"x.y","params":"s"}', "params must be a JSON object"],
-    ['{"jsonrpc":"2.0","id":7,"method":"x.y","params":{}}', "id must be a string"],
-    ["{not json", "invalid JSON"],
-  ])("rejects %s", (body, message) => {
-    expect(() => decodeRequest(body)).toThrow(new RequestDecodeError(message));
+describe("JSON-RPC decoding", () => {
+  it("finds nesting deeper than the limit without parsing, ignoring brackets inside strings", () => {
+    expect(jsonNestingExceeds("[[[]]]", 3)).toBe(false);
+    expect(jsonNestingExceeds("[[[[]]]]", 3)).toBe(true);
+    expect(jsonNestingExceeds('{"a":"[[[[[\\"[["}', 1)).toBe(false);
+    expect(jsonNestingExceeds('["\\\\",[[[]]]]', 3)).toBe(true);
   });
-  it("accepts an empty id (the handler rejects it) and bounds id length at 200", () => {
-    expect(decodeRequest('{"jsonrpc":"2.0","method":"a.b","params":{}}').id).toBe("");
+  it("tells requests, notifications and invalid requests apart (JSON-RPC 2.0 §4)", () => {
+    expect(decodeCall({ jsonrpc: "2.0", id: 1, method: "a.b", params: [] })).toEqual({
+      kind: "request",
+      request: { id: 1, method: "a.b", params: [] },
+    });
+    expect(decodeCall({ jsonrpc: "2.0", method: "a.b" })).toEqual({ kind: "notification", method: "a.b" });
+    expect(decodeCall({ jsonrpc: "2.0", method: 1 })).toEqual({
+      kind: "invalid",
+      id: null,
+      code: -32600,
+      message: "method must be a string",
+    });
+    expect(decodeBody("[1]")).toEqual({
+      kind: "batch",
+      calls: [{ kind: "invalid", id: null, code: -32600, message: "request must be a JSON object" }],
+    });
+    expect(decodeBody("")).toEqual({ kind: "refused", code: -32700, message: "invalid JSON" });
+  });
+  it("gives number and null ids to the DON as their JSON text", () => {
+    expect([wireId("7"), wireId(7), wireId(null), wireId(1.5)]).toEqual(["7", "7", "null", "1.5"]);
+  });
+  it("bounds string ids at 200 characters", () => {
     expect(requestIdTooLong("x".repeat(200))).toBeUndefined();
     expect(requestIdTooLong("x".repeat(201))).toBe("request ID is too long: 201. max is 200 characters");
   });

@@ -1,13 +1,16 @@
 import {
-  decodeRequest,
+  type CallRequest,
+  type DecodedCall,
+  decodeBody,
   ErrorCode,
+  errorResponse,
+  isObject,
   JSONRPC_VERSION,
-  type JsonRpcRequest,
-  RequestDecodeError,
-  requestIdTooLong,
+  JsonRpcCode,
+  type JsonRpcId,
   serviceName,
-  toHttpStatus,
   toJsonRpcCode,
+  wireId,
 } from "@gatehouse/relay";
 import type { Logger } from "@gatehouse/service";
 import type { Authenticator } from "./api/auth.js";
@@ -15,9 +18,10 @@ import { Callback } from "./handlers/common/callback.js";
 import type { SenderRateLimiter } from "./handlers/common/sender-rate-limiter.js";
 import { type Handler, HandlerRejection } from "./handlers/handler.js";
 
+/** What the HTTP layer writes: a status and a JSON body, or no body (204: only notifications). */
 export interface GatewayAnswer {
   status: number;
-  body: string;
+  body?: string;
 }
 
 export interface GatewayOptions {
@@ -29,18 +33,19 @@ export interface GatewayOptions {
   logger: Logger;
 }
 
-/** A gateway-level error: like the reference's newError, it carries no `data`. */
-function gatewayError(id: string, code: ErrorCode, message: string): GatewayAnswer {
-  return {
-    status: toHttpStatus(code),
-    body: JSON.stringify({ jsonrpc: JSONRPC_VERSION, id, method: "", error: { code: toJsonRpcCode(code), message } }),
-  };
+/** A JSON-RPC error answer, `data` null. */
+export function errorText(id: JsonRpcId, code: number, message: string): string {
+  return JSON.stringify(errorResponse(id, code, message));
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /**
- * The user request path (as the Chainlink gateway's `gateway.go` ProcessRequest): decode, bound the id, route by service,
- * authenticate, rate-limit the sender, hand to the handler, and wait for its single answer. The
- * wait is bounded by the gateway timeout, answered in JSON rather than plain text.
+ * The user request path (the Chainlink gateway's ProcessRequest, made a JSON-RPC 2.0 server):
+ * decode the body with bounded nesting, then for each request of it route by service, check the
+ * params, authenticate, rate-limit the sender, hand to the handler and wait for its single answer,
+ * bounded by the gateway timeout. Every JSON-RPC answer is HTTP 200: the outcome is the error
+ * object, which carries the request's id.
  */
 export class Gateway {
   #draining = false;
@@ -55,48 +60,73 @@ export class Gateway {
     this.#draining = true;
   }
 
-  async processRequest(body: string, bearer: string | undefined): Promise<GatewayAnswer> {
-    if (this.#draining) {
-      return {
-        status: 503,
-        body: JSON.stringify({ jsonrpc: JSONRPC_VERSION, id: "", method: "", error: { code: -32000, message: "gateway is draining" } }),
-      };
-    }
-    let request: JsonRpcRequest;
+  async processRequest(body: Uint8Array, bearer: string | undefined): Promise<GatewayAnswer> {
+    if (this.#draining) return { status: 503, body: errorText(null, JsonRpcCode.serverOverloaded, "gateway is draining") };
+    let text: string;
     try {
-      request = decodeRequest(body);
+      text = utf8.decode(body);
+    } catch {
+      return { status: 200, body: errorText(null, JsonRpcCode.parse, "request body is not valid UTF-8") };
+    }
+    const decoded = decodeBody(text);
+    if (decoded.kind === "refused") return { status: 200, body: errorText(null, decoded.code, decoded.message) };
+    const calls = decoded.kind === "single" ? [decoded.call] : decoded.calls;
+    const answers = (await Promise.all(calls.map((call) => this.#serve(call, bearer)))).filter((a) => a !== undefined);
+    if (answers.length === 0) return { status: 204 };
+    return { status: 200, body: decoded.kind === "single" ? answers[0] : `[${answers.join(",")}]` };
+  }
+
+  /** One call's answer, or undefined for a notification. Never throws. */
+  async #serve(call: DecodedCall, bearer: string | undefined): Promise<string | undefined> {
+    if (call.kind === "invalid") return errorText(call.id, call.code, call.message);
+    // A notification asks for no answer; the relay's methods only make sense with one, so they do not run.
+    if (call.kind === "notification") return undefined;
+    try {
+      return await this.#serveRequest(call.request, bearer);
     } catch (err) {
-      if (err instanceof RequestDecodeError) return gatewayError("", ErrorCode.UserMessageParseError, err.message);
-      throw err;
+      this.options.logger.error({ err, id: call.request.id }, "json-rpc request failed");
+      return errorText(call.request.id, JsonRpcCode.internal, "internal error");
     }
-    const tooLong = requestIdTooLong(request.id);
-    if (tooLong) return gatewayError("", ErrorCode.UserMessageParseError, tooLong);
-    const service = serviceName(request.method);
+  }
+
+  async #serveRequest(call: CallRequest, bearer: string | undefined): Promise<string> {
+    const { id, method } = call;
+    const service = serviceName(method);
     const handler = this.options.services.get(service);
-    if (!handler) return gatewayError(request.id, ErrorCode.HandlerError, `Service name not found: ${service}`);
-    if (!handler.methods().includes(request.method)) {
-      return gatewayError(request.id, ErrorCode.HandlerError, `no handler found for method ${request.method}`);
+    if (!handler) return errorText(id, JsonRpcCode.methodNotFound, `Service name not found: ${service}`);
+    if (!handler.methods().includes(method)) return errorText(id, JsonRpcCode.methodNotFound, `no handler found for method ${method}`);
+    if (!isObject(call.params)) {
+      const problem = call.params === undefined ? "params are required" : "params must be a JSON object, not an array";
+      return errorText(id, JsonRpcCode.invalidParams, `invalid params: ${problem}`);
     }
-    const sender = this.options.authenticate(request.auth ?? bearer);
-    if (!sender) return gatewayError(request.id, ErrorCode.HandlerError, "request not authorized");
+    const sender = this.options.authenticate(call.auth ?? bearer);
+    if (!sender) return errorText(id, toJsonRpcCode(ErrorCode.HandlerError), "request not authorized");
     let allowed: boolean;
     try {
       allowed = await this.options.senderLimiter.allow(sender);
     } catch (err) {
       this.options.logger.error({ err: (err as Error).message }, "sender rate limiter unavailable");
-      return gatewayError(request.id, ErrorCode.FatalError, "rate limiter unavailable");
+      return errorText(id, toJsonRpcCode(ErrorCode.FatalError), "rate limiter unavailable");
     }
-    if (!allowed) return gatewayError(request.id, ErrorCode.LimitExceededError, "rate limit exceeded for sender");
+    if (!allowed) return errorText(id, toJsonRpcCode(ErrorCode.LimitExceededError), "rate limit exceeded for sender");
 
     const callback = new Callback();
+    const request = {
+      jsonrpc: JSONRPC_VERSION,
+      id: wireId(id),
+      clientId: id,
+      method,
+      params: call.params,
+      ...(call.auth ? { auth: call.auth } : {}),
+    };
     try {
       handler.handleUserMessage(request, sender, callback);
     } catch (err) {
-      if (err instanceof HandlerRejection) return gatewayError(request.id, ErrorCode.HandlerError, err.message);
+      if (err instanceof HandlerRejection) return errorText(id, toJsonRpcCode(ErrorCode.HandlerError), err.message);
       throw err;
     }
     const payload = await callback.wait(this.options.gatewayTimeoutMs);
-    if (!payload) return gatewayError(request.id, ErrorCode.RequestTimeoutError, "handler timeout: gateway deadline exceeded");
-    return { status: toHttpStatus(payload.errorCode), body: payload.rawResponse };
+    if (!payload) return errorText(id, toJsonRpcCode(ErrorCode.RequestTimeoutError), "handler timeout: gateway deadline exceeded");
+    return payload.rawResponse;
   }
 }

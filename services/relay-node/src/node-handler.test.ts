@@ -126,7 +126,7 @@ describe("RelayNodeHandler", () => {
       message: "capability not found: nope",
     });
     expect((await handler.execute(relayRequest(METHOD_CAPABILITY_EXECUTE, capParams("echo", "", intruder)))).response.error).toEqual({
-      code: -32603,
+      code: -32602,
       message: "attestation is not signed by a trusted enclave key",
     });
     const unattested = { ...capParams("echo", ""), attestation: "" };

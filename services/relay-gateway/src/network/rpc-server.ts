@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ErrorCode, JSONRPC_VERSION, toHttpStatus, toJsonRpcCode } from "@gatehouse/relay";
+import { JsonRpcCode } from "@gatehouse/relay";
 import { formatHostPort, type Logger, parseHostPort } from "@gatehouse/service";
-import type { Gateway } from "../gateway.js";
+import { errorText, type Gateway } from "../gateway.js";
 
 export interface RpcServerOptions {
   addr: string;
@@ -14,7 +14,8 @@ export interface RpcServerOptions {
 
 class BodyTooLarge extends Error {}
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/** The body, or BodyTooLarge as soon as the declared or received size passes `limit`. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > limit) {
@@ -27,12 +28,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       size += chunk.length;
       if (size > limit) {
         req.removeAllListeners("data");
+        chunks.length = 0;
         reject(new BodyTooLarge());
         return;
       }
       chunks.push(chunk);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
@@ -70,32 +72,60 @@ export class RpcServer {
     });
   }
 
-  #send(res: ServerResponse, status: number, body: string, contentType = "application/json"): void {
+  #send(res: ServerResponse, status: number, body: string | undefined, headers: Record<string, string> = {}): void {
     this.options.onAnswer?.(status);
     // While draining, end keep-alive connections after their answer so close() can finish.
     if (this.options.gateway.draining) res.setHeader("connection", "close");
-    res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
+    if (body === undefined) {
+      res.writeHead(status, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers });
     res.end(body);
   }
 
+  /**
+   * HTTP-level refusals (nothing was decoded, so the id is null) still carry a JSON-RPC error body:
+   * 404 for other paths, 405 for other HTTP methods, 413 for a body over the limit.
+   */
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET" && path === "/health") return this.#send(res, 200, "OK", "text/plain");
-    if (path !== "/") return this.#send(res, 404, JSON.stringify({ error: "not found" }));
-    if (req.method !== "POST") return this.#send(res, 405, JSON.stringify({ error: "use POST" }));
-    let body: string;
+    if (path === "/health") {
+      if (req.method === "GET") return this.#send(res, 200, "OK", { "content-type": "text/plain" });
+      return this.#send(
+        res,
+        405,
+        errorText(null, JsonRpcCode.invalidRequest, `HTTP method ${req.method} not allowed on /health: use GET`),
+        {
+          allow: "GET",
+        },
+      );
+    }
+    if (path !== "/")
+      return this.#send(res, 404, errorText(null, JsonRpcCode.invalidRequest, `no JSON-RPC endpoint at ${path}: POST to /`));
+    if (req.method !== "POST") {
+      return this.#send(
+        res,
+        405,
+        errorText(null, JsonRpcCode.invalidRequest, `HTTP method ${req.method} not allowed: POST JSON-RPC to /`),
+        {
+          allow: "POST",
+        },
+      );
+    }
+    let body: Buffer;
     try {
       body = await readBody(req, this.options.maxRequestBytes);
     } catch (err) {
-      const message =
-        err instanceof BodyTooLarge ? `request body exceeds ${this.options.maxRequestBytes} bytes` : "could not read request body";
-      const code = ErrorCode.UserMessageParseError;
       res.setHeader("connection", "close");
-      return this.#send(
-        res,
-        toHttpStatus(code),
-        JSON.stringify({ jsonrpc: JSONRPC_VERSION, id: "", method: "", error: { code: toJsonRpcCode(code), message } }),
-      );
+      if (err instanceof BodyTooLarge) {
+        // Let the rest of the upload drain so the client reads the answer instead of a reset.
+        req.resume();
+        const message = `request body exceeds ${this.options.maxRequestBytes} bytes`;
+        return this.#send(res, 413, errorText(null, JsonRpcCode.invalidRequest, message));
+      }
+      return this.#send(res, 400, errorText(null, JsonRpcCode.parse, "could not read request body"));
     }
     const authorization = req.headers.authorization;
     const bearer = authorization?.startsWith("Bearer ") ? authorization.slice("Bearer ".length) : undefined;
@@ -103,12 +133,9 @@ export class RpcServer {
       const answer = await this.options.gateway.processRequest(body, bearer);
       this.#send(res, answer.status, answer.body);
     } catch (err) {
+      // Gateway.processRequest answers every request itself; this is the last line of defence.
       this.options.logger.error({ err }, "json-rpc request failed");
-      this.#send(
-        res,
-        500,
-        JSON.stringify({ jsonrpc: JSONRPC_VERSION, id: "", method: "", error: { code: -32603, message: "internal error" } }),
-      );
+      this.#send(res, 500, errorText(null, JsonRpcCode.internal, "internal error"));
     }
   }
 }

@@ -8,7 +8,7 @@ import {
 } from "@gatehouse/relay";
 import { AttestationError, type AttestationVerifier } from "../attestation/verifier.js";
 import type { CapabilityRegistry } from "../capabilities/registry.js";
-import { internalError, invalidParams } from "./errors.js";
+import { invalidParams } from "./errors.js";
 
 /**
  * `confidential.capability.execute`: checks the attestation, runs the capability on the decoded
@@ -31,7 +31,8 @@ export async function capabilityExecute(
   try {
     verifier.verify(parsed.attestation, attestationUserData(METHOD_CAPABILITY_EXECUTE, params));
   } catch (err) {
-    if (err instanceof AttestationError) throw internalError(err.message);
+    // An attestation that does not verify is the caller's fault: invalid params, not a server error.
+    if (err instanceof AttestationError) throw invalidParams(err.message);
     throw err;
   }
   const capability = registry.get(parsed.capability_id);

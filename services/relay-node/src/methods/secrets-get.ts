@@ -29,7 +29,8 @@ export async function secretsGet(params: JsonObject, verifier: AttestationVerifi
   try {
     verifier.verify(parsed.attestation, attestationUserData(METHOD_SECRETS_GET, params));
   } catch (err) {
-    if (err instanceof AttestationError) throw internalError(err.message);
+    // An attestation that does not verify is the caller's fault: invalid params, not a server error.
+    if (err instanceof AttestationError) throw invalidParams(err.message);
     throw err;
   }
   const fields = parsed.secrets.map((s) => secretField(s.namespace, s.key));

@@ -4,6 +4,7 @@ import {
   addressFromPrivateKey,
   canonicalJson,
   ErrorCode,
+  type JsonRpcId,
   type JsonRpcRequest,
   type JsonRpcResponse,
   METHOD_CAPABILITY_EXECUTE,
@@ -69,8 +70,8 @@ function setup(overrides: Partial<ConfidentialRelayOptions> & { n?: number; f?: 
   return { handler, clock, transport: transport as FakeDon, metrics };
 }
 
-function request(id: string, method = METHOD_SECRETS_GET): JsonRpcRequest {
-  return { jsonrpc: "2.0", id, method, params: { workflow_id: "wf" } };
+function request(id: string, method = METHOD_SECRETS_GET, clientId: JsonRpcId = id): JsonRpcRequest {
+  return { jsonrpc: "2.0", id, clientId, method, params: { workflow_id: "wf" } };
 }
 
 function submit(handler: ConfidentialRelayHandler, id: string, sender = "alice", method = METHOD_SECRETS_GET) {
@@ -121,6 +122,42 @@ function signed(
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 const body = (p: UserCallbackPayload | undefined) => JSON.parse(p?.rawResponse ?? "null");
+
+describe("ConfidentialRelayHandler: ids and release after registration", () => {
+  it("answers a numeric id with the number, while the nodes saw and digested its text", async () => {
+    const { handler, transport } = setup();
+    const callback = new Callback();
+    handler.handleUserMessage(request("7", METHOD_SECRETS_GET, 7), "alice", callback);
+    const k = keyOf(transport, "7");
+    for (const node of nodes.slice(0, 2)) handler.handleNodeMessage(signed(node, k, answer("7", "ok")));
+    const answered = JSON.parse((await callback.wait())?.rawResponse ?? "null");
+    expect(answered).toEqual({ jsonrpc: "2.0", id: 7, method: METHOD_SECRETS_GET, result: "ok" });
+  });
+
+  it("a fan-out that throws answers -32603 and releases the request: the id is free at once", async () => {
+    const transport = new FakeDon();
+    const { handler } = setup({ transport });
+    const fanOut = transport.fanOut.bind(transport);
+    transport.fanOut = () => {
+      throw new RangeError("Maximum call stack size exceeded");
+    };
+    const failed = submit(handler, "x");
+    await settle();
+    expect(body(failed.answers[0]).error).toEqual({ code: -32603, message: "failed to forward user request to nodes", data: null });
+    expect(handler.activeCount).toBe(0);
+    transport.fanOut = fanOut;
+    expect(() => submit(handler, "x")).not.toThrow();
+    expect(handler.activeCount).toBe(1);
+  });
+
+  it("params that cannot be encoded fail before anything is registered", () => {
+    const { handler, transport } = setup();
+    const unencodable = { ...request("b"), params: { n: 1n } };
+    expect(() => handler.handleUserMessage(unencodable, "alice", new Callback())).toThrow(TypeError);
+    expect(handler.activeCount).toBe(0);
+    expect(transport.sent).toHaveLength(0);
+  });
+});
 
 describe("ConfidentialRelayHandler: intake (behaviours 3-5, 31)", () => {
   it("lists its methods in reference order (4)", () => {
@@ -301,7 +338,7 @@ describe("ConfidentialRelayHandler: quorum (behaviours 13-16)", () => {
     expect(body(r.answers[0]).result).toBe("good");
   });
 
-  it("maps an agreed JSON-RPC error to its status instead of 200", async () => {
+  it("keeps an agreed JSON-RPC error's code and gives it data null", async () => {
     const { handler, transport } = setup();
     const r = submit(handler, "e");
     const k = keyOf(transport, "e");
@@ -315,7 +352,7 @@ describe("ConfidentialRelayHandler: quorum (behaviours 13-16)", () => {
     handler.handleNodeMessage(signed(nodes[1] as (typeof nodes)[0], k, error));
     await settle();
     expect(r.answers[0]?.errorCode).toBe(ErrorCode.InvalidParamsError);
-    expect(body(r.answers[0]).error).toEqual({ code: -32602, message: "secret not found: main/k" });
+    expect(body(r.answers[0]).error).toEqual({ code: -32602, message: "secret not found: main/k", data: null });
   });
 
   it("waits with 3 different responses of 4 and fails with the 4th (16)", async () => {

@@ -5,7 +5,9 @@ import {
   errorCodeName,
   errorResponse,
   fromJsonRpcCode,
+  type JsonRpcId,
   type JsonRpcRequest,
+  type JsonRpcResponse,
   MAX_RESPONSE_BATCH,
   parseResponse,
   RELAY_METHODS,
@@ -52,8 +54,8 @@ export interface ConfidentialRelayOptions {
 type Outcome = "success" | "node_error" | "unobtainable" | "fanout_failed" | "timeout" | "shutdown" | "encoding_error";
 
 /**
- * The confidential relay handler (Chainlink `handlers/confidentialrelay/handler.go`): registers each request, fans it out to every
- * member in parallel, counts signed responses by digest, and answers exactly once.
+ * The confidential relay handler (Chainlink `handlers/confidentialrelay/handler.go`): registers
+ * each request, fans it out to every member in parallel, counts signed responses by digest, and answers exactly once.
  */
 export class ConfidentialRelayHandler implements Handler {
   /** Active requests by request key (what travels to the nodes). */
@@ -123,18 +125,26 @@ export class ConfidentialRelayHandler implements Handler {
     if (this.#bySenderId.has(senderId)) throw new HandlerRejection(`request ID already exists: ${request.id}`);
     const limited = this.#admissionError(sender);
     if (limited) {
-      callback.send(this.#errorPayload(request.id, ErrorCode.LimitExceededError, limited));
+      callback.send(this.#errorPayload(request.clientId, ErrorCode.LimitExceededError, limited));
       this.options.metrics.requests.inc({ method: request.method, outcome: "limited" });
       return;
     }
 
+    // Encoded before any state exists: a failure here leaves nothing registered.
+    const params = Buffer.from(JSON.stringify(request.params));
     this.#sequence += 1;
     const key = `${this.#keyPrefix}-${this.#sequence}`;
     const ar = new ActiveRequest(key, request, sender, this.options.clock.now(), callback);
     this.#active.set(key, ar);
     this.#bySenderId.set(senderId, key);
     this.#perSender.set(sender, (this.#perSender.get(sender) ?? 0) + 1);
-    this.#fanOut(ar);
+    // From here on every failure answers through #fail, which releases the request.
+    try {
+      this.#fanOut(ar, params);
+    } catch (err) {
+      this.options.logger.error({ requestKey: key, err: (err as Error).message }, "relay fan-out failed");
+      this.#fail(ar, ErrorCode.FatalError, "failed to forward user request to nodes", "fanout_failed");
+    }
   }
 
   #admissionError(sender: string): string | undefined {
@@ -145,14 +155,14 @@ export class ConfidentialRelayHandler implements Handler {
     return undefined;
   }
 
-  #fanOut(ar: ActiveRequest): void {
+  #fanOut(ar: ActiveRequest, params: Buffer): void {
     const now = this.options.clock.now();
     const relayRequest = {
       requestKey: ar.key,
       jsonrpcId: ar.request.id,
       sender: ar.sender,
       method: ar.request.method,
-      params: Buffer.from(JSON.stringify(ar.request.params)),
+      params,
       gatewayId: this.options.gatewayId,
       replySubject: this.options.responseSubject,
       createdAtUnixMs: BigInt(now),
@@ -250,12 +260,12 @@ export class ConfidentialRelayHandler implements Handler {
     const agreed = ar.responses.get(verdict.node)?.response;
     let raw: string;
     try {
-      raw = JSON.stringify(agreed);
+      raw = JSON.stringify(answerFor(ar.request.clientId, agreed));
     } catch {
       this.#fail(ar, ErrorCode.NodeResponseEncodingError, "", "encoding_error");
       return;
     }
-    // An agreed JSON-RPC error carries its own status (Chainlink's handler answers 200).
+    // The agreed error code is kept for logs; the HTTP status is 200 for every JSON-RPC answer.
     const errorCode = agreed?.error ? fromJsonRpcCode(agreed.error.code) : ErrorCode.NoError;
     const method = ar.request.method;
     if (this.#complete(ar, { rawResponse: raw, errorCode }, agreed?.error ? "node_error" : "success")) {
@@ -278,12 +288,12 @@ export class ConfidentialRelayHandler implements Handler {
     }
   }
 
-  #errorPayload(id: string, code: ErrorCode, message: string): UserCallbackPayload {
+  #errorPayload(id: JsonRpcId, code: ErrorCode, message: string): UserCallbackPayload {
     return { rawResponse: JSON.stringify(errorResponse(id, toJsonRpcCode(code), sanitize(code, message))), errorCode: code };
   }
 
   #fail(ar: ActiveRequest, code: ErrorCode, message: string, outcome: Outcome): void {
-    this.#complete(ar, this.#errorPayload(ar.request.id, code, message), outcome);
+    this.#complete(ar, this.#errorPayload(ar.request.clientId, code, message), outcome);
   }
 
   /**
@@ -311,6 +321,17 @@ export class ConfidentialRelayHandler implements Handler {
     );
     return true;
   }
+}
+
+/**
+ * The agreed node response as the caller gets it: the caller's id with its JSON type (the nodes
+ * saw its text), and an error's `data` present (null when the nodes gave none).
+ */
+export function answerFor(clientId: JsonRpcId, agreed: JsonRpcResponse | undefined): JsonRpcResponse | undefined {
+  if (!agreed) return agreed;
+  const answer: JsonRpcResponse = { ...agreed, id: clientId };
+  if (agreed.error) answer.error = { ...agreed.error, data: agreed.error.data ?? null };
+  return answer;
 }
 
 /** Wire sanitisation (as Chainlink's gateway `api` package): fixed prefixes, and encoding failures hidden behind the code name. */
