@@ -2,6 +2,7 @@
 // jayson), raw HTTP for the edges of the wire contract, and the deep-nesting attack with its memory
 // bound, against a real relay-gateway and four relay-node processes over NATS. Needs `make build`.
 import { readFileSync } from "node:fs";
+import { request } from "node:http";
 import { METHOD_CAPABILITY_EXECUTE, METHOD_SECRETS_GET } from "@gatehouse/relay";
 import { getJson, type ServiceProcess, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -167,6 +168,24 @@ describe("the wire contract at the edges (raw HTTP)", () => {
     });
   });
 
+  it("answers a body that passes the limit as it arrives (no Content-Length) with 413 too", async () => {
+    const { port } = new URL(url);
+    const answer = await new Promise<{ status: number; connection: string | undefined; body: unknown }>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, path: "/", method: "POST", headers: { "transfer-encoding": "chunked" } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (c: string) => {
+          text += c;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: JSON.parse(text) }));
+      });
+      req.on("error", reject);
+      req.write(`{"jsonrpc":"2.0","id":"chunked","method":"${METHOD_SECRETS_GET}","params":{"pad":"`);
+      for (let i = 0; i < 30; i++) req.write("x".repeat(4_096));
+      req.end('"}}');
+    });
+    expect(answer).toEqual({ status: 413, connection: "close", body: rpcError(null, -32600, "request body exceeds 100000 bytes") });
+  });
+
   it("answers other paths with 404 and other HTTP methods with 405, in JSON-RPC errors", async () => {
     const get = await fetch(url);
     expect([get.status, get.headers.get("allow"), await get.json()]).toEqual([
@@ -180,6 +199,12 @@ describe("the wire contract at the edges (raw HTTP)", () => {
     expect([other.status, await other.json()]).toEqual([404, rpcError(null, -32600, "no JSON-RPC endpoint at /other: POST to /")]);
     const health = await fetch(new URL("/health", url));
     expect([health.status, await health.text()]).toEqual([200, "OK"]);
+    const postHealth = await fetch(new URL("/health", url), { method: "POST", body: "{}" });
+    expect([postHealth.status, postHealth.headers.get("allow"), await postHealth.json()]).toEqual([
+      405,
+      "GET",
+      rpcError(null, -32600, "HTTP method POST not allowed on /health: use GET"),
+    ]);
   });
 });
 

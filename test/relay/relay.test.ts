@@ -169,12 +169,19 @@ describe("relay-gateway with four relay-node processes (F = 1)", () => {
     expect(body.result).toEqual({ payload: createHash("sha256").update("abc").digest("base64") });
   });
 
-  it("returns agreed node errors with their mapped status, and refuses unattested enclaves", async () => {
+  it("returns agreed node errors as JSON-RPC errors (HTTP 200), and refuses unattested enclaves as the caller's fault", async () => {
     const gw = procs.get("gw-a") as ServiceProcess;
     const missing = await rpc(gw, "m-1", METHOD_SECRETS_GET, secretsParams(["nope"]));
-    expect([missing.status, missing.body.error]).toEqual([400, { code: -32602, message: "secret not found: main/nope" }]);
+    expect([missing.status, missing.body.id, missing.body.error]).toEqual([
+      200,
+      "m-1",
+      { code: -32602, message: "secret not found: main/nope", data: null },
+    ]);
     const intruder = await rpc(gw, "i-1", METHOD_SECRETS_GET, secretsParams(["db"], intruderKey));
-    expect([intruder.status, intruder.body.error?.message]).toEqual([500, "attestation is not signed by a trusted enclave key"]);
+    expect([intruder.status, intruder.body.error]).toEqual([
+      200,
+      { code: -32602, message: "attestation is not signed by a trusted enclave key", data: null },
+    ]);
   });
 
   it("the gatehouse relay CLI stores a secret for an owner and fetches it back through the DON", async () => {
@@ -243,7 +250,7 @@ describe("relay-gateway with four relay-node processes (F = 1)", () => {
     const first = rpc(gw, "same", METHOD_CAPABILITY_EXECUTE, params);
     await waitFor(() => held.length >= 4, { description: "held upstream calls" });
     const dup = await rpc(gw, "same", METHOD_CAPABILITY_EXECUTE, params);
-    expect([dup.status, dup.body.error?.message]).toEqual([400, "request ID already exists: same"]);
+    expect([dup.status, dup.body.error]).toEqual([200, { code: -32600, message: "request ID already exists: same", data: null }]);
     const other = await rpc(gw, "same", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("hi")), OTHER_TOKEN);
     expect([other.status, other.body.result]).toEqual([200, { payload: Buffer.from("hi").toString("base64") }]);
     for (const res of held.splice(0)) res.end("released");
@@ -265,7 +272,7 @@ describe("relay-gateway with four relay-node processes (F = 1)", () => {
     const answers = await Promise.all(inFlight);
     expect(exit.code).toBe(0);
     for (const a of answers)
-      expect([a.status, a.body.error]).toEqual([500, { code: -32603, message: "gateway shutting down: request abandoned", data: null }]);
+      expect([a.status, a.body.error]).toEqual([200, { code: -32603, message: "gateway shutting down: request abandoned", data: null }]);
     const again = await startGateway("gw-b");
     const { status } = await rpc(again, "after-restart", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("x")));
     expect(status).toBe(200);
@@ -282,11 +289,11 @@ describe("relay-gateway with four relay-node processes (F = 1)", () => {
     await (procs.get("e2e-n1") as ServiceProcess).kill9();
     const started = Date.now();
     const three = await rpc(gw, "down-3", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("3")));
-    expect([three.status, three.body.error?.message]).toEqual([500, "failed to forward user request to nodes"]);
+    expect([three.status, three.body.error?.message]).toEqual([200, "failed to forward user request to nodes"]);
     expect(Date.now() - started).toBeLessThan(2_000);
     await (procs.get("e2e-n0") as ServiceProcess).kill9();
     const none = await rpc(gw, "down-4", METHOD_CAPABILITY_EXECUTE, capabilityParams("echo", Buffer.from("4")));
-    expect(none.status).toBe(500);
+    expect([none.status, none.body.error?.code]).toEqual([200, -32603]);
     const ready = await waitFor(async () => ((await getJson(`${gw.endpoints.ops}/readyz`)).status === 503 ? true : undefined), {
       description: "gateway not ready without members",
     });
@@ -295,7 +302,7 @@ describe("relay-gateway with four relay-node processes (F = 1)", () => {
     expect(metrics).toMatch(/gatehouse_relay_gateway_requests_total\{method="confidential.capability.execute",outcome="fanout_failed"\} 2/);
   }, 30_000);
 
-  it("drains through the admin API: nothing left in flight, new requests refused with 503", async () => {
+  it("drains through the admin API: nothing left in flight, new requests refused with 503 and a JSON-RPC error", async () => {
     const gw = procs.get("gw-a") as ServiceProcess;
     const cli = [join(repoRoot(), "tools", "cli", "bin", "gatehouse.js"), "grpc", "relay-gateway"];
     const env = { ...process.env, GH_CLI_NO_BUILD: "1" };

@@ -136,7 +136,8 @@ async function relayRun(n: number, f: number, bodies: string[]) {
     const post = async (body: string) => {
       const res = await pool.request({ path: "/", method: "POST", headers: { "content-type": "application/json" }, body });
       const text = await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`relay answered ${res.statusCode}: ${text}`);
+      // Every JSON-RPC answer is HTTP 200; an error is in the body.
+      if (res.statusCode !== 200 || text.includes('"error":')) throw new Error(`relay answered ${res.statusCode}: ${text}`);
     };
     // Bodies: the warm-up, then the loaded run, then the unloaded one; every id is used once.
     await load(WARM_UP, IN_FLIGHT, (i) => post(bodies[i] as string));

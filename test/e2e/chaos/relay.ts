@@ -1,21 +1,19 @@
 // The relay path's load: JSON-RPC clients (spread over the gateway replicas, as a load balancer
 // would) calling the relay gateway continuously with both
 // methods, each answer checked and sorted: a verified quorum result, a well-formed JSON-RPC error
-// with its mapped HTTP status, a connection error (the gateway process was gone), or a violation
+// (HTTP 200 with the request's id, or 503 with id null while the gateway drains), a connection error (the gateway process was gone), or a violation
 // (no answer within the gateway's deadline, a malformed body, a wrong result).
 import { createHash, randomBytes } from "node:crypto";
 import type { Stack } from "@gatehouse/dev";
 import {
   decryptWithEnclaveKey,
   devKey,
-  fromJsonRpcCode,
   type JsonObject,
   METHOD_CAPABILITY_EXECUTE,
   METHOD_SECRETS_GET,
   publicKeyHex,
   putSecret,
   signDevAttestation,
-  toHttpStatus,
 } from "@gatehouse/relay";
 import { createLogger, createRedis } from "@gatehouse/service";
 import { Activity } from "./activity.js";
@@ -172,7 +170,8 @@ export class RelayLoad {
     } catch {
       return `${what} with a body that is not JSON: ${text.slice(0, 120)}`;
     }
-    if (typeof body !== "object" || body === null || body.jsonrpc !== "2.0" || body.id !== id) {
+    const draining = status === 503 && body?.id === null;
+    if (typeof body !== "object" || body === null || body.jsonrpc !== "2.0" || (body.id !== id && !draining)) {
       return `${what} with a malformed JSON-RPC body: ${text.slice(0, 200)}`;
     }
     if (body.error === undefined && "result" in body) {
@@ -187,8 +186,7 @@ export class RelayLoad {
     if (!Number.isInteger(code) || typeof message !== "string" || message === "") {
       return `${what} with a malformed error: ${text.slice(0, 200)}`;
     }
-    const mapped = toHttpStatus(fromJsonRpcCode(code as number));
-    if (status !== mapped) return `${what} for error ${code} "${message}", which maps to ${mapped}`;
+    if (status !== 200 && !draining) return `${what} for error ${code} "${message}": JSON-RPC errors come with HTTP 200`;
     const key = `${status} ${code} ${message.replace(/\d+/g, "N")}`;
     this.tally.errors[key] = (this.tally.errors[key] ?? 0) + 1;
     return undefined;
