@@ -6,72 +6,24 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import {
-  addressFromPrivateKey,
-  decryptWithEnclaveKey,
-  devKey,
-  type JsonObject,
-  METHOD_CAPABILITY_EXECUTE,
-  METHOD_SECRETS_GET,
-  putSecret,
-  signDevAttestation,
-} from "@gatehouse/relay";
+import { decryptWithEnclaveKey, type JsonObject, METHOD_CAPABILITY_EXECUTE, METHOD_SECRETS_GET, putSecret } from "@gatehouse/relay";
 import { createLogger, createRedis, type Redis } from "@gatehouse/service";
-import { getJson, natsUrl, redisUrl, removeNamespace, repoRoot, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { getJson, redisUrl, repoRoot, type ServiceProcess, waitFor } from "@gatehouse/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { capabilityParams, enclaveKey, enclavePub, intruderKey, owner, RelayDon, secretsParams } from "./support/relay-don.js";
 
 const run = promisify(execFile);
 
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { secp256k1 } from "@noble/curves/secp256k1.js";
-
-const ns = testNamespace("relay");
 const TOKEN = "e2e-bearer-token";
 const OTHER_TOKEN = "e2e-other-token";
-const enclaveKey = devKey("e2e-enclave");
-const enclavePub = Buffer.from(secp256k1.getPublicKey(enclaveKey, false)).toString("hex");
-const intruderKey = devKey("e2e-intruder");
-const owner = `0x${"5a".repeat(20)}`;
-const nodes = Array.from({ length: 4 }, (_, i) => ({
-  name: `e2e-n${i}`,
-  seed: `e2e-node-${i}`,
-  address: addressFromPrivateKey(devKey(`e2e-node-${i}`)),
-}));
-const running: ServiceProcess[] = [];
-const procs = new Map<string, ServiceProcess>();
-let redis: Redis;
 let hold: Server;
 let holdUrl = "";
 const held: ServerResponse[] = [];
+const relayDon = new RelayDon({ name: "e2e", tokens: { "enclave-a": TOKEN, "enclave-b": OTHER_TOKEN } });
+const { ns, nodes, procs } = relayDon;
+let redis: Redis;
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-const shared = () => ({ nats: { url: natsUrl(), subject_root: ns.subjectRoot }, redis: { url: redisUrl(), key_prefix: ns.redisPrefix } });
-
-function gatewayConfig(id: string): Record<string, unknown> {
-  return {
-    ...shared(),
-    rpc_addr: "127.0.0.1:0",
-    gateway_id: id,
-    gateway_timeout_ms: 5_000,
-    request_timeout_ms: 3_000,
-    probe_interval_ms: 200,
-    shutdown_timeout_ms: 3_000,
-    auth: {
-      mode: "tokens",
-      tokens: [
-        { sender: "enclave-a", token_sha256: sha256(TOKEN) },
-        { sender: "enclave-b", token_sha256: sha256(OTHER_TOKEN) },
-      ],
-    },
-    don: { don_id: "e2e", f: 1, members: nodes.map(({ name, address }) => ({ name, address })) },
-  };
-}
-
-async function startGateway(id: string): Promise<ServiceProcess> {
-  const proc = await ServiceProcess.start({ service: "relay-gateway", config: gatewayConfig(id) });
-  running.push(proc);
-  procs.set(id, proc);
-  return proc;
-}
+const startGateway = (id: string) => relayDon.startGateway(id);
 
 async function rpc(gateway: ServiceProcess, id: string, method: string, params: JsonObject, token = TOKEN) {
   const res = await fetch(gateway.endpoints.jsonrpc as string, {
@@ -83,18 +35,6 @@ async function rpc(gateway: ServiceProcess, id: string, method: string, params: 
     status: res.status,
     body: (await res.json()) as { id: string; method: string; result?: JsonObject; error?: { code: number; message: string } },
   };
-}
-
-const common = () => ({ workflow_id: "wf-e2e", owner, execution_id: createHash("sha256").update(String(Math.random())).digest("hex") });
-
-function secretsParams(keys: string[], signer = enclaveKey): JsonObject {
-  const params: JsonObject = { ...common(), secrets: keys.map((key) => ({ key, namespace: "main" })), enclave_public_key: enclavePub };
-  return { ...params, attestation: signDevAttestation(signer, METHOD_SECRETS_GET, params) };
-}
-
-function capabilityParams(capability: string, payload: Buffer): JsonObject {
-  const params: JsonObject = { ...common(), reference_id: "ref", capability_id: capability, payload: payload.toString("base64") };
-  return { ...params, attestation: signDevAttestation(enclaveKey, METHOD_CAPABILITY_EXECUTE, params) };
 }
 
 beforeAll(async () => {
@@ -109,36 +49,15 @@ beforeAll(async () => {
     "relay-e2e",
   );
   await putSecret(redis, owner, { namespace: "main", key: "db" }, Buffer.from("p@ssw0rd"), enclavePub);
-
-  const started = await Promise.all(
-    nodes.map((n) =>
-      ServiceProcess.start({
-        service: "relay-node",
-        config: {
-          ...shared(),
-          node_name: n.name,
-          dev_key_seed: n.seed,
-          http_capability_url: holdUrl,
-          http_capability_timeout_ms: 20_000,
-          shutdown_timeout_ms: 2_000,
-          attestation: { mode: "dev", dev_enclave_addresses: [addressFromPrivateKey(enclaveKey)] },
-        },
-      }),
-    ),
-  );
-  started.forEach((p, i) => {
-    running.push(p);
-    procs.set(nodes[i]?.name as string, p);
-  });
+  await relayDon.startNodes({ http_capability_url: holdUrl, http_capability_timeout_ms: 20_000 });
   await startGateway("gw-a");
-}, 60_000);
+}, 200_000);
 
 afterAll(async () => {
   for (const res of held) res.destroy();
-  await Promise.all(running.map((p) => p.stop("SIGKILL")));
+  await relayDon.stop();
   await new Promise((resolve) => hold.close(resolve));
   await redis.quit();
-  await removeNamespace(ns);
 });
 
 describe("relay-gateway with four relay-node processes (F = 1)", () => {

@@ -12,6 +12,9 @@ import {
 import { natsUrl, redisUrl, removeNamespace, ServiceProcess, type TestNamespace, testNamespace } from "@gatehouse/testkit";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 
+/** Five processes loading at once on a shared 2-core machine can take well over the default 20 s. */
+const START_TIMEOUT_MS = 90_000;
+
 export const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 export const enclaveKey = devKey("e2e-enclave");
@@ -24,8 +27,6 @@ export interface RelayDonOptions {
   name: string;
   /** sender → bearer token. */
   tokens: Record<string, string>;
-  nodeConfig?: Record<string, unknown>;
-  gatewayConfig?: Record<string, unknown>;
 }
 
 export class RelayDon {
@@ -47,18 +48,20 @@ export class RelayDon {
     return { nats: { url: natsUrl(), subject_root: this.ns.subjectRoot }, redis: { url: redisUrl(), key_prefix: this.ns.redisPrefix } };
   }
 
-  async startNodes(): Promise<void> {
+  /** Starts the four nodes, each with `config` on top of the defaults. */
+  async startNodes(config: Record<string, unknown> = {}): Promise<void> {
     const started = await Promise.all(
       this.nodes.map((n) =>
         ServiceProcess.start({
           service: "relay-node",
+          startTimeoutMs: START_TIMEOUT_MS,
           config: {
             ...this.shared(),
             node_name: n.name,
             dev_key_seed: n.seed,
             shutdown_timeout_ms: 2_000,
             attestation: { mode: "dev", dev_enclave_addresses: [addressFromPrivateKey(enclaveKey)] },
-            ...this.options.nodeConfig,
+            ...config,
           },
         }),
       ),
@@ -71,8 +74,8 @@ export class RelayDon {
       ...this.shared(),
       rpc_addr: "127.0.0.1:0",
       gateway_id: id,
-      gateway_timeout_ms: 5_000,
-      request_timeout_ms: 3_000,
+      gateway_timeout_ms: 20_000,
+      request_timeout_ms: 15_000,
       probe_interval_ms: 200,
       shutdown_timeout_ms: 3_000,
       auth: {
@@ -80,12 +83,11 @@ export class RelayDon {
         tokens: Object.entries(this.options.tokens).map(([sender, token]) => ({ sender, token_sha256: sha256(token) })),
       },
       don: { don_id: this.options.name, f: 1, members: this.nodes.map(({ name, address }) => ({ name, address })) },
-      ...this.options.gatewayConfig,
     };
   }
 
   async startGateway(id: string): Promise<ServiceProcess> {
-    const proc = await ServiceProcess.start({ service: "relay-gateway", config: this.gatewayConfig(id) });
+    const proc = await ServiceProcess.start({ service: "relay-gateway", config: this.gatewayConfig(id), startTimeoutMs: START_TIMEOUT_MS });
     this.#track(id, proc);
     return proc;
   }
