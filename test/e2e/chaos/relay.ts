@@ -1,8 +1,8 @@
 // The relay path's load: JSON-RPC clients (spread over the gateway replicas, as a load balancer
-// would) calling the relay gateway continuously with both
-// methods, each answer checked and sorted: a verified quorum result, a well-formed JSON-RPC error
-// (HTTP 200 with the request's id, or 503 with id null while the gateway drains), a connection error (the gateway process was gone), or a violation
-// (no answer within the gateway's deadline, a malformed body, a wrong result).
+// would) calling the relay gateway continuously with both methods, each answer checked and sorted:
+// a verified quorum result, a well-formed JSON-RPC error (HTTP 200 with the request's id, or 503
+// with id null while the gateway drains), a connection error (the gateway process was gone), or a
+// violation (no answer within the gateway's deadline, a malformed body, a wrong result).
 import { createHash, randomBytes } from "node:crypto";
 import type { Stack } from "@gatehouse/dev";
 import {
