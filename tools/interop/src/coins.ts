@@ -27,6 +27,8 @@ const COINBASE_MATURITY = 100;
 const P2WPKH_INPUT_VBYTES = 68;
 const P2WPKH_OUTPUT_BYTES = 31;
 const TX_OVERHEAD_VBYTES = 11;
+/** sat/vB for fan-outs: twice the highest default relay floor Core has had, so estimate rounding never falls below it. */
+const FAN_OUT_FEE_RATE = 2n;
 
 export function wifFromPrivateKey(privateKey: Uint8Array): string {
   return base58CheckEncode(Uint8Array.from([WIF_TESTNET, ...privateKey, 0x01]));
@@ -97,7 +99,9 @@ export async function fundKey(rpc: CoreRpc, key: RegtestKey, coinbases: number, 
   const blocks = await rpc.batchResults<{ tx: string[] }>(hashes.map((h) => ({ method: "getblock", params: [h, 1] })));
   const values = await rpc.batchResults<{ value: number }>(blocks.map((b) => ({ method: "gettxout", params: [b.tx[0], 0] })));
   const coinbaseUtxos: Utxo[] = blocks.map((b, i) => ({ txid: b.tx[0] as string, vout: 0, value: btcToSats(values[i]?.value ?? 0) }));
-  const fanouts = coinbaseUtxos.map((u) => unsignedSpend([u], outputsEach, key.scriptPubKey, BigInt(p2wpkhVsize(1, outputsEach))));
+  const fanouts = coinbaseUtxos.map((u) =>
+    unsignedSpend([u], outputsEach, key.scriptPubKey, FAN_OUT_FEE_RATE * BigInt(p2wpkhVsize(1, outputsEach))),
+  );
   const sent = await signAndSend(rpc, key, fanouts, 4);
   // Each fan-out is ~62 kvB: a block holds about fifteen.
   for (let block = 0; (await rpc.call<{ size: number }>("getmempoolinfo")).size > 0; block++) {
