@@ -56,6 +56,8 @@ export const service: ServiceDefinition<Config> = {
     if (!config.chain.rewards_distributor_address || config.chain.signer_secrets.length === 0) {
       // Without a chain there is nothing to orchestrate: stay up for ops, serve no workflows.
       logger.warn("chain.rewards_distributor_address or chain.signer_secrets not set: workflows are disabled");
+      // Alive for ops, but not ready: a load balancer must not send API clients here.
+      ctx.readiness.add("workflows", () => ({ ok: false, reason: "workflows are disabled: no chain configured" }));
       const unavailable = async (): Promise<never> => {
         throw new GrpcError(GrpcStatus.UNAVAILABLE, "workflows are disabled: no chain configured");
       };
