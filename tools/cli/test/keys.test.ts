@@ -69,4 +69,17 @@ describe("gatehouse keys", () => {
       stderr: expect.stringContaining("expected a duration"),
     });
   });
+
+  it("writes group-readable files with --group-readable (for services running under another uid of the group)", async () => {
+    const authorityFile = join(dir, "authority-g.json");
+    const serverFile = join(dir, "server-g.json");
+    await run(process.execPath, [bin, "keys", "authority", "--out", authorityFile, "--group-readable"], { env });
+    expect(statSync(authorityFile).mode & 0o777).toBe(0o640);
+    await run(process.execPath, [bin, "keys", "server", "--authority", authorityFile, "--out", serverFile, "--group-readable"], { env });
+    expect(statSync(serverFile).mode & 0o777).toBe(0o640);
+    // Overwriting an owner-only file makes it group-readable too (the mode applies to existing files).
+    const existing = join(dir, "again.json");
+    await run(process.execPath, [bin, "keys", "authority", "--out", existing, "--force", "--group-readable"], { env });
+    expect(statSync(existing).mode & 0o777).toBe(0o640);
+  });
 });

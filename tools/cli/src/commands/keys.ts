@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, serverIdentityToFile } from "@gatehouse/sv2";
 import { type Command, InvalidArgumentError } from "commander";
 
@@ -13,11 +13,25 @@ export function parseDurationSeconds(text: string): number {
   return seconds;
 }
 
-/** Secrets are written owner-only and never over an existing file unless asked. */
-function writeSecretFile(path: string, value: unknown, force: boolean): void {
-  if (existsSync(path) && !force) throw new Error(`${path} exists; pass --force to overwrite it`);
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+interface WriteOptions {
+  force?: boolean;
+  groupReadable?: boolean;
 }
+
+/**
+ * Secrets are written owner-only (0600), or 0640 with --group-readable so a service running under
+ * another uid in the file's group can read them (the container images run as uid 1000), and never
+ * over an existing file unless asked.
+ */
+function writeSecretFile(path: string, value: unknown, options: WriteOptions): void {
+  if (existsSync(path) && options.force !== true) throw new Error(`${path} exists; pass --force to overwrite it`);
+  const mode = options.groupReadable === true ? 0o640 : 0o600;
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode });
+  // writeFileSync applies the mode (less the umask) only when it creates the file.
+  chmodSync(path, mode);
+}
+
+const GROUP_READABLE = "write the file mode 0640 (group-readable) instead of 0600, for a service running as another user of its group";
 
 export function registerKeys(program: Command): void {
   const keys = program.command("keys").description("SV2 authority and server keys (Noise static key + certificate)");
@@ -27,9 +41,10 @@ export function registerKeys(program: Command): void {
     .description("create an authority keypair; prints the base58check public key miners configure")
     .option("--out <file>", "where to write the keypair (JSON, mode 0600)", "authority-key.json")
     .option("--force", "overwrite an existing file")
-    .action((options: { out: string; force?: boolean }) => {
+    .option("--group-readable", GROUP_READABLE)
+    .action((options: { out: string } & WriteOptions) => {
       const file = newAuthorityKeyFile();
-      writeSecretFile(options.out, file, options.force === true);
+      writeSecretFile(options.out, file, options);
       process.stdout.write(`${file.publicKey}\n`);
       process.stderr.write(`authority keypair written to ${options.out}; keep it offline\n`);
     });
@@ -47,7 +62,8 @@ export function registerKeys(program: Command): void {
     )
     .option("--backdate <duration>", "how far valid_from lies in the past, for clients with no clock leeway", parseDurationSeconds, 3600)
     .option("--force", "overwrite an existing file")
-    .action((options: { authority: string; out: string; validity: number; backdate: number; force?: boolean }) => {
+    .option("--group-readable", GROUP_READABLE)
+    .action((options: { authority: string; out: string; validity: number; backdate: number } & WriteOptions) => {
       const authority = parseAuthorityKeyFile(readFileSync(options.authority, "utf8"));
       const nowSeconds = Math.floor(Date.now() / 1000);
       const identity = issueServerIdentity({
@@ -57,7 +73,7 @@ export function registerKeys(program: Command): void {
         backdateSeconds: options.backdate,
       });
       const file = serverIdentityToFile(identity, authority.publicKey);
-      writeSecretFile(options.out, file, options.force === true);
+      writeSecretFile(options.out, file, options);
       const c = identity.certificate;
       process.stdout.write(
         `${JSON.stringify({
