@@ -37,9 +37,11 @@ lint: deps ## biome (lint + format), buf lint, and no reference outside the repo
 	@tools/scripts/standalone-check.sh
 
 check-deploy: build ## validate docker-compose.yml and the Kubernetes manifests offline
-	@docker-compose -f docker-compose.yml config -q && echo "compose: docker-compose.yml is valid"
-	@docker-compose -f docker-compose.yml -f docker-compose.dev.yml config -q && echo "compose: docker-compose.yml + docker-compose.dev.yml is valid"
-	@node tools/check-deploy/dist/compose.js docker-compose.yml docker-compose.dev.yml
+	@tools/containers/compose-required.sh docker-compose.yml
+	@docker-compose --env-file deploy/compose/example.env -f docker-compose.yml config -q && echo "compose: docker-compose.yml is valid (deploy/compose/example.env)"
+	@docker-compose --env-file deploy/compose/dev.env -f docker-compose.yml -f docker-compose.dev.yml config -q && echo "compose: docker-compose.yml + docker-compose.dev.yml is valid (deploy/compose/dev.env)"
+	@node tools/check-deploy/dist/compose.js --env-file deploy/compose/example.env docker-compose.yml
+	@node tools/check-deploy/dist/compose.js --env-file deploy/compose/dev.env docker-compose.yml docker-compose.dev.yml
 	@node tools/check-deploy/dist/main.js deploy/k8s
 	@promtool check rules deploy/prometheus/alerts.yml >/dev/null && echo "prometheus: deploy/prometheus/alerts.yml is valid"
 	@node tools/check-deploy/dist/observability.js
