@@ -8,7 +8,7 @@ export NX_SKIP_LOG_GROUPING := true
 BIN := node_modules/.bin
 WITH_INFRA := node tools/dev/dist/with-infra.js --
 
-.PHONY: help deps build proto proto-check typecheck lint test test-unit test-integration e2e interop check-deploy dev bench clean
+.PHONY: help deps build proto proto-check typecheck lint test test-unit test-integration e2e interop check-deploy check-containers dev bench clean
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ check-deploy: build ## validate docker-compose.yml and the Kubernetes manifests 
 	@promtool check rules deploy/prometheus/alerts.yml >/dev/null && echo "prometheus: deploy/prometheus/alerts.yml is valid"
 	@node tools/check-deploy/dist/observability.js
 	@node tools/check-deploy/dist/config-reference.js --check
+
+check-containers: build ## build the images, run both compose files end to end (podman or docker), tear down
+	@tools/containers/check-containers.sh
 
 test: deps proto-check lint typecheck build check-deploy ## everything CI runs: checks, unit and integration tests
 	@$(WITH_INFRA) node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci
