@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "@jest/globals";
-import { composeProblems, configArgument } from "./compose.js";
+import { composeProblems, configArgument, hostPath } from "./compose.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -12,6 +12,15 @@ describe("compose service configuration", () => {
     expect(configArgument(["--config", "services/x/config/dev.toml"])).toBe("services/x/config/dev.toml");
     expect(configArgument(["--check-config"])).toBeUndefined();
     expect(configArgument(undefined)).toBeUndefined();
+  });
+
+  it("reads a --config file from the bind mount that holds it, else from the repository", () => {
+    const volumes = ["/srv/secrets:/run/gatehouse:ro", "data:/var/lib/x:rw", { type: "bind", source: "/srv/other", target: "/etc/other/" }];
+    expect(hostPath("/repo", volumes, "/run/gatehouse/relay-node.toml")).toBe("/srv/secrets/relay-node.toml");
+    expect(hostPath("/repo", volumes, "/etc/other/a/b.toml")).toBe("/srv/other/a/b.toml");
+    expect(hostPath("/repo", volumes, "/run/gatehouse-not/x.toml")).toBe("/run/gatehouse-not/x.toml");
+    expect(hostPath("/repo", volumes, "services/x/config/dev.toml")).toBe("/repo/services/x/config/dev.toml");
+    expect(hostPath("/repo", undefined, "/var/lib/x/y.toml")).toBe("/var/lib/x/y.toml");
   });
 
   // Needs `make build` (the services' dist), like make check-deploy itself.
