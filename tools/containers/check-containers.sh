@@ -14,6 +14,9 @@
 # (tools/containers/stand-in-images.sh, for machines without a registry).
 # NPM_CA_FILE: a CA bundle for npm inside the builds (behind a TLS-intercepting proxy); defaults to
 # NODE_EXTRA_CA_CERTS when that is set.
+# As root with podman, the stacks run in a network namespace of their own (CHECK_CONTAINERS_NETNS=0
+# turns it off): the published ports (3333, 3000, 4222, …) cannot clash with servers already
+# listening on the machine, and the checks below reach them inside that namespace.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -29,6 +32,7 @@ work=$(mktemp -d /tmp/gatehouse-check-containers.XXXXXX)
 chmod 0755 "$work"
 pids=()
 compose_args=()
+netns=""
 cleanup() {
   local rc=$?
   if [ ${#compose_args[@]} -gt 0 ]; then
@@ -36,14 +40,28 @@ cleanup() {
     docker-compose "${compose_args[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
   fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -n "$netns" ] && ip netns delete "$netns" 2>/dev/null
   rm -rf "$work"
   exit "$rc"
 }
 trap cleanup EXIT
 
+# Runs a command where the stacks' published ports are.
+in_ns() { if [ -n "$netns" ]; then nsenter "--net=/var/run/netns/$netns" "$@"; else "$@"; fi; }
+
 # podman serves the Docker API that docker-compose drives.
 if [ -z "${DOCKER_HOST:-}" ] && [ "$engine" = podman ]; then
-  podman system service --time=0 "unix://$work/podman.sock" &
+  if [ "${CHECK_CONTAINERS_NETNS:-1}" = 1 ] && [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null && command -v nsenter >/dev/null; then
+    netns="gatehouse-check-$$"
+    ip netns add "$netns"
+    ip -n "$netns" link set lo up
+  fi
+  # nsenter, not `ip netns exec`: that also remounts /sys, where runc then finds no cgroups.
+  if [ -n "$netns" ]; then
+    nsenter "--net=/var/run/netns/$netns" podman system service --time=0 "unix://$work/podman.sock" &
+  else
+    podman system service --time=0 "unix://$work/podman.sock" &
+  fi
   pids+=($!)
   export DOCKER_HOST="unix://$work/podman.sock"
   for _ in $(seq 100); do [ -S "$work/podman.sock" ] && break; sleep 0.1; done
@@ -83,7 +101,7 @@ wait_ready() {
   local start=$1 service code
   for service in "${SERVICES[@]}"; do
     while true; do
-      code=$(curl -s -o "$work/ready.json" -w '%{http_code}' "http://127.0.0.1:${OPS_PORT[$service]}/readyz" -H "x-api-key: $ops_key" || true)
+      code=$(in_ns curl -s -o "$work/ready.json" -w '%{http_code}' "http://127.0.0.1:${OPS_PORT[$service]}/readyz" -H "x-api-key: $ops_key" || true)
       [ "$code" = 200 ] && break
       [ $(($(date +%s) - start)) -gt "$READY_TIMEOUT_S" ] && fail "$service not ready after ${READY_TIMEOUT_S} s: $code $(cat "$work/ready.json" 2>/dev/null)"
       sleep 1
@@ -95,7 +113,7 @@ wait_ready() {
 # Mines for 20 s through 3333; the pool backend must have accepted shares.
 mine() {
   local authority=$1 worker=$2 report accepted
-  report=$(node tools/loadgen/dist/main.js --url 127.0.0.1:3333 --authority-key "$authority" --connections 1 --rate 2 \
+  report=$(in_ns node tools/loadgen/dist/main.js --url 127.0.0.1:3333 --authority-key "$authority" --connections 1 --rate 2 \
     --worker "$worker" --duration-s 20 --report-interval-s 0 --json)
   accepted=$(node -e 'const r = JSON.parse(process.argv[1]); process.stdout.write(String(r.accepted))' "$report")
   [ "$accepted" -gt 0 ] || fail "no share accepted through 3333: $report"
@@ -114,7 +132,7 @@ mine() {
 # One relay request through the gateway and the DON.
 relay() {
   local out
-  out=$(node tools/cli/bin/gatehouse.js relay send capability.execute --url http://127.0.0.1:5002/ "$@" --capability hash --payload abc)
+  out=$(in_ns node tools/cli/bin/gatehouse.js relay send capability.execute --url http://127.0.0.1:5002/ "$@" --capability hash --payload abc)
   grep -q '"result"' <<<"$out" || fail "relay send: $out"
   log "relayed: $(head -c 300 <<<"$out")"
 }
@@ -123,11 +141,11 @@ relay() {
 workflow() {
   local key=$1 body id state=""
   body='{"studio_address":"0xe7f1725e7734ce288f8367e1bb143e90bb3f0512","epoch":1,"agent_address":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","data_hash":"0x1111111111111111111111111111111111111111111111111111111111111111","thread_root":"0x2222222222222222222222222222222222222222222222222222222222222222","evidence_root":"0x3333333333333333333333333333333333333333333333333333333333333333","evidence_content":"aGVsbG8=","signer_address":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8"}'
-  id=$(curl -sf -X POST 127.0.0.1:3000/workflows/work-submission -H 'content-type: application/json' -H "x-api-key: $key" -d "$body" \
+  id=$(in_ns curl -sf -X POST 127.0.0.1:3000/workflows/work-submission -H 'content-type: application/json' -H "x-api-key: $key" -d "$body" \
     | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.parse(s).id))') \
     || fail "POST /workflows/work-submission"
   for _ in $(seq 120); do
-    state=$(curl -sf "127.0.0.1:3000/workflows/$id" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.parse(s).state))')
+    state=$(in_ns curl -sf "127.0.0.1:3000/workflows/$id" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.parse(s).state))')
     case "$state" in COMPLETED) break ;; FAILED | STALLED) fail "workflow $id $state" ;; esac
     sleep 1
   done
@@ -210,8 +228,7 @@ start=$(date +%s)
 docker-compose "${compose_args[@]}" up -d --no-build >"$work/up.log" 2>&1 || { cat "$work/up.log" >&2; fail "docker-compose up (development)"; }
 dev_ready_s=$(wait_ready "$start")
 log "development stack: every service ready in ${dev_ready_s} s"
-docker-compose "${compose_args[@]}" exec -T dev-keys cat /keys/authority.pub >"$work/dev-authority.pub" 2>/dev/null \
-  || docker-compose "${compose_args[@]}" run --rm -T --no-deps --entrypoint cat miner-edge /run/gatehouse/authority.pub >"$work/dev-authority.pub"
+docker-compose "${compose_args[@]}" exec -T miner-edge cat /run/gatehouse/authority.pub >"$work/dev-authority.pub"
 mine "$work/dev-authority.pub" dev.check
 relay
 workflow ""
