@@ -114,13 +114,13 @@ wait_ready() {
 mine() {
   local authority=$1 worker=$2 report accepted
   report=$(in_ns node tools/loadgen/dist/main.js --url 127.0.0.1:3333 --authority-key "$authority" --connections 1 --rate 2 \
-    --worker "$worker" --duration-s 20 --report-interval-s 0 --json)
+    --worker "$worker" --duration-s 20 --report-interval-s 0 --json) || fail "loadgen: $report"
   accepted=$(node -e 'const r = JSON.parse(process.argv[1]); process.stdout.write(String(r.accepted))' "$report")
   [ "$accepted" -gt 0 ] || fail "no share accepted through 3333: $report"
   local stats=""
   for _ in $(seq 30); do
     stats=$(docker-compose "${compose_args[@]}" exec -T pool-backend node -e \
-      "fetch('http://127.0.0.1:8091/stats').then((r) => r.text()).then((t) => process.stdout.write(t))")
+      "fetch('http://127.0.0.1:8091/stats').then((r) => r.text()).then((t) => process.stdout.write(t))") || stats='{"accepted":0}'
     [ "$(node -e 'process.stdout.write(String(JSON.parse(process.argv[1]).accepted))' "$stats")" -gt 0 ] && break
     sleep 1
   done
@@ -132,7 +132,7 @@ mine() {
 # One relay request through the gateway and the DON.
 relay() {
   local out
-  out=$(in_ns node tools/cli/bin/gatehouse.js relay send capability.execute --url http://127.0.0.1:5002/ "$@" --capability hash --payload abc)
+  out=$(in_ns node tools/cli/bin/gatehouse.js relay send capability.execute --url http://127.0.0.1:5002/ "$@" --capability hash --payload abc) || true
   grep -q '"result"' <<<"$out" || fail "relay send: $out"
   log "relayed: $(head -c 300 <<<"$out")"
 }
@@ -145,7 +145,7 @@ workflow() {
     | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.parse(s).id))') \
     || fail "POST /workflows/work-submission"
   for _ in $(seq 120); do
-    state=$(in_ns curl -sf "127.0.0.1:3000/workflows/$id" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.parse(s).state))')
+    state=$(in_ns curl -sf "127.0.0.1:3000/workflows/$id" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.parse(s).state))') || true
     case "$state" in COMPLETED) break ;; FAILED | STALLED) fail "workflow $id $state" ;; esac
     sleep 1
   done
