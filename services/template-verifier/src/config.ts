@@ -20,6 +20,12 @@ export const configSchema = z
     upstream_poll_interval_ms: z.number().int().min(100).default(3_000),
     upstream_rpc_timeout_ms: z.number().int().min(100).default(5_000),
     /**
+     * submitblock alone: the node validates the whole block before it answers (seconds for a full
+     * block on a slow or busy node). Below the BLOCKS consumer's 30 s ack wait, so a slow answer is
+     * not redelivered while it is still awaited.
+     */
+    upstream_submit_timeout_ms: z.number().int().min(100).max(29_000).default(25_000),
+    /**
      * How long one getblocktemplate long-poll may hang. Bitcoin Core answers a mempool change only
      * after at least 60 s (its one-minute check, then every 10 s; src/rpc/mining.cpp), so anything
      * at or below 60 s aborts every mempool-driven answer; 90 s takes the first or second check.

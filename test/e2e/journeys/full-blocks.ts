@@ -51,7 +51,7 @@ export function fullBlocksJourney(e2e: () => E2E): void {
           ),
         { timeoutMs: 60_000, intervalMs: 250, description: "the block's result" },
       );
-      expect(result.message).toMatchObject({ accepted: true, status: BlockStatus.ACTIVE_CHAIN, nodeAnswer: "null" });
+      expect(result.message).toMatchObject({ accepted: true, status: BlockStatus.ACTIVE_CHAIN, rejectReason: "", nodeAnswer: "null" });
       const found = (await readStream(bus, catalog.BLOCKS.name, bus.subjects.blockFound, BlockFoundSchema)).find(
         (b) => b.msgId === blockHash,
       );

@@ -17,6 +17,8 @@ export interface BitcoindSourceOptions {
   pollIntervalMs: number;
   /** How long one long-poll request may hang before it is re-issued (above Core's 60 s mempool check). */
   longPollTimeoutMs: number;
+  /** submitblock's own timeout: a full block takes the node seconds to validate. */
+  submitTimeoutMs?: number;
   logger: Logger;
   /**
    * Awaited before the next template is fetched, so proposals leave in order. A rejection means the
@@ -182,7 +184,7 @@ export class BitcoindSource implements TemplateSource {
     const block = await assemble();
     let answer: string | null;
     try {
-      const raw = await this.#call<string | null>("submitblock", [toHex(block)]);
+      const raw = await this.#call<string | null>("submitblock", [toHex(block)], this.#o.submitTimeoutMs);
       answer = raw === null || raw === undefined ? null : String(raw);
     } catch (err) {
       // An RPC error (malformed block, -22) is the node's refusal; transport failures throw for a retry.

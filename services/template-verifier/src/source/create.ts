@@ -32,6 +32,7 @@ export function createSources(
       payoutScript: fromHex(config.payout_script),
       pollIntervalMs: config.upstream_poll_interval_ms,
       longPollTimeoutMs: config.upstream_longpoll_timeout_ms,
+      submitTimeoutMs: config.upstream_submit_timeout_ms,
       logger: deps.logger,
       onProposal: deps.onProposal,
     });
