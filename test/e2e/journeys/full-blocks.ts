@@ -44,12 +44,13 @@ export function fullBlocksJourney(e2e: () => E2E): void {
       const worker = "dev.e2e-full-block";
       const miner = await e2e().miner(worker);
       const { blockHash } = await submitGoodShare(miner, worker);
+      // bcoin validates the block's ~2,500 signatures in JavaScript: tens of seconds on a busy machine.
       const result = await waitFor(
         async () =>
           (await readStream(bus, catalog.BLOCKS.name, bus.subjects.blockResult, BlockResultSchema)).find(
             (r) => r.message.blockHash === blockHash,
           ),
-        { timeoutMs: 60_000, intervalMs: 250, description: "the block's result" },
+        { timeoutMs: 180_000, intervalMs: 250, description: "the block's result" },
       );
       expect(result.message).toMatchObject({ accepted: true, status: BlockStatus.ACTIVE_CHAIN, rejectReason: "", nodeAnswer: "null" });
       const found = (await readStream(bus, catalog.BLOCKS.name, bus.subjects.blockFound, BlockFoundSchema)).find(
