@@ -75,11 +75,18 @@ build_args=()
 declare -A BUILD_S SIZE_MB
 for service in "${SERVICES[@]}"; do
   start=$(date +%s)
+  # CHECK_CONTAINERS_SKIP_BUILD=1 reuses the images already built (to iterate on the stacks).
+  if [ "${CHECK_CONTAINERS_SKIP_BUILD:-0}" = 1 ] && "$engine" image exists "gatehouse/$service:dev" 2>/dev/null; then
+    BUILD_S[$service]=0
+    SIZE_MB[$service]=$(($("$engine" image inspect --format '{{.Size}}' "gatehouse/$service:dev") / 1000000))
+    continue
+  fi
   log "building gatehouse/$service:dev"
   nice -n 10 "$engine" build "${build_args[@]}" -f "services/$service/Dockerfile" -t "gatehouse/$service:dev" . >"$work/build-$service.log" 2>&1 \
     || { tail -30 "$work/build-$service.log" >&2; fail "build of $service"; }
   BUILD_S[$service]=$(($(date +%s) - start))
-  SIZE_MB[$service]=$(("$engine" image inspect --format '{{.Size}}' "gatehouse/$service:dev") / 1000000)
+  size=$("$engine" image inspect --format '{{.Size}}' "gatehouse/$service:dev")
+  SIZE_MB[$service]=$((size / 1000000))
   log "gatehouse/$service:dev built in ${BUILD_S[$service]} s, ${SIZE_MB[$service]} MB"
 done
 
