@@ -9,6 +9,11 @@ export function redisUrl(): string {
   return process.env.GH_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 }
 
+/** PostgreSQL for tests (trust auth on loopback, as CI and the dev machines run it). */
+export function postgresUrl(): string {
+  return process.env.GH_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+}
+
 /**
  * A name no other test run uses: for subject roots, stream prefixes and Redis key prefixes, so
  * tests share servers without colliding and never assume an empty server.
@@ -22,9 +27,16 @@ export interface TestNamespace {
   subjectRoot: string;
   streamPrefix: string;
   redisPrefix: string;
+  /** A PostgreSQL schema of its own (lower-case identifier). */
+  postgresSchema: string;
 }
 
 export function testNamespace(label = "t"): TestNamespace {
   const name = uniqueName(label);
-  return { subjectRoot: name, streamPrefix: `${name.toUpperCase()}_`, redisPrefix: `${name}:` };
+  return {
+    subjectRoot: name,
+    streamPrefix: `${name.toUpperCase()}_`,
+    redisPrefix: `${name}:`,
+    postgresSchema: `gh_${name.toLowerCase().replace(/[^a-z0-9_]/g, "_")}`,
+  };
 }

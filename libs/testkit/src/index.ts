@@ -2,7 +2,7 @@ export { removeNamespace } from "./cleanup.js";
 export type { EdgeIdentity } from "./edge-identity.js";
 export { writeEdgeIdentity } from "./edge-identity.js";
 export type { TestNamespace } from "./env.js";
-export { natsUrl, redisUrl, testNamespace, uniqueName } from "./env.js";
+export { natsUrl, postgresUrl, redisUrl, testNamespace, uniqueName } from "./env.js";
 export { getJson } from "./http.js";
 export type { ExitStatus, LogLine, ServiceProcessOptions } from "./process.js";
 export { ServiceProcess, serviceMain } from "./process.js";

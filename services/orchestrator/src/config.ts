@@ -10,6 +10,29 @@ export const configSchema = z.strictObject({
   ...opsConfig({ httpAddr: "127.0.0.1:8087", grpcAddr: "127.0.0.1:9087" }),
   nats: natsConfig,
   redis: redisConfig,
+  /**
+   * Where workflow records, signer nonces and signed transactions live. `postgres` (the default):
+   * acknowledged writes are as durable as the server's commit. `redis`: only as durable as the
+   * Redis in [redis] (see docs/operations.md); for development without PostgreSQL.
+   */
+  store: z
+    .strictObject({
+      backend: z.enum(["postgres", "redis"]).default("postgres"),
+      /** e.g. postgres://gatehouse@db:5432/gatehouse (a password in it is never logged). Required for `postgres` when workflows run. */
+      postgres_url: z.string().default(""),
+      /** Schema holding the tables; created and migrated at start. */
+      postgres_schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
+        .default("orchestrator"),
+      postgres_pool_size: z.number().int().positive().max(200).default(10),
+      postgres_statement_timeout_ms: z.number().int().positive().default(10_000),
+      /** COMPLETED/FAILED workflows (with their transaction records) are deleted this many days after finishing; fractions allowed. */
+      retention_days: z.number().positive().default(30),
+      /** How often the prune-finished-workflows job runs. */
+      prune_interval_ms: z.number().int().positive().default(3_600_000),
+    })
+    .prefault({}),
   /** The ChaosChain-compatible REST API. */
   api: z
     .strictObject({

@@ -22,14 +22,15 @@ import { TxManager } from "./chain/tx-manager.js";
 import { type Config, configSchema } from "./config.js";
 import { CrashPoints } from "./crash-points.js";
 import { Engine } from "./engine/engine.js";
-import { WorkflowStore } from "./engine/store.js";
+import { PRUNE_JOB, RetentionJob } from "./engine/retention.js";
 import { WORKFLOW_STATES } from "./engine/types.js";
 import { EventPublisher } from "./events.js";
 import { createEvidenceStore } from "./evidence/create.js";
+import { createStores } from "./persistence/create.js";
 
 const CRASH_POINTS_FLAG = "ALLOW_CRASH_POINTS";
 
-/** Durable on-chain workflows: REST API, Redis-backed engine, one nonce stream per signer. */
+/** Durable on-chain workflows: REST API, engine on a PostgreSQL (or Redis) store, one nonce stream per signer. */
 export const service: ServiceDefinition<Config> = {
   name: "orchestrator",
   config: configSchema,
@@ -91,10 +92,14 @@ export const service: ServiceDefinition<Config> = {
     const accounts = config.chain.signer_secrets.map((key) => privateKeyToAccount(key as Hex));
     const adminSigner = (config.chain.admin_signer ? getAddress(config.chain.admin_signer) : accounts[0]?.address) as Address;
     const crash = new CrashPoints(config.crash_points, redis);
+    const stores = await createStores(config, redis, logger);
+    ctx.onShutdown("store", () => stores.close(), "close");
+    ctx.readiness.add("store", () => stores.health());
+    const store = stores.workflows;
 
     const txEvents = metrics.counter("transactions_total", "Transactions by lifecycle event", ["event"]);
     const tx = new TxManager({
-      redis,
+      store: stores.transactions,
       client,
       chain,
       accounts,
@@ -106,7 +111,6 @@ export const service: ServiceDefinition<Config> = {
       checkpoint: (name) => crash.hit(name),
       onEvent: (event) => txEvents.inc({ event }),
     });
-    const store = new WorkflowStore(redis, config.redis.key_prefix);
     const reader = new ChainReader(client, getAddress(config.chain.rewards_distributor_address));
     const evidenceOperations = metrics.counter("evidence_operations_total", "Evidence store operations by outcome (ok or an error code)", [
       "store",
@@ -213,7 +217,17 @@ export const service: ServiceDefinition<Config> = {
       ...adminHandlers(store, engine),
     });
 
+    const pruned = metrics.counter("workflows_pruned_total", `Finished workflows deleted by the ${PRUNE_JOB} job`);
+    const retention = new RetentionJob(
+      store,
+      { retentionMs: config.store.retention_days * 86_400_000, intervalMs: config.store.prune_interval_ms, batchSize: 500 },
+      logger,
+      (count) => pruned.inc(count),
+    );
+
     engine.start();
+    retention.start();
+    ctx.onShutdown("retention", () => retention.stop(), "drain");
     ctx.onShutdown("rest-writes", () => api.beginShutdown(), "intake");
     ctx.onShutdown("engine", () => engine.stop(config.engine.drain_timeout_ms), "drain");
     ctx.onShutdown("rest", () => api.close(), "close");

@@ -15,6 +15,8 @@ import {
   setDeadlines,
   setUp,
   startOrchestrator,
+  storedState,
+  storedTx,
   type TestEnv,
   tearDown,
 } from "./harness.js";
@@ -78,9 +80,7 @@ describe("crash recovery", () => {
 
       // What the killed process persisted before dying (if it got as far as signing).
       const step = checkpoint.split(":")[1] as string;
-      const persisted = checkpoint.startsWith("after_")
-        ? ((await env.redis.hget(`tx:${started.workflowId}:${step}`, "hashes")) ?? "[]")
-        : "[]";
+      const persisted = checkpoint.startsWith("after_") ? ((await storedTx(env, `${started.workflowId}:${step}`))?.hashes ?? []) : [];
 
       const restarted = await startOrchestrator(env, FAST);
       const done = await gateway(restarted).waitForCompletion(started.workflowId, { maxWait: 30_000 });
@@ -90,11 +90,11 @@ describe("crash recovery", () => {
       const mined = (await minedTransactions(env)).filter((tx) => tx.input.includes(hash.slice(2)));
       expect(mined.filter((tx) => tx.input.startsWith(SUBMIT_WORK))).toHaveLength(1);
       expect(mined.filter((tx) => tx.input.startsWith(REGISTER_WORK))).toHaveLength(1);
-      for (const persistedHash of JSON.parse(persisted) as Hex[]) {
+      for (const persistedHash of persisted) {
         // Signed before the crash → the very same transaction was broadcast after the restart.
         expect(mined.map((tx) => tx.hash)).toContain(persistedHash);
       }
-      if (checkpoint.startsWith("after_sign")) expect(JSON.parse(persisted)).toHaveLength(1);
+      if (checkpoint.startsWith("after_sign")) expect(persisted).toHaveLength(1);
     },
     60_000,
   );
@@ -169,7 +169,7 @@ describe("crash recovery", () => {
         dkgEvidence: evidenceFor("orphan", worker),
       });
       expect((await proc.exited).signal).toBe("SIGKILL");
-      expect(await own.redis.hget(`wf:${created.workflowId}`, "state")).toBe("CREATED");
+      expect(await storedState(own, created.workflowId)).toBe("CREATED");
       const next = await startOrchestrator(own, FAST);
       await gateway(next).waitForCompletion(created.workflowId, { maxWait: 20_000 });
       await next.stop("SIGTERM");

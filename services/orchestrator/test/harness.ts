@@ -1,12 +1,13 @@
 // Shared set-up of the orchestrator's integration tests: anvil + contracts, an isolated
-// NATS/Redis namespace, orchestrator processes, and clean-up of all of it.
+// NATS/Redis namespace and PostgreSQL schema, orchestrator processes, and clean-up of all of it.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bus } from "@gatehouse/bus";
 import { GatewayClient } from "@gatehouse/sdk";
 import { Redis } from "@gatehouse/service";
-import { natsUrl, redisUrl, ServiceProcess, type TestNamespace, testNamespace } from "@gatehouse/testkit";
+import { natsUrl, postgresUrl, redisUrl, ServiceProcess, type TestNamespace, testNamespace } from "@gatehouse/testkit";
+import pg from "pg";
 import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { studioProxyAbi } from "../src/chain/abi.js";
@@ -18,21 +19,74 @@ export const OWNER = privateKeyToAccount(OWNER_KEY).address;
 export const SIGNER_KEYS = ANVIL_KEYS.slice(0, 4) as Hex[];
 export const AGENTS = SIGNER_KEYS.map((k) => privateKeyToAccount(k).address);
 
+export type StoreBackend = "postgres" | "redis";
+
 export interface TestEnv {
   anvil: Anvil;
   deployment: Deployment;
   ns: TestNamespace;
   evidenceDir: string;
   redis: Redis;
+  /** The workflow store the orchestrators of this env use (the production default unless a test asks). */
+  backend: StoreBackend;
+  /** A client on the test's PostgreSQL (the store's tables are in `ns.postgresSchema`). */
+  pg: pg.Pool;
   processes: ServiceProcess[];
 }
 
-export async function setUp(label: string, options: { blockTimeSeconds?: number } = {}): Promise<TestEnv> {
+/** Fails fast, and says what to do, when the PostgreSQL the tests need is not there. */
+async function connectTestPostgres(): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: postgresUrl(), max: 4, connectionTimeoutMillis: 5_000 });
+  pool.on("error", () => undefined);
+  try {
+    await pool.query("SELECT 1");
+  } catch (err) {
+    await pool.end();
+    throw new Error(
+      `PostgreSQL is not reachable at ${postgresUrl()} (${(err as Error).message}): the orchestrator's tests need it. ` +
+        "Start it (Debian: pg_ctlcluster 15 main start) or point GH_TEST_POSTGRES_URL at one.",
+    );
+  }
+  return pool;
+}
+
+export async function setUp(label: string, options: { blockTimeSeconds?: number; backend?: StoreBackend } = {}): Promise<TestEnv> {
+  const pool = await connectTestPostgres();
   const anvil = await Anvil.start(options.blockTimeSeconds ? { blockTimeSeconds: options.blockTimeSeconds } : {});
   const deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, ownerKey: OWNER_KEY, agentKeys: SIGNER_KEYS });
   const ns = testNamespace(label);
   const redis = new Redis(redisUrl(), { keyPrefix: ns.redisPrefix, maxRetriesPerRequest: 2 });
-  return { anvil, deployment, ns, evidenceDir: mkdtempSync(join(tmpdir(), "gh-orch-evidence-")), redis, processes: [] };
+  return {
+    anvil,
+    deployment,
+    ns,
+    evidenceDir: mkdtempSync(join(tmpdir(), "gh-orch-evidence-")),
+    redis,
+    backend: options.backend ?? "postgres",
+    pg: pool,
+    processes: [],
+  };
+}
+
+/** The persisted record of transaction `key` (`<workflow id>:<step>`), from whichever store the env uses. */
+export async function storedTx(env: TestEnv, key: string): Promise<{ hashes: Hex[]; maxFeePerGas: bigint } | undefined> {
+  if (env.backend === "redis") {
+    const h = await env.redis.hgetall(`tx:${key}`);
+    return h.raw ? { hashes: JSON.parse(h.hashes as string) as Hex[], maxFeePerGas: BigInt(h.max_fee_per_gas as string) } : undefined;
+  }
+  const { rows } = await env.pg.query<{ hashes: Hex[]; max_fee_per_gas: string }>(
+    `SELECT hashes, max_fee_per_gas FROM "${env.ns.postgresSchema}".transactions WHERE key = $1`,
+    [key],
+  );
+  const row = rows[0];
+  return row ? { hashes: row.hashes, maxFeePerGas: BigInt(row.max_fee_per_gas) } : undefined;
+}
+
+/** The stored state of workflow `id`, from whichever store the env uses. */
+export async function storedState(env: TestEnv, id: string): Promise<string | undefined> {
+  if (env.backend === "redis") return (await env.redis.hget(`wf:${id}`, "state")) ?? undefined;
+  const { rows } = await env.pg.query<{ state: string }>(`SELECT state FROM "${env.ns.postgresSchema}".workflows WHERE id = $1`, [id]);
+  return rows[0]?.state;
 }
 
 export function orchestratorConfig(
@@ -42,6 +96,7 @@ export function orchestratorConfig(
   return {
     nats: { url: natsUrl(), subject_root: env.ns.subjectRoot, stream_prefix: env.ns.streamPrefix },
     redis: { url: redisUrl(), key_prefix: env.ns.redisPrefix },
+    store: { backend: env.backend, postgres_url: postgresUrl(), postgres_schema: env.ns.postgresSchema, ...(overrides.store as object) },
     api: { addr: "127.0.0.1:0", writes_per_minute: 0, ...(overrides.api as object) },
     chain: {
       rpc_url: env.anvil.rpcUrl,
@@ -87,6 +142,8 @@ export async function tearDown(env: TestEnv | undefined): Promise<void> {
   await Promise.all(env.processes.map((p) => p.stop("SIGKILL")));
   await env.anvil.stop();
   env.redis.disconnect();
+  await env.pg.query(`DROP SCHEMA IF EXISTS "${env.ns.postgresSchema}" CASCADE`);
+  await env.pg.end();
   // A client without the key prefix: SCAN patterns and DEL keys are then the full names.
   const plain = new Redis(redisUrl(), { maxRetriesPerRequest: 2 });
   const keys: string[] = [];

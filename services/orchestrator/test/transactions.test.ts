@@ -5,7 +5,18 @@
 import { waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { type Hex, toFunctionSelector } from "viem";
-import { AGENTS, chainClients, dataHash, gateway, minedTransactions, setUp, startOrchestrator, type TestEnv, tearDown } from "./harness.js";
+import {
+  AGENTS,
+  chainClients,
+  dataHash,
+  gateway,
+  minedTransactions,
+  setUp,
+  startOrchestrator,
+  storedTx,
+  type TestEnv,
+  tearDown,
+} from "./harness.js";
 
 let env: TestEnv;
 const [, worker, other] = AGENTS as [string, string, string];
@@ -74,13 +85,9 @@ describe("nonce stream", () => {
     const wf = await client.submitWork(env.deployment.studioProxy, 3, other, hash, roots[0], roots[1], "d", other);
 
     // The persisted transaction reaches the pool; drop it there.
-    const first = await waitFor(
-      async () => {
-        const hashes = await env.redis.hget(`tx:${wf.workflowId}:SUBMIT_WORK_ONCHAIN`, "hashes");
-        return hashes ? (JSON.parse(hashes) as Hex[])[0] : undefined;
-      },
-      { description: "submitWork signed" },
-    );
+    const first = await waitFor(async () => (await storedTx(env, `${wf.workflowId}:SUBMIT_WORK_ONCHAIN`))?.hashes[0], {
+      description: "submitWork signed",
+    });
     await waitFor(async () => (await chain.getTransaction({ hash: first }).catch(() => undefined)) !== undefined, {
       description: "in the pool",
     });
@@ -91,7 +98,7 @@ describe("nonce stream", () => {
     });
     const replaced = await waitFor(
       async () => {
-        const hashes = JSON.parse((await env.redis.hget(`tx:${wf.workflowId}:SUBMIT_WORK_ONCHAIN`, "hashes")) ?? "[]") as Hex[];
+        const hashes = (await storedTx(env, `${wf.workflowId}:SUBMIT_WORK_ONCHAIN`))?.hashes ?? [];
         return hashes.length >= 2 ? hashes : undefined;
       },
       { timeoutMs: 10_000, description: "fee bump" },
@@ -99,9 +106,7 @@ describe("nonce stream", () => {
     const original = await chain.getTransaction({ hash: replaced[0] as Hex }).catch(() => undefined);
     const bumped = await chain.getTransaction({ hash: replaced[1] as Hex });
     expect(bumped.nonce).toBe(original?.nonce ?? bumped.nonce);
-    expect(bumped.maxFeePerGas).toBeGreaterThan(
-      BigInt((await env.redis.hget(`tx:${wf.workflowId}:SUBMIT_WORK_ONCHAIN`, "max_fee_per_gas")) ?? 0) - 1n,
-    );
+    expect(bumped.maxFeePerGas).toBeGreaterThan(((await storedTx(env, `${wf.workflowId}:SUBMIT_WORK_ONCHAIN`))?.maxFeePerGas ?? 0n) - 1n);
 
     await env.anvil.rpc("evm_setAutomine", [true]);
     await env.anvil.rpc("evm_mine", []);

@@ -1,4 +1,4 @@
-import type { Logger, Redis } from "@gatehouse/service";
+import type { Logger } from "@gatehouse/service";
 import {
   type Abi,
   type Address,
@@ -13,7 +13,7 @@ import {
   TransactionReceiptNotFoundError,
 } from "viem";
 import { type DecodedRevert, decodeRevert } from "./revert.js";
-import { type SignerLease, SignerLock } from "./signer-lock.js";
+import type { SignerLease, TxRecord, TxStore } from "./tx-store.js";
 
 export interface ContractCall {
   address: Address;
@@ -35,6 +35,16 @@ export class SignerBusyError extends Error {
   override readonly name = "SignerBusyError";
 }
 
+/**
+ * The node holds pending transactions of this signer beyond every nonce the store has numbered:
+ * transactions this gateway has no record of (a store that lost its last writes, or another user
+ * of the key). Signing now would reuse or skip past their nonces, so wait until they are mined and
+ * reconciliation can see what they did.
+ */
+export class UnrecordedPendingError extends Error {
+  override readonly name = "UnrecordedPendingError";
+}
+
 export type TxStatus =
   | { state: "none" }
   | { state: "pending"; hash: Hex; nonce: number }
@@ -42,7 +52,7 @@ export type TxStatus =
   | { state: "reverted"; hash: Hex; nonce: number; block: bigint; reason: string };
 
 export interface TxManagerOptions {
-  redis: Redis;
+  store: TxStore;
   client: PublicClient;
   chain: Chain;
   accounts: readonly LocalAccount[];
@@ -57,51 +67,10 @@ export interface TxManagerOptions {
   onEvent?: (event: "sent" | "rebroadcast" | "replaced" | "confirmed" | "reverted") => void;
 }
 
-interface TxRecord {
-  key: string;
-  signer: Address;
-  nonce: number;
-  to: Address;
-  data: Hex;
-  gas: bigint;
-  maxFeePerGas: bigint;
-  maxPriorityFeePerGas: bigint;
-  raw: Hex;
-  hashes: Hex[];
-  sentAt: number;
-  status: "signed" | "sent" | "confirmed" | "reverted";
-}
-
 const FEE_BUMP_NUMERATOR = 1125n; // EIP-1559 replacement needs ≥ +10 %; bump by 12.5 %.
 const FEE_BUMP_DENOMINATOR = 1000n;
 const DEFAULT_PRIORITY_FEE = 1_000_000_000n;
 const BASE_FEE_CACHE_MS = 1_000;
-
-/** Writes the signed transaction and advances the nonce only while the signer lock is still ours. */
-const PERSIST_SIGNED = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], unpack(cjson.decode(ARGV[2])))
-redis.call('SET', KEYS[3], ARGV[3])
-redis.call('HSET', KEYS[4], ARGV[4], ARGV[5])
-return 1`;
-
-function toRecord(hash: Record<string, string>): TxRecord | undefined {
-  if (!hash.raw) return undefined;
-  return {
-    key: hash.key as string,
-    signer: hash.signer as Address,
-    nonce: Number(hash.nonce),
-    to: hash.to as Address,
-    data: hash.data as Hex,
-    gas: BigInt(hash.gas as string),
-    maxFeePerGas: BigInt(hash.max_fee_per_gas as string),
-    maxPriorityFeePerGas: BigInt(hash.max_priority_fee_per_gas as string),
-    raw: hash.raw as Hex,
-    hashes: JSON.parse(hash.hashes as string) as Hex[],
-    sentAt: Number(hash.sent_at ?? 0),
-    status: hash.status as TxRecord["status"],
-  };
-}
 
 function isAlreadyKnown(err: unknown): boolean {
   const text = err instanceof BaseError ? err.details || err.shortMessage : String(err);
@@ -115,14 +84,12 @@ function isAlreadyKnown(err: unknown): boolean {
  */
 export class TxManager {
   readonly #accounts = new Map<string, LocalAccount>();
-  readonly #lock: SignerLock;
-  /** Serialises this process's own users of a signer so they queue instead of polling Redis. */
+  /** Serialises this process's own users of a signer so they queue instead of polling the store. */
   readonly #local = new Map<string, Promise<unknown>>();
   #baseFee: { value: bigint; at: number } | undefined;
 
   constructor(private readonly options: TxManagerOptions) {
     for (const account of options.accounts) this.#accounts.set(account.address.toLowerCase(), account);
-    this.#lock = new SignerLock(options.redis, options.lockTtlMs, options.instanceId);
   }
 
   hasSigner(address: string): boolean {
@@ -139,12 +106,8 @@ export class TxManager {
     return account;
   }
 
-  private txKey(key: string): string {
-    return `tx:${key}`;
-  }
-
-  async load(key: string): Promise<TxRecord | undefined> {
-    return toRecord(await this.options.redis.hgetall(this.txKey(key)));
+  load(key: string): Promise<TxRecord | undefined> {
+    return this.options.store.load(key);
   }
 
   /**
@@ -178,7 +141,8 @@ export class TxManager {
     // Simulation needs no nonce: done before taking the lock, which is then held only to number,
     // persist and broadcast.
     const gas = await this.simulate(signer, call);
-    const lease = await this.#lock.tryAcquire(signer);
+    const { store, lockTtlMs, instanceId } = this.options;
+    const lease = await store.tryLock(signer, lockTtlMs, instanceId);
     if (!lease) throw new SignerBusyError(`signer ${signer} is busy`);
     try {
       if (stillNeeded && !(await stillNeeded())) return undefined;
@@ -189,7 +153,7 @@ export class TxManager {
       await this.options.checkpoint?.(`after_broadcast:${step}`);
       return record.hashes[0];
     } finally {
-      await this.#lock.release(lease);
+      await store.unlock(lease);
     }
   }
 
@@ -215,18 +179,27 @@ export class TxManager {
   }
 
   private async sign(key: string, lease: SignerLease, call: ContractCall, gas: bigint): Promise<TxRecord> {
-    const { client, redis, chain } = this.options;
+    const { client, store, chain } = this.options;
     const account = this.account(lease.signer);
     const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
     // The persisted next nonce, never below what the chain has mined (the key may have been used
-    // elsewhere); with nothing persisted yet, the chain's pending count. Read in parallel.
+    // elsewhere). Read in parallel.
     const [stored, mined, pending, baseFee] = await Promise.all([
-      redis.get(`signer:${lease.signer}:nonce`),
+      store.nextNonce(lease.signer),
       client.getTransactionCount({ address: account.address, blockTag: "latest" }),
       client.getTransactionCount({ address: account.address, blockTag: "pending" }),
       this.baseFee(),
     ]);
-    const nonce = Math.max(stored === null ? pending : Number(stored), mined);
+    const nonce = Math.max(stored ?? mined, mined);
+    if (pending > nonce) {
+      this.options.logger.warn(
+        { signer: account.address, pending, recorded: nonce },
+        "unrecorded pending transactions: waiting for them to be mined before signing",
+      );
+      throw new UnrecordedPendingError(
+        `signer ${account.address} has ${pending - nonce} pending transaction(s) this store has no record of`,
+      );
+    }
     const maxPriorityFeePerGas = DEFAULT_PRIORITY_FEE;
     const maxFeePerGas = baseFee * 2n + maxPriorityFeePerGas;
     const gasLimit = (gas * 12n) / 10n;
@@ -255,44 +228,8 @@ export class TxManager {
       sentAt: 0,
       status: "signed",
     };
-    const fields = [
-      "key",
-      key,
-      "signer",
-      account.address,
-      "nonce",
-      String(nonce),
-      "to",
-      call.address,
-      "data",
-      data,
-      "gas",
-      String(gasLimit),
-      "max_fee_per_gas",
-      String(maxFeePerGas),
-      "max_priority_fee_per_gas",
-      String(maxPriorityFeePerGas),
-      "raw",
-      raw,
-      "hashes",
-      JSON.stringify([hash]),
-      "status",
-      "signed",
-    ];
-    const ok = await redis.eval(
-      PERSIST_SIGNED,
-      4,
-      SignerLock.lockKey(lease.signer),
-      this.txKey(key),
-      `signer:${lease.signer}:nonce`,
-      `signer:${lease.signer}:nonces`,
-      lease.token,
-      JSON.stringify(fields),
-      String(nonce + 1),
-      String(nonce),
-      hash,
-    );
-    if (ok !== 1) throw new SignerBusyError(`lost the lock on signer ${lease.signer} before persisting nonce ${nonce}`);
+    const ok = await store.persistSigned(lease, record);
+    if (!ok) throw new SignerBusyError(`lost the lock on signer ${lease.signer} before persisting nonce ${nonce}`);
     return record;
   }
 
@@ -304,7 +241,7 @@ export class TxManager {
     }
     record.sentAt = Date.now();
     record.status = record.status === "signed" ? "sent" : record.status;
-    await this.options.redis.hset(this.txKey(record.key), "status", record.status, "sent_at", String(record.sentAt));
+    await this.options.store.markSent(record.key, record.status, record.sentAt);
     this.options.onEvent?.(event);
   }
 
@@ -329,13 +266,13 @@ export class TxManager {
       if (head - receipt.blockNumber + 1n < BigInt(confirmations)) return { state: "pending", hash, nonce: record.nonce };
       if (receipt.status === "success") {
         if (record.status !== "confirmed") {
-          await this.options.redis.hset(this.txKey(key), "status", "confirmed", "block", String(receipt.blockNumber), "mined_hash", hash);
+          await this.options.store.markMined(key, "confirmed", receipt.blockNumber, hash);
           this.options.onEvent?.("confirmed");
         }
         return { state: "confirmed", hash, nonce: record.nonce, block: receipt.blockNumber };
       }
       if (record.status !== "reverted") {
-        await this.options.redis.hset(this.txKey(key), "status", "reverted", "block", String(receipt.blockNumber), "mined_hash", hash);
+        await this.options.store.markMined(key, "reverted", receipt.blockNumber, hash);
         this.options.onEvent?.("reverted");
       }
       return {
@@ -394,17 +331,7 @@ export class TxManager {
     record.raw = raw;
     record.maxFeePerGas = maxFeePerGas;
     record.maxPriorityFeePerGas = maxPriorityFeePerGas;
-    await this.options.redis.hset(
-      this.txKey(record.key),
-      "raw",
-      raw,
-      "hashes",
-      JSON.stringify(record.hashes),
-      "max_fee_per_gas",
-      String(maxFeePerGas),
-      "max_priority_fee_per_gas",
-      String(maxPriorityFeePerGas),
-    );
+    await this.options.store.saveReplacement(record);
     this.options.logger.warn({ key: record.key, nonce: record.nonce, hash }, "transaction stuck: replaced with a fee bump");
     await this.broadcast(record, "replaced");
   }

@@ -7,7 +7,15 @@ import type { EvidenceStore } from "../evidence/store.js";
 import { retryDelayMs } from "./backoff.js";
 import { AWAITING_SINCE, type StepContext, stepDefinition } from "./steps/index.js";
 import type { Transition, WorkflowStore } from "./store.js";
-import { type Progress, type StepResult, TERMINAL_STATES, type WorkflowError, type WorkflowRecord, type WorkflowState } from "./types.js";
+import {
+  compactInput,
+  type Progress,
+  type StepResult,
+  TERMINAL_STATES,
+  type WorkflowError,
+  type WorkflowRecord,
+  type WorkflowState,
+} from "./types.js";
 
 export interface EngineSettings {
   concurrency: number;
@@ -194,9 +202,11 @@ export class Engine {
       case "next": {
         const progress: Progress = { ...wf.progress, ...result.patch };
         for (const key of [...(result.remove ?? []), AWAITING_SINCE, "_last_error"]) delete progress[key];
+        const input = result.compactInput ? compactInput(wf.input) : undefined;
+        const compacted = input ? { input } : {};
         if (result.step === null)
-          return { state: "COMPLETED", step: "COMPLETED", attempts: 0, progress, error: null, dueAt: null, stalledAt: null };
-        return { state: "RUNNING", step: result.step, attempts: 0, progress, dueAt: now + settings.leaseMs };
+          return { state: "COMPLETED", step: "COMPLETED", attempts: 0, progress, error: null, dueAt: null, stalledAt: null, ...compacted };
+        return { state: "RUNNING", step: result.step, attempts: 0, progress, dueAt: now + settings.leaseMs, ...compacted };
       }
       case "wait":
         return { ...this.keep(wf), progress: { ...wf.progress, ...result.patch }, dueAt: now + result.delayMs };
@@ -236,8 +246,11 @@ export class Engine {
     }
   }
 
-  private async commit(wf: WorkflowRecord, token: number | "", transition: Transition, patch: Progress): Promise<boolean> {
+  private async commit(wf: WorkflowRecord, token: number | "", requested: Transition, patch: Progress): Promise<boolean> {
     const now = this.#now();
+    // A finished workflow keeps a bounded record: its bulky input goes with the last transition.
+    const compact = TERMINAL_STATES.has(requested.state) && requested.input === undefined ? compactInput(wf.input) : undefined;
+    const transition = compact ? { ...requested, input: compact } : requested;
     const ok = await this.deps.store.transition(wf.id, token, transition, now);
     if (!ok) return false;
     const changed = transition.state !== wf.state || transition.step !== wf.step || transition.attempts !== wf.attempts;

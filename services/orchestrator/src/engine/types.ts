@@ -18,8 +18,8 @@ export interface WorkSubmissionInput {
   /** Legacy body (the published SDK clients): roots given by the caller. */
   thread_root?: string;
   evidence_root?: string;
-  /** Base64. */
-  evidence_content: string;
+  /** Base64; dropped from the stored input once the evidence store confirmed it (its URI is in progress). */
+  evidence_content?: string;
   signer_address: string;
 }
 
@@ -72,12 +72,31 @@ export interface WorkflowRecord {
   leaseToken: number;
 }
 
+/**
+ * Input fields that can be megabytes (evidence bytes, the DKG packages) and are needed only until
+ * the evidence is stored and the roots computed: dropped then, and on every finished workflow, so
+ * a finished record stays small.
+ */
+export const BULKY_INPUT_FIELDS = ["evidence_content", "dkg_evidence"] as const;
+
+/** The input without its bulky fields; undefined when it has none (nothing to rewrite). */
+export function compactInput(input: WorkflowInput): WorkflowInput | undefined {
+  const record = input as unknown as Record<string, unknown>;
+  if (!BULKY_INPUT_FIELDS.some((field) => field in record)) return undefined;
+  const compact = { ...record };
+  for (const field of BULKY_INPUT_FIELDS) delete compact[field];
+  return compact as unknown as WorkflowInput;
+}
+
 export type ErrorCategory = "TRANSIENT" | "RECOVERABLE" | "PERMANENT" | "UNKNOWN";
 
 /** What a step asks the engine to do next. */
 export type StepResult =
-  /** Checkpoint `patch` (and drop `remove` keys) and move on; `null` completes the workflow. */
-  | { kind: "next"; step: string | null; patch?: Progress; remove?: string[] }
+  /**
+   * Checkpoint `patch` (and drop `remove` keys) and move on; `null` completes the workflow.
+   * `compactInput` drops the input's bulky fields (BULKY_INPUT_FIELDS) once nothing needs them.
+   */
+  | { kind: "next"; step: string | null; patch?: Progress; remove?: string[]; compactInput?: boolean }
   /** Same step again after `delayMs` (polling a confirmation, a deadline), attempts unchanged. */
   | { kind: "wait"; delayMs: number; patch?: Progress }
   /** A failed attempt: backoff, then STALLED (or FAILED if permanent) once attempts run out. */

@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
 import type { ChainReader } from "../../chain/reader.js";
-import { type ContractCall, SignerBusyError, type TxManager, TxRevertedError } from "../../chain/tx-manager.js";
+import { type ContractCall, SignerBusyError, type TxManager, TxRevertedError, UnrecordedPendingError } from "../../chain/tx-manager.js";
 import type { DkgVersion } from "../../dkg/index.js";
 import type { EvidenceStore } from "../../evidence/store.js";
 import type { StepResult, WorkflowRecord } from "../types.js";
@@ -58,6 +58,8 @@ export async function sendOnce(
     return onSent(await ctx.tx.submit(txKey(ctx, step), signer as Address, call, stillNeeded));
   } catch (err) {
     if (err instanceof SignerBusyError) return { kind: "wait", delayMs: signerBusyDelayMs() };
+    // Reconciliation sees what those transactions did once they are mined.
+    if (err instanceof UnrecordedPendingError) return { kind: "wait", delayMs: ctx.pollMs };
     if (err instanceof TxRevertedError) {
       const code = err.revert.errorName === "OwnableUnauthorizedAccount" ? "SIGNER_NOT_OWNER" : revertCode;
       return { kind: "fail", code, message: err.revert.reason };

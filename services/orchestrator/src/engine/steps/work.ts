@@ -85,6 +85,12 @@ export const workSteps: Record<string, StepDefinition> = {
     async execute(ctx) {
       if (ctx.wf.progress.arweave_tx_id) return { kind: "next", step: "AWAIT_ARWEAVE_CONFIRM" };
       const { studio_address, epoch, data_hash, agent_address, evidence_content } = input(ctx);
+      if (evidence_content === undefined)
+        return {
+          kind: "fail",
+          code: "EVIDENCE_MISSING",
+          message: "the evidence bytes were dropped before the evidence store confirmed them",
+        };
       const tags = workEvidenceTags({ studio: studio_address, epoch, dataHash: data_hash, agent: agent_address });
       try {
         const { id, uri } = await ctx.evidence.put(Buffer.from(evidence_content, "base64"), tags);
@@ -106,8 +112,14 @@ export const workSteps: Record<string, StepDefinition> = {
       } catch (err) {
         return evidenceFailure(err);
       }
+      // Stored and confirmed: the evidence store holds the bytes now, the record keeps only the URI.
       if (status === "confirmed")
-        return { kind: "next", step: "SUBMIT_WORK_ONCHAIN", patch: { arweave_confirmed: true, arweave_confirmed_at: ctx.now() } };
+        return {
+          kind: "next",
+          step: "SUBMIT_WORK_ONCHAIN",
+          patch: { arweave_confirmed: true, arweave_confirmed_at: ctx.now() },
+          compactInput: true,
+        };
       const pollMs = ctx.evidence.pollIntervalMs ?? ctx.pollMs;
       const since = Number(ctx.wf.progress[AWAITING_SINCE] ?? 0);
       if (since === 0) return { kind: "wait", delayMs: pollMs, patch: { [AWAITING_SINCE]: ctx.now() } };

@@ -1,0 +1,49 @@
+import type { Address, Hex } from "viem";
+
+/** A signed transaction as persisted before its broadcast. */
+export interface TxRecord {
+  /** `<workflow id>:<step>`: the record is pruned with its workflow. */
+  key: string;
+  signer: Address;
+  nonce: number;
+  to: Address;
+  data: Hex;
+  gas: bigint;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+  raw: Hex;
+  /** Every hash signed for this nonce (fee-bump replacements append); whichever is mined counts. */
+  hashes: Hex[];
+  sentAt: number;
+  status: "signed" | "sent" | "confirmed" | "reverted";
+}
+
+/** A held signer lock: `token` fences every write made under it. */
+export interface SignerLease {
+  /** Lower-case address. */
+  signer: string;
+  token: string;
+}
+
+/**
+ * The transaction manager's persistence (its port): one lock holder per signer across replicas,
+ * the per-signer next nonce, and the signed-transaction records. Backends: PostgreSQL
+ * (persistence/postgres) and Redis (persistence/redis).
+ */
+export interface TxStore {
+  load(key: string): Promise<TxRecord | undefined>;
+  /** Takes the signer's lock for `ttlMs` (a crashed holder cannot block the signer) unless another holder has it. */
+  tryLock(signer: string, ttlMs: number, owner: string): Promise<SignerLease | undefined>;
+  unlock(lease: SignerLease): Promise<void>;
+  /** The signer's next nonce as this store numbered it, or undefined when it has numbered none. */
+  nextNonce(signer: string): Promise<number | undefined>;
+  /**
+   * Writes `record` and advances the signer's next nonce past it, atomically and only while
+   * `lease` still holds the lock. False (nothing written) when the lock was lost.
+   */
+  persistSigned(lease: SignerLease, record: TxRecord): Promise<boolean>;
+  markSent(key: string, status: TxRecord["status"], sentAt: number): Promise<void>;
+  markMined(key: string, status: "confirmed" | "reverted", block: bigint, hash: Hex): Promise<void>;
+  /** Stores a fee-bump replacement: the new raw bytes, the hash list and the fees. */
+  saveReplacement(record: TxRecord): Promise<void>;
+}

@@ -1,0 +1,149 @@
+import type { Address, Hex } from "viem";
+import type { SignerLease, TxRecord, TxStore } from "../../chain/tx-store.js";
+import type { Postgres } from "./connect.js";
+
+interface Row {
+  key: string;
+  signer: Address;
+  nonce: string;
+  to_address: Address;
+  data: Hex;
+  gas: string;
+  max_fee_per_gas: string;
+  max_priority_fee_per_gas: string;
+  raw: Hex;
+  hashes: Hex[];
+  sent_at: string;
+  status: TxRecord["status"];
+}
+
+const workflowOf = (key: string) => key.slice(0, key.indexOf(":"));
+
+/**
+ * Signer locks, next nonces and signed-transaction records in PostgreSQL. The lock is a row whose
+ * token carries a per-signer fence and expires on the server's clock (one clock for every
+ * replica); persisting a signed transaction locks the signer's row, checks the token and writes
+ * the record and the next nonce in one transaction.
+ */
+export class PostgresTxStore implements TxStore {
+  readonly #signers: string;
+  readonly #tx: string;
+
+  constructor(private readonly pg: Postgres) {
+    this.#signers = `${pg.schema}.signers`;
+    this.#tx = `${pg.schema}.transactions`;
+  }
+
+  async load(key: string): Promise<TxRecord | undefined> {
+    const { rows } = await this.pg.pool.query<Row>(`SELECT * FROM ${this.#tx} WHERE key = $1`, [key]);
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      key: row.key,
+      signer: row.signer,
+      nonce: Number(row.nonce),
+      to: row.to_address,
+      data: row.data,
+      gas: BigInt(row.gas),
+      maxFeePerGas: BigInt(row.max_fee_per_gas),
+      maxPriorityFeePerGas: BigInt(row.max_priority_fee_per_gas),
+      raw: row.raw,
+      hashes: row.hashes,
+      sentAt: Number(row.sent_at),
+      status: row.status,
+    };
+  }
+
+  async tryLock(signer: string, ttlMs: number, owner: string): Promise<SignerLease | undefined> {
+    const normalised = signer.toLowerCase();
+    const { rows } = await this.pg.pool.query<{ lock_token: string }>(
+      `INSERT INTO ${this.#signers} AS s (signer, fence, lock_token, lock_expires_at)
+       VALUES ($1, 1, '1:' || $2, clock_timestamp() + make_interval(secs => $3::double precision / 1000))
+       ON CONFLICT (signer) DO UPDATE SET
+         fence = s.fence + 1,
+         lock_token = (s.fence + 1)::text || ':' || $2,
+         lock_expires_at = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
+       WHERE s.lock_token IS NULL OR s.lock_expires_at <= clock_timestamp()
+       RETURNING lock_token`,
+      [normalised, owner, ttlMs],
+    );
+    const token = rows[0]?.lock_token;
+    return token ? { signer: normalised, token } : undefined;
+  }
+
+  async unlock(lease: SignerLease): Promise<void> {
+    await this.pg.pool.query(
+      `UPDATE ${this.#signers} SET lock_token = NULL, lock_expires_at = NULL WHERE signer = $1 AND lock_token = $2`,
+      [lease.signer, lease.token],
+    );
+  }
+
+  async nextNonce(signer: string): Promise<number | undefined> {
+    const { rows } = await this.pg.pool.query<{ next_nonce: string | null }>(`SELECT next_nonce FROM ${this.#signers} WHERE signer = $1`, [
+      signer.toLowerCase(),
+    ]);
+    const next = rows[0]?.next_nonce;
+    return next == null ? undefined : Number(next);
+  }
+
+  async persistSigned(lease: SignerLease, r: TxRecord): Promise<boolean> {
+    const client = await this.pg.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const held = await client.query(
+        `SELECT 1 FROM ${this.#signers} WHERE signer = $1 AND lock_token = $2 AND lock_expires_at > clock_timestamp() FOR UPDATE`,
+        [lease.signer, lease.token],
+      );
+      if (held.rowCount !== 1) {
+        await client.query("ROLLBACK");
+        return false;
+      }
+      await client.query(
+        `INSERT INTO ${this.#tx} (key, workflow_id, signer, nonce, to_address, data, gas, max_fee_per_gas, max_priority_fee_per_gas, raw, hashes, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          r.key,
+          workflowOf(r.key),
+          r.signer,
+          r.nonce,
+          r.to,
+          r.data,
+          String(r.gas),
+          String(r.maxFeePerGas),
+          String(r.maxPriorityFeePerGas),
+          r.raw,
+          JSON.stringify(r.hashes),
+          r.status,
+        ],
+      );
+      await client.query(`UPDATE ${this.#signers} SET next_nonce = $2 WHERE signer = $1`, [lease.signer, r.nonce + 1]);
+      await client.query("COMMIT");
+      return true;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async markSent(key: string, status: TxRecord["status"], sentAt: number): Promise<void> {
+    await this.pg.pool.query(`UPDATE ${this.#tx} SET status = $2, sent_at = $3 WHERE key = $1`, [key, status, sentAt]);
+  }
+
+  async markMined(key: string, status: "confirmed" | "reverted", block: bigint, hash: Hex): Promise<void> {
+    await this.pg.pool.query(`UPDATE ${this.#tx} SET status = $2, block = $3, mined_hash = $4 WHERE key = $1`, [
+      key,
+      status,
+      String(block),
+      hash,
+    ]);
+  }
+
+  async saveReplacement(r: TxRecord): Promise<void> {
+    await this.pg.pool.query(
+      `UPDATE ${this.#tx} SET raw = $2, hashes = $3, max_fee_per_gas = $4, max_priority_fee_per_gas = $5 WHERE key = $1`,
+      [r.key, r.raw, JSON.stringify(r.hashes), String(r.maxFeePerGas), String(r.maxPriorityFeePerGas)],
+    );
+  }
+}
