@@ -82,6 +82,34 @@ export async function storedTx(env: TestEnv, key: string): Promise<{ hashes: Hex
   return row ? { hashes: row.hashes, maxFeePerGas: BigInt(row.max_fee_per_gas) } : undefined;
 }
 
+const STORE_TABLES = ["workflows", "workflow_keys", "signers", "transactions"];
+
+/**
+ * A point-in-time copy of the env's PostgreSQL store; the returned function puts the store back
+ * to it, as if every write after the copy had been lost (a primary that acknowledged writes it
+ * never made durable, or a failover to a replica that had not received them).
+ */
+export async function snapshotStore(env: TestEnv): Promise<() => Promise<void>> {
+  const live = `"${env.ns.postgresSchema}"`;
+  const snap = `"${env.ns.postgresSchema}_snap"`;
+  await env.pg.query(`DROP SCHEMA IF EXISTS ${snap} CASCADE`);
+  await env.pg.query(`CREATE SCHEMA ${snap}`);
+  for (const table of STORE_TABLES) await env.pg.query(`CREATE TABLE ${snap}.${table} AS TABLE ${live}.${table}`);
+  return async () => {
+    const client = await env.pg.connect();
+    try {
+      await client.query("BEGIN");
+      for (const table of STORE_TABLES) {
+        await client.query(`DELETE FROM ${live}.${table}`);
+        await client.query(`INSERT INTO ${live}.${table} SELECT * FROM ${snap}.${table}`);
+      }
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+  };
+}
+
 /** The stored state of workflow `id`, from whichever store the env uses. */
 export async function storedState(env: TestEnv, id: string): Promise<string | undefined> {
   if (env.backend === "redis") return (await env.redis.hget(`wf:${id}`, "state")) ?? undefined;
@@ -143,6 +171,7 @@ export async function tearDown(env: TestEnv | undefined): Promise<void> {
   await env.anvil.stop();
   env.redis.disconnect();
   await env.pg.query(`DROP SCHEMA IF EXISTS "${env.ns.postgresSchema}" CASCADE`);
+  await env.pg.query(`DROP SCHEMA IF EXISTS "${env.ns.postgresSchema}_snap" CASCADE`);
   await env.pg.end();
   // A client without the key prefix: SCAN patterns and DEL keys are then the full names.
   const plain = new Redis(redisUrl(), { maxRetriesPerRequest: 2 });

@@ -6,7 +6,7 @@
 // replacement), and nothing is left unmined.
 import type { Stack } from "@gatehouse/dev";
 import { GatewayClient } from "@gatehouse/sdk";
-import { Redis } from "ioredis";
+import pg from "pg";
 import { type Address, createPublicClient, decodeFunctionData, type Hex, http } from "viem";
 import { rewardsDistributorAbi, studioProxyAbi } from "../../../services/orchestrator/src/chain/abi.js";
 import type { WorkflowLoad } from "./workflows.js";
@@ -66,38 +66,27 @@ interface TxRecord {
   hashes: Hex[];
 }
 
+/** What the orchestrator persisted: its signed transactions and each signer's next nonce (its PostgreSQL store). */
 async function orchestratorTransactions(stack: Stack): Promise<{ records: TxRecord[]; nextNonce: Map<string, number> }> {
-  const redis = new Redis(stack.redisUrl);
-  const prefix = stack.namespace.redisPrefix;
+  const client = new pg.Client({ connectionString: stack.postgresUrl });
+  const schema = `"${stack.namespace.postgresSchema}"`;
+  await client.connect();
   try {
-    const scan = async (pattern: string) => {
-      const keys: string[] = [];
-      for (let cursor = "0"; ; ) {
-        const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}${pattern}`, "COUNT", 1000);
-        keys.push(...batch);
-        cursor = next;
-        if (cursor === "0") return keys;
-      }
-    };
-    const records: TxRecord[] = [];
-    for (const key of await scan("tx:*")) {
-      const h = await redis.hgetall(key);
-      if (!h.raw) continue;
-      records.push({
-        key: h.key as string,
-        signer: (h.signer as string).toLowerCase(),
-        nonce: Number(h.nonce),
-        hashes: JSON.parse(h.hashes as string),
-      });
-    }
+    const txs = await client.query<{ key: string; signer: string; nonce: string; hashes: Hex[] }>(
+      `SELECT key, signer, nonce, hashes FROM ${schema}.transactions`,
+    );
+    const records = txs.rows.map((row) => ({
+      key: row.key,
+      signer: row.signer.toLowerCase(),
+      nonce: Number(row.nonce),
+      hashes: row.hashes,
+    }));
+    const signers = await client.query<{ signer: string; next_nonce: string | null }>(`SELECT signer, next_nonce FROM ${schema}.signers`);
     const nextNonce = new Map<string, number>();
-    for (const key of await scan("signer:*:nonce")) {
-      const signer = key.slice(prefix.length).split(":")[1] as string;
-      nextNonce.set(signer.toLowerCase(), Number(await redis.get(key)));
-    }
+    for (const row of signers.rows) if (row.next_nonce !== null) nextNonce.set(row.signer.toLowerCase(), Number(row.next_nonce));
     return { records, nextNonce };
   } finally {
-    redis.disconnect();
+    await client.end();
   }
 }
 

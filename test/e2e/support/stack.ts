@@ -1,5 +1,5 @@
 // The end-to-end journeys' stack: `make dev`'s stack (tools/dev startStack) in test mode — free
-// ports, a private NATS (restartable), its own namespace on the shared Redis, throwaway keys — and
+// ports, a private NATS (restartable), its own namespace on the shared Redis and PostgreSQL, throwaway keys — and
 // helpers to read what it left on the bus.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { Bus, streamCatalog } from "@gatehouse/bus";
 import { type Stack, type StackOptions, startStack } from "@gatehouse/dev";
-import { redisUrl, testNamespace } from "@gatehouse/testkit";
+import { postgresUrl, redisUrl, testNamespace } from "@gatehouse/testkit";
 import { DeliverPolicy } from "@nats-io/jetstream";
 
 /** Starts the whole stack as `make dev` does, on free ports; GH_E2E_ECHO=1 prints every process's output. */
@@ -17,6 +17,7 @@ export function startTestStack(label: string, options: Partial<StackOptions> = {
     ports: "free",
     nats: "private",
     redisUrl: redisUrl(),
+    postgresUrl: postgresUrl(),
     namespace: testNamespace(label),
     devDir: mkdtempSync(join(tmpdir(), `gh-${label}-`)),
     autoRestart: false,

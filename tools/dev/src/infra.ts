@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { freePort } from "@gatehouse/service";
-import { natsWithJetStream, redisAnswers, until } from "./probe.js";
+import { natsWithJetStream, postgresAnswers, redisAnswers, until } from "./probe.js";
 
 /** A server this run uses: the machine's, or one it started (and stops). */
 export interface Server {
@@ -16,6 +17,9 @@ export interface Server {
 export interface Infra {
   natsUrl: string;
   redisUrl: string;
+  /** Undefined when no PostgreSQL could be found or started (`postgresProblem` says why). */
+  postgresUrl: string | undefined;
+  postgresProblem: string | undefined;
   /** What this run started itself (empty when the machine's servers were used). */
   started: string[];
   stop(): Promise<void>;
@@ -79,10 +83,54 @@ export async function ensureRedis(preferredPort = 6379): Promise<Server> {
   return { url: `redis://${HOST}:${port}`, started: `redis-server on ${HOST}:${port}`, stop: stopper(child) };
 }
 
+/** The machine's PostgreSQL as CI and the dev machines run it: loopback, trust authentication. */
+export const DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** No PostgreSQL answers at the URL and none could be started. */
+export class PostgresUnavailableError extends Error {
+  override readonly name = "PostgresUnavailableError";
+}
+
+/**
+ * PostgreSQL (the orchestrator's workflow store): the one answering at `url`; otherwise, on
+ * Debian, the installed cluster on that port is started with pg_ctlcluster (and left running, as
+ * the system service it is).
+ */
+export async function ensurePostgres(url = DEFAULT_POSTGRES_URL): Promise<Server> {
+  const unchanged = { url, stop: async () => {} };
+  if (await postgresAnswers(url)) return { ...unchanged, started: undefined };
+  const port = new URL(url).port || "5432";
+  const run = promisify(execFile);
+  const clusters = await run("pg_lsclusters", ["--no-header"]).then(
+    (out) => out.stdout,
+    () => "",
+  );
+  const cluster = clusters
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .find((fields) => fields[2] === port);
+  if (cluster) {
+    const [version, name] = cluster as [string, string];
+    await run("pg_ctlcluster", [version, name, "start"]).catch(() => undefined);
+    if (
+      await until(() => postgresAnswers(url), 15_000, "postgresql").then(
+        () => true,
+        () => false,
+      )
+    )
+      return { ...unchanged, started: `postgresql cluster ${version}/${name} on port ${port} (left running)` };
+  }
+  throw new PostgresUnavailableError(
+    `PostgreSQL does not answer at ${url.replace(/\/\/[^@]*@/, "//")}${cluster ? " and its cluster did not start" : " and no installed cluster listens on that port"}: ` +
+      "start it (Debian: apt-get install postgresql; pg_ctlcluster 15 main start) or set GH_TEST_POSTGRES_URL",
+  );
+}
+
 /**
  * NATS with JetStream and Redis for a dev stack or a test run: the ones already running on 4222 and
  * 6379 when they answer, otherwise `nats-server` and `redis-server` started on free loopback ports
- * (and stopped by `stop`).
+ * (and stopped by `stop`); and PostgreSQL, found or started by ensurePostgres (its absence is
+ * reported, not fatal: only the orchestrator's tests need it, and they say so).
  */
 export async function ensureInfra(preferred = { natsPort: 4222, redisPort: 6379 }): Promise<Infra> {
   const nats = await ensureNats(preferred.natsPort);
@@ -90,10 +138,14 @@ export async function ensureInfra(preferred = { natsPort: 4222, redisPort: 6379 
     await nats.stop();
     throw err;
   });
+  const postgres = await ensurePostgres(process.env.GH_TEST_POSTGRES_URL ?? DEFAULT_POSTGRES_URL).catch((err: Error) => err);
+  const postgresUp = postgres instanceof Error ? undefined : postgres;
   return {
     natsUrl: nats.url,
     redisUrl: redis.url,
-    started: [nats.started, redis.started].filter((s): s is string => s !== undefined),
+    postgresUrl: postgresUp?.url,
+    postgresProblem: postgres instanceof Error ? postgres.message : undefined,
+    started: [nats.started, redis.started, postgresUp?.started].filter((s): s is string => s !== undefined),
     stop: async () => {
       await Promise.all([nats.stop(), redis.stop()]);
     },

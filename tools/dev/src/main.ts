@@ -138,7 +138,8 @@ function banner(stack: Stack): void {
       `  NATS cluster      ${stack.natsNames.join(", ")}; streams at R${stack.streamReplicas} (npx gatehouse streams -s ${stack.natsUrl})`,
     );
   say(
-    `  NATS ${stack.natsUrl}  Redis ${stack.redisUrl}  subject root "${stack.namespace.subjectRoot}"  stream prefix "${stack.namespace.streamPrefix}"`,
+    `  NATS ${stack.natsUrl}  Redis ${stack.redisUrl}  subject root "${stack.namespace.subjectRoot}"  stream prefix "${stack.namespace.streamPrefix}"  ` +
+      `PostgreSQL ${stack.postgresUrl.replace(/\/\/[^@]*@/, "//")} schema "${stack.namespace.postgresSchema}"`,
   );
   for (const name of stack.names) {
     const endpoints = ep(name);

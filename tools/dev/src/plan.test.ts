@@ -26,7 +26,8 @@ function input(overrides: Partial<PlanInput> = {}): PlanInput {
     ports: shiftedPorts(portSlots(overrides.configs ?? configs, services, relayNodes, overrides.serviceReplicas), 2000),
     natsUrl: "nats://127.0.0.1:4222",
     redisUrl: "redis://127.0.0.1:6379",
-    namespace: { subjectRoot: "gh", streamPrefix: "", redisPrefix: "gh:" },
+    postgresUrl: "postgres://postgres@127.0.0.1:5432/postgres",
+    namespace: { subjectRoot: "gh", streamPrefix: "", redisPrefix: "gh:", postgresSchema: "gh_orchestrator" },
     keys: { serverIdentityFile: "/repo/.dev/server-identity.json", authorityPublicKeyFile: "/repo/.dev/authority.pub" },
     evidenceDir: "/repo/.dev/evidence",
     bcoinApiKey: "dev",
@@ -84,7 +85,9 @@ describe("planStack", () => {
   });
 
   it("points the services at the stack's bcoin, pool backend, anvil, keys and namespace", () => {
-    const plan = planStack(input({ namespace: { subjectRoot: "t1", streamPrefix: "T1_", redisPrefix: "t1:" } }));
+    const plan = planStack(
+      input({ namespace: { subjectRoot: "t1", streamPrefix: "T1_", redisPrefix: "t1:", postgresSchema: "t1_orchestrator" } }),
+    );
     expect(component(plan, "template-verifier").spec.env).toMatchObject({
       GH_TEMPLATE_VERIFIER_UPSTREAM_URL: "http://127.0.0.1:20443",
       GH_TEMPLATE_VERIFIER_UPSTREAM_RPC_PASSWORD: "dev",

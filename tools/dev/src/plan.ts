@@ -18,6 +18,8 @@ export interface Namespace {
   streamPrefix: string;
   /** Prefix of every Redis key. */
   redisPrefix: string;
+  /** The orchestrator's PostgreSQL schema (its workflow store). */
+  postgresSchema: string;
 }
 
 /** A load-generating miner (tools/loadgen) connected to the miner edge. */
@@ -56,6 +58,8 @@ export interface PlanInput {
   ports: PortMap;
   natsUrl: string;
   redisUrl: string;
+  /** The orchestrator's workflow store. */
+  postgresUrl: string;
   namespace: Namespace;
   /** The SV2 edge's identity and the authority key miners check it against (see keys.ts). */
   keys: { serverIdentityFile: string; authorityPublicKeyFile: string };
@@ -246,6 +250,8 @@ function serviceEnv(service: ServiceName, config: TomlTable, input: PlanInput): 
       // The runner owns anvil: an orchestrator killed -9 must not take the chain with it.
       env[envName(service, "chain_dev_chain")] = "false";
       env[envName(service, "evidence_dir")] = input.evidenceDir;
+      env[envName(service, "store_postgres_url")] = input.postgresUrl;
+      env[envName(service, "store_postgres_schema")] = input.namespace.postgresSchema;
       break;
     case "relay-node":
       break;

@@ -1,4 +1,5 @@
 import { Socket } from "node:net";
+import pg from "pg";
 
 /** Reads the first line a TCP server sends, or writes `send` first; resolves undefined on failure. */
 function exchange(host: string, port: number, send: string | undefined, timeoutMs: number): Promise<string | undefined> {
@@ -36,6 +37,21 @@ export async function natsWithJetStream(host: string, port: number, timeoutMs = 
 /** True when a Redis server answers PING at host:port. */
 export async function redisAnswers(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
   return (await exchange(host, port, "PING\r\n", timeoutMs)) === "+PONG";
+}
+
+/** True when PostgreSQL at `url` accepts the connection and answers a query. */
+export async function postgresAnswers(url: string, timeoutMs = 2_000): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** True when something accepts TCP connections at host:port. */

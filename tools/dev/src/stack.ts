@@ -7,9 +7,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bus, streamCatalog } from "@gatehouse/bus";
 import { deleteKeysWithPrefix, Redis } from "@gatehouse/service";
+import pg from "pg";
 import { parse as parseToml } from "smol-toml";
 import { anvilBinary, chainAnswers, type Deployment, deployContracts } from "./chain.js";
-import { ensureNats, ensureRedis, type Server } from "./infra.js";
+import { DEFAULT_POSTGRES_URL, ensureNats, ensurePostgres, ensureRedis, type Server } from "./infra.js";
 import { type DevKeys, ensureDevKeys } from "./keys.js";
 import { clusterUrl, jetStreamAnswers, natsClusterNodes, natsClusterPorts } from "./nats-cluster.js";
 import {
@@ -56,6 +57,8 @@ export interface StackOptions {
   serviceReplicas?: number;
   /** Redis to use; default the one on 6379, else one started for the run. */
   redisUrl?: string;
+  /** PostgreSQL for the orchestrator's workflow store; default the one on 5432 (see ensurePostgres). */
+  postgresUrl?: string;
   namespace?: Partial<Namespace>;
   /** Keys (reused across runs), evidence; default `<root>/.dev`. */
   devDir?: string;
@@ -73,10 +76,10 @@ export interface StackOptions {
   /** Extra environment per component, e.g. `{ "miner-edge": { GH_MINER_EDGE_MODE: "inline" } }`. */
   env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readyTimeoutMs?: number;
-  /** On stop, delete the namespace's Redis keys and streams and the dev folder (tests). */
+  /** On stop, delete the namespace's Redis keys, streams and PostgreSQL schema and the dev folder (tests). */
   cleanUp?: boolean;
   /**
-   * Before starting, delete the namespace's Redis keys and streams left by an earlier run (make dev:
+   * Before starting, delete the namespace's Redis keys, streams and PostgreSQL schema left by an earlier run (make dev:
    * bcoin and anvil start empty, so workflow records, signer nonces and stored blocks of the last
    * run describe chains that no longer exist).
    */
@@ -91,6 +94,7 @@ export interface Stack {
   readonly natsNames: readonly string[];
   readonly streamReplicas: number;
   readonly redisUrl: string;
+  readonly postgresUrl: string;
   readonly namespace: Namespace;
   readonly devDir: string;
   readonly keys: DevKeys;
@@ -153,6 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     subjectRoot,
     streamPrefix: options.namespace?.streamPrefix ?? "",
     redisPrefix: options.namespace?.redisPrefix ?? `${subjectRoot}:`,
+    postgresSchema: options.namespace?.postgresSchema ?? `${subjectRoot.toLowerCase().replace(/[^a-z0-9_]/g, "_")}_orchestrator`,
   };
   const devDir = options.devDir ?? join(root, ".dev");
 
@@ -259,9 +264,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (redis.started) onNotice("redis", `started ${redis.started}`);
       redisUrl = redis.url;
     }
-    if (options.fresh) await removeNamespace(natsUrl, redisUrl, namespace, true);
+    let postgresUrl = options.postgresUrl;
+    if (!postgresUrl) {
+      const postgres = await ensurePostgres(process.env.GH_TEST_POSTGRES_URL ?? DEFAULT_POSTGRES_URL);
+      if (postgres.started) onNotice("postgres", `started ${postgres.started}`);
+      postgresUrl = postgres.url;
+    }
+    const servers = { natsUrl, redisUrl, postgresUrl };
+    if (options.fresh) await removeNamespace(servers, namespace, true);
     const ownNats = options.nats === "private" || natsNodes > 1;
-    if (options.cleanUp) cleanups.push(() => removeNamespace(natsUrl, redisUrl as string, namespace, !ownNats));
+    if (options.cleanUp) cleanups.push(() => removeNamespace(servers, namespace, !ownNats));
 
     mkdirSync(devDir, { recursive: true });
     if (options.cleanUp) cleanups.push(() => rmSync(devDir, { recursive: true, force: true }));
@@ -273,6 +285,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ports,
       natsUrl,
       redisUrl,
+      postgresUrl,
       namespace,
       keys: { serverIdentityFile: keys.serverIdentityFile, authorityPublicKeyFile: keys.authorityPublicKeyFile },
       evidenceDir: join(devDir, "evidence"),
@@ -330,6 +343,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       natsNames,
       streamReplicas,
       redisUrl,
+      postgresUrl,
       namespace,
       devDir,
       keys,
@@ -378,14 +392,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 }
 
-/** Deletes a namespace's Redis keys and (when `streams`) the bus's streams under its prefix. */
-async function removeNamespace(natsUrl: string, redisUrl: string, namespace: Namespace, streams: boolean): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+/** Deletes a namespace's Redis keys, its PostgreSQL schema and (when `streams`) the bus's streams under its prefix. */
+async function removeNamespace(
+  servers: { natsUrl: string; redisUrl: string; postgresUrl: string },
+  namespace: Namespace,
+  streams: boolean,
+): Promise<void> {
+  const { natsUrl } = servers;
+  const redis = new Redis(servers.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
   try {
     await redis.connect();
     await deleteKeysWithPrefix(redis, namespace.redisPrefix);
   } finally {
     redis.disconnect();
+  }
+  const postgres = new pg.Client({ connectionString: servers.postgresUrl });
+  try {
+    await postgres.connect();
+    await postgres.query(`DROP SCHEMA IF EXISTS "${namespace.postgresSchema}" CASCADE`);
+  } finally {
+    await postgres.end().catch(() => undefined);
   }
   if (!streams) return;
   const bus = await Bus.connect({ servers: natsUrl, name: "dev-stack-cleanup" });
