@@ -140,7 +140,15 @@ export class TxManager {
   ): Promise<Hex | undefined> {
     // Simulation needs no nonce: done before taking the lock, which is then held only to number,
     // persist and broadcast.
-    const gas = await this.simulate(signer, call);
+    let gas: bigint;
+    try {
+      gas = await this.simulate(signer, call);
+    } catch (err) {
+      // Nodes may simulate on the pending state: the revert can be this very call, already in the
+      // pool from a transaction the store lost. Wait for it to be mined rather than fail.
+      if (err instanceof TxRevertedError) await this.nextNonce(signer);
+      throw err;
+    }
     const { store, lockTtlMs, instanceId } = this.options;
     const lease = await store.tryLock(signer, lockTtlMs, instanceId);
     if (!lease) throw new SignerBusyError(`signer ${signer} is busy`);
@@ -178,28 +186,35 @@ export class TxManager {
     return this.#baseFee.value;
   }
 
-  private async sign(key: string, lease: SignerLease, call: ContractCall, gas: bigint): Promise<TxRecord> {
-    const { client, store, chain } = this.options;
-    const account = this.account(lease.signer);
-    const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
-    // The persisted next nonce, never below what the chain has mined (the key may have been used
-    // elsewhere). Read in parallel.
-    const [stored, mined, pending, baseFee] = await Promise.all([
-      store.nextNonce(lease.signer),
-      client.getTransactionCount({ address: account.address, blockTag: "latest" }),
-      client.getTransactionCount({ address: account.address, blockTag: "pending" }),
-      this.baseFee(),
+  /**
+   * The signer's next nonce: the persisted one, never below what the chain has mined (the key may
+   * have been used elsewhere). UnrecordedPendingError when the node holds pending transactions of
+   * the signer beyond it.
+   */
+  private async nextNonce(signer: string): Promise<number> {
+    const { client, store, logger } = this.options;
+    const address = this.account(signer).address;
+    const [stored, mined, pending] = await Promise.all([
+      store.nextNonce(signer),
+      client.getTransactionCount({ address, blockTag: "latest" }),
+      client.getTransactionCount({ address, blockTag: "pending" }),
     ]);
     const nonce = Math.max(stored ?? mined, mined);
     if (pending > nonce) {
-      this.options.logger.warn(
-        { signer: account.address, pending, recorded: nonce },
+      logger.warn(
+        { signer: address, pending, recorded: nonce },
         "unrecorded pending transactions: waiting for them to be mined before signing",
       );
-      throw new UnrecordedPendingError(
-        `signer ${account.address} has ${pending - nonce} pending transaction(s) this store has no record of`,
-      );
+      throw new UnrecordedPendingError(`signer ${address} has ${pending - nonce} pending transaction(s) this store has no record of`);
     }
+    return nonce;
+  }
+
+  private async sign(key: string, lease: SignerLease, call: ContractCall, gas: bigint): Promise<TxRecord> {
+    const { store, chain } = this.options;
+    const account = this.account(lease.signer);
+    const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
+    const [nonce, baseFee] = await Promise.all([this.nextNonce(account.address), this.baseFee()]);
     const maxPriorityFeePerGas = DEFAULT_PRIORITY_FEE;
     const maxFeePerGas = baseFee * 2n + maxPriorityFeePerGas;
     const gasLimit = (gas * 12n) / 10n;
