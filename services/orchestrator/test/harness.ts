@@ -62,7 +62,8 @@ export async function setUp(label: string, options: { blockTimeSeconds?: number;
     ns,
     evidenceDir: mkdtempSync(join(tmpdir(), "gh-orch-evidence-")),
     redis,
-    backend: options.backend ?? "postgres",
+    // GH_TEST_ORCH_STORE=redis runs the suites on the Redis store, to compare the two.
+    backend: options.backend ?? (process.env.GH_TEST_ORCH_STORE === "redis" ? "redis" : "postgres"),
     pg: pool,
     processes: [],
   };
