@@ -52,7 +52,7 @@ describe("nonce stream", () => {
     );
     await Promise.all(
       started.map((wf) => (clients[0] as ReturnType<typeof gateway>).waitForCompletion(wf.workflowId, { maxWait: 60_000 })),
-    ).catch(async (err) => { (await import("node:fs")).writeFileSync("/tmp/orch-tx-lines.json", JSON.stringify([...a.lines, ...b.lines])); throw err; });
+    );
 
     const mined = await minedTransactions(env);
     const fromWorker = mined.filter((tx) => tx.from.toLowerCase() === worker.toLowerCase() && tx.input.startsWith(SUBMIT_WORK));

@@ -58,8 +58,8 @@ export interface PlanInput {
   ports: PortMap;
   natsUrl: string;
   redisUrl: string;
-  /** The orchestrator's workflow store. */
-  postgresUrl: string;
+  /** The orchestrator's workflow store; unset, its dev.toml's applies. */
+  postgresUrl?: string;
   namespace: Namespace;
   /** The SV2 edge's identity and the authority key miners check it against (see keys.ts). */
   keys: { serverIdentityFile: string; authorityPublicKeyFile: string };
@@ -250,7 +250,7 @@ function serviceEnv(service: ServiceName, config: TomlTable, input: PlanInput): 
       // The runner owns anvil: an orchestrator killed -9 must not take the chain with it.
       env[envName(service, "chain_dev_chain")] = "false";
       env[envName(service, "evidence_dir")] = input.evidenceDir;
-      env[envName(service, "store_postgres_url")] = input.postgresUrl;
+      if (input.postgresUrl) env[envName(service, "store_postgres_url")] = input.postgresUrl;
       env[envName(service, "store_postgres_schema")] = input.namespace.postgresSchema;
       break;
     case "relay-node":
