@@ -17,6 +17,7 @@ export const configSchema = z.strictObject({
    */
   store: z
     .strictObject({
+      /** `postgres` (the production default) or `redis` (development only: it loses acknowledged writes on a crash or failover). */
       backend: z.enum(["postgres", "redis"]).default("postgres"),
       /** e.g. postgres://gatehouse@db:5432/gatehouse (a password in it is never logged). Required for `postgres` when workflows run. */
       postgres_url: z.string().default(""),
@@ -25,7 +26,9 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
         .default("orchestrator"),
+      /** Connections per replica. */
       postgres_pool_size: z.number().int().positive().max(200).default(10),
+      /** Bound on every statement: a stuck server fails the step (retried) instead of hanging it. */
       postgres_statement_timeout_ms: z.number().int().positive().default(10_000),
       /** COMPLETED/FAILED workflows (with their transaction records) are deleted this many days after finishing; fractions allowed. */
       retention_days: z.number().positive().default(30),
