@@ -20,11 +20,12 @@ function awaitConfirm(status: EvidenceStatus, progress: Record<string, unknown>,
 }
 
 describe("AWAIT_ARWEAVE_CONFIRM", () => {
-  it("moves on once the evidence is confirmed", async () => {
+  it("moves on once the evidence is confirmed, dropping the evidence bytes from the input", async () => {
     expect(await awaitConfirm("confirmed", {}, 1_234)).toEqual({
       kind: "next",
       step: "SUBMIT_WORK_ONCHAIN",
       patch: { arweave_confirmed: true, arweave_confirmed_at: 1_234 },
+      compactInput: true,
     });
   });
 
