@@ -56,6 +56,13 @@ export class PostgresTxStore implements TxStore {
 
   async tryLock(signer: string, ttlMs: number, owner: string): Promise<SignerLease | undefined> {
     const normalised = signer.toLowerCase();
+    // A plain read first: a busy signer then costs no row lock and no commit to flush, which
+    // matters when replicas queue on one signer.
+    const held = await this.pg.pool.query(
+      `SELECT 1 FROM ${this.#signers} WHERE signer = $1 AND lock_token IS NOT NULL AND lock_expires_at > clock_timestamp()`,
+      [normalised],
+    );
+    if (held.rowCount === 1) return undefined;
     const { rows } = await this.pg.pool.query<{ lock_token: string }>(
       `INSERT INTO ${this.#signers} AS s (signer, fence, lock_token, lock_expires_at)
        VALUES ($1, 1, '1:' || $2, clock_timestamp() + make_interval(secs => $3::double precision / 1000))
