@@ -7,7 +7,6 @@ export type Sv2ErrorReason =
   | "frame_too_large"
   | "unknown_message_type"
   | "unknown_extension"
-  | "channel_bit_mismatch"
   | "handshake_failed"
   | "handshake_timeout"
   | "certificate_invalid"

@@ -4,8 +4,10 @@ import {
   type AnyMessage,
   acceptNoise,
   encodeAuthorityPublicKey,
+  encodeFrame,
   isSv2Error,
   issueServerIdentity,
+  type MessageName,
   NoiseInitiator,
   plainConnection,
   randomSecretKey,
@@ -396,6 +398,53 @@ describe("SV2 over TCP", () => {
     } finally {
       for (const socket of held) socket.destroy();
       await new Promise((resolve) => mute.close(resolve));
+    }
+  });
+
+  it("a client framing as sv2-tp does (no channel bit) is understood, and the server counts each difference", async () => {
+    const differences: MessageName[] = [];
+    const srv = await listen({ onChannelBitDiffers: (m) => differences.push(m) });
+    const client = await Sv2Client.connect({
+      host: "127.0.0.1",
+      port: srv.port,
+      authorityPublicKey: encodeAuthorityPublicKey(authority),
+      channelBit: "omit",
+    });
+    const server = await (srv.accepted[0] as Promise<Sv2Connection>);
+    const share = { channelId: 7, sequenceNumber: 1, jobId: 1, nonce: 42, ntime: 1_700_000_000, version: 0x20000000 };
+    await client.submitShare(share);
+    await client.connection.send("SetupConnectionSuccess", { usedVersion: 2, flags: 0 });
+    expect(await collect(server, 2)).toEqual([
+      { type: "SubmitSharesStandard", message: share },
+      { type: "SetupConnectionSuccess", message: { usedVersion: 2, flags: 0 } },
+    ]);
+    expect(differences).toEqual(["SubmitSharesStandard"]);
+    expect(server.channelBitDifferences).toBe(1);
+    await client.close();
+  });
+
+  it("receivingFrame is true exactly while part of a frame has arrived", async () => {
+    const accepted: Sv2Connection[] = [];
+    const plain = createServer((socket) => accepted.push(plainConnection(socket)));
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    const socket = connect((plain.address() as AddressInfo).port, "127.0.0.1");
+    try {
+      const server = await waitFor(() => accepted[0]);
+      expect(server.receivingFrame).toBe(false);
+      const frame = encodeFrame("SetupConnectionSuccess", { usedVersion: 2, flags: 0 });
+      socket.write(frame.subarray(0, 3));
+      await waitFor(() => server.receivingFrame || undefined, { description: "half a header received" });
+      socket.write(frame.subarray(3, 8));
+      socket.write(frame.subarray(8));
+      expect(await collect(server, 1)).toEqual([{ type: "SetupConnectionSuccess", message: { usedVersion: 2, flags: 0 } }]);
+      expect(server.receivingFrame).toBe(false);
+      // Whole frames and the start of the next: partial again.
+      socket.write(Buffer.concat([frame, frame.subarray(0, 7)]));
+      await waitFor(() => server.receivingFrame || undefined, { description: "the next frame begun" });
+    } finally {
+      socket.destroy();
+      await Promise.all(accepted.map((c) => c.close()));
+      await new Promise((resolve) => plain.close(resolve));
     }
   });
 

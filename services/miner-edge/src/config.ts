@@ -41,6 +41,12 @@ export const configSchema = z
     /** File with the base58check authority public key; the certificate must be signed by it. */
     authority_public_key_file: z.string().default(""),
     handshake_timeout_ms: ms(10_000),
+    /** After the handshake (or the TCP accept, in plaintext), SetupConnection must arrive within this (setup_connection_timeout). */
+    setup_timeout_ms: ms(10_000),
+    /** After the handshake (or the TCP accept), a channel must be open within this (channel_open_timeout). */
+    channel_open_timeout_ms: ms(30_000),
+    /** A frame begun must be complete within this (frame_timeout): a byte now and then cannot hold a connection open. */
+    frame_timeout_ms: ms(5_000),
     /** A connection with no traffic either way for this long is closed. */
     idle_timeout_ms: ms(300_000),
     /** Largest accepted frame payload; Bitaxe itself refuses frames over 8 KiB. */
@@ -50,6 +56,13 @@ export const configSchema = z
     /** New connections per source IP per second, counted across replicas in Redis. */
     connection_rate_limit_per_ip: z.number().int().positive().default(20),
     max_connections: z.number().int().positive().default(20_000),
+    /**
+     * Open connections per source IP, counted across replicas in Redis and, on its own, by each
+     * replica (ip_connection_limit_exceeded). Miners of one farm often share an address.
+     */
+    max_connections_per_ip: z.number().int().positive().default(1000),
+    /** How long a replica's per-IP counts last in Redis unrenewed: a crashed replica's stop counting after this. */
+    connection_lease_ms: z.number().int().min(3000).default(30_000),
     /** Bytes queued for sending to one miner before it is dropped as too slow. */
     send_buffer_bytes: z.number().int().min(4096).default(262_144),
     max_channels_per_connection: z.number().int().positive().default(16),
@@ -83,6 +96,9 @@ export const configSchema = z
   .superRefine((config, issue) => {
     if (config.prevhash_verdict_timeout_ms >= config.prevhash_stale_hold_ms) {
       issue.addIssue({ code: "custom", path: ["prevhash_verdict_timeout_ms"], message: "must be below prevhash_stale_hold_ms" });
+    }
+    if (config.setup_timeout_ms > config.channel_open_timeout_ms) {
+      issue.addIssue({ code: "custom", path: ["setup_timeout_ms"], message: "must not exceed channel_open_timeout_ms" });
     }
     if (config.prevhash_stale_hold_ms >= config.upstream_stale_max_ms) {
       issue.addIssue({ code: "custom", path: ["prevhash_stale_hold_ms"], message: "must be below upstream_stale_max_ms" });

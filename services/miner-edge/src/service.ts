@@ -9,15 +9,18 @@ import {
   VerifierHeartbeatSchema,
 } from "@gatehouse/proto/mining/v1";
 import { type ServiceDefinition, streamCatalogOf } from "@gatehouse/service";
+import { IpConnectionCounts } from "./admission/ip-connections.js";
 import { type Config, configSchema, unsafeSettings } from "./config.js";
 import { adminService } from "./ops/admin.js";
 import { EventLog } from "./ops/event-log.js";
 import { registerEventRoutes } from "./ops/event-routes.js";
 import { Authorizer } from "./protocol/auth.js";
 import { EXTRANONCE_PREFIX_BYTES, ExtranonceAllocator } from "./protocol/extranonce.js";
+import { SharedConnectionCap } from "./redis/connection-cap.js";
 import { ConnectionRateLimit } from "./redis/connection-rate.js";
 import { ServerIdLease } from "./redis/server-id.js";
 import { ShareDedup } from "./redis/share-dedup.js";
+import { ConnectionAdmission } from "./server/admission.js";
 import { Edge, ModeState } from "./server/edge.js";
 import { MinerListener } from "./server/listener.js";
 import { loadNoiseIdentity } from "./server/noise-identity.js";
@@ -50,6 +53,21 @@ export const service: ServiceDefinition<Config> = {
     const templatesTotal = m.counter("templates_received_total", "TemplateProposals received");
     const verdictsTotal = m.counter("verdicts_received_total", "TemplateVerdicts received, by outcome", ["accepted"]);
     const heartbeats = m.counter("verifier_heartbeats_total", "VerifierHeartbeat messages received");
+    const deadlineCloses = m.counter(
+      "deadline_closes_total",
+      "Connections closed for a missed deadline: handshake, setup (SetupConnection), channel (first channel open), frame (frame completion)",
+      ["deadline"],
+    );
+    const refused = m.counter(
+      "connections_refused_total",
+      "Connections refused before any SV2 byte, by limit: rate (new per IP per second), per_ip (open per IP), total (max_connections)",
+      ["limit"],
+    );
+    const channelBitDifferences = m.counter(
+      "channel_bit_differences_total",
+      "Miner frames whose channel bit differs from the SV2 message table (accepted; the spec's examples and sv2-tp omit it), by message",
+      ["message"],
+    );
 
     const events = new EventLog(config.event_buffer_size, ctx.instanceId, [
       (event) => bus.publish(bus.subjects.edgeEvent, EdgeEventSchema, event, { msgId: event.eventId }),
@@ -197,13 +215,22 @@ export const service: ServiceDefinition<Config> = {
         shares: sink,
         mode: () => modeState.effective,
         modeState,
+        deadlines: { setupMs: config.setup_timeout_ms, channelMs: config.channel_open_timeout_ms, frameMs: config.frame_timeout_ms },
+        onDeadlineMissed: (deadline) => deadlineCloses.inc({ deadline }),
         logger: ctx.logger,
         onShare: (result, reason, seconds) => {
           sharesTotal.inc({ result, reason });
           shareAck.observe(seconds);
         },
       });
-      const rate = new ConnectionRateLimit(redis, config.connection_rate_limit_per_ip);
+      const admission = new ConnectionAdmission({
+        rate: new ConnectionRateLimit(redis, config.connection_rate_limit_per_ip),
+        local: new IpConnectionCounts(config.max_connections_per_ip),
+        shared: new SharedConnectionCap(redis, ctx.instanceId, config.max_connections_per_ip, config.connection_lease_ms),
+        logger: ctx.logger,
+      });
+      admission.start();
+      ctx.onShutdown("connection-admission", () => admission.stop(), "close");
       const minerEdge = edge;
       listener = new MinerListener(
         {
@@ -216,8 +243,11 @@ export const service: ServiceDefinition<Config> = {
           idleTimeoutMs: config.idle_timeout_ms,
         },
         {
-          allowConnection: (address) => rate.allow(address),
-          onConnection: (conn, socket, id, peer) => minerEdge.attach(conn, socket, id, peer),
+          admit: (address) => admission.admit(address),
+          onConnection: (conn, socket, id, peer, establishedAt) => minerEdge.attach(conn, socket, id, peer, establishedAt),
+          onRefused: (limit) => refused.inc({ limit }),
+          onHandshakeTimeout: () => deadlineCloses.inc({ deadline: "handshake" }),
+          onChannelBitDiffers: (message) => channelBitDifferences.inc({ message }),
           events,
           logger: ctx.logger,
         },

@@ -285,6 +285,19 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
     expect(metrics).toMatch(/^gatehouse_miner_edge_shares_total\{result="rejected",reason="share_difficulty_below_target"\} [1-9]/m);
   });
 
+  it("accepts shares framed without the channel bit (the spec's examples, sv2-tp) and counts them", async () => {
+    const m = await TestMiner.connect(edgeA.endpoints.sv2 as string, authority, { channelBit: "omit" });
+    miners.push(m);
+    await m.client.setupConnection();
+    await m.open("carol");
+    await m.next("SetNewPrevHash");
+    const answer = await m.submit(m.mine(meets(m.target)));
+    expect(answer).toMatchObject({ ok: true, success: { newSubmitsAcceptedCount: 1 } });
+    expect(m.ended).toBeUndefined();
+    const metrics = await (await fetch(`${edgeA.endpoints.ops}/metrics`, { headers: { "x-api-key": API_KEY } })).text();
+    expect(metrics).toMatch(/^gatehouse_miner_edge_channel_bit_differences_total\{message="SubmitSharesStandard"\} [1-9]/m);
+  });
+
   it("/gateway/events needs the API key and filters by type and worker", async () => {
     expect((await fetch(`${edgeA.endpoints.ops}/gateway/events`)).status).toBe(401);
     const accepted = await events(edgeA, "type=share_accepted&worker=alice&limit=5");

@@ -1,6 +1,6 @@
 import { u256FromLE } from "@gatehouse/bitcoin";
 import { ChannelWork, headerFor, headerHash, type Job, type Tip } from "@gatehouse/loadgen";
-import { type AnyMessage, type MessageFields, type MessageName, Sv2Client } from "@gatehouse/sv2";
+import { type AnyMessage, type MessageFields, type MessageName, Sv2Client, type Sv2ClientOptions } from "@gatehouse/sv2";
 import { waitFor } from "@gatehouse/testkit";
 
 type Of<N extends MessageName> = MessageFields<N>;
@@ -34,7 +34,8 @@ export class TestMiner {
     })();
   }
 
-  static async connect(endpoint: string, authority: string | undefined): Promise<TestMiner> {
+  /** `options` adjust the client, e.g. `channelBit: "omit"` to frame as sv2-tp does. */
+  static async connect(endpoint: string, authority: string | undefined, options: Partial<Sv2ClientOptions> = {}): Promise<TestMiner> {
     const url = new URL(endpoint);
     return new TestMiner(
       await Sv2Client.connect({
@@ -43,6 +44,7 @@ export class TestMiner {
         authorityPublicKey: authority,
         plaintext: authority === undefined,
         requestTimeoutMs: 5000,
+        ...options,
       }),
     );
   }

@@ -1,6 +1,7 @@
 import { Redis } from "@gatehouse/service";
-import { redisUrl, testNamespace } from "@gatehouse/testkit";
+import { redisUrl, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, describe, expect, it } from "@jest/globals";
+import { SharedConnectionCap } from "../src/redis/connection-cap.js";
 import { ConnectionRateLimit } from "../src/redis/connection-rate.js";
 import { ServerIdLease } from "../src/redis/server-id.js";
 import { ShareDedup } from "../src/redis/share-dedup.js";
@@ -51,6 +52,34 @@ describe("Redis-backed edge state shared by replicas", () => {
     expect(verdicts).toEqual([true, true, true, false]);
     expect(await a.allow("10.0.0.2", now)).toBe(true);
     expect(await a.allow("10.0.0.1", now + 1000)).toBe(true);
+  });
+
+  it("the per-address connection cap is shared: racing replicas get exactly the free places, a release frees one", async () => {
+    const a = new SharedConnectionCap(replicaA, "edge-a", 3, 10_000);
+    const b = new SharedConnectionCap(replicaB, "edge-b", 3, 10_000);
+    const taken = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).acquire("10.1.0.1")));
+    expect(taken.filter(Boolean)).toHaveLength(3);
+    expect(await a.total("10.1.0.1")).toBe(3);
+    expect(await a.acquire("10.1.0.2")).toBe(true);
+    const holder = taken.findIndex(Boolean) % 2 ? a : b;
+    await holder.release("10.1.0.1");
+    expect(await a.total("10.1.0.1")).toBe(2);
+    expect(await b.acquire("10.1.0.1")).toBe(true);
+    expect(await a.acquire("10.1.0.1")).toBe(false);
+  });
+
+  it("a replica's counts stop counting when its lease runs out, and renewal restates what it holds", async () => {
+    const crashed = new SharedConnectionCap(replicaA, "edge-crashed", 2, 300);
+    const alive = new SharedConnectionCap(replicaB, "edge-alive", 2, 300);
+    expect([await crashed.acquire("10.2.0.1"), await crashed.acquire("10.2.0.1")]).toEqual([true, true]);
+    expect(await alive.acquire("10.2.0.1")).toBe(false);
+    // edge-crashed renews no more: once its lease has passed its places are free.
+    await waitFor(async () => (await alive.total("10.2.0.1")) === 0, { description: "the crashed replica's lease running out" });
+    expect(await alive.acquire("10.2.0.1")).toBe(true);
+    // Renewal sets the true count (here 2, e.g. one admitted while Redis was away) and keeps it alive.
+    await alive.renew([["10.2.0.1", 2]]);
+    expect(await crashed.total("10.2.0.1")).toBe(2);
+    expect(await crashed.acquire("10.2.0.1")).toBe(false);
   });
 
   it("server ids are leased exclusively, refreshed by their holder only, and freed on release", async () => {

@@ -7,7 +7,7 @@ import { decodeFrame } from "../framing/plain.js";
 import { commonMessages } from "./common.js";
 import type { MessageDef } from "./define.js";
 import { miningMessages } from "./mining.js";
-import { decodePayload, encodeFrame, encodePayload, headerFor, type MessageName } from "./registry.js";
+import { channelBitDiffers, decodePayload, encodeFrame, encodePayload, headerFor, type MessageName } from "./registry.js";
 import { templateDistributionMessages } from "./template-distribution.js";
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
@@ -206,9 +206,6 @@ describe("decode rejects bad input with typed reasons", () => {
     const bad = encodeFrame("CloseChannel", { channelId: 1, reasonCode: "ab" });
     bad[11] = 0xff;
     expect(reasonOf(() => decodeFrame(bad))).toBe("frame_decode_error");
-    const noBit = Uint8Array.from(ok);
-    noBit[1] = 0;
-    expect(reasonOf(() => decodeFrame(noBit))).toBe("channel_bit_mismatch");
     expect(reasonOf(() => decodeFrame(hex("00001e000000")))).toBe("unknown_message_type");
     expect(reasonOf(() => decodeFrame(hex("010000000000")))).toBe("unknown_extension");
     expect(reasonOf(() => decodeFrame(hex("000001ffffff"), 1000))).toBe("frame_too_large");
@@ -217,11 +214,22 @@ describe("decode rejects bad input with typed reasons", () => {
     expect(reasonOf(() => decodeFrame(trailing))).toBe("frame_decode_error");
   });
 
-  it("accepts SetCustomMiningJob replies with or without the channel bit (spec vs SRI)", () => {
-    const frame = encodeFrame("SetCustomMiningJobSuccess", { channelId: 1, requestId: 2, jobId: 3 });
-    expect(decodeHeader(frame).channelMsg).toBe(true);
-    frame[1] = 0;
-    expect(decodeFrame(frame)).toEqual({ type: "SetCustomMiningJobSuccess", message: { channelId: 1, requestId: 2, jobId: 3 } });
+  it("decodes by msg_type with or without the channel bit (the spec's table vs its examples, sv2-tp and SRI), reporting the difference", () => {
+    const share = { channelId: 1, sequenceNumber: 2, jobId: 3, nonce: 4, ntime: 5, version: 6 };
+    const spec = encodeFrame("SubmitSharesStandard", share);
+    const omitted = encodeFrame("SubmitSharesStandard", share, "omit");
+    expect([decodeHeader(spec).channelMsg, decodeHeader(omitted).channelMsg]).toEqual([true, false]);
+    expect(Buffer.from(spec.subarray(2))).toEqual(Buffer.from(omitted.subarray(2)));
+    for (const frame of [spec, omitted]) expect(decodeFrame(frame)).toEqual({ type: "SubmitSharesStandard", message: share });
+    expect([channelBitDiffers(decodeHeader(spec)), channelBitDiffers(decodeHeader(omitted))]).toEqual([false, true]);
+    // Set where the table says no: accepted and reported likewise.
+    const setup = encodeFrame("SetupConnectionSuccess", { usedVersion: 2, flags: 0 });
+    setup[1] = 0x80;
+    expect(decodeFrame(setup).type).toBe("SetupConnectionSuccess");
+    expect(channelBitDiffers(decodeHeader(setup))).toBe(true);
+    const custom = encodeFrame("SetCustomMiningJobSuccess", { channelId: 1, requestId: 2, jobId: 3 });
+    custom[1] = 0;
+    expect(decodeFrame(custom)).toEqual({ type: "SetCustomMiningJobSuccess", message: { channelId: 1, requestId: 2, jobId: 3 } });
   });
 
   it("BOOL uses only the least significant bit", () => {

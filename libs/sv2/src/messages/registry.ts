@@ -28,18 +28,28 @@ export function messageDef(name: MessageName): MessageDef {
   return byName.get(name) as MessageDef;
 }
 
-/**
- * The spec's table marks SetCustomMiningJob(.Success/.Error) as channel messages, but SRI's
- * constants send them without the channel bit; we send the spec's form and accept both.
- */
-const EITHER_CHANNEL_BIT = new Set([0x22, 0x23, 0x24]);
-
 /** Core (common, mining, template distribution) messages all use extension_type 0. */
 export const CORE_EXTENSION = 0;
 
-export function headerFor(name: MessageName, msgLength: number): FrameHeader {
+/**
+ * How channel messages are framed: `spec` sets the channel bit as the spec's message table says;
+ * `omit` never sets it, as the spec's own example text and sv2-tp's framing do.
+ */
+export type ChannelBitStyle = "spec" | "omit";
+
+export function headerFor(name: MessageName, msgLength: number, channelBit: ChannelBitStyle = "spec"): FrameHeader {
   const def = messageDef(name);
-  return { extensionType: CORE_EXTENSION, channelMsg: def.channelMsg, msgType: def.msgType, msgLength };
+  return { extensionType: CORE_EXTENSION, channelMsg: channelBit === "spec" && def.channelMsg, msgType: def.msgType, msgLength };
+}
+
+/**
+ * True when a frame's channel bit differs from the message table's. Peers disagree (the table
+ * sets it on every channel message; the spec's example text, sv2-tp, and SRI's SetCustomMiningJob
+ * constants do not), so, like SRI, decoding goes by msg_type alone and a difference is only reported.
+ */
+export function channelBitDiffers(header: FrameHeader): boolean {
+  const def = byType.get(header.msgType);
+  return def !== undefined && def.channelMsg !== header.channelMsg;
 }
 
 export function encodePayload<N extends MessageName>(name: N, message: MessageFields<N>): Uint8Array {
@@ -51,16 +61,13 @@ export function encodePayload<N extends MessageName>(name: N, message: MessageFi
   return w.finish();
 }
 
-/** Decodes a payload by its header; throws only Sv2Error. */
+/** Decodes a payload by its header (the channel bit is not checked: see channelBitDiffers); throws only Sv2Error. */
 export function decodePayload(header: FrameHeader, payload: Uint8Array): AnyMessage {
   if (header.extensionType !== CORE_EXTENSION) {
     throw new Sv2Error("unknown_extension", `extension_type 0x${header.extensionType.toString(16)} is not supported`);
   }
   const def = byType.get(header.msgType);
   if (!def) throw new Sv2Error("unknown_message_type", `msg_type 0x${header.msgType.toString(16)} is not a known core message`);
-  if (def.channelMsg !== header.channelMsg && !EITHER_CHANNEL_BIT.has(def.msgType)) {
-    throw new Sv2Error("channel_bit_mismatch", `${def.name} must ${def.channelMsg ? "" : "not "}carry the channel bit`);
-  }
   if (payload.length !== header.msgLength) {
     throw new Sv2Error("frame_decode_error", `payload is ${payload.length} bytes, header says ${header.msgLength}`);
   }
@@ -72,10 +79,10 @@ export function decodePayload(header: FrameHeader, payload: Uint8Array): AnyMess
 }
 
 /** A plaintext frame (header ‖ payload), as sent before the handshake or on an unencrypted link. */
-export function encodeFrame<N extends MessageName>(name: N, message: MessageFields<N>): Uint8Array {
+export function encodeFrame<N extends MessageName>(name: N, message: MessageFields<N>, channelBit: ChannelBitStyle = "spec"): Uint8Array {
   const payload = encodePayload(name, message);
   const frame = new Uint8Array(FRAME_HEADER_SIZE + payload.length);
-  encodeHeader(headerFor(name, payload.length), frame);
+  encodeHeader(headerFor(name, payload.length, channelBit), frame);
   frame.set(payload, FRAME_HEADER_SIZE);
   return frame;
 }

@@ -1,6 +1,14 @@
 import type { Socket } from "node:net";
 import { isSv2Error, Sv2Error } from "../errors.js";
-import { type AnyMessage, CORE_EXTENSION, decodePayload, type MessageFields, type MessageName } from "../messages/registry.js";
+import {
+  type AnyMessage,
+  type ChannelBitStyle,
+  CORE_EXTENSION,
+  channelBitDiffers,
+  decodePayload,
+  type MessageFields,
+  type MessageName,
+} from "../messages/registry.js";
 import type { TransportKeys } from "../noise/handshake.js";
 import type { ByteQueue } from "../transport/byte-queue.js";
 import { NoiseFrameDecoder, NoiseFrameEncoder, type RawFrame } from "../transport/noise-frames.js";
@@ -18,6 +26,10 @@ export interface Sv2ConnectionOptions {
   maxWriteBufferBytes?: number;
   /** How long a send may wait for a peer that stopped reading before the connection is failed. */
   writeStallTimeoutMs?: number;
+  /** Channel bit on sent channel messages: the spec's table (default), or omitted as sv2-tp frames them. */
+  channelBit?: ChannelBitStyle;
+  /** Told of each received message whose channel bit differs from the table's (it is accepted). */
+  onChannelBitDiffers?: (message: MessageName) => void;
 }
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
@@ -25,7 +37,7 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
 /** How messages become bytes and back on one connection: Noise-encrypted, or plaintext where allowed. */
 export interface Framing {
   encoder: { encodeMessage<N extends MessageName>(name: N, message: MessageFields<N>): Uint8Array };
-  decoder: { push(bytes: Uint8Array): void; next(): RawFrame | undefined };
+  decoder: { push(bytes: Uint8Array): void; next(): RawFrame | undefined; readonly midFrame: boolean };
   /** The Noise handshake hash; empty for plaintext. */
   handshakeHash: Uint8Array;
   encrypted: boolean;
@@ -33,7 +45,7 @@ export interface Framing {
 
 export function noiseFraming(keys: TransportKeys, options: Sv2ConnectionOptions = {}): Framing {
   return {
-    encoder: new NoiseFrameEncoder(keys.encryptor),
+    encoder: new NoiseFrameEncoder(keys.encryptor, options.channelBit),
     decoder: new NoiseFrameDecoder(keys.decryptor, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES),
     handshakeHash: keys.handshakeHash,
     encrypted: true,
@@ -42,7 +54,7 @@ export function noiseFraming(keys: TransportKeys, options: Sv2ConnectionOptions 
 
 export function plainFraming(options: Sv2ConnectionOptions = {}): Framing {
   return {
-    encoder: new PlainFrameEncoder(),
+    encoder: new PlainFrameEncoder(options.channelBit),
     decoder: new PlainFrameDecoder(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES),
     handshakeHash: new Uint8Array(0),
     encrypted: false,
@@ -63,12 +75,18 @@ export class Sv2Connection {
   readonly encrypted: boolean;
   /** Frames with an unknown extension type, discarded as the spec requires. */
   discardedFrames = 0;
+  /** Messages whose channel bit differed from the message table's, accepted all the same. */
+  channelBitDifferences = 0;
+  /** Whole frames received (decoded or discarded). */
+  framesReceived = 0;
   private readonly encoder: Framing["encoder"];
   private readonly decoder: Framing["decoder"];
   private readonly queue: AnyMessage[] = [];
   private readonly maxQueued: number;
   private readonly maxWriteBuffer: number;
   private readonly writeStallTimeoutMs: number;
+  private readonly onChannelBitDiffers: ((message: MessageName) => void) | undefined;
+  private partialFrame = false;
   private waiting: (() => void) | undefined;
   private drain: Promise<void> | undefined;
   private failure: Sv2Error | undefined;
@@ -90,6 +108,7 @@ export class Sv2Connection {
     this.maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
     this.maxWriteBuffer = options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES;
     this.writeStallTimeoutMs = options.writeStallTimeoutMs ?? DEFAULT_WRITE_STALL_TIMEOUT_MS;
+    this.onChannelBitDiffers = options.onChannelBitDiffers;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => this.fail(new Sv2Error("connection_closed", `socket error: ${err.message}`)));
@@ -118,6 +137,14 @@ export class Sv2Connection {
     return this.closed;
   }
 
+  /**
+   * True while the peer has sent part of a frame and not the rest (not while whole frames wait
+   * for a lagging consumer): what a server's frame-completion deadline watches.
+   */
+  get receivingFrame(): boolean {
+    return this.partialFrame;
+  }
+
   private onData(chunk: Uint8Array): void {
     if (this.failure) return;
     this.decoder.push(chunk);
@@ -132,14 +159,24 @@ export class Sv2Connection {
   private pump(): void {
     if (this.failure) return;
     try {
+      this.partialFrame = false;
       while (this.queue.length < this.maxQueued) {
         const frame = this.decoder.next();
-        if (!frame) break;
+        if (!frame) {
+          this.partialFrame = this.decoder.midFrame;
+          break;
+        }
+        this.framesReceived += 1;
         if (frame.header.extensionType !== CORE_EXTENSION) {
           this.discardedFrames += 1;
           continue;
         }
-        this.queue.push(decodePayload(frame.header, frame.payload));
+        const message = decodePayload(frame.header, frame.payload);
+        if (channelBitDiffers(frame.header)) {
+          this.channelBitDifferences += 1;
+          this.onChannelBitDiffers?.(message.type);
+        }
+        this.queue.push(message);
       }
     } catch (err) {
       this.fail(isSv2Error(err) ? err : new Sv2Error("frame_decode_error", String(err)));

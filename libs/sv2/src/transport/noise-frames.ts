@@ -1,6 +1,6 @@
 import { Sv2Error } from "../errors.js";
 import { decodeHeader, encodeHeader, FRAME_HEADER_SIZE, type FrameHeader, MAX_PAYLOAD_LENGTH } from "../framing/header.js";
-import { encodePayload, headerFor, type MessageFields, type MessageName } from "../messages/registry.js";
+import { type ChannelBitStyle, encodePayload, headerFor, type MessageFields, type MessageName } from "../messages/registry.js";
 import { type CipherState, MAC_LENGTH } from "../noise/cipher-state.js";
 import { ByteQueue } from "./byte-queue.js";
 
@@ -24,7 +24,10 @@ export interface RawFrame {
 export class NoiseFrameEncoder {
   private readonly headerScratch = new Uint8Array(FRAME_HEADER_SIZE);
 
-  constructor(private readonly cipher: CipherState) {}
+  constructor(
+    private readonly cipher: CipherState,
+    private readonly channelBit: ChannelBitStyle = "spec",
+  ) {}
 
   encodeFrame(header: FrameHeader, payload: Uint8Array): Uint8Array {
     if (payload.length !== header.msgLength) throw new Sv2Error("invalid_argument", "payload length differs from the header's msg_length");
@@ -39,7 +42,7 @@ export class NoiseFrameEncoder {
 
   encodeMessage<N extends MessageName>(name: N, message: MessageFields<N>): Uint8Array {
     const payload = encodePayload(name, message);
-    return this.encodeFrame(headerFor(name, payload.length), payload);
+    return this.encodeFrame(headerFor(name, payload.length, this.channelBit), payload);
   }
 }
 
@@ -60,6 +63,11 @@ export class NoiseFrameDecoder {
 
   get buffered(): number {
     return this.queue.length;
+  }
+
+  /** True after next() returned undefined with part of a frame received. */
+  get midFrame(): boolean {
+    return this.pending !== undefined || this.queue.length > 0;
   }
 
   push(bytes: Uint8Array): void {

@@ -1,13 +1,15 @@
 import { Sv2Error } from "../errors.js";
 import { decodeHeader, FRAME_HEADER_SIZE, type FrameHeader, MAX_PAYLOAD_LENGTH } from "../framing/header.js";
-import { encodeFrame, type MessageFields, type MessageName } from "../messages/registry.js";
+import { type ChannelBitStyle, encodeFrame, type MessageFields, type MessageName } from "../messages/registry.js";
 import { ByteQueue } from "./byte-queue.js";
 import type { RawFrame } from "./noise-frames.js";
 
 /** Unencrypted framing (header ‖ payload), for peers allowed to skip Noise on a trusted network. */
 export class PlainFrameEncoder {
+  constructor(private readonly channelBit: ChannelBitStyle = "spec") {}
+
   encodeMessage<N extends MessageName>(name: N, message: MessageFields<N>): Uint8Array {
-    return encodeFrame(name, message);
+    return encodeFrame(name, message, this.channelBit);
   }
 }
 
@@ -21,6 +23,11 @@ export class PlainFrameDecoder {
 
   push(bytes: Uint8Array): void {
     this.queue.push(bytes);
+  }
+
+  /** True after next() returned undefined with part of a frame received. */
+  get midFrame(): boolean {
+    return this.pending !== undefined || this.queue.length > 0;
   }
 
   /** The next complete frame, or undefined if more bytes are needed. Throws Sv2Error only. */

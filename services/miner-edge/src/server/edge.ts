@@ -2,9 +2,24 @@ import type { Socket } from "node:net";
 import { EdgeEventType, GatewayMode, GatewayReason, VerdictReason } from "@gatehouse/proto/mining/v1";
 import type { Logger } from "@gatehouse/service";
 import type { Sv2Connection } from "@gatehouse/sv2";
+import { ConnectionDeadlines, type DeadlineKind, type DeadlineLimits } from "../admission/deadlines.js";
 import type { EventLog } from "../ops/event-log.js";
 import type { CachedTemplate, EffectiveMode } from "../templates/book.js";
+import { DeadlineWatch } from "./deadline-watch.js";
 import { MinerSession, modeValue, type SessionDeps } from "./session.js";
+
+/** The reason code and wording of each missed deadline. */
+const DEADLINE_MISSED: Record<DeadlineKind, { reason: GatewayReason; detail: string }> = {
+  setup: { reason: GatewayReason.setup_connection_timeout, detail: "no SetupConnection within setup_timeout_ms" },
+  channel: { reason: GatewayReason.channel_open_timeout, detail: "no channel opened within channel_open_timeout_ms" },
+  frame: { reason: GatewayReason.frame_timeout, detail: "a frame begun was not completed within frame_timeout_ms" },
+};
+
+export interface EdgeDeps extends SessionDeps {
+  modeState: ModeState;
+  deadlines: DeadlineLimits;
+  onDeadlineMissed(kind: DeadlineKind): void;
+}
 
 /** Inline mode degrades to observe while the verifier is silent, and recovers when it speaks again. */
 export class ModeState {
@@ -63,14 +78,40 @@ export class Edge {
   readonly sessions = new Map<bigint, MinerSession>();
 
   /** The listener's max_connections bounds the sessions map. */
-  constructor(private readonly deps: SessionDeps & { modeState: ModeState }) {}
+  constructor(private readonly deps: EdgeDeps) {}
 
-  attach(link: Sv2Connection, socket: Socket, id: bigint, peer: string): void {
-    const session = new MinerSession(id, peer, link, this.deps);
+  /** Serves an established connection; `establishedAt` (handshake end) starts its setup and channel deadlines. */
+  attach(link: Sv2Connection, socket: Socket, id: bigint, peer: string, establishedAt = Date.now()): void {
+    const deadlines = new ConnectionDeadlines(this.deps.deadlines, establishedAt);
+    const session = new MinerSession(id, peer, link, this.deps, {
+      setupDone: () => {
+        deadlines.setupDone();
+        watch.update();
+      },
+      channelOpened: () => {
+        deadlines.channelOpened();
+        watch.update();
+      },
+    });
+    const watch = new DeadlineWatch(deadlines, ({ kind }) => {
+      this.deps.onDeadlineMissed(kind);
+      session.abort(DEADLINE_MISSED[kind].reason, DEADLINE_MISSED[kind].detail);
+    });
     this.sessions.set(id, session);
-    socket.on("data", (chunk: Buffer) => session.onBytes(chunk.length));
+    // Registered after the connection's own reader, so its frame state already includes this chunk.
+    socket.on("data", (chunk: Buffer) => {
+      session.onBytes(chunk.length);
+      deadlines.received(link.receivingFrame, link.framesReceived, Date.now());
+      watch.update();
+    });
     socket.on("timeout", () => void session.shutdown(GatewayReason.GATEWAY_REASON_UNSPECIFIED, "idle timeout"));
-    void session.run().finally(() => this.sessions.delete(id));
+    // Bytes that followed the handshake may already hold part of a frame.
+    deadlines.received(link.receivingFrame, link.framesReceived, establishedAt);
+    watch.update();
+    void session.run().finally(() => {
+      watch.stop();
+      this.sessions.delete(id);
+    });
   }
 
   serve(template: CachedTemplate, newTip: boolean): void {

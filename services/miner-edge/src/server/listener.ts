@@ -2,8 +2,17 @@ import { createServer, type Server, type Socket } from "node:net";
 import { EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
 import type { Logger } from "@gatehouse/service";
 import { parseHostPort } from "@gatehouse/service";
-import { acceptNoise, EllSwiftKeyPool, isSv2Error, plainConnection, type ServerIdentity, type Sv2Connection } from "@gatehouse/sv2";
+import {
+  acceptNoise,
+  EllSwiftKeyPool,
+  isSv2Error,
+  type MessageName,
+  plainConnection,
+  type ServerIdentity,
+  type Sv2Connection,
+} from "@gatehouse/sv2";
 import type { EventLog } from "../ops/event-log.js";
+import type { Admission } from "./admission.js";
 
 export interface ListenerOptions {
   addr: string;
@@ -18,9 +27,15 @@ export interface ListenerOptions {
 }
 
 export interface ListenerDeps {
-  allowConnection(address: string): Promise<boolean>;
-  /** Called with an established connection; resolves when the session ends. */
-  onConnection(link: Sv2Connection, socket: Socket, id: bigint, peer: string): void;
+  /** The rate and per-address checks; an admitted connection's place is released when its socket closes. */
+  admit(address: string): Promise<Admission>;
+  /** Called with an established connection at `establishedAt` (handshake end). */
+  onConnection(link: Sv2Connection, socket: Socket, id: bigint, peer: string, establishedAt: number): void;
+  /** A connection refused before any SV2 byte: which limit refused it. */
+  onRefused(limit: "rate" | "per_ip" | "total"): void;
+  onHandshakeTimeout(): void;
+  /** A miner's frame whose channel bit differs from the spec's table (accepted; sv2-tp frames this way). */
+  onChannelBitDiffers(message: MessageName): void;
   events: EventLog;
   logger: Logger;
 }
@@ -53,6 +68,7 @@ export class MinerListener {
     const server = createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket));
     server.maxConnections = this.options.maxConnections;
     server.on("drop", (data) => {
+      this.deps.onRefused("total");
       this.deps.events.record({
         type: EdgeEventType.connection_rejected,
         reasonCode: GatewayReason.connection_rate_limited,
@@ -94,28 +110,24 @@ export class MinerListener {
   async #establish(socket: Socket, id: bigint, peer: string): Promise<void> {
     const record = (type: EdgeEventType, reasonCode: GatewayReason, reasonDetail: string) =>
       this.deps.events.record({ type, reasonCode, reasonDetail, connectionId: id, peerAddress: peer });
-    let allowed = true;
-    try {
-      allowed = await this.deps.allowConnection(socket.remoteAddress ?? "unknown");
-    } catch (err) {
-      // The shared counter is an abuse brake, not an admission gate: without Redis, admit.
-      this.deps.logger.warn({ err: (err as Error).message }, "connection rate limit unavailable");
-    }
-    if (!allowed) {
-      record(EdgeEventType.connection_rejected, GatewayReason.connection_rate_limited, "too many new connections from this address");
+    const admission = await this.deps.admit(socket.remoteAddress ?? "unknown");
+    if (!admission.admitted) {
+      this.deps.onRefused(admission.reason === GatewayReason.connection_rate_limited ? "rate" : "per_ip");
+      record(EdgeEventType.connection_rejected, admission.reason, admission.detail);
       socket.destroy();
       return;
     }
-    if (socket.destroyed) return;
+    socket.once("close", admission.release);
+    if (socket.destroyed) return admission.release();
     record(EdgeEventType.connection_opened, GatewayReason.GATEWAY_REASON_UNSPECIFIED, "");
+    const connectionOptions = {
+      maxPayloadBytes: this.options.maxFrameBytes,
+      maxWriteBufferBytes: this.options.maxWriteBufferBytes,
+      onChannelBitDiffers: this.deps.onChannelBitDiffers,
+    };
     const identity = this.options.identity;
     if (!identity) {
-      this.#established(
-        socket,
-        plainConnection(socket, { maxPayloadBytes: this.options.maxFrameBytes, maxWriteBufferBytes: this.options.maxWriteBufferBytes }),
-        id,
-        peer,
-      );
+      this.#established(socket, plainConnection(socket, connectionOptions), id, peer);
       return;
     }
     let link: Sv2Connection;
@@ -124,11 +136,11 @@ export class MinerListener {
         identity,
         ephemeralPool: this.#ephemerals,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
-        maxPayloadBytes: this.options.maxFrameBytes,
-        maxWriteBufferBytes: this.options.maxWriteBufferBytes,
+        ...connectionOptions,
       });
     } catch (err) {
       const timeout = isSv2Error(err, "handshake_timeout");
+      if (timeout) this.deps.onHandshakeTimeout();
       record(
         EdgeEventType.handshake_failed,
         timeout ? GatewayReason.noise_handshake_timeout : GatewayReason.noise_handshake_failed,
@@ -144,6 +156,6 @@ export class MinerListener {
   #established(socket: Socket, link: Sv2Connection, id: bigint, peer: string): void {
     this.#handshaking.delete(socket);
     socket.setTimeout(this.options.idleTimeoutMs);
-    this.deps.onConnection(link, socket, id, peer);
+    this.deps.onConnection(link, socket, id, peer, Date.now());
   }
 }

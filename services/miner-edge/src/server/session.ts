@@ -14,6 +14,12 @@ import type { AcceptedShare, ShareSink } from "../shares/sink.js";
 import type { CachedTemplate, EffectiveMode, TemplateBook } from "../templates/book.js";
 import { type CoinbaseParts, channelMerkleRoot, coinbasePartsFor } from "../templates/coinbase.js";
 
+/** Progress the connection's deadlines wait for (see admission/deadlines.ts). */
+export interface SessionMilestones {
+  setupDone(): void;
+  channelOpened(): void;
+}
+
 /** What the session needs from a transport: libs/sv2's Sv2Connection satisfies it. */
 export interface MinerLink {
   messages(): AsyncGenerator<AnyMessage, void, undefined>;
@@ -109,6 +115,7 @@ export class MinerSession {
     readonly peerAddress: string,
     private readonly link: MinerLink,
     private readonly deps: SessionDeps,
+    private readonly milestones?: SessionMilestones,
   ) {
     const c = deps.config;
     this.#messageQuota = new TokenBucket(c.rate_limit_messages_per_sec, c.rate_limit_messages_per_sec * 2);
@@ -153,6 +160,11 @@ export class MinerSession {
     } finally {
       this.#cleanup();
     }
+  }
+
+  /** Drops the connection at once with its reason (a missed deadline): nothing more is sent. */
+  abort(reason: GatewayReason, detail: string): void {
+    this.#fail(reason, detail);
   }
 
   /** Ends the session from outside (admin disconnect, shutdown, prevhash_switch_timeout). */
@@ -263,6 +275,7 @@ export class MinerSession {
       refuse("unsupported-feature-flags", SetupConnectionFlags.requiresWorkSelection, GatewayReason.unsupported_protocol_version);
     }
     this.#setupDone = true;
+    this.milestones?.setupDone();
     // Server flags: we neither fix the version (miners may roll the mask) nor require extended channels.
     this.#send("SetupConnectionSuccess", { usedVersion: 2, flags: 0 });
     this.#event({ type: EdgeEventType.setup_connection_succeeded, reasonDetail: `${s.vendor} ${s.firmware}`.trim().slice(0, 200) });
@@ -342,6 +355,7 @@ export class MinerSession {
     if (channel.extended) this.#send("OpenExtendedMiningChannelSuccess", { ...opened, extranonceSize: channel.extranonceSize });
     else this.#send("OpenStandardMiningChannelSuccess", opened);
     this.#event({ type: EdgeEventType.channel_opened, channelId: channel.channelId, workerId: channel.workerId });
+    this.milestones?.channelOpened();
     if (current) this.#sendJob(channel, current, true);
   }
 
