@@ -120,18 +120,19 @@ beforeAll(async () => {
   const jsm = await bus.jsm();
   await ensureStream(jsm, catalog.SHARES);
   await ensureStream(jsm, catalog.BLOCKS);
-  [deadlines, capA, capB] = await Promise.all([
-    ServiceProcess.start({ service: "miner-edge", config: config(DEADLINES) }),
-    ServiceProcess.start({ service: "miner-edge", config: config({ max_connections_per_ip: PER_IP, connection_lease_ms: 3000 }) }),
-    ServiceProcess.start({ service: "miner-edge", config: config({ max_connections_per_ip: PER_IP, connection_lease_ms: 3000 }) }),
-  ]);
+  const start = (extra: Record<string, unknown>) =>
+    ServiceProcess.start({ service: "miner-edge", config: config(extra), startTimeoutMs: 60_000 });
+  const capped = { max_connections_per_ip: PER_IP, connection_lease_ms: 3000 };
+  // The deadline tests' connections must not count against the capped pair: their own Redis prefix.
+  const apart = { redis: { url: redisUrl(), key_prefix: `${ns.redisPrefix}deadlines:` } };
+  [deadlines, capA, capB] = await Promise.all([start({ ...DEADLINES, ...apart }), start(capped), start(capped)]);
   bus.publish(
     bus.subjects.templateProposed,
     TemplateProposalSchema,
     templateFixture({ templateId: 1n, prevHash: "ad".repeat(32), nbits: DIFF1_NBITS }),
   );
   await bus.nc.flush();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   for (const s of sockets) s.destroy();
