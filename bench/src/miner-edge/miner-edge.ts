@@ -152,6 +152,8 @@ export async function run(): Promise<void> {
     "rate_limit_messages_per_sec = 1000000",
     "rate_limit_bytes_per_sec = 1000000000",
     "connection_rate_limit_per_ip = 1000000",
+    // Every simulated miner comes from 127.0.0.1.
+    "max_connections_per_ip = 1000000",
     "auto_degrade_after_ms = 600000",
     "share_dedup_window_size = 10000",
     "[auth]",
