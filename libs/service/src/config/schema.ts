@@ -76,6 +76,14 @@ export const redisConfig = z
     url: z.string().default("redis://127.0.0.1:6379"),
     /** Prefix of every key this service writes, so stacks and tests sharing a server never collide. */
     key_prefix: z.string().default("gh:"),
+    /**
+     * Redis Sentinel addresses (host:port). When set, the client asks them for the current primary
+     * of `sentinel_master` and follows a failover; `url` then gives only the password, user and
+     * database.
+     */
+    sentinels: z.array(hostPort()).default([]),
+    /** The primary's name as the sentinels monitor it. */
+    sentinel_master: z.string().min(1).default("gatehouse"),
   })
   .prefault({});
 export type RedisConfig = z.output<typeof redisConfig>;
