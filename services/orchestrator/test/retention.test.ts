@@ -49,14 +49,14 @@ describe("what a finished workflow keeps", () => {
     expect(stored).toBeDefined();
     expect(readFileSync(join(env.evidenceDir, stored as string)).equals(evidence)).toBe(true);
 
-    // The record: no evidence bytes, no DKG packages, a few kilobytes all told.
+    // The record: no evidence bytes (the DKG packages stay, for /v1/work/:hash/evidence), a few kilobytes all told.
     const { rows } = await env.pg.query<{ input: Record<string, unknown>; bytes: number }>(
       `SELECT input, octet_length(w::text) AS bytes FROM "${env.ns.postgresSchema}".workflows w WHERE id = $1`,
       [wf.workflowId],
     );
     const row = rows[0] as { input: Record<string, unknown>; bytes: number };
     expect(row.input.evidence_content).toBeUndefined();
-    expect(row.input.dkg_evidence).toBeUndefined();
+    expect(row.input.dkg_evidence).toEqual(evidenceFor("nine", worker));
     expect(row.input.data_hash).toBe(hash);
     expect(row.bytes).toBeLessThan(8_192);
     expect(statSync(join(env.evidenceDir, stored as string)).size).toBe(evidence.length);

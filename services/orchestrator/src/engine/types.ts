@@ -73,11 +73,12 @@ export interface WorkflowRecord {
 }
 
 /**
- * Input fields that can be megabytes (evidence bytes, the DKG packages) and are needed only until
- * the evidence is stored and the roots computed: dropped then, and on every finished workflow, so
- * a finished record stays small.
+ * Input fields that can be megabytes and are needed only until the evidence store holds them:
+ * dropped then, and on every finished workflow, so a finished record stays small. The DKG packages
+ * stay: `GET /v1/work/:hash/evidence` serves them for the life of the record, and validation bounds
+ * them (at most 5,000 packages).
  */
-export const BULKY_INPUT_FIELDS = ["evidence_content", "dkg_evidence"] as const;
+export const BULKY_INPUT_FIELDS = ["evidence_content"] as const;
 
 /** The input without its bulky fields; undefined when it has none (nothing to rewrite). */
 export function compactInput(input: WorkflowInput): WorkflowInput | undefined {
