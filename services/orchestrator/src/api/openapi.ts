@@ -1,4 +1,4 @@
-import { BASE64 } from "./validation.js";
+import { BASE64_ALPHABET } from "./validation.js";
 
 /**
  * The REST API as OpenAPI 3.1, served at /openapi.json; docs/orchestrator-openapi.json is
@@ -369,7 +369,7 @@ export const OPENAPI = {
           evidence_root: bytes32,
           evidence_content: {
             type: "string",
-            pattern: BASE64.source,
+            pattern: BASE64_ALPHABET.source,
             description: "Base64 (RFC 4648 standard alphabet, padding optional)",
           },
           signer_address: address,

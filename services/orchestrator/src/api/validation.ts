@@ -9,8 +9,19 @@ const MAX_PARENTS = 1_000;
 const MAX_SCORES = 256;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
-/** RFC 4648 base64 (the standard alphabet, as Buffer#toString("base64") writes it), padding optional. */
-export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+/** The base64 alphabet (RFC 4648, standard) with at most two padding characters at the end. */
+export const BASE64_ALPHABET = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * RFC 4648 base64 (the standard alphabet, as Buffer#toString("base64") writes it), padding
+ * optional: the alphabet, then the length rule. No nested pattern: evidence runs to megabytes, and
+ * a pattern with nested groups overflows the regex engine's stack there (~7 MB).
+ */
+export function isBase64(text: string): boolean {
+  if (!BASE64_ALPHABET.test(text)) return false;
+  const padded = text.endsWith("=");
+  return padded ? text.length % 4 === 0 : text.length % 4 !== 1;
+}
 
 class Invalid extends Error {}
 
@@ -90,7 +101,7 @@ export function validateWorkSubmission(body: Body): Validated<WorkSubmissionInpu
       roots = { dkg_evidence: body.dkg_evidence.map(evidencePackage) };
     }
     if (typeof body.evidence_content !== "string") throw new Invalid("evidence_content must be a string");
-    if (!BASE64.test(body.evidence_content)) throw new Invalid("evidence_content must be base64 (RFC 4648, standard alphabet)");
+    if (!isBase64(body.evidence_content)) throw new Invalid("evidence_content must be base64 (RFC 4648, standard alphabet)");
     return { ...common, ...roots, evidence_content: body.evidence_content, signer_address: address(body, "signer_address") };
   });
 }
