@@ -21,6 +21,7 @@ const URL_KEY = /(^|_)urls?$/;
 const NOT_HTTP: Record<string, string> = {
   "nats.url": "nats:// (the bus: its credentials and TLS are the nats section's own settings)",
   "redis.url": "redis:// (its credentials and TLS are in the URL itself)",
+  "store.postgres_url": "postgres:// (its credentials and TLS, sslmode, are in the connection string itself)",
 };
 
 /**
