@@ -30,7 +30,11 @@ import { Verifier } from "./verifier.js";
 /** Verdicts sent in one socket write at most (they leave on the next macrotask anyway). */
 const VERDICT_BATCH = 256;
 
-/** Deliveries of one found block before its BlockResult says submit_failed. */
+/**
+ * Deliveries of one found block that try the node before its BlockResult says submit_failed. The
+ * consumer itself has no delivery limit: publishing that answer is retried until the stream stores
+ * it (a limit would drop a block whose last answer met a NATS leader election).
+ */
 const BLOCK_SUBMIT_ATTEMPTS = 5;
 
 const blocksDurable = (subjectRoot: string) => `template-verifier-blocks_${subjectRoot.replace(/\./g, "_")}`;
@@ -229,7 +233,7 @@ export const service: ServiceDefinition<Config> = {
       filterSubject: bus.subjects.blockFound,
       deliverPolicy: "new",
       ackWaitMs: 30_000,
-      maxDeliver: BLOCK_SUBMIT_ATTEMPTS,
+      maxDeliver: -1,
     });
     const blocks = await bus.consume({
       stream: catalog.BLOCKS.name,

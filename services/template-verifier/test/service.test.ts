@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { buildCoinbase, parseTransaction, serializeHeader, serializeTransaction, txid } from "@gatehouse/bitcoin";
 import { Bus } from "@gatehouse/bus";
 import {
@@ -20,6 +20,7 @@ import {
 } from "@gatehouse/proto/mining/v1";
 import { natsUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { DiscardPolicy } from "@nats-io/jetstream";
 import { adminClient } from "./support/admin.js";
 import { FakeTemplateProvider } from "./support/fake-tp.js";
 import { mineProposal } from "./support/mine.js";
@@ -427,6 +428,55 @@ describe("template-verifier with an unreachable template source", () => {
       await down.stop();
       const jsm = await otherBus.jsm();
       for (const stream of [`${other.streamPrefix}TEMPLATES`, `${other.streamPrefix}BLOCKS`, transactionsStream(other.streamPrefix)])
+        await jsm.streams.delete(stream).catch(() => undefined);
+      await otherBus.close();
+    }
+  });
+});
+
+describe("template-verifier whose answer the BLOCKS stream cannot store", () => {
+  it("keeps the found block until its answer is stored, past the node attempts (a full stream refuses it for a while)", async () => {
+    const other = testNamespace("tvfull");
+    const otherBus = await Bus.connect({ servers: natsUrl(), name: "tv-test-full", subjectRoot: other.subjectRoot });
+    const jsm = await otherBus.jsm();
+    const blocksStream = `${other.streamPrefix}BLOCKS`;
+    const verifier = await ServiceProcess.start({
+      service: "template-verifier",
+      config: {
+        nats: { url: natsUrl(), subject_root: other.subjectRoot, stream_prefix: other.streamPrefix },
+        upstream_url: "http://127.0.0.1:1/",
+        upstream_rpc_timeout_ms: 200,
+        payout_script: PAYOUT,
+      },
+    });
+    try {
+      const lone = coinbaseOnlyBlock();
+      await otherBus.publishDurable(
+        otherBus.subjects.blockFound,
+        BlockFoundSchema,
+        { blockHash: "ef".repeat(32), source: "bitcoind-rpc", header: lone.header, coinbaseTx: lone.coinbase },
+        { msgId: "ef" },
+      );
+      // The stream is full and refuses new messages: the submit_failed answer cannot be stored.
+      // (Core subscribers still see each refused publish; what counts is what the stream holds.)
+      const { config, state } = await jsm.streams.info(blocksStream);
+      await jsm.streams.update(blocksStream, { ...config, max_msgs: state.messages, discard: DiscardPolicy.New });
+      const failures = () => verifier.lines.filter((l) => l.msg === "delivery handler failed; redelivering").length;
+      // Four failed node attempts, then the last attempt's answer refused twice: past the five deliveries.
+      await waitFor(() => failures() >= 6, { timeoutMs: 20_000, description: "the answer refused after the last node attempt" });
+      expect((await jsm.streams.info(blocksStream)).state.messages).toBe(state.messages);
+      await jsm.streams.update(blocksStream, { ...config, max_msgs: -1, discard: DiscardPolicy.Old });
+      const stored = await waitFor(() => jsm.streams.getMessage(blocksStream, { last_by_subj: otherBus.subjects.blockResult }), {
+        timeoutMs: 10_000,
+        description: "the answer once the stream takes it",
+      });
+      const result = fromBinary(BlockResultSchema, stored.data);
+      expect(result).toMatchObject({ accepted: false, blockHash: "ef".repeat(32) });
+      expect(result.rejectReason).toMatch(/^submit_failed: submitblock: /);
+      expect((await jsm.streams.info(blocksStream)).state.messages).toBe(state.messages + 1);
+    } finally {
+      await verifier.stop();
+      for (const stream of [`${other.streamPrefix}TEMPLATES`, blocksStream, transactionsStream(other.streamPrefix)])
         await jsm.streams.delete(stream).catch(() => undefined);
       await otherBus.close();
     }

@@ -19,21 +19,23 @@ export interface BlockCounts {
 export async function checkBlocks(stack: Stack, bus: Bus): Promise<{ counts: BlockCounts; violations: string[] }> {
   const violations: string[] = [];
   const { name } = catalogOf(stack).BLOCKS;
+  // The load still mines while this runs (every share is a block): the blocks are those found
+  // before the check began, and the answers to them may still be on their way.
+  const found = await readStream(bus, name, bus.subjects.blockFound, BlockFoundSchema);
   const read = async () => {
-    const found = await readStream(bus, name, bus.subjects.blockFound, BlockFoundSchema);
     const results = await readStream(bus, name, bus.subjects.blockResult, BlockResultSchema);
     const answers = new Map<string, number>();
     for (const { message: r } of results) answers.set(r.blockHash, (answers.get(r.blockHash) ?? 0) + 1);
-    return { found, results, answers, complete: found.every((b) => answers.has(b.message.blockHash)) };
+    return { results, answers, complete: found.every((b) => answers.has(b.message.blockHash)) };
   };
-  // The last blocks of the run may still be on their way to the node.
-  const { found, results, answers } = await waitFor(
+  const { results, answers } = await waitFor(
     async () => {
       const state = await read();
       return state.complete ? state : undefined;
     },
     { timeoutMs: 30_000, intervalMs: 500, description: "an answer for every block found" },
   ).catch(() => read());
+  const foundHashes = new Set(found.map((b) => b.message.blockHash));
   for (const { message: b } of found) {
     const n = answers.get(b.blockHash) ?? 0;
     if (n !== 1) violations.push(`block ${b.blockHash} found by ${b.workerId}: ${n} results`);
@@ -41,7 +43,8 @@ export async function checkBlocks(stack: Stack, bus: Bus): Promise<{ counts: Blo
   // The node's own view: a block it holds in its active chain was accepted, whatever the answer
   // to a later submission of it said.
   const notAccepted: Record<string, number> = {};
-  for (const { message: r } of results) {
+  const ours = results.filter((r) => foundHashes.has(r.message.blockHash));
+  for (const { message: r } of ours) {
     if (r.accepted) continue;
     const inChain = await stack.bcoin.rpc<string>("getblockhash", [r.blockHeight]).catch(() => undefined);
     if (inChain === r.blockHash)
@@ -52,8 +55,8 @@ export async function checkBlocks(stack: Stack, bus: Bus): Promise<{ counts: Blo
   return {
     counts: {
       found: found.length,
-      answered: results.length,
-      acceptedByNode: results.filter((r) => r.message.accepted).length,
+      answered: ours.length,
+      acceptedByNode: ours.filter((r) => r.message.accepted).length,
       notAccepted,
     },
     violations,
