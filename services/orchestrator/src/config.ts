@@ -19,7 +19,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** `postgres` (the production default) or `redis` (development only: it loses acknowledged writes on a crash or failover). */
       backend: z.enum(["postgres", "redis"]).default("postgres"),
-      /** e.g. postgres://gatehouse@db:5432/gatehouse (a password in it is never logged). Required for `postgres` when workflows run. */
+      /** e.g. postgres://gatehouse@db:5432/gatehouse; the password in it or in the environment as PGPASSWORD (never logged). Required for `postgres` when workflows run. */
       postgres_url: z.string().default(""),
       /** Schema holding the tables; created and migrated at start. */
       postgres_schema: z
