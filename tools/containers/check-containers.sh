@@ -82,7 +82,14 @@ for service in "${SERVICES[@]}"; do
     continue
   fi
   log "building gatehouse/$service:dev"
-  nice -n 10 "$engine" build "${build_args[@]}" -f "services/$service/Dockerfile" -t "gatehouse/$service:dev" . >"$work/build-$service.log" 2>&1 \
+  # The build arguments docker-compose.yml gives this service (SERVICE, OPS_PORT, PORTS).
+  mapfile -t service_args < <(node --input-type=module -e "
+    import { readFileSync } from 'node:fs';
+    import { createRequire } from 'node:module';
+    const { parse } = createRequire('$root/tools/check-deploy/package.json')('yaml');
+    const args = parse(readFileSync('docker-compose.yml', 'utf8')).services[process.argv[1]].build.args;
+    for (const [k, v] of Object.entries(args)) console.log('--build-arg=' + k + '=' + v);" "$service")
+  nice -n 10 "$engine" build "${build_args[@]}" "${service_args[@]}" -f Dockerfile -t "gatehouse/$service:dev" . >"$work/build-$service.log" 2>&1 \
     || { tail -30 "$work/build-$service.log" >&2; fail "build of $service"; }
   BUILD_S[$service]=$(($(date +%s) - start))
   size=$("$engine" image inspect --format '{{.Size}}' "gatehouse/$service:dev")
@@ -213,6 +220,7 @@ GATEHOUSE_CHAIN_RPC_URL=http://127.0.0.1:8545
 GATEHOUSE_REWARDS_DISTRIBUTOR=0x5FbDB2315678afecb367f032d93F642f64180aa3
 GATEHOUSE_CHAIN_SIGNER_SECRETS=["0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80","0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d","0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a","0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"]
 GATEHOUSE_ORCHESTRATOR_API_KEYS=["$rest_key"]
+GATEHOUSE_POSTGRES_PASSWORD=$(openssl rand -hex 24)
 EOF
 
 compose_args=(-p gatehouse-check --env-file "$work/prod.env" -f docker-compose.yml -f tools/containers/peers.compose.yml)

@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
-# miner-edge image. Build from the repository root:
-#   docker build -f services/miner-edge/Dockerfile -t gatehouse/miner-edge .
-# Behind a TLS-intercepting proxy, give npm its CA bundle (nothing is needed otherwise):
-#   docker build --secret id=npm_ca,src=/path/to/ca-bundle.pem -f services/miner-edge/Dockerfile -t gatehouse/miner-edge .
-# The stages up to `build` are the same in every service's Dockerfile, so a builder's layer cache
-# runs them once for all six images; `deps` reruns only when a package.json or the lockfile changes.
+# Every service's image, one Dockerfile: SERVICE names the service, OPS_PORT its ops HTTP port (the
+# health check's) and PORTS what it serves. Build from the repository root, e.g.:
+#   docker build --build-arg SERVICE=miner-edge --build-arg OPS_PORT=8082 --build-arg "PORTS=3333 8082 9082" -t gatehouse/miner-edge .
+# (docker-compose.yml passes each service's arguments.) Behind a TLS-intercepting proxy, give npm its
+# CA bundle with --secret id=npm_ca,src=/path/to/ca-bundle.pem (nothing is needed otherwise).
+# The stages up to `build` do not depend on SERVICE, so a builder's layer cache runs them once for
+# all six images; `deps` reruns only when a package.json or the lockfile changes.
 
 FROM node:20.20-bookworm-slim AS manifests
 WORKDIR /src
@@ -38,27 +39,38 @@ RUN npm run build --workspace services --loglevel=error \
 
 # This service's production dependencies only (native addons load from their prebuilt binaries).
 FROM node:20.20-bookworm-slim AS service
+ARG SERVICE
 WORKDIR /app
 COPY --from=manifests /src ./
 RUN --mount=type=secret,id=npm_ca \
+    test -n "$SERVICE" && test -f "services/$SERVICE/package.json" || { echo "--build-arg SERVICE=<one of services/*>" >&2; exit 1; }; \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
-    npm ci --omit=dev --workspace services/miner-edge --ignore-scripts --no-audit --no-fund --loglevel=error
+    npm ci --omit=dev --workspace "services/$SERVICE" --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY --from=build /out/ ./
-# Keeps the workspaces this service links (node_modules/@gatehouse/*), drops the others.
+# Keeps the workspaces this service links (node_modules/@gatehouse/*), drops the others; main.js
+# starts the service (node follows the link, so its imports resolve from services/$SERVICE/dist).
 RUN keep=" $(for l in node_modules/@gatehouse/*; do readlink -f "$l"; done | tr '\n' ' ') " \
  && for d in libs/* services/* tools/* bench; do \
       case "$keep" in *" /app/$d "*) ;; *) rm -rf "$d" ;; esac; \
     done \
- && rmdir tools
+ && rmdir tools \
+ && ln -s "services/$SERVICE/dist/main.js" main.js
 
 FROM node:20.20-bookworm-slim
-ENV NODE_ENV=production
+ARG SERVICE
+ARG OPS_PORT
+ARG PORTS
+ENV NODE_ENV=production GATEHOUSE_HEALTH_PORT=${OPS_PORT}
 WORKDIR /app
 # Owned by root and read-only to the service's user: the root filesystem can be mounted read-only.
 COPY --from=service /app ./
+# The orchestrator's evidence files: mount a volume here (a fresh one takes this directory's owner,
+# the service's user).
+RUN test -n "$OPS_PORT" && test -n "$PORTS" || { echo "--build-arg OPS_PORT=<ops port> and PORTS=<ports served>" >&2; exit 1; }; \
+    if [ "$SERVICE" = orchestrator ]; then mkdir -p /var/lib/gatehouse/evidence && chown node:node /var/lib/gatehouse/evidence; fi
 USER node
-EXPOSE 3333 8082 9082
+EXPOSE ${PORTS}
 # The ops server answers /healthz without a key when http_probes_public = true (set by the deployments).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:8082/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "services/miner-edge/dist/main.js"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.GATEHOUSE_HEALTH_PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "main.js"]
