@@ -2,13 +2,16 @@
 # FOR MACHINES WITHOUT AN IMAGE REGISTRY ONLY. With Docker Hub reachable, do not run this: the
 # Dockerfiles and compose files pull the official images themselves.
 #
-# Builds local STAND-INS for the three base images the repository names, tagged with the official
+# Builds local STAND-INS for the four base images the repository names, tagged with the official
 # names so the Dockerfiles and compose files run unchanged:
 #   docker.io/library/node:20.20-bookworm-slim  Debian bookworm (debootstrap, minbase) + this machine's
 #                                               Node 20 binary and npm, user node (uid 1000)
 #   docker.io/library/nats:2.9-alpine           Debian's nats-server (2.9) + wget for the health check
 #   docker.io/library/redis:7.0-alpine          Debian's redis-server (7.0) + redis-cli, protected mode off
 #                                               (as the official image has it)
+#   docker.io/library/postgres:15-bookworm      Debian's PostgreSQL 15; its entry point does what the
+#                                               official image's does with POSTGRES_USER, POSTGRES_PASSWORD,
+#                                               POSTGRES_DB and PGDATA (postgres user uid 999)
 # They are NOT the official images (different base distribution, Debian's builds of the servers);
 # they only stand in for them where none can be pulled. Each is labelled
 # org.gatehouse.stand-in=true; `podman images --filter label=org.gatehouse.stand-in=true` lists them.
@@ -26,6 +29,7 @@ work=${STAND_IN_WORK_DIR:-/var/tmp/gatehouse-stand-ins}
 NODE_IMAGE=docker.io/library/node:20.20-bookworm-slim
 NATS_IMAGE=docker.io/library/nats:2.9-alpine
 REDIS_IMAGE=docker.io/library/redis:7.0-alpine
+POSTGRES_IMAGE=docker.io/library/postgres:15-bookworm
 LABEL="org.gatehouse.stand-in=true"
 
 have() { [ "$force" = 0 ] && "$engine" image exists "$1"; }
@@ -56,6 +60,7 @@ image_from_tree() {
   rm -rf "$tree"
   cp -a "$base" "$tree"
   if [ ${#packages[@]} -gt 0 ]; then
+    "${before_packages:-true}" "$tree"
     chroot "$tree" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive chroot "$tree" apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
     chroot "$tree" apt-get clean
@@ -109,6 +114,44 @@ nats_tree() {
   mkdir -p "$1/data"
 }
 
+# Before the packages: the official image's postgres user is uid and gid 999.
+postgres_user() {
+  chroot "$1" groupadd --system --gid 999 postgres
+  chroot "$1" useradd --system --uid 999 --gid postgres --home-dir /var/lib/postgresql --shell /bin/bash postgres
+}
+
+postgres_tree() {
+  local tree=$1
+  # The official image's first start: a cluster in $PGDATA owned by POSTGRES_USER (password
+  # POSTGRES_PASSWORD, scram-sha-256 over the network), the database POSTGRES_DB; then the server
+  # listening on every interface, as the postgres user.
+  cat >"$tree/usr/local/bin/docker-entrypoint.sh" <<'EOF'
+#!/bin/bash
+set -euo pipefail
+export PGDATA=${PGDATA:-/var/lib/postgresql/data}
+bin=/usr/lib/postgresql/15/bin
+if [ "$(id -u)" = 0 ]; then
+  mkdir -p "$PGDATA" /var/run/postgresql
+  chown -R postgres:postgres "$PGDATA" /var/run/postgresql
+  chmod 0700 "$PGDATA"
+  exec setpriv --reuid postgres --regid postgres --init-groups "$0" "$@"
+fi
+user=${POSTGRES_USER:-postgres}
+db=${POSTGRES_DB:-$user}
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  [ -n "${POSTGRES_PASSWORD:-}" ] || { echo "postgres stand-in: POSTGRES_PASSWORD is not set" >&2; exit 1; }
+  "$bin/initdb" -D "$PGDATA" -U "$user" --pwfile=<(printf '%s' "$POSTGRES_PASSWORD") --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
+  [ "$db" = postgres ] || echo "CREATE DATABASE \"$db\" OWNER \"$user\";" | "$bin/postgres" --single -D "$PGDATA" postgres >/dev/null
+fi
+exec "$bin/postgres" -D "$PGDATA" -c listen_addresses='*' "$@"
+EOF
+  chmod 0755 "$tree/usr/local/bin/docker-entrypoint.sh"
+  # The official image has the server's binaries on PATH and no cluster until the first start.
+  ln -sf /usr/lib/postgresql/15/bin/pg_isready "$tree/usr/local/bin/pg_isready"
+  rm -rf "$tree/var/lib/postgresql/15" "$tree/etc/postgresql/15"
+}
+
 if have "$NODE_IMAGE"; then echo "stand-in-images: $NODE_IMAGE exists"; else
   customize=node_tree image_from_tree "$NODE_IMAGE" -- \
     --change 'ENV NODE_VERSION=20' --change 'WORKDIR /' --change 'CMD ["node"]'
@@ -121,4 +164,8 @@ if have "$REDIS_IMAGE"; then echo "stand-in-images: $REDIS_IMAGE exists"; else
   customize=redis_tree image_from_tree "$REDIS_IMAGE" redis-server redis-tools -- \
     --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' --change 'CMD ["redis-server"]' \
     --change 'WORKDIR /data' --change 'EXPOSE 6379'
+fi
+if have "$POSTGRES_IMAGE"; then echo "stand-in-images: $POSTGRES_IMAGE exists"; else
+  before_packages=postgres_user customize=postgres_tree image_from_tree "$POSTGRES_IMAGE" postgresql-15 -- \
+    --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' --change 'USER root' --change 'EXPOSE 5432'
 fi

@@ -68,9 +68,20 @@ export interface CoinbaseSpec {
   outputs: TxOutput[];
   /** When given, a commitment output is appended and the input carries the reserved value as its witness. */
   witnessCommitment?: Uint8Array;
+  /** Default COINBASE_SEQUENCE. */
   sequence?: number;
+  /** Default coinbaseLocktime(height). */
   locktime?: number;
 }
+
+/**
+ * The coinbase's nSequence and nLockTime as Bitcoin Core's own templates and the SV2 Template
+ * Provider set them: a final-but-not-max sequence and the previous height as lock time, so the
+ * lock time is enforced and the coinbase txid is unique per height (BIP54's coinbase rule,
+ * prepared for in Core's src/node/miner.cpp).
+ */
+export const COINBASE_SEQUENCE = 0xfffffffe;
+export const coinbaseLocktime = (height: number): number => Math.max(0, height - 1);
 
 /** Builds a coinbase transaction: BIP34 height push first, optional BIP141 commitment last. */
 export function buildCoinbase(spec: CoinbaseSpec): Transaction {
@@ -82,9 +93,9 @@ export function buildCoinbase(spec: CoinbaseSpec): Transaction {
   if (spec.witnessCommitment) outputs.push({ value: 0n, scriptPubKey: witnessCommitmentScript(spec.witnessCommitment) });
   return {
     version: 2,
-    inputs: [{ prevTxid: new Uint8Array(32), vout: 0xffffffff, scriptSig, sequence: spec.sequence ?? 0xffffffff }],
+    inputs: [{ prevTxid: new Uint8Array(32), vout: 0xffffffff, scriptSig, sequence: spec.sequence ?? COINBASE_SEQUENCE }],
     outputs,
     witnesses: spec.witnessCommitment ? [[WITNESS_RESERVED_VALUE]] : null,
-    locktime: spec.locktime ?? 0,
+    locktime: spec.locktime ?? coinbaseLocktime(spec.height),
   };
 }

@@ -2,6 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import {
   type BlockTemplate,
   bip34HeightScript,
+  COINBASE_SEQUENCE,
+  coinbaseLocktime,
   coinbaseMerklePath,
   compactSize,
   concat,
@@ -34,15 +36,6 @@ export interface ProposalOptions {
   payoutScript: Uint8Array;
   createdAtMs: number;
 }
-
-/**
- * The coinbase's nSequence and nLockTime as Bitcoin Core's own templates and the SV2 Template
- * Provider set them: a final-but-not-max sequence and the previous height as lock time, so the
- * lock time is enforced and the coinbase txid is unique per height (BIP54's coinbase rule,
- * prepared for in Core's src/node/miner.cpp).
- */
-export const COINBASE_SEQUENCE = 0xfffffffe;
-export const coinbaseLocktime = (height: number): number => Math.max(0, height - 1);
 
 function serializeOutputs(outputs: readonly TxOutput[]): Uint8Array {
   return concat(outputs.flatMap((o) => [u64le(o.value), compactSize(o.scriptPubKey.length), o.scriptPubKey]));
