@@ -109,6 +109,19 @@ if [ "$engine" = podman ]; then
   pids+=($!)
 fi
 
+# Stops the stack. Containers living in another's network namespace (network_mode: service:…)
+# go first: podman refuses to remove a container others still share, and compose removes them
+# all at once.
+teardown() {
+  local project=$1 id
+  for id in $("$engine" ps -a -q --filter "label=com.docker.compose.project=$project"); do
+    case "$("$engine" inspect --format '{{.HostConfig.NetworkMode}}' "$id")" in
+      container:*) "$engine" rm -f "$id" >/dev/null ;;
+    esac
+  done
+  docker-compose "${compose_args[@]}" down -v --remove-orphans >"$work/down.log" 2>&1 || { cat "$work/down.log" >&2; fail "docker-compose down"; }
+}
+
 ops_key=""
 # Waits until every service's /readyz answers 200; prints the seconds it took.
 wait_ready() {
@@ -232,7 +245,7 @@ log "production stack: every service ready in ${prod_ready_s} s"
 mine "$secrets/authority.pub" check.miner
 relay --token "$token"
 workflow "$rest_key"
-docker-compose "${compose_args[@]}" down -v --remove-orphans >/dev/null 2>&1
+teardown gatehouse-check
 compose_args=()
 
 # 3. The development stack.
@@ -247,7 +260,7 @@ docker-compose "${compose_args[@]}" exec -T miner-edge cat /run/gatehouse/author
 mine "$work/dev-authority.pub" dev.check
 relay
 workflow ""
-docker-compose "${compose_args[@]}" down -v --remove-orphans >/dev/null 2>&1
+teardown gatehouse-check-dev
 compose_args=()
 
 figures="{\"engine\":\"$engine\",\"images\":{"
