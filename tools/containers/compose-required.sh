@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make check-deploy`: a compose file whose required variables (${VAR:?sentence}) are missing must
-# stop with that sentence, not start services that would restart forever. Removes each variable
-# deploy/compose/example.env sets, one at a time, and expects `docker-compose config` to name it.
+# stop with that sentence, not start services that would restart forever. Takes each variable the
+# file guards with ${VAR:?…} out of deploy/compose/example.env, one at a time, and expects
+# `docker-compose config` to name it.
 set -euo pipefail
 file=${1:-docker-compose.yml}
 # Only the env file speaks: variables of the calling shell would answer for it.

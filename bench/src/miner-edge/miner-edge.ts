@@ -4,7 +4,7 @@
 //     full speed, WINDOW shares outstanding each), with the edge's CPU;
 // (2) handshakes/s (TCP + Noise NX + SetupConnection + channel open) and the edge's CPU per handshake;
 // (3) idle connections held (default 10,000) and the edge's resident memory per idle connection.
-// Compare with `make bench sv2` (libs/sv2's framed-share round trip and handshake floor).
+// Compare with `node bench/dist/run-all.js sv2` (libs/sv2's framed-share round trip and handshake floor).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";

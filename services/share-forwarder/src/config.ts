@@ -33,7 +33,7 @@ export const configSchema = z.strictObject({
   share_upstream_extra_secrets: z.array(z.string()).max(4).default([]),
   share_upstream_retries: z.number().int().min(0).max(10).default(2),
   share_upstream_submit_timeout_ms: z.number().int().positive().default(2_000),
-  /** First retry delay; doubles per attempt, with full jitter, up to the maximum. */
+  /** First retry delay; doubles per attempt, with equal jitter, up to the maximum. */
   share_upstream_backoff_base_ms: z.number().int().positive().default(100),
   share_upstream_backoff_max_ms: z.number().int().positive().default(5_000),
   /** Longest Retry-After honoured; a longer one is clamped to this. */

@@ -135,8 +135,15 @@ describe("template-verifier with bcoin regtest", () => {
       return sent.every((id) => full.transactions.some((t) => t.txid === id)) && verdictFor(p)?.accepted ? full : undefined;
     };
     const p = await waitFor(async () => (await Promise.all(proposals.map(carries))).find((x) => x !== undefined), {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
       description: "accepted template with the payments",
+    }).catch((err: Error) => {
+      // What did arrive, for the reader of a failure: each proposal's size and its verdict.
+      const seen = proposals.slice(-5).map((q) => {
+        const v = verdictFor(q);
+        return `template ${q.templateId} (${q.txCount} tx): ${v ? (v.accepted ? "accepted" : `rejected ${VerdictReason[v.reasonCode]} ${v.reasonDetail}`) : "no verdict"}`;
+      });
+      throw new Error(`${err.message}; sent ${sent.join(", ")}; last proposals: ${seen.join("; ")}`);
     });
     expect(p.totalFees).toBeGreaterThan(0n);
     expect(p.transactions.every((t) => t.txid !== t.wtxid)).toBe(true);
