@@ -47,6 +47,15 @@ async function main() {
   node.startSync();
   // bcoin keeps a cached template for 10 s; bitcoind-like freshness needs a refresh per transaction.
   node.on("tx", () => node.rpc.refreshBlock());
+  // A long-poll whose longpollid (tip ‖ transaction count) is already out of date answers at once,
+  // as Bitcoin Core's does (src/rpc/mining.cpp compares the id's mempool counter). bcoin compares
+  // only the tip, so a transaction arriving between one template and the next long-poll was never
+  // signalled: the poll then waited for its timeout.
+  const waitForChange = node.rpc.handleLongpoll.bind(node.rpc);
+  node.rpc.handleLongpoll = async (lpid) => {
+    if (typeof lpid === "string" && lpid.length === 72 && Number.parseInt(lpid.slice(64), 16) !== node.rpc.totalTX()) return;
+    return waitForChange(lpid);
+  };
   node.rpc.add("gh_fillmempool", async (args) => fillMempool(node, Number(args[0])));
   const stop = async () => {
     await node.close().catch(() => {});
