@@ -24,6 +24,7 @@ export { Readiness } from "./readiness.js";
 export { createRedis, deleteKeysWithPrefix, Redis, redisHealth } from "./redis.js";
 export type { RunningService, ServiceContext, ServiceDefinition, StartOptions } from "./run.js";
 export { runService, startService } from "./run.js";
+export { sleep } from "./sleep.js";
 export { serviceStatus } from "./status.js";
 export type { StreamProvisioner } from "./streams.js";
 export { streamCatalogOf, streamProvisioner } from "./streams.js";

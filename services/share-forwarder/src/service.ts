@@ -1,7 +1,7 @@
 import { ensureConsumer } from "@gatehouse/bus";
 import { GatewayReason } from "@gatehouse/proto/mining/v1";
 import { ShareForwarderAdminService } from "@gatehouse/proto/shareforwarder/v1";
-import { ConfigError, SafetyFlag, type ServiceDefinition, serviceStatus, streamCatalogOf } from "@gatehouse/service";
+import { ConfigError, SafetyFlag, type ServiceDefinition, serviceStatus, sleep, streamCatalogOf } from "@gatehouse/service";
 import { forwardResult, submissionBody } from "@gatehouse/shares";
 import { type Config, configSchema, signingSecretProblems, unsafeSettings } from "./config.js";
 import { DedupWindow } from "./dedup.js";
@@ -18,21 +18,6 @@ import { UpstreamClient } from "./upstream.js";
 const DURABLE = "share-forwarder";
 const EVICTION_CHECK_MS = 100;
 const DEFAULT_REPLAY_LIMIT = 10_000;
-
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Forwards accepted shares from the SHARES work queue to the pool backend, one result per share. */
 export const service: ServiceDefinition<Config> = {

@@ -1,6 +1,6 @@
 import { hashToDisplay, parseBlockTemplate, sha256d, toHex } from "@gatehouse/bitcoin";
 import type { BlockFound } from "@gatehouse/proto/mining/v1";
-import type { Logger } from "@gatehouse/service";
+import { type Logger, sleep } from "@gatehouse/service";
 import type { MempoolPoll } from "../mempool-view.js";
 import { type ChainPosition, outcomeOf, type SubmitOutcome } from "./outcome.js";
 import { proposalFromTemplate, type SourcedTemplate } from "./proposal.js";
@@ -128,7 +128,7 @@ export class BitcoindSource implements TemplateSource {
             this.#o.logger.error({ err: err.cause.message, source: this.name }, "template proposal publish failed; retrying");
           else this.#o.logger.warn({ err: (err as Error).message, source: this.name }, "getblocktemplate failed");
           longPollId = undefined;
-          await this.#sleep(RETRY_DELAY_MS);
+          await sleep(RETRY_DELAY_MS, this.#abort.signal);
         }
       }
     }
@@ -136,7 +136,7 @@ export class BitcoindSource implements TemplateSource {
 
   async #pollLoop(): Promise<void> {
     while (!this.#abort.signal.aborted) {
-      await this.#sleep(this.#o.pollIntervalMs);
+      await sleep(this.#o.pollIntervalMs, this.#abort.signal);
       if (this.#abort.signal.aborted) return;
       try {
         const best = await this.#call<string>("getbestblockhash");
@@ -148,20 +148,6 @@ export class BitcoindSource implements TemplateSource {
         else this.#o.logger.warn({ err: (err as Error).message, source: this.name }, "getbestblockhash poll failed");
       }
     }
-  }
-
-  /** Resolves after `ms` or at stop, whichever is first; the abort listener is removed either way. */
-  #sleep(ms: number): Promise<void> {
-    const signal = this.#abort.signal;
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
-    });
   }
 
   async pollMempool(): Promise<MempoolPoll> {
