@@ -41,7 +41,7 @@ tolerance_pct = 2.5
 });
 
 describe("reason codes", () => {
-  it("are exactly ReserveGrid OS's closed list, each name its own serialisation", () => {
+  it("are ReserveGrid OS's closed list and Gatehouse's two invariant codes after it, each name its own serialisation", () => {
     const names = Object.values(VerdictReason).filter((v): v is string => typeof v === "string" && v !== "VERDICT_REASON_UNSPECIFIED");
     expect(names).toEqual([
       "ok",
@@ -60,6 +60,8 @@ describe("reason codes", () => {
       "template_stale",
       "sigops_budget_warning",
       "coinbase_sigops_abnormal",
+      "template_invariant_violated",
+      "template_transactions_unknown",
     ]);
     for (const name of names) expect(VerdictReason[VerdictReason[name as keyof typeof VerdictReason]]).toBe(name);
   });

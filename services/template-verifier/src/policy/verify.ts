@@ -124,7 +124,7 @@ export function verifyProposal(p: ProposalWithTransactions, policy: Policy, env:
             ? VerdictReason.weight_ratio_exceeded
             : derived.invariant === "block_sigops"
               ? VerdictReason.sigops_budget_warning
-              : VerdictReason.protocol_version_mismatch;
+              : VerdictReason.template_invariant_violated;
         return new Rejection(reason, `invariant ${derived.invariant}: ${derived.detail}`);
       }
       derivedWeight = derived.weight;
@@ -175,7 +175,7 @@ export function verifyProposal(p: ProposalWithTransactions, policy: Policy, env:
         const pct = (unknown.length / txids.length) * 100;
         if (pct > policy.class_m.tolerance_pct) {
           return new Rejection(
-            VerdictReason.mempool_backend_unavailable,
+            VerdictReason.template_transactions_unknown,
             `class_m: ${unknown.length}/${txids.length} template transactions unknown to the mempool view (${pct.toFixed(2)}% > ${policy.class_m.tolerance_pct}%); e.g. ${unknown.slice(0, 10).join(",")}`,
           );
         }
