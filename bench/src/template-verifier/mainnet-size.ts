@@ -22,8 +22,10 @@ import {
 import { redisUrl, testNamespace } from "@gatehouse/testkit";
 import { nowMs, percentiles } from "../lib/stats.js";
 
-const FILL_BYTES = Number(process.env.BENCH_TV_FILL_BYTES ?? 3_200_000);
-const MINING_SECONDS = Number(process.env.BENCH_TV_MINING_SECONDS ?? 60);
+// About five blocks of transactions, mined at one block per ~20 s: every tip of the run is mainnet size.
+const FILL_BYTES = Number(process.env.BENCH_TV_FILL_BYTES ?? 8_000_000);
+const MINING_SECONDS = Number(process.env.BENCH_TV_MINING_SECONDS ?? 90);
+const SHARES_PER_SECOND = 0.05;
 const MAINNET_TX_COUNT = 2_000;
 
 interface TipSample {
@@ -84,9 +86,10 @@ export async function runMainnetSize() {
       host: host as string,
       port: Number(port),
       authorityKey: stack.keys.authorityPublicKey,
-      worker: "bench.full",
+      // The dev stack admits workers named dev.*.
+      worker: "dev.bench-full",
       connections: 1,
-      rate: 0.2,
+      rate: SHARES_PER_SECOND,
     });
     lg.on("prevhash", (e) => {
       const tip = tips.get(e.prevHash);
