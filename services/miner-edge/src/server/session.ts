@@ -13,6 +13,7 @@ import { Vardiff } from "../protocol/vardiff.js";
 import type { AcceptedShare, ShareSink } from "../shares/sink.js";
 import type { CachedTemplate, EffectiveMode, TemplateBook } from "../templates/book.js";
 import { type CoinbaseParts, channelMerkleRoot, coinbasePartsFor } from "../templates/coinbase.js";
+import { sendFailureReason, transportReason } from "./close-reasons.js";
 
 /** Progress the connection's deadlines wait for (see admission/deadlines.ts). */
 export interface SessionMilestones {
@@ -155,7 +156,7 @@ export class MinerSession {
       else if (err instanceof Sv2Error) this.#fail(transportReason(err), err.message);
       else {
         this.deps.logger.error({ err, connectionId: String(this.connectionId) }, "miner session failed");
-        this.#fail(GatewayReason.frame_decode_error, "internal error");
+        this.#fail(GatewayReason.edge_internal_error, "internal error");
       }
     } finally {
       this.#cleanup();
@@ -187,7 +188,7 @@ export class MinerSession {
     if (this.#inFlight.size >= MAX_SHARES_IN_FLIGHT) await Promise.race(this.#inFlight);
     const work = this.#submit(share, extended).catch((err: unknown) => {
       this.deps.logger.error({ err, connectionId: String(this.connectionId) }, "share handling failed");
-      this.#fail(GatewayReason.frame_decode_error, "internal error");
+      this.#fail(GatewayReason.edge_internal_error, "internal error");
     });
     this.#inFlight.add(work);
     void work.finally(() => this.#inFlight.delete(work));
@@ -218,7 +219,7 @@ export class MinerSession {
 
   #send<N extends MessageName>(name: N, message: MessageFields<N>): void {
     this.link.send(name, message).catch((err: unknown) => {
-      this.#fail(GatewayReason.peer_quota_exceeded, `send failed: ${(err as Error).message}`);
+      this.#fail(sendFailureReason(err), `send failed: ${(err as Error).message}`);
     });
   }
 
@@ -633,19 +634,6 @@ export class MinerSession {
       },
     });
     this.deps.onShare("rejected", reason, (Date.now() - received) / 1000);
-  }
-}
-
-function transportReason(err: Sv2Error): GatewayReason {
-  switch (err.reason) {
-    case "frame_too_large":
-      return GatewayReason.frame_too_large;
-    case "send_buffer_full":
-      return GatewayReason.peer_quota_exceeded;
-    case "connection_closed":
-      return GatewayReason.GATEWAY_REASON_UNSPECIFIED;
-    default:
-      return GatewayReason.frame_decode_error;
   }
 }
 
