@@ -34,13 +34,6 @@ export function isAddress(value: string): boolean {
   return ADDRESS.test(value.toLowerCase());
 }
 
-/** The lower-case form addresses are compared in; throws for anything else. */
-export function normalizeAddress(value: string): string {
-  const lower = value.toLowerCase();
-  if (!ADDRESS.test(lower)) throw new Error(`not a 0x-prefixed 20-byte hex address: ${value}`);
-  return lower;
-}
-
 /** keccak256("\x19Ethereum Signed Message:\n" + len(message) + message), EIP-191 version 0x45. */
 export function personalMessageHash(message: Uint8Array): Uint8Array {
   const prefix = encoder.encode(`\x19Ethereum Signed Message:\n${message.length}`);

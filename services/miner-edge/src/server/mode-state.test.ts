@@ -1,7 +1,7 @@
 import { createLogger } from "@gatehouse/service";
 import { describe, expect, it } from "@jest/globals";
 import { EventLog } from "../ops/event-log.js";
-import { ModeState } from "./edge.js";
+import { ModeState } from "./mode-state.js";
 
 function harness(configured: "observe" | "inline") {
   const events = new EventLog(10, "t", []);

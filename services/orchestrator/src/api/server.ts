@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Logger, sendJson } from "@gatehouse/service";
@@ -342,8 +341,4 @@ export class RestApi {
       .slice(0, this.deps.settings.listLimit);
     return { status: 200, body: { workflows: filtered.map(toWorkflowResponse), count: filtered.length } };
   }
-}
-
-export function loadOpenApi(path: string): string {
-  return readFileSync(path, "utf8");
 }
