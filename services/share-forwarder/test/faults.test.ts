@@ -2,7 +2,7 @@
 import { GatewayReason } from "@gatehouse/proto/mining/v1";
 import { getJson, type ServiceProcess, waitFor } from "@gatehouse/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { PoolBackend } from "../../../tools/pool-backend/src/backend.js";
+import { PoolBackend } from "@gatehouse/pool-backend";
 import {
   closeNamespace,
   type Namespace,

@@ -3,7 +3,7 @@ import { GatewayReason, ShareAcceptedSchema, Sv2Response } from "@gatehouse/prot
 import { type ExampleShare, exampleShare } from "@gatehouse/shares";
 import { getJson, type ServiceProcess, waitFor } from "@gatehouse/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { PoolBackend } from "../../../tools/pool-backend/src/backend.js";
+import { PoolBackend } from "@gatehouse/pool-backend";
 import {
   adminClient,
   closeNamespace,
