@@ -1,8 +1,9 @@
 // Fault tests: kill -9 of the forwarder in the middle of a run, and a long upstream outage.
+
+import { PoolBackend } from "@gatehouse/pool-backend";
 import { GatewayReason } from "@gatehouse/proto/mining/v1";
 import { getJson, type ServiceProcess, waitFor } from "@gatehouse/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { PoolBackend } from "@gatehouse/pool-backend";
 import {
   closeNamespace,
   type Namespace,

@@ -1,9 +1,10 @@
 // The forwarder as a real process against the reference pool backend on the shared NATS.
+
+import { PoolBackend } from "@gatehouse/pool-backend";
 import { GatewayReason, ShareAcceptedSchema, Sv2Response } from "@gatehouse/proto/mining/v1";
 import { type ExampleShare, exampleShare } from "@gatehouse/shares";
 import { getJson, type ServiceProcess, waitFor } from "@gatehouse/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { PoolBackend } from "@gatehouse/pool-backend";
 import {
   adminClient,
   closeNamespace,

@@ -1,9 +1,7 @@
 import type { Socket } from "node:net";
-import { EdgeEventType, GatewayMode, GatewayReason, VerdictReason } from "@gatehouse/proto/mining/v1";
-import type { Logger } from "@gatehouse/service";
+import { EdgeEventType, GatewayReason, VerdictReason } from "@gatehouse/proto/mining/v1";
 import type { Sv2Connection } from "@gatehouse/sv2";
 import { ConnectionDeadlines, type DeadlineKind, type DeadlineLimits } from "../admission/deadlines.js";
-import type { EventLog } from "../ops/event-log.js";
 import type { CachedTemplate } from "../templates/book.js";
 import { DeadlineWatch } from "./deadline-watch.js";
 import type { ModeState } from "./mode-state.js";
