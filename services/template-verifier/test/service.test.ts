@@ -18,7 +18,7 @@ import {
   type VerifierHeartbeat,
   VerifierHeartbeatSchema,
 } from "@gatehouse/proto/mining/v1";
-import { natsUrl, ServiceProcess, testNamespace, waitFor } from "@gatehouse/testkit";
+import { natsUrl, ServiceProcess, type TestNamespace, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { DiscardPolicy } from "@nats-io/jetstream";
 import { adminClient } from "./support/admin.js";
@@ -400,22 +400,26 @@ describe("template-verifier with an SV2 Template Provider", () => {
   });
 });
 
+/** A verifier on its own namespace whose template source never answers (nothing listens on port 1). */
+const unreachableVerifier = (ns: TestNamespace, extra: Record<string, unknown> = {}) =>
+  ServiceProcess.start({
+    service: "template-verifier",
+    config: {
+      nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
+      upstream_url: "http://127.0.0.1:1/",
+      upstream_rpc_timeout_ms: 200,
+      payout_script: PAYOUT,
+      ...extra,
+    },
+  });
+
 describe("template-verifier with an unreachable template source", () => {
   it("is not ready and says why: no answer from the source, no mempool poll; its heartbeat says the source is unhealthy", async () => {
     const other = testNamespace("tvdown");
     const otherBus = await Bus.connect({ servers: natsUrl(), name: "tv-test-down", subjectRoot: other.subjectRoot });
     const beats: VerifierHeartbeat[] = [];
     otherBus.subscribe(otherBus.subjects.verifierHeartbeat, VerifierHeartbeatSchema, (m) => void beats.push(m));
-    const down = await ServiceProcess.start({
-      service: "template-verifier",
-      config: {
-        nats: { url: natsUrl(), subject_root: other.subjectRoot, stream_prefix: other.streamPrefix },
-        upstream_url: "http://127.0.0.1:1/",
-        upstream_rpc_timeout_ms: 200,
-        payout_script: PAYOUT,
-        verifier_heartbeat_interval_ms: 100,
-      },
-    });
+    const down = await unreachableVerifier(other, { verifier_heartbeat_interval_ms: 100 });
     try {
       const ready = await fetch(`${down.endpoints.ops}/readyz`);
       expect(ready.status).toBe(503);
@@ -455,15 +459,7 @@ describe("template-verifier whose answer the BLOCKS stream cannot store", () => 
     const otherBus = await Bus.connect({ servers: natsUrl(), name: "tv-test-full", subjectRoot: other.subjectRoot });
     const jsm = await otherBus.jsm();
     const blocksStream = `${other.streamPrefix}BLOCKS`;
-    const verifier = await ServiceProcess.start({
-      service: "template-verifier",
-      config: {
-        nats: { url: natsUrl(), subject_root: other.subjectRoot, stream_prefix: other.streamPrefix },
-        upstream_url: "http://127.0.0.1:1/",
-        upstream_rpc_timeout_ms: 200,
-        payout_script: PAYOUT,
-      },
-    });
+    const verifier = await unreachableVerifier(other);
     try {
       const lone = coinbaseOnlyBlock();
       await otherBus.publishDurable(
