@@ -1,10 +1,11 @@
+import { ADDRESS_PATTERN } from "../chain/address.js";
 import { BASE64_ALPHABET } from "./validation.js";
 
 /**
  * The REST API as OpenAPI 3.1, served at /openapi.json; docs/orchestrator-openapi.json is
  * generated from it (a test keeps the two equal).
  */
-const address = { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" };
+const address = { type: "string", pattern: ADDRESS_PATTERN };
 const bytes32 = { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" };
 const epoch = { type: "integer", minimum: 0 };
 const ms = (what: string) => ({ type: "integer", description: `Unix ms: ${what}` });

@@ -1,3 +1,4 @@
+import { ADDRESS } from "../chain/address.js";
 import type { WorkflowStore } from "../engine/store.js";
 import { WORKFLOW_STATES, type WorkflowRecord, type WorkSubmissionInput } from "../engine/types.js";
 import { type ApiKeyGrant, scopeRefusal } from "./auth.js";
@@ -9,7 +10,6 @@ import { pageOf, studioWork, WORK_STATUSES, type WorkStatus, workEvidence } from
  * (`packages/gateway/src/routes/public-api.ts`).
  */
 export const API_VERSION = "1.0";
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 /** Records loaded per round trip while looking a data hash up. */
 const LOAD_CHUNK = 200;

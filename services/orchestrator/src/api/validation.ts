@@ -1,3 +1,4 @@
+import { ADDRESS } from "../chain/address.js";
 import type { EvidencePackage } from "../dkg/index.js";
 import type { CloseEpochInput, ScoreMode, ScoreSubmissionInput, WorkSubmissionInput } from "../engine/types.js";
 
@@ -7,7 +8,6 @@ const ZERO_BYTES32 = `0x${"0".repeat(64)}`;
 const MAX_EVIDENCE = 5_000;
 const MAX_PARENTS = 1_000;
 const MAX_SCORES = 256;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 /** The base64 alphabet (RFC 4648, standard) with at most two padding characters at the end. */
 export const BASE64_ALPHABET = /^[A-Za-z0-9+/]*={0,2}$/;

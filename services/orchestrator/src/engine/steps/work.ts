@@ -1,5 +1,6 @@
 import { type Address, getAddress, type Hex, stringToHex } from "viem";
 import { rewardsDistributorAbi, studioProxyAbi } from "../../chain/abi.js";
+import { ADDRESS } from "../../chain/address.js";
 import { computeDkg, DkgError, toBasisPoints } from "../../dkg/index.js";
 import { EvidenceError } from "../../evidence/errors.js";
 import { type EvidenceStatus, workEvidenceTags } from "../../evidence/store.js";
@@ -7,7 +8,6 @@ import type { StepResult, WorkSubmissionInput } from "../types.js";
 import { AWAITING_SINCE, awaitTx, dataHashOf, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
 
 const input = (ctx: StepContext) => ctx.wf.input as WorkSubmissionInput;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const complete = (ctx: StepContext): StepResult => ({
   kind: "next",
   step: null,
