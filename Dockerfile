@@ -47,13 +47,16 @@ RUN --mount=type=secret,id=npm_ca \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
     npm ci --omit=dev --workspace "services/$SERVICE" --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY --from=build /out/ ./
-# Keeps the workspaces this service links (node_modules/@gatehouse/*), drops the others; main.js
-# starts the service (node follows the link, so its imports resolve from services/$SERVICE/dist).
+# Keeps the libraries and the service this service links (node_modules/@gatehouse/*), drops the
+# other workspaces; no service runs a tool, and npm links a workspace that is only a dev dependency
+# (a test's pool backend) too, so tools/ and bench/ go whole and links left dangling go with them.
+# main.js starts the service (node follows the link, so its imports resolve from its dist/).
 RUN keep=" $(for l in node_modules/@gatehouse/*; do readlink -f "$l"; done | tr '\n' ' ') " \
- && for d in libs/* services/* tools/* bench; do \
+ && for d in libs/* services/*; do \
       case "$keep" in *" /app/$d "*) ;; *) rm -rf "$d" ;; esac; \
     done \
- && rmdir tools \
+ && rm -rf tools bench \
+ && find node_modules/@gatehouse -xtype l -delete \
  && ln -s "services/$SERVICE/dist/main.js" main.js
 
 FROM node:20.20-bookworm-slim
