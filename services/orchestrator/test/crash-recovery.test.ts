@@ -10,8 +10,11 @@ import {
   AGENTS,
   dataHash,
   evidenceFor,
+  FAST_TAKEOVER,
   gateway,
   minedTransactions,
+  REGISTER_WORK,
+  SUBMIT_WORK,
   setDeadlines,
   setUp,
   startOrchestrator,
@@ -23,9 +26,6 @@ import {
 
 let env: TestEnv;
 const worker = AGENTS[1] as string;
-const FAST = { engine: { lease_ms: 1_500 }, chain: { signer_lock_ttl_ms: 1_500 } };
-const SUBMIT_WORK = toFunctionSelector("submitWork(bytes32,bytes32,bytes32,bytes)");
-const REGISTER_WORK = toFunctionSelector("registerWork(address,uint64,bytes32)");
 
 beforeAll(async () => {
   env = await setUp("orchcrash");
@@ -70,7 +70,7 @@ describe("crash recovery", () => {
   it.each(CHECKPOINTS)(
     "kill -9 at %s, restart: completes once on chain",
     async (checkpoint) => {
-      const crashing = await startOrchestrator(env, { ...FAST, crash_points: [checkpoint] });
+      const crashing = await startOrchestrator(env, { ...FAST_TAKEOVER, crash_points: [checkpoint] });
       const hash = dataHash(`crash-${checkpoint}`);
       const started = await gateway(crashing).submitWork(env.deployment.studioProxy, 1, worker, hash, "", "", "evidence", worker, {
         dkgEvidence: evidenceFor(checkpoint, worker),
@@ -82,7 +82,7 @@ describe("crash recovery", () => {
       const step = checkpoint.split(":")[1] as string;
       const persisted = checkpoint.startsWith("after_") ? ((await storedTx(env, `${started.workflowId}:${step}`))?.hashes ?? []) : [];
 
-      const restarted = await startOrchestrator(env, FAST);
+      const restarted = await startOrchestrator(env, FAST_TAKEOVER);
       const done = await gateway(restarted).waitForCompletion(started.workflowId, { maxWait: 30_000 });
       expect(done.state).toBe("COMPLETED");
       await restarted.stop("SIGTERM");
@@ -104,7 +104,7 @@ describe("crash recovery", () => {
     const [owner, , validator] = AGENTS as [string, string, string];
     const direct = dataHash("crash-score-direct");
     const committed = dataHash("crash-score-cr");
-    const setup = await startOrchestrator(env, FAST);
+    const setup = await startOrchestrator(env, FAST_TAKEOVER);
     for (const hash of [direct, committed]) {
       const wf = await gateway(setup).submitWork(studio, 9, worker, hash, dataHash("t"), dataHash("e"), "x", worker);
       await gateway(setup).waitForCompletion(wf.workflowId);
@@ -119,7 +119,7 @@ describe("crash recovery", () => {
       "after_sign:REVEAL_SCORE",
       "after_sign:SUBMIT_CLOSE_EPOCH",
     ];
-    const crashing = await startOrchestrator(env, { ...FAST, crash_points: points });
+    const crashing = await startOrchestrator(env, { ...FAST_TAKEOVER, crash_points: points });
     const a = await gateway(crashing).submitScore(studio, 9, validator, direct, [9000], validator, { workerAddress: worker });
     const b = await gateway(crashing).submitScore(studio, 9, validator, committed, [8000], validator, {
       mode: ScoreSubmissionMode.COMMIT_REVEAL,
@@ -131,14 +131,14 @@ describe("crash recovery", () => {
       const outcome = await Promise.race([proc.exited.then(() => "died" as const), allDone(proc, [a.workflowId, b.workflowId])]);
       if (outcome === "done") break;
       expect(restarts).toBeLessThan(points.length);
-      proc = await startOrchestrator(env, { ...FAST, crash_points: points });
+      proc = await startOrchestrator(env, { ...FAST_TAKEOVER, crash_points: points });
     }
     const close = await gateway(proc).closeEpoch(studio, 9, owner);
     // The close epoch's crash point kills this process. A replacement (without crash points) starts
     // only once it is dead: started beside a live one, it could take the step and skip the point.
     if ((await allDone(proc, [close.workflowId])) === "died") {
       await proc.exited;
-      proc = await startOrchestrator(env, FAST);
+      proc = await startOrchestrator(env, FAST_TAKEOVER);
       await gateway(proc).waitForCompletion(close.workflowId, { maxWait: 60_000 });
     }
     const fired = await Promise.all(points.map(async (p) => ((await env.redis.exists(`crash:${p}`)) === 1 ? undefined : p)));
@@ -161,14 +161,18 @@ describe("crash recovery", () => {
     const own = await setUp("orchorphan");
     try {
       // The dying replica only ticks on creation, and dies right after inserting the record.
-      const proc = await startOrchestrator(own, { ...FAST, engine: { ...FAST.engine, tick_ms: 600_000 }, crash_points: ["created"] });
+      const proc = await startOrchestrator(own, {
+        ...FAST_TAKEOVER,
+        engine: { ...FAST_TAKEOVER.engine, tick_ms: 600_000 },
+        crash_points: ["created"],
+      });
       const hash = dataHash("orphan");
       const created = await gateway(proc).submitWork(own.deployment.studioProxy, 1, worker, hash, "", "", "e", worker, {
         dkgEvidence: evidenceFor("orphan", worker),
       });
       expect((await proc.exited).signal).toBe("SIGKILL");
       expect(await storedState(own, created.workflowId)).toBe("CREATED");
-      const next = await startOrchestrator(own, FAST);
+      const next = await startOrchestrator(own, FAST_TAKEOVER);
       await gateway(next).waitForCompletion(created.workflowId, { maxWait: 20_000 });
       await next.stop("SIGTERM");
     } finally {

@@ -8,11 +8,17 @@ import { GatewayClient } from "@gatehouse/sdk";
 import { Redis } from "@gatehouse/service";
 import { natsUrl, postgresUrl, redisUrl, ServiceProcess, type TestNamespace, testNamespace } from "@gatehouse/testkit";
 import pg from "pg";
-import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, stringToHex } from "viem";
+import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, stringToHex, toFunctionSelector } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { studioProxyAbi } from "../src/chain/abi.js";
 import { ANVIL_KEYS, Anvil } from "../src/chain/anvil.js";
 import { type Deployment, deployContracts } from "../src/chain/deploy.js";
+
+/** Leases and signer locks short enough that a killed replica's work is taken over within seconds. */
+export const FAST_TAKEOVER = { engine: { lease_ms: 1_500 }, chain: { signer_lock_ttl_ms: 1_500 } };
+/** Selectors of the work transactions the tests count on chain. */
+export const SUBMIT_WORK = toFunctionSelector("submitWork(bytes32,bytes32,bytes32,bytes)");
+export const REGISTER_WORK = toFunctionSelector("registerWork(address,uint64,bytes32)");
 
 export const OWNER_KEY = ANVIL_KEYS[0] as Hex;
 export const OWNER = privateKeyToAccount(OWNER_KEY).address;

@@ -5,14 +5,17 @@
 
 import { waitFor } from "@gatehouse/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import { type Hex, toFunctionSelector } from "viem";
+import type { Hex } from "viem";
 import {
   AGENTS,
   chainClients,
   dataHash,
   evidenceFor,
+  FAST_TAKEOVER,
   gateway,
   minedTransactions,
+  REGISTER_WORK,
+  SUBMIT_WORK,
   setUp,
   snapshotStore,
   startOrchestrator,
@@ -24,9 +27,6 @@ import {
 
 let env: TestEnv;
 const worker = AGENTS[1] as string;
-const FAST = { engine: { lease_ms: 1_500 }, chain: { signer_lock_ttl_ms: 1_500 } };
-const SUBMIT_WORK = toFunctionSelector("submitWork(bytes32,bytes32,bytes32,bytes)");
-const REGISTER_WORK = toFunctionSelector("registerWork(address,uint64,bytes32)");
 
 beforeEach(async () => {
   env = await setUp("orchloss");
@@ -36,7 +36,7 @@ afterEach(() => tearDown(env), 30_000);
 
 /** A work submission recorded in the store by a replica that died before running it. */
 async function createdButNotRun(label: string): Promise<{ id: string; hash: Hex }> {
-  const dying = await startOrchestrator(env, { ...FAST, crash_points: ["created"] });
+  const dying = await startOrchestrator(env, { ...FAST_TAKEOVER, crash_points: ["created"] });
   const hash = dataHash(label);
   const created = await gateway(dying).submitWork(env.deployment.studioProxy, 1, worker, hash, "", "", "evidence", worker, {
     dkgEvidence: evidenceFor(label, worker),
@@ -62,7 +62,7 @@ describe("the workflow store loses its last writes", () => {
     const restore = await snapshotStore(env);
 
     // Everything after the copy: the work completes on chain, and a second one too.
-    const before = await startOrchestrator(env, FAST);
+    const before = await startOrchestrator(env, FAST_TAKEOVER);
     await gateway(before).waitForCompletion(lost.id, { maxWait: 30_000 });
     const second = await gateway(before).submitWork(env.deployment.studioProxy, 1, worker, dataHash("lost-second"), "", "", "e", worker, {
       dkgEvidence: evidenceFor("lost-second", worker),
@@ -74,7 +74,7 @@ describe("the workflow store loses its last writes", () => {
     expect(await storedState(env, lost.id)).toBe("CREATED");
     expect(await storedState(env, second.workflowId)).toBeUndefined();
 
-    const after = await startOrchestrator(env, FAST);
+    const after = await startOrchestrator(env, FAST_TAKEOVER);
     const done = await gateway(after).waitForCompletion(lost.id, { maxWait: 30_000 });
     expect(done.state).toBe("COMPLETED");
     expect(after.lines.some((l) => l.msg === "reconciled against chain state" && l.workflowId === lost.id)).toBe(true);
@@ -94,7 +94,7 @@ describe("the workflow store loses its last writes", () => {
     const { public: chain } = chainClients(env);
 
     await env.anvil.rpc("evm_setAutomine", [false]);
-    const before = await startOrchestrator(env, FAST);
+    const before = await startOrchestrator(env, FAST_TAKEOVER);
     const sent = await waitFor(async () => (await storedTx(env, `${lost.id}:SUBMIT_WORK_ONCHAIN`))?.hashes[0], {
       description: "submitWork signed and persisted",
       timeoutMs: 30_000,
@@ -107,7 +107,7 @@ describe("the workflow store loses its last writes", () => {
     await restore();
     expect(await storedTx(env, `${lost.id}:SUBMIT_WORK_ONCHAIN`)).toBeUndefined();
 
-    const after = await startOrchestrator(env, FAST);
+    const after = await startOrchestrator(env, FAST_TAKEOVER);
     await waitFor(
       async () => after.lines.some((l) => l.msg === "unrecorded pending transactions: waiting for them to be mined before signing"),
       {

@@ -4,13 +4,15 @@
 
 import { waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { type Hex, toFunctionSelector } from "viem";
+import type { Hex } from "viem";
 import {
   AGENTS,
   chainClients,
   dataHash,
   gateway,
   minedTransactions,
+  REGISTER_WORK,
+  SUBMIT_WORK,
   setUp,
   startOrchestrator,
   storedTx,
@@ -20,8 +22,6 @@ import {
 
 let env: TestEnv;
 const [, worker, other] = AGENTS as [string, string, string];
-const SUBMIT_WORK = toFunctionSelector("submitWork(bytes32,bytes32,bytes32,bytes)");
-const REGISTER_WORK = toFunctionSelector("registerWork(address,uint64,bytes32)");
 
 beforeAll(async () => {
   env = await setUp("orchtx");
