@@ -8,7 +8,7 @@ export NX_SKIP_LOG_GROUPING := true
 BIN := node_modules/.bin
 WITH_INFRA := node tools/dev/dist/with-infra.js --
 
-.PHONY: help deps build proto proto-check typecheck lint test test-unit test-integration e2e interop check-deploy check-containers dev bench clean
+.PHONY: help deps build proto proto-check typecheck lint test test-unit test-integration e2e interop check-deploy check-containers dev bench bench-compare clean
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -68,8 +68,11 @@ interop: build ## the mining path against a real Bitcoin Core (BITCOIND) and sv2
 dev: build ## run the whole stack locally (Ctrl-C stops it); DEV_ARGS="--ports-offset 2000" etc.
 	@node tools/dev/dist/main.js $(DEV_ARGS)
 
-bench: build ## run the benchmarks; each prints JSON
-	@$(WITH_INFRA) node bench/dist/run-all.js
+bench: build ## run the benchmarks; each prints JSON and keeps it under bench/results/<revision>/
+	@$(WITH_INFRA) node bench/dist/run-all.js $(BENCH)
+
+bench-compare: build ## two result sets side by side: make bench-compare A=<revision> B=<revision>
+	@node bench/dist/compare.js $(A) $(B)
 
 clean: ## remove build outputs and caches
 	@rm -rf libs/*/dist services/*/dist tools/*/dist bench/dist .nx node_modules/.cache

@@ -20,7 +20,7 @@ export default {
     {
       ...common,
       displayName: "unit",
-      testMatch: ["<rootDir>/{libs,services,tools}/*/src/**/*.test.ts"],
+      testMatch: ["<rootDir>/{libs,services,tools}/*/src/**/*.test.ts", "<rootDir>/bench/src/**/*.test.ts"],
     },
     {
       ...common,

@@ -4,7 +4,8 @@
 //     full speed, WINDOW shares outstanding each), with the edge's CPU;
 // (2) handshakes/s (TCP + Noise NX + SetupConnection + channel open) and the edge's CPU per handshake;
 // (3) idle connections held (default 10,000) and the edge's resident memory per idle connection.
-// Compare with `node bench/dist/run-all.js sv2` (libs/sv2's framed-share round trip and handshake floor).
+// (1b) latency under load: miners paced to 25 %, 50 % and 90 % of the rate (1) measured;
+// the floor per share, measured in the same run: the AEAD work on its frame and a raw JetStream publish.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -28,6 +29,8 @@ import { startLoadgen } from "@gatehouse/loadgen";
 import { TemplateProposalSchema, TemplateVerdictSchema, VerdictReason, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
 import { Sv2Client } from "@gatehouse/sv2";
 import { waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
+import { aeadShareFrameFloor, jetstreamPublishFloor } from "../lib/floors.js";
+import { LOAD_FRACTIONS } from "../lib/paced.js";
 import { cpuSecondsOf, rssBytesOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs } from "../lib/stats.js";
@@ -37,6 +40,10 @@ const WINDOW = Number(process.env.BENCH_EDGE_WINDOW ?? 8);
 const SECONDS = Number(process.env.BENCH_EDGE_SECONDS ?? 10);
 const HANDSHAKES = Number(process.env.BENCH_EDGE_HANDSHAKES ?? 300);
 const IDLE = Number(process.env.BENCH_EDGE_IDLE ?? 10_000);
+/** Seconds each latency-under-load step runs (25 %, 50 % and 90 % of the measured saturation rate). */
+const PACED_SECONDS = Number(process.env.BENCH_EDGE_PACED_SECONDS ?? 6);
+/** Iterations of the floor measurements. */
+const FLOOR_SHARES = Number(process.env.BENCH_EDGE_FLOOR_SHARES ?? 20_000);
 const NBITS = 0x1d00ffff;
 
 function template(templateId: bigint) {
@@ -213,7 +220,46 @@ export async function run(): Promise<void> {
     const elapsed = (nowMs() - started) / 1000;
     const edgeCpu = cpuSecondsOf(pid) - cpuBefore;
     const shareReport = await loadgen.stop();
-    const stored = (await jsm.streams.info(catalog.SHARES.name)).state.messages;
+    const sharesState = (await jsm.streams.info(catalog.SHARES.name)).state;
+    const stored = sharesState.messages;
+    const saturation = accepted / elapsed;
+
+    // (1b) Latency under load: each miner paced so the edge sees a fraction of its saturation rate.
+    const underLoad = [];
+    for (const fraction of LOAD_FRACTIONS) {
+      const paced = startLoadgen({
+        host: sv2.host,
+        port: sv2.port,
+        authorityKey: authority,
+        connections: MINERS,
+        connectConcurrency: MINERS,
+        rate: (saturation * fraction) / MINERS,
+        window: 64,
+        worker: `bench.p${Math.round(fraction * 100)}`,
+        reconnect: false,
+      });
+      await waitFor(() => paced.miners.every((m) => m.connected || m.done), { timeoutMs: 60_000, description: "every paced miner mining" });
+      const before = { accepted: paced.stats.accepted, cpu: cpuSecondsOf(pid), at: nowMs() };
+      await new Promise((resolve) => setTimeout(resolve, PACED_SECONDS * 1000));
+      const pacedAccepted = paced.stats.accepted - before.accepted;
+      const pacedCpu = cpuSecondsOf(pid) - before.cpu;
+      const pacedSeconds = (nowMs() - before.at) / 1000;
+      const report = await paced.stop();
+      underLoad.push({
+        fractionOfSaturation: fraction,
+        targetPerSecond: Math.round(saturation * fraction),
+        acceptedPerSecond: Math.round(pacedAccepted / pacedSeconds),
+        ackLatencyMs: { p50: report.ackLatencyMs.p50, p99: report.ackLatencyMs.p99, max: report.ackLatencyMs.max },
+        edgeCpuMicrosPerShare: Math.round((pacedCpu * 1e6) / Math.max(1, pacedAccepted)),
+      });
+    }
+
+    // The floor for one accepted share, measured here: its four AEAD operations on the SV2 frame and a
+    // raw JetStream publish of the bytes the edge stored per share.
+    const storedBytesPerShare = Math.round(sharesState.bytes / Math.max(1, stored));
+    const aead = await aeadShareFrameFloor(FLOOR_SHARES);
+    const publish = await jetstreamPublishFloor(bus, root, randomBytes(storedBytesPerShare), FLOOR_SHARES);
+    const floorMicros = aead.cpuMicrosPerOp + publish.cpuMicrosPerOp;
 
     // (2) Handshakes, 20 at a time.
     const hsCpuBefore = cpuSecondsOf(pid);
@@ -267,6 +313,15 @@ export async function run(): Promise<void> {
         ackLatencyMs: { p50: Number(lat.p50.toFixed(2)), p99: Number(lat.p99.toFixed(2)), max: Number(lat.max.toFixed(2)) },
         edgeCpuSeconds: Number(edgeCpu.toFixed(2)),
         edgeCpuMicrosPerShare: Math.round((edgeCpu * 1e6) / Math.max(1, accepted)),
+        floor: {
+          what: "CPU for the AEAD seal+open of the share's SV2 frame plus a raw JetStream publish (PubAck awaited) of the stored bytes",
+          storedBytesPerShare,
+          aeadCpuMicrosPerShare: Number(aead.cpuMicrosPerOp.toFixed(2)),
+          jetstreamPublishCpuMicrosPerShare: Number(publish.cpuMicrosPerOp.toFixed(2)),
+          cpuMicrosPerShare: Number(floorMicros.toFixed(2)),
+        },
+        cpuRatioToFloor: Number(((edgeCpu * 1e6) / Math.max(1, accepted) / floorMicros).toFixed(2)),
+        latencyUnderLoad: underLoad,
       },
       handshakes: {
         count: HANDSHAKES,

@@ -5,6 +5,7 @@
 // HTTP, no signatures and no quorum logic. Both run loaded (BENCH_RELAY_IN_FLIGHT at once, where
 // latency is mostly queueing behind the CPU) and then unloaded (one request at a time), and the
 // CPU each process spent per request is reported, since that is what bounds throughput here.
+// Then latency under load: open-loop at 25 %, 50 % and 90 % of the loaded run's rate.
 
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { RelayRequestSchema } from "@gatehouse/proto/relay/v1";
 import { addressFromPrivateKey, devKey, type JsonObject, METHOD_CAPABILITY_EXECUTE, signDevAttestation } from "@gatehouse/relay";
 import { ServiceProcess } from "@gatehouse/testkit";
 import { Pool } from "undici";
+import { LOAD_FRACTIONS, paced } from "../lib/paced.js";
 import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
@@ -27,6 +29,8 @@ const WARM_UP = 200;
 const UNLOADED = Number(process.env.BENCH_RELAY_UNLOADED_REQUESTS ?? 300);
 /** DON sizes as `N:F` pairs, e.g. `4:1,7:2` (the default). */
 const DONS = (process.env.BENCH_RELAY_DONS ?? "4:1,7:2").split(",").map((pair) => pair.split(":").map(Number) as [number, number]);
+/** Seconds each latency-under-load step runs (25 %, 50 % and 90 % of the loaded run's rate). */
+const PACED_SECONDS = Number(process.env.BENCH_RELAY_PACED_SECONDS ?? 5);
 const NATS = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const REDIS = process.env.GH_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const ENCLAVE = devKey("bench-enclave");
@@ -152,6 +156,13 @@ async function relayRun(n: number, f: number, bodies: string[]) {
     const infraCpu = cpuSecondsOfAll(infra) - infraBefore;
     const unloadedBodies = bodies.slice(bodies.length - UNLOADED);
     const unloaded = await load(unloadedBodies.length, 1, (i) => post(unloadedBodies[i] as string));
+    const saturation = latencies.length / seconds;
+    const underLoad = [];
+    for (const fraction of LOAD_FRACTIONS) {
+      const rate = saturation * fraction;
+      const pacedBodies = requests(Math.ceil(rate * PACED_SECONDS) + 1);
+      underLoad.push({ fractionOfSaturation: fraction, ...(await paced(rate, PACED_SECONDS, (i) => post(pacedBodies[i] as string))) });
+    }
     await pool.close();
     const requestsPerBatch = await histogramMean(procs, "gatehouse_relay_node_request_batch_items");
     const responsesPerSignedBatch = await histogramMean(procs, "gatehouse_relay_node_response_batch_items");
@@ -166,6 +177,7 @@ async function relayRun(n: number, f: number, bodies: string[]) {
       perSecond: count / seconds,
       latencyMs: percentiles(latencies),
       unloadedLatencyMs: percentiles(unloaded.latencies),
+      latencyUnderLoad: underLoad,
       cpuSeconds: { gateway: gatewayCpu, nodes: nodesCpu },
       cpuMicrosPerRequest: {
         total: perRequest(gatewayCpu + nodesCpu),

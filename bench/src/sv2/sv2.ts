@@ -1,7 +1,7 @@
 // libs/sv2's hot paths beside the same run's raw Node crypto floor on the same sizes: responder
 // handshakes per CPU-second, the framed SubmitSharesStandard round trip, and sha256d of a header.
 // Each pair runs twice, alternating, and the better run of each is kept: the machine is shared.
-import { createCipheriv, createDecipheriv, createECDH, hash, randomBytes } from "node:crypto";
+import { createECDH, hash, randomBytes } from "node:crypto";
 import { sha256d } from "@gatehouse/bitcoin";
 import {
   CipherState,
@@ -17,6 +17,7 @@ import {
   randomSecretKey,
   xOnlyPublicKey,
 } from "@gatehouse/sv2";
+import { aeadShareFrameFloor } from "../lib/floors.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles, type Throughput, throughput } from "../lib/stats.js";
 
@@ -123,32 +124,8 @@ async function handshakes() {
 
 async function transport() {
   const key1 = randomBytes(32);
-  const key2 = randomBytes(32);
-  const header = randomBytes(6);
-  const payload = randomBytes(24);
-  const nonce = Buffer.alloc(12);
-  const seal = (key: Buffer, n: number, plain: Uint8Array) => {
-    nonce.writeUInt32LE(n, 4);
-    const c = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
-    const body = c.update(plain);
-    c.final();
-    return [body, c.getAuthTag()] as const;
-  };
-  const open = (key: Buffer, n: number, [body, tag]: readonly [Buffer, Buffer]) => {
-    nonce.writeUInt32LE(n, 4);
-    const d = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
-    d.setAuthTag(tag);
-    d.update(body);
-    d.final();
-  };
   // Floor: the four AEAD operations the framed path needs (6-byte header, 24-byte payload, each sealed and opened).
-  const floor = () =>
-    throughput(FRAMES, () => {
-      for (let i = 0; i < FRAMES; i++) {
-        open(key1, 2 * i, seal(key1, 2 * i, header));
-        open(key2, 2 * i + 1, seal(key2, 2 * i + 1, payload));
-      }
-    });
+  const floor = () => aeadShareFrameFloor(FRAMES);
   const ours = () => {
     const encoder = new NoiseFrameEncoder(new CipherState(key1));
     const decoder = new NoiseFrameDecoder(new CipherState(key1));
