@@ -40,6 +40,15 @@ export function serviceMain(service: string): string {
  * A service running as a real process, started from its built entry point with a generated
  * config file. `start` resolves once the service logs "service started".
  */
+/**
+ * With GH_PROFILE_DIR set, every service process is started under V8's CPU profiler and writes a
+ * `.cpuprofile` into `<GH_PROFILE_DIR>/<service>/` when it exits (Node refuses --cpu-prof in NODE_OPTIONS).
+ */
+function profileFlags(service: string): string[] {
+  const dir = process.env.GH_PROFILE_DIR;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, service)}`] : [];
+}
+
 export class ServiceProcess {
   readonly lines: LogLine[] = [];
   readonly stderr: string[] = [];
@@ -79,11 +88,15 @@ export class ServiceProcess {
     const dir = mkdtempSync(join(tmpdir(), `gh-${options.service}-`));
     const configFile = join(dir, "config.toml");
     writeFileSync(configFile, toToml({ http_addr: "127.0.0.1:0", grpc_addr: "127.0.0.1:0", ...options.config }));
-    const child = spawn(process.execPath, [options.entry ?? serviceMain(options.service), "--config", configFile], {
-      cwd: repoRoot(),
-      env: { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [...profileFlags(options.service), options.entry ?? serviceMain(options.service), "--config", configFile],
+      {
+        cwd: repoRoot(),
+        env: { ...process.env, ...options.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const proc = new ServiceProcess(options.service, child, options.echo ?? false);
     const exitedEarly = new AbortController();
     void proc.exited.then(() => exitedEarly.abort());
