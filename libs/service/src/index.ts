@@ -23,6 +23,7 @@ export { formatHostPort, freePort, isLoopback, parseHostPort } from "./net.js";
 export type { CheckResult, ReadinessProbe, ReadinessReport } from "./readiness.js";
 export { Readiness } from "./readiness.js";
 export { createRedis, deleteKeysWithPrefix, Redis, redisHealth } from "./redis.js";
+export { RedisScript, RedisScriptUsageError } from "./redis-script.js";
 export type { BackoffPolicy } from "./retry/backoff.js";
 export { backoffDelayMs } from "./retry/backoff.js";
 export type { RunningService, ServiceContext, ServiceDefinition, StartOptions } from "./run.js";

@@ -1,4 +1,4 @@
-import type { Redis } from "@gatehouse/service";
+import { type Redis, RedisScript } from "@gatehouse/service";
 
 /**
  * One hash per source address: field `<replica>` = that replica's open connections from it,
@@ -25,28 +25,44 @@ end
 `;
 
 /** Takes a place if the live total is below the cap: 1, else 0. KEYS[1] address; ARGV replica, cap, lease ms. */
-const ACQUIRE = `${LIVE_TOTAL}
+const ACQUIRE = new RedisScript(
+  "edgeConnsAcquire",
+  1,
+  `${LIVE_TOTAL}
 if total >= tonumber(ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('HSET', KEYS[1], '@' .. ARGV[1], now + tonumber(ARGV[3]))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1`;
+return 1`,
+);
 
-const RELEASE = `
+const RELEASE = new RedisScript(
+  "edgeConnsRelease",
+  1,
+  `
 local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
 if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1], '@' .. ARGV[1]) end
-return n`;
+return n`,
+);
 
 /** Sets this replica's count to what it really holds and extends its lease. ARGV replica, count, lease ms. */
-const RENEW = `
+const RENEW = new RedisScript(
+  "edgeConnsRenew",
+  1,
+  `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], '@' .. ARGV[1], now + tonumber(ARGV[3]))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1`;
+return 1`,
+);
 
-const TOTAL = `${LIVE_TOTAL}
-return total`;
+const TOTAL = new RedisScript(
+  "edgeConnsTotal",
+  1,
+  `${LIVE_TOTAL}
+return total`,
+);
 
 /**
  * The per-address cap on open connections, shared by every edge replica on the same Redis key
@@ -60,7 +76,9 @@ export class SharedConnectionCap {
     private readonly replica: string,
     private readonly perAddress: number,
     readonly leaseMs: number,
-  ) {}
+  ) {
+    RENEW.defineOn(redis);
+  }
 
   #key(address: string): string {
     return `edge:conns:${address}`;
@@ -68,12 +86,12 @@ export class SharedConnectionCap {
 
   /** True when `address` had fewer than the cap open across all live replicas; the place is then taken. */
   async acquire(address: string): Promise<boolean> {
-    const taken = await this.redis.eval(ACQUIRE, 1, this.#key(address), this.replica, String(this.perAddress), String(this.leaseMs));
+    const taken = await ACQUIRE.run(this.redis, [this.#key(address)], [this.replica, this.perAddress, this.leaseMs]);
     return taken === 1;
   }
 
   async release(address: string): Promise<void> {
-    await this.redis.eval(RELEASE, 1, this.#key(address), this.replica);
+    await RELEASE.run(this.redis, [this.#key(address)], [this.replica]);
   }
 
   /** Restates this replica's open connections per address and extends its leases, in one round trip. */
@@ -81,7 +99,7 @@ export class SharedConnectionCap {
     const pipeline = this.redis.pipeline();
     let n = 0;
     for (const [address, count] of counts) {
-      pipeline.eval(RENEW, 1, this.#key(address), this.replica, String(count), String(this.leaseMs));
+      RENEW.queue(pipeline, [this.#key(address)], [this.replica, count, this.leaseMs]);
       n += 1;
     }
     if (n > 0) await pipeline.exec();
@@ -89,6 +107,6 @@ export class SharedConnectionCap {
 
   /** Open connections from `address` across live replicas. */
   async total(address: string): Promise<number> {
-    return Number(await this.redis.eval(TOTAL, 1, this.#key(address)));
+    return Number(await TOTAL.run(this.redis, [this.#key(address)]));
   }
 }

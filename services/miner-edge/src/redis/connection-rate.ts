@@ -1,9 +1,13 @@
-import type { Redis } from "@gatehouse/service";
+import { type Redis, RedisScript } from "@gatehouse/service";
 
-const COUNT_IN_WINDOW = `
+const COUNT_IN_WINDOW = new RedisScript(
+  "edgeConnRateCount",
+  1,
+  `
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`;
+return n`,
+);
 
 /** New connections per source address per second, counted across replicas (fixed one-second windows). */
 export class ConnectionRateLimit {
@@ -14,7 +18,7 @@ export class ConnectionRateLimit {
 
   async allow(address: string, now = Date.now()): Promise<boolean> {
     const window = Math.floor(now / 1000);
-    const count = await this.redis.eval(COUNT_IN_WINDOW, 1, `edge:connrate:${address}:${window}`, "2000");
+    const count = await COUNT_IN_WINDOW.run(this.redis, [`edge:connrate:${address}:${window}`], [2000]);
     return Number(count) <= this.perSecond;
   }
 }

@@ -1,8 +1,18 @@
-import type { Redis } from "@gatehouse/service";
+import { type Redis, RedisScript } from "@gatehouse/service";
 
-const REFRESH_IF_MINE = `
+const REFRESH_IF_MINE = new RedisScript(
+  "edgeServerIdRefresh",
+  1,
+  `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
+return 0`,
+);
+
+const RELEASE_IF_MINE = new RedisScript(
+  "edgeServerIdRelease",
+  1,
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+);
 
 /**
  * A 16-bit id no other live edge replica holds (SRI's server_id idea), leased in Redis and
@@ -37,16 +47,11 @@ export class ServerIdLease {
   }
 
   async refresh(): Promise<boolean> {
-    return (await this.redis.eval(REFRESH_IF_MINE, 1, `edge:server-id:${this.id}`, this.holder, String(this.ttlMs))) === 1;
+    return (await REFRESH_IF_MINE.run(this.redis, [`edge:server-id:${this.id}`], [this.holder, this.ttlMs])) === 1;
   }
 
   async release(): Promise<void> {
     clearInterval(this.#timer);
-    await this.redis.eval(
-      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-      1,
-      `edge:server-id:${this.id}`,
-      this.holder,
-    );
+    await RELEASE_IF_MINE.run(this.redis, [`edge:server-id:${this.id}`], [this.holder]);
   }
 }

@@ -1,11 +1,14 @@
-import type { Redis } from "@gatehouse/service";
+import { type Redis, RedisScript } from "@gatehouse/service";
 
 /**
  * A per-sender token bucket kept in Redis, so the limit holds across gateway replicas. The script
  * refills by elapsed time (Redis' clock, so replicas need no synchronised clocks) and takes up to
  * ARGV[3] tokens at once, returning how many it took.
  */
-const TOKEN_BUCKET = `
+const TAKE_TOKENS = new RedisScript(
+  "relayTakeTokens",
+  1,
+  `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local wanted = tonumber(ARGV[3])
@@ -20,7 +23,8 @@ tokens = tokens - granted
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return granted
-`;
+`,
+);
 
 export interface SenderRateLimiter {
   allow(sender: string): Promise<boolean>;
@@ -31,8 +35,6 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
-type TakeTokens = (key: string, rps: number, burst: number, wanted: number) => Promise<number>;
-
 /**
  * Asks Redis once per sender per event-loop turn: the requests that arrived in the same turn take
  * their tokens in one script call, granted in arrival order, exactly as many one-token calls in
@@ -41,17 +43,12 @@ type TakeTokens = (key: string, rps: number, burst: number, wanted: number) => P
 export class RedisSenderRateLimiter implements SenderRateLimiter {
   #waiting = new Map<string, Waiter[]>();
   #scheduled = false;
-  readonly #take: TakeTokens;
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly rps: number,
     private readonly burst: number,
-  ) {
-    redis.defineCommand("relayTakeTokens", { numberOfKeys: 1, lua: TOKEN_BUCKET });
-    const command = (redis as unknown as { relayTakeTokens: TakeTokens }).relayTakeTokens;
-    this.#take = (...args) => command.call(redis, ...args);
-  }
+  ) {}
 
   allow(sender: string): Promise<boolean> {
     return new Promise((resolve, reject) => {
@@ -70,7 +67,7 @@ export class RedisSenderRateLimiter implements SenderRateLimiter {
     this.#waiting = new Map();
     this.#scheduled = false;
     for (const [sender, waiters] of batch) {
-      this.#take(`relay:rate:${sender}`, this.rps, this.burst, waiters.length).then(
+      (TAKE_TOKENS.run(this.redis, [`relay:rate:${sender}`], [this.rps, this.burst, waiters.length]) as Promise<number>).then(
         (granted) => {
           waiters.forEach((waiter, i) => {
             waiter.resolve(i < granted);
