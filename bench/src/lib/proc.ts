@@ -1,4 +1,5 @@
 // What a process has used so far, read from Linux /proc.
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /** CPU seconds (user + system) a process has used: fields 14 and 15 of /proc/<pid>/stat, 100 ticks/s. */
@@ -17,4 +18,17 @@ export function rssBytesOf(pid: number): number {
   }
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
   return Number(match?.[1] ?? 0) * 1024;
+}
+
+/**
+ * Stops a service the benchmark started: SIGTERM and its own shutdown (which is also when a
+ * GH_PROFILE_DIR profile is written), SIGKILL if it is still there after `graceMs`.
+ */
+export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
 }

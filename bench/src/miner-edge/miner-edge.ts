@@ -28,10 +28,10 @@ import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { startLoadgen } from "@gatehouse/loadgen";
 import { TemplateProposalSchema, TemplateVerdictSchema, VerdictReason, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
 import { Sv2Client } from "@gatehouse/sv2";
-import { waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
+import { profileFlags, waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
 import { aeadShareFrameFloor, jetstreamPublishFloor } from "../lib/floors.js";
 import { LOAD_FRACTIONS } from "../lib/paced.js";
-import { cpuSecondsOf, rssBytesOf } from "../lib/proc.js";
+import { cpuSecondsOf, rssBytesOf, stopProcess } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs } from "../lib/stats.js";
 
@@ -83,9 +83,13 @@ async function startEdge(config: string[]): Promise<{ child: ChildProcess; sv2: 
   const dir = mkdtempSync(join(tmpdir(), "bench-edge-"));
   const file = join(dir, "config.toml");
   writeFileSync(file, config.join("\n"));
-  const child = spawn(process.execPath, [join(process.cwd(), "services/miner-edge/dist/main.js"), "--config", file], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profileFlags("miner-edge"), join(process.cwd(), "services/miner-edge/dist/main.js"), "--config", file],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const sv2 = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -345,7 +349,7 @@ export async function run(): Promise<void> {
     process.off("SIGTERM", killEdge);
     process.off("SIGINT", killEdge);
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-    child.kill("SIGKILL");
+    await stopProcess(child);
     for (const key of ["SHARES", "EDGE_EVENTS"] as const) await jsm.streams.delete(catalog[key].name).catch(() => undefined);
     await bus.close();
     await deleteRedisKeys(redisUrl, `${root}:*`);

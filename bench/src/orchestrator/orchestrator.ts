@@ -10,9 +10,10 @@ import { dirname, join } from "node:path";
 import { Bus } from "@gatehouse/bus";
 import { GatewayClient } from "@gatehouse/sdk";
 import { freePort } from "@gatehouse/service";
+import { profileFlags } from "@gatehouse/testkit";
 import { createPublicClient, type Hex, http, keccak256, parseEther, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { cpuSecondsOf } from "../lib/proc.js";
+import { cpuSecondsOf, stopProcess } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
 
@@ -20,6 +21,8 @@ const WORKFLOWS = Number(process.env.BENCH_ORCH_WORKFLOWS ?? 300);
 const IN_FLIGHT = Number(process.env.BENCH_ORCH_IN_FLIGHT ?? 50);
 const TRANSFERS = Number(process.env.BENCH_ORCH_TRANSFERS ?? 1_000);
 const POLL_MS = 25;
+/** How often each simulated client asks for its workflow's status (the SDK's default is 2,000 ms). */
+const CLIENT_POLL_MS = Number(process.env.BENCH_ORCH_CLIENT_POLL_MS ?? 25);
 // anvil's deterministic accounts 0 (owner, registers) and 1 (worker, submits); 4 funds the floor.
 const KEYS = [
   "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
@@ -50,6 +53,8 @@ async function startAnvil(): Promise<{ child: ChildProcess; rpcUrl: string }> {
 
 const NATS_URL = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const REDIS_URL = process.env.GH_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+/** The store the orchestrator runs on in production; the bench's tables live in a schema of their own. */
+const POSTGRES_URL = process.env.GH_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** Removes the run's Redis keys and its WORKFLOW_EVENTS stream. */
 async function cleanUp(ns: string): Promise<void> {
@@ -64,6 +69,7 @@ async function cleanUp(ns: string): Promise<void> {
   const jsm = await bus.jsm();
   await jsm.streams.delete(`${ns.toUpperCase()}_WORKFLOW_EVENTS`).catch(() => false);
   await bus.drain();
+  execFileSync("psql", [POSTGRES_URL, "-q", "-c", `DROP SCHEMA IF EXISTS "${ns}" CASCADE`]);
 }
 
 async function startOrchestrator(
@@ -87,6 +93,10 @@ async function startOrchestrator(
       "[redis]",
       `url = "${REDIS_URL}"`,
       `key_prefix = "${ns}:"`,
+      "[store]",
+      'backend = "postgres"',
+      `postgres_url = "${POSTGRES_URL}"`,
+      `postgres_schema = "${ns}"`,
       "[api]",
       `addr = "127.0.0.1:${apiPort}"`,
       "writes_per_minute = 0",
@@ -104,7 +114,7 @@ async function startOrchestrator(
       `dir = "${join(dir, "evidence")}"`,
     ].join("\n"),
   );
-  const child = spawn(process.execPath, ["services/orchestrator/dist/main.js", "--config", config], {
+  const child = spawn(process.execPath, [...profileFlags("orchestrator"), "services/orchestrator/dist/main.js", "--config", config], {
     stdio: ["ignore", "ignore", "inherit"],
   });
   const rest = `http://127.0.0.1:${apiPort}`;
@@ -197,7 +207,7 @@ export async function run(): Promise<void> {
               failed++;
               break;
             }
-            await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+            await new Promise((resolve) => setTimeout(resolve, CLIENT_POLL_MS));
           }
           endToEnd.push(nowMs() - t0);
         }
@@ -226,7 +236,7 @@ export async function run(): Promise<void> {
       ratioTxToFloor: (workflowsPerSecond * 2) / floorRun.transfersPerSecond,
     });
   } finally {
-    orchestrator?.kill("SIGKILL");
+    if (orchestrator) await stopProcess(orchestrator);
     anvil.child.kill("SIGKILL");
     await cleanUp(ns);
     rmSync(dir, { recursive: true, force: true });

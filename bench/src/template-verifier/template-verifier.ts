@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Bus, encode } from "@gatehouse/bus";
 import { TemplateProposalSchema, TemplateVerdictSchema } from "@gatehouse/proto/mining/v1";
+import { profileFlags } from "@gatehouse/testkit";
 import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
@@ -61,9 +62,13 @@ async function startVerifier(servers: string, root: string, prefix: string): Pro
       `stream_prefix = "${prefix}"`,
     ].join("\n"),
   );
-  const child = spawn(process.execPath, [join(process.cwd(), "services/template-verifier/dist/main.js"), "--config", config], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profileFlags("template-verifier"), join(process.cwd(), "services/template-verifier/dist/main.js"), "--config", config],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   let out = "";
   await new Promise<void>((resolve, reject) => {
     let started = false;

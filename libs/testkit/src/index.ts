@@ -5,6 +5,6 @@ export type { TestNamespace } from "./env.js";
 export { natsUrl, postgresUrl, redisUrl, testNamespace, uniqueName } from "./env.js";
 export { getJson } from "./http.js";
 export type { ExitStatus, LogLine, ServiceProcessOptions } from "./process.js";
-export { ServiceProcess, serviceMain } from "./process.js";
+export { profileFlags, ServiceProcess, serviceMain } from "./process.js";
 export { repoRoot } from "./repo.js";
 export { waitFor } from "./wait.js";

@@ -44,7 +44,7 @@ export function serviceMain(service: string): string {
  * With GH_PROFILE_DIR set, every service process is started under V8's CPU profiler and writes a
  * `.cpuprofile` into `<GH_PROFILE_DIR>/<service>/` when it exits (Node refuses --cpu-prof in NODE_OPTIONS).
  */
-function profileFlags(service: string): string[] {
+export function profileFlags(service: string): string[] {
   const dir = process.env.GH_PROFILE_DIR;
   return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, service)}`] : [];
 }
