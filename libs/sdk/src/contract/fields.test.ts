@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
-import { isBase64 } from "./fields.js";
+import { ScoreSubmissionMode } from "../types.js";
+import { isBase64, pathText } from "./fields.js";
+import { SCORE_MODES } from "./requests.js";
 
 describe("isBase64", () => {
   it("takes padded and unpadded standard base64", () => {
@@ -14,5 +16,19 @@ describe("isBase64", () => {
     const evidence = Buffer.alloc(9_000_000, 7).toString("base64");
     expect(isBase64(evidence)).toBe(true);
     expect(isBase64(`${evidence}!`)).toBe(false);
+  });
+});
+
+describe("pathText", () => {
+  it("writes an error path as a reader would: fields dotted, indexes bracketed", () => {
+    expect(pathText(["dkg_evidence", 0, "parent_ids", 2])).toBe("dkg_evidence[0].parent_ids[2]");
+    expect(pathText(["scores", 1])).toBe("scores[1]");
+    expect(pathText([])).toBe("");
+  });
+});
+
+describe("ScoreSubmissionMode", () => {
+  it("is the contract's score modes, as the client's enum", () => {
+    expect(Object.values(ScoreSubmissionMode).sort()).toEqual([...SCORE_MODES].sort());
   });
 });

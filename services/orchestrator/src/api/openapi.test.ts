@@ -4,7 +4,8 @@ import { contract } from "@gatehouse/sdk";
 import { repoRoot } from "@gatehouse/testkit";
 import { describe, expect, it } from "@jest/globals";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import type { WorkflowRecord } from "../engine/types.js";
+import { ADDRESS_PATTERN } from "../chain/address.js";
+import { WORKFLOW_STATES, WORKFLOW_TYPES, type WorkflowRecord } from "../engine/types.js";
 import { OPENAPI } from "./openapi.js";
 import { CONTRACT_COMPONENTS, type ComponentName } from "./openapi-components.js";
 import { toWorkflowResponse } from "./response.js";
@@ -75,6 +76,14 @@ describe("OpenAPI document", () => {
     );
     expect([...refs].sort()).toEqual(Object.keys(CONTRACT_COMPONENTS).sort());
     expect(Object.keys(OPENAPI.components.schemas).sort()).toEqual(Object.keys(CONTRACT_COMPONENTS).sort());
+  });
+});
+
+describe("the contract and the orchestrator's own rules", () => {
+  it("name the same workflow types and states and the same address rule", () => {
+    expect(contract.WORKFLOW_TYPES).toEqual(WORKFLOW_TYPES);
+    expect(contract.WORKFLOW_STATES).toEqual(WORKFLOW_STATES);
+    expect(contract.ADDRESS_PATTERN).toBe(ADDRESS_PATTERN);
   });
 });
 
