@@ -148,7 +148,9 @@ describe("the document and the validation agree", () => {
     const page = studioWork(studio, [record], "pending", { limit: 20, offset: 0 });
     expect(page.work).toHaveLength(1);
     expect(documented("StudioWork", page)).toBe(true);
-    expect(documented("WorkEvidence", workEvidence(record))).toBe(true);
+    expect(documented("PendingWorkResponse", { version: contract.API_VERSION, data: page })).toBe(true);
+    expect(documented("WorkEvidenceResponse", { version: contract.API_VERSION, data: workEvidence(record) })).toBe(true);
+    expect(documented("WorkEvidenceResponse", { version: "2.0", data: workEvidence(record) })).toBe(false);
     expect(documented("Workflow", { ...response, state: "DONE" })).toBe(false);
   });
 });

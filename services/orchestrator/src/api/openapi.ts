@@ -18,10 +18,6 @@ export const PROGRESS_KEYS = {
 
 const json = (schema: unknown) => ({ "application/json": { schema } });
 const v1Error = (description: string) => ({ description, content: json(ref("EnvelopeError")) });
-const v1Ok = (description: string, data: unknown) => ({
-  description,
-  content: json({ type: "object", required: ["version", "data"], properties: { version: { const: contract.API_VERSION }, data } }),
-});
 const errorResponse = (description: string) => ({ description, content: json(ref("Error")) });
 const workflowResponse = (description: string) => ({ description, content: json(ref("Workflow")) });
 const submitResponses = {
@@ -136,7 +132,7 @@ export const OPENAPI = {
           "A studio's completed work submissions by status (the SDK's getPendingWork): pending = no completed score and the epoch not closed, scored = a completed score, finalized = the epoch closed. Oldest first.",
         parameters: [
           { name: "address", in: "path", required: true, schema: address },
-          { name: "status", in: "query", schema: { type: "string", enum: ["pending", "scored", "finalized"], default: "pending" } },
+          { name: "status", in: "query", schema: { type: "string", enum: contract.WORK_STATUSES, default: "pending" } },
           {
             name: "limit",
             in: "query",
@@ -146,7 +142,7 @@ export const OPENAPI = {
           { name: "offset", in: "query", schema: { type: "integer", minimum: 0, default: 0 } },
         ],
         responses: {
-          "200": v1Ok("The page", ref("StudioWork")),
+          "200": { description: "The page", content: json(ref("PendingWorkResponse")) },
           "400": v1Error("INVALID_STUDIO_ADDRESS or INVALID_STATUS"),
           "429": errorResponse("List rate limit"),
         },
@@ -157,7 +153,7 @@ export const OPENAPI = {
         summary: "The evidence graph a work submission carried (the SDK's getWorkEvidence); needs x-api-key when keys are configured",
         parameters: [{ name: "hash", in: "path", required: true, schema: bytes32 }, writeParameters[1]],
         responses: {
-          "200": v1Ok("The evidence", ref("WorkEvidence")),
+          "200": { description: "The evidence", content: json(ref("WorkEvidenceResponse")) },
           "400": v1Error("INVALID_WORK_ID"),
           "401": v1Error("UNAUTHORIZED: keys are configured and x-api-key is missing or wrong"),
           "403": v1Error("FORBIDDEN: the key is limited to other studios"),
