@@ -1,3 +1,4 @@
+import { type WorkStatus, ZERO_BYTES32 } from "./contract/index.js";
 import { GatewayConnectionError, GatewayError, GatewayTimeoutError, WorkflowFailedError } from "./errors.js";
 import {
   type EvidencePackage,
@@ -12,8 +13,6 @@ import {
   type WorkflowStatus,
   type WorkflowType,
 } from "./types.js";
-
-const ZERO_BYTES32 = `0x${"0".repeat(64)}`;
 
 function toStatus(w: WorkflowResponse): WorkflowStatus {
   const p = w.progress ?? {};
@@ -192,7 +191,7 @@ export class GatewayClient {
    */
   getPendingWork(
     studioAddress: string,
-    options: { status?: "pending" | "scored" | "finalized"; limit?: number; offset?: number } = {},
+    options: { status?: WorkStatus; limit?: number; offset?: number } = {},
   ): Promise<PendingWorkResponse> {
     const params = new URLSearchParams({
       status: options.status ?? "pending",

@@ -1,4 +1,5 @@
 export { GatewayClient } from "./client.js";
+export * as contract from "./contract/index.js";
 export type { GatewayErrorCategory } from "./errors.js";
 export { categorize, GatewayConnectionError, GatewayError, GatewayTimeoutError, WorkflowFailedError } from "./errors.js";
 export type {

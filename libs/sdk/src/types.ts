@@ -1,27 +1,20 @@
-export type WorkflowType = "WorkSubmission" | "ScoreSubmission" | "CloseEpoch";
-export type WorkflowState = "CREATED" | "RUNNING" | "STALLED" | "COMPLETED" | "FAILED";
+import type { WorkflowError, WorkflowState, WorkflowType } from "./contract/index.js";
+
+/** The wire types are the contract's (`contract/`): what the orchestrator validates and documents. */
+export type {
+  EvidencePackage,
+  PendingWorkResponse,
+  WorkEvidenceResponse,
+  WorkflowError,
+  WorkflowResponse,
+  WorkflowState,
+  WorkflowType,
+  WorkItem as PendingWorkItem,
+} from "./contract/index.js";
 
 export enum ScoreSubmissionMode {
   DIRECT = "direct",
   COMMIT_REVEAL = "commit_reveal",
-}
-
-export interface WorkflowError {
-  step: string;
-  message: string;
-  code: string;
-}
-
-/** A workflow as the gateway's JSON has it (snake_case). */
-export interface WorkflowResponse {
-  id: string;
-  type: WorkflowType;
-  state: WorkflowState;
-  step: string;
-  created_at: number;
-  updated_at: number;
-  progress: Record<string, unknown>;
-  error?: WorkflowError;
 }
 
 /** A workflow as the ChaosChain client maps it (camelCase). `rawProgress` keeps every key. */
@@ -44,45 +37,6 @@ export interface WorkflowStatus {
   };
   rawProgress: Record<string, unknown>;
   error?: WorkflowError;
-}
-
-export interface EvidencePackage {
-  arweave_tx_id: string;
-  author: string;
-  timestamp: number;
-  parent_ids: string[];
-  payload_hash: string;
-  artifact_ids: unknown[];
-  signature: string;
-  [extra: string]: unknown;
-}
-
-/** One item of `GET /v1/studio/:address/work` (the ChaosChain SDK's PendingWorkItem). */
-export interface PendingWorkItem {
-  work_id: string;
-  data_hash: string;
-  agent_id: number;
-  worker_address: string;
-  studio_address: string;
-  epoch: number | null;
-  submitted_at: string;
-  evidence_anchor: string | null;
-  derivation_root: string | null;
-  studio_policy_version: string;
-  work_mandate_id: string;
-  task_type: string;
-}
-
-/** `GET /v1/studio/:address/work` in the gateway's `{version, data}` envelope. */
-export interface PendingWorkResponse {
-  version: string;
-  data: { studio: string; work: PendingWorkItem[]; total: number; limit: number; offset: number };
-}
-
-/** `GET /v1/work/:hash/evidence` in the gateway's `{version, data}` envelope. */
-export interface WorkEvidenceResponse {
-  version: string;
-  data: { work_id: string; thread_root: string | null; dkg_evidence: EvidencePackage[] };
 }
 
 export interface GatewayClientConfig {

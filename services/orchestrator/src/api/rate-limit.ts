@@ -1,3 +1,5 @@
+import type { Clock } from "@gatehouse/service";
+
 /**
  * Sliding-window request limits per client and route class. The number of tracked clients is
  * bounded: the least recently seen client is forgotten first.
@@ -8,12 +10,14 @@ export class RateLimiter {
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
+    private readonly clock: Clock,
     private readonly maxClients = 10_000,
   ) {}
 
   /** Records a request; false when the client is over its limit for the window. */
-  allow(client: string, now = Date.now()): boolean {
+  allow(client: string): boolean {
     if (this.limit <= 0) return true;
+    const now = this.clock.now();
     const recent = (this.#hits.get(client) ?? []).filter((t) => now - t < this.windowMs);
     this.#hits.delete(client);
     if (recent.length >= this.limit) {

@@ -1,18 +1,8 @@
+import type { contract } from "@gatehouse/sdk";
 import type { WorkflowRecord } from "../engine/types.js";
 
 /** The ChaosChain gateway's WorkflowResponse: bare JSON, ms timestamps, `error` only when set, never `input`. */
-export interface WorkflowResponse {
-  id: string;
-  type: string;
-  state: string;
-  step: string;
-  created_at: number;
-  updated_at: number;
-  progress: Record<string, unknown>;
-  error?: { step: string; message: string; code: string };
-}
-
-export function toWorkflowResponse(wf: WorkflowRecord): WorkflowResponse {
+export function toWorkflowResponse(wf: WorkflowRecord): contract.WorkflowResponse {
   return {
     id: wf.id,
     type: wf.type,

@@ -47,6 +47,7 @@ describe("RestApi", () => {
   it("refuses a body over the limit with 413", async () => {
     const res = await post("/workflows/close-epoch", JSON.stringify({ ...close, pad: "x".repeat(2_000) }));
     expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ error: "request body exceeds 1000 bytes" });
   });
 
   it("rejects a JSON body that is not an object", async () => {

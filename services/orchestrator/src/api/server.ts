@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Logger, sendJson } from "@gatehouse/service";
+import { BodyTooLargeError, type Clock, type Logger, readBody, sendJson, systemClock } from "@gatehouse/service";
 import type { WorkflowStore } from "../engine/store.js";
 import {
   initialStep,
@@ -39,6 +39,8 @@ export interface ApiDeps {
   retry(id: string): Promise<"ok" | "not_found" | "not_stalled">;
   onCreated(wf: WorkflowRecord): void;
   onRequest?(route: string, status: number, seconds: number): void;
+  /** Rate-limit windows and workflow timestamps; the system clock unless a test moves time. */
+  clock?: Clock;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -71,17 +73,18 @@ function naturalKey(type: WorkflowType, input: WorkflowInput): string {
   return `${type}:${parts.map((p) => String(p).toLowerCase()).join(":")}`;
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, { error: `request body exceeds ${limit} bytes` });
-    chunks.push(chunk as Buffer);
+/** The request body as a JSON object: 413 past the limit, 400 when it is not JSON or not an object. */
+async function readJsonObject(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new HttpError(413, { error: err.message });
+    throw err;
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    parsed = JSON.parse(raw.toString("utf8"));
   } catch {
     throw new HttpError(400, { error: "request body must be valid JSON" });
   }
@@ -98,11 +101,13 @@ export class RestApi {
   readonly #server: Server;
   readonly #writes: RateLimiter;
   readonly #lists: RateLimiter;
+  readonly #clock: Clock;
   #shuttingDown = false;
 
   constructor(private readonly deps: ApiDeps) {
-    this.#writes = new RateLimiter(deps.settings.writesPerMinute, 60_000);
-    this.#lists = new RateLimiter(deps.settings.listsPerMinute, 60_000);
+    this.#clock = deps.clock ?? systemClock;
+    this.#writes = new RateLimiter(deps.settings.writesPerMinute, 60_000, this.#clock);
+    this.#lists = new RateLimiter(deps.settings.listsPerMinute, 60_000, this.#clock);
     this.#server = createServer((req, res) => void this.handle(req, res));
     this.#server.keepAliveTimeout = 5_000;
   }
@@ -168,7 +173,7 @@ export class RestApi {
     const path = url.pathname.replace(/\/+$/, "") || "/";
     if (method === "GET" && path === "/health") {
       name("health");
-      return { status: 200, body: { status: "ok", timestamp: Date.now() } };
+      return { status: 200, body: { status: "ok", timestamp: this.#clock.now() } };
     }
     if (method === "GET" && path === "/openapi.json") {
       name("openapi");
@@ -246,7 +251,7 @@ export class RestApi {
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
       throw new HttpError(400, { error: `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters` });
     }
-    const body = await readBody(req, this.deps.settings.bodyLimitBytes);
+    const body = await readJsonObject(req, this.deps.settings.bodyLimitBytes);
     const validated = validate(body);
     if (!validated.ok) throw new HttpError(400, { error: validated.error });
     const input = validated.value;
@@ -261,7 +266,7 @@ export class RestApi {
         throw new HttpError(400, { error: `${field} ${signer} is not a signer this orchestrator holds a key for` });
     }
     this.authorize(grant, { signers, studio: common.studio_address });
-    const now = Date.now();
+    const now = this.#clock.now();
     const record: WorkflowRecord = {
       id: randomUUID(),
       type,

@@ -1,16 +1,15 @@
-import { ADDRESS } from "../chain/address.js";
+import { contract } from "@gatehouse/sdk";
 import type { WorkflowStore } from "../engine/store.js";
 import { WORKFLOW_STATES, type WorkflowRecord, type WorkSubmissionInput } from "../engine/types.js";
 import { type ApiKeyGrant, scopeRefusal } from "./auth.js";
-import { pageOf, studioWork, WORK_STATUSES, type WorkStatus, workEvidence } from "./work-data.js";
+import { pageOf, studioWork, workEvidence } from "./work-data.js";
 
 /**
  * The `/v1` read routes the published SDK clients call (`getPendingWork`, `getWorkEvidence`),
  * in the ChaosChain gateway's envelope: `{version:"1.0", data}` or `{version:"1.0", error:{code, message}}`
  * (`packages/gateway/src/routes/public-api.ts`).
  */
-export const API_VERSION = "1.0";
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+
 /** Records loaded per round trip while looking a data hash up. */
 const LOAD_CHUNK = 200;
 
@@ -19,11 +18,14 @@ export interface V1Answer {
   body: unknown;
 }
 
-const ok = (data: unknown): V1Answer => ({ status: 200, body: { version: API_VERSION, data } });
-export const v1Error = (status: number, code: string, message: string): V1Answer => ({
-  status,
-  body: { version: API_VERSION, error: { code, message } },
+const ok = (data: contract.StudioWork | contract.WorkEvidence): V1Answer => ({
+  status: 200,
+  body: { version: contract.API_VERSION, data },
 });
+export const v1Error = (status: number, code: string, message: string): V1Answer => {
+  const body: contract.EnvelopeError = { version: contract.API_VERSION, error: { code, message } };
+  return { status, body };
+};
 
 export interface V1Deps {
   store: WorkflowStore;
@@ -43,17 +45,18 @@ export function v1Route(path: string, query: URLSearchParams): { name: string; r
 }
 
 async function pendingWork(address: string, query: URLSearchParams, deps: V1Deps): Promise<V1Answer> {
-  if (!ADDRESS.test(address))
+  if (!contract.ADDRESS.test(address))
     return v1Error(400, "INVALID_STUDIO_ADDRESS", "Studio address must be a 0x-prefixed 20-byte hex string (42 chars)");
-  const status = (query.get("status") ?? "pending") as WorkStatus;
-  if (!WORK_STATUSES.includes(status)) return v1Error(400, "INVALID_STATUS", `status must be one of ${WORK_STATUSES.join(", ")}`);
+  const status = (query.get("status") ?? "pending") as contract.WorkStatus;
+  if (!contract.WORK_STATUSES.includes(status))
+    return v1Error(400, "INVALID_STATUS", `status must be one of ${contract.WORK_STATUSES.join(", ")}`);
   const records = await deps.store.loadMany(await deps.store.idsForStudio(address));
   return ok(studioWork(address, records, status, pageOf(query)));
 }
 
 async function evidenceOf(hash: string, deps: V1Deps): Promise<V1Answer> {
   if (deps.keysConfigured && !deps.grant) return v1Error(401, "UNAUTHORIZED", "Invalid or missing API key");
-  if (!BYTES32.test(hash)) return v1Error(400, "INVALID_WORK_ID", "work_id must be a 0x-prefixed bytes32 hex string (66 chars)");
+  if (!contract.BYTES32.test(hash)) return v1Error(400, "INVALID_WORK_ID", "work_id must be a 0x-prefixed bytes32 hex string (66 chars)");
   const wf = await findWork(deps.store, hash);
   if (!wf) return v1Error(404, "WORK_NOT_FOUND", `No work found with id ${hash}`);
   const refusal = deps.grant && scopeRefusal(deps.grant, { signers: [], studio: (wf.input as WorkSubmissionInput).studio_address });

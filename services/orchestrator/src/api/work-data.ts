@@ -1,4 +1,4 @@
-import type { EvidencePackage } from "../dkg/index.js";
+import type { contract } from "@gatehouse/sdk";
 import type { CloseEpochInput, ScoreSubmissionInput, WorkflowRecord, WorkSubmissionInput } from "../engine/types.js";
 
 /**
@@ -7,47 +7,9 @@ import type { CloseEpochInput, ScoreSubmissionInput, WorkflowRecord, WorkSubmiss
  * records (`packages/gateway/src/services/work-data-reader.ts`): pure functions of the records.
  */
 
-export type WorkStatus = "pending" | "scored" | "finalized";
-export const WORK_STATUSES: readonly WorkStatus[] = ["pending", "scored", "finalized"];
-
-/** Fields the gateway fills with these defaults when a submission does not carry them. */
-const DEFAULT_POLICY_VERSION = "engineering-studio-default-v1";
-const DEFAULT_MANDATE = "generic-task";
-const DEFAULT_TASK_TYPE = "general";
-
-export interface WorkItem {
-  work_id: string;
-  data_hash: string;
-  /** ERC-8004 agent id; 0 as the gateway answers without an identity registry. */
-  agent_id: number;
-  worker_address: string;
-  studio_address: string;
-  epoch: number | null;
-  submitted_at: string;
-  evidence_anchor: string | null;
-  derivation_root: string | null;
-  studio_policy_version: string;
-  work_mandate_id: string;
-  task_type: string;
-}
-
-export interface StudioWork {
-  studio: string;
-  work: WorkItem[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-export interface WorkEvidence {
-  work_id: string;
-  dkg_evidence: EvidencePackage[];
-  thread_root: string | null;
-}
-
 const lower = (s: string) => s.toLowerCase();
 
-function workItem(wf: WorkflowRecord): WorkItem {
+function workItem(wf: WorkflowRecord): contract.WorkItem {
   const input = wf.input as WorkSubmissionInput;
   return {
     work_id: input.data_hash,
@@ -59,9 +21,10 @@ function workItem(wf: WorkflowRecord): WorkItem {
     submitted_at: new Date(wf.createdAt).toISOString(),
     evidence_anchor: (wf.progress.arweave_tx_id as string | undefined) ?? null,
     derivation_root: (wf.progress.dkg_thread_root as string | undefined) ?? null,
-    studio_policy_version: DEFAULT_POLICY_VERSION,
-    work_mandate_id: DEFAULT_MANDATE,
-    task_type: DEFAULT_TASK_TYPE,
+    // The gateway's defaults for fields a submission here never carries.
+    studio_policy_version: "engineering-studio-default-v1",
+    work_mandate_id: "generic-task",
+    task_type: "general",
   };
 }
 
@@ -73,15 +36,15 @@ function workItem(wf: WorkflowRecord): WorkItem {
 export function studioWork(
   studio: string,
   records: readonly WorkflowRecord[],
-  status: WorkStatus,
+  status: contract.WorkStatus,
   page: { limit: number; offset: number },
-): StudioWork {
+): contract.StudioWork {
   const completed = records.filter((wf) => wf.state === "COMPLETED");
   const scored = new Set(
     completed.filter((wf) => wf.type === "ScoreSubmission").map((wf) => lower((wf.input as ScoreSubmissionInput).data_hash)),
   );
   const closed = new Set(completed.filter((wf) => wf.type === "CloseEpoch").map((wf) => (wf.input as CloseEpochInput).epoch));
-  const statusOf = (input: WorkSubmissionInput): WorkStatus =>
+  const statusOf = (input: WorkSubmissionInput): contract.WorkStatus =>
     closed.has(input.epoch) ? "finalized" : scored.has(lower(input.data_hash)) ? "scored" : "pending";
   const matching = completed
     .filter((wf) => wf.type === "WorkSubmission" && statusOf(wf.input as WorkSubmissionInput) === status)
@@ -96,7 +59,7 @@ export function studioWork(
 }
 
 /** The evidence graph a work submission carried, and the thread root computed from it. */
-export function workEvidence(wf: WorkflowRecord): WorkEvidence {
+export function workEvidence(wf: WorkflowRecord): contract.WorkEvidence {
   const input = wf.input as WorkSubmissionInput;
   return {
     work_id: input.data_hash,

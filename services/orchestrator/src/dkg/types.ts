@@ -1,17 +1,5 @@
-/** One evidence package of a work thread (ChaosChain DKG 1.0.0 wire shape). */
-export interface EvidencePackage {
-  arweave_tx_id: string;
-  author: string;
-  timestamp: number;
-  parent_ids: string[];
-  payload_hash: string;
-  artifact_ids: unknown[];
-  signature: string;
-  event_type?: string;
-  summary?: string;
-  metadata?: unknown;
-  metrics?: unknown;
-}
+/** One evidence package of a work thread: the REST contract's type (ChaosChain DKG 1.0.0 wire shape). */
+export type { EvidencePackage } from "@gatehouse/sdk";
 
 /**
  * 1.0.0 reproduces ChaosChain's engine (edges to parents that sort later are dropped);
