@@ -83,12 +83,8 @@ for service in "${SERVICES[@]}"; do
   fi
   log "building gatehouse/$service:dev"
   # The build arguments docker-compose.yml gives this service (SERVICE, OPS_PORT, PORTS).
-  mapfile -t service_args < <(node --input-type=module -e "
-    import { readFileSync } from 'node:fs';
-    import { createRequire } from 'node:module';
-    const { parse } = createRequire('$root/tools/check-deploy/package.json')('yaml');
-    const args = parse(readFileSync('docker-compose.yml', 'utf8')).services[process.argv[1]].build.args;
-    for (const [k, v] of Object.entries(args)) console.log('--build-arg=' + k + '=' + v);" "$service")
+  mapfile -t service_args < <(node tools/check-deploy/dist/build-args.js "$service")
+  [ "${#service_args[@]}" -gt 0 ] || fail "no build arguments for $service in docker-compose.yml"
   nice -n 10 "$engine" build "${build_args[@]}" "${service_args[@]}" -f Dockerfile -t "gatehouse/$service:dev" . >"$work/build-$service.log" 2>&1 \
     || { tail -30 "$work/build-$service.log" >&2; fail "build of $service"; }
   BUILD_S[$service]=$(($(date +%s) - start))
