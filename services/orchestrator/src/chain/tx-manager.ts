@@ -12,6 +12,7 @@ import {
   TransactionNotFoundError,
   TransactionReceiptNotFoundError,
 } from "viem";
+import type { TransactionsPort } from "../engine/ports.js";
 import { type DecodedRevert, decodeRevert } from "./revert.js";
 import type { SignerLease, TxRecord, TxStore } from "./tx-store.js";
 
@@ -82,7 +83,7 @@ function isAlreadyKnown(err: unknown): boolean {
  * it is simulated, signed and persisted with its nonce and hash under the signer lock BEFORE it
  * is broadcast, so a crash re-broadcasts the same bytes rather than signing a second transaction.
  */
-export class TxManager {
+export class TxManager implements TransactionsPort {
   readonly #accounts = new Map<string, LocalAccount>();
   /** Serialises this process's own users of a signer so they queue instead of polling the store. */
   readonly #local = new Map<string, Promise<unknown>>();
@@ -264,7 +265,7 @@ export class TxManager {
    * Where the transaction for `key` stands. A dropped transaction is re-broadcast; one pending
    * longer than `stuckAfterMs` is replaced by the same nonce with bumped fees.
    */
-  async status(key: string): Promise<TxStatus> {
+  async checkAndRebroadcast(key: string): Promise<TxStatus> {
     const record = await this.load(key);
     if (!record) return { state: "none" };
     const { client, confirmations } = this.options;

@@ -1,12 +1,11 @@
 import type { Logger } from "@gatehouse/service";
 import type { Address } from "viem";
-import type { ChainReader } from "../chain/reader.js";
-import type { TxManager } from "../chain/tx-manager.js";
 import type { DkgVersion } from "../dkg/index.js";
 import type { EvidenceStore } from "../evidence/store.js";
 import { retryDelayMs } from "./backoff.js";
+import type { ChainReaderPort, TransactionsPort, WorkflowStorePort } from "./ports.js";
 import { AWAITING_SINCE, type StepContext, stepDefinition } from "./steps/index.js";
-import type { Transition, WorkflowStore } from "./store.js";
+import type { Transition } from "./store.js";
 import {
   compactInput,
   type Progress,
@@ -43,9 +42,9 @@ export interface TransitionEvent {
 }
 
 export interface EngineDeps {
-  store: WorkflowStore;
-  chain: ChainReader;
-  tx: TxManager;
+  store: WorkflowStorePort;
+  chain: ChainReaderPort;
+  tx: TransactionsPort;
   evidence: EvidenceStore;
   adminSigner: Address;
   instanceId: string;

@@ -1,5 +1,5 @@
 import type { Logger } from "@gatehouse/service";
-import type { WorkflowStore } from "./store.js";
+import type { FinishedWorkflowPruner } from "./ports.js";
 
 export interface RetentionSettings {
   /** COMPLETED/FAILED workflows are deleted this long after they finished. */
@@ -22,7 +22,7 @@ export class RetentionJob {
   #running: Promise<number> | undefined;
 
   constructor(
-    private readonly store: WorkflowStore,
+    private readonly store: FinishedWorkflowPruner,
     private readonly settings: RetentionSettings,
     private readonly logger: Logger,
     private readonly onPruned: (count: number) => void,

@@ -1,14 +1,14 @@
 import type { Address, Hex } from "viem";
-import type { ChainReader } from "../../chain/reader.js";
-import { type ContractCall, SignerBusyError, type TxManager, TxRevertedError, UnrecordedPendingError } from "../../chain/tx-manager.js";
+import { type ContractCall, SignerBusyError, TxRevertedError, UnrecordedPendingError } from "../../chain/tx-manager.js";
 import type { DkgVersion } from "../../dkg/index.js";
 import type { EvidenceStore } from "../../evidence/store.js";
+import type { ChainReaderPort, TransactionsPort } from "../ports.js";
 import type { StepResult, WorkflowRecord } from "../types.js";
 
 export interface StepContext {
   wf: WorkflowRecord;
-  chain: ChainReader;
-  tx: TxManager;
+  chain: ChainReaderPort;
+  tx: TransactionsPort;
   evidence: EvidenceStore;
   /** The RewardsDistributor owner the gateway registers work and validators with. */
   adminSigner: Address;
@@ -75,7 +75,7 @@ export async function awaitTx(
   revertCode: string,
   onConfirmed: (block: bigint, hash: Hex) => Promise<StepResult>,
 ): Promise<StepResult> {
-  const status = await ctx.tx.status(txKey(ctx, sentBy));
+  const status = await ctx.tx.checkAndRebroadcast(txKey(ctx, sentBy));
   switch (status.state) {
     case "none":
       return { kind: "next", step: sentBy };
