@@ -13,6 +13,10 @@ import { privateKeyToAccount } from "viem/accounts";
 import { studioProxyAbi } from "../src/chain/abi.js";
 import { ANVIL_KEYS, Anvil } from "../src/chain/anvil.js";
 import { type Deployment, deployContracts } from "../src/chain/deploy.js";
+import type { TxRecord } from "../src/chain/tx-record.js";
+import { quoteSchema } from "../src/persistence/postgres/migrations.js";
+import { PostgresTxStore } from "../src/persistence/postgres/tx-store.js";
+import { RedisTxStore } from "../src/persistence/redis/tx-store.js";
 
 /** Leases and signer locks short enough that a killed replica's work is taken over within seconds. */
 export const FAST_TAKEOVER = { engine: { lease_ms: 1_500 }, chain: { signer_lock_ttl_ms: 1_500 } };
@@ -76,17 +80,10 @@ export async function setUp(label: string, options: { blockTimeSeconds?: number;
 }
 
 /** The persisted record of transaction `key` (`<workflow id>:<step>`), from whichever store the env uses. */
-export async function storedTx(env: TestEnv, key: string): Promise<{ hashes: Hex[]; maxFeePerGas: bigint } | undefined> {
-  if (env.backend === "redis") {
-    const h = await env.redis.hgetall(`tx:${key}`);
-    return h.raw ? { hashes: JSON.parse(h.hashes as string) as Hex[], maxFeePerGas: BigInt(h.max_fee_per_gas as string) } : undefined;
-  }
-  const { rows } = await env.pg.query<{ hashes: Hex[]; max_fee_per_gas: string }>(
-    `SELECT hashes, max_fee_per_gas FROM "${env.ns.postgresSchema}".transactions WHERE key = $1`,
-    [key],
-  );
-  const row = rows[0];
-  return row ? { hashes: row.hashes, maxFeePerGas: BigInt(row.max_fee_per_gas) } : undefined;
+export function storedTx(env: TestEnv, key: string): Promise<TxRecord | undefined> {
+  if (env.backend === "redis") return new RedisTxStore(env.redis).load(key);
+  const postgres = { pool: env.pg, schema: quoteSchema(env.ns.postgresSchema), close: async () => undefined };
+  return new PostgresTxStore(postgres).load(key);
 }
 
 const STORE_TABLES = ["workflows", "workflow_keys", "signers", "transactions"];

@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
-import type { ContractCall, TxStatus } from "../chain/tx-manager.js";
-import type { TxRecord } from "../chain/tx-store.js";
+import type { TxRecord } from "../chain/tx-record.js";
+import type { ContractCall, TxStatus } from "../chain/tx-types.js";
 import type { Transition } from "./store.js";
 import type { WorkflowRecord } from "./types.js";
 

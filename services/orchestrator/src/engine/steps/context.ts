@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import { type ContractCall, SignerBusyError, TxRevertedError, UnrecordedPendingError } from "../../chain/tx-manager.js";
+import { type ContractCall, SignerBusyError, TxRevertedError, UnrecordedPendingError } from "../../chain/tx-types.js";
 import type { DkgVersion } from "../../dkg/index.js";
 import type { EvidenceStore } from "../../evidence/store.js";
 import type { ChainReaderPort, TransactionsPort } from "../ports.js";

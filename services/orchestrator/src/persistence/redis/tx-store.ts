@@ -1,6 +1,7 @@
 import type { Redis } from "@gatehouse/service";
-import type { Address, Hex } from "viem";
-import type { SignerLease, TxRecord, TxStore } from "../../chain/tx-store.js";
+import type { Hex } from "viem";
+import { decodeTxRecord, encodeReplacement, encodeTxRecord, type TxRecord, workflowOfTxKey } from "../../chain/tx-record.js";
+import type { SignerLease, TxStore } from "../../chain/tx-store.js";
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
@@ -15,25 +16,6 @@ return 1`;
 
 const lockKey = (signer: string) => `signer:${signer.toLowerCase()}:lock`;
 const txKey = (key: string) => `tx:${key}`;
-const workflowOf = (key: string) => key.slice(0, key.indexOf(":"));
-
-function toRecord(hash: Record<string, string>): TxRecord | undefined {
-  if (!hash.raw) return undefined;
-  return {
-    key: hash.key as string,
-    signer: hash.signer as Address,
-    nonce: Number(hash.nonce),
-    to: hash.to as Address,
-    data: hash.data as Hex,
-    gas: BigInt(hash.gas as string),
-    maxFeePerGas: BigInt(hash.max_fee_per_gas as string),
-    maxPriorityFeePerGas: BigInt(hash.max_priority_fee_per_gas as string),
-    raw: hash.raw as Hex,
-    hashes: JSON.parse(hash.hashes as string) as Hex[],
-    sentAt: Number(hash.sent_at ?? 0),
-    status: hash.status as TxRecord["status"],
-  };
-}
 
 /**
  * Transaction records as Redis hashes (`tx:<key>`, listed per workflow in `tx:of:<id>`), the next
@@ -44,7 +26,7 @@ export class RedisTxStore implements TxStore {
   constructor(private readonly redis: Redis) {}
 
   async load(key: string): Promise<TxRecord | undefined> {
-    return toRecord(await this.redis.hgetall(txKey(key)));
+    return decodeTxRecord(await this.redis.hgetall(txKey(key)));
   }
 
   async tryLock(signer: string, ttlMs: number, owner: string): Promise<SignerLease | undefined> {
@@ -65,30 +47,7 @@ export class RedisTxStore implements TxStore {
   }
 
   async persistSigned(lease: SignerLease, r: TxRecord): Promise<boolean> {
-    const fields = [
-      "key",
-      r.key,
-      "signer",
-      r.signer,
-      "nonce",
-      String(r.nonce),
-      "to",
-      r.to,
-      "data",
-      r.data,
-      "gas",
-      String(r.gas),
-      "max_fee_per_gas",
-      String(r.maxFeePerGas),
-      "max_priority_fee_per_gas",
-      String(r.maxPriorityFeePerGas),
-      "raw",
-      r.raw,
-      "hashes",
-      JSON.stringify(r.hashes),
-      "status",
-      r.status,
-    ];
+    const fields = Object.entries(encodeTxRecord(r)).flat();
     const ok = await this.redis.eval(
       PERSIST_SIGNED,
       5,
@@ -96,7 +55,7 @@ export class RedisTxStore implements TxStore {
       txKey(r.key),
       `signer:${lease.signer}:nonce`,
       `signer:${lease.signer}:nonces`,
-      `tx:of:${workflowOf(r.key)}`,
+      `tx:of:${workflowOfTxKey(r.key)}`,
       lease.token,
       JSON.stringify(fields),
       String(r.nonce + 1),
@@ -116,16 +75,6 @@ export class RedisTxStore implements TxStore {
   }
 
   async saveReplacement(r: TxRecord): Promise<void> {
-    await this.redis.hset(
-      txKey(r.key),
-      "raw",
-      r.raw,
-      "hashes",
-      JSON.stringify(r.hashes),
-      "max_fee_per_gas",
-      String(r.maxFeePerGas),
-      "max_priority_fee_per_gas",
-      String(r.maxPriorityFeePerGas),
-    );
+    await this.redis.hset(txKey(r.key), encodeReplacement(r));
   }
 }
