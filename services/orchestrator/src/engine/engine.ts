@@ -1,4 +1,4 @@
-import type { Logger } from "@gatehouse/service";
+import { type Clock, type Logger, systemClock } from "@gatehouse/service";
 import type { Address } from "viem";
 import type { DkgVersion } from "../dkg/index.js";
 import type { EvidenceStore } from "../evidence/store.js";
@@ -43,7 +43,8 @@ export interface EngineDeps {
   settings: EngineSettings;
   onTransition(event: TransitionEvent): void;
   onStep?(step: string, outcome: StepResult["kind"] | "reconciled" | "lease_lost"): void;
-  now?: () => number;
+  /** The system clock unless a test moves time by hand. */
+  clock?: Clock;
 }
 
 /** Steps run back to back under one lease before the workflow goes back to the scheduler. */
@@ -60,10 +61,10 @@ export class Engine {
   #sweepTimer: NodeJS.Timeout | undefined;
   #ticking = false;
   #stopped = false;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
   constructor(private readonly deps: EngineDeps) {
-    this.#now = deps.now ?? Date.now;
+    this.#clock = deps.clock ?? systemClock;
   }
 
   start(): void {
@@ -94,7 +95,7 @@ export class Engine {
     try {
       const free = this.deps.settings.concurrency - this.#running.size;
       if (free <= 0) return;
-      const claimed = await this.deps.store.claimDue(this.#now(), free, this.deps.settings.leaseMs, this.deps.instanceId);
+      const claimed = await this.deps.store.claimDue(this.#clock.now(), free, this.deps.settings.leaseMs, this.deps.instanceId);
       for (const { id, token } of claimed) {
         if (this.#running.has(id)) continue;
         const run = this.run(id, token)
@@ -124,7 +125,7 @@ export class Engine {
       pollMs: settings.pollMs,
       confirmTimeoutMs: settings.confirmTimeoutMs,
       evidenceWindowMs: settings.evidenceWindowMs,
-      now: this.#now,
+      clock: this.#clock,
     };
   }
 
@@ -184,7 +185,7 @@ export class Engine {
    * the write lost (the lease, or the state it was decided in).
    */
   private async commit(wf: WorkflowRecord, token: number | "", event: EngineEvent, patch: Progress = {}): Promise<boolean> {
-    const now = this.#now();
+    const now = this.#clock.now();
     const transition = transitionFor(wf, event, now, this.deps.settings);
     if (!transition) return false;
     if (!(await this.deps.store.transition(wf.id, token, transition, now))) return false;
@@ -206,7 +207,7 @@ export class Engine {
     if (this.#stopped) return;
     const { settings, store } = this.deps;
     try {
-      const ids = await store.stalledBefore(this.#now() - settings.stallResumeAfterMs, 100);
+      const ids = await store.stalledBefore(this.#clock.now() - settings.stallResumeAfterMs, 100);
       for (const wf of await store.loadMany(ids)) await this.commit(wf, "", { kind: "sweep" });
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, "sweep failed");

@@ -121,9 +121,14 @@ describe("a step's result", () => {
       step: "SUBMIT_WORK_ONCHAIN",
       attempts: 1,
       progress: { dkg_thread_root: "0x02", [LAST_ERROR]: { code: "RPC", message: "timeout" } },
-      dueAt: NOW + 1_000,
+      dueAt: NOW + 750,
     });
-    expect(decide(record("RUNNING", { attempts: 1 }), retry)?.dueAt).toBe(NOW + 2_000);
+    // Equal jitter: half the exponential delay fixed, half random (here half of that half).
+    expect(decide(record("RUNNING", { attempts: 1 }), retry)?.dueAt).toBe(NOW + 1_500);
+    expect(transitionFor(record("RUNNING", { attempts: 1 }), retry, NOW, POLICY, () => 0)?.dueAt).toBe(NOW + 1_000);
+    expect(
+      transitionFor(record("RUNNING", { attempts: 1 }), retry, NOW, { ...POLICY, maxAttempts: 99, backoffMaxMs: 1_200 }, () => 1)?.dueAt,
+    ).toBe(NOW + 1_200);
   });
 
   it("retry out of attempts: STALLED (recoverable) unless the error is PERMANENT, then FAILED", () => {

@@ -1,4 +1,4 @@
-import { retryDelayMs } from "./backoff.js";
+import { backoffDelayMs } from "@gatehouse/service";
 import { AWAITING_SINCE } from "./steps/context.js";
 import type { Transition } from "./store.js";
 import { compactInput, type Progress, type StepResult, TERMINAL_STATES, type WorkflowError, type WorkflowRecord } from "./types.js";
@@ -123,7 +123,8 @@ function afterStep(wf: WorkflowRecord, result: StepResult, now: number, policy: 
           ...keep(wf),
           attempts,
           progress,
-          dueAt: now + retryDelayMs(attempts, policy.backoffBaseMs, policy.backoffMaxMs, random),
+          // `attempts` counts this failure: the first retry is retry 0.
+          dueAt: now + backoffDelayMs(attempts - 1, { baseMs: policy.backoffBaseMs, maxMs: policy.backoffMaxMs }, random),
         };
       }
       if (result.category === "PERMANENT")

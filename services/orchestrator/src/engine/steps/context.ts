@@ -1,3 +1,4 @@
+import type { Clock } from "@gatehouse/service";
 import type { Address, Hex } from "viem";
 import { type ContractCall, SignerBusyError, TxRevertedError, UnrecordedPendingError } from "../../chain/tx-types.js";
 import type { DkgVersion } from "../../dkg/index.js";
@@ -19,7 +20,7 @@ export interface StepContext {
   confirmTimeoutMs: number;
   /** Evidence must confirm within this window of the confirmation wait starting (a resume starts a new one). */
   evidenceWindowMs: number;
-  now(): number;
+  clock: Clock;
 }
 
 export interface StepDefinition {
@@ -85,8 +86,8 @@ export async function awaitTx(
       return { kind: "fail", code: revertCode, message: status.reason };
     case "pending": {
       const since = Number(ctx.wf.progress[AWAITING_SINCE] ?? 0);
-      if (since === 0) return { kind: "wait", delayMs: ctx.pollMs, patch: { [AWAITING_SINCE]: ctx.now() } };
-      if (ctx.now() - since > ctx.confirmTimeoutMs) {
+      if (since === 0) return { kind: "wait", delayMs: ctx.pollMs, patch: { [AWAITING_SINCE]: ctx.clock.now() } };
+      if (ctx.clock.now() - since > ctx.confirmTimeoutMs) {
         return {
           kind: "stall",
           code: "TX_CONFIRMATION_TIMEOUT",

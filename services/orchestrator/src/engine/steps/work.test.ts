@@ -1,3 +1,4 @@
+import { ManualClock } from "@gatehouse/service";
 import { describe, expect, it } from "@jest/globals";
 import { zeroAddress } from "viem";
 import type { EvidenceStatus, EvidenceStore } from "../../evidence/store.js";
@@ -57,7 +58,7 @@ function awaitConfirm(status: EvidenceStatus, progress: Record<string, unknown>,
     pollMs: 500,
     confirmTimeoutMs: 60_000,
     evidenceWindowMs: WINDOW_MS,
-    now: () => now,
+    clock: new ManualClock(now),
   };
   return workSteps.AWAIT_ARWEAVE_CONFIRM?.execute(ctx);
 }
