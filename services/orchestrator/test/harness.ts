@@ -7,6 +7,7 @@ import { Bus } from "@gatehouse/bus";
 import { GatewayClient } from "@gatehouse/sdk";
 import { Redis } from "@gatehouse/service";
 import { natsUrl, postgresUrl, redisUrl, ServiceProcess, type TestNamespace, testNamespace } from "@gatehouse/testkit";
+import { afterAll, afterEach, beforeAll, beforeEach } from "@jest/globals";
 import pg from "pg";
 import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, stringToHex, toFunctionSelector } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -76,6 +77,45 @@ export async function setUp(label: string, options: { blockTimeSeconds?: number;
     backend: options.backend ?? (process.env.GH_TEST_ORCH_STORE === "redis" ? "redis" : "postgres"),
     pg: pool,
     processes: [],
+  };
+}
+
+/**
+ * The preamble of an integration test file: sets an env up before the file's tests (before each
+ * test with `perTest`) and tears it down after; returns the env in force.
+ */
+export function useTestEnv(label: string, options: { perTest?: boolean; backend?: StoreBackend } = {}): () => TestEnv {
+  let env: TestEnv | undefined;
+  const [before, after] = options.perTest ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    env = await setUp(label, options.backend ? { backend: options.backend } : {});
+  }, 60_000);
+  after(() => tearDown(env), 30_000);
+  return () => {
+    if (!env) throw new Error(`the ${label} test env is not set up`);
+    return env;
+  };
+}
+
+/** Submits work item `label` for `worker` with a small DKG thread, as the crash and store-loss tests do. */
+export function submitDkgWork(
+  env: TestEnv,
+  proc: ServiceProcess,
+  label: string,
+  worker: string,
+  evidence: string | Uint8Array = "evidence",
+) {
+  return gateway(proc).submitWork(env.deployment.studioProxy, 1, worker, dataHash(label), "", "", evidence, worker, {
+    dkgEvidence: evidenceFor(label, worker),
+  });
+}
+
+/** The mined submitWork and registerWork transactions of work `hash`: exactly one each when nothing was sent twice. */
+export async function workTransactions(env: TestEnv, hash: Hex) {
+  const mined = (await minedTransactions(env)).filter((tx) => tx.input.includes(hash.slice(2)));
+  return {
+    submits: mined.filter((tx) => tx.input.startsWith(SUBMIT_WORK)),
+    registers: mined.filter((tx) => tx.input.startsWith(REGISTER_WORK)),
   };
 }
 
