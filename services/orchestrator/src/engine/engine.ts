@@ -51,9 +51,10 @@ export interface EngineDeps {
 const MAX_STEPS_PER_CLAIM = 32;
 
 /**
- * The workflow engine: a scheduler over Redis (each workflow has a due time; claiming it takes a
- * lease with a fencing token), step execution with reconciliation before irreversible steps,
- * retries with backoff, STALLED/FAILED, and a sweeper that resumes stalled workflows.
+ * The workflow engine: a scheduler over the workflow store (each workflow has a due time;
+ * claiming it takes a lease with a fencing token), step execution with reconciliation before
+ * irreversible steps, and a sweeper that resumes stalled workflows. What each outcome does to the
+ * workflow (retries with backoff, STALLED, FAILED) is decided in transitions.ts.
  */
 export class Engine {
   readonly #running = new Map<string, Promise<void>>();
