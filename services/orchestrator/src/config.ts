@@ -1,4 +1,14 @@
-import { hostPort, natsConfig, opsConfig, redisConfig } from "@gatehouse/service";
+import {
+  hostPort,
+  insecureHttpUpstream,
+  natsConfig,
+  offLoopback,
+  opsConfig,
+  redisConfig,
+  SafetyFlag,
+  type UnsafeSetting,
+} from "@gatehouse/service";
+import { type Address, getAddress } from "viem";
 import { z } from "zod";
 import { ADDRESS } from "./chain/address.js";
 import { gatewayEndpoint } from "./evidence/arweave-protocol.js";
@@ -146,3 +156,48 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
+
+/** Development chains run on this machine: an RPC URL on 127.0.0.1 or localhost. */
+export function isLocalRpcUrl(url: string): boolean {
+  return /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url);
+}
+
+export const CRASH_POINTS_FLAG = "ALLOW_CRASH_POINTS";
+
+/** Settings that weaken a boundary: the service refuses them unless the named GH_ALLOW_* flag is set. */
+export function unsafeSettings(config: Config): UnsafeSetting[] {
+  return [
+    ...(config.chain.dev_chain && !isLocalRpcUrl(config.chain.rpc_url)
+      ? [{ flag: "ALLOW_REMOTE_DEV_CHAIN", problem: `chain.dev_chain deploys contracts to ${config.chain.rpc_url}, which is not local` }]
+      : []),
+    ...(config.crash_points.length > 0
+      ? [{ flag: CRASH_POINTS_FLAG, problem: "crash_points kill the process on purpose (tests only)" }]
+      : []),
+    ...(config.api.api_keys.length === 0
+      ? offLoopback(config.api.addr, SafetyFlag.noApiKey, `api.addr ${config.api.addr} is not loopback and api.api_keys is empty`)
+      : []),
+    // Signed transactions go out over it and its answers drive reconciliation.
+    ...insecureHttpUpstream("chain.rpc_url", config.chain.rpc_url),
+    ...(config.evidence.store === "arweave"
+      ? insecureHttpUpstream("evidence.arweave.gateway_url", config.evidence.arweave.gateway_url)
+      : []),
+  ];
+}
+
+/**
+ * Why workflows cannot run, or undefined when they can: without a contract to call and a key to
+ * sign with there is nothing to orchestrate (the service then stays up for ops only).
+ */
+export function workflowsDisabledReason(config: Config): string | undefined {
+  if (!config.chain.rewards_distributor_address || config.chain.signer_secrets.length === 0)
+    return "chain.rewards_distributor_address or chain.signer_secrets not set";
+  return undefined;
+}
+
+/** The RewardsDistributor owner that registers work and validators: `chain.admin_signer`, else the primary signer. */
+export function adminSignerAddress(config: Config, signers: readonly Address[]): Address | undefined {
+  return config.chain.admin_signer ? getAddress(config.chain.admin_signer) : signers[0];
+}
+
+/** `store.retention_days` in milliseconds (fractions of a day allowed). */
+export const retentionMs = (config: Config): number => config.store.retention_days * 86_400_000;

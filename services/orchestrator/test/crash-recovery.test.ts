@@ -4,34 +4,27 @@
 
 import { ScoreSubmissionMode } from "@gatehouse/sdk";
 import type { ServiceProcess } from "@gatehouse/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { type Hex, toFunctionSelector } from "viem";
 import {
   AGENTS,
   dataHash,
-  evidenceFor,
   FAST_TAKEOVER,
   gateway,
   minedTransactions,
-  REGISTER_WORK,
-  SUBMIT_WORK,
   setDeadlines,
   setUp,
   startOrchestrator,
   storedState,
   storedTx,
-  type TestEnv,
+  submitDkgWork,
   tearDown,
+  useTestEnv,
+  workTransactions,
 } from "./harness.js";
 
-let env: TestEnv;
+const env = useTestEnv("orchcrash");
 const worker = AGENTS[1] as string;
-
-beforeAll(async () => {
-  env = await setUp("orchcrash");
-}, 60_000);
-
-afterAll(() => tearDown(env), 30_000);
 
 const CHECKPOINTS = [
   "step:COMPUTE_DKG",
@@ -70,29 +63,27 @@ describe("crash recovery", () => {
   it.each(CHECKPOINTS)(
     "kill -9 at %s, restart: completes once on chain",
     async (checkpoint) => {
-      const crashing = await startOrchestrator(env, { ...FAST_TAKEOVER, crash_points: [checkpoint] });
+      const crashing = await startOrchestrator(env(), { ...FAST_TAKEOVER, crash_points: [checkpoint] });
       const hash = dataHash(`crash-${checkpoint}`);
-      const started = await gateway(crashing).submitWork(env.deployment.studioProxy, 1, worker, hash, "", "", "evidence", worker, {
-        dkgEvidence: evidenceFor(checkpoint, worker),
-      });
+      const started = await submitDkgWork(env(), crashing, `crash-${checkpoint}`, worker);
       const status = await crashing.exited;
       expect(status.signal).toBe("SIGKILL");
 
       // What the killed process persisted before dying (if it got as far as signing).
       const step = checkpoint.split(":")[1] as string;
-      const persisted = checkpoint.startsWith("after_") ? ((await storedTx(env, `${started.workflowId}:${step}`))?.hashes ?? []) : [];
+      const persisted = checkpoint.startsWith("after_") ? ((await storedTx(env(), `${started.workflowId}:${step}`))?.hashes ?? []) : [];
 
-      const restarted = await startOrchestrator(env, FAST_TAKEOVER);
+      const restarted = await startOrchestrator(env(), FAST_TAKEOVER);
       const done = await gateway(restarted).waitForCompletion(started.workflowId, { maxWait: 30_000 });
       expect(done.state).toBe("COMPLETED");
       await restarted.stop("SIGTERM");
 
-      const mined = (await minedTransactions(env)).filter((tx) => tx.input.includes(hash.slice(2)));
-      expect(mined.filter((tx) => tx.input.startsWith(SUBMIT_WORK))).toHaveLength(1);
-      expect(mined.filter((tx) => tx.input.startsWith(REGISTER_WORK))).toHaveLength(1);
+      const { submits, registers } = await workTransactions(env(), hash);
+      expect(submits).toHaveLength(1);
+      expect(registers).toHaveLength(1);
       for (const persistedHash of persisted) {
         // Signed before the crash → the very same transaction was broadcast after the restart.
-        expect(mined.map((tx) => tx.hash)).toContain(persistedHash);
+        expect([...submits, ...registers].map((tx) => tx.hash)).toContain(persistedHash);
       }
       if (checkpoint.startsWith("after_sign")) expect(persisted).toHaveLength(1);
     },
@@ -100,17 +91,17 @@ describe("crash recovery", () => {
   );
 
   it("kill -9 between signing and broadcast of each score and close-epoch transaction: one registration, one close", async () => {
-    const studio = env.deployment.studioProxy;
+    const studio = env().deployment.studioProxy;
     const [owner, , validator] = AGENTS as [string, string, string];
     const direct = dataHash("crash-score-direct");
     const committed = dataHash("crash-score-cr");
-    const setup = await startOrchestrator(env, FAST_TAKEOVER);
+    const setup = await startOrchestrator(env(), FAST_TAKEOVER);
     for (const hash of [direct, committed]) {
       const wf = await gateway(setup).submitWork(studio, 9, worker, hash, dataHash("t"), dataHash("e"), "x", worker);
       await gateway(setup).waitForCompletion(wf.workflowId);
     }
     await setup.stop("SIGTERM");
-    await setDeadlines(env, committed, 10);
+    await setDeadlines(env(), committed, 10);
 
     const points = [
       "after_sign:SUBMIT_SCORE_DIRECT",
@@ -119,7 +110,7 @@ describe("crash recovery", () => {
       "after_sign:REVEAL_SCORE",
       "after_sign:SUBMIT_CLOSE_EPOCH",
     ];
-    const crashing = await startOrchestrator(env, { ...FAST_TAKEOVER, crash_points: points });
+    const crashing = await startOrchestrator(env(), { ...FAST_TAKEOVER, crash_points: points });
     const a = await gateway(crashing).submitScore(studio, 9, validator, direct, [9000], validator, { workerAddress: worker });
     const b = await gateway(crashing).submitScore(studio, 9, validator, committed, [8000], validator, {
       mode: ScoreSubmissionMode.COMMIT_REVEAL,
@@ -131,20 +122,20 @@ describe("crash recovery", () => {
       const outcome = await Promise.race([proc.exited.then(() => "died" as const), allDone(proc, [a.workflowId, b.workflowId])]);
       if (outcome === "done") break;
       expect(restarts).toBeLessThan(points.length);
-      proc = await startOrchestrator(env, { ...FAST_TAKEOVER, crash_points: points });
+      proc = await startOrchestrator(env(), { ...FAST_TAKEOVER, crash_points: points });
     }
     const close = await gateway(proc).closeEpoch(studio, 9, owner);
     // The close epoch's crash point kills this process. A replacement (without crash points) starts
     // only once it is dead: started beside a live one, it could take the step and skip the point.
     if ((await allDone(proc, [close.workflowId])) === "died") {
       await proc.exited;
-      proc = await startOrchestrator(env, FAST_TAKEOVER);
+      proc = await startOrchestrator(env(), FAST_TAKEOVER);
       await gateway(proc).waitForCompletion(close.workflowId, { maxWait: 60_000 });
     }
-    const fired = await Promise.all(points.map(async (p) => ((await env.redis.exists(`crash:${p}`)) === 1 ? undefined : p)));
+    const fired = await Promise.all(points.map(async (p) => ((await env().redis.exists(`crash:${p}`)) === 1 ? undefined : p)));
     expect(fired.filter((p) => p !== undefined)).toEqual([]);
 
-    const mined = await minedTransactions(env);
+    const mined = await minedTransactions(env());
     const count = (selector: string, hash: Hex) =>
       mined.filter((tx) => tx.input.startsWith(selector) && tx.input.includes(hash.slice(2))).length;
     expect(count(toFunctionSelector("registerValidator(bytes32,address)"), direct)).toBe(1);
@@ -166,10 +157,7 @@ describe("crash recovery", () => {
         engine: { ...FAST_TAKEOVER.engine, tick_ms: 600_000 },
         crash_points: ["created"],
       });
-      const hash = dataHash("orphan");
-      const created = await gateway(proc).submitWork(own.deployment.studioProxy, 1, worker, hash, "", "", "e", worker, {
-        dkgEvidence: evidenceFor("orphan", worker),
-      });
+      const created = await submitDkgWork(own, proc, "orphan", worker, "e");
       expect((await proc.exited).signal).toBe("SIGKILL");
       expect(await storedState(own, created.workflowId)).toBe("CREATED");
       const next = await startOrchestrator(own, FAST_TAKEOVER);

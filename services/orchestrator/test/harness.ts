@@ -7,12 +7,17 @@ import { Bus } from "@gatehouse/bus";
 import { GatewayClient } from "@gatehouse/sdk";
 import { Redis } from "@gatehouse/service";
 import { natsUrl, postgresUrl, redisUrl, ServiceProcess, type TestNamespace, testNamespace } from "@gatehouse/testkit";
+import { afterAll, afterEach, beforeAll, beforeEach } from "@jest/globals";
 import pg from "pg";
 import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, stringToHex, toFunctionSelector } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { studioProxyAbi } from "../src/chain/abi.js";
 import { ANVIL_KEYS, Anvil } from "../src/chain/anvil.js";
 import { type Deployment, deployContracts } from "../src/chain/deploy.js";
+import type { TxRecord } from "../src/chain/tx-record.js";
+import { quoteSchema } from "../src/persistence/postgres/migrations.js";
+import { PostgresTxStore } from "../src/persistence/postgres/tx-store.js";
+import { RedisTxStore } from "../src/persistence/redis/tx-store.js";
 
 /** Leases and signer locks short enough that a killed replica's work is taken over within seconds. */
 export const FAST_TAKEOVER = { engine: { lease_ms: 1_500 }, chain: { signer_lock_ttl_ms: 1_500 } };
@@ -75,18 +80,50 @@ export async function setUp(label: string, options: { blockTimeSeconds?: number;
   };
 }
 
+/**
+ * The preamble of an integration test file: sets an env up before the file's tests (before each
+ * test with `perTest`) and tears it down after; returns the env in force.
+ */
+export function useTestEnv(label: string, options: { perTest?: boolean; backend?: StoreBackend } = {}): () => TestEnv {
+  let env: TestEnv | undefined;
+  const [before, after] = options.perTest ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    env = await setUp(label, options.backend ? { backend: options.backend } : {});
+  }, 60_000);
+  after(() => tearDown(env), 30_000);
+  return () => {
+    if (!env) throw new Error(`the ${label} test env is not set up`);
+    return env;
+  };
+}
+
+/** Submits work item `label` for `worker` with a small DKG thread, as the crash and store-loss tests do. */
+export function submitDkgWork(
+  env: TestEnv,
+  proc: ServiceProcess,
+  label: string,
+  worker: string,
+  evidence: string | Uint8Array = "evidence",
+) {
+  return gateway(proc).submitWork(env.deployment.studioProxy, 1, worker, dataHash(label), "", "", evidence, worker, {
+    dkgEvidence: evidenceFor(label, worker),
+  });
+}
+
+/** The mined submitWork and registerWork transactions of work `hash`: exactly one each when nothing was sent twice. */
+export async function workTransactions(env: TestEnv, hash: Hex) {
+  const mined = (await minedTransactions(env)).filter((tx) => tx.input.includes(hash.slice(2)));
+  return {
+    submits: mined.filter((tx) => tx.input.startsWith(SUBMIT_WORK)),
+    registers: mined.filter((tx) => tx.input.startsWith(REGISTER_WORK)),
+  };
+}
+
 /** The persisted record of transaction `key` (`<workflow id>:<step>`), from whichever store the env uses. */
-export async function storedTx(env: TestEnv, key: string): Promise<{ hashes: Hex[]; maxFeePerGas: bigint } | undefined> {
-  if (env.backend === "redis") {
-    const h = await env.redis.hgetall(`tx:${key}`);
-    return h.raw ? { hashes: JSON.parse(h.hashes as string) as Hex[], maxFeePerGas: BigInt(h.max_fee_per_gas as string) } : undefined;
-  }
-  const { rows } = await env.pg.query<{ hashes: Hex[]; max_fee_per_gas: string }>(
-    `SELECT hashes, max_fee_per_gas FROM "${env.ns.postgresSchema}".transactions WHERE key = $1`,
-    [key],
-  );
-  const row = rows[0];
-  return row ? { hashes: row.hashes, maxFeePerGas: BigInt(row.max_fee_per_gas) } : undefined;
+export function storedTx(env: TestEnv, key: string): Promise<TxRecord | undefined> {
+  if (env.backend === "redis") return new RedisTxStore(env.redis).load(key);
+  const postgres = { pool: env.pg, schema: quoteSchema(env.ns.postgresSchema), close: async () => undefined };
+  return new PostgresTxStore(postgres).load(key);
 }
 
 const STORE_TABLES = ["workflows", "workflow_keys", "signers", "transactions"];

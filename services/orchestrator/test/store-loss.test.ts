@@ -4,54 +4,43 @@
 // reconciles with the chain and sends no transaction twice.
 
 import { waitFor } from "@gatehouse/testkit";
-import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import type { Hex } from "viem";
 import {
   AGENTS,
   chainClients,
   dataHash,
-  evidenceFor,
   FAST_TAKEOVER,
   gateway,
   minedTransactions,
-  REGISTER_WORK,
   SUBMIT_WORK,
-  setUp,
   snapshotStore,
   startOrchestrator,
   storedState,
   storedTx,
-  type TestEnv,
-  tearDown,
+  submitDkgWork,
+  useTestEnv,
+  workTransactions,
 } from "./harness.js";
 
-let env: TestEnv;
+const env = useTestEnv("orchloss", { perTest: true });
 const worker = AGENTS[1] as string;
-
-beforeEach(async () => {
-  env = await setUp("orchloss");
-}, 60_000);
-
-afterEach(() => tearDown(env), 30_000);
 
 /** A work submission recorded in the store by a replica that died before running it. */
 async function createdButNotRun(label: string): Promise<{ id: string; hash: Hex }> {
-  const dying = await startOrchestrator(env, { ...FAST_TAKEOVER, crash_points: ["created"] });
-  const hash = dataHash(label);
-  const created = await gateway(dying).submitWork(env.deployment.studioProxy, 1, worker, hash, "", "", "evidence", worker, {
-    dkgEvidence: evidenceFor(label, worker),
-  });
+  const dying = await startOrchestrator(env(), { ...FAST_TAKEOVER, crash_points: ["created"] });
+  const created = await submitDkgWork(env(), dying, label, worker);
   expect((await dying.exited).signal).toBe("SIGKILL");
-  return { id: created.workflowId, hash };
+  return { id: created.workflowId, hash: dataHash(label) };
 }
 
 /** Every transaction the chain mined, and that each one succeeded (a duplicate would revert). */
 async function minedOnce(hash: Hex): Promise<void> {
-  const { public: chain } = chainClients(env);
-  const mined = (await minedTransactions(env)).filter((tx) => tx.input.includes(hash.slice(2)));
-  expect(mined.filter((tx) => tx.input.startsWith(SUBMIT_WORK))).toHaveLength(1);
-  expect(mined.filter((tx) => tx.input.startsWith(REGISTER_WORK))).toHaveLength(1);
-  for (const tx of await minedTransactions(env)) {
+  const { public: chain } = chainClients(env());
+  const { submits, registers } = await workTransactions(env(), hash);
+  expect(submits).toHaveLength(1);
+  expect(registers).toHaveLength(1);
+  for (const tx of await minedTransactions(env())) {
     expect((await chain.getTransactionReceipt({ hash: tx.hash })).status).toBe("success");
   }
 }
@@ -59,29 +48,25 @@ async function minedOnce(hash: Hex): Promise<void> {
 describe("the workflow store loses its last writes", () => {
   it("after the chain mined them: the restarted orchestrator reconciles and sends nothing again", async () => {
     const lost = await createdButNotRun("lost-mined");
-    const restore = await snapshotStore(env);
+    const restore = await snapshotStore(env());
 
     // Everything after the copy: the work completes on chain, and a second one too.
-    const before = await startOrchestrator(env, FAST_TAKEOVER);
+    const before = await startOrchestrator(env(), FAST_TAKEOVER);
     await gateway(before).waitForCompletion(lost.id, { maxWait: 30_000 });
-    const second = await gateway(before).submitWork(env.deployment.studioProxy, 1, worker, dataHash("lost-second"), "", "", "e", worker, {
-      dkgEvidence: evidenceFor("lost-second", worker),
-    });
+    const second = await submitDkgWork(env(), before, "lost-second", worker, "e");
     await gateway(before).waitForCompletion(second.workflowId, { maxWait: 30_000 });
     await before.stop("SIGKILL");
 
     await restore();
-    expect(await storedState(env, lost.id)).toBe("CREATED");
-    expect(await storedState(env, second.workflowId)).toBeUndefined();
+    expect(await storedState(env(), lost.id)).toBe("CREATED");
+    expect(await storedState(env(), second.workflowId)).toBeUndefined();
 
-    const after = await startOrchestrator(env, FAST_TAKEOVER);
+    const after = await startOrchestrator(env(), FAST_TAKEOVER);
     const done = await gateway(after).waitForCompletion(lost.id, { maxWait: 30_000 });
     expect(done.state).toBe("COMPLETED");
     expect(after.lines.some((l) => l.msg === "reconciled against chain state" && l.workflowId === lost.id)).toBe(true);
     // The signer's nonce record was lost too: the next work still gets the next free nonce.
-    const third = await gateway(after).submitWork(env.deployment.studioProxy, 1, worker, dataHash("lost-third"), "", "", "e", worker, {
-      dkgEvidence: evidenceFor("lost-third", worker),
-    });
+    const third = await submitDkgWork(env(), after, "lost-third", worker, "e");
     await gateway(after).waitForCompletion(third.workflowId, { maxWait: 30_000 });
     await after.stop("SIGTERM");
 
@@ -90,12 +75,12 @@ describe("the workflow store loses its last writes", () => {
 
   it("while the transaction is still in the pool: the orchestrator waits for it instead of signing over it", async () => {
     const lost = await createdButNotRun("lost-pending");
-    const restore = await snapshotStore(env);
-    const { public: chain } = chainClients(env);
+    const restore = await snapshotStore(env());
+    const { public: chain } = chainClients(env());
 
-    await env.anvil.rpc("evm_setAutomine", [false]);
-    const before = await startOrchestrator(env, FAST_TAKEOVER);
-    const sent = await waitFor(async () => (await storedTx(env, `${lost.id}:SUBMIT_WORK_ONCHAIN`))?.hashes[0], {
+    await env().anvil.rpc("evm_setAutomine", [false]);
+    const before = await startOrchestrator(env(), FAST_TAKEOVER);
+    const sent = await waitFor(async () => (await storedTx(env(), `${lost.id}:SUBMIT_WORK_ONCHAIN`))?.hashes[0], {
       description: "submitWork signed and persisted",
       timeoutMs: 30_000,
     });
@@ -105,9 +90,9 @@ describe("the workflow store loses its last writes", () => {
     await before.stop("SIGKILL");
 
     await restore();
-    expect(await storedTx(env, `${lost.id}:SUBMIT_WORK_ONCHAIN`)).toBeUndefined();
+    expect(await storedTx(env(), `${lost.id}:SUBMIT_WORK_ONCHAIN`)).toBeUndefined();
 
-    const after = await startOrchestrator(env, FAST_TAKEOVER);
+    const after = await startOrchestrator(env(), FAST_TAKEOVER);
     await waitFor(
       async () => after.lines.some((l) => l.msg === "unrecorded pending transactions: waiting for them to be mined before signing"),
       {
@@ -121,14 +106,14 @@ describe("the workflow store loses its last writes", () => {
     ]);
     expect(pending).toBe(latest + 1);
 
-    await env.anvil.rpc("evm_setAutomine", [true]);
-    await env.anvil.rpc("evm_mine", []);
+    await env().anvil.rpc("evm_setAutomine", [true]);
+    await env().anvil.rpc("evm_mine", []);
     const done = await gateway(after).waitForCompletion(lost.id, { maxWait: 30_000 });
     expect(done.state).toBe("COMPLETED");
     await after.stop("SIGTERM");
 
     await minedOnce(lost.hash);
-    const submitted = (await minedTransactions(env)).find(
+    const submitted = (await minedTransactions(env())).find(
       (tx) => tx.input.startsWith(SUBMIT_WORK) && tx.input.includes(lost.hash.slice(2)),
     );
     expect(submitted?.hash).toBe(sent);

@@ -9,7 +9,8 @@ import { postgresUrl, redisUrl, testNamespace, waitFor } from "@gatehouse/testki
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import pg from "pg";
 import type { Address, Hex } from "viem";
-import type { TxRecord, TxStore } from "../src/chain/tx-store.js";
+import type { TxRecord } from "../src/chain/tx-record.js";
+import type { TxStore } from "../src/chain/tx-store.js";
 import type { WorkflowStore } from "../src/engine/store.js";
 import type { WorkflowRecord } from "../src/engine/types.js";
 import { connectPostgres, type Postgres } from "../src/persistence/postgres/connect.js";

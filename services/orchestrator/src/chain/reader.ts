@@ -1,10 +1,11 @@
 import { type Address, getAddress, type Hex, type PublicClient, zeroAddress } from "viem";
+import type { ChainReaderPort } from "../engine/ports.js";
 import { rewardsDistributorAbi, studioProxyAbi } from "./abi.js";
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** The on-chain state reconciliation reads: the contracts are the authority. */
-export class ChainReader {
+export class ChainReader implements ChainReaderPort {
   constructor(
     readonly client: PublicClient,
     readonly rewardsDistributor: Address,
@@ -103,10 +104,5 @@ export class ChainReader {
       toBlock: "latest",
     });
     return logs[0]?.transactionHash ?? undefined;
-  }
-
-  async chainTimeSeconds(): Promise<number> {
-    const block = await this.client.getBlock({ blockTag: "latest" });
-    return Number(block.timestamp);
   }
 }

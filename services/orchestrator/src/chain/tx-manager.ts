@@ -1,6 +1,5 @@
-import type { Logger } from "@gatehouse/service";
+import { type Clock, type Logger, systemClock } from "@gatehouse/service";
 import {
-  type Abi,
   type Address,
   BaseError,
   type Chain,
@@ -12,44 +11,13 @@ import {
   TransactionNotFoundError,
   TransactionReceiptNotFoundError,
 } from "viem";
-import { type DecodedRevert, decodeRevert } from "./revert.js";
-import type { SignerLease, TxRecord, TxStore } from "./tx-store.js";
-
-export interface ContractCall {
-  address: Address;
-  abi: Abi;
-  functionName: string;
-  args: readonly unknown[];
-}
-
-/** A transaction the simulation says would revert: nothing was signed or sent. */
-export class TxRevertedError extends Error {
-  override readonly name = "TxRevertedError";
-  constructor(readonly revert: DecodedRevert) {
-    super(revert.reason);
-  }
-}
-
-/** The signer is held by another workflow or replica; try again shortly. */
-export class SignerBusyError extends Error {
-  override readonly name = "SignerBusyError";
-}
-
-/**
- * The node holds pending transactions of this signer beyond every nonce the store has numbered:
- * transactions this gateway has no record of (a store that lost its last writes, or another user
- * of the key). Signing now would reuse or skip past their nonces, so wait until they are mined and
- * reconciliation can see what they did.
- */
-export class UnrecordedPendingError extends Error {
-  override readonly name = "UnrecordedPendingError";
-}
-
-export type TxStatus =
-  | { state: "none" }
-  | { state: "pending"; hash: Hex; nonce: number }
-  | { state: "confirmed"; hash: Hex; nonce: number; block: bigint }
-  | { state: "reverted"; hash: Hex; nonce: number; block: bigint; reason: string };
+import type { TransactionsPort } from "../engine/ports.js";
+import { type Fees, gasLimit, initialFees, replacementFees } from "./fees.js";
+import { decideNextNonce, hasConfirmations, pendingTxAction } from "./nonce.js";
+import { decodeRevert } from "./revert.js";
+import type { TxRecord } from "./tx-record.js";
+import type { SignerLease, TxStore } from "./tx-store.js";
+import { type ContractCall, SignerBusyError, TxRevertedError, type TxStatus, UnrecordedPendingError } from "./tx-types.js";
 
 export interface TxManagerOptions {
   store: TxStore;
@@ -65,11 +33,10 @@ export interface TxManagerOptions {
   /** Called at named points (`after_sign:<key suffix>`, `after_broadcast:<key suffix>`) so tests can crash the process there. */
   checkpoint?: (name: string) => Promise<void>;
   onEvent?: (event: "sent" | "rebroadcast" | "replaced" | "confirmed" | "reverted") => void;
+  /** When a broadcast happened and whether a transaction is stuck; the system clock by default. */
+  clock?: Clock;
 }
 
-const FEE_BUMP_NUMERATOR = 1125n; // EIP-1559 replacement needs ≥ +10 %; bump by 12.5 %.
-const FEE_BUMP_DENOMINATOR = 1000n;
-const DEFAULT_PRIORITY_FEE = 1_000_000_000n;
 const BASE_FEE_CACHE_MS = 1_000;
 
 function isAlreadyKnown(err: unknown): boolean {
@@ -82,13 +49,15 @@ function isAlreadyKnown(err: unknown): boolean {
  * it is simulated, signed and persisted with its nonce and hash under the signer lock BEFORE it
  * is broadcast, so a crash re-broadcasts the same bytes rather than signing a second transaction.
  */
-export class TxManager {
+export class TxManager implements TransactionsPort {
   readonly #accounts = new Map<string, LocalAccount>();
   /** Serialises this process's own users of a signer so they queue instead of polling the store. */
   readonly #local = new Map<string, Promise<unknown>>();
   #baseFee: { value: bigint; at: number } | undefined;
+  readonly #clock: Clock;
 
   constructor(private readonly options: TxManagerOptions) {
+    this.#clock = options.clock ?? systemClock;
     for (const account of options.accounts) this.#accounts.set(account.address.toLowerCase(), account);
   }
 
@@ -178,7 +147,7 @@ export class TxManager {
 
   /** The latest base fee, cached briefly: fees need not be fresher than a block or so. */
   private async baseFee(): Promise<bigint> {
-    const now = Date.now();
+    const now = this.#clock.now();
     if (!this.#baseFee || now - this.#baseFee.at > BASE_FEE_CACHE_MS) {
       const block = await this.options.client.getBlock({ blockTag: "latest" });
       this.#baseFee = { value: block.baseFeePerGas ?? 0n, at: now };
@@ -199,47 +168,35 @@ export class TxManager {
       client.getTransactionCount({ address, blockTag: "latest" }),
       client.getTransactionCount({ address, blockTag: "pending" }),
     ]);
-    const nonce = Math.max(stored ?? mined, mined);
-    if (pending > nonce) {
+    const decision = decideNextNonce({ stored, mined, pending });
+    if (decision.kind === "unrecorded_pending") {
       logger.warn(
-        { signer: address, pending, recorded: nonce },
+        { signer: address, pending, recorded: decision.nonce },
         "unrecorded pending transactions: waiting for them to be mined before signing",
       );
-      throw new UnrecordedPendingError(`signer ${address} has ${pending - nonce} pending transaction(s) this store has no record of`);
+      throw new UnrecordedPendingError(`signer ${address} has ${decision.count} pending transaction(s) this store has no record of`);
     }
-    return nonce;
+    return decision.nonce;
   }
 
-  private async sign(key: string, lease: SignerLease, call: ContractCall, gas: bigint): Promise<TxRecord> {
-    const { store, chain } = this.options;
+  private async sign(key: string, lease: SignerLease, call: ContractCall, estimate: bigint): Promise<TxRecord> {
+    const { store } = this.options;
     const account = this.account(lease.signer);
     const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
     const [nonce, baseFee] = await Promise.all([this.nextNonce(account.address), this.baseFee()]);
-    const maxPriorityFeePerGas = DEFAULT_PRIORITY_FEE;
-    const maxFeePerGas = baseFee * 2n + maxPriorityFeePerGas;
-    const gasLimit = (gas * 12n) / 10n;
-    const raw = await account.signTransaction({
-      chainId: chain.id,
-      type: "eip1559",
-      nonce,
-      to: call.address,
-      data,
-      gas: gasLimit,
-      maxFeePerGas,
-      maxPriorityFeePerGas,
-    });
-    const hash = keccak256(raw);
+    const fees = initialFees(baseFee);
+    const gas = gasLimit(estimate);
+    const raw = await this.signEip1559(account, { nonce, to: call.address, data, gas }, fees);
     const record: TxRecord = {
       key,
       signer: account.address,
       nonce,
       to: call.address,
       data,
-      gas: gasLimit,
-      maxFeePerGas,
-      maxPriorityFeePerGas,
+      gas,
+      ...fees,
       raw,
-      hashes: [hash],
+      hashes: [keccak256(raw)],
       sentAt: 0,
       status: "signed",
     };
@@ -254,7 +211,7 @@ export class TxManager {
     } catch (err) {
       if (!isAlreadyKnown(err)) throw err;
     }
-    record.sentAt = Date.now();
+    record.sentAt = this.#clock.now();
     record.status = record.status === "signed" ? "sent" : record.status;
     await this.options.store.markSent(record.key, record.status, record.sentAt);
     this.options.onEvent?.(event);
@@ -264,7 +221,7 @@ export class TxManager {
    * Where the transaction for `key` stands. A dropped transaction is re-broadcast; one pending
    * longer than `stuckAfterMs` is replaced by the same nonce with bumped fees.
    */
-  async status(key: string): Promise<TxStatus> {
+  async checkAndRebroadcast(key: string): Promise<TxStatus> {
     const record = await this.load(key);
     if (!record) return { state: "none" };
     const { client, confirmations } = this.options;
@@ -278,7 +235,7 @@ export class TxManager {
         throw err;
       }
       const head = await client.getBlockNumber({ cacheTime: 0 });
-      if (head - receipt.blockNumber + 1n < BigInt(confirmations)) return { state: "pending", hash, nonce: record.nonce };
+      if (!hasConfirmations(head, receipt.blockNumber, confirmations)) return { state: "pending", hash, nonce: record.nonce };
       if (receipt.status === "success") {
         if (record.status !== "confirmed") {
           await this.options.store.markMined(key, "confirmed", receipt.blockNumber, hash);
@@ -300,13 +257,17 @@ export class TxManager {
     }
     const latest = record.hashes[record.hashes.length - 1] as Hex;
     const known = await this.isKnown(latest);
-    if (!known) {
-      const used = await client.getTransactionCount({ address: record.signer, blockTag: "latest" });
-      if (used <= record.nonce) {
-        this.options.logger.warn({ key, nonce: record.nonce, hash: latest }, "transaction dropped: re-broadcasting the persisted bytes");
-        await this.broadcast(record, "rebroadcast");
-      }
-    } else if (Date.now() - record.sentAt > this.options.stuckAfterMs) {
+    // Only a forgotten transaction needs the mined count: the node no longer holds it.
+    const mined = known ? 0 : await client.getTransactionCount({ address: record.signer, blockTag: "latest" });
+    const action = pendingTxAction(
+      { nonce: record.nonce, sentAt: record.sentAt, known, mined },
+      this.#clock.now(),
+      this.options.stuckAfterMs,
+    );
+    if (action === "rebroadcast") {
+      this.options.logger.warn({ key, nonce: record.nonce, hash: latest }, "transaction dropped: re-broadcasting the persisted bytes");
+      await this.broadcast(record, "rebroadcast");
+    } else if (action === "replace") {
       await this.replace(record);
     }
     return { state: "pending", hash: record.hashes[record.hashes.length - 1] as Hex, nonce: record.nonce };
@@ -322,33 +283,24 @@ export class TxManager {
     }
   }
 
-  /** Re-signs the same nonce with fees raised by 12.5 % (persisted before broadcast, as any send). */
+  /** Re-signs the same nonce with both fees bumped (persisted before broadcast, as any send). */
   private async replace(record: TxRecord): Promise<void> {
-    const account = this.account(record.signer);
     const block = await this.options.client.getBlock({ blockTag: "latest" });
-    const bump = (fee: bigint) => (fee * FEE_BUMP_NUMERATOR) / FEE_BUMP_DENOMINATOR + 1n;
-    const maxPriorityFeePerGas = bump(record.maxPriorityFeePerGas);
-    const maxFeePerGas = [bump(record.maxFeePerGas), (block.baseFeePerGas ?? 0n) * 2n + maxPriorityFeePerGas].reduce((a, b) =>
-      a > b ? a : b,
-    );
-    const raw = await account.signTransaction({
-      chainId: this.options.chain.id,
-      type: "eip1559",
-      nonce: record.nonce,
-      to: record.to,
-      data: record.data,
-      gas: record.gas,
-      maxFeePerGas,
-      maxPriorityFeePerGas,
-    });
+    const fees = replacementFees(record, block.baseFeePerGas ?? 0n);
+    const raw = await this.signEip1559(this.account(record.signer), record, fees);
     const hash = keccak256(raw);
     record.hashes.push(hash);
     record.raw = raw;
-    record.maxFeePerGas = maxFeePerGas;
-    record.maxPriorityFeePerGas = maxPriorityFeePerGas;
+    record.maxFeePerGas = fees.maxFeePerGas;
+    record.maxPriorityFeePerGas = fees.maxPriorityFeePerGas;
     await this.options.store.saveReplacement(record);
     this.options.logger.warn({ key: record.key, nonce: record.nonce, hash }, "transaction stuck: replaced with a fee bump");
     await this.broadcast(record, "replaced");
+  }
+
+  private signEip1559(account: LocalAccount, tx: { nonce: number; to: Address; data: Hex; gas: bigint }, fees: Fees): Promise<Hex> {
+    const { nonce, to, data, gas } = tx;
+    return account.signTransaction({ chainId: this.options.chain.id, type: "eip1559", nonce, to, data, gas, ...fees });
   }
 
   /** The revert reason of a mined, reverted transaction, by replaying it at its block. */

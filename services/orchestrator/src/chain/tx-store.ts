@@ -1,22 +1,5 @@
-import type { Address, Hex } from "viem";
-
-/** A signed transaction as persisted before its broadcast. */
-export interface TxRecord {
-  /** `<workflow id>:<step>`: the record is pruned with its workflow. */
-  key: string;
-  signer: Address;
-  nonce: number;
-  to: Address;
-  data: Hex;
-  gas: bigint;
-  maxFeePerGas: bigint;
-  maxPriorityFeePerGas: bigint;
-  raw: Hex;
-  /** Every hash signed for this nonce (fee-bump replacements append); whichever is mined counts. */
-  hashes: Hex[];
-  sentAt: number;
-  status: "signed" | "sent" | "confirmed" | "reverted";
-}
+import type { Hex } from "viem";
+import type { TxRecord } from "./tx-record.js";
 
 /** A held signer lock: `token` fences every write made under it. */
 export interface SignerLease {

@@ -1,21 +1,11 @@
-import type { Logger } from "@gatehouse/service";
+import { type Clock, type Logger, systemClock } from "@gatehouse/service";
 import type { Address } from "viem";
-import type { ChainReader } from "../chain/reader.js";
-import type { TxManager } from "../chain/tx-manager.js";
 import type { DkgVersion } from "../dkg/index.js";
 import type { EvidenceStore } from "../evidence/store.js";
-import { retryDelayMs } from "./backoff.js";
-import { AWAITING_SINCE, type StepContext, stepDefinition } from "./steps/index.js";
-import type { Transition, WorkflowStore } from "./store.js";
-import {
-  compactInput,
-  type Progress,
-  type StepResult,
-  TERMINAL_STATES,
-  type WorkflowError,
-  type WorkflowRecord,
-  type WorkflowState,
-} from "./types.js";
+import type { ChainReaderPort, TransactionsPort, WorkflowStorePort } from "./ports.js";
+import { type StepContext, stepDefinition } from "./steps/index.js";
+import { type EngineEvent, recordAfter, transitionFor } from "./transitions.js";
+import type { Progress, StepResult, WorkflowRecord, WorkflowState } from "./types.js";
 
 export interface EngineSettings {
   concurrency: number;
@@ -43,9 +33,9 @@ export interface TransitionEvent {
 }
 
 export interface EngineDeps {
-  store: WorkflowStore;
-  chain: ChainReader;
-  tx: TxManager;
+  store: WorkflowStorePort;
+  chain: ChainReaderPort;
+  tx: TransactionsPort;
   evidence: EvidenceStore;
   adminSigner: Address;
   instanceId: string;
@@ -53,16 +43,18 @@ export interface EngineDeps {
   settings: EngineSettings;
   onTransition(event: TransitionEvent): void;
   onStep?(step: string, outcome: StepResult["kind"] | "reconciled" | "lease_lost"): void;
-  now?: () => number;
+  /** The system clock unless a test moves time by hand. */
+  clock?: Clock;
 }
 
 /** Steps run back to back under one lease before the workflow goes back to the scheduler. */
 const MAX_STEPS_PER_CLAIM = 32;
 
 /**
- * The workflow engine: a scheduler over Redis (each workflow has a due time; claiming it takes a
- * lease with a fencing token), step execution with reconciliation before irreversible steps,
- * retries with backoff, STALLED/FAILED, and a sweeper that resumes stalled workflows.
+ * The workflow engine: a scheduler over the workflow store (each workflow has a due time;
+ * claiming it takes a lease with a fencing token), step execution with reconciliation before
+ * irreversible steps, and a sweeper that resumes stalled workflows. What each outcome does to the
+ * workflow (retries with backoff, STALLED, FAILED) is decided in transitions.ts.
  */
 export class Engine {
   readonly #running = new Map<string, Promise<void>>();
@@ -70,10 +62,10 @@ export class Engine {
   #sweepTimer: NodeJS.Timeout | undefined;
   #ticking = false;
   #stopped = false;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
   constructor(private readonly deps: EngineDeps) {
-    this.#now = deps.now ?? Date.now;
+    this.#clock = deps.clock ?? systemClock;
   }
 
   start(): void {
@@ -104,7 +96,7 @@ export class Engine {
     try {
       const free = this.deps.settings.concurrency - this.#running.size;
       if (free <= 0) return;
-      const claimed = await this.deps.store.claimDue(this.#now(), free, this.deps.settings.leaseMs, this.deps.instanceId);
+      const claimed = await this.deps.store.claimDue(this.#clock.now(), free, this.deps.settings.leaseMs, this.deps.instanceId);
       for (const { id, token } of claimed) {
         if (this.#running.has(id)) continue;
         const run = this.run(id, token)
@@ -134,7 +126,7 @@ export class Engine {
       pollMs: settings.pollMs,
       confirmTimeoutMs: settings.confirmTimeoutMs,
       evidenceWindowMs: settings.evidenceWindowMs,
-      now: this.#now,
+      clock: this.#clock,
     };
   }
 
@@ -142,16 +134,15 @@ export class Engine {
   private async run(id: string, token: number): Promise<void> {
     for (let n = 0; n < MAX_STEPS_PER_CLAIM && !this.#stopped; n++) {
       const wf = await this.deps.store.load(id);
-      if (!wf || TERMINAL_STATES.has(wf.state) || wf.state === "STALLED") return;
-      if (wf.leaseToken !== token) return;
+      if (!wf || wf.leaseToken !== token) return;
       if (wf.state === "CREATED") {
-        if (!(await this.commit(wf, token, { ...this.keep(wf), state: "RUNNING", dueAt: this.#now() + this.deps.settings.leaseMs }, {})))
-          return;
+        if (!(await this.commit(wf, token, { kind: "start" }))) return;
         continue;
       }
+      if (wf.state !== "RUNNING") return;
       const result = await this.execute(wf);
-      const transition = this.apply(wf, result);
-      if (!(await this.commit(wf, token, transition, "patch" in result ? (result.patch ?? {}) : {}))) {
+      const committed = await this.commit(wf, token, { kind: "step", result }, "patch" in result ? (result.patch ?? {}) : {});
+      if (!committed) {
         this.deps.onStep?.(wf.step, "lease_lost");
         return;
       }
@@ -189,76 +180,18 @@ export class Engine {
     }
   }
 
-  private keep(wf: WorkflowRecord): Pick<Transition, "state" | "step" | "attempts" | "progress"> {
-    return { state: wf.state, step: wf.step, attempts: wf.attempts, progress: wf.progress };
-  }
-
-  /** The transition a step result asks for. */
-  private apply(wf: WorkflowRecord, result: StepResult): Transition {
-    const now = this.#now();
-    const { settings } = this.deps;
-    const error = (code: string, message: string, recoverable: boolean): WorkflowError => ({ step: wf.step, code, message, recoverable });
-    switch (result.kind) {
-      case "next": {
-        const progress: Progress = { ...wf.progress, ...result.patch };
-        for (const key of [...(result.remove ?? []), AWAITING_SINCE, "_last_error"]) delete progress[key];
-        const input = result.compactInput ? compactInput(wf.input) : undefined;
-        const compacted = input ? { input } : {};
-        if (result.step === null)
-          return { state: "COMPLETED", step: "COMPLETED", attempts: 0, progress, error: null, dueAt: null, stalledAt: null, ...compacted };
-        return { state: "RUNNING", step: result.step, attempts: 0, progress, dueAt: now + settings.leaseMs, ...compacted };
-      }
-      case "wait":
-        return { ...this.keep(wf), progress: { ...wf.progress, ...result.patch }, dueAt: now + result.delayMs };
-      case "retry": {
-        const attempts = wf.attempts + 1;
-        const progress = { ...wf.progress, _last_error: { code: result.code, message: result.message } };
-        if (attempts < settings.maxAttempts) {
-          return {
-            ...this.keep(wf),
-            attempts,
-            progress,
-            dueAt: now + retryDelayMs(attempts, settings.backoffBaseMs, settings.backoffMaxMs),
-          };
-        }
-        if (result.category === "PERMANENT")
-          return { ...this.keep(wf), state: "FAILED", attempts, progress, error: error(result.code, result.message, false), dueAt: null };
-        return {
-          ...this.keep(wf),
-          state: "STALLED",
-          attempts,
-          progress,
-          error: error("STALLED", `${result.code}: ${result.message}`, true),
-          dueAt: null,
-          stalledAt: now,
-        };
-      }
-      case "stall":
-        return {
-          ...this.keep(wf),
-          state: "STALLED",
-          error: error("STALLED", `${result.code}: ${result.message}`, true),
-          dueAt: null,
-          stalledAt: now,
-        };
-      case "fail":
-        return { ...this.keep(wf), state: "FAILED", error: error(result.code, result.message, false), dueAt: null, stalledAt: null };
-    }
-  }
-
-  private async commit(wf: WorkflowRecord, token: number | "", requested: Transition, patch: Progress): Promise<boolean> {
-    const now = this.#now();
-    // A finished workflow keeps a bounded record: its bulky input goes with the last transition.
-    const compact = TERMINAL_STATES.has(requested.state) && requested.input === undefined ? compactInput(wf.input) : undefined;
-    const transition = compact ? { ...requested, input: compact } : requested;
-    const ok = await this.deps.store.transition(wf.id, token, transition, now);
-    if (!ok) return false;
-    const changed = transition.state !== wf.state || transition.step !== wf.step || transition.attempts !== wf.attempts;
-    if (changed || transition.error !== undefined || Object.keys(patch).length > 0) {
-      const { error, ...rest } = transition;
-      const next: WorkflowRecord = { ...wf, ...rest, updatedAt: now };
-      if (error) next.error = error;
-      else if (error === null) delete next.error;
+  /**
+   * Commits what `event` asks of `wf` (transitions.ts decides), under lease `token` or, for ''
+   * (sweeper and operator), unfenced. False when the event is refused in the workflow's state or
+   * the write lost (the lease, or the state it was decided in).
+   */
+  private async commit(wf: WorkflowRecord, token: number | "", event: EngineEvent, patch: Progress = {}): Promise<boolean> {
+    const now = this.#clock.now();
+    const transition = transitionFor(wf, event, now, this.deps.settings);
+    if (!transition) return false;
+    if (!(await this.deps.store.transition(wf.id, token, transition, now))) return false;
+    const next = recordAfter(wf, transition, patch, now);
+    if (next) {
       this.deps.onTransition({
         workflow: next,
         previousState: wf.state,
@@ -275,65 +208,24 @@ export class Engine {
     if (this.#stopped) return;
     const { settings, store } = this.deps;
     try {
-      const ids = await store.stalledBefore(this.#now() - settings.stallResumeAfterMs, 100);
-      for (const wf of await store.loadMany(ids)) {
-        if (wf.state !== "STALLED") continue;
-        const cycles = Number(wf.progress._stall_count ?? 0) + 1;
-        if (cycles > settings.maxStallCycles) {
-          await this.operatorTransition(wf, {
-            ...this.keep(wf),
-            state: "FAILED",
-            error: { step: wf.step, code: "MAX_STALL_CYCLES_EXCEEDED", message: `stalled ${cycles - 1} times`, recoverable: false },
-            dueAt: null,
-            stalledAt: null,
-          });
-          continue;
-        }
-        await this.resume(wf, { ...wf.progress, _stall_count: cycles });
-      }
+      const ids = await store.stalledBefore(this.#clock.now() - settings.stallResumeAfterMs, 100);
+      for (const wf of await store.loadMany(ids)) await this.commit(wf, "", { kind: "sweep" });
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, "sweep failed");
     }
-  }
-
-  private resume(wf: WorkflowRecord, progress: Progress): Promise<boolean> {
-    const cleaned = { ...progress };
-    delete cleaned[AWAITING_SINCE];
-    return this.operatorTransition(wf, {
-      state: "RUNNING",
-      step: wf.step,
-      attempts: 0,
-      progress: cleaned,
-      error: null,
-      dueAt: this.#now(),
-      stalledAt: null,
-    });
-  }
-
-  private operatorTransition(wf: WorkflowRecord, transition: Transition): Promise<boolean> {
-    return this.commit(wf, "", { ...transition, fenceOut: true, expectState: wf.state }, {});
   }
 
   /** Operator retry of a STALLED workflow: attempts reset, due now. */
   async retry(id: string): Promise<"ok" | "not_found" | "not_stalled"> {
     const wf = await this.deps.store.load(id);
     if (!wf) return "not_found";
-    if (wf.state !== "STALLED") return "not_stalled";
-    return (await this.resume(wf, wf.progress)) ? "ok" : "not_stalled";
+    return (await this.commit(wf, "", { kind: "retry" })) ? "ok" : "not_stalled";
   }
 
   /** Operator cancel: FAILED with CANCELLED; the current lease holder is fenced out. */
   async cancel(id: string, reason: string): Promise<"ok" | "not_found" | "terminal"> {
     const wf = await this.deps.store.load(id);
     if (!wf) return "not_found";
-    if (TERMINAL_STATES.has(wf.state)) return "terminal";
-    const ok = await this.operatorTransition(wf, {
-      ...this.keep(wf),
-      state: "FAILED",
-      error: { step: wf.step, code: "CANCELLED", message: reason || "cancelled by an operator", recoverable: false },
-      dueAt: null,
-      stalledAt: null,
-    });
-    return ok ? "ok" : "terminal";
+    return (await this.commit(wf, "", { kind: "cancel", reason })) ? "ok" : "terminal";
   }
 }

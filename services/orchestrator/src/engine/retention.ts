@@ -1,5 +1,5 @@
-import type { Logger } from "@gatehouse/service";
-import type { WorkflowStore } from "./store.js";
+import { type Clock, type Logger, systemClock } from "@gatehouse/service";
+import type { FinishedWorkflowPruner } from "./ports.js";
 
 export interface RetentionSettings {
   /** COMPLETED/FAILED workflows are deleted this long after they finished. */
@@ -22,11 +22,11 @@ export class RetentionJob {
   #running: Promise<number> | undefined;
 
   constructor(
-    private readonly store: WorkflowStore,
+    private readonly store: FinishedWorkflowPruner,
     private readonly settings: RetentionSettings,
     private readonly logger: Logger,
     private readonly onPruned: (count: number) => void,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   start(): void {
@@ -49,7 +49,7 @@ export class RetentionJob {
   }
 
   private async pass(): Promise<number> {
-    const before = this.now() - this.settings.retentionMs;
+    const before = this.clock.now() - this.settings.retentionMs;
     let total = 0;
     try {
       for (;;) {

@@ -1,3 +1,4 @@
+import type { FinishedWorkflowPruner, WorkflowStorePort } from "./ports.js";
 import type { Progress, WorkflowError, WorkflowInput, WorkflowRecord, WorkflowState, WorkflowType } from "./types.js";
 
 export interface Transition {
@@ -31,30 +32,17 @@ export interface CreateRequest {
 }
 
 /**
- * Where workflow records live (the engine's port): creation with deduplication, leasing due
- * workflows with a fencing token, fenced transitions, the indexes the API lists by, and pruning
- * of finished workflows. Each method is atomic on its own. Backends: PostgreSQL
+ * Where workflow records live: the engine's port (leasing due workflows with a fencing token,
+ * fenced transitions), the retention job's pruning of finished workflows, and what the API needs
+ * (creation with deduplication, the indexes it lists by). Each method is atomic on its own. Backends: PostgreSQL
  * (persistence/postgres, the production default) and Redis (persistence/redis).
  */
-export interface WorkflowStore {
+export interface WorkflowStore extends WorkflowStorePort, FinishedWorkflowPruner {
   /** Inserts the record unless the Idempotency-Key or the natural key names a workflow already. */
   create(request: CreateRequest): Promise<CreateOutcome>;
-  load(id: string): Promise<WorkflowRecord | undefined>;
-  loadMany(ids: readonly string[]): Promise<WorkflowRecord[]>;
-  /** Leases up to `limit` due workflows for `leaseMs` (due time pushed to the lease expiry, fencing token bumped). */
-  claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<Array<{ id: string; token: number }>>;
-  /** Applies a transition under lease `token` ('' = operator, unfenced). False if the lease was lost. */
-  transition(id: string, token: number | "", t: Transition, now: number): Promise<boolean>;
-  /** STALLED workflows that stalled at or before `before`. */
-  stalledBefore(before: number, limit: number): Promise<string[]>;
   idsInState(state: WorkflowState): Promise<string[]>;
   idsForStudio(studio: string): Promise<string[]>;
   idsForTypeAndState(type: WorkflowType, state: WorkflowState): Promise<string[]>;
   countDue(now: number): Promise<number>;
   countInState(state: WorkflowState): Promise<number>;
-  /**
-   * Deletes up to `limit` COMPLETED/FAILED workflows that finished before `before`, with their
-   * transaction records and natural keys; returns how many went.
-   */
-  pruneFinished(before: number, limit: number): Promise<number>;
 }

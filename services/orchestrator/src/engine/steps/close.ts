@@ -35,7 +35,7 @@ export const closeSteps: Record<string, StepDefinition> = {
       return {
         kind: "next",
         step: "SUBMIT_CLOSE_EPOCH",
-        patch: { epoch_work_count: work.length, preconditions_checked: true, preconditions_checked_at: ctx.now() },
+        patch: { epoch_work_count: work.length, preconditions_checked: true, preconditions_checked_at: ctx.clock.now() },
       };
     },
   },
@@ -71,7 +71,7 @@ export const closeSteps: Record<string, StepDefinition> = {
       const result = await awaitTx(ctx, "SUBMIT_CLOSE_EPOCH", "CLOSE_TX_REVERTED", async (block, hash) => ({
         kind: "next",
         step: null,
-        patch: { close_tx_hash: hash, close_confirmed: true, close_block: Number(block), close_confirmed_at: ctx.now() },
+        patch: { close_tx_hash: hash, close_confirmed: true, close_block: Number(block), close_confirmed_at: ctx.clock.now() },
       }));
       // Nothing of ours was sent because the epoch was closed meanwhile: record who closed it.
       if (result.kind === "next" && result.step === "SUBMIT_CLOSE_EPOCH") return (await closedAlready(ctx)) ?? result;

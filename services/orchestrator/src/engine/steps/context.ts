@@ -1,14 +1,15 @@
+import type { Clock } from "@gatehouse/service";
 import type { Address, Hex } from "viem";
-import type { ChainReader } from "../../chain/reader.js";
-import { type ContractCall, SignerBusyError, type TxManager, TxRevertedError, UnrecordedPendingError } from "../../chain/tx-manager.js";
+import { type ContractCall, SignerBusyError, TxRevertedError, UnrecordedPendingError } from "../../chain/tx-types.js";
 import type { DkgVersion } from "../../dkg/index.js";
 import type { EvidenceStore } from "../../evidence/store.js";
+import type { ChainReaderPort, TransactionsPort } from "../ports.js";
 import type { StepResult, WorkflowRecord } from "../types.js";
 
 export interface StepContext {
   wf: WorkflowRecord;
-  chain: ChainReader;
-  tx: TxManager;
+  chain: ChainReaderPort;
+  tx: TransactionsPort;
   evidence: EvidenceStore;
   /** The RewardsDistributor owner the gateway registers work and validators with. */
   adminSigner: Address;
@@ -19,7 +20,7 @@ export interface StepContext {
   confirmTimeoutMs: number;
   /** Evidence must confirm within this window of the confirmation wait starting (a resume starts a new one). */
   evidenceWindowMs: number;
-  now(): number;
+  clock: Clock;
 }
 
 export interface StepDefinition {
@@ -75,7 +76,7 @@ export async function awaitTx(
   revertCode: string,
   onConfirmed: (block: bigint, hash: Hex) => Promise<StepResult>,
 ): Promise<StepResult> {
-  const status = await ctx.tx.status(txKey(ctx, sentBy));
+  const status = await ctx.tx.checkAndRebroadcast(txKey(ctx, sentBy));
   switch (status.state) {
     case "none":
       return { kind: "next", step: sentBy };
@@ -85,8 +86,8 @@ export async function awaitTx(
       return { kind: "fail", code: revertCode, message: status.reason };
     case "pending": {
       const since = Number(ctx.wf.progress[AWAITING_SINCE] ?? 0);
-      if (since === 0) return { kind: "wait", delayMs: ctx.pollMs, patch: { [AWAITING_SINCE]: ctx.now() } };
-      if (ctx.now() - since > ctx.confirmTimeoutMs) {
+      if (since === 0) return { kind: "wait", delayMs: ctx.pollMs, patch: { [AWAITING_SINCE]: ctx.clock.now() } };
+      if (ctx.clock.now() - since > ctx.confirmTimeoutMs) {
         return {
           kind: "stall",
           code: "TX_CONFIRMATION_TIMEOUT",

@@ -8,7 +8,7 @@ const input = (ctx: StepContext) => ctx.wf.input as ScoreSubmissionInput;
 const complete = (ctx: StepContext): StepResult => ({
   kind: "next",
   step: null,
-  patch: { register_validator_confirmed: true, register_validator_confirmed_at: ctx.now() },
+  patch: { register_validator_confirmed: true, register_validator_confirmed_at: ctx.clock.now() },
 });
 /** Extra wait after the commit deadline so the reveal's block is strictly later. */
 const DEADLINE_MARGIN_MS = 1_000;
@@ -33,7 +33,7 @@ function reconcileSend(step: string, awaitStep: string, onChain?: (ctx: StepCont
 async function revealedAlready(ctx: StepContext): Promise<StepResult | undefined> {
   const { studio_address, signer_address } = input(ctx);
   if (await ctx.chain.hasRevealed(studio_address, dataHashOf(ctx), signer_address)) {
-    return { kind: "next", step: "REGISTER_VALIDATOR", patch: { reveal_confirmed: true, reveal_confirmed_at: ctx.now() } };
+    return { kind: "next", step: "REGISTER_VALIDATOR", patch: { reveal_confirmed: true, reveal_confirmed_at: ctx.clock.now() } };
   }
   return undefined;
 }
@@ -44,7 +44,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
     reconcile: reconcileSend("SUBMIT_SCORE_DIRECT", "AWAIT_SCORE_CONFIRM", async (ctx) => {
       const { studio_address, worker_address, signer_address } = input(ctx);
       if (worker_address && (await ctx.chain.hasScoredWorker(studio_address, dataHashOf(ctx), worker_address, signer_address))) {
-        return { kind: "next", step: "REGISTER_VALIDATOR", patch: { score_confirmed: true, score_confirmed_at: ctx.now() } };
+        return { kind: "next", step: "REGISTER_VALIDATOR", patch: { score_confirmed: true, score_confirmed_at: ctx.clock.now() } };
       }
       return undefined;
     }),
@@ -74,7 +74,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
       awaitTx(ctx, "SUBMIT_SCORE_DIRECT", "SCORE_TX_REVERTED", async (block, hash) => ({
         kind: "next",
         step: "REGISTER_VALIDATOR",
-        patch: { score_tx_hash: hash, score_confirmed: true, score_block: Number(block), score_confirmed_at: ctx.now() },
+        patch: { score_tx_hash: hash, score_confirmed: true, score_block: Number(block), score_confirmed_at: ctx.clock.now() },
       })),
   },
 
@@ -85,7 +85,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
       if (revealed) return revealed;
       const { studio_address, signer_address } = input(ctx);
       if (await ctx.chain.scoreCommitment(studio_address, dataHashOf(ctx), signer_address)) {
-        return { kind: "next", step: "REVEAL_SCORE", patch: { commit_confirmed: true, commit_confirmed_at: ctx.now() } };
+        return { kind: "next", step: "REVEAL_SCORE", patch: { commit_confirmed: true, commit_confirmed_at: ctx.clock.now() } };
       }
       return undefined;
     }),
@@ -95,7 +95,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
       if (deadlines.commit === 0) {
         return { kind: "fail", code: "COMMIT_REVEAL_NOT_CONFIGURED", message: `no commit/reveal deadlines set for ${dataHashOf(ctx)}` };
       }
-      if (ctx.now() > deadlines.commit * 1000) {
+      if (ctx.clock.now() > deadlines.commit * 1000) {
         return { kind: "fail", code: "COMMIT_PHASE_ENDED", message: `commit deadline ${deadlines.commit} has passed` };
       }
       const commitment = scoreCommitment(encodeScoreVector(scores), salt as Hex, dataHashOf(ctx));
@@ -121,7 +121,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
       awaitTx(ctx, "COMMIT_SCORE", "COMMIT_TX_REVERTED", async (block, hash) => ({
         kind: "next",
         step: "REVEAL_SCORE",
-        patch: { commit_tx_hash: hash, commit_confirmed: true, commit_block: Number(block), commit_confirmed_at: ctx.now() },
+        patch: { commit_tx_hash: hash, commit_confirmed: true, commit_block: Number(block), commit_confirmed_at: ctx.clock.now() },
       })),
   },
 
@@ -133,8 +133,8 @@ export const scoreSteps: Record<string, StepDefinition> = {
       const deadlines = await ctx.chain.deadlines(studio_address, dataHashOf(ctx));
       const opensAt = deadlines.commit * 1000 + DEADLINE_MARGIN_MS;
       // Scheduled, not slept: the engine picks the workflow up again once the commit phase is over.
-      if (ctx.now() < opensAt) return { kind: "wait", delayMs: opensAt - ctx.now() };
-      if (ctx.now() > deadlines.reveal * 1000)
+      if (ctx.clock.now() < opensAt) return { kind: "wait", delayMs: opensAt - ctx.clock.now() };
+      if (ctx.clock.now() > deadlines.reveal * 1000)
         return { kind: "fail", code: "REVEAL_PHASE_ENDED", message: `reveal deadline ${deadlines.reveal} has passed` };
       const result = await sendOnce(
         ctx,
@@ -163,7 +163,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
       awaitTx(ctx, "REVEAL_SCORE", "REVEAL_TX_REVERTED", async (block, hash) => ({
         kind: "next",
         step: "REGISTER_VALIDATOR",
-        patch: { reveal_tx_hash: hash, reveal_confirmed: true, reveal_block: Number(block), reveal_confirmed_at: ctx.now() },
+        patch: { reveal_tx_hash: hash, reveal_confirmed: true, reveal_block: Number(block), reveal_confirmed_at: ctx.clock.now() },
       })),
   },
 
@@ -196,7 +196,7 @@ export const scoreSteps: Record<string, StepDefinition> = {
       awaitTx(ctx, "REGISTER_VALIDATOR", "REGISTER_TX_REVERTED", async (_block, hash) => ({
         kind: "next",
         step: null,
-        patch: { register_validator_tx_hash: hash, register_validator_confirmed: true, register_validator_confirmed_at: ctx.now() },
+        patch: { register_validator_tx_hash: hash, register_validator_confirmed: true, register_validator_confirmed_at: ctx.clock.now() },
       })),
   },
 };

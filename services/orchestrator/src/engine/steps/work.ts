@@ -11,7 +11,7 @@ const input = (ctx: StepContext) => ctx.wf.input as WorkSubmissionInput;
 const complete = (ctx: StepContext): StepResult => ({
   kind: "next",
   step: null,
-  patch: { onchain_confirmed: true, register_confirmed: true, register_confirmed_at: ctx.now() },
+  patch: { onchain_confirmed: true, register_confirmed: true, register_confirmed_at: ctx.clock.now() },
 });
 
 /** Work registered with the RewardsDistributor is the end state: never register twice. */
@@ -27,7 +27,7 @@ async function submittedAlready(ctx: StepContext): Promise<StepResult | undefine
   if (submitter.toLowerCase() !== input(ctx).signer_address.toLowerCase()) {
     return { kind: "fail", code: "ALREADY_SUBMITTED", message: `work ${dataHashOf(ctx)} was submitted by ${submitter}` };
   }
-  return { kind: "next", step: "REGISTER_WORK", patch: { onchain_confirmed: true, onchain_confirmed_at: ctx.now() } };
+  return { kind: "next", step: "REGISTER_WORK", patch: { onchain_confirmed: true, onchain_confirmed_at: ctx.clock.now() } };
 }
 
 /** An evidence store failure with the store's code: retried (then STALLED) when retryable, else FAILED. */
@@ -117,13 +117,13 @@ export const workSteps: Record<string, StepDefinition> = {
         return {
           kind: "next",
           step: "SUBMIT_WORK_ONCHAIN",
-          patch: { arweave_confirmed: true, arweave_confirmed_at: ctx.now() },
+          patch: { arweave_confirmed: true, arweave_confirmed_at: ctx.clock.now() },
           compactInput: true,
         };
       const pollMs = ctx.evidence.pollIntervalMs ?? ctx.pollMs;
       const since = Number(ctx.wf.progress[AWAITING_SINCE] ?? 0);
-      if (since === 0) return { kind: "wait", delayMs: pollMs, patch: { [AWAITING_SINCE]: ctx.now() } };
-      if (ctx.now() - since <= ctx.evidenceWindowMs) return { kind: "wait", delayMs: pollMs };
+      if (since === 0) return { kind: "wait", delayMs: pollMs, patch: { [AWAITING_SINCE]: ctx.clock.now() } };
+      if (ctx.clock.now() - since <= ctx.evidenceWindowMs) return { kind: "wait", delayMs: pollMs };
       // The network no longer knows the upload: it was dropped, so archive the evidence again.
       if (status === "not_found") return { kind: "next", step: "UPLOAD_EVIDENCE", remove: ["arweave_tx_id", "evidence_uri"] };
       return {
@@ -183,7 +183,7 @@ export const workSteps: Record<string, StepDefinition> = {
         return {
           kind: "next",
           step: "REGISTER_WORK",
-          patch: { onchain_tx_hash: hash, onchain_confirmed: true, onchain_block: Number(block), onchain_confirmed_at: ctx.now() },
+          patch: { onchain_tx_hash: hash, onchain_confirmed: true, onchain_block: Number(block), onchain_confirmed_at: ctx.clock.now() },
         };
       }).then(async (result) => {
         // No transaction of ours: someone else's submitWork may be on chain (or it never went out).
@@ -227,7 +227,11 @@ export const workSteps: Record<string, StepDefinition> = {
       return awaitTx(ctx, "REGISTER_WORK", "REGISTER_TX_REVERTED", async (_block, hash) => {
         if (!(await registeredAlready(ctx)))
           return { kind: "fail", code: "RECONCILIATION_FAILURE", message: `register tx ${hash} confirmed but work not registered` };
-        return { kind: "next", step: null, patch: { register_tx_hash: hash, register_confirmed: true, register_confirmed_at: ctx.now() } };
+        return {
+          kind: "next",
+          step: null,
+          patch: { register_tx_hash: hash, register_confirmed: true, register_confirmed_at: ctx.clock.now() },
+        };
       });
     },
   },

@@ -1,23 +1,18 @@
-import type { Address, Hex } from "viem";
-import type { SignerLease, TxRecord, TxStore } from "../../chain/tx-store.js";
+import type { Hex } from "viem";
+import {
+  decodeTxRecord,
+  encodeReplacement,
+  encodeTxRecord,
+  type TxRecord,
+  type TxRecordFields,
+  workflowOfTxKey,
+} from "../../chain/tx-record.js";
+import type { SignerLease, TxStore } from "../../chain/tx-store.js";
 import type { Postgres } from "./connect.js";
 
-interface Row {
-  key: string;
-  signer: Address;
-  nonce: string;
-  to_address: Address;
-  data: Hex;
-  gas: string;
-  max_fee_per_gas: string;
-  max_priority_fee_per_gas: string;
-  raw: Hex;
-  hashes: Hex[];
-  sent_at: string;
-  status: TxRecord["status"];
-}
-
-const workflowOf = (key: string) => key.slice(0, key.indexOf(":"));
+/** The columns read back, as the record codec's text fields (`to_address` is `to`). */
+const RECORD_COLUMNS = `key, signer, nonce::text AS nonce, to_address AS "to", data, gas, max_fee_per_gas, max_priority_fee_per_gas,
+  raw, hashes::text AS hashes, sent_at::text AS sent_at, status`;
 
 /**
  * Signer locks, next nonces and signed-transaction records in PostgreSQL. The lock is a row whose
@@ -35,23 +30,8 @@ export class PostgresTxStore implements TxStore {
   }
 
   async load(key: string): Promise<TxRecord | undefined> {
-    const { rows } = await this.pg.pool.query<Row>(`SELECT * FROM ${this.#tx} WHERE key = $1`, [key]);
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      key: row.key,
-      signer: row.signer,
-      nonce: Number(row.nonce),
-      to: row.to_address,
-      data: row.data,
-      gas: BigInt(row.gas),
-      maxFeePerGas: BigInt(row.max_fee_per_gas),
-      maxPriorityFeePerGas: BigInt(row.max_priority_fee_per_gas),
-      raw: row.raw,
-      hashes: row.hashes,
-      sentAt: Number(row.sent_at),
-      status: row.status,
-    };
+    const { rows } = await this.pg.pool.query<TxRecordFields>(`SELECT ${RECORD_COLUMNS} FROM ${this.#tx} WHERE key = $1`, [key]);
+    return rows[0] && decodeTxRecord(rows[0]);
   }
 
   async tryLock(signer: string, ttlMs: number, owner: string): Promise<SignerLease | undefined> {
@@ -105,22 +85,24 @@ export class PostgresTxStore implements TxStore {
         await client.query("ROLLBACK");
         return false;
       }
+      const f = encodeTxRecord(r);
       await client.query(
-        `INSERT INTO ${this.#tx} (key, workflow_id, signer, nonce, to_address, data, gas, max_fee_per_gas, max_priority_fee_per_gas, raw, hashes, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        `INSERT INTO ${this.#tx} (key, workflow_id, signer, nonce, to_address, data, gas, max_fee_per_gas, max_priority_fee_per_gas, raw, hashes, sent_at, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
         [
-          r.key,
-          workflowOf(r.key),
-          r.signer,
-          r.nonce,
-          r.to,
-          r.data,
-          String(r.gas),
-          String(r.maxFeePerGas),
-          String(r.maxPriorityFeePerGas),
-          r.raw,
-          JSON.stringify(r.hashes),
-          r.status,
+          f.key,
+          workflowOfTxKey(r.key),
+          f.signer,
+          f.nonce,
+          f.to,
+          f.data,
+          f.gas,
+          f.max_fee_per_gas,
+          f.max_priority_fee_per_gas,
+          f.raw,
+          f.hashes,
+          f.sent_at,
+          f.status,
         ],
       );
       await client.query(`UPDATE ${this.#signers} SET next_nonce = $2 WHERE signer = $1`, [lease.signer, r.nonce + 1]);
@@ -148,9 +130,10 @@ export class PostgresTxStore implements TxStore {
   }
 
   async saveReplacement(r: TxRecord): Promise<void> {
+    const f = encodeReplacement(r);
     await this.pg.pool.query(
       `UPDATE ${this.#tx} SET raw = $2, hashes = $3, max_fee_per_gas = $4, max_priority_fee_per_gas = $5 WHERE key = $1`,
-      [r.key, r.raw, JSON.stringify(r.hashes), String(r.maxFeePerGas), String(r.maxPriorityFeePerGas)],
+      [r.key, f.raw, f.hashes, f.max_fee_per_gas, f.max_priority_fee_per_gas],
     );
   }
 }

@@ -1,39 +1,44 @@
 import type { Redis } from "@gatehouse/service";
-import type { Address, Hex } from "viem";
-import type { SignerLease, TxRecord, TxStore } from "../../chain/tx-store.js";
+import type { Hex } from "viem";
+import { decodeTxRecord, encodeReplacement, encodeTxRecord, type TxRecord, workflowOfTxKey } from "../../chain/tx-record.js";
+import type { SignerLease, TxStore } from "../../chain/tx-store.js";
+import { luaScript } from "./lua.js";
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+/** Deletes the signer lock if it is still held with `token`. */
+const RELEASE = luaScript({
+  keys: { lock: "signer:<address>:lock, the lock: its value is the holder's token" },
+  argv: { token: "the releasing holder's token" },
+  body: `if redis.call('GET', lock) == token then return redis.call('DEL', lock) else return 0 end`,
+});
 
 /** Writes the signed transaction and advances the nonce only while the signer lock is still ours. */
-const PERSIST_SIGNED = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], unpack(cjson.decode(ARGV[2])))
-redis.call('SET', KEYS[3], ARGV[3])
-redis.call('HSET', KEYS[4], ARGV[4], ARGV[5])
-redis.call('SADD', KEYS[5], ARGV[6])
-return 1`;
+const PERSIST_SIGNED = luaScript({
+  keys: {
+    lock: "signer:<address>:lock",
+    record: "tx:<key>, the record hash",
+    next_nonce: "signer:<address>:nonce, the signer's next nonce",
+    nonces: "signer:<address>:nonces, nonce → first hash signed for it",
+    workflow_txs: "tx:of:<workflow id>, the workflow's transaction keys (pruned with it)",
+  },
+  argv: {
+    token: "the lock holder's token",
+    fields: "the record's hash fields as a JSON array [field, value, ...]",
+    next_nonce_value: "the record's nonce + 1",
+    nonce: "the record's nonce",
+    hash: "the first hash signed for it",
+    key: "the record's key",
+  },
+  body: `
+if redis.call('GET', lock) ~= token then return 0 end
+redis.call('HSET', record, unpack(cjson.decode(fields)))
+redis.call('SET', next_nonce, next_nonce_value)
+redis.call('HSET', nonces, nonce, hash)
+redis.call('SADD', workflow_txs, key)
+return 1`,
+});
 
 const lockKey = (signer: string) => `signer:${signer.toLowerCase()}:lock`;
 const txKey = (key: string) => `tx:${key}`;
-const workflowOf = (key: string) => key.slice(0, key.indexOf(":"));
-
-function toRecord(hash: Record<string, string>): TxRecord | undefined {
-  if (!hash.raw) return undefined;
-  return {
-    key: hash.key as string,
-    signer: hash.signer as Address,
-    nonce: Number(hash.nonce),
-    to: hash.to as Address,
-    data: hash.data as Hex,
-    gas: BigInt(hash.gas as string),
-    maxFeePerGas: BigInt(hash.max_fee_per_gas as string),
-    maxPriorityFeePerGas: BigInt(hash.max_priority_fee_per_gas as string),
-    raw: hash.raw as Hex,
-    hashes: JSON.parse(hash.hashes as string) as Hex[],
-    sentAt: Number(hash.sent_at ?? 0),
-    status: hash.status as TxRecord["status"],
-  };
-}
 
 /**
  * Transaction records as Redis hashes (`tx:<key>`, listed per workflow in `tx:of:<id>`), the next
@@ -44,7 +49,7 @@ export class RedisTxStore implements TxStore {
   constructor(private readonly redis: Redis) {}
 
   async load(key: string): Promise<TxRecord | undefined> {
-    return toRecord(await this.redis.hgetall(txKey(key)));
+    return decodeTxRecord(await this.redis.hgetall(txKey(key)));
   }
 
   async tryLock(signer: string, ttlMs: number, owner: string): Promise<SignerLease | undefined> {
@@ -56,7 +61,7 @@ export class RedisTxStore implements TxStore {
   }
 
   async unlock(lease: SignerLease): Promise<void> {
-    await this.redis.eval(RELEASE, 1, lockKey(lease.signer), lease.token);
+    await this.redis.eval(RELEASE.source, ...RELEASE.args({ lock: lockKey(lease.signer) }, { token: lease.token }));
   }
 
   async nextNonce(signer: string): Promise<number | undefined> {
@@ -65,45 +70,24 @@ export class RedisTxStore implements TxStore {
   }
 
   async persistSigned(lease: SignerLease, r: TxRecord): Promise<boolean> {
-    const fields = [
-      "key",
-      r.key,
-      "signer",
-      r.signer,
-      "nonce",
-      String(r.nonce),
-      "to",
-      r.to,
-      "data",
-      r.data,
-      "gas",
-      String(r.gas),
-      "max_fee_per_gas",
-      String(r.maxFeePerGas),
-      "max_priority_fee_per_gas",
-      String(r.maxPriorityFeePerGas),
-      "raw",
-      r.raw,
-      "hashes",
-      JSON.stringify(r.hashes),
-      "status",
-      r.status,
-    ];
-    const ok = await this.redis.eval(
-      PERSIST_SIGNED,
-      5,
-      lockKey(lease.signer),
-      txKey(r.key),
-      `signer:${lease.signer}:nonce`,
-      `signer:${lease.signer}:nonces`,
-      `tx:of:${workflowOf(r.key)}`,
-      lease.token,
-      JSON.stringify(fields),
-      String(r.nonce + 1),
-      String(r.nonce),
-      r.hashes[0] as string,
-      r.key,
+    const args = PERSIST_SIGNED.args(
+      {
+        lock: lockKey(lease.signer),
+        record: txKey(r.key),
+        next_nonce: `signer:${lease.signer}:nonce`,
+        nonces: `signer:${lease.signer}:nonces`,
+        workflow_txs: `tx:of:${workflowOfTxKey(r.key)}`,
+      },
+      {
+        token: lease.token,
+        fields: JSON.stringify(Object.entries(encodeTxRecord(r)).flat()),
+        next_nonce_value: String(r.nonce + 1),
+        nonce: String(r.nonce),
+        hash: r.hashes[0] as string,
+        key: r.key,
+      },
     );
+    const ok = await this.redis.eval(PERSIST_SIGNED.source, ...args);
     return ok === 1;
   }
 
@@ -116,16 +100,6 @@ export class RedisTxStore implements TxStore {
   }
 
   async saveReplacement(r: TxRecord): Promise<void> {
-    await this.redis.hset(
-      txKey(r.key),
-      "raw",
-      r.raw,
-      "hashes",
-      JSON.stringify(r.hashes),
-      "max_fee_per_gas",
-      String(r.maxFeePerGas),
-      "max_priority_fee_per_gas",
-      String(r.maxPriorityFeePerGas),
-    );
+    await this.redis.hset(txKey(r.key), encodeReplacement(r));
   }
 }

@@ -1,113 +1,21 @@
 import type { Redis } from "@gatehouse/service";
 import type { CreateOutcome, CreateRequest, Transition, WorkflowStore } from "../../engine/store.js";
+import type { Progress, WorkflowError, WorkflowInput, WorkflowRecord, WorkflowState, WorkflowType } from "../../engine/types.js";
 import {
-  type Progress,
-  WORKFLOW_STATES,
-  type WorkflowError,
-  type WorkflowInput,
-  type WorkflowRecord,
-  type WorkflowState,
-  type WorkflowType,
-} from "../../engine/types.js";
-
-const CREATE = `
-if ARGV[7] == '1' then
-  local existing = redis.call('GET', KEYS[7])
-  if existing then
-    local sep = string.find(existing, '|', 1, true)
-    local id = string.sub(existing, 1, sep - 1)
-    if string.sub(existing, sep + 1) ~= ARGV[5] then return {'conflict', id} end
-    return {'existing', id}
-  end
-end
-if ARGV[8] == '1' then
-  local id = redis.call('GET', KEYS[8])
-  if id then
-    local state = redis.call('HGET', ARGV[6] .. id, 'state')
-    if state and state ~= 'FAILED' then return {'existing', id} end
-  end
-end
-redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[2])))
-redis.call('SADD', KEYS[4], ARGV[1])
-redis.call('SADD', KEYS[5], ARGV[1])
-redis.call('SADD', KEYS[6], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-if ARGV[7] == '1' then redis.call('SET', KEYS[7], ARGV[1] .. '|' .. ARGV[5], 'EX', ARGV[4]) end
-if ARGV[8] == '1' then
-  redis.call('SET', KEYS[8], ARGV[1])
-  redis.call('HSET', KEYS[1], 'natural_key', ARGV[9])
-end
-return {'created', ARGV[1]}`;
-
-/** Leases due workflows: pushes each one's due time to the lease expiry and bumps its fencing token. */
-const CLAIM = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {}
-for _, id in ipairs(ids) do
-  local key = ARGV[5] .. id
-  if redis.call('EXISTS', key) == 1 then
-    redis.call('ZADD', KEYS[1], ARGV[3], id)
-    local token = redis.call('HINCRBY', key, 'lease_token', 1)
-    redis.call('HSET', key, 'lease_owner', ARGV[4])
-    table.insert(out, id)
-    table.insert(out, token)
-  else
-    redis.call('ZREM', KEYS[1], id)
-  end
-end
-return out`;
-
-/**
- * One atomic transition: state, step, attempts, progress, error, indexes and schedule, written
- * only if the caller still holds the lease (fencing token), or unconditionally for token ''.
- */
-const TRANSITION = `
-local key = KEYS[1]
-if redis.call('EXISTS', key) == 0 then return 0 end
-if ARGV[1] ~= '' and redis.call('HGET', key, 'lease_token') ~= ARGV[1] then return 0 end
-local old = redis.call('HGET', key, 'state')
-if ARGV[12] ~= '' and old ~= ARGV[12] then return 0 end
-local sets = {CREATED = 4, RUNNING = 5, STALLED = 6, COMPLETED = 7, FAILED = 8}
-if old ~= ARGV[2] then
-  redis.call('SREM', KEYS[sets[old]], ARGV[11])
-  redis.call('SADD', KEYS[sets[ARGV[2]]], ARGV[11])
-end
-redis.call('HSET', key, 'state', ARGV[2], 'step', ARGV[3], 'attempts', ARGV[4], 'progress', ARGV[5], 'updated_at', ARGV[7])
-if ARGV[6] == '' then redis.call('HDEL', key, 'error') elseif ARGV[6] ~= '-' then redis.call('HSET', key, 'error', ARGV[6]) end
-if ARGV[8] == '' then redis.call('ZREM', KEYS[2], ARGV[11]) else redis.call('ZADD', KEYS[2], ARGV[8], ARGV[11]) end
-if ARGV[9] == '' then redis.call('ZREM', KEYS[3], ARGV[11]) else redis.call('ZADD', KEYS[3], ARGV[9], ARGV[11]) end
-if ARGV[10] == '1' then redis.call('HINCRBY', key, 'lease_token', 1) end
-if ARGV[13] ~= '' then redis.call('HSET', key, 'input', ARGV[13]) end
-if ARGV[2] == 'COMPLETED' or ARGV[2] == 'FAILED' then
-  if redis.call('ZSCORE', KEYS[9], ARGV[11]) == false then redis.call('ZADD', KEYS[9], ARGV[7], ARGV[11]) end
-else
-  redis.call('ZREM', KEYS[9], ARGV[11])
-end
-return 1`;
-
-/**
- * Deletes finished workflows (scored by finish time in wf:finished) with every index entry,
- * their natural key (if it still names them) and their transaction records (tx:of:<id>).
- */
-const PRUNE = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-local p = ARGV[3]
-for _, id in ipairs(ids) do
-  local key = p .. 'wf:' .. id
-  local f = redis.call('HMGET', key, 'type', 'state', 'studio', 'natural_key')
-  if f[1] then redis.call('SREM', p .. 'wf:type:' .. f[1], id) end
-  if f[2] then redis.call('SREM', p .. 'wf:state:' .. f[2], id) end
-  if f[3] then redis.call('SREM', p .. 'wf:studio:' .. string.lower(f[3]), id) end
-  if f[4] and redis.call('GET', p .. 'wf:nk:' .. f[4]) == id then redis.call('DEL', p .. 'wf:nk:' .. f[4]) end
-  for _, tx in ipairs(redis.call('SMEMBERS', p .. 'tx:of:' .. id)) do redis.call('DEL', p .. 'tx:' .. tx) end
-  redis.call('DEL', key, p .. 'tx:of:' .. id)
-  redis.call('ZREM', KEYS[1], id)
-  redis.call('ZREM', KEYS[2], id)
-  redis.call('ZREM', KEYS[3], id)
-  redis.call('ZREM', KEYS[4], id)
-end
-return #ids`;
+  ANY_STATE,
+  CLAIM,
+  CLEAR_ERROR,
+  CREATE,
+  KEEP_ERROR,
+  KEEP_INPUT,
+  NO,
+  NOT_STALLED,
+  PRUNE,
+  TRANSITION,
+  UNFENCED,
+  UNSCHEDULED,
+  YES,
+} from "./workflow-scripts.js";
 
 function parse(id: string, hash: Record<string, string>): WorkflowRecord | undefined {
   if (!hash.state) return undefined;
@@ -147,10 +55,6 @@ export class RedisWorkflowStore implements WorkflowStore {
     return `wf:${id}`;
   }
 
-  private stateSets(): string[] {
-    return WORKFLOW_STATES.map((s) => `wf:state:${s}`);
-  }
-
   async create(request: CreateRequest): Promise<CreateOutcome> {
     const r = request.record;
     const fields = [
@@ -179,27 +83,30 @@ export class RedisWorkflowStore implements WorkflowStore {
       "lease_token",
       "0",
     ];
-    const result = (await this.redis.eval(
-      CREATE,
-      8,
-      this.wf(r.id),
-      "wf:due",
-      "wf:created",
-      "wf:state:CREATED",
-      `wf:type:${r.type}`,
-      studioKey(r.studio),
-      `wf:idem:${request.idempotencyKey ?? ""}`,
-      `wf:nk:${request.naturalKey ?? ""}`,
-      r.id,
-      JSON.stringify(fields),
-      String(r.createdAt),
-      String(request.idempotencyTtlSeconds),
-      request.fingerprint,
-      `${this.keyPrefix}wf:`,
-      request.idempotencyKey ? "1" : "0",
-      request.naturalKey ? "1" : "0",
-      request.naturalKey ?? "",
-    )) as [CreateOutcome["outcome"], string];
+    const args = CREATE.args(
+      {
+        workflow: this.wf(r.id),
+        due: "wf:due",
+        created: "wf:created",
+        created_state: "wf:state:CREATED",
+        type_set: `wf:type:${r.type}`,
+        studio_set: studioKey(r.studio),
+        idempotency: `wf:idem:${request.idempotencyKey ?? ""}`,
+        natural: `wf:nk:${request.naturalKey ?? ""}`,
+      },
+      {
+        id: r.id,
+        fields: JSON.stringify(fields),
+        created_at: String(r.createdAt),
+        idempotency_ttl_seconds: String(request.idempotencyTtlSeconds),
+        fingerprint: request.fingerprint,
+        workflow_prefix: `${this.keyPrefix}wf:`,
+        has_idempotency_key: request.idempotencyKey ? YES : NO,
+        has_natural_key: request.naturalKey ? YES : NO,
+        natural_key: request.naturalKey ?? "",
+      },
+    );
+    const result = (await this.redis.eval(CREATE.source, ...args)) as [CreateOutcome["outcome"], string];
     return { outcome: result[0], id: result[1] };
   }
 
@@ -217,16 +124,11 @@ export class RedisWorkflowStore implements WorkflowStore {
 
   /** Leases up to `limit` due workflows for `leaseMs`; returns [id, fencing token] pairs. */
   async claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<Array<{ id: string; token: number }>> {
-    const flat = (await this.redis.eval(
-      CLAIM,
-      1,
-      "wf:due",
-      String(now),
-      String(limit),
-      String(now + leaseMs),
-      owner,
-      `${this.keyPrefix}wf:`,
-    )) as Array<string | number>;
+    const args = CLAIM.args(
+      { due: "wf:due" },
+      { now: String(now), limit: String(limit), lease_until: String(now + leaseMs), owner, workflow_prefix: `${this.keyPrefix}wf:` },
+    );
+    const flat = (await this.redis.eval(CLAIM.source, ...args)) as Array<string | number>;
     const claimed: Array<{ id: string; token: number }> = [];
     for (let i = 0; i < flat.length; i += 2) claimed.push({ id: String(flat[i]), token: Number(flat[i + 1]) });
     return claimed;
@@ -234,29 +136,35 @@ export class RedisWorkflowStore implements WorkflowStore {
 
   /** Applies a transition under lease `token` ('' = operator, unfenced). False if the lease was lost. */
   async transition(id: string, token: number | "", t: Transition, now: number): Promise<boolean> {
-    const error = t.error === undefined ? "-" : t.error === null ? "" : JSON.stringify(t.error);
-    const result = await this.redis.eval(
-      TRANSITION,
-      9,
-      this.wf(id),
-      "wf:due",
-      "wf:stalled",
-      ...this.stateSets(),
-      "wf:finished",
-      String(token),
-      t.state,
-      t.step,
-      String(t.attempts),
-      JSON.stringify(t.progress),
-      error,
-      String(now),
-      t.dueAt === null ? "" : String(t.dueAt),
-      t.stalledAt == null ? "" : String(t.stalledAt),
-      t.fenceOut ? "1" : "0",
-      id,
-      t.expectState ?? "",
-      t.input === undefined ? "" : JSON.stringify(t.input),
+    const args = TRANSITION.args(
+      {
+        workflow: this.wf(id),
+        due: "wf:due",
+        stalled: "wf:stalled",
+        state_CREATED: "wf:state:CREATED",
+        state_RUNNING: "wf:state:RUNNING",
+        state_STALLED: "wf:state:STALLED",
+        state_COMPLETED: "wf:state:COMPLETED",
+        state_FAILED: "wf:state:FAILED",
+        finished: "wf:finished",
+      },
+      {
+        token: token === "" ? UNFENCED : String(token),
+        state: t.state,
+        step: t.step,
+        attempts: String(t.attempts),
+        progress: JSON.stringify(t.progress),
+        error_json: t.error === undefined ? KEEP_ERROR : t.error === null ? CLEAR_ERROR : JSON.stringify(t.error),
+        now: String(now),
+        due_at: t.dueAt === null ? UNSCHEDULED : String(t.dueAt),
+        stalled_at: t.stalledAt == null ? NOT_STALLED : String(t.stalledAt),
+        fence_out: t.fenceOut ? YES : NO,
+        id,
+        expect_state: t.expectState ?? ANY_STATE,
+        input: t.input === undefined ? KEEP_INPUT : JSON.stringify(t.input),
+      },
     );
+    const result = await this.redis.eval(TRANSITION.source, ...args);
     return result === 1;
   }
 
@@ -286,17 +194,11 @@ export class RedisWorkflowStore implements WorkflowStore {
   }
 
   async pruneFinished(before: number, limit: number): Promise<number> {
-    const pruned = await this.redis.eval(
-      PRUNE,
-      4,
-      "wf:finished",
-      "wf:due",
-      "wf:stalled",
-      "wf:created",
-      String(before),
-      String(limit),
-      this.keyPrefix,
+    const args = PRUNE.args(
+      { finished: "wf:finished", due: "wf:due", stalled: "wf:stalled", created: "wf:created" },
+      { before: String(before), limit: String(limit), prefix: this.keyPrefix },
     );
+    const pruned = await this.redis.eval(PRUNE.source, ...args);
     return Number(pruned);
   }
 }
