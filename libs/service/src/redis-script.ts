@@ -51,3 +51,71 @@ export class RedisScript {
     return [...keys, ...args];
   }
 }
+
+/**
+ * A script whose KEYS and ARGV have names. It is declared with its legend (name → what it holds,
+ * in position order); its text opens with one `local` per name (`KEYS[i]` / `ARGV[i]`) and per
+ * named constant, and calls lay the values out by the same legend, so each position is written
+ * once and the body reads names.
+ */
+export interface LuaLegend<K extends string, A extends string> {
+  /** KEYS legend in position order: name → what the key is. */
+  keys: Record<K, string>;
+  /** ARGV legend in position order: name → what the value is, sentinels included. */
+  argv: Record<A, string>;
+  /** Named values (sentinels, flags) defined as Lua locals, so the body compares against names. */
+  constants?: Record<string, string>;
+  body: string;
+}
+
+/** Thrown when a script is declared with a legend Lua cannot hold: a bad identifier, or a name used twice. */
+export class LuaLegendError extends Error {
+  override readonly name = "LuaLegendError";
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LUA_KEYWORDS = new Set(
+  "and break do else elseif end false for function goto if in local nil not or repeat return then true until while".split(" "),
+);
+
+/** A Lua string literal of `value`. */
+export const luaString = (value: string): string => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n")}'`;
+
+/** A RedisScript declared with a legend, called with named keys and arguments. */
+export class LegendScript<K extends string, A extends string> {
+  readonly script: RedisScript;
+  readonly #keyNames: K[];
+  readonly #argvNames: A[];
+
+  constructor(name: string, legend: LuaLegend<K, A>) {
+    this.#keyNames = Object.keys(legend.keys) as K[];
+    this.#argvNames = Object.keys(legend.argv) as A[];
+    const constants = Object.entries(legend.constants ?? {});
+    const seen = new Set<string>();
+    for (const id of [...this.#keyNames, ...this.#argvNames, ...constants.map(([id]) => id)]) {
+      if (!IDENTIFIER.test(id) || LUA_KEYWORDS.has(id)) throw new LuaLegendError(`${id} is not a Lua identifier`);
+      if (seen.has(id)) throw new LuaLegendError(`${id} is named twice`);
+      seen.add(id);
+    }
+    const prelude = [
+      ...this.#keyNames.map((id, i) => `local ${id} = KEYS[${i + 1}]`),
+      ...this.#argvNames.map((id, i) => `local ${id} = ARGV[${i + 1}]`),
+      ...constants.map(([id, value]) => `local ${id} = ${luaString(value)}`),
+    ];
+    this.script = new RedisScript(name, this.#keyNames.length, `${prelude.join("\n")}\n${legend.body.trim()}`);
+  }
+
+  get source(): string {
+    return this.script.lua;
+  }
+
+  /** KEYS and ARGV in legend order, whatever order the values are given in. */
+  layout(keys: Record<K, string>, argv: Record<A, string | number>): { keys: string[]; args: (string | number)[] } {
+    return { keys: this.#keyNames.map((id) => keys[id]), args: this.#argvNames.map((id) => argv[id]) };
+  }
+
+  run(redis: Redis, keys: Record<K, string>, argv: Record<A, string | number>): Promise<unknown> {
+    const laid = this.layout(keys, argv);
+    return this.script.run(redis, laid.keys, laid.args);
+  }
+}

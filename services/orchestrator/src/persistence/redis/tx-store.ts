@@ -1,18 +1,17 @@
-import type { Redis } from "@gatehouse/service";
+import { LegendScript, type Redis } from "@gatehouse/service";
 import type { Hex } from "viem";
 import { decodeTxRecord, encodeReplacement, encodeTxRecord, type TxRecord, workflowOfTxKey } from "../../chain/tx-record.js";
 import type { SignerLease, TxStore } from "../../chain/tx-store.js";
-import { luaScript } from "./lua.js";
 
 /** Deletes the signer lock if it is still held with `token`. */
-const RELEASE = luaScript({
+const RELEASE = new LegendScript("orchestratorSignerRelease", {
   keys: { lock: "signer:<address>:lock, the lock: its value is the holder's token" },
   argv: { token: "the releasing holder's token" },
   body: `if redis.call('GET', lock) == token then return redis.call('DEL', lock) else return 0 end`,
 });
 
 /** Writes the signed transaction and advances the nonce only while the signer lock is still ours. */
-const PERSIST_SIGNED = luaScript({
+const PERSIST_SIGNED = new LegendScript("orchestratorPersistSigned", {
   keys: {
     lock: "signer:<address>:lock",
     record: "tx:<key>, the record hash",
@@ -61,7 +60,7 @@ export class RedisTxStore implements TxStore {
   }
 
   async unlock(lease: SignerLease): Promise<void> {
-    await this.redis.eval(RELEASE.source, ...RELEASE.args({ lock: lockKey(lease.signer) }, { token: lease.token }));
+    await RELEASE.run(this.redis, { lock: lockKey(lease.signer) }, { token: lease.token });
   }
 
   async nextNonce(signer: string): Promise<number | undefined> {
@@ -70,7 +69,8 @@ export class RedisTxStore implements TxStore {
   }
 
   async persistSigned(lease: SignerLease, r: TxRecord): Promise<boolean> {
-    const args = PERSIST_SIGNED.args(
+    const ok = await PERSIST_SIGNED.run(
+      this.redis,
       {
         lock: lockKey(lease.signer),
         record: txKey(r.key),
@@ -87,7 +87,6 @@ export class RedisTxStore implements TxStore {
         key: r.key,
       },
     );
-    const ok = await this.redis.eval(PERSIST_SIGNED.source, ...args);
     return ok === 1;
   }
 

@@ -1,8 +1,8 @@
-import { luaScript } from "./lua.js";
+import { LegendScript } from "@gatehouse/service";
 
 /**
- * The Lua scripts of the Redis workflow store, each with its KEYS and ARGV legend (lua.ts turns
- * the legend into named locals and lays the arguments out by it) and the sentinel values its
+ * The Lua scripts of the Redis workflow store, each with its KEYS and ARGV legend (LegendScript of libs/service
+ * turns the legend into named locals and lays the arguments out by it) and the sentinel values its
  * arguments may carry.
  */
 
@@ -14,7 +14,7 @@ export const NO = "0";
  * Inserts a workflow with its indexes unless its Idempotency-Key or its natural key names one
  * already: answers {outcome, id}.
  */
-export const CREATE = luaScript({
+export const CREATE = new LegendScript("orchestratorWorkflowCreate", {
   keys: {
     workflow: "wf:<id>, the record hash",
     due: "wf:due, the schedule (score: due time)",
@@ -69,7 +69,7 @@ return {'created', id}`,
 });
 
 /** Leases due workflows: pushes each one's due time to the lease expiry and bumps its fencing token. */
-export const CLAIM = luaScript({
+export const CLAIM = new LegendScript("orchestratorWorkflowClaim", {
   keys: { due: "wf:due, the schedule (score: due time)" },
   argv: {
     now: "the current time (ms): workflows due at or before it are claimed",
@@ -116,7 +116,7 @@ export const KEEP_INPUT = "";
  * One atomic transition: state, step, attempts, progress, error, indexes and schedule, written
  * only if the caller still holds the lease (fencing token), or unconditionally for UNFENCED.
  */
-export const TRANSITION = luaScript({
+export const TRANSITION = new LegendScript("orchestratorWorkflowTransition", {
   keys: {
     workflow: "wf:<id>, the record hash",
     due: "wf:due, the schedule",
@@ -172,7 +172,7 @@ return 1`,
  * Deletes finished workflows (scored by finish time in wf:finished) with every index entry,
  * their natural key (if it still names them) and their transaction records (tx:of:<id>).
  */
-export const PRUNE = luaScript({
+export const PRUNE = new LegendScript("orchestratorWorkflowPrune", {
   keys: {
     finished: "wf:finished (score: when it finished)",
     due: "wf:due",

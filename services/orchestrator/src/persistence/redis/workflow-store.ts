@@ -83,7 +83,8 @@ export class RedisWorkflowStore implements WorkflowStore {
       "lease_token",
       "0",
     ];
-    const args = CREATE.args(
+    const result = (await CREATE.run(
+      this.redis,
       {
         workflow: this.wf(r.id),
         due: "wf:due",
@@ -105,8 +106,7 @@ export class RedisWorkflowStore implements WorkflowStore {
         has_natural_key: request.naturalKey ? YES : NO,
         natural_key: request.naturalKey ?? "",
       },
-    );
-    const result = (await this.redis.eval(CREATE.source, ...args)) as [CreateOutcome["outcome"], string];
+    )) as [CreateOutcome["outcome"], string];
     return { outcome: result[0], id: result[1] };
   }
 
@@ -124,11 +124,11 @@ export class RedisWorkflowStore implements WorkflowStore {
 
   /** Leases up to `limit` due workflows for `leaseMs`; returns [id, fencing token] pairs. */
   async claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<Array<{ id: string; token: number }>> {
-    const args = CLAIM.args(
+    const flat = (await CLAIM.run(
+      this.redis,
       { due: "wf:due" },
       { now: String(now), limit: String(limit), lease_until: String(now + leaseMs), owner, workflow_prefix: `${this.keyPrefix}wf:` },
-    );
-    const flat = (await this.redis.eval(CLAIM.source, ...args)) as Array<string | number>;
+    )) as Array<string | number>;
     const claimed: Array<{ id: string; token: number }> = [];
     for (let i = 0; i < flat.length; i += 2) claimed.push({ id: String(flat[i]), token: Number(flat[i + 1]) });
     return claimed;
@@ -136,7 +136,8 @@ export class RedisWorkflowStore implements WorkflowStore {
 
   /** Applies a transition under lease `token` ('' = operator, unfenced). False if the lease was lost. */
   async transition(id: string, token: number | "", t: Transition, now: number): Promise<boolean> {
-    const args = TRANSITION.args(
+    const result = await TRANSITION.run(
+      this.redis,
       {
         workflow: this.wf(id),
         due: "wf:due",
@@ -164,7 +165,6 @@ export class RedisWorkflowStore implements WorkflowStore {
         input: t.input === undefined ? KEEP_INPUT : JSON.stringify(t.input),
       },
     );
-    const result = await this.redis.eval(TRANSITION.source, ...args);
     return result === 1;
   }
 
@@ -194,11 +194,11 @@ export class RedisWorkflowStore implements WorkflowStore {
   }
 
   async pruneFinished(before: number, limit: number): Promise<number> {
-    const args = PRUNE.args(
+    const pruned = await PRUNE.run(
+      this.redis,
       { finished: "wf:finished", due: "wf:due", stalled: "wf:stalled", created: "wf:created" },
       { before: String(before), limit: String(limit), prefix: this.keyPrefix },
     );
-    const pruned = await this.redis.eval(PRUNE.source, ...args);
     return Number(pruned);
   }
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
-import { LuaLegendError, luaScript, luaString } from "./lua.js";
+import { LegendScript, LuaLegendError, luaString } from "./redis-script.js";
 
-describe("luaScript", () => {
-  const script = luaScript({
+describe("LegendScript", () => {
+  const script = new LegendScript("testRelease", {
     keys: { lock: "the signer lock", record: "the record hash" },
     argv: { token: "the lock token", fields: "the record's fields", next: "the next nonce" },
     constants: { NONE: "", KEEP: "-" },
@@ -23,23 +23,20 @@ describe("luaScript", () => {
         "return 1",
       ].join("\n"),
     );
+    expect(script.script.numberOfKeys).toBe(2);
   });
 
   it("lays the values out by the same legend, whatever order they are given in", () => {
-    expect(script.args({ record: "tx:1", lock: "signer:lock" }, { next: "5", token: "7:a", fields: "[]" })).toEqual([
-      2,
-      "signer:lock",
-      "tx:1",
-      "7:a",
-      "[]",
-      "5",
-    ]);
+    expect(script.layout({ record: "tx:1", lock: "signer:lock" }, { next: 5, token: "7:a", fields: "[]" })).toEqual({
+      keys: ["signer:lock", "tx:1"],
+      args: ["7:a", "[]", 5],
+    });
   });
 
   it("refuses names Lua cannot hold and names used twice", () => {
-    expect(() => luaScript({ keys: { "not-a-name": "" }, argv: {}, body: "" })).toThrow(LuaLegendError);
-    expect(() => luaScript({ keys: {}, argv: { end: "" }, body: "" })).toThrow(LuaLegendError);
-    expect(() => luaScript({ keys: { id: "" }, argv: {}, constants: { id: "x" }, body: "" })).toThrow(LuaLegendError);
+    expect(() => new LegendScript("a", { keys: { "not-a-name": "" }, argv: {}, body: "" })).toThrow(LuaLegendError);
+    expect(() => new LegendScript("b", { keys: {}, argv: { end: "" }, body: "" })).toThrow(LuaLegendError);
+    expect(() => new LegendScript("c", { keys: { id: "" }, argv: {}, constants: { id: "x" }, body: "" })).toThrow(LuaLegendError);
   });
 
   it("quotes constants as Lua strings", () => {
