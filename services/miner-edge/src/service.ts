@@ -8,7 +8,7 @@ import {
   VerdictReason,
   VerifierHeartbeatSchema,
 } from "@gatehouse/proto/mining/v1";
-import { type ServiceDefinition, streamCatalogOf } from "@gatehouse/service";
+import { type ServiceDefinition, streamCatalogOf, systemClock } from "@gatehouse/service";
 import { IpConnectionCounts } from "./admission/ip-connections.js";
 import { type Config, configSchema, unsafeSettings } from "./config.js";
 import { adminService } from "./ops/admin.js";
@@ -46,6 +46,7 @@ export const service: ServiceDefinition<Config> = {
     const catalog = streamCatalogOf(config.nats);
     await ctx.ensureStreams(bus, [catalog.EDGE_EVENTS]);
 
+    const clock = systemClock;
     const m = ctx.metrics;
     const eventsTotal = m.counter("events_total", "EdgeEvents recorded, by type and reason code", ["type", "reason"]);
     const sharesTotal = m.counter("shares_total", "Share submissions answered, by result and reason code", ["result", "reason"]);
@@ -70,14 +71,19 @@ export const service: ServiceDefinition<Config> = {
       ["message"],
     );
 
-    const events = new EventLog(config.event_buffer_size, ctx.instanceId, [
-      (event) => bus.publish(bus.subjects.edgeEvent, EdgeEventSchema, event, { msgId: event.eventId }),
-      (event) => eventsTotal.inc({ type: EdgeEventType[event.type] ?? "", reason: reasonLabel(event.reasonCode) }),
-    ]);
+    const events = new EventLog(
+      config.event_buffer_size,
+      ctx.instanceId,
+      [
+        (event) => bus.publish(bus.subjects.edgeEvent, EdgeEventSchema, event, { msgId: event.eventId }),
+        (event) => eventsTotal.inc({ type: EdgeEventType[event.type] ?? "", reason: reasonLabel(event.reasonCode) }),
+      ],
+      clock,
+    );
     ctx.onShutdown("event-streams", () => events.closeStreams(), "drain");
     registerEventRoutes(ctx.ops, events);
 
-    const link = new VerifierLink();
+    const link = new VerifierLink(clock);
     m.gauge("verifier_heartbeat_age_seconds", "Seconds since the last verifier heartbeat (-1 before the first)", [], function () {
       const age = link.ageMs();
       this.set(age === undefined ? -1 : age / 1000);
@@ -141,7 +147,7 @@ export const service: ServiceDefinition<Config> = {
       }),
       bus.subscribe(bus.subjects.templateProposed, TemplateProposalSchema, (proposal) => {
         templatesTotal.inc();
-        book.onProposal(proposal);
+        book.onProposal(proposal, clock.now());
       }),
       bus.subscribe(bus.subjects.templateVerdict, TemplateVerdictSchema, (verdict) => {
         verdictsTotal.inc({ accepted: String(verdict.accepted) });
@@ -170,7 +176,7 @@ export const service: ServiceDefinition<Config> = {
 
     const degradeTimer = setInterval(
       () => {
-        if (modeState.check(link.ageMs(), config.auto_degrade_after_ms) === "degraded") book.releasePending();
+        if (modeState.check(link.ageMs(), config.auto_degrade_after_ms, clock.now()) === "degraded") book.releasePending();
       },
       Math.min(1000, config.auto_degrade_after_ms / 4),
     );
@@ -219,6 +225,7 @@ export const service: ServiceDefinition<Config> = {
         deadlines: { setupMs: config.setup_timeout_ms, channelMs: config.channel_open_timeout_ms, frameMs: config.frame_timeout_ms },
         onDeadlineMissed: (deadline) => deadlineCloses.inc({ deadline }),
         logger: ctx.logger,
+        clock,
         onShare: (result, reason, seconds) => {
           sharesTotal.inc({ result, reason });
           shareAck.observe(seconds);
@@ -251,6 +258,7 @@ export const service: ServiceDefinition<Config> = {
           onChannelBitDiffers: (message) => channelBitDifferences.inc({ message }),
           events,
           logger: ctx.logger,
+          clock,
         },
       );
       const bound = await listener.start();

@@ -1,13 +1,12 @@
 import { concat, difficultyToTarget, hashToDisplay, targetToDifficulty, u256FromLE } from "@gatehouse/bitcoin";
 import { EdgeEventType, GatewayMode, GatewayReason, Sv2Response, ValidationLevel } from "@gatehouse/proto/mining/v1";
-import type { Logger } from "@gatehouse/service";
+import { type Clock, type Logger, TokenBucket } from "@gatehouse/service";
 import { type AnyMessage, type MessageFields, type MessageName, Protocol, SetupConnectionFlags, Sv2Error } from "@gatehouse/sv2";
 import type { Config } from "../config.js";
 import type { EventInit, EventLog } from "../ops/event-log.js";
 import type { Authorizer } from "../protocol/auth.js";
 import { MiningChannel } from "../protocol/channel.js";
 import { EXTRANONCE_PREFIX_BYTES, type ExtranonceAllocator } from "../protocol/extranonce.js";
-import { TokenBucket } from "../protocol/token-bucket.js";
 import { type ShareRejection, validateShare } from "../protocol/validate.js";
 import { Vardiff } from "../protocol/vardiff.js";
 import type { AcceptedShare, ShareSink } from "../shares/sink.js";
@@ -39,6 +38,7 @@ export interface SessionDeps {
   shares: ShareSink;
   mode(): EffectiveMode;
   logger: Logger;
+  clock: Clock;
   onShare(result: "accepted" | "rejected", reason: string, ackSeconds: number): void;
 }
 
@@ -100,7 +100,7 @@ export class SessionClose extends Error {
  */
 export class MinerSession {
   readonly channels = new Map<number, OpenChannel>();
-  readonly openedAt = Date.now();
+  readonly openedAt: number;
   #setupDone = false;
   #nextChannelId = 1;
   #closed = false;
@@ -119,8 +119,9 @@ export class MinerSession {
     private readonly milestones?: SessionMilestones,
   ) {
     const c = deps.config;
-    this.#messageQuota = new TokenBucket(c.rate_limit_messages_per_sec, c.rate_limit_messages_per_sec * 2);
-    this.#byteQuota = new TokenBucket(c.rate_limit_bytes_per_sec, c.rate_limit_bytes_per_sec * 2);
+    this.openedAt = deps.clock.now();
+    this.#messageQuota = new TokenBucket(c.rate_limit_messages_per_sec, c.rate_limit_messages_per_sec * 2, deps.clock);
+    this.#byteQuota = new TokenBucket(c.rate_limit_bytes_per_sec, c.rate_limit_bytes_per_sec * 2, deps.clock);
   }
 
   get closed(): boolean {
@@ -142,7 +143,7 @@ export class MinerSession {
     try {
       for await (const message of this.link.messages()) {
         this.messagesIn += 1;
-        if (!this.#messageQuota.take(1)) {
+        if (!this.#messageQuota.take()) {
           throw new SessionClose(GatewayReason.peer_quota_exceeded, `more than ${this.deps.config.rate_limit_messages_per_sec} messages/s`);
         }
         if (message.type === "SubmitSharesStandard" && this.#setupDone) await this.#submitConcurrently(message.message, false);
@@ -316,7 +317,7 @@ export class MinerSession {
       return;
     }
     const current = this.deps.book.current;
-    const stale = !current || Date.now() - current.receivedAt > this.deps.config.upstream_stale_max_ms;
+    const stale = !current || this.deps.clock.now() - current.receivedAt > this.deps.config.upstream_stale_max_ms;
     if (stale && this.deps.config.upstream_failure_policy === "fail_closed") {
       deny(
         GatewayReason.upstream_unavailable,
@@ -330,7 +331,7 @@ export class MinerSession {
     // The miner's max_target caps our starting difficulty's target.
     let target = initial;
     if (maxTarget < target) target = maxTarget;
-    const now = Date.now();
+    const now = this.deps.clock.now();
     const channel = new MiningChannel(
       this.#nextChannelId++,
       auth.workerId,
@@ -344,7 +345,7 @@ export class MinerSession {
     this.channels.set(channel.channelId, {
       channel,
       vardiff: new Vardiff(this.deps.config.shares_per_minute, target > 0n ? target : 1n, now),
-      rate: new TokenBucket(perSecond, perSecond * 2),
+      rate: new TokenBucket(perSecond, perSecond * 2, this.deps.clock),
     });
     const opened = {
       requestId: o.requestId,
@@ -447,7 +448,8 @@ export class MinerSession {
     this.#send("SetTarget", { channelId: open.channel.channelId, maximumTarget: open.channel.targetLE });
   }
 
-  #retarget(now = Date.now()): void {
+  #retarget(): void {
+    const now = this.deps.clock.now();
     for (const open of this.channels.values()) {
       const next = open.vardiff.update(open.channel.target, now);
       if (next !== undefined && next !== open.channel.target) this.#setTarget(open, next);
@@ -455,7 +457,7 @@ export class MinerSession {
   }
 
   async #submit(s: Submit, extended: boolean): Promise<void> {
-    const received = Date.now();
+    const received = this.deps.clock.now();
     const open = this.channels.get(s.channelId);
     if (!open || open.channel.extended !== extended)
       return this.#reject(
@@ -469,7 +471,7 @@ export class MinerSession {
         received,
       );
     const { channel } = open;
-    if (!open.rate.take(1))
+    if (!open.rate.take())
       return this.#reject(
         channel,
         s.channelId,
@@ -569,7 +571,7 @@ export class MinerSession {
         (err: unknown) => this.deps.logger.error({ err: (err as Error).message }, "accepted share could not be stored"),
       );
       this.#acknowledge(open, s, difficulty, verdict.isBlock);
-      this.deps.onShare("accepted", "", (Date.now() - received) / 1000);
+      this.deps.onShare("accepted", "", (this.deps.clock.now() - received) / 1000);
     }
   }
 
@@ -585,7 +587,7 @@ export class MinerSession {
     this.#event(event);
     if (!acknowledge) return;
     this.#acknowledge(open, s, difficulty, isBlock);
-    this.deps.onShare("accepted", "", (Date.now() - received) / 1000);
+    this.deps.onShare("accepted", "", (this.deps.clock.now() - received) / 1000);
   }
 
   #acknowledge(open: OpenChannel, s: Submit, difficulty: number, isBlock: boolean): void {
@@ -633,7 +635,7 @@ export class MinerSession {
         },
       },
     });
-    this.deps.onShare("rejected", reason, (Date.now() - received) / 1000);
+    this.deps.onShare("rejected", reason, (this.deps.clock.now() - received) / 1000);
   }
 }
 
