@@ -63,10 +63,10 @@ const SUBMIT_ERROR: Record<
   share_dropped_queue_full: "share-not-stored",
 };
 
-export type SubmitRejection = keyof typeof SUBMIT_ERROR;
+type SubmitRejection = keyof typeof SUBMIT_ERROR;
 
 /** SubmitSharesStandard, or SubmitSharesExtended with its extranonce. */
-export type Submit = MessageFields<"SubmitSharesStandard"> & { extranonce?: Uint8Array };
+type Submit = MessageFields<"SubmitSharesStandard"> & { extranonce?: Uint8Array };
 
 const BLOCK_NOT_SHARE = "meets the network target but not the job's: submitted as a block, not credited as a share";
 
