@@ -1,5 +1,3 @@
-export type { ExampleShare } from "./example.js";
-export { EXAMPLE_DIFFICULTY, exampleShare } from "./example.js";
 export { eventIdOf, shareIdOf } from "./identity.js";
 export type { PublishShareOptions, PublishShareOutcome } from "./publish.js";
 export { isQueueFull, publishAcceptedShare } from "./publish.js";

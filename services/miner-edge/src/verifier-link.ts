@@ -1,4 +1,5 @@
 import type { VerifierHeartbeat } from "@gatehouse/proto/mining/v1";
+import type { Clock } from "@gatehouse/service";
 
 export interface VerifierLinkSnapshot {
   seen: boolean;
@@ -14,15 +15,17 @@ export class VerifierLink {
   #receivedAt = 0;
   #count = 0n;
 
-  record(heartbeat: VerifierHeartbeat, now = Date.now()): void {
+  constructor(private readonly clock: Clock) {}
+
+  record(heartbeat: VerifierHeartbeat): void {
     this.#last = heartbeat;
-    this.#receivedAt = now;
+    this.#receivedAt = this.clock.now();
     this.#count += 1n;
   }
 
   /** Milliseconds since the last heartbeat, or undefined before the first. */
-  ageMs(now = Date.now()): number | undefined {
-    return this.#last ? now - this.#receivedAt : undefined;
+  ageMs(): number | undefined {
+    return this.#last ? this.clock.now() - this.#receivedAt : undefined;
   }
 
   snapshot(): VerifierLinkSnapshot {

@@ -1,17 +1,15 @@
 import { once } from "node:events";
 import { type Socket, connect as tcpConnect } from "node:net";
-import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
+import type { Bus } from "@gatehouse/bus";
 import { TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
 import { type AnyMessage, connectNoise, decodeAuthorityPublicKey, Protocol, type Sv2Connection } from "@gatehouse/sv2";
-import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
+import { redisUrl, ServiceProcess, type TestMiner, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { TestMiner } from "./miner.js";
+import { EdgeTestEnv } from "./edge-env.js";
 import { DIFF1_NBITS, templateFixture } from "./template-fixture.js";
 
-const ns = testNamespace("admission");
-const catalog = streamCatalog({ subjectRoot: ns.subjectRoot, namePrefix: ns.streamPrefix });
-const API_KEY = "admission-api-key-0123456789";
-const { authority, config: identityConfig } = writeEdgeIdentity("edge-admission");
+const env = new EdgeTestEnv("admission");
+const { ns, authority, apiKey: API_KEY } = env;
 
 const DEADLINES = { setup_timeout_ms: 1500, channel_open_timeout_ms: 2500, frame_timeout_ms: 1500, idle_timeout_ms: 6000 };
 const PER_IP = 3;
@@ -22,30 +20,17 @@ let deadlines: ServiceProcess;
 /** Two replicas sharing one Redis prefix: at most PER_IP connections per address between them. */
 let capA: ServiceProcess;
 let capB: ServiceProcess;
-const miners: TestMiner[] = [];
 const sockets: Socket[] = [];
 
 function config(extra: Record<string, unknown>): Record<string, unknown> {
-  return {
-    mode: "observe",
-    listen_addr: "127.0.0.1:0",
-    http_api_key: API_KEY,
-    nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
-    redis: { url: redisUrl(), key_prefix: ns.redisPrefix },
-    ...identityConfig,
+  return env.config({
     auth: { mode: "prefix_map", prefix_map: { "adm.": "acct-admission" } },
-    initial_difficulty: 1e-6,
     connection_rate_limit_per_ip: 1000,
     ...extra,
-  };
+  });
 }
 
 const sv2Port = (p: ServiceProcess) => Number(new URL(p.endpoints.sv2 as string).port);
-
-async function events(p: ServiceProcess, query: string): Promise<{ type: string; reasonCode?: string; reasonDetail?: string }[]> {
-  const res = await fetch(`${p.endpoints.ops}/gateway/events?${query}`, { headers: { "x-api-key": API_KEY } });
-  return ((await res.json()) as { events: { type: string; reasonCode?: string; reasonDetail?: string }[] }).events;
-}
 
 async function metrics(p: ServiceProcess): Promise<string> {
   return (await fetch(`${p.endpoints.ops}/metrics`, { headers: { "x-api-key": API_KEY } })).text();
@@ -102,24 +87,19 @@ async function openChannel(raw: RawLink): Promise<void> {
 }
 
 const closedWith = (p: ServiceProcess, reason: string) =>
-  waitFor(async () => (await events(p, `type=connection_closed&reason=${reason}`))[0], {
+  waitFor(async () => (await env.events(p, `type=connection_closed&reason=${reason}`))[0], {
     description: `a connection closed with ${reason}`,
   });
 
 /** A full miner (set up, channel open) on `p`; rejects when the edge refuses the connection. */
 async function fullMiner(p: ServiceProcess, worker: string): Promise<TestMiner> {
-  const m = await TestMiner.connect(p.endpoints.sv2 as string, authority);
-  miners.push(m);
-  await m.client.setupConnection();
+  const m = await env.miner(p);
   await m.open(worker);
   return m;
 }
 
 beforeAll(async () => {
-  bus = await Bus.connect({ servers: natsUrl(), name: "admission-e2e", subjectRoot: ns.subjectRoot });
-  const jsm = await bus.jsm();
-  await ensureStream(jsm, catalog.SHARES);
-  await ensureStream(jsm, catalog.BLOCKS);
+  bus = await env.connect(["SHARES", "BLOCKS"]);
   const start = (extra: Record<string, unknown>) =>
     ServiceProcess.start({ service: "miner-edge", config: config(extra), startTimeoutMs: 60_000 });
   const capped = { max_connections_per_ip: PER_IP, connection_lease_ms: 3000 };
@@ -136,10 +116,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of sockets) s.destroy();
-  await Promise.all(miners.map((m) => m.close().catch(() => undefined)));
-  await Promise.all([deadlines?.stop("SIGTERM"), capA?.stop("SIGTERM"), capB?.stop("SIGTERM")]);
-  await bus.close();
-  await removeNamespace(ns);
+  await env.teardown([deadlines, capA, capB]);
 });
 
 describe("deadlines after the handshake", () => {
@@ -200,7 +177,7 @@ describe("open connections per address, across replicas", () => {
     const held = [await fullMiner(capA, "adm.a1"), await fullMiner(capA, "adm.a2"), await fullMiner(capB, "adm.b1")];
     await expect(fullMiner(capB, "adm.b2")).rejects.toThrow();
     await expect(fullMiner(capA, "adm.a3")).rejects.toThrow();
-    const refusedB = await waitFor(async () => (await events(capB, "type=connection_rejected&reason=ip_connection_limit_exceeded"))[0]);
+    const refusedB = await waitFor(async () => (await env.events(capB, "type=connection_rejected&reason=ip_connection_limit_exceeded"))[0]);
     expect(refusedB.reasonDetail).toMatch(/across replicas/);
     expect(await metrics(capA)).toMatch(/^gatehouse_miner_edge_connections_refused_total\{limit="per_ip"\} [1-9]/m);
     expect(held.every((m) => m.ended === undefined)).toBe(true);

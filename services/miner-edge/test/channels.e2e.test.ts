@@ -1,55 +1,30 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { concat, hashToDisplay, merkleRootFromPath, parseTransaction, sha256d, txid } from "@gatehouse/bitcoin";
-import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
+import type { Bus } from "@gatehouse/bus";
 import { type BlockEvent, type Loadgen, startLoadgen, type TargetEvent } from "@gatehouse/loadgen";
 import { type BlockFound, BlockFoundSchema, TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
-import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
+import { ServiceProcess, TestMiner, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { TestMiner } from "./miner.js";
+import { EdgeTestEnv } from "./edge-env.js";
 import { DIFF1_NBITS, REGTEST_NBITS, templateFixture } from "./template-fixture.js";
 
-const ns = testNamespace("channels");
-const catalog = streamCatalog({ subjectRoot: ns.subjectRoot, namePrefix: ns.streamPrefix });
-const API_KEY = "channels-api-key-0123456789";
-const { authority, config: identityConfig } = writeEdgeIdentity("edge-channels");
+const env = new EdgeTestEnv("channels");
+const { authority, catalog } = env;
 
 let bus: Bus;
 /** Noise, extended channels on, vardiff every second. */
 let edge: ServiceProcess;
 /** Plaintext (allowed through the VELDRA_ alias), one-second idle timeout. */
 let plain: ServiceProcess;
-const miners: TestMiner[] = [];
 const loadgens: Loadgen[] = [];
 
 function base(extra: Record<string, unknown>): Record<string, unknown> {
-  return {
-    mode: "observe",
-    listen_addr: "127.0.0.1:0",
-    http_api_key: API_KEY,
-    nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
-    redis: { url: redisUrl(), key_prefix: ns.redisPrefix },
-    auth: { mode: "prefix_map", prefix_map: { "ch.": "acct-channels" } },
-    initial_difficulty: 1e-6,
-    ...extra,
-  };
+  return env.config({ auth: { mode: "prefix_map", prefix_map: { "ch.": "acct-channels" } }, ...extra });
 }
 
 const sv2Port = (p: ServiceProcess) => Number(new URL(p.endpoints.sv2 as string).port);
 
-async function events(p: ServiceProcess, query: string): Promise<{ type: string; reasonCode?: string; reasonDetail?: string }[]> {
-  const res = await fetch(`${p.endpoints.ops}/gateway/events?${query}`, { headers: { "x-api-key": API_KEY } });
-  return ((await res.json()) as { events: { type: string; reasonCode?: string; reasonDetail?: string }[] }).events;
-}
-
-const eventWithReason = (p: ServiceProcess, reason: string) =>
-  waitFor(async () => (await events(p, `reason=${reason}`))[0], { description: `an event with reason ${reason}` });
-
-async function miner(p: ServiceProcess): Promise<TestMiner> {
-  const m = await TestMiner.connect(p.endpoints.sv2 as string, p === plain ? undefined : authority);
-  miners.push(m);
-  await m.client.setupConnection();
-  return m;
-}
+const miner = (p: ServiceProcess) => env.miner(p, { plaintext: p === plain });
 
 function loadgen(options: Parameters<typeof startLoadgen>[0]): Loadgen {
   const lg = startLoadgen(options);
@@ -58,14 +33,11 @@ function loadgen(options: Parameters<typeof startLoadgen>[0]): Loadgen {
 }
 
 beforeAll(async () => {
-  bus = await Bus.connect({ servers: natsUrl(), name: "channels-e2e", subjectRoot: ns.subjectRoot });
-  const jsm = await bus.jsm();
-  await ensureStream(jsm, catalog.SHARES);
-  await ensureStream(jsm, catalog.BLOCKS);
+  bus = await env.connect(["SHARES", "BLOCKS"]);
   [edge, plain] = await Promise.all([
     ServiceProcess.start({
       service: "miner-edge",
-      config: base({ ...identityConfig, extended_channels_enabled: true, extended_extranonce_size: 6, vardiff_interval_ms: 1000 }),
+      config: base({ extended_channels_enabled: true, extended_extranonce_size: 6, vardiff_interval_ms: 1000 }),
     }),
     ServiceProcess.start({
       service: "miner-edge",
@@ -83,10 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(loadgens.map((lg) => lg.stop(0)));
-  await Promise.all(miners.map((m) => m.close().catch(() => undefined)));
-  await Promise.all([edge?.stop("SIGTERM"), plain?.stop("SIGTERM")]);
-  await bus.close();
-  await removeNamespace(ns);
+  await env.teardown([edge, plain]);
 });
 
 describe("plaintext transport", () => {
@@ -121,7 +90,7 @@ describe("idle timeout", () => {
     await waitFor(() => idle.ended, { timeoutMs: 10_000, description: "the idle connection closed by the edge" });
     expect(Date.now() - start).toBeGreaterThanOrEqual(950);
     const closed = await waitFor(
-      async () => (await events(plain, "type=connection_closed")).find((e) => e.reasonDetail === "idle timeout"),
+      async () => (await env.events(plain, "type=connection_closed")).find((e) => e.reasonDetail === "idle timeout"),
       { description: "a connection_closed event for the idle timeout" },
     );
     expect(closed).toBeDefined();
@@ -197,7 +166,7 @@ describe("extended channels", () => {
       ok: false,
       error: { errorCode: "bad-extranonce-size" },
     });
-    await eventWithReason(edge, "share_invalid_nonce");
+    await env.eventWithReason(edge, "share_invalid_nonce");
     const { extranonce: _, ...standard } = m.mine((h) => h <= m.target);
     expect(await m.submit(standard)).toMatchObject({ ok: false, error: { errorCode: "invalid-channel-id" } });
     await expect(m.openExtended("ch.ext", 7)).rejects.toThrow(/min-extranonce-size-too-large/);

@@ -10,85 +10,43 @@ import {
   u256FromLE,
   u256ToLE,
 } from "@gatehouse/bitcoin";
-import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
-import {
-  BlockFoundSchema,
-  GatewayMode,
-  ShareAcceptedSchema,
-  type TemplateProposal,
-  TemplateProposalSchema,
-} from "@gatehouse/proto/mining/v1";
+import type { Bus } from "@gatehouse/bus";
+import { BlockFoundSchema, GatewayMode, ShareAcceptedSchema } from "@gatehouse/proto/mining/v1";
 import { eventIdOf, shareIdOf } from "@gatehouse/shares";
-import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
+import { ServiceProcess, TestMiner, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { edgeAdmin } from "./admin-client.js";
-import { TestMiner } from "./miner.js";
+import { EdgeTestEnv } from "./edge-env.js";
 import { DIFF1_NBITS, REGTEST_NBITS, templateFixture } from "./template-fixture.js";
 
-const ns = testNamespace("edge");
-const catalog = streamCatalog({ subjectRoot: ns.subjectRoot, namePrefix: ns.streamPrefix });
-const API_KEY = "test-api-key-0123456789";
-const { authority, config: identityConfig } = writeEdgeIdentity("edge");
+const env = new EdgeTestEnv("edge");
+const { authority, catalog, miners, apiKey: API_KEY } = env;
 
 const TIP_A = "a1".repeat(32);
 const TIP_B = "b2".repeat(32);
 const TIP_C = "c3".repeat(32);
 
 function edgeConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    mode: "observe",
-    listen_addr: "127.0.0.1:0",
-    http_api_key: API_KEY,
-    nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
-    redis: { url: redisUrl(), key_prefix: ns.redisPrefix },
-    ...identityConfig,
+  return env.config({
     auth: { mode: "allowlist", allowlist: ["alice", "bob", "carol"] },
     max_worker_id_bytes: 16,
     max_channels_per_connection: 2,
-    initial_difficulty: 1e-6,
     max_shares_per_second_per_channel: 20,
     handshake_timeout_ms: 500,
     ...extra,
-  };
+  });
 }
 
 let bus: Bus;
 let edgeA: ServiceProcess;
 let edgeB: ServiceProcess;
-const miners: TestMiner[] = [];
-
-async function publishTemplate(t: TemplateProposal): Promise<void> {
-  bus.publish(bus.subjects.templateProposed, TemplateProposalSchema, t);
-  await bus.nc.flush();
-}
-
-async function miner(edge: ServiceProcess): Promise<TestMiner> {
-  const m = await TestMiner.connect(edge.endpoints.sv2 as string, authority);
-  miners.push(m);
-  await m.client.setupConnection({ flags: 0b100 });
-  return m;
-}
-
-async function events(edge: ServiceProcess, query: string): Promise<{ type: string; reasonCode?: string; workerId?: string }[]> {
-  const res = await fetch(`${edge.endpoints.ops}/gateway/events?${query}`, { headers: { "x-api-key": API_KEY } });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { events: { type: string; reasonCode?: string; workerId?: string }[] }).events;
-}
-
-/** Waits until the edge has recorded an event with this reason code (the test's proof it was provoked). */
-function eventWithReason(edge: ServiceProcess, reason: string) {
-  return waitFor(async () => (await events(edge, `reason=${reason}`))[0], { description: `an event with reason ${reason}` });
-}
+const miner = (edge: ServiceProcess) => env.miner(edge, { setup: { flags: 0b100 } });
 
 const meets = (target: bigint) => (hash: bigint) => hash <= target;
 const misses = (target: bigint) => (hash: bigint) => hash > target;
 
 beforeAll(async () => {
-  bus = await Bus.connect({ servers: natsUrl(), name: "edge-e2e", subjectRoot: ns.subjectRoot });
-  const jsm = await bus.jsm();
-  await ensureStream(jsm, catalog.SHARES);
-  await ensureStream(jsm, catalog.BLOCKS);
-  await ensureStream(jsm, catalog.TEMPLATES);
+  bus = await env.connect(["SHARES", "BLOCKS", "TEMPLATES"]);
   [edgeA, edgeB] = await Promise.all([
     ServiceProcess.start({ service: "miner-edge", config: edgeConfig() }),
     ServiceProcess.start({
@@ -99,21 +57,18 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(miners.map((m) => m.close().catch(() => undefined)));
-  await Promise.all([edgeA?.stop("SIGTERM"), edgeB?.stop("SIGTERM")]);
-  await bus.close();
-  await removeNamespace(ns);
+  await env.teardown([edgeA, edgeB]);
 });
 
 describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", () => {
   it("refuses a channel before any template exists (fail_closed → upstream_unavailable)", async () => {
     const m = await miner(edgeA);
     await expect(m.open("alice")).rejects.toThrow(/upstream-unavailable/);
-    await eventWithReason(edgeA, "upstream_unavailable");
+    await env.eventWithReason(edgeA, "upstream_unavailable");
   });
 
   it("serves a template as a future job + SetNewPrevHash, accepts a real share and stores it in SHARES under its event_id", async () => {
-    await publishTemplate(templateFixture({ templateId: 1n, prevHash: TIP_A, nbits: DIFF1_NBITS }));
+    await env.publishTemplate(templateFixture({ templateId: 1n, prevHash: TIP_A, nbits: DIFF1_NBITS }));
     const m = await miner(edgeA);
     const opened = await waitFor(() => m.open("alice").catch(() => undefined), { description: "channel once the template arrived" });
     expect(opened.extranoncePrefix).toHaveLength(8);
@@ -168,7 +123,7 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
     for (const [code, reason, share] of cases) {
       const answer = await m.submit(share);
       expect(answer).toMatchObject({ ok: false, error: { errorCode: code } });
-      await eventWithReason(edgeA, reason);
+      await env.eventWithReason(edgeA, reason);
     }
     // Rolling exactly the BIP320 mask is allowed.
     const rolled = m.mine(meets(m.target), { version: (m.job?.version ?? 0) | 0x1fffe000 });
@@ -180,24 +135,24 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
     await m.open("carol");
     await m.next("SetNewPrevHash");
     const old = m.mine(meets(m.target));
-    await publishTemplate(templateFixture({ templateId: 2n, prevHash: TIP_B, nbits: DIFF1_NBITS }));
+    await env.publishTemplate(templateFixture({ templateId: 2n, prevHash: TIP_B, nbits: DIFF1_NBITS }));
     const prev = await m.next("SetNewPrevHash");
     expect(hashToDisplay(prev.prevHash)).toBe(TIP_B);
     expect(await m.submit(old)).toMatchObject({ ok: false, error: { errorCode: "stale-share" } });
-    await eventWithReason(edgeA, "stale_job_submission");
+    await env.eventWithReason(edgeA, "stale_job_submission");
     expect((await m.submit(m.mine(meets(m.target)))).ok).toBe(true);
   });
 
   it("authorizes identities and bounds channels; extended channels are refused", async () => {
     const m = await miner(edgeA);
     await expect(m.open("mallory")).rejects.toThrow(/unknown-user/);
-    await eventWithReason(edgeA, "miner_unauthorized");
+    await env.eventWithReason(edgeA, "miner_unauthorized");
     await expect(m.open("a".repeat(17))).rejects.toThrow(/invalid-user-identity/);
-    await eventWithReason(edgeA, "identity_too_long");
+    await env.eventWithReason(edgeA, "identity_too_long");
     await m.open("alice");
     await m.open("alice");
     await expect(m.open("alice")).rejects.toThrow(/max-channels-exceeded/);
-    await eventWithReason(edgeA, "channel_limit_exceeded");
+    await env.eventWithReason(edgeA, "channel_limit_exceeded");
     await m.client.connection.send("OpenExtendedMiningChannel", {
       requestId: 900,
       userIdentity: "alice",
@@ -207,7 +162,7 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
     });
     const refused = await m.next("OpenMiningChannelError");
     expect(refused).toEqual({ requestId: 900, errorCode: "extended-channels-not-supported" });
-    await eventWithReason(edgeA, "extended_channel_unsupported");
+    await env.eventWithReason(edgeA, "extended_channel_unsupported");
   });
 
   it("rate-limits a channel that floods shares", async () => {
@@ -216,7 +171,7 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
     await m.next("SetNewPrevHash");
     const flood = Array.from({ length: 60 }, () => m.mine(() => true, { jobId: 12345 }));
     for (const share of flood) await m.client.submitShare(share);
-    await eventWithReason(edgeA, "share_rate_limited");
+    await env.eventWithReason(edgeA, "share_rate_limited");
     const codes = await waitFor(() => {
       const answers = m.received.filter((x) => x.type === "SubmitSharesError");
       return answers.length === flood.length ? answers.map((x) => (x.message as { errorCode: string }).errorCode) : undefined;
@@ -227,7 +182,7 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
 
   it("a share meeting the network target is a block: BlockFound in BLOCKS with a block that parses", async () => {
     const template = templateFixture({ templateId: 3n, prevHash: TIP_C, nbits: REGTEST_NBITS, txCount: 2 });
-    await publishTemplate(template);
+    await env.publishTemplate(template);
     const m = await miner(edgeA);
     await m.open("alice");
     const prev = await m.next("SetNewPrevHash");
@@ -267,7 +222,7 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
       return block?.nonce === blockOnly.nonce && block.workerId === "bob" ? block : undefined;
     });
     expect(u256FromLE(sha256d(found.header))).toBeGreaterThan(m.target);
-    await waitFor(async () => (await events(edgeA, "type=block_found&worker=bob"))[0], { description: "the block_found event" });
+    await waitFor(async () => (await env.events(edgeA, "type=block_found&worker=bob"))[0], { description: "the block_found event" });
 
     // A credited share after it, stored behind it: between the two, SHARES gained only that share.
     const share = m.mine(meets(m.target));
@@ -300,7 +255,7 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
 
   it("/gateway/events needs the API key and filters by type and worker", async () => {
     expect((await fetch(`${edgeA.endpoints.ops}/gateway/events`)).status).toBe(401);
-    const accepted = await events(edgeA, "type=share_accepted&worker=alice&limit=5");
+    const accepted = await env.events(edgeA, "type=share_accepted&worker=alice&limit=5");
     expect(accepted.length).toBeGreaterThan(0);
     expect(accepted.every((e) => e.type === "share_accepted" && e.workerId === "alice")).toBe(true);
     const bad = await fetch(`${edgeA.endpoints.ops}/gateway/events?reason=nope`, { headers: { "x-api-key": API_KEY } });
@@ -370,7 +325,7 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
     const wrongVersion = await TestMiner.connect(edgeA.endpoints.sv2 as string, authority);
     miners.push(wrongVersion);
     await expect(wrongVersion.client.setupConnection({ minVersion: 3, maxVersion: 3 })).rejects.toThrow(/protocol-version-mismatch/);
-    await eventWithReason(edgeA, "unsupported_protocol_version");
+    await env.eventWithReason(edgeA, "unsupported_protocol_version");
 
     const confused = await miner(edgeA);
     await confused.client.connection.send("NewMiningJob", {
@@ -381,7 +336,7 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
       merkleRoot: new Uint8Array(32),
     });
     await waitFor(() => confused.ended, { description: "the connection closed" });
-    await eventWithReason(edgeA, "frame_decode_error");
+    await env.eventWithReason(edgeA, "frame_decode_error");
   });
 
   it("a freshly started replica serves the latest template stored in TEMPLATES at once", async () => {
@@ -405,13 +360,13 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
 
   it("transport failures: handshake timeout, aborted handshake, oversized frame", async () => {
     const silent = tcpConnect({ host: "127.0.0.1", port: Number(new URL(edgeB.endpoints.sv2 as string).port) });
-    await eventWithReason(edgeB, "noise_handshake_timeout");
+    await env.eventWithReason(edgeB, "noise_handshake_timeout");
     silent.destroy();
 
     const aborted = tcpConnect({ host: "127.0.0.1", port: Number(new URL(edgeB.endpoints.sv2 as string).port) });
     await new Promise<void>((resolve) => aborted.once("connect", () => resolve()));
     aborted.end(Buffer.alloc(10));
-    await eventWithReason(edgeB, "noise_handshake_failed");
+    await env.eventWithReason(edgeB, "noise_handshake_failed");
 
     const m = await TestMiner.connect(edgeB.endpoints.sv2 as string, authority);
     miners.push(m);
@@ -423,7 +378,7 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
         deviceId: "d".repeat(255),
       }),
     ).rejects.toThrow();
-    await eventWithReason(edgeB, "frame_too_large");
+    await env.eventWithReason(edgeB, "frame_too_large");
   });
 
   it("a peer exceeding its message quota is disconnected (peer_quota_exceeded)", async () => {
@@ -434,14 +389,14 @@ describe("miner-edge end to end (real process, NATS, Redis, SV2 over Noise)", ()
         .send("UpdateChannel", { channelId: m.channelId, nominalHashRate: 1, maximumTarget: new Uint8Array(32).fill(0xff) })
         .catch(() => undefined);
     }
-    await eventWithReason(edgeB, "peer_quota_exceeded");
+    await env.eventWithReason(edgeB, "peer_quota_exceeded");
   });
 
   it("limits new connections per address across the window (connection_rate_limited)", async () => {
     const port = Number(new URL(edgeB.endpoints.sv2 as string).port);
     // The counter is shared with replica A (same Redis prefix): 30 at once exceeds the default 20/s.
     const sockets = Array.from({ length: 30 }, () => tcpConnect({ host: "127.0.0.1", port }));
-    await eventWithReason(edgeB, "connection_rate_limited");
+    await env.eventWithReason(edgeB, "connection_rate_limited");
     for (const s of sockets) s.destroy();
   });
 });

@@ -1,6 +1,6 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { hashToDisplay } from "@gatehouse/bitcoin";
-import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
+import { type Bus, ensureStream } from "@gatehouse/bus";
 import {
   GatewayReason,
   ShareForwardResultSchema,
@@ -9,39 +9,30 @@ import {
   VerdictReason,
   VerifierHeartbeatSchema,
 } from "@gatehouse/proto/mining/v1";
-import { natsUrl, redisUrl, removeNamespace, ServiceProcess, testNamespace, waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
+import { ServiceProcess, TestMiner, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { TestMiner } from "./miner.js";
+import { EdgeTestEnv } from "./edge-env.js";
 import { DIFF1_NBITS, templateFixture } from "./template-fixture.js";
 
-const ns = testNamespace("inline");
-const catalog = streamCatalog({ subjectRoot: ns.subjectRoot, namePrefix: ns.streamPrefix });
-const API_KEY = "inline-api-key-0123456789";
-const { authority, config: identityConfig } = writeEdgeIdentity("edge-inline");
+const env = new EdgeTestEnv("inline");
+const { authority, catalog, miners, apiKey: API_KEY } = env;
 
 const tip = (n: number) => n.toString(16).padStart(2, "0").repeat(32);
 
 let bus: Bus;
 let edge: ServiceProcess;
 let heartbeat: NodeJS.Timeout | undefined;
-const miners: TestMiner[] = [];
 
 function config(): Record<string, unknown> {
-  return {
+  return env.config({
     mode: "inline",
-    listen_addr: "127.0.0.1:0",
-    http_api_key: API_KEY,
-    nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
-    redis: { url: redisUrl(), key_prefix: ns.redisPrefix },
-    ...identityConfig,
     auth: { mode: "prefix_map", prefix_map: { "acme.": "acct-acme" } },
-    initial_difficulty: 1e-6,
     prevhash_verdict_timeout_ms: 50,
     prevhash_stale_hold_ms: 1500,
     template_cache_size: 2,
     // Long enough that a loaded machine does not degrade a healthy edge mid-test.
     auto_degrade_after_ms: 3000,
-  };
+  });
 }
 
 function startHeartbeats(): void {
@@ -66,17 +57,8 @@ async function verdict(templateId: bigint, accepted: boolean): Promise<void> {
   await bus.nc.flush();
 }
 
-async function events(query: string): Promise<{ type: string; reasonCode?: string; modeTransition?: { direction: string } }[]> {
-  const res = await fetch(`${edge.endpoints.ops}/gateway/events?${query}`, { headers: { "x-api-key": API_KEY } });
-  return ((await res.json()) as { events: { type: string; reasonCode?: string; modeTransition?: { direction: string } }[] }).events;
-}
-
-const eventWithReason = (reason: string) => waitFor(async () => (await events(`reason=${reason}`))[0], { description: `event ${reason}` });
-
 async function miner(user = "acme.rig1"): Promise<TestMiner> {
-  const m = await TestMiner.connect(edge.endpoints.sv2 as string, authority);
-  miners.push(m);
-  await m.client.setupConnection({ flags: 0b100 });
+  const m = await env.miner(edge, { setup: { flags: 0b100 } });
   await m.open(user);
   await m.next("SetNewPrevHash");
   return m;
@@ -88,19 +70,14 @@ async function sharesStored(): Promise<number> {
 }
 
 beforeAll(async () => {
-  bus = await Bus.connect({ servers: natsUrl(), name: "inline-e2e", subjectRoot: ns.subjectRoot });
-  await ensureStream(await bus.jsm(), catalog.SHARES);
-  await ensureStream(await bus.jsm(), catalog.SHARE_RESULTS);
+  bus = await env.connect(["SHARES", "SHARE_RESULTS"]);
   edge = await ServiceProcess.start({ service: "miner-edge", config: config() });
   startHeartbeats();
 }, 60_000);
 
 afterAll(async () => {
   clearInterval(heartbeat);
-  await Promise.all(miners.map((m) => m.close().catch(() => undefined)));
-  await edge?.stop("SIGKILL");
-  await bus.close();
-  await removeNamespace(ns);
+  await env.teardown([edge], "SIGKILL");
 });
 
 describe("miner-edge inline mode (verdict gating, durability before acknowledgement)", () => {
@@ -127,7 +104,7 @@ describe("miner-edge inline mode (verdict gating, durability before acknowledgem
     miners.push(m);
     await m.client.setupConnection();
     await expect(m.open("other.rig")).rejects.toThrow(/unknown-user/);
-    await eventWithReason("identity_prefix_unmatched");
+    await env.eventWithReason(edge, "identity_prefix_unmatched");
   });
 
   it("acknowledges a share only once it is in SHARES; without the stream the miner hears an error", async () => {
@@ -140,7 +117,7 @@ describe("miner-edge inline mode (verdict gating, durability before acknowledgem
     await jsm.streams.delete(catalog.SHARES.name);
     const unstored = m.mine((h) => h <= m.target);
     expect(await m.submit(unstored)).toMatchObject({ ok: false, error: { errorCode: "share-not-stored" } });
-    await eventWithReason("share_forward_failed");
+    await env.eventWithReason(edge, "share_forward_failed");
     // Never stored, so never credited: once the queue is back the same share is accepted, not a replay.
     await ensureStream(jsm, catalog.SHARES);
     expect((await m.submit({ ...unstored, sequenceNumber: m.nextSequence() })).ok).toBe(true);
@@ -149,7 +126,7 @@ describe("miner-edge inline mode (verdict gating, durability before acknowledgem
     await ensureStream(jsm, { ...catalog.SHARES, maxMsgs: 1 });
     expect((await m.submit(m.mine((h) => h <= m.target))).ok).toBe(true);
     expect(await m.submit(m.mine((h) => h <= m.target))).toMatchObject({ ok: false, error: { errorCode: "share-not-stored" } });
-    await eventWithReason("share_dropped_queue_full");
+    await env.eventWithReason(edge, "share_dropped_queue_full");
     // The dropped share still has its one forward result (libs/shares records it).
     const result = await jsm.streams.getMessage(catalog.SHARE_RESULTS.name, { last_by_subj: bus.subjects.shareResult });
     expect(fromBinary(ShareForwardResultSchema, result?.data ?? new Uint8Array())).toMatchObject({
@@ -176,7 +153,7 @@ describe("miner-edge inline mode (verdict gating, durability before acknowledgem
     const m = await miner();
     await propose(12n, tip(0xc0));
     await verdict(12n, false);
-    await eventWithReason("prevhash_verdict_rejected");
+    await env.eventWithReason(edge, "prevhash_verdict_rejected");
     expect(hashToDisplay(m.tip?.prevHash ?? new Uint8Array(32))).toBe(tip(0xb0));
     expect((await m.submit(m.mine((h) => h <= m.target))).ok).toBe(true);
   });
@@ -191,7 +168,7 @@ describe("miner-edge inline mode (verdict gating, durability before acknowledgem
     await verdict(15n, true);
     await m.next("NewMiningJob");
     expect(await m.submit(m.mine((h) => h <= m.target, {}, oldJob))).toMatchObject({ ok: false, error: { errorCode: "stale-share" } });
-    await eventWithReason("template_cache_miss");
+    await env.eventWithReason(edge, "template_cache_miss");
   });
 
   it("no verdict within the stale hold: prevhash_switch_timeout, channels closed (fail_closed)", async () => {
@@ -199,7 +176,7 @@ describe("miner-edge inline mode (verdict gating, durability before acknowledgem
     await propose(16n, tip(0xd0));
     const closed = await m.next("CloseChannel", 5000);
     expect(closed.reasonCode).toBe("prevhash-switch-timeout");
-    await eventWithReason("prevhash_switch_timeout");
+    await env.eventWithReason(edge, "prevhash_switch_timeout");
     await waitFor(() => m.ended, { description: "the connection closed" });
   });
 
@@ -208,7 +185,7 @@ describe("miner-edge inline mode (verdict gating, durability before acknowledgem
     // Newest first: the latest transition must be a degradation.
     const latest = await waitFor(
       async () => {
-        const [newest] = await events("type=mode_transition&limit=1");
+        const [newest] = await env.events(edge, "type=mode_transition&limit=1");
         return newest?.modeTransition?.direction === "degraded" ? newest : undefined;
       },
       { description: "a degraded mode_transition" },

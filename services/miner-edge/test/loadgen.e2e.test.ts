@@ -1,23 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
+import type { Bus } from "@gatehouse/bus";
 import { TemplateProposalSchema } from "@gatehouse/proto/mining/v1";
-import {
-  natsUrl,
-  redisUrl,
-  removeNamespace,
-  repoRoot,
-  ServiceProcess,
-  testNamespace,
-  waitFor,
-  writeEdgeIdentity,
-} from "@gatehouse/testkit";
+import { repoRoot, ServiceProcess, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { EdgeTestEnv } from "./edge-env.js";
 import { DIFF1_NBITS, templateFixture } from "./template-fixture.js";
 
-const ns = testNamespace("loadgen");
-const catalog = streamCatalog({ subjectRoot: ns.subjectRoot, namePrefix: ns.streamPrefix });
-const { config: identityConfig } = writeEdgeIdentity("edge-loadgen");
+const env = new EdgeTestEnv("loadgen");
+const { identityConfig } = env;
 
 let bus: Bus;
 let edge: ServiceProcess;
@@ -60,20 +51,11 @@ function runLoadgen(args: string[]): { child: ChildProcess; reports: Report[]; e
 }
 
 beforeAll(async () => {
-  bus = await Bus.connect({ servers: natsUrl(), name: "loadgen-e2e", subjectRoot: ns.subjectRoot });
-  await ensureStream(await bus.jsm(), catalog.SHARES);
+  bus = await env.connect(["SHARES"]);
   edge = await ServiceProcess.start({
     service: "miner-edge",
-    config: {
-      mode: "observe",
-      listen_addr: "127.0.0.1:0",
-      nats: { url: natsUrl(), subject_root: ns.subjectRoot, stream_prefix: ns.streamPrefix },
-      redis: { url: redisUrl(), key_prefix: ns.redisPrefix },
-      ...identityConfig,
-      auth: { mode: "prefix_map", prefix_map: { "lg.": "acct-loadgen" } },
-      // ~4,300 hashes a share: a few ms of the loadgen's one thread.
-      initial_difficulty: 1e-6,
-    },
+    // At difficulty 1e-6, ~4,300 hashes a share: a few ms of the loadgen's one thread.
+    config: env.config({ auth: { mode: "prefix_map", prefix_map: { "lg.": "acct-loadgen" } } }),
   });
   bus.publish(
     bus.subjects.templateProposed,
@@ -85,9 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-  await edge?.stop("SIGTERM");
-  await bus.close();
-  await removeNamespace(ns);
+  await env.teardown([edge]);
 });
 
 describe("gatehouse-loadgen CLI against a real edge (Noise)", () => {

@@ -1,11 +1,10 @@
 import { RELAY_SERVICE } from "@gatehouse/relay";
-import { offLoopback, SafetyFlag, type ServiceDefinition } from "@gatehouse/service";
+import { offLoopback, SafetyFlag, type ServiceDefinition, systemClock } from "@gatehouse/service";
 import { registerAdmin } from "./admin.js";
 import { authenticator } from "./api/auth.js";
 import { type Config, configSchema, requestTimeoutMs } from "./config/config.js";
 import { quorumSize } from "./config/quorum.js";
 import { Gateway } from "./gateway.js";
-import { systemClock } from "./handlers/common/clock.js";
 import { RedisSenderRateLimiter } from "./handlers/common/sender-rate-limiter.js";
 import { ConfidentialRelayHandler } from "./handlers/confidentialrelay/handler.js";
 import type { Handler } from "./handlers/handler.js";

@@ -3,10 +3,10 @@
 import { Bus, decode, encode } from "@gatehouse/bus";
 import { type RelayRequest, RelayRequestAckSchema, RelayRequestBatchSchema } from "@gatehouse/proto/relay/v1";
 import { addressFromPrivateKey, devKey, MAX_REQUEST_BATCH } from "@gatehouse/relay";
+import { systemClock } from "@gatehouse/service";
 import { natsUrl, testNamespace } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { DonMember } from "../src/config/config.js";
-import { systemClock } from "../src/handlers/common/clock.js";
 import type { RelayRequestInit } from "../src/handlers/handler.js";
 import { MemberStatus } from "../src/network/member-status.js";
 import { NatsDon } from "../src/network/nats-don.js";

@@ -2,8 +2,7 @@
 
 import { PoolBackend } from "@gatehouse/pool-backend";
 import { GatewayReason, ShareAcceptedSchema, Sv2Response } from "@gatehouse/proto/mining/v1";
-import { type ExampleShare, exampleShare } from "@gatehouse/shares";
-import { getJson, type ServiceProcess, waitFor } from "@gatehouse/testkit";
+import { type ExampleShare, exampleShare, getJson, type ServiceProcess, waitFor } from "@gatehouse/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import {
   adminClient,

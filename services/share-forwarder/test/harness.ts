@@ -6,8 +6,8 @@ import { Bus, streamCatalog } from "@gatehouse/bus";
 import { type ShareForwardResult, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
 import { ReplayResultsRequestSchema, ShareForwarderAdminService } from "@gatehouse/proto/shareforwarder/v1";
 import { grpcServiceDefinition } from "@gatehouse/service";
-import { type ExampleShare, exampleShare, type PublishShareOutcome, publishAcceptedShare } from "@gatehouse/shares";
-import { natsUrl, ServiceProcess, type TestNamespace, testNamespace } from "@gatehouse/testkit";
+import { type PublishShareOutcome, publishAcceptedShare } from "@gatehouse/shares";
+import { type ExampleShare, exampleShare, natsUrl, ServiceProcess, type TestNamespace, testNamespace } from "@gatehouse/testkit";
 import { type Client, credentials, Metadata, makeGenericClientConstructor } from "@grpc/grpc-js";
 import { DeliverPolicy } from "@nats-io/jetstream";
 

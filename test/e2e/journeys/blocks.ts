@@ -2,9 +2,9 @@
 // miner receives the new prev hash within the budget.
 import { hashFromDisplay, hashToDisplay } from "@gatehouse/bitcoin";
 import { BlockFoundSchema, BlockResultSchema } from "@gatehouse/proto/mining/v1";
+import type { TestMiner } from "@gatehouse/testkit";
 import { waitFor } from "@gatehouse/testkit";
 import { describe, expect, it } from "@jest/globals";
-import type { TestMiner } from "../../../services/miner-edge/test/miner.js";
 import { type E2E, withoutLoadGenerators } from "../support/context.js";
 import { submitGoodShare } from "../support/mining.js";
 import { catalogOf, readStream } from "../support/stack.js";

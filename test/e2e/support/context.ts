@@ -3,9 +3,8 @@
 import type { Bus } from "@gatehouse/bus";
 import type { Stack } from "@gatehouse/dev";
 import { EdgeEventSchema, EdgeEventType } from "@gatehouse/proto/mining/v1";
-import { waitFor } from "@gatehouse/testkit";
+import { TestMiner, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll } from "@jest/globals";
-import { TestMiner } from "../../../services/miner-edge/test/miner.js";
 import { catalogOf, readStream } from "./stack.js";
 
 export interface E2E {

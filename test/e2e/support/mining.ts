@@ -3,11 +3,10 @@
 import { hashToDisplay, sha256d } from "@gatehouse/bitcoin";
 import { headerFor } from "@gatehouse/loadgen";
 import { eventIdOf, shareIdOf } from "@gatehouse/shares";
-import { waitFor } from "@gatehouse/testkit";
-import type { Share, TestMiner } from "../../../services/miner-edge/test/miner.js";
+import { type TestMiner, type TestShare, waitFor } from "@gatehouse/testkit";
 
 /** The 80-byte header a share hashes, on the miner's current tip and the job it names (default the active one). */
-export function headerOf(m: TestMiner, share: Share, job = m.job): Uint8Array {
+export function headerOf(m: TestMiner, share: TestShare, job = m.job): Uint8Array {
   const work = m.work?.work(job);
   if (!work) throw new Error("no work");
   const header = headerFor({ tip: work.tip, merkleRoot: work.merkleRoot, version: share.version, ntime: share.ntime });

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { create, type MessageInitShape, toJson } from "@bufbuild/protobuf";
 import { type EdgeEvent, EdgeEventSchema, EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
+import type { Clock } from "@gatehouse/service";
 
 export type EventInit = Omit<MessageInitShape<typeof EdgeEventSchema>, "eventId" | "timestampMs" | "gatewayInstanceId"> & {
   eventId?: string;
@@ -34,12 +35,13 @@ export class EventLog {
     private readonly capacity: number,
     private readonly instanceId: string,
     private readonly sinks: Sink[],
+    private readonly clock: Clock,
   ) {}
 
   record(init: EventInit): EdgeEvent {
     const event = create(EdgeEventSchema, init as MessageInitShape<typeof EdgeEventSchema>);
     event.eventId = init.eventId ?? randomBytes(16).toString("hex");
-    event.timestampMs = BigInt(Date.now());
+    event.timestampMs = BigInt(this.clock.now());
     event.gatewayInstanceId = this.instanceId;
     if (this.#ring.length < this.capacity) this.#ring.push(event);
     else {

@@ -1,5 +1,5 @@
 import { targetToDifficulty, u256ToLE } from "@gatehouse/bitcoin";
-import { ShareBatch } from "./share-batch.js";
+import { ShareAccounting } from "./share-accounting.js";
 
 /** An extended job's coinbase around extranonce_prefix ‖ extranonce, in its txid (non-witness) form. */
 export interface ExtendedCoinbase {
@@ -43,7 +43,7 @@ const MAX_JOBS = 32;
 const MAX_STALE_JOBS = 64;
 
 /**
- * A standard or extended channel: its identity, target and job table. All state, no I/O. An
+ * A standard or extended channel: its identity, target, job table and share counters. All state, no I/O. An
  * extended channel's miner rolls `extranonceSize` bytes after the edge's prefix.
  */
 export class MiningChannel {
@@ -52,12 +52,8 @@ export class MiningChannel {
   #nextJobId = 1;
   #target: bigint;
   tip: ChannelTip | undefined;
-  sequence = 0;
-  acceptedShares = 0;
-  rejectedShares = 0;
-  sharesSum = 0;
-  /** Shares accepted since the last SubmitShares.Success. */
-  readonly batch = new ShareBatch();
+  /** Accepted and rejected counts and the batch awaiting SubmitShares.Success. */
+  readonly shares: ShareAccounting;
 
   constructor(
     readonly channelId: number,
@@ -67,8 +63,10 @@ export class MiningChannel {
     target: bigint,
     readonly openedAt: number,
     readonly extranonceSize = 0,
+    shareBatchSize = 1,
   ) {
     this.#target = target;
+    this.shares = new ShareAccounting(shareBatchSize);
   }
 
   get extended(): boolean {

@@ -1,3 +1,4 @@
+import type { Clock } from "@gatehouse/service";
 import type { ConnectionDeadlines, Deadline } from "../admission/deadlines.js";
 
 /**
@@ -13,7 +14,7 @@ export class DeadlineWatch {
   constructor(
     private readonly deadlines: ConnectionDeadlines,
     private readonly onExpired: (deadline: Deadline) => void,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {}
 
   /** Call after anything that may move the next deadline. */
@@ -24,12 +25,12 @@ export class DeadlineWatch {
     clearTimeout(this.#timer);
     this.#armedFor = next?.at;
     if (!next) return;
-    this.#timer = setTimeout(() => this.#check(), Math.max(0, next.at - this.now()));
+    this.#timer = setTimeout(() => this.#check(), Math.max(0, next.at - this.clock.now()));
   }
 
   #check(): void {
     this.#armedFor = undefined;
-    const passed = this.deadlines.expired(this.now());
+    const passed = this.deadlines.expired(this.clock.now());
     if (!passed) {
       this.update();
       return;

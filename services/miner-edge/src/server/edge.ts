@@ -28,7 +28,7 @@ export class Edge {
   constructor(private readonly deps: EdgeDeps) {}
 
   /** Serves an established connection; `establishedAt` (handshake end) starts its setup and channel deadlines. */
-  attach(link: Sv2Connection, socket: Socket, id: bigint, peer: string, establishedAt = Date.now()): void {
+  attach(link: Sv2Connection, socket: Socket, id: bigint, peer: string, establishedAt: number): void {
     const deadlines = new ConnectionDeadlines(this.deps.deadlines, establishedAt);
     const session = new MinerSession(id, peer, link, this.deps, {
       setupDone: () => {
@@ -40,15 +40,19 @@ export class Edge {
         watch.update();
       },
     });
-    const watch = new DeadlineWatch(deadlines, ({ kind }) => {
-      this.deps.onDeadlineMissed(kind);
-      session.abort(DEADLINE_MISSED[kind].reason, DEADLINE_MISSED[kind].detail);
-    });
+    const watch = new DeadlineWatch(
+      deadlines,
+      ({ kind }) => {
+        this.deps.onDeadlineMissed(kind);
+        session.abort(DEADLINE_MISSED[kind].reason, DEADLINE_MISSED[kind].detail);
+      },
+      this.deps.clock,
+    );
     this.sessions.set(id, session);
     // Registered after the connection's own reader, so its frame state already includes this chunk.
     socket.on("data", (chunk: Buffer) => {
       session.onBytes(chunk.length);
-      deadlines.received(link.receivingFrame, link.framesReceived, Date.now());
+      deadlines.received(link.receivingFrame, link.framesReceived, this.deps.clock.now());
       watch.update();
     });
     socket.on("timeout", () => void session.shutdown(GatewayReason.GATEWAY_REASON_UNSPECIFIED, "idle timeout"));

@@ -1,7 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
-import type { Logger } from "@gatehouse/service";
-import { parseHostPort } from "@gatehouse/service";
+import { type Clock, type Logger, parseHostPort } from "@gatehouse/service";
 import {
   acceptNoise,
   EllSwiftKeyPool,
@@ -38,6 +37,7 @@ export interface ListenerDeps {
   onChannelBitDiffers(message: MessageName): void;
   events: EventLog;
   logger: Logger;
+  clock: Clock;
 }
 
 /**
@@ -156,6 +156,6 @@ export class MinerListener {
   #established(socket: Socket, link: Sv2Connection, id: bigint, peer: string): void {
     this.#handshaking.delete(socket);
     socket.setTimeout(this.options.idleTimeoutMs);
-    this.deps.onConnection(link, socket, id, peer, Date.now());
+    this.deps.onConnection(link, socket, id, peer, this.deps.clock.now());
   }
 }

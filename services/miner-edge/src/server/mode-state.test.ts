@@ -1,10 +1,10 @@
-import { createLogger } from "@gatehouse/service";
+import { createLogger, ManualClock } from "@gatehouse/service";
 import { describe, expect, it } from "@jest/globals";
 import { EventLog } from "../ops/event-log.js";
 import { ModeState } from "./mode-state.js";
 
 function harness(configured: "observe" | "inline") {
-  const events = new EventLog(10, "t", []);
+  const events = new EventLog(10, "t", [], new ManualClock());
   return { events, mode: new ModeState(configured, events, createLogger({ service: "miner-edge", instanceId: "t", level: "fatal" })) };
 }
 
@@ -29,7 +29,7 @@ describe("ModeState (inline degrades to observe without verifier heartbeats)", (
 
   it("never transitions a mode other than inline", () => {
     const { mode } = harness("observe");
-    expect(mode.check(undefined, 1000)).toBeUndefined();
+    expect(mode.check(undefined, 1000, 0)).toBeUndefined();
     expect(mode.effective).toBe("observe");
   });
 });

@@ -23,7 +23,7 @@ export class ModeState {
   }
 
   /** Re-evaluates from the heartbeat age; returns "degraded"/"recovered" on a transition. */
-  check(heartbeatAgeMs: number | undefined, limitMs: number, now = Date.now()): "degraded" | "recovered" | undefined {
+  check(heartbeatAgeMs: number | undefined, limitMs: number, now: number): "degraded" | "recovered" | undefined {
     if (this.configured !== "inline") return undefined;
     const silent = heartbeatAgeMs === undefined || heartbeatAgeMs > limitMs;
     if (silent && this.#degradedSince === undefined) {

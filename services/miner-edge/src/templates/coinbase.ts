@@ -1,5 +1,6 @@
 import { assembleStandardCoinbase, compactSize, concat, merkleRootFromPath, sha256d, u32le } from "@gatehouse/bitcoin";
 import type { TemplateProposal } from "@gatehouse/proto/mining/v1";
+import { EXTRANONCE_PREFIX_BYTES } from "../protocol/extranonce.js";
 
 /**
  * A template's coinbase split around the channel's extranonce prefix, in both serializations:
@@ -70,4 +71,15 @@ export function coinbasePartsFor(template: TemplateProposal, extranonceLength: n
     byLength.set(extranonceLength, parts);
   }
   return parts;
+}
+
+/**
+ * The coinbase split a channel's jobs and shares use: a standard channel's is the template's own
+ * (room for the 8-byte prefix); an extended channel's leaves room for the miner's extranonce too.
+ */
+export function channelCoinbaseParts(
+  template: { proposal: TemplateProposal; parts: CoinbaseParts },
+  channel: { extended: boolean; extranonceSize: number },
+): CoinbaseParts {
+  return channel.extended ? coinbasePartsFor(template.proposal, EXTRANONCE_PREFIX_BYTES + channel.extranonceSize) : template.parts;
 }

@@ -1,5 +1,5 @@
+import type { Clock } from "@gatehouse/service";
 import type { DonMember } from "../config/config.js";
-import type { Clock } from "../handlers/common/clock.js";
 
 interface Status {
   lastAck: number;

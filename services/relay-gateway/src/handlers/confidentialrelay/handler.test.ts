@@ -14,12 +14,11 @@ import {
   responseEntryDigest,
   signPersonal,
 } from "@gatehouse/relay";
-import { createLogger, Metrics } from "@gatehouse/service";
+import { createLogger, ManualClock, Metrics } from "@gatehouse/service";
 import { describe, expect, it } from "@jest/globals";
 import type { DonMember } from "../../config/config.js";
 import { relayMetrics } from "../../metrics.js";
 import { Callback, type UserCallbackPayload } from "../common/callback.js";
-import { ManualClock } from "../common/clock.js";
 import type { Don, RelayRequestInit } from "../handler.js";
 import { aggregate, type Candidate } from "./aggregator.js";
 import { ConfidentialRelayHandler, type ConfidentialRelayOptions } from "./handler.js";

@@ -15,12 +15,10 @@ import {
   responseDigest,
   toJsonRpcCode,
 } from "@gatehouse/relay";
-import type { Logger } from "@gatehouse/service";
+import { type Clock, type Logger, TokenBucket } from "@gatehouse/service";
 import type { DonConfig, DonMember } from "../../config/config.js";
 import type { RelayMetrics } from "../../metrics.js";
 import type { Callback, UserCallbackPayload } from "../common/callback.js";
-import type { Clock } from "../common/clock.js";
-import { TokenBucket } from "../common/token-bucket.js";
 import { type Don, type Handler, HandlerRejection } from "../handler.js";
 import { ActiveRequest, type Decoded } from "./active-request.js";
 import { aggregate } from "./aggregator.js";
@@ -206,7 +204,7 @@ export class ConfidentialRelayHandler implements Handler {
   #takeResponse(member: DonMember, batch: SignedBatch, gatewayId: string, entry: RelayResponse): void {
     const node = member.address;
     // Limits run before the lookup, so stale responses spend tokens too (as the reference does).
-    if (!this.#nodeLimiters.get(node)?.allow() || !this.#globalLimiter.allow()) {
+    if (!this.#nodeLimiters.get(node)?.take() || !this.#globalLimiter.take()) {
       this.#dropped(node, "rate_limited");
       return;
     }

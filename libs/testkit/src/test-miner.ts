@@ -1,10 +1,10 @@
 import { u256FromLE } from "@gatehouse/bitcoin";
 import { ChannelWork, headerFor, headerHash, type Job, type Tip } from "@gatehouse/loadgen";
 import { type AnyMessage, type MessageFields, type MessageName, Sv2Client, type Sv2ClientOptions } from "@gatehouse/sv2";
-import { waitFor } from "@gatehouse/testkit";
+import { waitFor } from "./wait.js";
 
 type Of<N extends MessageName> = MessageFields<N>;
-export type Share = Of<"SubmitSharesStandard"> & { extranonce?: Uint8Array };
+export type TestShare = Of<"SubmitSharesStandard"> & { extranonce?: Uint8Array };
 
 /**
  * A step-by-step test miner on libs/sv2's client: keeps every message it receives, follows its
@@ -110,7 +110,7 @@ export class TestMiner {
   }
 
   /** Searches nonces on the active job (or `job`) until `accept(hash)`; returns the submission. */
-  mine(accept: (hash: bigint) => boolean, overrides: Partial<Share> = {}, job = this.job): Share {
+  mine(accept: (hash: bigint) => boolean, overrides: Partial<TestShare> = {}, job = this.job): TestShare {
     const work = this.work?.work(job);
     if (!work) throw new Error("no active job");
     const version = overrides.version ?? work.version;
@@ -127,7 +127,9 @@ export class TestMiner {
   }
 
   /** Submits (extended when the share has an extranonce) and returns the edge's answer to exactly this sequence number. */
-  async submit(share: Share): Promise<{ ok: true; success: Of<"SubmitSharesSuccess"> } | { ok: false; error: Of<"SubmitSharesError"> }> {
+  async submit(
+    share: TestShare,
+  ): Promise<{ ok: true; success: Of<"SubmitSharesSuccess"> } | { ok: false; error: Of<"SubmitSharesError"> }> {
     const { extranonce, ...standard } = share;
     if (extranonce) await this.client.connection.send("SubmitSharesExtended", { ...standard, extranonce });
     else await this.client.submitShare(standard);

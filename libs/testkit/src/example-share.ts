@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { GatewayReason, type ShareAcceptedSchema, Sv2Response, ValidationLevel } from "@gatehouse/proto/mining/v1";
-import { eventIdOf, shareIdOf } from "./identity.js";
+import { eventIdOf, shareIdOf } from "@gatehouse/shares";
 
 /**
  * The channel difficulty of example shares: 2^-32, so nearly every header meets it and tests

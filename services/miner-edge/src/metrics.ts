@@ -1,0 +1,76 @@
+import { type EdgeEvent, EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
+import type { Metrics } from "@gatehouse/service";
+
+type Counter = ReturnType<Metrics["counter"]>;
+type Histogram = ReturnType<Metrics["histogram"]>;
+
+/** The edge's counters and histograms (names without the gatehouse_miner_edge_ prefix). */
+export interface EdgeMetrics {
+  events: Counter;
+  shares: Counter;
+  shareAck: Histogram;
+  blocksFound: Counter;
+  templates: Counter;
+  verdicts: Counter;
+  heartbeats: Counter;
+  deadlineCloses: Counter;
+  refused: Counter;
+  channelBitDifferences: Counter;
+}
+
+export function edgeMetrics(m: Metrics): EdgeMetrics {
+  return {
+    events: m.counter("events_total", "EdgeEvents recorded, by type and reason code", ["type", "reason"]),
+    shares: m.counter("shares_total", "Share submissions answered, by result and reason code", ["result", "reason"]),
+    shareAck: m.histogram("share_ack_seconds", "From a share's arrival to its answer (inline: after the JetStream PubAck)"),
+    blocksFound: m.counter("blocks_found_total", "Shares that met the network target"),
+    templates: m.counter("templates_received_total", "TemplateProposals received"),
+    verdicts: m.counter("verdicts_received_total", "TemplateVerdicts received, by outcome", ["accepted"]),
+    heartbeats: m.counter("verifier_heartbeats_total", "VerifierHeartbeat messages received"),
+    deadlineCloses: m.counter(
+      "deadline_closes_total",
+      "Connections closed for a missed deadline: handshake, setup (SetupConnection), channel (first channel open), frame (frame completion)",
+      ["deadline"],
+    ),
+    refused: m.counter(
+      "connections_refused_total",
+      "Connections refused before any SV2 byte, by limit: rate (new per IP per second), per_ip (open per IP), total (max_connections)",
+      ["limit"],
+    ),
+    channelBitDifferences: m.counter(
+      "channel_bit_differences_total",
+      "Miner frames whose channel bit differs from the SV2 message table (accepted; the spec's examples and sv2-tp omit it), by message",
+      ["message"],
+    ),
+  };
+}
+
+/** Gauges read at scrape time from the verifier link and the mode. */
+export function verifierGauges(m: Metrics, state: { heartbeatAgeMs(): number | undefined; degraded(): boolean }): void {
+  m.gauge("verifier_heartbeat_age_seconds", "Seconds since the last verifier heartbeat (-1 before the first)", [], function () {
+    const age = state.heartbeatAgeMs();
+    this.set(age === undefined ? -1 : age / 1000);
+  });
+  m.gauge("mode_degraded", "1 while inline mode is degraded to observe (verifier heartbeat lost)", [], function () {
+    this.set(state.degraded() ? 1 : 0);
+  });
+}
+
+/** Gauges read at scrape time from the listener and the sessions (not in shadow mode: no miners). */
+export function servingGauges(m: Metrics, state: { connections(): number; channels(): number }): void {
+  m.gauge("connections", "Open miner connections (including handshakes in progress)", [], function () {
+    this.set(state.connections());
+  });
+  m.gauge("channels", "Open standard channels", [], function () {
+    this.set(state.channels());
+  });
+}
+
+/** Counts one recorded EdgeEvent (an EventLog sink). */
+export function countEvent(metrics: EdgeMetrics, event: EdgeEvent): void {
+  metrics.events.inc({ type: EdgeEventType[event.type] ?? "", reason: reasonLabel(event.reasonCode) });
+}
+
+function reasonLabel(reason: GatewayReason): string {
+  return reason === GatewayReason.GATEWAY_REASON_UNSPECIFIED ? "" : (GatewayReason[reason] ?? "");
+}
