@@ -114,6 +114,6 @@ export class ShareBatcher {
     const verdict = classifyBatch(raw, ids);
     this.deps.onAttempt?.(verdict.request, (performance.now() - started) / 1000, batch.length);
     this.deps.health.record(verdict.request);
-    batch.forEach((w, i) => w.resolve(verdict.shares[i] as AttemptOutcome));
+    for (const [i, w] of batch.entries()) w.resolve(verdict.shares[i] as AttemptOutcome);
   }
 }
