@@ -6,7 +6,17 @@ import { BATCH_PATH, PoolBackend } from "@gatehouse/pool-backend";
 import { GatewayReason } from "@gatehouse/proto/mining/v1";
 import { type ServiceProcess, waitFor } from "@gatehouse/testkit";
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { closeNamespace, type Namespace, openNamespace, publish, readResults, resultCount, SECRET, shares, startForwarder } from "./harness.js";
+import {
+  closeNamespace,
+  type Namespace,
+  openNamespace,
+  publish,
+  readResults,
+  resultCount,
+  SECRET,
+  shares,
+  startForwarder,
+} from "./harness.js";
 
 const KILL_SHARES = 3_000;
 const BATCH = { share_upstream_batch_max_shares: 50, share_upstream_batch_path: BATCH_PATH };
@@ -45,7 +55,12 @@ describe("share-forwarder batch mode", () => {
     const results = await readResults(ns);
     expect(new Set(results.map((r) => r.eventId))).toEqual(new Set(list.map((s) => s.eventId)));
     for (const r of results) {
-      expect(r).toMatchObject({ forwarded: true, upstreamAccepted: true, upstreamHttpStatus: 200, reasonCode: GatewayReason.GATEWAY_REASON_UNSPECIFIED });
+      expect(r).toMatchObject({
+        forwarded: true,
+        upstreamAccepted: true,
+        upstreamHttpStatus: 200,
+        reasonCode: GatewayReason.GATEWAY_REASON_UNSPECIFIED,
+      });
     }
     const stats = backend.stats();
     expect(stats).toMatchObject({ accepted: list.length, duplicates: 0, badSignature: 0, badRequest: 0 });
