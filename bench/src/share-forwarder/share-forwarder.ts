@@ -1,6 +1,6 @@
 // The share forwarder end to end — SHARES stream → signed POST → pool backend → result stored —
 // with 64 and 256 shares in flight one POST each, and in batch mode (up to BATCH shares a POST,
-// 256 in flight), beside the same run's floors: JetStream consume+ack alone, and the pool backend
+// BATCH_IN_FLIGHT shares in flight), beside the same run's floors: JetStream consume+ack alone, and the pool backend
 // alone (signed POSTs from a keep-alive pool, no NATS), one share a POST and in batches.
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
@@ -20,7 +20,7 @@ const LATENCY_RATE = Number(process.env.BENCH_SHARE_FORWARDER_RATE ?? 300);
 const LATENCY_SECONDS = Number(process.env.BENCH_SHARE_FORWARDER_LATENCY_SECONDS ?? 5);
 const IN_FLIGHT = [64, 256];
 const BATCH = Number(process.env.BENCH_SHARE_FORWARDER_BATCH ?? 64);
-const BATCH_IN_FLIGHT = 256;
+const BATCH_IN_FLIGHT = Number(process.env.BENCH_SHARE_FORWARDER_BATCH_IN_FLIGHT ?? 256);
 const SECRET = `whsec_${randomBytes(32).toString("base64")}`;
 const servers = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 
@@ -194,7 +194,12 @@ export async function run(): Promise<void> {
     const jetstream = await jetstreamFloor(bus, root, list);
     const http64 = await httpFloor(backend, list, 64);
     const http256 = await httpFloor(backend, makeShares(`${root}-256`, COUNT), 256);
-    const httpBatch = await httpBatchFloor(backend, makeShares(`${root}-batch`, COUNT), BATCH, BATCH_IN_FLIGHT / BATCH);
+    const httpBatch = await httpBatchFloor(
+      backend,
+      makeShares(`${root}-batch`, COUNT),
+      BATCH,
+      Math.max(1, Math.round(BATCH_IN_FLIGHT / BATCH)),
+    );
     const e2e: Awaited<ReturnType<typeof endToEnd>>[] = [];
     for (const maxInFlight of IN_FLIGHT) e2e.push(await endToEnd(backend, maxInFlight));
     e2e.push(await endToEnd(backend, BATCH_IN_FLIGHT, BATCH));
