@@ -1,10 +1,11 @@
 // The share forwarder end to end — SHARES stream → signed POST → pool backend → result stored —
-// with 64 and 256 requests in flight, beside the same run's floors: JetStream consume+ack alone,
-// and the pool backend alone (signed POSTs from a keep-alive pool, no NATS).
+// with 64 and 256 shares in flight one POST each, and in batch mode (up to BATCH shares a POST,
+// BATCH_IN_FLIGHT shares in flight), beside the same run's floors: JetStream consume+ack alone, and the pool backend
+// alone (signed POSTs from a keep-alive pool, no NATS), one share a POST and in batches.
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Bus, ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
-import { PoolBackend } from "@gatehouse/pool-backend";
+import { BATCH_PATH, PoolBackend } from "@gatehouse/pool-backend";
 import { ShareAcceptedSchema, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
 import { publishAcceptedShare, submissionBody } from "@gatehouse/shares";
 import { type ExampleShare, exampleShare, ServiceProcess } from "@gatehouse/testkit";
@@ -18,6 +19,8 @@ const COUNT = Number(process.env.BENCH_SHARE_FORWARDER_COUNT ?? 20_000);
 const LATENCY_RATE = Number(process.env.BENCH_SHARE_FORWARDER_RATE ?? 300);
 const LATENCY_SECONDS = Number(process.env.BENCH_SHARE_FORWARDER_LATENCY_SECONDS ?? 5);
 const IN_FLIGHT = [64, 256];
+const BATCH = Number(process.env.BENCH_SHARE_FORWARDER_BATCH ?? 64);
+const BATCH_IN_FLIGHT = Number(process.env.BENCH_SHARE_FORWARDER_BATCH_IN_FLIGHT ?? 256);
 const SECRET = `whsec_${randomBytes(32).toString("base64")}`;
 const servers = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 
@@ -91,8 +94,34 @@ async function httpFloor(backend: PoolBackend, list: ExampleShare[], connections
   return { what: `pool backend alone: signed POSTs, ${connections} in flight, keep-alive`, ...result };
 }
 
+/** Floor 3: signed batch POSTs of `batch` shares straight to the pool backend, `connections` at once. */
+async function httpBatchFloor(backend: PoolBackend, list: ExampleShare[], batch: number, connections: number) {
+  const url = new URL(backend.batchUrl);
+  const pool = new Pool(url.origin, { connections, pipelining: 1 });
+  const bodies: Buffer[] = [];
+  for (let i = 0; i < list.length; i += batch) {
+    const shares = list.slice(i, i + batch).map((share) => submissionBody(create(ShareAcceptedSchema, share)));
+    bodies.push(Buffer.concat([Buffer.from('{"shares":['), Buffer.from(shares.join(",")), Buffer.from("]}")]));
+  }
+  let next = 0;
+  const result = await throughput(list.length, async () => {
+    const worker = async () => {
+      for (let i = next++; i < bodies.length; i = next++) {
+        const body = bodies[i] as Buffer;
+        const res = await pool.request({ path: url.pathname, method: "POST", headers: signedHeaders(SECRET, `batch_${i}`, body), body });
+        const text = await res.body.text();
+        if (res.statusCode !== 200 || text.includes('"accepted":false'))
+          throw new Error(`backend answered ${res.statusCode} ${text.slice(0, 200)}`);
+      }
+    };
+    await Promise.all(Array.from({ length: connections }, worker));
+  });
+  await pool.close();
+  return { what: `pool backend alone: signed batch POSTs of ${batch} shares, ${connections} in flight, keep-alive`, ...result };
+}
+
 /** End to end with one forwarder process: drain a backlog of COUNT, then paced latency. */
-async function endToEnd(backend: PoolBackend, maxInFlight: number) {
+async function endToEnd(backend: PoolBackend, maxInFlight: number, batchMaxShares = 1) {
   const root = `benchsf${randomBytes(3).toString("hex")}`;
   const prefix = `${root.toUpperCase()}_`;
   const catalog = streamCatalog({ subjectRoot: root, namePrefix: prefix });
@@ -106,6 +135,7 @@ async function endToEnd(backend: PoolBackend, maxInFlight: number) {
       share_upstream_secret: SECRET,
       share_forward_queue_size: COUNT * 2,
       share_forward_max_in_flight: maxInFlight,
+      ...(batchMaxShares > 1 ? { share_upstream_batch_max_shares: batchMaxShares, share_upstream_batch_path: BATCH_PATH } : {}),
     },
   });
   try {
@@ -139,7 +169,8 @@ async function endToEnd(backend: PoolBackend, maxInFlight: number) {
     const lost = backlog.filter((s) => !results.has(s.eventId)).length;
     return {
       maxInFlight,
-      what: "publish (edge helper) → SHARES → forwarder process → signed POST → pool backend → result stored",
+      batchMaxShares,
+      what: `publish (edge helper) → SHARES → forwarder process → signed POST (${batchMaxShares > 1 ? `batches of up to ${batchMaxShares}` : "one per share"}) → pool backend → result stored`,
       ...drain,
       forwarderCpuSeconds,
       forwarderCpuMicrosPerShare: (forwarderCpuSeconds * 1e6) / COUNT,
@@ -163,16 +194,24 @@ export async function run(): Promise<void> {
     const jetstream = await jetstreamFloor(bus, root, list);
     const http64 = await httpFloor(backend, list, 64);
     const http256 = await httpFloor(backend, makeShares(`${root}-256`, COUNT), 256);
-    const e2e = [];
+    const httpBatch = await httpBatchFloor(
+      backend,
+      makeShares(`${root}-batch`, COUNT),
+      BATCH,
+      Math.max(1, Math.round(BATCH_IN_FLIGHT / BATCH)),
+    );
+    const e2e: Awaited<ReturnType<typeof endToEnd>>[] = [];
     for (const maxInFlight of IN_FLIGHT) e2e.push(await endToEnd(backend, maxInFlight));
+    e2e.push(await endToEnd(backend, BATCH_IN_FLIGHT, BATCH));
+    const httpFloorOf = (r: (typeof e2e)[number]) => (r.batchMaxShares > 1 ? httpBatch : r.maxInFlight === 64 ? http64 : http256);
     emit({
       benchmark: "share-forwarder",
       shares: COUNT,
-      floor: { jetstream, httpBackend64: http64, httpBackend256: http256 },
+      floor: { jetstream, httpBackend64: http64, httpBackend256: http256, httpBackendBatch: httpBatch },
       endToEnd: e2e.map((r) => ({
         ...r,
         ratioToJetstreamFloor: jetstream.perSecond / r.perSecond,
-        ratioToHttpFloor: (r.maxInFlight === 64 ? http64 : http256).perSecond / r.perSecond,
+        ratioToHttpFloor: httpFloorOf(r).perSecond / r.perSecond,
       })),
       note: "2 shared cores run NATS, the forwarder, the pool backend and this driver at once; figures are noisy — compare ratios within one run",
     });

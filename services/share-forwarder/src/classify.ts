@@ -36,6 +36,20 @@ function errorOf(body: string): string {
   return excerpt(body);
 }
 
+/**
+ * A 2xx answer's parsed body for one share: {"accepted": true} or {"accepted": false, "reason"};
+ * anything else is malformed (retried, not an outage). Batch mode judges each share's entry so.
+ */
+export function classifyAnswer(status: number, parsed: unknown): AttemptOutcome {
+  const accepted = (parsed as { accepted?: unknown } | null)?.accepted;
+  if (accepted === true) return { kind: "accepted", status };
+  if (accepted === false) {
+    const reason = (parsed as { reason?: unknown }).reason;
+    return { kind: "rejected", status, reason: typeof reason === "string" ? excerpt(reason) : "" };
+  }
+  return { kind: "transient", status, error: "malformed 2xx body: no boolean accepted", unreachable: false };
+}
+
 export function classify(attempt: RawAttempt): AttemptOutcome {
   if (attempt.kind === "error") {
     return { kind: "transient", error: excerpt(attempt.timeout ? `timeout: ${attempt.message}` : attempt.message), unreachable: true };
@@ -49,13 +63,7 @@ export function classify(attempt: RawAttempt): AttemptOutcome {
     } catch {
       return { kind: "transient", status, error: "malformed 2xx body: not JSON", unreachable: false };
     }
-    const accepted = (parsed as { accepted?: unknown } | null)?.accepted;
-    if (accepted === true) return { kind: "accepted", status };
-    if (accepted === false) {
-      const reason = (parsed as { reason?: unknown }).reason;
-      return { kind: "rejected", status, reason: typeof reason === "string" ? excerpt(reason) : "" };
-    }
-    return { kind: "transient", status, error: "malformed 2xx body: no boolean accepted", unreachable: false };
+    return classifyAnswer(status, parsed);
   }
   if (status === 408 || status === 429)
     return { kind: "transient", status, error: errorOf(body) || `HTTP ${status}`, unreachable: false, ...retryAfter };

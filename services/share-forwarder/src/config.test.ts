@@ -61,4 +61,27 @@ describe("share-forwarder configuration", () => {
     });
     expect(unsafeSettings(tls)).toEqual([]);
   });
+
+  it("is per-share by default; batch mode needs a batch path and bounded sizes", () => {
+    const withSecret = { ...base, GH_SHARE_FORWARDER_SHARE_UPSTREAM_SECRET: secret };
+    expect(load(withSecret)).toMatchObject({
+      share_upstream_batch_max_shares: 1,
+      share_upstream_batch_max_wait_ms: 5,
+      share_upstream_batch_max_bytes: 262_144,
+    });
+    expect(load(withSecret).share_upstream_batch_path).toBeUndefined();
+    const batch = { ...withSecret, GH_SHARE_FORWARDER_SHARE_UPSTREAM_BATCH_MAX_SHARES: "100" };
+    expect(() => load(batch)).toThrow(/share_upstream_batch_path.*required when share_upstream_batch_max_shares/);
+    expect(load({ ...batch, GH_SHARE_FORWARDER_SHARE_UPSTREAM_BATCH_PATH: "/shares/batch" })).toMatchObject({
+      share_upstream_batch_max_shares: 100,
+      share_upstream_batch_path: "/shares/batch",
+    });
+    expect(() => load({ ...batch, GH_SHARE_FORWARDER_SHARE_UPSTREAM_BATCH_PATH: "http://elsewhere/batch" })).toThrow(
+      /share_upstream_batch_path/,
+    );
+    expect(() => load({ ...batch, GH_SHARE_FORWARDER_SHARE_UPSTREAM_BATCH_MAX_SHARES: "1001" })).toThrow(/share_upstream_batch_max_shares/);
+    expect(() => load({ ...withSecret, GH_SHARE_FORWARDER_SHARE_UPSTREAM_BATCH_MAX_BYTES: "1000" })).toThrow(
+      /share_upstream_batch_max_bytes/,
+    );
+  });
 });

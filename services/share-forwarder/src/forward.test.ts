@@ -1,7 +1,7 @@
 import { GatewayReason } from "@gatehouse/proto/mining/v1";
 import { describe, expect, it } from "@jest/globals";
 import type { RawAttempt } from "./classify.js";
-import { type ForwardDeps, forwardShare } from "./forward.js";
+import { type AttemptDeps, type ForwardDeps, forwardShare, postShare } from "./forward.js";
 import { UpstreamHealth } from "./health.js";
 
 const ok: RawAttempt = { kind: "response", status: 200, body: '{"accepted":true}' };
@@ -13,7 +13,7 @@ function harness(answers: RawAttempt[], options: { retries?: number; outageAfter
   const sent: { id: string; timestamp: string }[] = [];
   const sleeps: number[] = [];
   let clock = 1_700_000_000_000;
-  const deps: ForwardDeps = {
+  const deps: AttemptDeps & ForwardDeps = {
     post: async (_body, headers) => {
       sent.push({ id: headers["webhook-id"], timestamp: headers["webhook-timestamp"] });
       return answers[Math.min(sent.length - 1, answers.length - 1)] as RawAttempt;
@@ -29,7 +29,12 @@ function harness(answers: RawAttempt[], options: { retries?: number; outageAfter
     },
     now: () => clock,
   };
-  return { deps, sent, sleeps, run: () => forwardShare("e".repeat(64), Buffer.from("{}"), deps, new AbortController().signal) };
+  return {
+    deps,
+    sent,
+    sleeps,
+    run: () => forwardShare(() => postShare("e".repeat(64), Buffer.from("{}"), deps), deps, new AbortController().signal),
+  };
 }
 
 describe("forwarding one share", () => {

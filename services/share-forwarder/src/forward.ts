@@ -5,16 +5,34 @@ import type { UpstreamHealth } from "./health.js";
 import { type BackoffPolicy, retryDelayMs } from "./retry.js";
 import type { WebhookHeaders } from "./signing.js";
 
-export interface ForwardDeps {
+/** What one signed POST of one share needs. */
+export interface AttemptDeps {
   post(body: Uint8Array, headers: WebhookHeaders): Promise<RawAttempt>;
   sign(id: string, body: Uint8Array, nowMs: number): WebhookHeaders;
+  health: UpstreamHealth;
+  onAttempt?(outcome: AttemptOutcome, seconds: number): void;
+  now?(): number;
+}
+
+export interface ForwardDeps {
+  /** Consulted after each attempt: a share whose retries run out while the upstream is down is held. */
   health: UpstreamHealth;
   retries: number;
   backoff: BackoffPolicy;
   /** Resolves after `ms`, or early (false) when `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<boolean>;
-  onAttempt?(outcome: AttemptOutcome, seconds: number): void;
-  now?(): number;
+}
+
+/**
+ * One attempt of per-share mode: one signed POST (the share's event_id as webhook-id, a fresh
+ * timestamp and signature), judged, and counted towards the upstream's health.
+ */
+export async function postShare(eventId: string, body: Uint8Array, deps: AttemptDeps): Promise<AttemptOutcome> {
+  const started = performance.now();
+  const outcome = classify(await deps.post(body, deps.sign(eventId, body, (deps.now ?? Date.now)())));
+  deps.onAttempt?.(outcome, (performance.now() - started) / 1000);
+  deps.health.record(outcome);
+  return outcome;
 }
 
 /**
@@ -56,27 +74,27 @@ function finalOutcome(outcome: AttemptOutcome, attempts: number): ForwardOutcome
 }
 
 /**
- * One share to the upstream: up to retries+1 signed attempts (same webhook-id, fresh timestamp
- * and signature each), backing off between them. Ends with the share's final outcome, or
- * holds it while the upstream is unreachable.
+ * One share to the upstream: up to retries+1 attempts (`attempt` makes one: a per-share POST, or
+ * the share's place in a batch), backing off between them. Ends with the share's final outcome,
+ * or holds it while the upstream is unreachable.
  */
-export async function forwardShare(eventId: string, body: Uint8Array, deps: ForwardDeps, signal: AbortSignal): Promise<ForwardVerdict> {
-  const now = deps.now ?? Date.now;
+export async function forwardShare(
+  attempt: () => Promise<AttemptOutcome>,
+  deps: ForwardDeps,
+  signal: AbortSignal,
+): Promise<ForwardVerdict> {
   let last: AttemptOutcome | undefined;
-  for (let attempt = 0; attempt <= deps.retries; attempt++) {
+  for (let tried = 0; tried <= deps.retries; tried++) {
     if (signal.aborted) return { kind: "abandoned" };
-    const started = performance.now();
-    const outcome = classify(await deps.post(body, deps.sign(eventId, body, now())));
-    deps.onAttempt?.(outcome, (performance.now() - started) / 1000);
-    deps.health.record(outcome);
-    const final = finalOutcome(outcome, attempt + 1);
+    const outcome = await attempt();
+    const final = finalOutcome(outcome, tried + 1);
     if (final) return { kind: "final", outcome: final };
     last = outcome;
     const retryAfter = outcome.kind === "transient" ? outcome.retryAfterMs : undefined;
-    const isLast = attempt === deps.retries;
+    const isLast = tried === deps.retries;
     // After the last attempt, wait only when holding: that wait paces the probing of a down upstream.
     if (isLast && !deps.health.down) break;
-    if (!(await deps.sleep(retryDelayMs(attempt, deps.backoff, retryAfter), signal))) return { kind: "abandoned" };
+    if (!(await deps.sleep(retryDelayMs(tried, deps.backoff, retryAfter), signal))) return { kind: "abandoned" };
   }
   if (deps.health.down) return { kind: "held" };
   const failed = last as Extract<AttemptOutcome, { kind: "transient" }>;

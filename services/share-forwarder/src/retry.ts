@@ -1,3 +1,5 @@
+import { backoffDelayMs } from "@gatehouse/service";
+
 export interface BackoffPolicy {
   baseMs: number;
   maxMs: number;
@@ -5,9 +7,9 @@ export interface BackoffPolicy {
 }
 
 /**
- * Delay before retry number `retry` (0 = the first retry): exponential with equal jitter —
- * half of min(max, base·2^retry) plus a random share of the other half — and never shorter than
- * the upstream's Retry-After (clamped to retryAfterMaxMs).
+ * Delay before retry number `retry` (0 = the first retry): the shared exponential backoff with
+ * equal jitter (`backoffDelayMs`), never shorter than the upstream's Retry-After (clamped to
+ * retryAfterMaxMs).
  */
 export function retryDelayMs(
   retry: number,
@@ -15,10 +17,9 @@ export function retryDelayMs(
   retryAfterMs: number | undefined,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** retry);
-  const backoff = ceiling / 2 + random() * (ceiling / 2);
+  const backoff = backoffDelayMs(retry, policy, random);
   const floor = retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, policy.retryAfterMaxMs);
-  return Math.round(Math.max(backoff, floor));
+  return Math.max(backoff, floor);
 }
 
 /** Retry-After as milliseconds from `nowMs`: delay-seconds or an HTTP-date; undefined if absent or unreadable. */

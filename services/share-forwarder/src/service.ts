@@ -3,9 +3,11 @@ import { GatewayReason } from "@gatehouse/proto/mining/v1";
 import { ShareForwarderAdminService } from "@gatehouse/proto/shareforwarder/v1";
 import { ConfigError, SafetyFlag, type ServiceDefinition, serviceStatus, sleep, streamCatalogOf } from "@gatehouse/service";
 import { forwardResult, submissionBody } from "@gatehouse/shares";
+import { ShareBatcher } from "./batcher.js";
+import type { AttemptOutcome } from "./classify.js";
 import { type Config, configSchema, signingSecretProblems, unsafeSettings } from "./config.js";
 import { DedupWindow } from "./dedup.js";
-import { forwardShare } from "./forward.js";
+import { forwardShare, postShare } from "./forward.js";
 import { UpstreamHealth } from "./health.js";
 import { forwarderMetrics } from "./metrics.js";
 import { ForwardPipeline } from "./pipeline.js";
@@ -68,10 +70,13 @@ export const service: ServiceDefinition<Config> = {
     ctx.readiness.add("share-upstream", () => health.probe(config.share_upstream_unready_after_ms));
 
     const signer = new WebhookSigner(secrets);
+    const batchMaxShares = config.share_upstream_batch_max_shares;
     const client = new UpstreamClient({
       url: config.share_upstream_url,
       connections: maxInFlight,
       timeoutMs: config.share_upstream_submit_timeout_ms,
+      // A batch answer carries one entry per share.
+      maxResponseBytes: Math.max(16 * 1024, batchMaxShares * 512),
     });
     const backoff = {
       baseMs: config.share_upstream_backoff_base_ms,
@@ -79,6 +84,29 @@ export const service: ServiceDefinition<Config> = {
       retryAfterMaxMs: config.share_upstream_retry_after_max_ms,
     };
     let recorded = 0;
+    const countAttempt = (outcome: AttemptOutcome, seconds: number) => {
+      metrics.upstreamRequests.inc({ outcome: outcome.kind });
+      metrics.upstreamSeconds.observe(seconds);
+    };
+    const sign = (id: string, body: Uint8Array, nowMs: number) => signer.sign(id, body, nowMs);
+    const batchPath = config.share_upstream_batch_path;
+    // Batch mode (batch_max_shares > 1; the schema requires batch_path then): each attempt takes
+    // a place in the next batch POST. Per-share mode: each attempt is one POST.
+    const batcher =
+      batchMaxShares > 1 && batchPath !== undefined
+        ? new ShareBatcher(
+            {
+              maxShares: batchMaxShares,
+              maxBytes: config.share_upstream_batch_max_bytes,
+              maxWaitMs: config.share_upstream_batch_max_wait_ms,
+            },
+            { post: (body, headers) => client.post(body, headers, batchPath), sign, health, onAttempt: countAttempt },
+          )
+        : undefined;
+    const attemptFor = (eventId: string, body: Uint8Array): (() => Promise<AttemptOutcome>) =>
+      batcher
+        ? () => batcher.attempt(eventId, body)
+        : () => postShare(eventId, body, { post: (b, headers) => client.post(b, headers), sign, health, onAttempt: countAttempt });
 
     const pipeline = new ForwardPipeline(
       {
@@ -92,20 +120,8 @@ export const service: ServiceDefinition<Config> = {
       {
         forward: (item, signal) =>
           forwardShare(
-            item.share.eventId,
-            submissionBody(item.share),
-            {
-              post: (body, headers) => client.post(body, headers),
-              sign: (id, body, nowMs) => signer.sign(id, body, nowMs),
-              health,
-              retries: config.share_upstream_retries,
-              backoff,
-              sleep,
-              onAttempt: (outcome, seconds) => {
-                metrics.upstreamRequests.inc({ outcome: outcome.kind });
-                metrics.upstreamSeconds.observe(seconds);
-              },
-            },
+            attemptFor(item.share.eventId, submissionBody(item.share)),
+            { health, retries: config.share_upstream_retries, backoff, sleep },
             signal,
           ),
         upstreamDown: () => health.down,
@@ -188,6 +204,7 @@ export const service: ServiceDefinition<Config> = {
         dropPolicy: config.share_forward_queue_drop_policy,
         queueSize: config.share_forward_queue_size,
         maxInFlight,
+        batchMaxShares,
         dedupSeeded: seeded,
       },
       "share forwarding started",

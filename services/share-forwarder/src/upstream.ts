@@ -6,7 +6,10 @@ import type { WebhookHeaders } from "./signing.js";
 const MAX_RESPONSE_BYTES = 16 * 1024;
 
 export interface UpstreamOptions {
+  /** Where per-share POSTs go; its origin is the pool's. */
   url: string;
+  /** Response bytes read at most (the rest is discarded); 16 KiB unless given. */
+  maxResponseBytes?: number;
   /** Connections kept open (keep-alive); one request per connection at a time. */
   connections: number;
   timeoutMs: number;
@@ -17,11 +20,13 @@ export class UpstreamClient {
   readonly #pool: Pool;
   readonly #path: string;
   readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
 
   constructor(options: UpstreamOptions) {
     const url = new URL(options.url);
     this.#path = `${url.pathname}${url.search}`;
     this.#timeoutMs = options.timeoutMs;
+    this.#maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
     this.#pool = new Pool(url.origin, {
       connections: options.connections,
       pipelining: 1,
@@ -32,17 +37,18 @@ export class UpstreamClient {
     });
   }
 
-  async post(body: Uint8Array, signature: WebhookHeaders): Promise<RawAttempt> {
+  /** POSTs to `path` on the upstream's origin (the configured URL's path unless given). */
+  async post(body: Uint8Array, signature: WebhookHeaders, path: string = this.#path): Promise<RawAttempt> {
     const signal = AbortSignal.timeout(this.#timeoutMs);
     try {
       const response = await this.#pool.request({
-        path: this.#path,
+        path,
         method: "POST",
         headers: { "content-type": "application/json", ...signature },
         body,
         signal,
       });
-      const text = await readLimited(response.body, MAX_RESPONSE_BYTES);
+      const text = await readLimited(response.body, this.#maxResponseBytes);
       const retryAfter = response.headers["retry-after"];
       const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now());
       return { kind: "response", status: response.statusCode, body: text, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { BodyTooLargeError, readBody } from "@gatehouse/service";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { headerBytes, meetsDifficulty, shareIdOf } from "./pow.js";
-import { type Submission, submissionSchema } from "./submission.js";
+import { checkSubmission, type Submission } from "./submission.js";
 
 /** How the backend misbehaves, for fault tests. */
 export type Fault =
@@ -13,9 +14,9 @@ export type Fault =
   | { kind: "slow"; delayMs: number }
   /** Decide and remember each share at once, but answer only after this long (a slow or lost answer). */
   | { kind: "late"; delayMs: number }
-  /** Answer 200 {"accepted": false, "reason": reason} to valid shares. */
+  /** Answer {"accepted": false, "reason": reason} to valid shares. */
   | { kind: "reject"; reason: string }
-  /** Answer 200 with a body that is not the contract's JSON. */
+  /** Answer 200 with a body that is not the contract's JSON (per-share and batch alike). */
   | { kind: "malformed" };
 
 export interface PoolBackendOptions {
@@ -26,11 +27,16 @@ export interface PoolBackendOptions {
   port?: number;
   /** Accepted shares (and webhook-ids) remembered; the oldest are forgotten beyond this. */
   maxStored?: number;
+  /** Per-share POST body limit (64 KiB unless given). */
   maxBodyBytes?: number;
+  /** Batch POST body limit (16 MiB unless given: the forwarder's largest batch). */
+  maxBatchBodyBytes?: number;
 }
 
 export interface BackendStats {
   requests: number;
+  /** Signed, verified batch POSTs (their shares count in accepted, duplicates, rejected, badRequest). */
+  batches: number;
   accepted: number;
   duplicates: number;
   rejected: number;
@@ -46,36 +52,44 @@ interface Decision {
   reason?: string;
 }
 
-/** What the backend knows of one webhook-id (a share's event_id). */
+/** What the backend knows of one share, by its event_id (per-share mode's webhook-id). */
 export interface DeliveryRecord {
   accepted: boolean;
   reason?: string;
-  /** Signed, verified POSTs that carried this webhook-id: 1, plus any redeliveries. */
+  /** Signed, verified deliveries of this share, alone or in a batch: 1, plus any redeliveries. */
   deliveries: number;
 }
 
 const SHARES_PATH = "/shares";
+/** Where batches go: `{"shares": [<per-share body>, ...]}`, answered `{"results": [...]}`. */
+export const BATCH_PATH = "/shares/batch";
+/** Shares in one batch at most (the forwarder's share_upstream_batch_max_shares maximum). */
+const MAX_BATCH_SHARES = 1_000;
 
 /**
  * The reference pool backend: POST /shares verifies the Standard Webhooks signature with the
  * `standardwebhooks` package (300 s timestamp tolerance), answers a repeated webhook-id with its
  * first answer, recomputes the share's hash from the header fields and checks the claimed
- * difficulty, and stores what it accepted.
+ * difficulty, and stores what it accepted. POST /shares/batch does the same for each share of a
+ * batch (one signature over the whole body; each share's event_id is its idempotency key) and
+ * answers each share.
  */
 export class PoolBackend {
   readonly #webhook: Webhook;
   readonly #maxStored: number;
   readonly #maxBodyBytes: number;
+  readonly #maxBatchBodyBytes: number;
   readonly #host: string;
   #port: number;
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   #fault: Fault = { kind: "none" };
-  /** webhook-id → the answer given and how often it was delivered, oldest first. */
+  /** event_id → the answer given and how often it was delivered, oldest first. */
   readonly #decisions = new Map<string, { decision: Decision; deliveries: number }>();
   readonly #accepted = new Map<string, Submission>();
   readonly #stats: BackendStats = {
     requests: 0,
+    batches: 0,
     accepted: 0,
     duplicates: 0,
     rejected: 0,
@@ -90,6 +104,7 @@ export class PoolBackend {
     this.#webhook = new Webhook(options.secret);
     this.#maxStored = options.maxStored ?? 1_000_000;
     this.#maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+    this.#maxBatchBodyBytes = options.maxBatchBodyBytes ?? 16 * 1024 * 1024;
     this.#host = options.host ?? "127.0.0.1";
     this.#port = options.port ?? 0;
   }
@@ -103,6 +118,11 @@ export class PoolBackend {
   /** The URL the forwarder posts to. */
   get url(): string {
     return `http://${this.#host}:${this.#port}${SHARES_PATH}`;
+  }
+
+  /** The URL batches go to (the forwarder's share_upstream_batch_path is its path). */
+  get batchUrl(): string {
+    return `http://${this.#host}:${this.#port}${BATCH_PATH}`;
   }
 
   get listening(): boolean {
@@ -122,9 +142,9 @@ export class PoolBackend {
     this.#stats.maxInFlight = this.#stats.inFlight;
   }
 
-  /** The answer given to a webhook-id and how many times it arrived, if it is still remembered. */
-  delivery(webhookId: string): DeliveryRecord | undefined {
-    const entry = this.#decisions.get(webhookId);
+  /** The answer given to a share (by event_id) and how many times it arrived, if it is still remembered. */
+  delivery(eventId: string): DeliveryRecord | undefined {
+    const entry = this.#decisions.get(eventId);
     return entry ? { ...entry.decision, deliveries: entry.deliveries } : undefined;
   }
 
@@ -178,7 +198,10 @@ export class PoolBackend {
       stats.inFlight -= 1;
     });
     try {
-      if (req.method !== "POST" || req.url !== SHARES_PATH) return reply(res, 404, { error: "POST /shares only" });
+      const batch = req.url === BATCH_PATH;
+      if (req.method !== "POST" || !(batch || req.url === SHARES_PATH)) {
+        return reply(res, 404, { error: `POST ${SHARES_PATH} or ${BATCH_PATH} only` });
+      }
       const fault = this.#fault;
       if (fault.kind === "slow") await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       if (fault.kind === "fail") {
@@ -186,15 +209,24 @@ export class PoolBackend {
         if (fault.retryAfterS !== undefined) res.setHeader("retry-after", String(fault.retryAfterS));
         return reply(res, fault.status, { error: "fault injected" });
       }
-      const body = await readBody(req, this.#maxBodyBytes);
-      if (body === undefined) {
+      let body: Buffer;
+      try {
+        body = await readBody(req, batch ? this.#maxBatchBodyBytes : this.#maxBodyBytes);
+      } catch (err) {
+        if (!(err instanceof BodyTooLargeError)) throw err;
         stats.badRequest += 1;
-        return reply(res, 413, { error: `body larger than ${this.#maxBodyBytes} bytes` });
+        return reply(res, 413, { error: err.message });
       }
       const headers = webhookHeaders(req);
+      // verify() parses the body once its signature holds: undefined for an empty body.
+      let json: unknown;
       try {
-        this.#webhook.verify(body, headers);
+        json = this.#webhook.verify(body, headers);
       } catch (err) {
+        if (err instanceof SyntaxError) {
+          stats.badRequest += 1;
+          return reply(res, 400, { error: "body is not JSON" });
+        }
         if (!(err instanceof WebhookVerificationError)) throw err;
         stats.badSignature += 1;
         return reply(res, 401, { error: `signature: ${err.message}` });
@@ -204,32 +236,73 @@ export class PoolBackend {
         res.writeHead(200, { "content-type": "text/plain" }).end("ok?");
         return;
       }
-      const late = () => (fault.kind === "late" ? new Promise((resolve) => setTimeout(resolve, fault.delayMs)) : undefined);
-      const previous = this.#decisions.get(headers["webhook-id"]);
-      if (previous) {
-        stats.duplicates += 1;
-        previous.deliveries += 1;
-        await late();
-        return reply(res, 200, { ...previous.decision, duplicate: true });
-      }
-      const parsed = parseSubmission(body);
-      if ("error" in parsed) {
-        stats.badRequest += 1;
-        return reply(res, 400, { error: parsed.error });
-      }
-      if (parsed.submission.event_id !== headers["webhook-id"]) {
-        stats.badRequest += 1;
-        return reply(res, 400, { error: "webhook-id must be the share's event_id" });
-      }
-      const decision = fault.kind === "reject" ? { accepted: false, reason: fault.reason } : judge(parsed.submission);
-      this.#remember(headers["webhook-id"], decision, parsed.submission);
-      if (decision.accepted) stats.accepted += 1;
-      else stats.rejected += 1;
-      await late();
-      return reply(res, 200, decision);
+      const answer = batch ? this.#batch(json, fault) : this.#share(json, headers["webhook-id"], fault);
+      if (fault.kind === "late") await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      return reply(res, answer.status, answer.body);
     } catch (err) {
       return reply(res, 500, { error: (err as Error).message });
     }
+  }
+
+  /** A per-share POST: webhook-id is the share's event_id and its idempotency key. */
+  #share(json: unknown, webhookId: string, fault: Fault): { status: number; body: object } {
+    const repeated = this.#repeat(webhookId);
+    if (repeated) return { status: 200, body: repeated };
+    const parsed = checkSubmission(json);
+    if ("error" in parsed) {
+      this.#stats.badRequest += 1;
+      return { status: 400, body: { error: parsed.error } };
+    }
+    if (parsed.submission.event_id !== webhookId) {
+      this.#stats.badRequest += 1;
+      return { status: 400, body: { error: "webhook-id must be the share's event_id" } };
+    }
+    return { status: 200, body: this.#decide(parsed.submission, fault) };
+  }
+
+  /**
+   * A batch POST: each share answered as its per-share POST would be, plus its event_id (the
+   * idempotency key: a share delivered before, alone or in a batch, gets its first answer again),
+   * and a `status` where that POST would not have been a 200.
+   */
+  #batch(json: unknown, fault: Fault): { status: number; body: object } {
+    const shares = (json as { shares?: unknown } | null | undefined)?.shares;
+    if (!Array.isArray(shares) || shares.length > MAX_BATCH_SHARES) {
+      this.#stats.badRequest += 1;
+      return { status: 400, body: { error: `body must be {"shares": [...]} with at most ${MAX_BATCH_SHARES} shares` } };
+    }
+    this.#stats.batches += 1;
+    const results = shares.map((share: unknown) => {
+      const eventId = (share as { event_id?: unknown } | null)?.event_id;
+      const id = typeof eventId === "string" ? { event_id: eventId } : {};
+      const repeated = typeof eventId === "string" ? this.#repeat(eventId) : undefined;
+      if (repeated) return { ...id, ...repeated };
+      const parsed = checkSubmission(share);
+      if ("error" in parsed) {
+        this.#stats.badRequest += 1;
+        return { ...id, status: 400, error: parsed.error };
+      }
+      return { ...id, ...this.#decide(parsed.submission, fault) };
+    });
+    return { status: 200, body: { results } };
+  }
+
+  /** The first answer to a share delivered before, marked duplicate; undefined for a new one. */
+  #repeat(eventId: string): (Decision & { duplicate: true }) | undefined {
+    const previous = this.#decisions.get(eventId);
+    if (!previous) return undefined;
+    this.#stats.duplicates += 1;
+    previous.deliveries += 1;
+    return { ...previous.decision, duplicate: true };
+  }
+
+  /** Judges a new share (or rejects it under the reject fault) and remembers the answer. */
+  #decide(submission: Submission, fault: Fault): Decision {
+    const decision = fault.kind === "reject" ? { accepted: false, reason: fault.reason } : judge(submission);
+    this.#remember(submission.event_id, decision, submission);
+    if (decision.accepted) this.#stats.accepted += 1;
+    else this.#stats.rejected += 1;
+    return decision;
   }
 
   #remember(id: string, decision: Decision, submission: Submission): void {
@@ -256,36 +329,12 @@ export function judge(submission: Submission): Decision {
   return { accepted: true };
 }
 
-function parseSubmission(body: Buffer): { submission: Submission } | { error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString("utf8"));
-  } catch {
-    return { error: "body is not JSON" };
-  }
-  const result = submissionSchema.safeParse(json);
-  if (!result.success) return { error: result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
-  return { submission: result.data };
-}
-
 function webhookHeaders(req: IncomingMessage): { "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string } {
   const get = (name: string) => {
     const value = req.headers[name];
     return Array.isArray(value) ? value.join(" ") : (value ?? "");
   };
   return { "webhook-id": get("webhook-id"), "webhook-timestamp": get("webhook-timestamp"), "webhook-signature": get("webhook-signature") };
-}
-
-/** The body, or undefined when it exceeds `limit` bytes. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

@@ -29,3 +29,11 @@ export const submissionSchema = z.object({
 });
 
 export type Submission = z.output<typeof submissionSchema>;
+
+/** A share as this backend reads it, or what is wrong with it (one line). */
+export function checkSubmission(json: unknown): { submission: Submission } | { error: string } {
+  if (json === undefined) return { error: "body is empty" };
+  const result = submissionSchema.safeParse(json);
+  if (!result.success) return { error: result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+  return { submission: result.data };
+}
