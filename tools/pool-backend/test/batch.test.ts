@@ -3,7 +3,8 @@
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { ShareAcceptedSchema } from "@gatehouse/proto/mining/v1";
-import { exampleShare, submissionBody } from "@gatehouse/shares";
+import { submissionBody } from "@gatehouse/shares";
+import { exampleShare } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Webhook } from "standardwebhooks";
 import { PoolBackend } from "../src/backend.js";
