@@ -1,0 +1,20 @@
+/** A development stack that cannot run as planned: configs that disagree with it, a ports offset or ports that do not fit. */
+export class PlanError extends Error {
+  override readonly name = "PlanError";
+}
+
+/** An error answer from bcoin's JSON-RPC or wallet API. */
+export class BcoinRpcError extends Error {
+  override readonly name = "BcoinRpcError";
+}
+
+/** A dependency or component that did not come up (answer its probe) in time. */
+export class StartupTimeoutError extends Error {
+  override readonly name = "StartupTimeoutError";
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${what} did not come up within ${timeoutMs} ms`);
+  }
+}
