@@ -3,6 +3,17 @@ export class PlanError extends Error {
   override readonly name = "PlanError";
 }
 
+/** A component of the stack that could not be spawned, exited before it was ready, or was not ready in time; the message holds its last lines. */
+export class ComponentStartError extends Error {
+  override readonly name = "ComponentStartError";
+  constructor(
+    readonly component: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** An error answer from bcoin's JSON-RPC or wallet API. */
 export class BcoinRpcError extends Error {
   override readonly name = "BcoinRpcError";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { InvariantError } from "@gatehouse/service";
 import { anvilBinary, chainAnswers, type Deployment, deployContracts } from "./chain.js";
 import { loadDevConfigs, repositoryRoot } from "./configs.js";
-import { PlanError } from "./errors.js";
+import { ComponentStartError, PlanError } from "./errors.js";
 import { DEFAULT_POSTGRES_URL, ensureNats, ensurePostgres, ensureRedis, type Server } from "./infra.js";
 import { type DevKeys, ensureDevKeys } from "./keys.js";
 import { instancesOf, portSlots, SERVICES, type ServiceName, type TomlTable } from "./layout.js";
@@ -197,7 +197,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const failure = (name: string, why: string) => {
     const lines = tails.get(name) ?? [];
-    return new Error(`${name} ${why}${lines.length > 0 ? `; its last output:\n${lines.slice(-15).join("\n")}` : ""}`);
+    return new ComponentStartError(name, `${name} ${why}${lines.length > 0 ? `; its last output:\n${lines.slice(-15).join("\n")}` : ""}`);
   };
   /** Polls `check` until true; fails early when the component stopped running. */
   const readyWhen = async (name: string, check: () => Promise<boolean>, timeoutMs: number) => {
