@@ -1,6 +1,6 @@
-/** A peer process (Bitcoin Core, sv2-tp, a Gatehouse service) exited while the suite waited for it; the message holds its last lines. */
-export class PeerExitedError extends Error {
-  override readonly name = "PeerExitedError";
+/** A peer process (Bitcoin Core, sv2-tp, a Gatehouse service) exited, or did not show it was up in time, while the suite waited for it; the message holds its last lines. */
+export class PeerStartError extends Error {
+  override readonly name = "PeerStartError";
 }
 
 /** Core's JSON-RPC answered with something that is not JSON, or without an answer to a call. */

@@ -18,7 +18,7 @@ import {
   Supervised,
 } from "@gatehouse/dev";
 import { waitFor } from "@gatehouse/testkit";
-import { PeerExitedError } from "./errors.js";
+import { PeerStartError } from "./errors.js";
 
 const SERVICES: readonly ServiceName[] = ["template-verifier", "share-forwarder", "miner-edge"];
 const TAIL_LINES = 80;
@@ -161,7 +161,7 @@ export class Gatehouse {
     const proc = this.#procs.get(procName);
     await waitFor(
       async () => {
-        if (proc && !proc.running) throw new PeerExitedError(`${procName} exited: ${this.tail(procName).slice(-10).join("\n")}`);
+        if (proc && !proc.running) throw new PeerStartError(`${procName} exited: ${this.tail(procName).slice(-10).join("\n")}`);
         return url ? answers200(url) : true;
       },
       { timeoutMs: 90_000, intervalMs: 250, description: `${procName} ready (${url ?? "running"})` },
