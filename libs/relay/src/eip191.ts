@@ -28,10 +28,11 @@ export type EcdsaBackend = "native" | "noble";
 export const ecdsaBackend: EcdsaBackend = native ? "native" : "noble";
 
 /**
- * The one EVM address rule of the relay packages: 0x and 20 bytes of hex, any case, no EIP-55
- * checksum check. As a pattern string too, for schemas and documents that need one.
+ * The one EVM address rule of the relay packages: 0x (either case, as the gateway has always
+ * taken it) and 20 bytes of hex in any case, no EIP-55 checksum check. As a pattern string too,
+ * for schemas and documents that need one.
  */
-export const ADDRESS_PATTERN = "^0x[0-9a-fA-F]{40}$";
+export const ADDRESS_PATTERN = "^0[xX][0-9a-fA-F]{40}$";
 const ADDRESS = new RegExp(ADDRESS_PATTERN);
 const encoder = new TextEncoder();
 

@@ -194,7 +194,8 @@ describe("key material and addresses", () => {
   });
   it("accepts 0x and 40 hex digits in any case, nothing else", () => {
     expect(isAddress(`0x${"aB".repeat(20)}`)).toBe(true);
-    expect(isAddress(`0X${"ab".repeat(20)}`)).toBe(false);
+    expect(isAddress(`0X${"ab".repeat(20)}`)).toBe(true);
+    expect(isAddress(`${"ab".repeat(20)}`)).toBe(false);
     expect(isAddress(`0x${"ab".repeat(19)}`)).toBe(false);
     expect(isAddress(`0x${"ag".repeat(20)}`)).toBe(false);
     expect(new RegExp(ADDRESS_PATTERN).test(`0x${"Ab".repeat(20)}`)).toBe(true);
