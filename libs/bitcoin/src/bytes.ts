@@ -1,12 +1,14 @@
 /** Byte helpers shared by the other modules: hex, byte-order reversal, little-endian integers. */
 
+/** Bytes or values that are not in a Bitcoin format (`reason`: a machine-readable code such as `truncated`). */
 export class BitcoinFormatError extends Error {
+  // Typed string, not the literal, so BlockTemplateError can name itself too.
+  override readonly name: string = "BitcoinFormatError";
   constructor(
     readonly reason: string,
     message: string,
   ) {
     super(message);
-    this.name = "BitcoinFormatError";
   }
 }
 

@@ -42,12 +42,12 @@ export interface BlockTemplate {
 }
 
 export class BlockTemplateError extends BitcoinFormatError {
+  override readonly name = "BlockTemplateError";
   constructor(
     readonly path: string,
     problem: string,
   ) {
     super("invalid_block_template", `getblocktemplate ${path}: ${problem}`);
-    this.name = "BlockTemplateError";
   }
 }
 

@@ -1,7 +1,8 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager, type PubAck } from "@nats-io/jetstream";
-import { connect, type Msg, type MsgHdrs, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
+import { connect, type Msg, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
 import { BusDecodeError, decode, type EncodeOptions, encode } from "./codec.js";
+import { contextOf, type Delivery, JsDelivery, type MessageContext } from "./delivery.js";
 import { Header } from "./headers.js";
 import { type BusLogger, silentLogger } from "./logger.js";
 import { DEFAULT_SUBJECT_ROOT, type Subjects, subjects } from "./subjects.js";
@@ -22,14 +23,6 @@ export interface BusOptions {
   reconnectTimeWaitMs?: number;
 }
 
-/** What a handler learns about the message besides its payload. */
-export interface MessageContext {
-  subject: string;
-  headers: MsgHdrs | undefined;
-  traceparent: string | undefined;
-  msgId: string | undefined;
-}
-
 export type MessageHandler<D extends DescMessage> = (message: MessageShape<D>, context: MessageContext) => void | Promise<void>;
 
 export interface BusSubscription {
@@ -38,22 +31,6 @@ export interface BusSubscription {
   unsubscribe(): void;
   /** Resolves when the subscription has ended. */
   readonly closed: Promise<void>;
-}
-
-/** One JetStream delivery, settled once: ack, nak or term. */
-export interface Delivery extends MessageContext {
-  seq: number;
-  /** 0 on first delivery. */
-  redeliveryCount: number;
-  readonly settled: boolean;
-  /** Acknowledges and waits for the server to confirm it. */
-  ack(): Promise<void>;
-  /** Asks for redelivery after `delayMs`. */
-  nak(delayMs?: number): void;
-  /** Never redeliver (poison message). Log the reason yourself: nats-server 2.9 takes none. */
-  term(): void;
-  /** Extends the ack deadline while work is in progress. */
-  working(): void;
 }
 
 export type DeliveryHandler<D extends DescMessage> = (message: MessageShape<D>, delivery: Delivery) => void | Promise<void>;
@@ -90,6 +67,8 @@ export class BusUnavailableError extends Error {
   override readonly name = "BusUnavailableError";
 }
 
+// Not libs/service's backoffDelayMs: libs/service depends on this package, so this package cannot
+// import it. Without jitter, as before: a handler that wants jitter passes its own retryDelayMs.
 const defaultRetryDelay = (redeliveries: number) => Math.min(30_000, 250 * 2 ** Math.min(redeliveries, 7));
 
 /**
@@ -319,62 +298,5 @@ export class Bus {
 
   async close(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.close();
-  }
-}
-
-function contextOf(msg: { subject: string; headers?: MsgHdrs | undefined }): MessageContext {
-  return {
-    subject: msg.subject,
-    headers: msg.headers,
-    traceparent: msg.headers?.get(Header.traceparent) || undefined,
-    msgId: msg.headers?.get(Header.msgId) || undefined,
-  };
-}
-
-class JsDelivery implements Delivery {
-  #settled = false;
-  readonly subject: string;
-  readonly headers: MsgHdrs | undefined;
-  readonly traceparent: string | undefined;
-  readonly msgId: string | undefined;
-  readonly seq: number;
-  readonly redeliveryCount: number;
-
-  constructor(private readonly m: JsMsg) {
-    const context = contextOf(m);
-    this.subject = context.subject;
-    this.headers = context.headers;
-    this.traceparent = context.traceparent;
-    this.msgId = context.msgId;
-    this.seq = m.seq;
-    this.redeliveryCount = Math.max(0, m.info.deliveryCount - 1);
-  }
-
-  get settled(): boolean {
-    return this.#settled;
-  }
-
-  #settle(): void {
-    if (this.#settled) throw new Error(`delivery ${this.seq} already settled`);
-    this.#settled = true;
-  }
-
-  async ack(): Promise<void> {
-    this.#settle();
-    await this.m.ackAck();
-  }
-
-  nak(delayMs?: number): void {
-    this.#settle();
-    this.m.nak(delayMs);
-  }
-
-  term(): void {
-    this.#settle();
-    this.m.term();
-  }
-
-  working(): void {
-    this.m.working();
   }
 }

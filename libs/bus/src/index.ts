@@ -1,16 +1,9 @@
-export type {
-  BusConsumer,
-  BusOptions,
-  BusSubscription,
-  ConsumeOptions,
-  Delivery,
-  DeliveryHandler,
-  MessageContext,
-  MessageHandler,
-} from "./bus.js";
+export type { BusConsumer, BusOptions, BusSubscription, ConsumeOptions, DeliveryHandler, MessageHandler } from "./bus.js";
 export { Bus, BusRequestError, BusUnavailableError } from "./bus.js";
 export type { DecodeFailure, Encoded, EncodeOptions } from "./codec.js";
 export { BusDecodeError, decode, encode, typeOf } from "./codec.js";
+export type { Delivery, MessageContext } from "./delivery.js";
+export { DeliverySettledError } from "./delivery.js";
 export { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
 export type { BusLogger } from "./logger.js";
 export { silentLogger } from "./logger.js";
@@ -22,5 +15,5 @@ export { checkReplicas, jetStreamClusterSize, MAX_STREAM_REPLICAS, StreamReplica
 export type { StreamCatalogOptions, StreamKey } from "./streams.js";
 export { STREAM_KEYS, streamCatalog } from "./streams.js";
 export type { Subjects } from "./subjects.js";
-export { assertSubjectToken, DEFAULT_SUBJECT_ROOT, subjects } from "./subjects.js";
+export { assertSubjectToken, DEFAULT_SUBJECT_ROOT, SubjectTokenError, subjects } from "./subjects.js";
 export { childTraceparent, newTraceparent, traceIdOf } from "./trace.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { streamCatalog } from "./streams.js";
-import { subjects } from "./subjects.js";
+import { SubjectTokenError, subjects } from "./subjects.js";
 
 describe("subjects", () => {
   it("are the catalogue of docs/architecture.md under the root", () => {
@@ -12,6 +12,7 @@ describe("subjects", () => {
   });
 
   it("refuse tokens that would change the subject's shape", () => {
+    expect(() => subjects().relayNodeRequest("a.b")).toThrow(SubjectTokenError);
     expect(() => subjects().relayNodeRequest("a.b")).toThrow(/single subject token/);
     expect(() => subjects().relayNodeRequest("*")).toThrow(/single subject token/);
     expect(() => subjects("gh.>")).toThrow(/single subject token/);

@@ -6,9 +6,20 @@ export const DEFAULT_SUBJECT_ROOT = "gh";
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 
-/** Throws unless `token` is a single NATS subject token made of safe characters. */
+/** A name that cannot be used as one NATS subject token (a subject root, a service or node name). */
+export class SubjectTokenError extends Error {
+  override readonly name = "SubjectTokenError";
+  constructor(
+    readonly what: string,
+    readonly token: string,
+  ) {
+    super(`${what} must be a single subject token of [A-Za-z0-9_-], got "${token}"`);
+  }
+}
+
+/** Throws SubjectTokenError unless `token` is a single NATS subject token made of safe characters. */
 export function assertSubjectToken(token: string, what: string): string {
-  if (!TOKEN.test(token)) throw new Error(`${what} must be a single subject token of [A-Za-z0-9_-], got "${token}"`);
+  if (!TOKEN.test(token)) throw new SubjectTokenError(what, token);
   return token;
 }
 

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
+import { CanonicalJsonError } from "./errors.js";
 
 /** RFC 8785 (JCS) canonical JSON text of a JSON value. */
 export function canonicalJson(value: unknown): string {
   const text = canonicalize(value);
-  if (text === undefined) throw new Error("value has no JSON representation");
+  if (text === undefined) throw new CanonicalJsonError("value has no JSON representation");
   return text;
 }
 

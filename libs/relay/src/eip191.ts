@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { KeyFormatError, SignatureFormatError } from "./errors.js";
 import { keccak256 } from "./keccak.js";
 
 interface NativeEcdsa {
@@ -26,12 +27,18 @@ export type EcdsaBackend = "native" | "noble";
 /** Which implementation signs and recovers: reported by benchmarks. */
 export const ecdsaBackend: EcdsaBackend = native ? "native" : "noble";
 
-const ADDRESS = /^0x[0-9a-f]{40}$/;
+/**
+ * The one EVM address rule of the relay packages: 0x (either case, as the gateway has always
+ * taken it) and 20 bytes of hex in any case, no EIP-55 checksum check. As a pattern string too,
+ * for schemas and documents that need one.
+ */
+export const ADDRESS_PATTERN = "^0[xX][0-9a-fA-F]{40}$";
+const ADDRESS = new RegExp(ADDRESS_PATTERN);
 const encoder = new TextEncoder();
 
 /** Whether `value` is a 0x-prefixed 20-byte hex address (any case). */
 export function isAddress(value: string): boolean {
-  return ADDRESS.test(value.toLowerCase());
+  return ADDRESS.test(value);
 }
 
 /** keccak256("\x19Ethereum Signed Message:\n" + len(message) + message), EIP-191 version 0x45. */
@@ -64,9 +71,9 @@ export function addressFromPrivateKey(privateKey: Uint8Array): string {
 /** Parses a 32-byte hex private key (with or without 0x) and checks it is a valid scalar. */
 export function parsePrivateKey(hex: string): Uint8Array {
   const clean = hex.startsWith("0x") ? hex.slice(2) : hex;
-  if (!/^[0-9a-fA-F]{64}$/.test(clean)) throw new Error("private key must be 32 bytes of hex");
+  if (!/^[0-9a-fA-F]{64}$/.test(clean)) throw new KeyFormatError("private key must be 32 bytes of hex");
   const key = Uint8Array.from(Buffer.from(clean, "hex"));
-  if (!secp256k1.utils.isValidSecretKey(key)) throw new Error("private key is not a valid secp256k1 scalar");
+  if (!secp256k1.utils.isValidSecretKey(key)) throw new KeyFormatError("private key is not a valid secp256k1 scalar");
   return key;
 }
 
@@ -87,21 +94,21 @@ export function signPersonal(privateKey: Uint8Array, message: Uint8Array, backen
 }
 
 /**
- * The address that signed `message`, or an Error saying why the signature is unusable. V may be
+ * The address that signed `message`, or a SignatureFormatError saying why the signature is unusable. V may be
  * 0, 1, 27 or 28; anything else is rejected (as go-ethereum's signature recovery in the Chainlink gateway's `common/utils.go`).
  */
 export function recoverPersonalSigner(message: Uint8Array, signature: Uint8Array, backend: EcdsaBackend = ecdsaBackend): string {
-  if (signature.length !== 65) throw new Error(`invalid signature: length ${signature.length}, want 65`);
+  if (signature.length !== 65) throw new SignatureFormatError(`invalid signature: length ${signature.length}, want 65`);
   const v = signature[64] ?? 255;
   const recovery = v >= 27 ? v - 27 : v;
-  if (recovery !== 0 && recovery !== 1) throw new Error("invalid signature: invalid V component");
+  if (recovery !== 0 && recovery !== 1) throw new SignatureFormatError("invalid signature: invalid V component");
   const hash = personalMessageHash(message);
   if (backend === "native" && native) {
     let publicKey: Uint8Array;
     try {
       publicKey = native.ecdsaRecover(signature.subarray(0, 64), recovery, hash, false);
     } catch (err) {
-      throw new Error(`invalid signature: ${(err as Error).message}`);
+      throw new SignatureFormatError(`invalid signature: ${(err as Error).message}`);
     }
     return addressFromUncompressed(publicKey);
   }

@@ -4,6 +4,7 @@ export * from "./canonical.js";
 export * from "./dev-keys.js";
 export * from "./eip191.js";
 export * from "./error-codes.js";
+export * from "./errors.js";
 export * from "./jsonrpc.js";
 export * from "./jsonrpc-request.js";
 export * from "./methods.js";

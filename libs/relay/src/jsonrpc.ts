@@ -1,4 +1,5 @@
 import { canonicalDigest } from "./canonical.js";
+import { JsonRpcParseError } from "./errors.js";
 
 export const JSONRPC_VERSION = "2.0";
 
@@ -60,17 +61,23 @@ export function errorResponse(id: JsonRpcId, code: number, message: string, data
  * id and method, an integer error code and a string message.
  */
 export function parseResponse(bytes: Uint8Array | string): JsonRpcResponse {
-  const parsed: unknown = JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("utf8"));
-  if (!isObject(parsed)) throw new Error("response is not a JSON object");
-  if (parsed.jsonrpc !== JSONRPC_VERSION) throw new Error("response jsonrpc version is not 2.0");
-  if (typeof parsed.id !== "string" || typeof parsed.method !== "string") throw new Error("response id and method must be strings");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("utf8"));
+  } catch (err) {
+    throw new JsonRpcParseError(`response is not JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(parsed)) throw new JsonRpcParseError("response is not a JSON object");
+  if (parsed.jsonrpc !== JSONRPC_VERSION) throw new JsonRpcParseError("response jsonrpc version is not 2.0");
+  if (typeof parsed.id !== "string" || typeof parsed.method !== "string")
+    throw new JsonRpcParseError("response id and method must be strings");
   const hasResult = parsed.result !== undefined;
   const hasError = parsed.error !== undefined && parsed.error !== null;
-  if (hasResult === hasError) throw new Error("response must carry exactly one of result and error");
+  if (hasResult === hasError) throw new JsonRpcParseError("response must carry exactly one of result and error");
   if (hasError) {
     const error = parsed.error;
     if (!isObject(error) || !Number.isInteger(error.code) || typeof error.message !== "string") {
-      throw new Error("response error must have an integer code and a string message");
+      throw new JsonRpcParseError("response error must have an integer code and a string message");
     }
   }
   return parsed as unknown as JsonRpcResponse;

@@ -2,8 +2,10 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "@jest/globals";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import {
+  ADDRESS_PATTERN,
   addressFromPrivateKey,
   attestationUserData,
+  CanonicalJsonError,
   canonicalDigest,
   decodeBody,
   decodeCall,
@@ -15,10 +17,14 @@ import {
   encryptForEnclave,
   errorResponse,
   fromJsonRpcCode,
+  isAddress,
+  JsonRpcParseError,
   jsonNestingExceeds,
+  KeyFormatError,
   METHOD_CAPABILITY_EXECUTE,
   METHOD_SECRETS_GET,
   parsePrivateKey,
+  parseResponse,
   parseSecretsParams,
   parseStoredSecret,
   personalMessageHash,
@@ -30,6 +36,8 @@ import {
   responseBatchSigningPayload,
   responseDigest,
   responseEntryDigest,
+  SecretFormatError,
+  SignatureFormatError,
   secretField,
   secretHashKey,
   signDevAttestation,
@@ -106,6 +114,12 @@ describe("JSON-RPC decoding", () => {
       '{"jsonrpc":"2.0","id":"i","method":"","error":{"code":-32600,"message":"m","data":null}}',
     );
   });
+  it("refuses node responses that are not JSON-RPC 2.0 responses", () => {
+    expect(parseResponse('{"jsonrpc":"2.0","id":"a","method":"m","result":1}').result).toBe(1);
+    expect(() => parseResponse("{")).toThrow(JsonRpcParseError);
+    expect(() => parseResponse('{"jsonrpc":"1.0","id":"a","method":"m","result":1}')).toThrow(JsonRpcParseError);
+    expect(() => parseResponse('{"jsonrpc":"2.0","id":"a","method":"m"}')).toThrow(JsonRpcParseError);
+  });
   it("lists the methods in reference order", () => {
     expect(RELAY_METHODS).toEqual([METHOD_SECRETS_GET, METHOD_CAPABILITY_EXECUTE]);
   });
@@ -114,6 +128,9 @@ describe("JSON-RPC decoding", () => {
 describe("digest (behaviour 13)", () => {
   const a = JSON.parse('{"jsonrpc":"2.0","id":"1","method":"m","result":{"b":1,"a":[1,2]}}');
   const b = JSON.parse('{ "result" : { "a" : [1, 2], "b" : 1 }, "method":"m", "id":"1", "jsonrpc":"2.0" }');
+  it("refuses values without a JSON text", () => {
+    expect(() => canonicalDigest(undefined)).toThrow(CanonicalJsonError);
+  });
   it("ignores key order and whitespace", () => {
     expect(responseDigest(a)).toBe(responseDigest(b));
     expect(responseDigest(a)).toMatch(/^[0-9a-f]{64}$/);
@@ -161,9 +178,27 @@ describe("EIP-191 signatures", () => {
     expect(recoverPersonalSigner(message, low)).toBe(addressFromPrivateKey(key));
     const bad = Uint8Array.from(signature);
     bad[64] = 29;
+    expect(() => recoverPersonalSigner(message, bad)).toThrow(SignatureFormatError);
     expect(() => recoverPersonalSigner(message, bad)).toThrow("invalid V component");
+    expect(() => recoverPersonalSigner(message, signature.subarray(0, 64))).toThrow(SignatureFormatError);
     expect(() => recoverPersonalSigner(message, signature.subarray(0, 64))).toThrow("length 64");
     expect(recoverPersonalSigner(Buffer.from("other"), signature)).not.toBe(addressFromPrivateKey(key));
+  });
+});
+
+describe("key material and addresses", () => {
+  it("refuses private keys that are not 32 bytes of hex or not a scalar", () => {
+    expect(() => parsePrivateKey("0x1234")).toThrow(KeyFormatError);
+    expect(() => parsePrivateKey("00".repeat(32))).toThrow(KeyFormatError);
+    expect(parsePrivateKey(`0x${"11".repeat(32)}`)).toHaveLength(32);
+  });
+  it("accepts 0x and 40 hex digits in any case, nothing else", () => {
+    expect(isAddress(`0x${"aB".repeat(20)}`)).toBe(true);
+    expect(isAddress(`0X${"ab".repeat(20)}`)).toBe(true);
+    expect(isAddress(`${"ab".repeat(20)}`)).toBe(false);
+    expect(isAddress(`0x${"ab".repeat(19)}`)).toBe(false);
+    expect(isAddress(`0x${"ag".repeat(20)}`)).toBe(false);
+    expect(new RegExp(ADDRESS_PATTERN).test(`0x${"Ab".repeat(20)}`)).toBe(true);
   });
 });
 
@@ -246,9 +281,15 @@ describe("secret envelopes", () => {
     expect(Buffer.from(decryptWithEnclaveKey(enclave, envelope)).toString()).toBe("s3cret");
     expect(() => decryptWithEnclaveKey(secp256k1.utils.randomSecretKey(), envelope)).toThrow();
   });
+  it("refuses an envelope too short to hold key, IV and tag", () => {
+    expect(() => decryptWithEnclaveKey(secp256k1.utils.randomSecretKey(), Buffer.alloc(40).toString("base64"))).toThrow(SecretFormatError);
+  });
 });
 
 describe("secret store", () => {
+  it("refuses a stored record without ciphertext, enclave key and shares", () => {
+    expect(() => parseStoredSecret('{"ciphertext":"x"}')).toThrow(SecretFormatError);
+  });
   it("stores a secret encrypted for the enclave under the owner's hash and namespace/key field", async () => {
     const enclave = secp256k1.utils.randomSecretKey();
     const pub = `0x${Buffer.from(secp256k1.getPublicKey(enclave, false)).toString("hex").toUpperCase()}`;

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createECDH, hkdfSync, randomBytes } from "node:crypto";
+import { SecretFormatError } from "./errors.js";
 
 const INFO = Buffer.from("gatehouse.relay.secret.v1");
 const EPHEMERAL_KEY_BYTES = 65;
@@ -27,7 +28,7 @@ export function encryptForEnclave(enclavePublicKeyHex: string, plaintext: Uint8A
 /** Inverse of encryptForEnclave, with the enclave's private key; throws if tampered with. */
 export function decryptWithEnclaveKey(enclavePrivateKey: Uint8Array, envelope: string): Uint8Array {
   const bytes = Buffer.from(envelope, "base64");
-  if (bytes.length < EPHEMERAL_KEY_BYTES + IV_BYTES + TAG_BYTES) throw new Error("secret envelope is too short");
+  if (bytes.length < EPHEMERAL_KEY_BYTES + IV_BYTES + TAG_BYTES) throw new SecretFormatError("secret envelope is too short");
   const ephemeralPublic = bytes.subarray(0, EPHEMERAL_KEY_BYTES);
   const iv = bytes.subarray(EPHEMERAL_KEY_BYTES, EPHEMERAL_KEY_BYTES + IV_BYTES);
   const tag = bytes.subarray(EPHEMERAL_KEY_BYTES + IV_BYTES, EPHEMERAL_KEY_BYTES + IV_BYTES + TAG_BYTES);

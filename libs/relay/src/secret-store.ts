@@ -1,3 +1,4 @@
+import { SecretFormatError } from "./errors.js";
 import { encryptForEnclave } from "./secret-envelope.js";
 
 /**
@@ -24,7 +25,7 @@ export interface StoredSecret {
 export function parseStoredSecret(text: string): StoredSecret {
   const value = JSON.parse(text) as Partial<StoredSecret>;
   if (typeof value.ciphertext !== "string" || typeof value.enclave_public_key !== "string" || !Array.isArray(value.encrypted_shares)) {
-    throw new Error("stored secret record is malformed");
+    throw new SecretFormatError("stored secret record is malformed");
   }
   return {
     ciphertext: value.ciphertext,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { Metrics } from "./metrics.js";
+import { MetricNameError, Metrics } from "./metrics.js";
 
 describe("Metrics", () => {
   it("prefixes names with gatehouse_<service>_ and exposes them", async () => {
@@ -12,6 +12,7 @@ describe("Metrics", () => {
 
   it("requires _total exactly once on counters and never on gauges", () => {
     const metrics = new Metrics("x");
+    expect(() => metrics.counter("shares", "h")).toThrow(MetricNameError);
     expect(() => metrics.counter("shares", "h")).toThrow(/_total/);
     expect(() => metrics.counter("shares_total_total", "h")).toThrow(/exactly once/);
     expect(() => metrics.gauge("queue_total", "h")).toThrow(/must not end in _total/);

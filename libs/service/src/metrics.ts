@@ -7,6 +7,11 @@ export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
  * The service's Prometheus registry. Every metric is named `gatehouse_<service>_<thing>_<unit>`;
  * counters end in `_total` exactly once. Names are checked when a metric is created.
  */
+/** A metric name that breaks the naming rule (`gatehouse_<service>_<thing>_<unit>`, counters in `_total`). */
+export class MetricNameError extends Error {
+  override readonly name = "MetricNameError";
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly prefix: string;
@@ -22,13 +27,14 @@ export class Metrics {
   }
 
   #name(name: string): string {
-    if (name.startsWith("gatehouse_")) throw new Error(`metric ${name}: give the name without the gatehouse_<service>_ prefix`);
-    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`metric ${name}: use lower snake case`);
+    if (name.startsWith("gatehouse_")) throw new MetricNameError(`metric ${name}: give the name without the gatehouse_<service>_ prefix`);
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new MetricNameError(`metric ${name}: use lower snake case`);
     return this.prefix + name;
   }
 
   counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
-    if (!name.endsWith("_total") || name.endsWith("_total_total")) throw new Error(`counter ${name} must end in _total exactly once`);
+    if (!name.endsWith("_total") || name.endsWith("_total_total"))
+      throw new MetricNameError(`counter ${name} must end in _total exactly once`);
     return new Counter({ name: this.#name(name), help, labelNames, registers: [this.registry] });
   }
 
@@ -38,7 +44,7 @@ export class Metrics {
     labelNames: readonly L[] = [],
     collect?: (this: Gauge<L>) => void | Promise<void>,
   ): Gauge<L> {
-    if (name.endsWith("_total")) throw new Error(`gauge ${name} must not end in _total`);
+    if (name.endsWith("_total")) throw new MetricNameError(`gauge ${name} must not end in _total`);
     return new Gauge({ name: this.#name(name), help, labelNames, registers: [this.registry], ...(collect ? { collect } : {}) });
   }
 
@@ -47,7 +53,7 @@ export class Metrics {
     help: string,
     options: { labelNames?: readonly L[]; buckets?: number[] } = {},
   ): Histogram<L> {
-    if (!/_(seconds|bytes|ratio|messages|shares|items)$/.test(name)) throw new Error(`histogram ${name} must end in a unit`);
+    if (!/_(seconds|bytes|ratio|messages|shares|items)$/.test(name)) throw new MetricNameError(`histogram ${name} must end in a unit`);
     return new Histogram({
       name: this.#name(name),
       help,

@@ -5,11 +5,19 @@ export interface HostPort {
   port: number;
 }
 
+/** An address that is not `host:port` or `[v6]:port` with a port up to 65535. */
+export class HostPortFormatError extends Error {
+  override readonly name = "HostPortFormatError";
+  constructor(readonly address: string) {
+    super(`"${address}" is not host:port`);
+  }
+}
+
 /** Parses `host:port` or `[v6]:port`. */
 export function parseHostPort(address: string): HostPort {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address.trim());
   const port = match ? Number(match[3]) : Number.NaN;
-  if (!match || port > 65_535) throw new Error(`"${address}" is not host:port`);
+  if (!match || port > 65_535) throw new HostPortFormatError(address);
   return { host: match[1] ?? match[2] ?? "", port };
 }
 

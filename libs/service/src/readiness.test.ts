@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
+import { InvariantError } from "./errors.js";
 import { Readiness } from "./readiness.js";
 
 describe("Readiness", () => {
@@ -30,6 +31,6 @@ describe("Readiness", () => {
   it("refuses the same probe name twice", () => {
     const readiness = new Readiness();
     readiness.add("a", () => ({ ok: true }));
-    expect(() => readiness.add("a", () => ({ ok: true }))).toThrow(/twice/);
+    expect(() => readiness.add("a", () => ({ ok: true }))).toThrow(InvariantError);
   });
 });

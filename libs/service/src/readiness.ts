@@ -1,3 +1,5 @@
+import { InvariantError } from "./errors.js";
+
 /** A dependency probe: resolves ok or with the reason it is not. */
 export type ReadinessProbe = () => { ok: boolean; reason?: string } | Promise<{ ok: boolean; reason?: string }>;
 
@@ -24,7 +26,7 @@ export class Readiness {
   #stopping = false;
 
   add(name: string, probe: ReadinessProbe): void {
-    if (this.#probes.has(name)) throw new Error(`readiness probe ${name} registered twice`);
+    if (this.#probes.has(name)) throw new InvariantError(`readiness probe ${name} registered twice`);
     this.#probes.set(name, probe);
   }
 

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { RedisConfig } from "./config/schema.js";
+import { InvariantError } from "./errors.js";
 import { parseHostPort } from "./net.js";
 
 export { Redis } from "ioredis";
@@ -69,7 +70,7 @@ export async function redisHealth(client: Redis): Promise<{ ok: boolean; reason?
  * dev stack's namespace. Use a client without a key prefix: SCAN patterns are not prefixed.
  */
 export async function deleteKeysWithPrefix(client: Redis, prefix: string): Promise<void> {
-  if (!prefix) throw new Error("deleteKeysWithPrefix needs a non-empty prefix");
+  if (!prefix) throw new InvariantError("deleteKeysWithPrefix needs a non-empty prefix");
   for (let cursor = "0"; ; ) {
     const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
     if (keys.length > 0) await client.del(...keys);

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { ConfigError, envPrefix, loadConfig, redactConfig } from "./config/load.js";
 import { isAllowed, offLoopback, refusedSettings, SafetyFlag, type SafetyFlagName, type UnsafeSetting } from "./config/safety.js";
 import type { NatsConfig, OpsConfig, RedisConfig } from "./config/schema.js";
+import { InvariantError } from "./errors.js";
 import { GrpcServer } from "./grpc/server.js";
 import { OpsServer } from "./http/ops-server.js";
 import { Lifecycle, type ShutdownHook, type ShutdownPhase } from "./lifecycle.js";
@@ -151,7 +152,7 @@ export async function startService<C extends OpsConfig>(
     },
     connectBus: async () => {
       const nats = (config as unknown as { nats?: NatsConfig }).nats;
-      if (!nats) throw new Error(`${definition.name} has no [nats] config section`);
+      if (!nats) throw new InvariantError(`${definition.name} has no [nats] config section`);
       const bus = await Bus.connect({
         servers: nats.url.split(",").map((s) => s.trim()),
         name: `${definition.name}/${instanceId}`,
@@ -168,7 +169,7 @@ export async function startService<C extends OpsConfig>(
     ensureStreams: (bus, specs) => provisioner.ensureStreams(bus, specs),
     connectRedis: () => {
       const redisConfig = (config as unknown as { redis?: RedisConfig }).redis;
-      if (!redisConfig) throw new Error(`${definition.name} has no [redis] config section`);
+      if (!redisConfig) throw new InvariantError(`${definition.name} has no [redis] config section`);
       const client = createRedis(redisConfig, logger, `${definition.name}/${instanceId}`);
       readiness.add("redis", () => redisHealth(client));
       lifecycle.onShutdown("redis", async () => {

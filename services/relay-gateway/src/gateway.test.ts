@@ -5,7 +5,7 @@ import { describe, expect, it } from "@jest/globals";
 import { authenticator } from "./api/auth.js";
 import { Gateway } from "./gateway.js";
 import type { Callback } from "./handlers/common/callback.js";
-import { type Handler, HandlerRejection } from "./handlers/handler.js";
+import { type Handler, HandlerRejectedError } from "./handlers/handler.js";
 
 /** A handler stub: answers with the caller's id, as told, or never. */
 class StubHandler implements Handler {
@@ -19,7 +19,7 @@ class StubHandler implements Handler {
     return [METHOD_SECRETS_GET];
   }
   handleUserMessage(request: JsonRpcRequest, sender: string, callback: Callback) {
-    if (request.id === "") throw new HandlerRejection("request ID cannot be empty");
+    if (request.id === "") throw new HandlerRejectedError("request ID cannot be empty");
     this.seen.push({ id: request.id, clientId: request.clientId, sender });
     this.answer?.(callback, request);
   }

@@ -16,7 +16,7 @@ import type { Logger } from "@gatehouse/service";
 import type { Authenticator } from "./api/auth.js";
 import { Callback } from "./handlers/common/callback.js";
 import type { SenderRateLimiter } from "./handlers/common/sender-rate-limiter.js";
-import { type Handler, HandlerRejection } from "./handlers/handler.js";
+import { type Handler, HandlerRejectedError } from "./handlers/handler.js";
 
 /** What the HTTP layer writes: a status and a JSON body, or no body (204: only notifications). */
 export interface GatewayAnswer {
@@ -122,7 +122,7 @@ export class Gateway {
     try {
       handler.handleUserMessage(request, sender, callback);
     } catch (err) {
-      if (err instanceof HandlerRejection) return errorText(id, toJsonRpcCode(ErrorCode.HandlerError), err.message);
+      if (err instanceof HandlerRejectedError) return errorText(id, toJsonRpcCode(ErrorCode.HandlerError), err.message);
       throw err;
     }
     const payload = await callback.wait(this.options.gatewayTimeoutMs);

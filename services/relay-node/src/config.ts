@@ -1,3 +1,4 @@
+import { isAddress } from "@gatehouse/relay";
 import { natsConfig, opsConfig, redisConfig } from "@gatehouse/service";
 import { z } from "zod";
 
@@ -8,7 +9,7 @@ const attestation = z
     /** `nitro`: AWS Nitro attestation documents; `dev`: EIP-191 signatures by allowlisted enclave keys. */
     mode: z.enum(["nitro", "dev"]).default("nitro"),
     /** dev: addresses of the enclave keys whose signatures are accepted. */
-    dev_enclave_addresses: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/)).default([]),
+    dev_enclave_addresses: z.array(z.string().refine(isAddress, "must be a 0x-prefixed 20-byte hex address")).default([]),
     /** nitro: PEM file of the root certificate the document's chain must end in. */
     nitro_root_pem_file: z.string().default(""),
     /** nitro: accepted PCR0-2 sets; a document passes if any set matches. */

@@ -22,6 +22,7 @@ import { DevAttestationVerifier } from "./attestation/dev.js";
 import { CapabilityRegistry, echoCapability, hashCapability } from "./capabilities/registry.js";
 
 import { RelayNodeHandler, type SignedResponseInit } from "./node-handler.js";
+import { RequestRefusedError } from "./request-intake.js";
 
 const enclave = Uint8Array.from(Buffer.alloc(32, 7));
 const intruder = Uint8Array.from(Buffer.alloc(32, 8));
@@ -175,12 +176,13 @@ describe("RelayNodeHandler", () => {
   it("acknowledges probes without work, refuses foreign reply subjects and bounds work in flight", () => {
     const { handler, published } = node("a");
     expect(handler.accept(create(RelayRequestSchema, { probe: true, gatewayId: "gw" })).nodeAddress).toMatch(/^0x/);
-    expect(() => handler.accept(relayRequest(METHOD_CAPABILITY_EXECUTE, {}, { replySubject: "t.mining.share.accepted" }))).toThrow(
-      "reply_subject is not the gateway's response subject",
-    );
+    const foreign = relayRequest(METHOD_CAPABILITY_EXECUTE, {}, { replySubject: "t.mining.share.accepted" });
+    expect(() => handler.accept(foreign)).toThrow(RequestRefusedError);
+    expect(() => handler.accept(foreign)).toThrow("reply_subject is not the gateway's response subject");
     const slow = relayRequest(METHOD_CAPABILITY_EXECUTE, capParams("echo", ""));
     handler.accept(slow);
     handler.accept(slow);
+    expect(() => handler.accept(slow)).toThrow(RequestRefusedError);
     expect(() => handler.accept(slow)).toThrow("node overloaded: 2 requests in flight");
     expect(published).toHaveLength(0);
   });

@@ -18,6 +18,7 @@ import type { NodeIdentity } from "./keys.js";
 import { capabilityExecute } from "./methods/capability-execute.js";
 import { NodeMethodError } from "./methods/errors.js";
 import { secretsGet } from "./methods/secrets-get.js";
+import { RequestRefusedError } from "./request-intake.js";
 import { ResponseBatcher, type SignedResponseInit } from "./response-batcher.js";
 
 export type { SignedResponseInit } from "./response-batcher.js";
@@ -76,14 +77,14 @@ export class RelayNodeHandler {
     return this.#inFlight;
   }
 
-  /** Validates and queues a request; throws (the gateway then counts a failed send) if it cannot be taken. */
+  /** Validates and queues a request; throws RequestRefusedError (the gateway then counts a failed send) if it cannot be taken. */
   accept(request: RelayRequest): { nodeAddress: string } {
     const ack = { nodeAddress: this.options.identity.address };
     if (request.probe) return ack;
     if (request.replySubject !== this.options.subjects.relayGatewayResponse(request.gatewayId)) {
-      throw new Error("reply_subject is not the gateway's response subject");
+      throw new RequestRefusedError("reply_subject is not the gateway's response subject");
     }
-    if (this.#inFlight >= this.options.maxInFlight) throw new Error(`node overloaded: ${this.#inFlight} requests in flight`);
+    if (this.#inFlight >= this.options.maxInFlight) throw new RequestRefusedError(`node overloaded: ${this.#inFlight} requests in flight`);
     this.#inFlight += 1;
     this.#process(request)
       .catch((err: unknown) => {

@@ -4,6 +4,11 @@ import { MAX_REQUEST_BATCH } from "@gatehouse/relay";
 import type { Logger } from "@gatehouse/service";
 import { headers as natsHeaders, type Subscription } from "@nats-io/transport-node";
 
+/** A request, or a whole batch, the node does not take; the message goes back to the gateway as the reason. */
+export class RequestRefusedError extends Error {
+  override readonly name = "RequestRefusedError";
+}
+
 export interface RequestIntakeOptions {
   bus: Bus;
   subject: string;
@@ -34,7 +39,8 @@ export function serveRelayRequests(options: RequestIntakeOptions): Subscription 
       let reply = allTaken;
       try {
         const { requests } = decode(RelayRequestBatchSchema, msg.data, msg.headers);
-        if (requests.length > MAX_REQUEST_BATCH) throw new Error(`batch of ${requests.length} requests exceeds ${MAX_REQUEST_BATCH}`);
+        if (requests.length > MAX_REQUEST_BATCH)
+          throw new RequestRefusedError(`batch of ${requests.length} requests exceeds ${MAX_REQUEST_BATCH}`);
         options.onBatch?.(requests.length);
         const refused: Array<{ index: number; reason: string }> = [];
         requests.forEach((request, index) => {

@@ -58,10 +58,8 @@ export const configSchema = z
   })
   .superRefine((c, issue) => {
     if (c.upstream_url) {
-      try {
-        const url = new URL(c.upstream_url);
-        if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
-      } catch {
+      const protocol = URL.canParse(c.upstream_url) ? new URL(c.upstream_url).protocol : "";
+      if (protocol !== "http:" && protocol !== "https:") {
         issue.addIssue({ code: "custom", path: ["upstream_url"], message: "must be an http(s) URL" });
       }
     }

@@ -8,7 +8,7 @@ import {
   TemplateVerdictSchema,
 } from "@gatehouse/proto/mining/v1";
 import { TemplateVerifierAdminService } from "@gatehouse/proto/templateverifier/v1";
-import { insecureHttpUpstream, type ServiceDefinition, serviceStatus, streamCatalogOf } from "@gatehouse/service";
+import { backoffDelayMs, insecureHttpUpstream, type ServiceDefinition, serviceStatus, streamCatalogOf } from "@gatehouse/service";
 import { policyAdmin } from "./admin.js";
 import { Batcher } from "./batcher.js";
 import { BlockSubmitter } from "./blocks.js";
@@ -36,6 +36,8 @@ const VERDICT_BATCH = 256;
  * it (a limit would drop a block whose last answer met a NATS leader election).
  */
 const BLOCK_SUBMIT_ATTEMPTS = 5;
+/** A found block is worth the most while it is new: retries start at 250 ms and stay under 2 s. */
+const BLOCK_SUBMIT_BACKOFF = { baseMs: 250, maxMs: 2_000 };
 
 const blocksDurable = (subjectRoot: string) => `template-verifier-blocks_${subjectRoot.replace(/\./g, "_")}`;
 
@@ -240,8 +242,7 @@ export const service: ServiceDefinition<Config> = {
       consumer: durable,
       schema: BlockFoundSchema,
       concurrency: 1,
-      // A found block is worth the most while it is new: retry quickly.
-      retryDelayMs: (n) => Math.min(2_000, 250 * 2 ** n),
+      retryDelayMs: (n) => backoffDelayMs(n, BLOCK_SUBMIT_BACKOFF),
       handler: async (found, delivery) => {
         await submitter.submit(found, delivery.redeliveryCount >= BLOCK_SUBMIT_ATTEMPTS - 1);
       },

@@ -25,7 +25,10 @@ export interface VerdictFilter {
   limit?: number;
 }
 
-export class VerdictFilterError extends Error {}
+/** A /verdicts query parameter that is not valid. */
+export class VerdictFilterError extends Error {
+  override readonly name = "VerdictFilterError";
+}
 
 export function recordOf(v: TemplateVerdict): VerdictRecord {
   return {

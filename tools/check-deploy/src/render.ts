@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { applyPatch, type ImageOverride, type ReplicaOverride, setImages, setReplicas } from "./transform.js";
+import { applyPatch, type ImageOverride, KustomizeError, type ReplicaOverride, setImages, setReplicas } from "./transform.js";
 
 /** A Kubernetes object as rendered, with the file it came from. */
 export interface Resource {
@@ -34,7 +34,8 @@ export function render(path: string): Resource[] {
   const kustomization = parseYaml(file)[0] as Kustomization & Record<string, unknown>;
   const known = new Set(["apiVersion", "kind", "namespace", "resources", "labels", "patches", "images", "replicas"]);
   const unknown = Object.keys(kustomization).filter((k) => !known.has(k));
-  if (unknown.length > 0) throw new Error(`${file}: unsupported kustomization fields ${unknown.join(", ")} (extend tools/check-deploy)`);
+  if (unknown.length > 0)
+    throw new KustomizeError(`${file}: unsupported kustomization fields ${unknown.join(", ")} (extend tools/check-deploy)`);
 
   let resources = (kustomization.resources ?? []).flatMap((entry) => {
     const target = join(dir, entry);
@@ -56,7 +57,7 @@ export function render(path: string): Resource[] {
 function parseYaml(file: string): unknown[] {
   return parseAllDocuments(readFileSync(file, "utf8"))
     .map((doc) => {
-      if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]?.message}`);
+      if (doc.errors.length > 0) throw new KustomizeError(`${file}: ${doc.errors[0]?.message}`);
       return doc.toJS() as unknown;
     })
     .filter((doc) => doc !== null);

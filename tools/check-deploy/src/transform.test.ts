@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import type { Resource } from "./render.js";
-import { applyPatch, setImages, setReplicas, strategicMerge } from "./transform.js";
+import { applyPatch, KustomizeError, setImages, setReplicas, strategicMerge } from "./transform.js";
 
 const deployment = (name: string, image: string): Resource => ({
   apiVersion: "apps/v1",
@@ -61,6 +61,7 @@ describe("kustomize transforms", () => {
       { name: "A", value: "1" },
     ]);
     expect(container(patched[1] as Resource).image).toBe("gh/gw:1");
+    expect(() => applyPatch(patched, { kind: "Deployment", metadata: { name: "nobody" } })).toThrow(KustomizeError);
     expect(() => applyPatch(patched, { kind: "Deployment", metadata: { name: "nobody" } })).toThrow(
       "patch for Deployment/nobody matches no resource",
     );
@@ -75,6 +76,7 @@ describe("kustomize transforms", () => {
       { name: "gh/v", digest: "sha256:abc" },
     ]);
     expect(resources.map((r) => container(r).image)).toEqual(["reg.example:5000/gh/edge:0.1.0", "gh/gw:2", "gh/v@sha256:abc"]);
+    expect(() => setImages(resources, [{ name: "gh/nope", newTag: "1" }])).toThrow(KustomizeError);
     expect(() => setImages(resources, [{ name: "gh/nope", newTag: "1" }])).toThrow("no container uses image gh/nope");
   });
 

@@ -1,5 +1,10 @@
 import type { Resource } from "./render.js";
 
+/** A kustomization this tool cannot render: an unsupported field, a YAML error, a patch or override that matches nothing. */
+export class KustomizeError extends Error {
+  override readonly name = "KustomizeError";
+}
+
 export interface ImageOverride {
   name: string;
   newName?: string;
@@ -53,7 +58,7 @@ export function applyPatch(resources: Resource[], patch: Record<string, unknown>
     matched++;
     return strategicMerge(r, merge) as Resource;
   });
-  if (matched === 0) throw new Error(`patch for ${kind ?? "*"}/${name ?? "*"} matches no resource`);
+  if (matched === 0) throw new KustomizeError(`patch for ${kind ?? "*"}/${name ?? "*"} matches no resource`);
   return out;
 }
 
@@ -75,7 +80,7 @@ export function setImages(resources: Resource[], images: ImageOverride[]): void 
       const suffix = image.digest ? `@${image.digest}` : image.newTag ? `:${image.newTag}` : tag ? `:${tag}` : "";
       container.image = `${image.newName ?? name}${suffix}`;
     }
-    if (matched === 0) throw new Error(`images: no container uses image ${image.name}`);
+    if (matched === 0) throw new KustomizeError(`images: no container uses image ${image.name}`);
   }
 }
 
@@ -83,7 +88,7 @@ export function setImages(resources: Resource[], images: ImageOverride[]): void 
 export function setReplicas(resources: Resource[], replicas: ReplicaOverride[]): void {
   for (const { name, count } of replicas) {
     const workloads = resources.filter((r) => (r.kind === "Deployment" || r.kind === "StatefulSet") && r.metadata.name === name);
-    if (workloads.length === 0) throw new Error(`replicas: no Deployment or StatefulSet named ${name}`);
+    if (workloads.length === 0) throw new KustomizeError(`replicas: no Deployment or StatefulSet named ${name}`);
     for (const w of workloads) (w.spec as { replicas?: number }).replicas = count;
   }
 }

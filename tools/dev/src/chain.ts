@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { PlanError } from "./errors.js";
 
 const run = promisify(execFile);
 
@@ -44,7 +45,7 @@ export async function deployContracts(root: string, rpcUrl: string, expectedRewa
   const { stdout } = await run(process.execPath, [tool, "--rpc-url", rpcUrl, "--agents", "4"], { cwd: root, timeout: 60_000 });
   const deployment = JSON.parse(stdout.trim().split("\n").pop() as string) as Deployment;
   if (deployment.rewardsDistributor.toLowerCase() !== expectedRewardsDistributor.toLowerCase()) {
-    throw new Error(
+    throw new PlanError(
       `RewardsDistributor deployed at ${deployment.rewardsDistributor}, services/orchestrator/config/dev.toml says ${expectedRewardsDistributor} (was the chain fresh?)`,
     );
   }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "@gatehouse/service";
+import { ComponentStartError } from "./errors.js";
 import { natsWithJetStream, postgresAnswers, redisAnswers, until } from "./probe.js";
 
 /** A server this run uses: the machine's, or one it started (and stops). */
@@ -32,7 +33,7 @@ async function startDaemon(command: string, args: string[], answers: () => Promi
   const child = spawn(command, args, { stdio: "ignore" });
   let failure: Error | undefined;
   child.once("error", (err) => {
-    failure = new Error(`cannot start ${command}: ${err.message} (make deps installs it)`);
+    failure = new ComponentStartError(command, `cannot start ${command}: ${err.message} (make deps installs it)`);
   });
   child.once("exit", cleanup);
   await until(

@@ -3,10 +3,12 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { repositoryRoot } from "./configs.js";
 import { colour, formatLogLine } from "./format.js";
+import { SERVICES, type ServiceName } from "./layout.js";
 import { formatStatus, StackMonitor } from "./monitor.js";
-import { DEFAULT_MINER_COUNT, defaultMiners, SERVICES, type ServiceName } from "./plan.js";
-import { repositoryRoot, type Stack, startStack } from "./stack.js";
+import { DEFAULT_MINER_COUNT, defaultMiners } from "./plan.js";
+import { type Stack, startStack } from "./stack.js";
 
 const root = repositoryRoot();
 const { values } = parseArgs({

@@ -1,17 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
-import {
-  defaultMiners,
-  envName,
-  listenAddresses,
-  PlanError,
-  type PlanInput,
-  planStack,
-  portSlots,
-  SERVICES,
-  type ServiceName,
-} from "./plan.js";
+import { loadDevConfigs, repositoryRoot } from "./configs.js";
+import { PlanError } from "./errors.js";
+import { listenAddresses, portSlots, SERVICES, type ServiceName } from "./layout.js";
+import { defaultMiners, envName, type PlanInput, planStack } from "./plan.js";
 import { shiftedPorts } from "./ports.js";
-import { loadDevConfigs, repositoryRoot } from "./stack.js";
 
 const root = repositoryRoot();
 const configs = loadDevConfigs(root);

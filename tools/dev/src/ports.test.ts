@@ -2,15 +2,18 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import { DEFAULT_RELAY_NODES, portSlots, SERVICES } from "./plan.js";
+import { loadDevConfigs, repositoryRoot } from "./configs.js";
+import { PlanError } from "./errors.js";
+import { portSlots, SERVICES } from "./layout.js";
+import { DEFAULT_RELAY_NODES } from "./plan.js";
 import { blockCollisions, freePorts, PORT_BLOCK, STACK_BLOCKS, shiftedPorts } from "./ports.js";
-import { loadDevConfigs, repositoryRoot } from "./stack.js";
 
 const slots = ["a", "b", "c", "d"].map((id, i) => ({ id, host: "127.0.0.1", devPort: 8080 + i }));
 
 describe("port choice", () => {
   it("shifts every development port by a multiple of the port block and refuses what is not a port", () => {
     expect(shiftedPorts(slots, 2_000)).toEqual({ a: 10_080, b: 10_081, c: 10_082, d: 10_083 });
+    expect(() => shiftedPorts(slots, 1_000)).toThrow(PlanError);
     expect(() => shiftedPorts(slots, 1_000)).toThrow("--ports-offset 1000 is not a multiple of 2000");
     expect(() => shiftedPorts(slots, 18_000)).toThrow("is not a multiple of 2000 below 18000");
   });
@@ -38,6 +41,7 @@ describe("port choice", () => {
       { id: "x/grpc", host: "127.0.0.1", devPort: 10_000 },
     ];
     expect(blockCollisions(wide, 2_000)).toContain("10000: x/ops here and x/grpc of the stack at offset 0");
+    expect(() => shiftedPorts(wide, 2_000)).toThrow(PlanError);
     expect(() => shiftedPorts(wide, 2_000)).toThrow("would share ports");
     const twice = [...wide, { id: "y/ops", host: "127.0.0.1", devPort: 8_000 }];
     expect(blockCollisions(twice, 0)).toContain("8000: x/ops and y/ops");

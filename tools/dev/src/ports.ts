@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { PlanError } from "./errors.js";
 import { portAnswers } from "./probe.js";
 
 /** A port some component listens on: `component/key`, with its development default. */
@@ -47,18 +48,18 @@ export function blockCollisions(slots: readonly PortSlot[], offset: number): str
 /** `make dev`: every development port shifted by `offset`, a multiple of PORT_BLOCK, after checking the whole set. */
 export function shiftedPorts(slots: readonly PortSlot[], offset: number): PortMap {
   if (offset % PORT_BLOCK !== 0 || offset >= STACK_BLOCKS * PORT_BLOCK) {
-    throw new Error(
+    throw new PlanError(
       `--ports-offset ${offset} is not a multiple of ${PORT_BLOCK} below ${STACK_BLOCKS * PORT_BLOCK}: each stack takes its own block of ports (offset 0, ${PORT_BLOCK}, ${2 * PORT_BLOCK}, …)`,
     );
   }
   const collisions = blockCollisions(slots, offset);
   if (collisions.length > 0)
-    throw new Error(`the stack at --ports-offset ${offset} would share ports: ${collisions.slice(0, 5).join("; ")}`);
+    throw new PlanError(`the stack at --ports-offset ${offset} would share ports: ${collisions.slice(0, 5).join("; ")}`);
   return Object.fromEntries(
     slots.map((slot) => {
       const port = slot.devPort + offset;
       if (!Number.isInteger(port) || port < 1 || port > 65_535)
-        throw new Error(`${slot.id}: port ${slot.devPort} + offset ${offset} is not a port`);
+        throw new PlanError(`${slot.id}: port ${slot.devPort} + offset ${offset} is not a port`);
       return [slot.id, port];
     }),
   );
@@ -84,7 +85,7 @@ export async function stablePort(host = "127.0.0.1", taken: ReadonlySet<number> 
     const port = STABLE_PORTS.low + Math.floor(Math.random() * (STABLE_PORTS.high - STABLE_PORTS.low));
     if (!taken.has(port) && (await canListen(host, port))) return port;
   }
-  throw new Error(`no free port on ${host} between ${STABLE_PORTS.low} and ${STABLE_PORTS.high}`);
+  throw new PlanError(`no free port on ${host} between ${STABLE_PORTS.low} and ${STABLE_PORTS.high}`);
 }
 
 /** Test stacks: a free port per slot, none repeated, each stable across restarts (see STABLE_PORTS). */

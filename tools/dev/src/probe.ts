@@ -1,5 +1,6 @@
 import { Socket } from "node:net";
 import pg from "pg";
+import { StartupTimeoutError } from "./errors.js";
 
 /** Reads the first line a TCP server sends, or writes `send` first; resolves undefined on failure. */
 function exchange(host: string, port: number, send: string | undefined, timeoutMs: number): Promise<string | undefined> {
@@ -68,11 +69,11 @@ export function portAnswers(host: string, port: number, timeoutMs = 500): Promis
   });
 }
 
-/** Polls `check` until true or the deadline passes; `check` may throw to give up early. */
+/** Polls `check` until true, or StartupTimeoutError once the deadline passes; `check` may throw to give up early. */
 export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new StartupTimeoutError(what, timeoutMs);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

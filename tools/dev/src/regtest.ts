@@ -1,6 +1,8 @@
 // The bcoin regtest node of the dev stack (services/template-verifier/scripts/bcoin-regtest.cjs):
 // its JSON-RPC and wallet API, funding two wallets, and a steady trickle of fee-paying
 // transactions so templates carry fees and segwit transactions as mainnet ones do.
+
+import { BcoinRpcError } from "./errors.js";
 import { until } from "./probe.js";
 
 interface RpcAnswer<T> {
@@ -35,7 +37,7 @@ export class BcoinClient {
       signal: AbortSignal.timeout(timeoutMs),
     });
     const body = (await res.json()) as RpcAnswer<T>;
-    if (body.error) throw new Error(`bcoin ${method}: ${body.error.message}`);
+    if (body.error) throw new BcoinRpcError(`bcoin ${method}: ${body.error.message}`);
     return body.result;
   }
 
@@ -47,7 +49,7 @@ export class BcoinClient {
       signal: AbortSignal.timeout(10_000),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`bcoin wallet ${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
+    if (!res.ok) throw new BcoinRpcError(`bcoin wallet ${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
     return JSON.parse(text) as T;
   }
 

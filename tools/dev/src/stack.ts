@@ -1,34 +1,32 @@
 // Brings the planned stack up on this machine, in order, and hands back a handle on every process:
-// `make dev` (main.ts) and the end-to-end tests both use it.
+// `make dev` (main.ts) and the end-to-end tests both use it. Over 350 lines because startStack is
+// one ordered bring-up (infrastructure, namespace, keys, chain, services, miners) whose steps share
+// the list of started processes and the cleanups that undo them on failure; its parts (planning,
+// ports, infrastructure, chain, regtest, namespace removal) live in their own modules.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Bus, streamCatalog } from "@gatehouse/bus";
-import { deleteKeysWithPrefix, Redis } from "@gatehouse/service";
-import pg from "pg";
-import { parse as parseToml } from "smol-toml";
+import { join } from "node:path";
+import { InvariantError } from "@gatehouse/service";
 import { anvilBinary, chainAnswers, type Deployment, deployContracts } from "./chain.js";
+import { loadDevConfigs, repositoryRoot } from "./configs.js";
+import { ComponentStartError, PlanError } from "./errors.js";
 import { DEFAULT_POSTGRES_URL, ensureNats, ensurePostgres, ensureRedis, type Server } from "./infra.js";
 import { type DevKeys, ensureDevKeys } from "./keys.js";
+import { instancesOf, portSlots, SERVICES, type ServiceName, type TomlTable } from "./layout.js";
+import { removeNamespace } from "./namespace.js";
 import { clusterUrl, jetStreamAnswers, natsClusterNodes, natsClusterPorts } from "./nats-cluster.js";
 import {
   type ComponentPlan,
   DEFAULT_MINER_COUNT,
   DEFAULT_RELAY_NODES,
   defaultMiners,
-  instancesOf,
   type MinerSpec,
   type Namespace,
   natsNodePlan,
   natsPlan,
   planStack,
-  portSlots,
-  SERVICES,
-  type ServiceName,
   type StackPlan,
-  type TomlTable,
 } from "./plan.js";
 import { freePorts, portsInUse, shiftedPorts, stablePort } from "./ports.js";
 import { answers200, natsWithJetStream } from "./probe.js";
@@ -126,20 +124,6 @@ const TAIL_LINES = 40;
 const DEFAULT_TX_INTERVAL_MS = 2_000;
 const STOP_ORDER = ["miner", "service", "infra"] as const;
 
-/** This repository's root (tools/dev/{src,dist}/stack → ../../..). */
-export function repositoryRoot(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-}
-
-export function loadDevConfigs(root: string): Record<ServiceName, TomlTable> {
-  return Object.fromEntries(
-    SERVICES.map((service) => [
-      service,
-      parseToml(readFileSync(join(root, "services", service, "config", "dev.toml"), "utf8")) as TomlTable,
-    ]),
-  ) as Record<ServiceName, TomlTable>;
-}
-
 /** Starts the whole stack; on any failure stops what it started and rethrows. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const startedAt = Date.now();
@@ -167,7 +151,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ports = portChoice === "free" ? await freePorts(slots) : shiftedPorts(slots, portChoice.offset);
   const busy = await portsInUse(slots, ports);
   if (busy.length > 0) {
-    throw new Error(
+    throw new PlanError(
       `ports already in use: ${busy.join(", ")}. Is another stack running? (make dev DEV_ARGS="--ports-offset 2000" runs a second one)`,
     );
   }
@@ -213,7 +197,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const failure = (name: string, why: string) => {
     const lines = tails.get(name) ?? [];
-    return new Error(`${name} ${why}${lines.length > 0 ? `; its last output:\n${lines.slice(-15).join("\n")}` : ""}`);
+    return new ComponentStartError(name, `${name} ${why}${lines.length > 0 ? `; its last output:\n${lines.slice(-15).join("\n")}` : ""}`);
   };
   /** Polls `check` until true; fails early when the component stopped running. */
   const readyWhen = async (name: string, check: () => Promise<boolean>, timeoutMs: number) => {
@@ -356,20 +340,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       startupMs: Date.now() - startedAt,
       process(name) {
         const proc = supervised.get(name);
-        if (!proc) throw new Error(`no component ${name}; the stack runs ${names.join(", ")}`);
+        if (!proc) throw new InvariantError(`no component ${name}; the stack runs ${names.join(", ")}`);
         return proc;
       },
       instances: (service) => instancesOf(service, relayNodes, serviceReplicas).filter((name) => supervised.has(name)),
       endpoints(name) {
         const component = plans.get(name);
-        if (!component) throw new Error(`no component ${name}; the stack runs ${names.join(", ")}`);
+        if (!component) throw new InvariantError(`no component ${name}; the stack runs ${names.join(", ")}`);
         return { ...component.endpoints };
       },
       config: (service) => structuredClone(configs[service]),
       tail: (name) => [...(tails.get(name) ?? [])],
       async waitReady(name, timeoutMs = readyTimeoutMs) {
         const component = plans.get(name);
-        if (!component) throw new Error(`no component ${name}`);
+        if (!component) throw new InvariantError(`no component ${name}`);
         const check =
           name === "nats"
             ? () => natsWithJetStream("127.0.0.1", Number(new URL(component.endpoints.client as string).port))
@@ -389,40 +373,5 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   } catch (err) {
     await stopAll();
     throw err;
-  }
-}
-
-/** Deletes a namespace's Redis keys, its PostgreSQL schema and (when `streams`) the bus's streams under its prefix. */
-async function removeNamespace(
-  servers: { natsUrl: string; redisUrl: string; postgresUrl: string },
-  namespace: Namespace,
-  streams: boolean,
-): Promise<void> {
-  const { natsUrl } = servers;
-  const redis = new Redis(servers.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
-  try {
-    await redis.connect();
-    await deleteKeysWithPrefix(redis, namespace.redisPrefix);
-  } finally {
-    redis.disconnect();
-  }
-  const postgres = new pg.Client({ connectionString: servers.postgresUrl });
-  try {
-    await postgres.connect();
-    await postgres.query(`DROP SCHEMA IF EXISTS "${namespace.postgresSchema}" CASCADE`);
-  } finally {
-    await postgres.end().catch(() => undefined);
-  }
-  if (!streams) return;
-  const bus = await Bus.connect({ servers: natsUrl, name: "dev-stack-cleanup" });
-  try {
-    const jsm = await bus.jsm();
-    // Only the catalog's names: with the default empty prefix a prefix match would take every stream.
-    const names = Object.values(streamCatalog({ subjectRoot: namespace.subjectRoot, namePrefix: namespace.streamPrefix })).map(
-      (s) => s.name,
-    );
-    for await (const name of jsm.streams.names()) if (names.includes(name)) await jsm.streams.delete(name);
-  } finally {
-    await bus.close();
   }
 }

@@ -1,6 +1,7 @@
 import { fromHex } from "@gatehouse/bitcoin";
 import { describe, expect, it } from "@jest/globals";
 import { btcToSats, p2wpkhVsize, unsignedSpend, wifFromPrivateKey } from "./coins.js";
+import { CoinsError } from "./errors.js";
 
 const SCRIPT = fromHex("0014751e76e8199196d454941c45d1b3a323f1433bd6");
 
@@ -24,6 +25,7 @@ describe("unsignedSpend", () => {
   });
 
   it("refuses outputs that would be dust", () => {
+    expect(() => unsignedSpend([coin(0, 1_000n)], 2, SCRIPT, 100n)).toThrow(CoinsError);
     expect(() => unsignedSpend([coin(0, 1_000n)], 2, SCRIPT, 100n)).toThrow(/dust/);
   });
 });

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { fromHex, hashFromDisplay, serializeTransaction, type Transaction, toHex } from "@gatehouse/bitcoin";
 import { base58CheckEncode } from "@gatehouse/sv2";
+import { CoinsError } from "./errors.js";
 import type { CoreRpc, RpcCall } from "./rpc.js";
 
 export interface Utxo {
@@ -39,7 +40,7 @@ export async function newRegtestKey(rpc: CoreRpc): Promise<RegtestKey> {
   const wif = wifFromPrivateKey(randomBytes(32));
   const info = await rpc.call<{ descriptor: string }>("getdescriptorinfo", [`wpkh(${wif})`]);
   const [address] = await rpc.call<string[]>("deriveaddresses", [info.descriptor]);
-  if (!address) throw new Error("deriveaddresses returned no address");
+  if (!address) throw new CoinsError("deriveaddresses returned no address");
   const checked = await rpc.call<{ scriptPubKey: string }>("validateaddress", [address]);
   return { wif, address, scriptPubKey: fromHex(checked.scriptPubKey) };
 }
@@ -53,7 +54,7 @@ export function p2wpkhVsize(inputs: number, outputs: number): number {
 export function unsignedSpend(inputs: readonly Utxo[], outputs: number, script: Uint8Array, fee: bigint): Transaction {
   const total = inputs.reduce((sum, u) => sum + u.value, 0n);
   const each = (total - fee) / BigInt(outputs);
-  if (each <= 546n) throw new Error(`outputs of ${each} sat would be dust`);
+  if (each <= 546n) throw new CoinsError(`outputs of ${each} sat would be dust`);
   return {
     version: 2,
     inputs: inputs.map((u) => ({ prevTxid: hashFromDisplay(u.txid), vout: u.vout, scriptSig: new Uint8Array(0), sequence: 0xfffffffd })),
@@ -81,7 +82,7 @@ export async function signAndSend(
       params: [toHex(serializeTransaction(tx)), [key.wif]],
     }));
     const signed = await rpc.batchResults<{ hex: string; complete: boolean; errors?: { error: string }[] }>(signCalls);
-    for (const s of signed) if (!s.complete) throw new Error(`signrawtransactionwithkey incomplete: ${s.errors?.[0]?.error ?? "?"}`);
+    for (const s of signed) if (!s.complete) throw new CoinsError(`signrawtransactionwithkey incomplete: ${s.errors?.[0]?.error ?? "?"}`);
     const txids = await rpc.batchResults<string>(signed.map((s) => ({ method: "sendrawtransaction", params: [s.hex] })));
     for (const [j, txid] of txids.entries()) sent.push({ txid, bytes: (signed[j]?.hex.length ?? 0) / 2 });
   }
@@ -105,7 +106,7 @@ export async function fundKey(rpc: CoreRpc, key: RegtestKey, coinbases: number, 
   const sent = await signAndSend(rpc, key, fanouts, 4);
   // Each fan-out is ~62 kvB: a block holds about fifteen.
   for (let block = 0; (await rpc.call<{ size: number }>("getmempoolinfo")).size > 0; block++) {
-    if (block * 15 > fanouts.length + 15) throw new Error("the fan-out transactions do not confirm");
+    if (block * 15 > fanouts.length + 15) throw new CoinsError("the fan-out transactions do not confirm");
     await rpc.call("generatetoaddress", [1, key.address]);
   }
   return sent.flatMap(({ txid }, i) =>
@@ -135,7 +136,7 @@ export async function fillMempool(rpc: CoreRpc, key: RegtestKey, utxos: Utxo[], 
       const feeRate = BigInt(2 + ((fill.transactions + i) % 5));
       txs.push(unsignedSpend(utxos.splice(0, inputsEach), 1, key.scriptPubKey, feeRate * BigInt(p2wpkhVsize(inputsEach, 1))));
     }
-    if (txs.length === 0) throw new Error(`out of coins after ${fill.bytes} bytes of transactions; fund more`);
+    if (txs.length === 0) throw new CoinsError(`out of coins after ${fill.bytes} bytes of transactions; fund more`);
     for (const { txid, bytes } of await signAndSend(rpc, key, txs)) {
       fill.transactions += 1;
       fill.bytes += bytes;

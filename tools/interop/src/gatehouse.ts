@@ -11,12 +11,14 @@ import {
   loadDevConfigs,
   type MinerSpec,
   type Namespace,
+  PlanError,
   planStack,
   portSlots,
   type ServiceName,
   Supervised,
 } from "@gatehouse/dev";
 import { waitFor } from "@gatehouse/testkit";
+import { PeerStartError } from "./errors.js";
 
 const SERVICES: readonly ServiceName[] = ["template-verifier", "share-forwarder", "miner-edge"];
 const TAIL_LINES = 80;
@@ -130,7 +132,7 @@ export class Gatehouse {
 
   #plan(name: string): ComponentPlan {
     const plan = this.#components.get(name);
-    if (!plan) throw new Error(`no ${name} in the plan`);
+    if (!plan) throw new PlanError(`no ${name} in the plan`);
     return plan;
   }
 
@@ -159,7 +161,7 @@ export class Gatehouse {
     const proc = this.#procs.get(procName);
     await waitFor(
       async () => {
-        if (proc && !proc.running) throw new Error(`${procName} exited: ${this.tail(procName).slice(-10).join("\n")}`);
+        if (proc && !proc.running) throw new PeerStartError(`${procName} exited: ${this.tail(procName).slice(-10).join("\n")}`);
         return url ? answers200(url) : true;
       },
       { timeoutMs: 90_000, intervalMs: 250, description: `${procName} ready (${url ?? "running"})` },

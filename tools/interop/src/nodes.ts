@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Supervised } from "@gatehouse/dev";
 import { waitFor } from "@gatehouse/testkit";
+import { PeerStartError } from "./errors.js";
 import { CoreRpc } from "./rpc.js";
 
 const HOST = "127.0.0.1";
@@ -48,7 +49,7 @@ export class PeerProcess {
       const timer = setTimeout(() => {
         this.#watchers.delete(watch);
         reject(
-          new Error(
+          new PeerStartError(
             `${this.proc.name}: no line matching ${pattern} within ${timeoutMs} ms; last output:\n${this.tail().slice(-15).join("\n")}`,
           ),
         );
@@ -115,7 +116,7 @@ export async function startCore(options: {
   const rpc = new CoreRpc(rpcUrl, rpcUser, rpcPassword);
   await waitFor(
     async () => {
-      if (!process.proc.running) throw new Error(`Core exited: ${process.tail().slice(-10).join("\n")}`);
+      if (!process.proc.running) throw new PeerStartError(`Core exited: ${process.tail().slice(-10).join("\n")}`);
       return rpc.answers();
     },
     { timeoutMs: 60_000, intervalMs: 200, description: "Bitcoin Core's RPC" },

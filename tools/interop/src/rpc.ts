@@ -1,6 +1,8 @@
 // Bitcoin Core's JSON-RPC as the suite uses it: single calls and batches (one HTTP request for
 // many calls, which is how thousands of transactions are signed and sent in seconds).
 
+import { CoreTransportError } from "./errors.js";
+
 /** The node answered a call with an error object. */
 export class CoreRpcError extends Error {
   override readonly name = "CoreRpcError";
@@ -78,7 +80,7 @@ export class CoreRpc {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new Error(`${calls[0]?.method ?? "batch"}: HTTP ${res.status} ${text.slice(0, 200)}`);
+      throw new CoreTransportError(`${calls[0]?.method ?? "batch"}: HTTP ${res.status} ${text.slice(0, 200)}`);
     }
     const answers = (Array.isArray(parsed) ? parsed : [parsed]) as RpcAnswer[];
     return [...answers].sort((a, b) => a.id - b.id);
@@ -86,7 +88,7 @@ export class CoreRpc {
 }
 
 function unwrap<T>(method: string, answer: RpcAnswer | undefined): T {
-  if (!answer) throw new Error(`${method}: no answer`);
+  if (!answer) throw new CoreTransportError(`${method}: no answer`);
   if (answer.error) throw new CoreRpcError(method, answer.error.code, answer.error.message);
   return answer.result as T;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { BAD_KINDS, chooseKind, lowestFixedBit, type MutationContext, mutateShare, needsWork, UNKNOWN_JOB_ID } from "./bad-shares.js";
+import { EdgeProtocolError } from "./errors.js";
 
 const share = { channelId: 3, jobId: 7, nonce: 42, ntime: 1_800_000_000, version: 0x20000000 };
 const ctx: MutationContext = { staleJobId: 5, minNtime: 1_800_000_000, versionMask: 0x1fffe000, lastAccepted: { ...share, nonce: 41 } };
@@ -35,6 +36,7 @@ describe("bad shares", () => {
     expect(lowestFixedBit(0x1fffe000)).toBe(1);
     expect(lowestFixedBit(0x1fffffff)).toBe(0x20000000);
     expect(lowestFixedBit(0x7fffffff)).toBe(0x80000000);
+    expect(() => lowestFixedBit(0xffffffff)).toThrow(EdgeProtocolError);
     expect(() => lowestFixedBit(0xffffffff)).toThrow(/no fixed bit/);
   });
 

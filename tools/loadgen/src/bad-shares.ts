@@ -1,3 +1,5 @@
+import { EdgeProtocolError } from "./errors.js";
+
 /** The deliberately bad shares the load generator can send, one per rejection the edge must make. */
 export const BAD_KINDS = ["stale", "unknown_job", "wrong_channel", "ntime", "version", "below_target", "replay"] as const;
 export type BadKind = (typeof BAD_KINDS)[number];
@@ -76,7 +78,7 @@ export function mutateShare(kind: Exclude<BadKind, "below_target">, share: Share
 /** The lowest version bit outside the rolling mask (bit 0 for BIP320's 0x1fffe000). */
 export function lowestFixedBit(mask: number): number {
   const fixed = ~mask >>> 0;
-  if (fixed === 0) throw new Error("a version mask of 0xffffffff leaves no fixed bit to violate");
+  if (fixed === 0) throw new EdgeProtocolError("a version mask of 0xffffffff leaves no fixed bit to violate");
   return (fixed & -fixed) >>> 0;
 }
 

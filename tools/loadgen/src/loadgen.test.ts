@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeAuthorityPublicKey } from "@gatehouse/sv2";
 import { describe, expect, it } from "@jest/globals";
+import { AuthorityKeyError } from "./errors.js";
 import { resolveAuthorityKey } from "./loadgen.js";
 
 const xOnly = new Uint8Array(32).fill(0x42);
@@ -17,6 +18,7 @@ describe("resolveAuthorityKey", () => {
   });
 
   it("says which reading failed", () => {
+    expect(() => resolveAuthorityKey("not-a-key")).toThrow(AuthorityKeyError);
     expect(() => resolveAuthorityKey("not-a-key")).toThrow(/authority key is not a base58check authority public key/);
     const file = join(mkdtempSync(join(tmpdir(), "loadgen-key-")), "bad.pub");
     writeFileSync(file, "garbage\n");

@@ -2,7 +2,9 @@ import { EventEmitter } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { targetToDifficulty } from "@gatehouse/bitcoin";
 import { decodeAuthorityPublicKey } from "@gatehouse/sv2";
-import { DEFAULT_VERSION_MASK, type Emit, type LoadgenEvents, SimulatedMiner } from "./miner.js";
+import { AuthorityKeyError } from "./errors.js";
+import type { Emit, LoadgenEvents } from "./events.js";
+import { DEFAULT_VERSION_MASK, SimulatedMiner } from "./miner.js";
 import { DEFAULTS, type LoadgenOptions } from "./options.js";
 import { HashScheduler } from "./scheduler.js";
 import { type Percentiles, Stats } from "./stats.js";
@@ -49,7 +51,7 @@ export interface LoadgenReport {
 
 /**
  * Reads the authority key: a base58check string, or a path to a file holding one (such as
- * `.dev/authority.pub`). Throws a message naming both readings when neither works.
+ * `.dev/authority.pub`). Throws AuthorityKeyError, naming both readings, when neither works.
  */
 export function resolveAuthorityKey(keyOrPath: string): { base58: string; xOnly: Uint8Array } {
   const trimmed = keyOrPath.trim();
@@ -58,7 +60,7 @@ export function resolveAuthorityKey(keyOrPath: string): { base58: string; xOnly:
   try {
     return { base58: text, xOnly: decodeAuthorityPublicKey(text) };
   } catch (err) {
-    throw new Error(
+    throw new AuthorityKeyError(
       `authority key ${looksLikePath ? `in ${trimmed} ` : ""}is not a base58check authority public key: ${(err as Error).message}`,
     );
   }

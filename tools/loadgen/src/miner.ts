@@ -1,10 +1,13 @@
 import { hash } from "node:crypto";
 import { hashToDisplay, targetToDifficulty, u256FromLE } from "@gatehouse/bitcoin";
-import { type AnyMessage, isSv2Error, type MessageFields, Sv2Client } from "@gatehouse/sv2";
-import { type BadKind, type BadMix, chooseKind, mutateShare, needsWork, type ShareFields, type ShareKind } from "./bad-shares.js";
+import { type AnyMessage, isSv2Error, Sv2Client } from "@gatehouse/sv2";
+import { type BadKind, type BadMix, chooseKind, mutateShare, needsWork, type ShareKind } from "./bad-shares.js";
+import { SessionEndedError } from "./errors.js";
+import type { Emit } from "./events.js";
 import { goalFor, headerFor } from "./header.js";
 import { Pacer } from "./pacer.js";
 import type { HashScheduler } from "./scheduler.js";
+import { type Pending, type Produced, Session, Wakeup } from "./session.js";
 import type { Stats } from "./stats.js";
 import { ChannelWork, type Work } from "./work.js";
 
@@ -31,60 +34,6 @@ export interface MinerConfig {
   versionMask: number;
 }
 
-export interface ShareEvent {
-  connection: number;
-  identity: string;
-  sequence: number;
-  kind: ShareKind;
-  accepted: boolean;
-  errorCode: string | undefined;
-  latencyMs: number;
-  block: boolean;
-  /** SHA-256 of the submitted header (the share_id the edge records) when the share was hashed; undefined for shares built without work. */
-  shareId: string | undefined;
-}
-
-export interface BlockEvent {
-  connection: number;
-  identity: string;
-  sequence: number;
-  /** Display (big-endian) hex, as block explorers show it. */
-  blockHash: string;
-  prevHash: string;
-}
-
-export interface PrevHashEvent {
-  connection: number;
-  prevHash: string;
-  nbits: number;
-  minNtime: number;
-}
-
-export interface TargetEvent {
-  connection: number;
-  target: bigint;
-  difficulty: number;
-}
-
-export interface ConnectionEvent {
-  connection: number;
-  identity: string;
-  channelId?: number;
-  error?: string;
-}
-
-export interface LoadgenEvents {
-  share: (e: ShareEvent) => void;
-  block: (e: BlockEvent) => void;
-  prevhash: (e: PrevHashEvent) => void;
-  job: (e: { connection: number; jobId: number }) => void;
-  target: (e: TargetEvent) => void;
-  connected: (e: ConnectionEvent) => void;
-  disconnected: (e: ConnectionEvent) => void;
-}
-
-export type Emit = <K extends keyof LoadgenEvents>(event: K, payload: Parameters<LoadgenEvents[K]>[0]) => void;
-
 export interface MinerDeps {
   stats: Stats;
   scheduler: HashScheduler;
@@ -92,58 +41,6 @@ export interface MinerDeps {
   connectSlot<T>(fn: () => Promise<T>): Promise<T>;
   random(): number;
   emit: Emit;
-}
-
-interface Produced {
-  share: ShareFields & { extranonce: Uint8Array };
-  /** The hash also meets the network target. */
-  block: boolean;
-  hash?: Buffer;
-  shareId?: string;
-}
-
-interface Pending {
-  sentAt: number;
-  kind: ShareKind;
-  block: boolean;
-  share: ShareFields & { extranonce: Uint8Array };
-  generation: number;
-  shareId: string | undefined;
-}
-
-/** Resolves everyone waiting whenever something they might be waiting for changed. */
-class Wakeup {
-  #waiters: (() => void)[] = [];
-  wait(timeoutMs?: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.#waiters.push(resolve);
-      if (timeoutMs !== undefined) setTimeout(resolve, timeoutMs).unref();
-    });
-  }
-  wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
-  }
-}
-
-/** One connection's live state: its client, channel, and shares awaiting an answer. */
-class Session {
-  readonly pending = new Map<number, Pending>();
-  sequence = 0;
-  nonce: number;
-  ended = false;
-  lastAccepted: (ShareFields & { extranonce: Uint8Array; generation: number }) | undefined;
-  cancelSearch: (() => void) | undefined;
-
-  constructor(
-    readonly client: Sv2Client,
-    readonly work: ChannelWork,
-    random: () => number,
-  ) {
-    // Connections start at different nonces so their shares never coincide.
-    this.nonce = Math.floor(random() * 2 ** 32);
-  }
 }
 
 const BACKOFF_START_MS = 500;
@@ -215,7 +112,7 @@ export class SimulatedMiner {
   async #open(): Promise<Session> {
     const c = this.config;
     // Stopped while queued for a connect slot: do not connect at all.
-    if (this.#stopping) throw new Error("stopped before connecting");
+    if (this.#stopping) throw new SessionEndedError("stopped", "stopped before connecting");
     const client = await Sv2Client.connect({
       host: c.host,
       port: c.port,
@@ -242,7 +139,7 @@ export class SimulatedMiner {
         const ok = await client.openStandardChannel({ userIdentity: c.identity, nominalHashRate: c.nominalHashRate, maxTarget });
         work = new ChannelWork(ok.channelId, u256FromLE(ok.target));
       }
-      if (this.#stopping) throw new Error("stopped while connecting");
+      if (this.#stopping) throw new SessionEndedError("stopped", "stopped while connecting");
       const session = new Session(client, work, this.deps.random);
       this.#session = session;
       this.channelId = work.channelId;
@@ -257,7 +154,12 @@ export class SimulatedMiner {
   }
 
   async #serve(session: Session): Promise<void> {
-    const sweeper = setInterval(() => this.#expire(session), Math.min(1000, this.config.ackTimeoutMs));
+    const sweeper = setInterval(
+      () => {
+        this.deps.stats.unanswered += session.expire(performance.now() - this.config.ackTimeoutMs);
+      },
+      Math.min(1000, this.config.ackTimeoutMs),
+    );
     sweeper.unref();
     try {
       const reading = this.#read(session).finally(() => {
@@ -266,7 +168,7 @@ export class SimulatedMiner {
         this.#wakeup.wake();
       });
       await Promise.all([reading, this.#mine(session)]);
-      if (!this.#stopping) throw new Error("the edge closed the connection");
+      if (!this.#stopping) throw new SessionEndedError("connection_closed", "the edge closed the connection");
     } finally {
       clearInterval(sweeper);
     }
@@ -300,7 +202,7 @@ export class SimulatedMiner {
 
   #answer(session: Session, m: AnyMessage): void {
     if (m.type === "SubmitSharesSuccess") {
-      const acknowledged = this.#takeAcknowledged(session, m.message);
+      const acknowledged = session.takeAcknowledged(m.message);
       for (const [sequence, p] of acknowledged) this.#settle(session, sequence, p, undefined);
     } else if (m.type === "SubmitSharesError") {
       const p = session.pending.get(m.message.sequenceNumber);
@@ -308,28 +210,8 @@ export class SimulatedMiner {
       session.pending.delete(m.message.sequenceNumber);
       this.#settle(session, m.message.sequenceNumber, p, m.message.errorCode);
     } else if (m.type === "CloseChannel" && m.message.channelId === session.work.channelId) {
-      throw new Error(`the edge closed the channel: ${m.message.reasonCode}`);
+      throw new SessionEndedError("channel_closed", `the edge closed the channel: ${m.message.reasonCode}`);
     }
-  }
-
-  /**
-   * A Success names the batch's last sequence number and how many it covers; the others are the
-   * oldest outstanding shares before it (the edge acknowledges in arrival order).
-   */
-  #takeAcknowledged(session: Session, s: MessageFields<"SubmitSharesSuccess">): [number, Pending][] {
-    const out: [number, Pending][] = [];
-    const last = session.pending.get(s.lastSequenceNumber);
-    if (last) {
-      session.pending.delete(s.lastSequenceNumber);
-      out.push([s.lastSequenceNumber, last]);
-    }
-    for (const [sequence, p] of session.pending) {
-      if (out.length >= s.newSubmitsAcceptedCount) break;
-      if (sequence >= s.lastSequenceNumber) break;
-      session.pending.delete(sequence);
-      out.push([sequence, p]);
-    }
-    return out;
   }
 
   #settle(session: Session, sequence: number, p: Pending, errorCode: string | undefined): void {
@@ -354,15 +236,6 @@ export class SimulatedMiner {
       block: p.block,
       shareId: p.shareId,
     });
-  }
-
-  #expire(session: Session): void {
-    const oldest = performance.now() - this.config.ackTimeoutMs;
-    for (const [sequence, p] of session.pending) {
-      if (p.sentAt > oldest) break;
-      session.pending.delete(sequence);
-      this.deps.stats.unanswered += 1;
-    }
   }
 
   async #mine(session: Session): Promise<void> {

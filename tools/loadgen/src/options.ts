@@ -44,7 +44,10 @@ export const DEFAULTS = {
   reportIntervalS: 10,
 } as const;
 
-export class UsageError extends Error {}
+/** A command line loadgen cannot run; main prints the message and exits 64. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
 
 /** `host:port`, `tcp://host:port` or `[v6]:port`. */
 export function parseUrl(url: string): { host: string; port: number } {

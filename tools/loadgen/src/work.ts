@@ -1,5 +1,6 @@
 import { concat, merkleRootFromPath, nBitsToTarget, sha256d, u256FromLE } from "@gatehouse/bitcoin";
 import type { AnyMessage, MessageFields } from "@gatehouse/sv2";
+import { EdgeProtocolError } from "./errors.js";
 
 /** The chain tip a channel mines on, from its last SetNewPrevHash. */
 export interface Tip {
@@ -171,7 +172,7 @@ export class ChannelWork {
     if (job.kind === "standard") merkleRoot = job.merkleRoot;
     else {
       const roll = this.extranonce;
-      if (!roll) throw new Error("an extended job arrived on a standard channel");
+      if (!roll) throw new EdgeProtocolError("an extended job arrived on a standard channel");
       extranonce = counterBytes(this.#extranonceCounter++, roll.size);
       merkleRoot = extendedMerkleRoot(job, roll.prefix, extranonce);
     }

@@ -2,6 +2,7 @@ import { create, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Health } from "@gatehouse/proto/grpc/health/v1";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { InvariantError } from "../errors.js";
 import { apiKeyMatches, presentedKey } from "../http/api-key.js";
 import { formatHostPort, parseHostPort } from "../net.js";
 import { grpcServiceDefinition } from "./definition.js";
@@ -42,10 +43,10 @@ export class GrpcServer {
     const byName = impl as unknown as Record<string, AnyHandler>;
     for (const method of service.methods) {
       const handler = byName[method.localName];
-      if (!handler) throw new Error(`${service.typeName}: no handler for ${method.name}`);
+      if (!handler) throw new InvariantError(`${service.typeName}: no handler for ${method.name}`);
       if (method.methodKind === "unary") handlers[method.localName] = this.#unary(method, handler, authenticated);
       else if (method.methodKind === "server_streaming") handlers[method.localName] = this.#serverStream(method, handler, authenticated);
-      else throw new Error(`${service.typeName}/${method.name}: ${method.methodKind} methods are not supported`);
+      else throw new InvariantError(`${service.typeName}/${method.name}: ${method.methodKind} methods are not supported`);
     }
     this.#server.addService(grpcServiceDefinition(service), handlers);
   }

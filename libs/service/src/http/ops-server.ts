@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { InvariantError } from "../errors.js";
 import type { Metrics } from "../metrics.js";
 import { formatHostPort, parseHostPort } from "../net.js";
 import type { Readiness } from "../readiness.js";
@@ -61,7 +62,7 @@ export class OpsServer {
   /** Adds a route; `public` routes answer without the API key. */
   route(method: string, path: string, handler: RouteHandler, options: { public?: boolean } = {}): void {
     const key = `${method.toUpperCase()} ${path}`;
-    if (this.#routes.has(key)) throw new Error(`route ${key} registered twice`);
+    if (this.#routes.has(key)) throw new InvariantError(`route ${key} registered twice`);
     this.#routes.set(key, { handler, public: options.public ?? false });
   }
 
@@ -114,7 +115,7 @@ export class OpsServer {
 
   /** `http(s)://host:port` of the bound server. */
   get url(): string {
-    if (!this.#address) throw new Error("ops server is not listening");
+    if (!this.#address) throw new InvariantError("ops server is not listening");
     return `${this.tls ? "https" : "http"}://${formatHostPort({ host: this.#address.address, port: this.#address.port })}`;
   }
 

@@ -109,11 +109,12 @@ export function parseServerIdentityFile(
 }
 
 function parseJson(text: string, what: string): unknown {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== "object" || value === null) throw new Error("not an object");
-    return value;
+    value = JSON.parse(text);
   } catch (err) {
     throw new Sv2Error("invalid_key", `${what} is not a JSON object: ${(err as Error).message}`);
   }
+  if (typeof value !== "object" || value === null) throw new Sv2Error("invalid_key", `${what} is not a JSON object: not an object`);
+  return value;
 }

@@ -16,16 +16,24 @@ export interface Don {
 }
 
 /** A request the handler refuses before creating any state; surfaces as HandlerError (-32600, HTTP 400). */
-export class HandlerRejection extends Error {
-  override readonly name = "HandlerRejection";
+export class HandlerRejectedError extends Error {
+  override readonly name = "HandlerRejectedError";
+}
+
+/** A node response batch signed by an address that is not a member of the DON. */
+export class UnknownNodeError extends Error {
+  override readonly name = "UnknownNodeError";
+  constructor(readonly nodeAddress: string) {
+    super(`received message from unexpected node ${nodeAddress}`);
+  }
 }
 
 /** A gateway handler for one JSON-RPC service (Chainlink `core/services/gateway/handlers/handler.go`). */
 export interface Handler {
   methods(): readonly string[];
-  /** Registers the request and answers through `callback`; throws HandlerRejection for requests it refuses outright. */
+  /** Registers the request and answers through `callback`; throws HandlerRejectedError for requests it refuses outright. */
   handleUserMessage(request: JsonRpcRequest, sender: string, callback: Callback): void;
-  /** Counts one node's signed batch of responses; throws only for a sender that is not a member. */
+  /** Counts one node's signed batch of responses; throws UnknownNodeError only for a sender that is not a member. */
   handleNodeMessage(response: SignedRelayResponse): void;
   start(): void;
   /** Answers every request still active with `reason` and stops the sweeper. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { JsonRpcCode } from "@gatehouse/relay";
-import { formatHostPort, type Logger, parseHostPort } from "@gatehouse/service";
+import { BodyTooLargeError, formatHostPort, InvariantError, type Logger, parseHostPort, readBody } from "@gatehouse/service";
 import { errorText, type Gateway } from "../gateway.js";
 
 export interface RpcServerOptions {
@@ -10,33 +10,6 @@ export interface RpcServerOptions {
   gateway: Gateway;
   logger: Logger;
   onAnswer?: (status: number) => void;
-}
-
-class BodyTooLarge extends Error {}
-
-/** The body, or BodyTooLarge as soon as the declared or received size passes `limit`. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > limit) {
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners("data");
-        chunks.length = 0;
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 /** The user-facing JSON-RPC endpoint: `POST /` and `GET /health`. */
@@ -51,7 +24,7 @@ export class RpcServer {
   }
 
   get url(): string {
-    if (!this.#address) throw new Error("rpc server is not listening");
+    if (!this.#address) throw new InvariantError("rpc server is not listening");
     return `http://${formatHostPort({ host: this.#address.address, port: this.#address.port })}`;
   }
 
@@ -119,12 +92,8 @@ export class RpcServer {
       body = await readBody(req, this.options.maxRequestBytes);
     } catch (err) {
       res.setHeader("connection", "close");
-      if (err instanceof BodyTooLarge) {
-        // Let the rest of the upload drain so the client reads the answer instead of a reset.
-        req.resume();
-        const message = `request body exceeds ${this.options.maxRequestBytes} bytes`;
-        return this.#send(res, 413, errorText(null, JsonRpcCode.invalidRequest, message));
-      }
+      // readBody drains the rest of the upload, so the client reads the answer instead of a reset.
+      if (err instanceof BodyTooLargeError) return this.#send(res, 413, errorText(null, JsonRpcCode.invalidRequest, err.message));
       return this.#send(res, 400, errorText(null, JsonRpcCode.parse, "could not read request body"));
     }
     const authorization = req.headers.authorization;

@@ -1,4 +1,10 @@
 import { createHash } from "node:crypto";
+import { InvariantError } from "@gatehouse/service";
+
+/** A capability that ran and failed (an upstream error status, an answer over the size limit): an execution error. */
+export class CapabilityFailedError extends Error {
+  override readonly name = "CapabilityFailedError";
+}
 
 /** A capability: takes the decoded payload, returns the output bytes; throwing is an execution error. */
 export type Capability = (payload: Uint8Array, signal: AbortSignal) => Promise<Uint8Array>;
@@ -8,7 +14,7 @@ export class CapabilityRegistry {
   readonly #capabilities = new Map<string, Capability>();
 
   register(id: string, capability: Capability): this {
-    if (this.#capabilities.has(id)) throw new Error(`capability ${id} is already registered`);
+    if (this.#capabilities.has(id)) throw new InvariantError(`capability ${id} is already registered`);
     this.#capabilities.set(id, capability);
     return this;
   }
@@ -40,9 +46,9 @@ export function httpCapability(url: string, timeoutMs: number, maxBytes = 1 << 2
       headers: { "content-type": "application/octet-stream" },
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
     });
-    if (!response.ok) throw new Error(`http capability answered ${response.status}`);
+    if (!response.ok) throw new CapabilityFailedError(`http capability answered ${response.status}`);
     const body = new Uint8Array(await response.arrayBuffer());
-    if (body.length > maxBytes) throw new Error(`http capability answered more than ${maxBytes} bytes`);
+    if (body.length > maxBytes) throw new CapabilityFailedError(`http capability answered more than ${maxBytes} bytes`);
     return body;
   };
 }

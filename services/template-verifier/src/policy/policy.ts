@@ -50,9 +50,9 @@ export type Policy = z.output<typeof policySchema>;
 export type FeeTier = "low" | "mid" | "high";
 
 export class PolicyLoadError extends Error {
+  override readonly name = "PolicyLoadError";
   constructor(readonly problems: string[]) {
     super(`policy is invalid: ${problems.join("; ")}`);
-    this.name = "PolicyLoadError";
   }
 }
 

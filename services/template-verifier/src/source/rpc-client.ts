@@ -1,12 +1,12 @@
 /** Why an RPC call failed: the node answered with an error, or it could not be reached / understood. */
 export class RpcError extends Error {
+  override readonly name = "RpcError";
   constructor(
     readonly kind: "rpc" | "transport" | "http",
     message: string,
     readonly code?: number,
   ) {
     super(message);
-    this.name = "RpcError";
   }
 }
 

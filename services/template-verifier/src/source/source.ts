@@ -15,15 +15,20 @@ export interface TemplateSource {
   /**
    * Submits a found block and confirms its place in the chain. `assemble` gives the whole block;
    * a source whose protocol takes only the header fields and coinbase (SubmitSolution) never calls it.
-   * Throws when the upstream cannot be reached (the caller retries).
+   * Throws when the upstream cannot be reached (UpstreamUnavailableError, or the transport's error; the caller retries).
    */
   submitBlock(found: BlockFound, assemble: () => Promise<Uint8Array>): Promise<SubmitOutcome>;
 }
 
 /** A proposal that could not be published (the bus refused it); the template is fetched and published again. */
 export class ProposalPublishError extends Error {
+  override readonly name = "ProposalPublishError";
   constructor(override readonly cause: Error) {
     super(`proposal not published: ${cause.message}`);
-    this.name = "ProposalPublishError";
   }
+}
+
+/** The upstream cannot be reached right now (no connection to submit through); the caller retries. */
+export class UpstreamUnavailableError extends Error {
+  override readonly name = "UpstreamUnavailableError";
 }

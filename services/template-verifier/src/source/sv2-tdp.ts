@@ -4,7 +4,7 @@ import type { Logger } from "@gatehouse/service";
 import { type MessageFields, Protocol, Sv2Client } from "@gatehouse/sv2";
 import type { SubmitOutcome } from "./outcome.js";
 import type { SourcedTemplate } from "./proposal.js";
-import { ProposalPublishError, type TemplateSource } from "./source.js";
+import { ProposalPublishError, type TemplateSource, UpstreamUnavailableError } from "./source.js";
 import { proposalFromTdp } from "./tdp-proposal.js";
 
 export const TDP_SOURCE = "sv2-tdp";
@@ -212,7 +212,7 @@ export class Sv2TdpSource implements TemplateSource {
    */
   async submitBlock(found: BlockFound): Promise<SubmitOutcome> {
     const client = this.#client;
-    if (!client) throw new Error("no template provider connection to submit through");
+    if (!client) throw new UpstreamUnavailableError("no template provider connection to submit through");
     let cancel = () => {};
     const outcome = new Promise<SubmitOutcome>((resolve) => {
       const settle = (o: SubmitOutcome) => {

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  BitcoinFormatError,
   ByteReader,
   compactSize,
   concat,
@@ -30,7 +31,8 @@ export interface TdpProposalOptions {
 const MIN_OUTPUT_BYTES = 9;
 
 function readTpOutputs(bytes: Uint8Array, count: number): TxOutput[] {
-  if (count * MIN_OUTPUT_BYTES > bytes.length) throw new Error(`coinbase_tx_outputs cannot hold ${count} outputs`);
+  if (count * MIN_OUTPUT_BYTES > bytes.length)
+    throw new BitcoinFormatError("truncated", `coinbase_tx_outputs cannot hold ${count} outputs`);
   const r = new ByteReader(bytes, "coinbase_tx_outputs");
   const outputs: TxOutput[] = [];
   for (let i = 0; i < count; i++) outputs.push({ value: r.u64(), scriptPubKey: Uint8Array.from(r.bytesOf(r.count(1))) });

@@ -9,6 +9,7 @@ import { TemplateVerifierAdminService } from "@gatehouse/proto/templateverifier/
 import { grpcServiceDefinition } from "@gatehouse/service";
 import * as grpc from "@grpc/grpc-js";
 import type { Command } from "commander";
+import { UsageError } from "../usage.js";
 
 /** Admin API of each service and its default address (README.md, Ports). */
 export const ADMIN_APIS: Record<string, { addr: string; service: DescService }> = {
@@ -46,13 +47,13 @@ export function registerGrpc(program: Command): void {
     )
     .action(async (serviceName: string, methodName: string | undefined, json: string, options: GrpcOptions) => {
       const api = ADMIN_APIS[serviceName];
-      if (!api) throw new Error(`unknown service ${serviceName}; one of ${Object.keys(ADMIN_APIS).join(", ")}`);
+      if (!api) throw new UsageError(`unknown service ${serviceName}; one of ${Object.keys(ADMIN_APIS).join(", ")}`);
       if (!methodName) {
         for (const m of api.service.methods) process.stdout.write(`${api.service.typeName}/${m.name} (${m.methodKind})\n`);
         return;
       }
       const method = api.service.methods.find((m) => m.name === methodName || m.localName === methodName);
-      if (!method) throw new Error(`${api.service.typeName} has no method ${methodName}`);
+      if (!method) throw new UsageError(`${api.service.typeName} has no method ${methodName}`);
       const request = fromJson(method.input, JSON.parse(json) as JsonValue, { registry });
       const Client = grpc.makeGenericClientConstructor(grpcServiceDefinition(api.service), api.service.typeName);
       const client = new Client(options.addr ?? api.addr, grpc.credentials.createInsecure()) as unknown as GenericClient;

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { issueServerIdentity, newAuthorityKeyFile, parseAuthorityKeyFile, serverIdentityToFile } from "@gatehouse/sv2";
 import { type Command, InvalidArgumentError } from "commander";
+import { UsageError } from "../usage.js";
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -24,7 +25,7 @@ interface WriteOptions {
  * over an existing file unless asked.
  */
 function writeSecretFile(path: string, value: unknown, options: WriteOptions): void {
-  if (existsSync(path) && options.force !== true) throw new Error(`${path} exists; pass --force to overwrite it`);
+  if (existsSync(path) && options.force !== true) throw new UsageError(`${path} exists; pass --force to overwrite it`);
   const mode = options.groupReadable === true ? 0o640 : 0o600;
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode });
   // writeFileSync applies the mode (less the umask) only when it creates the file.

@@ -14,6 +14,7 @@ import {
 } from "@gatehouse/relay";
 import { createLogger, createRedis } from "@gatehouse/service";
 import type { Command } from "commander";
+import { UsageError } from "../usage.js";
 
 interface EnclaveOptions {
   enclaveKey?: string;
@@ -31,8 +32,9 @@ function enclaveOptions(command: Command): Command {
     .option("--enclave-seed <seed>", "seed of the development enclave key", "dev-enclave");
 }
 
-function requireAddress(owner: string): string {
-  if (!isAddress(owner)) throw new Error(`--owner must be a 0x-prefixed 20-byte hex address, got ${owner}`);
+/** The --owner address, lower-cased; UsageError unless it is an EVM address (libs/relay isAddress). */
+export function requireAddress(owner: string): string {
+  if (!isAddress(owner)) throw new UsageError(`--owner must be a 0x-prefixed 20-byte hex address, got ${owner}`);
   return owner.toLowerCase();
 }
 
@@ -68,7 +70,7 @@ export function registerRelay(program: Command): void {
     ) => {
       const owner = requireAddress(options.owner);
       if ((options.value === undefined) === (options.valueFile === undefined))
-        throw new Error("give exactly one of --value and --value-file");
+        throw new UsageError("give exactly one of --value and --value-file");
       const value = options.valueFile ? readFileSync(options.valueFile) : Buffer.from(options.value ?? "", "utf8");
       const publicKey = (options.enclavePublicKey ?? publicKeyHex(enclaveKey(options))).replace(/^0x/, "");
       const redis = createRedis(
@@ -127,7 +129,7 @@ export function registerRelay(program: Command): void {
           const [namespace, ...rest] = s.includes("/") ? s.split("/") : ["main", s];
           return { namespace, key: rest.join("/") };
         });
-        if (secrets.length === 0) throw new Error("secrets.get needs at least one --secret namespace/key");
+        if (secrets.length === 0) throw new UsageError("secrets.get needs at least one --secret namespace/key");
         params = { ...base, secrets, enclave_public_key: publicKeyHex(key) };
         params.attestation = signDevAttestation(key, METHOD_SECRETS_GET, params);
       } else if (method === METHOD_CAPABILITY_EXECUTE) {
@@ -139,7 +141,7 @@ export function registerRelay(program: Command): void {
         };
         params.attestation = signDevAttestation(key, METHOD_CAPABILITY_EXECUTE, params);
       } else {
-        throw new Error(`unknown relay method ${methodArg}`);
+        throw new UsageError(`unknown relay method ${methodArg}`);
       }
       const response = await fetch(options.url, {
         method: "POST",

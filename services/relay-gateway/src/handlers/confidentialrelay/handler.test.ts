@@ -19,7 +19,7 @@ import { describe, expect, it } from "@jest/globals";
 import type { DonMember } from "../../config/config.js";
 import { relayMetrics } from "../../metrics.js";
 import { Callback, type UserCallbackPayload } from "../common/callback.js";
-import type { Don, RelayRequestInit } from "../handler.js";
+import { type Don, HandlerRejectedError, type RelayRequestInit, UnknownNodeError } from "../handler.js";
 import { aggregate, type Candidate } from "./aggregator.js";
 import { ConfidentialRelayHandler, type ConfidentialRelayOptions } from "./handler.js";
 
@@ -165,6 +165,7 @@ describe("ConfidentialRelayHandler: intake (behaviours 3-5, 31)", () => {
 
   it("rejects empty and over-long ids without creating state (3, 31)", () => {
     const { handler, transport } = setup();
+    expect(() => handler.handleUserMessage(request(""), "alice", new Callback())).toThrow(HandlerRejectedError);
     expect(() => handler.handleUserMessage(request(""), "alice", new Callback())).toThrow("request ID cannot be empty");
     expect(() => handler.handleUserMessage(request("x".repeat(201)), "alice", new Callback())).toThrow(
       "request ID is too long: 201. max is 200 characters",
@@ -270,6 +271,7 @@ describe("ConfidentialRelayHandler: node responses (behaviours 9-12)", () => {
   it("rejects a non-member sender with an error and no state change (9)", () => {
     const { handler, transport } = setup();
     submit(handler, "nm");
+    expect(() => handler.handleNodeMessage(signed(outsider, keyOf(transport, "nm"), answer("nm", 1)))).toThrow(UnknownNodeError);
     expect(() => handler.handleNodeMessage(signed(outsider, keyOf(transport, "nm"), answer("nm", 1)))).toThrow(
       `received message from unexpected node ${outsider.address}`,
     );
@@ -585,6 +587,7 @@ describe("ConfidentialRelayHandler: expiry and completion (behaviours 17, 18, 24
       "gateway shutting down: request abandoned",
       "gateway shutting down: request abandoned",
     ]);
+    expect(() => submit(handler, "c")).toThrow(HandlerRejectedError);
     expect(() => submit(handler, "c")).toThrow("gateway is shutting down");
   });
 });

@@ -6,6 +6,7 @@ import {
   errorResponse,
   fromJsonRpcCode,
   type JsonRpcId,
+  JsonRpcParseError,
   type JsonRpcRequest,
   type JsonRpcResponse,
   MAX_RESPONSE_BATCH,
@@ -19,7 +20,7 @@ import { type Clock, type Logger, TokenBucket } from "@gatehouse/service";
 import type { DonConfig, DonMember } from "../../config/config.js";
 import type { RelayMetrics } from "../../metrics.js";
 import type { Callback, UserCallbackPayload } from "../common/callback.js";
-import { type Don, type Handler, HandlerRejection } from "../handler.js";
+import { type Don, type Handler, HandlerRejectedError, UnknownNodeError } from "../handler.js";
 import { ActiveRequest, type Decoded } from "./active-request.js";
 import { aggregate } from "./aggregator.js";
 import { SignedBatch } from "./signed-batch.js";
@@ -115,12 +116,12 @@ export class ConfidentialRelayHandler implements Handler {
   }
 
   handleUserMessage(request: JsonRpcRequest, sender: string, callback: Callback): void {
-    if (request.id === "") throw new HandlerRejection("request ID cannot be empty");
+    if (request.id === "") throw new HandlerRejectedError("request ID cannot be empty");
     const tooLong = requestIdTooLong(request.id);
-    if (tooLong) throw new HandlerRejection(tooLong);
-    if (this.#closed) throw new HandlerRejection("gateway is shutting down");
+    if (tooLong) throw new HandlerRejectedError(tooLong);
+    if (this.#closed) throw new HandlerRejectedError("gateway is shutting down");
     const senderId = `${sender}\u0000${request.id}`;
-    if (this.#bySenderId.has(senderId)) throw new HandlerRejection(`request ID already exists: ${request.id}`);
+    if (this.#bySenderId.has(senderId)) throw new HandlerRejectedError(`request ID already exists: ${request.id}`);
     const limited = this.#admissionError(sender);
     if (limited) {
       callback.send(this.#errorPayload(request.clientId, ErrorCode.LimitExceededError, limited));
@@ -189,7 +190,7 @@ export class ConfidentialRelayHandler implements Handler {
     const member = this.#members.get(node);
     if (!member) {
       this.options.metrics.dropped.inc({ reason: "non_member" });
-      throw new Error(`received message from unexpected node ${signed.nodeAddress}`);
+      throw new UnknownNodeError(signed.nodeAddress);
     }
     const count = signed.responses.length;
     if (count === 0 || count > MAX_RESPONSE_BATCH) {
@@ -222,7 +223,7 @@ export class ConfidentialRelayHandler implements Handler {
       decoded = ar.decode(entry.response, (bytes) => {
         const response = parseResponse(bytes);
         if (response.id !== ar.request.id || response.method !== ar.request.method)
-          throw new Error("response id or method does not match the request");
+          throw new JsonRpcParseError("response id or method does not match the request");
         return { response, digest: responseDigest(response) };
       });
     } catch (err) {
