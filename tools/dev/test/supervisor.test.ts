@@ -19,8 +19,10 @@ function supervised(script: string, autoRestart: boolean) {
   return { proc, lines, notices };
 }
 
+// The SIGTERM handler is in place before "up" is printed: the test stops the process once it has
+// read "up", and a loaded machine can deschedule the child between the two statements.
 const LONG_RUNNING =
-  "console.log('up ' + process.pid); process.on('SIGTERM', () => { console.log('bye'); process.exit(0); }); setInterval(() => {}, 1000);";
+  "process.on('SIGTERM', () => { console.log('bye'); process.exit(0); }); console.log('up ' + process.pid); setInterval(() => {}, 1000);";
 
 describe("Supervised", () => {
   it("is killed with -9 and stays down until started again; stop() lets it exit on SIGTERM", async () => {

@@ -12,6 +12,11 @@ const complete = (ctx: StepContext): StepResult => ({
 });
 /** Extra wait after the commit deadline so the reveal's block is strictly later. */
 const DEADLINE_MARGIN_MS = 1_000;
+/**
+ * A reveal waiting for the commit phase to end re-reads the deadlines after at most this many chain
+ * polls: the studio's owner may move them (setCommitRevealDeadlines) while it waits.
+ */
+const DEADLINE_RECHECK_POLLS = 15;
 
 /** The validator registered with the RewardsDistributor is the end state. */
 async function validatorRegistered(ctx: StepContext): Promise<StepResult | undefined> {
@@ -133,7 +138,8 @@ export const scoreSteps: Record<string, StepDefinition> = {
       const deadlines = await ctx.chain.deadlines(studio_address, dataHashOf(ctx));
       const opensAt = deadlines.commit * 1000 + DEADLINE_MARGIN_MS;
       // Scheduled, not slept: the engine picks the workflow up again once the commit phase is over.
-      if (ctx.clock.now() < opensAt) return { kind: "wait", delayMs: opensAt - ctx.clock.now() };
+      if (ctx.clock.now() < opensAt)
+        return { kind: "wait", delayMs: Math.min(opensAt - ctx.clock.now(), DEADLINE_RECHECK_POLLS * ctx.pollMs) };
       if (ctx.clock.now() > deadlines.reveal * 1000)
         return { kind: "fail", code: "REVEAL_PHASE_ENDED", message: `reveal deadline ${deadlines.reveal} has passed` };
       const result = await sendOnce(
