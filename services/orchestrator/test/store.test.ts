@@ -13,6 +13,7 @@ import type { TxRecord } from "../src/chain/tx-record.js";
 import type { TxStore } from "../src/chain/tx-store.js";
 import type { WorkflowStore } from "../src/engine/store.js";
 import type { WorkflowRecord } from "../src/engine/types.js";
+import { StoreOpenError } from "../src/persistence/errors.js";
 import { connectPostgres, type Postgres } from "../src/persistence/postgres/connect.js";
 import { MIGRATIONS, migrate, SchemaTooNewError } from "../src/persistence/postgres/migrations.js";
 import { PostgresTxStore } from "../src/persistence/postgres/tx-store.js";
@@ -263,8 +264,11 @@ describe("postgresql migrations", () => {
   });
 
   it("says where it could not connect, without the password", async () => {
-    await expect(
-      connectPostgres({ url: "postgres://gh:s3cret@127.0.0.1:1/none", schema: "x", poolSize: 1, statementTimeoutMs: 1_000 }, logger),
-    ).rejects.toThrow(/^workflow store postgresql at 127\.0\.0\.1:1\/none: (?!.*s3cret)/);
+    const failure = connectPostgres(
+      { url: "postgres://gh:s3cret@127.0.0.1:1/none", schema: "x", poolSize: 1, statementTimeoutMs: 1_000 },
+      logger,
+    );
+    await expect(failure).rejects.toThrow(StoreOpenError);
+    await expect(failure).rejects.toThrow(/^workflow store postgresql at 127\.0\.0\.1:1\/none: (?!.*s3cret)/);
   });
 });
