@@ -4,7 +4,7 @@
 // PostgreSQL migrations.
 
 import { randomUUID } from "node:crypto";
-import { createLogger, Redis } from "@gatehouse/service";
+import { createLogger, Redis, systemClock } from "@gatehouse/service";
 import { postgresUrl, redisUrl, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import pg from "pg";
@@ -91,7 +91,7 @@ function signed(key: string, nonce: number): TxRecord {
 }
 
 const backends: Array<[string, () => { workflows: WorkflowStore; transactions: TxStore }]> = [
-  ["postgres", () => ({ workflows: new PostgresWorkflowStore(postgres), transactions: new PostgresTxStore(postgres) })],
+  ["postgres", () => ({ workflows: new PostgresWorkflowStore(postgres, systemClock), transactions: new PostgresTxStore(postgres) })],
   ["redis", () => ({ workflows: new RedisWorkflowStore(redis, ns.redisPrefix), transactions: new RedisTxStore(redis) })],
 ];
 

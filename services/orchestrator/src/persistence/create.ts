@@ -1,4 +1,4 @@
-import type { Logger, Redis } from "@gatehouse/service";
+import { type Logger, type Redis, systemClock } from "@gatehouse/service";
 import type { TxStore } from "../chain/tx-store.js";
 import type { Config } from "../config.js";
 import type { WorkflowStore } from "../engine/store.js";
@@ -40,7 +40,7 @@ export async function createStores(config: Config, redis: Redis, logger: Logger)
     logger,
   );
   return {
-    workflows: new PostgresWorkflowStore(pg),
+    workflows: new PostgresWorkflowStore(pg, systemClock),
     transactions: new PostgresTxStore(pg),
     health: async () => {
       try {
