@@ -12,6 +12,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { Bus, encode } from "@gatehouse/bus";
 import { TemplateProposalSchema, TemplateVerdictSchema } from "@gatehouse/proto/mining/v1";
 import { profileFlags } from "@gatehouse/testkit";
+import { BenchError } from "../lib/errors.js";
 import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
@@ -100,7 +101,7 @@ async function startVerifier(servers: string, root: string, prefix: string): Pro
 let exitedEarly: string | undefined;
 
 function assertAlive(): void {
-  if (exitedEarly) throw new Error(exitedEarly);
+  if (exitedEarly) throw new BenchError(exitedEarly);
 }
 
 /** Publishes `RATE`/s for `SECONDS` s; `send(i)` publishes message i. Resolves with the count sent. */
