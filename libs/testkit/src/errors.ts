@@ -15,6 +15,11 @@ export class ServiceStartError extends Error {
   }
 }
 
+/** A wait for a service's log line cut short by its signal (in `ServiceProcess.start`: the process exited). */
+export class LogWaitAbortedError extends Error {
+  override readonly name = "LogWaitAbortedError";
+}
+
 /** The test miner could not produce a share: `no-active-job` (no job to mine on) or `no-nonce` (none met the acceptance test). */
 export class MiningError extends Error {
   override readonly name = "MiningError";

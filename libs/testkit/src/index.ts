@@ -4,7 +4,7 @@ export type { EdgeIdentity } from "./edge-identity.js";
 export { writeEdgeIdentity } from "./edge-identity.js";
 export type { TestNamespace } from "./env.js";
 export { natsUrl, postgresUrl, redisUrl, testNamespace, uniqueName } from "./env.js";
-export { MiningError, ServiceStartError, TestEnvironmentError } from "./errors.js";
+export { LogWaitAbortedError, MiningError, ServiceStartError, TestEnvironmentError } from "./errors.js";
 export type { ExampleShare } from "./example-share.js";
 export { EXAMPLE_DIFFICULTY, exampleShare } from "./example-share.js";
 export { getJson } from "./http.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WaitTimeoutError } from "@gatehouse/service";
 import { stringify as toToml } from "smol-toml";
-import { ServiceStartError, TestEnvironmentError } from "./errors.js";
+import { LogWaitAbortedError, ServiceStartError, TestEnvironmentError } from "./errors.js";
 import { repoRoot } from "./repo.js";
 
 export interface ServiceProcessOptions {
@@ -137,7 +137,7 @@ export class ServiceProcess {
       }, timeoutMs);
       const abort = () => {
         cleanup();
-        reject(new Error(`${this.name}: stopped waiting for a log line`));
+        reject(new LogWaitAbortedError(`${this.name}: stopped waiting for a log line`));
       };
       const cleanup = () => {
         clearTimeout(timer);
