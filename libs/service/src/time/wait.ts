@@ -12,6 +12,7 @@ export interface WaitOptions {
    * last error on timeout; `"fail"` ends the wait with that error (a check that knows it is hopeless).
    */
   onError?: "retry" | "fail";
+  /** What the deadline is read from (systemClock unless set); the pause between polls is a real timer. */
   clock?: Clock;
 }
 
