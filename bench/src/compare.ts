@@ -3,11 +3,8 @@
 // a folder path; every benchmark present in either is printed, figure by figure, with B/A.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { BenchUsageError } from "./lib/errors.js";
 import { compareReports } from "./lib/flatten.js";
-
-class CompareUsageError extends Error {
-  override name = "CompareUsageError";
-}
 
 const RESULTS = join(process.cwd(), "bench", "results");
 
@@ -17,8 +14,8 @@ function resolveSet(name: string): string {
   const matches = folders.filter((f) => f.startsWith(name.toLowerCase()));
   if (matches.length === 1) return join(RESULTS, matches[0] as string);
   if (matches.length === 0)
-    throw new CompareUsageError(`no results for "${name}" under bench/results/ (have: ${folders.join(", ") || "none"})`);
-  throw new CompareUsageError(`"${name}" names several result sets: ${matches.join(", ")}`);
+    throw new BenchUsageError(`no results for "${name}" under bench/results/ (have: ${folders.join(", ") || "none"})`);
+  throw new BenchUsageError(`"${name}" names several result sets: ${matches.join(", ")}`);
 }
 
 function reports(folder: string): Map<string, unknown> {
@@ -36,7 +33,7 @@ function cell(value: number | undefined): string {
 }
 
 const [a, b] = process.argv.slice(2);
-if (!a || !b) throw new CompareUsageError("usage: node bench/dist/compare.js <revision-or-folder A> <revision-or-folder B>");
+if (!a || !b) throw new BenchUsageError("usage: node bench/dist/compare.js <revision-or-folder A> <revision-or-folder B>");
 const [setA, setB] = [resolveSet(a), resolveSet(b)];
 const [left, right] = [reports(setA), reports(setB)];
 process.stdout.write(`A = ${setA}\nB = ${setB}\n`);

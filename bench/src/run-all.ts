@@ -1,4 +1,6 @@
 // `make bench`: runs every benchmark (or those named as arguments) one after another.
+import { BenchUsageError } from "./lib/errors.js";
+
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   bus: () => import("./bus/bus.js"),
   "miner-edge": () => import("./miner-edge/miner-edge.js"),
@@ -13,6 +15,6 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
 const selected = process.argv.slice(2);
 for (const name of selected.length > 0 ? selected : Object.keys(benchmarks)) {
   const load = benchmarks[name];
-  if (!load) throw new Error(`unknown benchmark ${name}; one of ${Object.keys(benchmarks).join(", ")}`);
+  if (!load) throw new BenchUsageError(`unknown benchmark ${name}; one of ${Object.keys(benchmarks).join(", ")}`);
   await (await load()).run();
 }

@@ -29,6 +29,7 @@ import { startLoadgen } from "@gatehouse/loadgen";
 import { TemplateProposalSchema, TemplateVerdictSchema, VerdictReason, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
 import { Sv2Client } from "@gatehouse/sv2";
 import { profileFlags, waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
+import { BenchError } from "../lib/errors.js";
 import { aeadShareFrameFloor, jetstreamPublishFloor } from "../lib/floors.js";
 import { LOAD_FRACTIONS } from "../lib/paced.js";
 import { cpuSecondsOf, rssBytesOf, stopProcess } from "../lib/proc.js";
@@ -93,7 +94,7 @@ async function startEdge(config: string[]): Promise<{ child: ChildProcess; sv2: 
   const sv2 = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error("miner-edge did not start in 20 s"));
+      reject(new BenchError("miner-edge did not start in 20 s"));
     }, 20_000);
     let out = "";
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
@@ -106,7 +107,7 @@ async function startEdge(config: string[]): Promise<{ child: ChildProcess; sv2: 
         resolve(match[1] as string);
       }
     });
-    child.once("exit", (code) => reject(new Error(`miner-edge exited with ${code}`)));
+    child.once("exit", (code) => reject(new BenchError(`miner-edge exited with ${code}`)));
   });
   const [host, port] = [sv2.slice(0, sv2.lastIndexOf(":")), Number(sv2.slice(sv2.lastIndexOf(":") + 1))];
   return { child, sv2: { host, port } };

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Bus } from "@gatehouse/bus";
 import { GatewayClient } from "@gatehouse/sdk";
-import { freePort } from "@gatehouse/service";
+import { freePort, waitFor } from "@gatehouse/service";
 import { profileFlags } from "@gatehouse/testkit";
 import { createPublicClient, type Hex, http, keccak256, parseEther, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -30,16 +30,6 @@ const KEYS = [
 ] as const;
 const FLOOR_KEY = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a" as const;
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function startAnvil(): Promise<{ child: ChildProcess; rpcUrl: string }> {
   const require = createRequire(import.meta.url);
   const binary = join(dirname(require.resolve("@foundry-rs/anvil-linux-amd64/package.json")), "bin", "anvil");
@@ -47,7 +37,7 @@ async function startAnvil(): Promise<{ child: ChildProcess; rpcUrl: string }> {
   const child = spawn(binary, ["--host", "127.0.0.1", "--port", String(port), "--silent"], { stdio: "ignore" });
   const rpcUrl = `http://127.0.0.1:${port}`;
   const client = createPublicClient({ transport: http(rpcUrl) });
-  await until(() => client.getChainId(), "anvil");
+  await waitFor(() => client.getChainId(), { description: "anvil", timeoutMs: 30_000, intervalMs: 50 });
   return { child, rpcUrl };
 }
 
@@ -118,7 +108,11 @@ async function startOrchestrator(
     stdio: ["ignore", "ignore", "inherit"],
   });
   const rest = `http://127.0.0.1:${apiPort}`;
-  await until(async () => ((await fetch(`${rest}/health`)).ok ? true : undefined), "orchestrator REST API");
+  await waitFor(async () => (await fetch(`${rest}/health`)).ok, {
+    description: "orchestrator REST API",
+    timeoutMs: 30_000,
+    intervalMs: 50,
+  });
   return { child, rest };
 }
 
@@ -154,11 +148,11 @@ async function floor(rpcUrl: string): Promise<{ transfersPerSecond: number; seco
       }
     }),
   );
-  await until(
-    async () => ((await client.getTransactionCount({ address: account.address })) >= start + TRANSFERS ? true : undefined),
-    "floor mined",
-    120_000,
-  );
+  await waitFor(async () => (await client.getTransactionCount({ address: account.address })) >= start + TRANSFERS, {
+    description: "floor mined",
+    timeoutMs: 120_000,
+    intervalMs: 50,
+  });
   const seconds = (nowMs() - begin) / 1000;
   return { transfersPerSecond: TRANSFERS / seconds, seconds };
 }

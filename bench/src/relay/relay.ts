@@ -16,6 +16,7 @@ import { RelayRequestSchema } from "@gatehouse/proto/relay/v1";
 import { addressFromPrivateKey, devKey, type JsonObject, METHOD_CAPABILITY_EXECUTE, signDevAttestation } from "@gatehouse/relay";
 import { ServiceProcess } from "@gatehouse/testkit";
 import { Pool } from "undici";
+import { BenchError } from "../lib/errors.js";
 import { LOAD_FRACTIONS, paced } from "../lib/paced.js";
 import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
@@ -141,7 +142,7 @@ async function relayRun(n: number, f: number, bodies: string[]) {
       const res = await pool.request({ path: "/", method: "POST", headers: { "content-type": "application/json" }, body });
       const text = await res.body.text();
       // Every JSON-RPC answer is HTTP 200; an error is in the body.
-      if (res.statusCode !== 200 || text.includes('"error":')) throw new Error(`relay answered ${res.statusCode}: ${text}`);
+      if (res.statusCode !== 200 || text.includes('"error":')) throw new BenchError(`relay answered ${res.statusCode}: ${text}`);
     };
     // Bodies: the warm-up, then the loaded run, then the unloaded one; every id is used once.
     await load(WARM_UP, IN_FLIGHT, (i) => post(bodies[i] as string));

@@ -10,6 +10,7 @@ import { ShareAcceptedSchema, ShareForwardResultSchema } from "@gatehouse/proto/
 import { publishAcceptedShare, submissionBody } from "@gatehouse/shares";
 import { type ExampleShare, exampleShare, ServiceProcess } from "@gatehouse/testkit";
 import { Pool } from "undici";
+import { BenchError } from "../lib/errors.js";
 import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles, throughput } from "../lib/stats.js";
@@ -85,7 +86,7 @@ async function httpFloor(backend: PoolBackend, list: ExampleShare[], connections
           body,
         });
         const text = await res.body.text();
-        if (res.statusCode !== 200 || !text.includes('"accepted":true')) throw new Error(`backend answered ${res.statusCode} ${text}`);
+        if (res.statusCode !== 200 || !text.includes('"accepted":true')) throw new BenchError(`backend answered ${res.statusCode} ${text}`);
       }
     };
     await Promise.all(Array.from({ length: connections }, worker));
@@ -111,7 +112,7 @@ async function httpBatchFloor(backend: PoolBackend, list: ExampleShare[], batch:
         const res = await pool.request({ path: url.pathname, method: "POST", headers: signedHeaders(SECRET, `batch_${i}`, body), body });
         const text = await res.body.text();
         if (res.statusCode !== 200 || text.includes('"accepted":false'))
-          throw new Error(`backend answered ${res.statusCode} ${text.slice(0, 200)}`);
+          throw new BenchError(`backend answered ${res.statusCode} ${text.slice(0, 200)}`);
       }
     };
     await Promise.all(Array.from({ length: connections }, worker));

@@ -17,6 +17,7 @@ import {
   randomSecretKey,
   xOnlyPublicKey,
 } from "@gatehouse/sv2";
+import { BenchError } from "../lib/errors.js";
 import { aeadShareFrameFloor } from "../lib/floors.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles, type Throughput, throughput } from "../lib/stats.js";
@@ -99,7 +100,7 @@ async function handshakes() {
   // Prove the measured path is a real handshake: one initiator finishes against a fresh reply.
   const check = new NoiseResponder({ identity }).respond(acts[0] as Uint8Array);
   const done = (initiators[0] as NoiseInitiator).finish(check.reply);
-  if (Buffer.compare(done.handshakeHash, check.handshakeHash) !== 0) throw new Error("benchmark handshake did not agree");
+  if (Buffer.compare(done.handshakeHash, check.handshakeHash) !== 0) throw new BenchError("benchmark handshake did not agree");
 
   return {
     what: "responder step (act 1 in → act 2 out): ephemeral EllSwift keygen, 2 × v2_ecdh, 2 AEAD, HKDFs; static key + certificate preloaded (TP model)",
@@ -134,7 +135,7 @@ async function transport() {
         share.sequenceNumber = i;
         decoder.push(encoder.encodeMessage("SubmitSharesStandard", share));
         const frame = decoder.next();
-        if (!frame) throw new Error("frame not decoded");
+        if (!frame) throw new BenchError("frame not decoded");
         decodePayload(frame.header, frame.payload);
       }
     });

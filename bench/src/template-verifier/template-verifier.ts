@@ -12,6 +12,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { Bus, encode } from "@gatehouse/bus";
 import { TemplateProposalSchema, TemplateVerdictSchema } from "@gatehouse/proto/mining/v1";
 import { profileFlags } from "@gatehouse/testkit";
+import { BenchError } from "../lib/errors.js";
 import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
@@ -74,7 +75,7 @@ async function startVerifier(servers: string, root: string, prefix: string): Pro
     let started = false;
     const timer = setTimeout(() => {
       child.kill("SIGTERM");
-      reject(new Error("template-verifier did not start in 20 s"));
+      reject(new BenchError("template-verifier did not start in 20 s"));
     }, 20_000);
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
       out += chunk;
@@ -88,7 +89,7 @@ async function startVerifier(servers: string, root: string, prefix: string): Pro
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`template-verifier exited with ${code}`));
+      reject(new BenchError(`template-verifier exited with ${code}`));
     });
   });
   child.once("exit", (code, signal) => {
@@ -100,7 +101,7 @@ async function startVerifier(servers: string, root: string, prefix: string): Pro
 let exitedEarly: string | undefined;
 
 function assertAlive(): void {
-  if (exitedEarly) throw new Error(exitedEarly);
+  if (exitedEarly) throw new BenchError(exitedEarly);
 }
 
 /** Publishes `RATE`/s for `SECONDS` s; `send(i)` publishes message i. Resolves with the count sent. */
@@ -133,7 +134,7 @@ process.on("SIGTERM", () => nc.close().then(() => process.exit(0)));`;
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
       if (chunk.includes("ready")) resolve();
     });
-    child.once("exit", (code) => reject(new Error(`echo process exited with ${code}`)));
+    child.once("exit", (code) => reject(new BenchError(`echo process exited with ${code}`)));
   });
   return child;
 }

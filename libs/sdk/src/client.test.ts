@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { GatewayClient } from "./client.js";
-import { GatewayConnectionError, GatewayError, GatewayTimeoutError, WorkflowFailedError } from "./errors.js";
+import { GatewayConnectionError, GatewayError, GatewayTimeoutError, InvalidRequestError, WorkflowFailedError } from "./errors.js";
 import { ScoreSubmissionMode } from "./types.js";
 
 /** A scripted gateway: each workflow id answers a sequence of states. */
@@ -64,6 +64,13 @@ describe("GatewayClient", () => {
 
   it("requires workerAddress for direct and salt for commit-reveal, defaulting salt to zero bytes32", async () => {
     const client = new GatewayClient(base);
+    await expect(client.submitScore("0xS", 1, "0xV", "0xD", [1], "0xV")).rejects.toThrow(InvalidRequestError);
+    await expect(client.submitScore("0xS", 1, "0xV", "0xD", [1], "0xV")).rejects.toMatchObject({ field: "workerAddress" });
+    await expect(client.submitScore("0xS", 1, "0xV", "0xD", [1], "0xV", { mode: ScoreSubmissionMode.COMMIT_REVEAL })).rejects.toMatchObject(
+      {
+        field: "salt",
+      },
+    );
     await expect(client.submitScore("0xS", 1, "0xV", "0xD", [1], "0xV")).rejects.toThrow(/workerAddress/);
     await expect(client.submitScore("0xS", 1, "0xV", "0xD", [1], "0xV", { mode: ScoreSubmissionMode.COMMIT_REVEAL })).rejects.toThrow(
       /salt/,

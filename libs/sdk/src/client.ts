@@ -1,5 +1,5 @@
 import { type WorkStatus, ZERO_BYTES32 } from "./contract/index.js";
-import { GatewayConnectionError, GatewayError, GatewayTimeoutError, WorkflowFailedError } from "./errors.js";
+import { GatewayConnectionError, GatewayError, GatewayTimeoutError, InvalidRequestError, WorkflowFailedError } from "./errors.js";
 import {
   type EvidencePackage,
   type GatewayClientConfig,
@@ -153,8 +153,9 @@ export class GatewayClient {
   ): Promise<WorkflowStatus> {
     const mode = options.mode ?? ScoreSubmissionMode.DIRECT;
     if (mode === ScoreSubmissionMode.DIRECT && !options.workerAddress)
-      throw new Error("workerAddress is required for direct score submission");
-    if (mode === ScoreSubmissionMode.COMMIT_REVEAL && !options.salt) throw new Error("salt is required for commit-reveal score submission");
+      throw new InvalidRequestError("workerAddress", "workerAddress is required for direct score submission");
+    if (mode === ScoreSubmissionMode.COMMIT_REVEAL && !options.salt)
+      throw new InvalidRequestError("salt", "salt is required for commit-reveal score submission");
     const body = {
       studio_address: studioAddress,
       epoch,

@@ -44,6 +44,17 @@ export class GatewayTimeoutError extends GatewayError {
   }
 }
 
+/** A call the client refuses before sending anything: a required option missing (`field` names it). */
+export class InvalidRequestError extends GatewayError {
+  override name = "InvalidRequestError";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The workflow reached FAILED: `Workflow <id> failed at step <step>: <message>`. */
 export class WorkflowFailedError extends GatewayError {
   override name = "WorkflowFailedError";

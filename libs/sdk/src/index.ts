@@ -1,7 +1,14 @@
 export { GatewayClient } from "./client.js";
 export * as contract from "./contract/index.js";
 export type { GatewayErrorCategory } from "./errors.js";
-export { categorize, GatewayConnectionError, GatewayError, GatewayTimeoutError, WorkflowFailedError } from "./errors.js";
+export {
+  categorize,
+  GatewayConnectionError,
+  GatewayError,
+  GatewayTimeoutError,
+  InvalidRequestError,
+  WorkflowFailedError,
+} from "./errors.js";
 export type {
   EvidencePackage,
   GatewayClientConfig,

@@ -37,3 +37,5 @@ export { streamCatalogOf, streamProvisioner } from "./streams.js";
 export type { Clock } from "./time/clock.js";
 export { ManualClock, systemClock } from "./time/clock.js";
 export { TokenBucket, TokenBucketConfigError } from "./time/token-bucket.js";
+export type { WaitOptions } from "./time/wait.js";
+export { pollUntil, WaitTimeoutError, waitFor } from "./time/wait.js";

@@ -1,4 +1,4 @@
-export { eventIdOf, shareIdOf } from "./identity.js";
+export { eventIdOf, ShareIdentityError, shareIdOf } from "./identity.js";
 export type { PublishShareOptions, PublishShareOutcome } from "./publish.js";
 export { isQueueFull, publishAcceptedShare } from "./publish.js";
 export type { ForwardOutcome } from "./result.js";

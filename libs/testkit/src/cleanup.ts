@@ -1,5 +1,5 @@
 import { Bus } from "@gatehouse/bus";
-import { deleteKeysWithPrefix, Redis } from "@gatehouse/service";
+import { deleteKeysWithPrefix, InvariantError, Redis } from "@gatehouse/service";
 import { natsUrl, redisUrl, type TestNamespace } from "./env.js";
 
 /**
@@ -8,7 +8,7 @@ import { natsUrl, redisUrl, type TestNamespace } from "./env.js";
  */
 export async function removeNamespace(ns: TestNamespace, servers = { nats: natsUrl(), redis: redisUrl() }): Promise<void> {
   // An empty prefix would match everything on a server other runs share.
-  if (!ns.streamPrefix || !ns.redisPrefix) throw new Error("removeNamespace needs a namespace with non-empty prefixes");
+  if (!ns.streamPrefix || !ns.redisPrefix) throw new InvariantError("removeNamespace needs a namespace with non-empty prefixes");
   const bus = await Bus.connect({ servers: servers.nats, name: "testkit-cleanup" });
   try {
     const jsm = await bus.jsm();

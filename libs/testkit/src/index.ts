@@ -1,8 +1,10 @@
+export { WaitTimeoutError, waitFor } from "@gatehouse/service";
 export { removeNamespace } from "./cleanup.js";
 export type { EdgeIdentity } from "./edge-identity.js";
 export { writeEdgeIdentity } from "./edge-identity.js";
 export type { TestNamespace } from "./env.js";
 export { natsUrl, postgresUrl, redisUrl, testNamespace, uniqueName } from "./env.js";
+export { LogWaitAbortedError, MiningError, ServiceStartError, TestEnvironmentError } from "./errors.js";
 export type { ExampleShare } from "./example-share.js";
 export { EXAMPLE_DIFFICULTY, exampleShare } from "./example-share.js";
 export { getJson } from "./http.js";
@@ -11,4 +13,3 @@ export { profileFlags, ServiceProcess, serviceMain } from "./process.js";
 export { repoRoot } from "./repo.js";
 export type { TestShare } from "./test-miner.js";
 export { TestMiner } from "./test-miner.js";
-export { waitFor } from "./wait.js";

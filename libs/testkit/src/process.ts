@@ -2,7 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { WaitTimeoutError } from "@gatehouse/service";
 import { stringify as toToml } from "smol-toml";
+import { LogWaitAbortedError, ServiceStartError, TestEnvironmentError } from "./errors.js";
 import { repoRoot } from "./repo.js";
 
 export interface ServiceProcessOptions {
@@ -32,7 +34,7 @@ export interface LogLine {
 /** Entry point of a built service. */
 export function serviceMain(service: string): string {
   const main = join(repoRoot(), "services", service, "dist", "main.js");
-  if (!existsSync(main)) throw new Error(`${main} is missing: build first (make build)`);
+  if (!existsSync(main)) throw new TestEnvironmentError(`${main} is missing: build first (make build)`);
   return main;
 }
 
@@ -109,7 +111,7 @@ export class ServiceProcess {
         throw err;
       }
       const status = await proc.exited;
-      throw new Error(`${options.service} exited (${status.code ?? status.signal}) before starting: ${proc.stderr.join("").trim()}`);
+      throw new ServiceStartError(options.service, status.code ?? status.signal, proc.stderr.join("").trim());
     }
     proc.endpoints = (started.endpoints ?? {}) as Record<string, string>;
     return proc;
@@ -131,11 +133,11 @@ export class ServiceProcess {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`${this.name}: no matching log line within ${timeoutMs} ms`));
+        reject(new WaitTimeoutError(`a matching log line from ${this.name}`, timeoutMs, undefined));
       }, timeoutMs);
       const abort = () => {
         cleanup();
-        reject(new Error(`${this.name}: stopped waiting for a log line`));
+        reject(new LogWaitAbortedError(`${this.name}: stopped waiting for a log line`));
       };
       const cleanup = () => {
         clearTimeout(timer);

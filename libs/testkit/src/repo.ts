@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { TestEnvironmentError } from "./errors.js";
 
 /** The repository root: the nearest ancestor whose package.json declares workspaces. */
 export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
@@ -9,7 +10,7 @@ export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string
     const manifest = join(dir, "package.json");
     if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).workspaces) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error("repository root not found");
+    if (parent === dir) throw new TestEnvironmentError(`no repository root above ${from}`);
     dir = parent;
   }
 }

@@ -1,7 +1,8 @@
 import { u256FromLE } from "@gatehouse/bitcoin";
 import { ChannelWork, headerFor, headerHash, type Job, type Tip } from "@gatehouse/loadgen";
+import { waitFor } from "@gatehouse/service";
 import { type AnyMessage, type MessageFields, type MessageName, Sv2Client, type Sv2ClientOptions } from "@gatehouse/sv2";
-import { waitFor } from "./wait.js";
+import { MiningError } from "./errors.js";
 
 type Of<N extends MessageName> = MessageFields<N>;
 export type TestShare = Of<"SubmitSharesStandard"> & { extranonce?: Uint8Array };
@@ -112,7 +113,7 @@ export class TestMiner {
   /** Searches nonces on the active job (or `job`) until `accept(hash)`; returns the submission. */
   mine(accept: (hash: bigint) => boolean, overrides: Partial<TestShare> = {}, job = this.job): TestShare {
     const work = this.work?.work(job);
-    if (!work) throw new Error("no active job");
+    if (!work) throw new MiningError("no-active-job", "no active job");
     const version = overrides.version ?? work.version;
     const ntime = overrides.ntime ?? work.ntime;
     const header = headerFor({ ...work, version, ntime });
@@ -123,7 +124,7 @@ export class TestMiner {
         return { ...share, ...(work.extranonce.length > 0 ? { extranonce: work.extranonce } : {}), ...overrides };
       }
     }
-    throw new Error("no nonce found");
+    throw new MiningError("no-nonce", "no nonce found");
   }
 
   /** Submits (extended when the share has an extranonce) and returns the edge's answer to exactly this sequence number. */

@@ -65,7 +65,7 @@ export const service: ServiceDefinition<Config> = {
     await followTemplates(w, book, link);
     startDegradeCheck(w, link, modeState, book);
     if (ctx.config.mode !== "shadow") {
-      const identity = noiseIdentity(ctx);
+      const identity = noiseIdentity(ctx, w.clock);
       edge = await minerSessions(w, redis, book, modeState);
       await listenForMiners(w, redis, edge, identity);
     }
@@ -167,15 +167,18 @@ function startDegradeCheck(w: Wiring, link: VerifierLink, modeState: ModeState, 
 }
 
 /** The Noise server identity, checked against the authority now; undefined when plaintext is allowed. */
-function noiseIdentity(ctx: Ctx): ServerIdentity | undefined {
+function noiseIdentity(ctx: Ctx, clock: Clock): ServerIdentity | undefined {
   const { config } = ctx;
   const identity =
     config.transport === "noise"
-      ? loadNoiseIdentity({
-          keyFile: config.noise_key_file,
-          certFile: config.noise_cert_file,
-          authorityFile: config.authority_public_key_file,
-        }).identity
+      ? loadNoiseIdentity(
+          {
+            keyFile: config.noise_key_file,
+            certFile: config.noise_cert_file,
+            authorityFile: config.authority_public_key_file,
+          },
+          clock,
+        ).identity
       : undefined;
   if (!identity) ctx.logger.warn("serving miners in PLAINTEXT: no encryption, no server authentication (GH_ALLOW_PLAINTEXT is set)");
   return identity;
@@ -229,7 +232,7 @@ async function listenForMiners(w: Wiring, redis: Redis, edge: Edge, identity: Se
   const { ctx, metrics, events, clock } = w;
   const { config } = ctx;
   const admission = new ConnectionAdmission({
-    rate: new ConnectionRateLimit(redis, config.connection_rate_limit_per_ip),
+    rate: new ConnectionRateLimit(redis, config.connection_rate_limit_per_ip, clock),
     local: new IpConnectionCounts(config.max_connections_per_ip),
     shared: new SharedConnectionCap(redis, ctx.instanceId, config.max_connections_per_ip, config.connection_lease_ms),
     logger: ctx.logger,

@@ -1,9 +1,9 @@
-import { Redis } from "@gatehouse/service";
+import { ManualClock, Redis } from "@gatehouse/service";
 import { redisUrl, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { SharedConnectionCap } from "../src/redis/connection-cap.js";
 import { ConnectionRateLimit } from "../src/redis/connection-rate.js";
-import { ServerIdLease } from "../src/redis/server-id.js";
+import { ServerIdExhaustedError, ServerIdLease } from "../src/redis/server-id.js";
 import { ShareDedup } from "../src/redis/share-dedup.js";
 
 const ns = testNamespace("edgeredis");
@@ -40,18 +40,14 @@ describe("Redis-backed edge state shared by replicas", () => {
   });
 
   it("connection rate limit counts one address across replicas within a second", async () => {
-    const now = 5_000_000;
-    const a = new ConnectionRateLimit(replicaA, 3);
-    const b = new ConnectionRateLimit(replicaB, 3);
-    const verdicts = [
-      await a.allow("10.0.0.1", now),
-      await b.allow("10.0.0.1", now),
-      await a.allow("10.0.0.1", now),
-      await b.allow("10.0.0.1", now),
-    ];
+    const clock = new ManualClock(5_000_000);
+    const a = new ConnectionRateLimit(replicaA, 3, clock);
+    const b = new ConnectionRateLimit(replicaB, 3, clock);
+    const verdicts = [await a.allow("10.0.0.1"), await b.allow("10.0.0.1"), await a.allow("10.0.0.1"), await b.allow("10.0.0.1")];
     expect(verdicts).toEqual([true, true, true, false]);
-    expect(await a.allow("10.0.0.2", now)).toBe(true);
-    expect(await a.allow("10.0.0.1", now + 1000)).toBe(true);
+    expect(await a.allow("10.0.0.2")).toBe(true);
+    clock.advance(1000);
+    expect(await a.allow("10.0.0.1")).toBe(true);
   });
 
   it("the per-address connection cap is shared: racing replicas get exactly the free places, a release frees one", async () => {
@@ -90,5 +86,13 @@ describe("Redis-backed edge state shared by replicas", () => {
     await first.release();
     expect(await first.refresh()).toBe(false);
     await second.release();
+  });
+
+  it("a claim gives up with ServerIdExhaustedError when every id it tries is held", async () => {
+    const next = Number((await replicaA.get("edge:server-id:next")) ?? 0);
+    const held = replicaA.pipeline();
+    for (let i = 1; i <= 256; i++) held.set(`edge:server-id:${(next + i) % 0x10000}`, "another-edge", "PX", 10_000);
+    await held.exec();
+    await expect(ServerIdLease.claim(replicaB, "edge-b", 10_000)).rejects.toThrow(ServerIdExhaustedError);
   });
 });

@@ -1,3 +1,4 @@
+import { contract } from "@gatehouse/sdk";
 import {
   hostPort,
   insecureHttpUpstream,
@@ -10,11 +11,10 @@ import {
 } from "@gatehouse/service";
 import { type Address, getAddress } from "viem";
 import { z } from "zod";
-import { ADDRESS } from "./chain/address.js";
 import { gatewayEndpoint } from "./evidence/arweave-protocol.js";
 
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
-const address = z.string().regex(ADDRESS, "must be a 0x-prefixed 20-byte hex address");
+const address = z.string().regex(contract.ADDRESS, "must be a 0x-prefixed 20-byte hex address");
 const apiKey = z.string().min(16, "api keys must be at least 16 characters");
 
 export const configSchema = z.strictObject({

@@ -4,7 +4,7 @@
 // PostgreSQL migrations.
 
 import { randomUUID } from "node:crypto";
-import { createLogger, Redis } from "@gatehouse/service";
+import { createLogger, Redis, systemClock } from "@gatehouse/service";
 import { postgresUrl, redisUrl, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import pg from "pg";
@@ -13,6 +13,7 @@ import type { TxRecord } from "../src/chain/tx-record.js";
 import type { TxStore } from "../src/chain/tx-store.js";
 import type { WorkflowStore } from "../src/engine/store.js";
 import type { WorkflowRecord } from "../src/engine/types.js";
+import { StoreOpenError } from "../src/persistence/errors.js";
 import { connectPostgres, type Postgres } from "../src/persistence/postgres/connect.js";
 import { MIGRATIONS, migrate, SchemaTooNewError } from "../src/persistence/postgres/migrations.js";
 import { PostgresTxStore } from "../src/persistence/postgres/tx-store.js";
@@ -90,7 +91,7 @@ function signed(key: string, nonce: number): TxRecord {
 }
 
 const backends: Array<[string, () => { workflows: WorkflowStore; transactions: TxStore }]> = [
-  ["postgres", () => ({ workflows: new PostgresWorkflowStore(postgres), transactions: new PostgresTxStore(postgres) })],
+  ["postgres", () => ({ workflows: new PostgresWorkflowStore(postgres, systemClock), transactions: new PostgresTxStore(postgres) })],
   ["redis", () => ({ workflows: new RedisWorkflowStore(redis, ns.redisPrefix), transactions: new RedisTxStore(redis) })],
 ];
 
@@ -263,8 +264,11 @@ describe("postgresql migrations", () => {
   });
 
   it("says where it could not connect, without the password", async () => {
-    await expect(
-      connectPostgres({ url: "postgres://gh:s3cret@127.0.0.1:1/none", schema: "x", poolSize: 1, statementTimeoutMs: 1_000 }, logger),
-    ).rejects.toThrow(/^workflow store postgresql at 127\.0\.0\.1:1\/none: (?!.*s3cret)/);
+    const failure = connectPostgres(
+      { url: "postgres://gh:s3cret@127.0.0.1:1/none", schema: "x", poolSize: 1, statementTimeoutMs: 1_000 },
+      logger,
+    );
+    await expect(failure).rejects.toThrow(StoreOpenError);
+    await expect(failure).rejects.toThrow(/^workflow store postgresql at 127\.0\.0\.1:1\/none: (?!.*s3cret)/);
   });
 });

@@ -1,5 +1,5 @@
 import { RelayGatewayAdminService } from "@gatehouse/proto/relaygateway/v1";
-import { type ServiceContext, serviceStatus } from "@gatehouse/service";
+import { type Clock, pollUntil, type ServiceContext, serviceStatus } from "@gatehouse/service";
 import type { Config } from "./config/config.js";
 import type { Gateway } from "./gateway.js";
 import type { ConfidentialRelayHandler } from "./handlers/confidentialrelay/handler.js";
@@ -11,10 +11,11 @@ export interface AdminDeps {
   handler: ConfidentialRelayHandler;
   status: MemberStatus;
   quorum: number;
+  clock: Clock;
 }
 
 /** gRPC admin: status, DON members, active requests, and drain. */
-export function registerAdmin({ ctx, gateway, handler, status, quorum }: AdminDeps): void {
+export function registerAdmin({ ctx, gateway, handler, status, quorum, clock }: AdminDeps): void {
   const { don, gateway_id } = ctx.config;
   ctx.grpc.add(RelayGatewayAdminService, {
     getStatus: async () => ({ status: await serviceStatus(ctx) }),
@@ -38,7 +39,7 @@ export function registerAdmin({ ctx, gateway, handler, status, quorum }: AdminDe
     }),
     listActiveRequests: async (request) => {
       const all = handler.activeRequests();
-      const now = Date.now();
+      const now = clock.now();
       return {
         total: all.length,
         requests: all.slice(0, request.limit || 100).map((ar) => ({
@@ -53,8 +54,7 @@ export function registerAdmin({ ctx, gateway, handler, status, quorum }: AdminDe
     },
     drain: async (request) => {
       gateway.drain();
-      const deadline = Date.now() + Number(request.timeoutMs || 10_000n);
-      while (handler.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await pollUntil(() => handler.activeCount === 0, { timeoutMs: Number(request.timeoutMs || 10_000n), intervalMs: 20, clock });
       return { remaining: handler.activeCount };
     },
   });

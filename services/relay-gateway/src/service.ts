@@ -1,5 +1,5 @@
 import { RELAY_SERVICE } from "@gatehouse/relay";
-import { offLoopback, SafetyFlag, type ServiceDefinition, systemClock } from "@gatehouse/service";
+import { offLoopback, pollUntil, SafetyFlag, type ServiceDefinition, systemClock } from "@gatehouse/service";
 import { registerAdmin } from "./admin.js";
 import { authenticator } from "./api/auth.js";
 import { type Config, configSchema, requestTimeoutMs } from "./config/config.js";
@@ -87,7 +87,7 @@ export const service: ServiceDefinition<Config> = {
     const prober = setInterval(probe, config.probe_interval_ms);
     prober.unref();
 
-    registerAdmin({ ctx, gateway, handler, status, quorum });
+    registerAdmin({ ctx, gateway, handler, status, quorum, clock: systemClock });
 
     // Restart with requests in flight: refuse new ones, let in-flight ones finish within the
     // shutdown budget, then answer the rest with an error rather than dropping them.
@@ -102,8 +102,8 @@ export const service: ServiceDefinition<Config> = {
     ctx.onShutdown(
       "relay-in-flight",
       async () => {
-        const deadline = Date.now() + Math.min(config.shutdown_timeout_ms / 2, requestTimeout);
-        while (handler.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        const timeoutMs = Math.min(config.shutdown_timeout_ms / 2, requestTimeout);
+        await pollUntil(() => handler.activeCount === 0, { timeoutMs, intervalMs: 20, clock: systemClock });
         handler.close("gateway shutting down: request abandoned");
       },
       "drain",

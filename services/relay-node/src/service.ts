@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
 import { RelayNodeAdminService } from "@gatehouse/proto/relaynode/v1";
-import { insecureHttpUpstream, type ServiceDefinition, serviceStatus } from "@gatehouse/service";
+import { insecureHttpUpstream, pollUntil, type ServiceDefinition, serviceStatus, systemClock } from "@gatehouse/service";
 import { DevAttestationVerifier } from "./attestation/dev.js";
 import { NitroAttestationVerifier } from "./attestation/nitro.js";
 import type { AttestationVerifier } from "./attestation/verifier.js";
@@ -69,8 +69,7 @@ export const service: ServiceDefinition<Config> = {
     ctx.onShutdown(
       "relay-in-flight",
       async () => {
-        const deadline = Date.now() + config.shutdown_timeout_ms / 2;
-        while (handler.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        await pollUntil(() => handler.inFlight === 0, { timeoutMs: config.shutdown_timeout_ms / 2, intervalMs: 20, clock: systemClock });
         handler.abort();
       },
       "drain",

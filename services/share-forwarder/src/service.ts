@@ -7,6 +7,7 @@ import { ShareBatcher } from "./batcher.js";
 import type { AttemptOutcome } from "./classify.js";
 import { type Config, configSchema, signingSecretProblems, unsafeSettings } from "./config.js";
 import { DedupWindow } from "./dedup.js";
+import { UpstreamUnreachableError } from "./errors.js";
 import { forwardShare, postShare } from "./forward.js";
 import { UpstreamHealth } from "./health.js";
 import { forwarderMetrics } from "./metrics.js";
@@ -33,8 +34,10 @@ export const service: ServiceDefinition<Config> = {
     if (secretProblems.length > 0) throw new ConfigError(secretProblems);
     if (config.mode === "inline" && !ctx.allowed(SafetyFlag.noShareUpstreamReadyInline)) {
       if (!(await tcpReachable(config.share_upstream_url, config.share_upstream_submit_timeout_ms))) {
-        throw new Error(
-          `share upstream ${new URL(config.share_upstream_url).origin} is not reachable and mode is inline (set GH_${SafetyFlag.noShareUpstreamReadyInline}=1 to start anyway)`,
+        const origin = new URL(config.share_upstream_url).origin;
+        throw new UpstreamUnreachableError(
+          origin,
+          `share upstream ${origin} is not reachable and mode is inline (set GH_${SafetyFlag.noShareUpstreamReadyInline}=1 to start anyway)`,
         );
       }
     }

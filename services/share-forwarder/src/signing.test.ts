@@ -1,5 +1,7 @@
+import { InvariantError } from "@gatehouse/service";
 import { describe, expect, it } from "@jest/globals";
 import { Webhook } from "standardwebhooks";
+import { SigningSecretError } from "./errors.js";
 import { WebhookSigner } from "./signing.js";
 
 // Signed here, verified by the independent `standardwebhooks` package (the pool backend's verifier).
@@ -53,8 +55,11 @@ describe("Standard Webhooks signing", () => {
   });
 
   it("refuses ids with a dot and secrets without the whsec_ prefix", () => {
+    expect(() => new WebhookSigner([newSecret]).sign("a.b", body, Date.now())).toThrow(InvariantError);
     expect(() => new WebhookSigner([newSecret]).sign("a.b", body, Date.now())).toThrow("must not contain '.'");
+    expect(() => new WebhookSigner(["plain"])).toThrow(SigningSecretError);
     expect(() => new WebhookSigner(["plain"])).toThrow("whsec_");
+    expect(() => new WebhookSigner([])).toThrow(SigningSecretError);
     expect(() => new WebhookSigner([])).toThrow("at least one");
   });
 });

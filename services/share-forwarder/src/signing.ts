@@ -1,4 +1,6 @@
 import { createHmac } from "node:crypto";
+import { InvariantError } from "@gatehouse/service";
+import { SigningSecretError } from "./errors.js";
 
 const SECRET_PREFIX = "whsec_";
 
@@ -19,16 +21,16 @@ export class WebhookSigner {
   readonly #keys: Buffer[];
 
   constructor(secrets: readonly string[]) {
-    if (secrets.length === 0) throw new Error("at least one signing secret is required");
+    if (secrets.length === 0) throw new SigningSecretError("at least one signing secret is required");
     this.#keys = secrets.map((secret) => {
-      if (!secret.startsWith(SECRET_PREFIX)) throw new Error("signing secrets must be whsec_<base64>");
+      if (!secret.startsWith(SECRET_PREFIX)) throw new SigningSecretError("signing secrets must be whsec_<base64>");
       return Buffer.from(secret.slice(SECRET_PREFIX.length), "base64");
     });
   }
 
   /** Headers for an attempt at `nowMs`; `id` must not contain "." (event ids are hex). */
   sign(id: string, body: Uint8Array, nowMs: number): WebhookHeaders {
-    if (id.includes(".")) throw new Error("webhook-id must not contain '.'");
+    if (id.includes(".")) throw new InvariantError("webhook-id must not contain '.'");
     const timestamp = String(Math.floor(nowMs / 1000));
     const signatures = this.#keys.map((key) => {
       const mac = createHmac("sha256", key).update(`${id}.${timestamp}.`).update(body).digest("base64");

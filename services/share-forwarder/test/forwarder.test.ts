@@ -2,7 +2,7 @@
 
 import { PoolBackend } from "@gatehouse/pool-backend";
 import { GatewayReason, ShareAcceptedSchema, Sv2Response } from "@gatehouse/proto/mining/v1";
-import { type ExampleShare, exampleShare, getJson, type ServiceProcess, waitFor } from "@gatehouse/testkit";
+import { type ExampleShare, exampleShare, getJson, type ServiceProcess, ServiceStartError, waitFor } from "@gatehouse/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import {
   adminClient,
@@ -135,9 +135,10 @@ describe("share-forwarder", () => {
 
   it("refuses to start without a signing secret", async () => {
     const ns = await namespace("nosecret");
-    await expect(startForwarder(ns, backend.url, { share_upstream_secret: undefined })).rejects.toThrow(
-      /exited \(78\).*share_upstream_secret/s,
-    );
+    const refused = startForwarder(ns, backend.url, { share_upstream_secret: undefined });
+    await expect(refused).rejects.toThrow(ServiceStartError);
+    await expect(refused).rejects.toMatchObject({ exit: 78 });
+    await expect(refused).rejects.toThrow(/exited \(78\).*share_upstream_secret/s);
   });
 
   it("never has more than share_forward_max_in_flight requests open", async () => {

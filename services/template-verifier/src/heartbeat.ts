@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Bus } from "@gatehouse/bus";
 import { type VerifierHeartbeat, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
+import type { Clock } from "@gatehouse/service";
 
 export type HeartbeatState = Omit<MessageInitShape<typeof VerifierHeartbeatSchema>, "sequence" | "sentAtUnixMs" | "$typeName">;
 
@@ -16,15 +17,16 @@ export class HeartbeatPublisher {
     private readonly bus: Bus,
     private readonly intervalMs: number,
     private readonly state: () => HeartbeatState,
+    private readonly clock: Clock,
   ) {}
 
   /** Publishes one heartbeat now and returns it. */
-  beat(now = Date.now()): VerifierHeartbeat {
+  beat(): VerifierHeartbeat {
     this.#sequence += 1n;
     const heartbeat = {
       ...this.state(),
       sequence: this.#sequence,
-      sentAtUnixMs: BigInt(now),
+      sentAtUnixMs: BigInt(this.clock.now()),
       intervalMs: BigInt(this.intervalMs),
     };
     this.bus.publish(this.bus.subjects.verifierHeartbeat, VerifierHeartbeatSchema, heartbeat);

@@ -8,7 +8,14 @@ import {
   TemplateVerdictSchema,
 } from "@gatehouse/proto/mining/v1";
 import { TemplateVerifierAdminService } from "@gatehouse/proto/templateverifier/v1";
-import { backoffDelayMs, insecureHttpUpstream, type ServiceDefinition, serviceStatus, streamCatalogOf } from "@gatehouse/service";
+import {
+  backoffDelayMs,
+  insecureHttpUpstream,
+  type ServiceDefinition,
+  serviceStatus,
+  streamCatalogOf,
+  systemClock,
+} from "@gatehouse/service";
 import { policyAdmin } from "./admin.js";
 import { Batcher } from "./batcher.js";
 import { BlockSubmitter } from "./blocks.js";
@@ -54,6 +61,7 @@ export const service: ServiceDefinition<Config> = {
   unsafe: (config) => insecureHttpUpstream("upstream_url", config.upstream_url),
   async start(ctx) {
     const { config, logger } = ctx;
+    const clock = systemClock;
     const policies = new PolicyStore(config.policy_file);
     const policyReloads = ctx.metrics.counter("policy_reloads_total", "Policy loads by outcome", ["outcome"]);
     const loadPolicy = async (why: string) => {
@@ -155,7 +163,7 @@ export const service: ServiceDefinition<Config> = {
       await mempool.poll();
       mempoolTimer = setInterval(() => void mempool.poll(), config.mempool_poll_interval_ms);
       ctx.readiness.add("mempool", () =>
-        mempool.ageMs(Date.now()) <= config.ready_mempool_max_age_ms
+        mempool.ageMs(clock.now()) <= config.ready_mempool_max_age_ms
           ? { ok: true }
           : { ok: false, reason: "no successful mempool poll recently" },
       );
@@ -176,8 +184,8 @@ export const service: ServiceDefinition<Config> = {
       },
       "intake",
     );
-    const sourcesHealthy = () => sourcesHealth(sources, config.upstream_stale_max_ms, Date.now()).ok;
-    if (sources.length > 0) ctx.readiness.add("template-source", () => sourcesHealth(sources, config.upstream_stale_max_ms, Date.now()));
+    const sourcesHealthy = () => sourcesHealth(sources, config.upstream_stale_max_ms, clock.now()).ok;
+    if (sources.length > 0) ctx.readiness.add("template-source", () => sourcesHealth(sources, config.upstream_stale_max_ms, clock.now()));
 
     // Proposals → verdicts.
     const verifier = new Verifier({
@@ -251,18 +259,23 @@ export const service: ServiceDefinition<Config> = {
 
     // Heartbeat with the real state.
     const beats = ctx.metrics.counter("heartbeats_sent_total", "VerifierHeartbeat messages published");
-    const heartbeat = new HeartbeatPublisher(bus, config.verifier_heartbeat_interval_ms, () => {
-      beats.inc();
-      const healthy = sourcesHealthy();
-      return {
-        verifierInstanceId: ctx.instanceId,
-        ready: policies.current !== undefined && healthy && bus.health().ok,
-        policyHash: policies.current?.hash ?? "",
-        lastTemplateId,
-        sourceHealthy: healthy,
-        mempoolView: mempool.view(Date.now()),
-      };
-    });
+    const heartbeat = new HeartbeatPublisher(
+      bus,
+      config.verifier_heartbeat_interval_ms,
+      () => {
+        beats.inc();
+        const healthy = sourcesHealthy();
+        return {
+          verifierInstanceId: ctx.instanceId,
+          ready: policies.current !== undefined && healthy && bus.health().ok,
+          policyHash: policies.current?.hash ?? "",
+          lastTemplateId,
+          sourceHealthy: healthy,
+          mempoolView: mempool.view(clock.now()),
+        };
+      },
+      clock,
+    );
     heartbeat.start();
     ctx.onShutdown("heartbeat", () => heartbeat.stop(), "intake");
 

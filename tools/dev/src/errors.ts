@@ -18,14 +18,3 @@ export class ComponentStartError extends Error {
 export class BcoinRpcError extends Error {
   override readonly name = "BcoinRpcError";
 }
-
-/** A dependency or component that did not come up (answer its probe) in time. */
-export class StartupTimeoutError extends Error {
-  override readonly name = "StartupTimeoutError";
-  constructor(
-    readonly what: string,
-    readonly timeoutMs: number,
-  ) {
-    super(`${what} did not come up within ${timeoutMs} ms`);
-  }
-}

@@ -1,6 +1,6 @@
 export type { Deployment } from "./chain.js";
 export { loadDevConfigs, repositoryRoot } from "./configs.js";
-export { BcoinRpcError, ComponentStartError, PlanError, StartupTimeoutError } from "./errors.js";
+export { BcoinRpcError, ComponentStartError, PlanError } from "./errors.js";
 export type { Infra, Server } from "./infra.js";
 export { ensureInfra, ensureNats, ensureRedis } from "./infra.js";
 export type { DevKeys } from "./keys.js";

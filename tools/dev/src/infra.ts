@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "@gatehouse/service";
+import { freePort, waitFor } from "@gatehouse/service";
 import { ComponentStartError } from "./errors.js";
-import { natsWithJetStream, postgresAnswers, redisAnswers, until } from "./probe.js";
+import { natsWithJetStream, postgresAnswers, redisAnswers } from "./probe.js";
 
 /** A server this run uses: the machine's, or one it started (and stops). */
 export interface Server {
@@ -36,13 +36,12 @@ async function startDaemon(command: string, args: string[], answers: () => Promi
     failure = new ComponentStartError(command, `cannot start ${command}: ${err.message} (make deps installs it)`);
   });
   child.once("exit", cleanup);
-  await until(
+  await waitFor(
     async () => {
       if (failure) throw failure;
       return answers();
     },
-    15_000,
-    command,
+    { timeoutMs: 15_000, description: command, intervalMs: 100, onError: "fail" },
   );
   return child;
 }
@@ -114,7 +113,7 @@ export async function ensurePostgres(url = DEFAULT_POSTGRES_URL): Promise<Server
     const [version, name] = cluster as [string, string];
     await run("pg_ctlcluster", [version, name, "start"]).catch(() => undefined);
     if (
-      await until(() => postgresAnswers(url), 15_000, "postgresql").then(
+      await waitFor(() => postgresAnswers(url), { timeoutMs: 15_000, description: "postgresql", intervalMs: 100, onError: "fail" }).then(
         () => true,
         () => false,
       )

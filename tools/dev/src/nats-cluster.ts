@@ -2,13 +2,14 @@
 // and monitoring port and its own store directory, routes to every node, one cluster name. The
 // dev stack runs the nodes as supervised components (tests kill -9 and restart them); tests that
 // only need a cluster start one with startNatsCluster.
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bus } from "@gatehouse/bus";
+import { waitFor } from "@gatehouse/service";
 import { stablePort } from "./ports.js";
-import { until } from "./probe.js";
 
 const HOST = "127.0.0.1";
 
@@ -113,7 +114,13 @@ export async function startNatsCluster(count: number, clusterName = `gh-${proces
   };
   for (let i = 0; i < nodes.length; i++) start(i);
   try {
-    for (const node of nodes) await until(() => jetStreamAnswers(node.clientUrl), 30_000, `${node.name} of the NATS cluster`, 250);
+    for (const node of nodes)
+      await waitFor(() => jetStreamAnswers(node.clientUrl), {
+        timeoutMs: 30_000,
+        description: `${node.name} of the NATS cluster`,
+        intervalMs: 250,
+        onError: "fail",
+      });
   } catch (err) {
     await stop();
     throw err;

@@ -1,6 +1,5 @@
 import { Socket } from "node:net";
 import pg from "pg";
-import { StartupTimeoutError } from "./errors.js";
 
 /** Reads the first line a TCP server sends, or writes `send` first; resolves undefined on failure. */
 function exchange(host: string, port: number, send: string | undefined, timeoutMs: number): Promise<string | undefined> {
@@ -67,15 +66,6 @@ export function portAnswers(host: string, port: number, timeoutMs = 500): Promis
     socket.once("error", () => done(false));
     socket.connect(port, host, () => done(true));
   });
-}
-
-/** Polls `check` until true, or StartupTimeoutError once the deadline passes; `check` may throw to give up early. */
-export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new StartupTimeoutError(what, timeoutMs);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 /** True when GET `url` answers 200. */

@@ -1,8 +1,9 @@
 // Funds two wallets on a bcoin regtest node and keeps paying between them, so templates carry
 // fee-paying segwit and legacy transactions: what `make dev` does in-process, for
 // docker-compose.dev.yml. `node tools/dev/dist/regtest-activity.js --rpc-url URL --wallet-url URL --api-key KEY [--interval-ms 2000]`
+
 import { parseArgs } from "node:util";
-import { until } from "./probe.js";
+import { waitFor } from "@gatehouse/service";
 import { BcoinClient, TxActivity } from "./regtest.js";
 
 const { values } = parseArgs({
@@ -22,7 +23,12 @@ const log = (msg: string, fields: Record<string, unknown> = {}) =>
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: "info", msg, ...fields })}\n`);
 
 const bcoin = new BcoinClient(values["rpc-url"] as string, values["wallet-url"] as string, values["api-key"] as string);
-await until(() => bcoin.answers(), 120_000, `bcoin at ${values["rpc-url"]}`, 500);
+await waitFor(() => bcoin.answers(), {
+  timeoutMs: 120_000,
+  description: `bcoin at ${values["rpc-url"]}`,
+  intervalMs: 500,
+  onError: "fail",
+});
 const wallets = await bcoin.fundWallets();
 log("wallets funded", { ...wallets, height: await bcoin.height() });
 const activity = new TxActivity(bcoin, wallets, interval, (message) => log(message));

@@ -2,8 +2,8 @@
 // its JSON-RPC and wallet API, funding two wallets, and a steady trickle of fee-paying
 // transactions so templates carry fees and segwit transactions as mainnet ones do.
 
+import { waitFor } from "@gatehouse/service";
 import { BcoinRpcError } from "./errors.js";
-import { until } from "./probe.js";
 
 interface RpcAnswer<T> {
   result: T;
@@ -79,14 +79,12 @@ export class BcoinClient {
     for (const name of WALLETS) await this.rpc("generatetoaddress", [COINS_PER_WALLET, addresses[name]]);
     await this.rpc("generatetoaddress", [COINBASE_MATURITY, addresses.segwit]);
     // bcoin's wallet lags bulk mining by about a second ("Not enough funds" meanwhile).
-    await until(
+    await waitFor(
       async () => {
         const balances = await Promise.all(WALLETS.map((name) => this.wallet<{ confirmed: number }>("GET", `/wallet/${name}/balance`)));
         return balances.every((b) => b.confirmed >= COINS_PER_WALLET * 50e8);
       },
-      20_000,
-      "bcoin wallets seeing their mined coins",
-      200,
+      { timeoutMs: 20_000, description: "bcoin wallets seeing their mined coins", intervalMs: 200, onError: "fail" },
     );
     return addresses;
   }

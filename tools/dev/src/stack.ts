@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvariantError } from "@gatehouse/service";
+import { InvariantError, pollUntil } from "@gatehouse/service";
 import { anvilBinary, chainAnswers, type Deployment, deployContracts } from "./chain.js";
 import { loadDevConfigs, repositoryRoot } from "./configs.js";
 import { ComponentStartError, PlanError } from "./errors.js";
@@ -201,14 +201,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   /** Polls `check` until true; fails early when the component stopped running. */
   const readyWhen = async (name: string, check: () => Promise<boolean>, timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
     const proc = supervised.get(name);
-    for (;;) {
-      if (await check()) return;
-      if (proc && !proc.running && !autoRestart) throw failure(name, `exited (${JSON.stringify(proc.lastExit)}) before it was ready`);
-      if (Date.now() > deadline) throw failure(name, `not ready within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
+    const ready = await pollUntil(
+      async () => {
+        if (await check()) return true;
+        if (proc && !proc.running && !autoRestart) throw failure(name, `exited (${JSON.stringify(proc.lastExit)}) before it was ready`);
+        return false;
+      },
+      { timeoutMs, intervalMs: 150, onError: "fail" },
+    );
+    if (!ready.value) throw failure(name, `not ready within ${timeoutMs} ms`);
   };
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "@gatehouse/service";
 import { z } from "zod";
 import type { Fault, PoolBackend } from "./backend.js";
 
@@ -13,12 +14,9 @@ const faultSchema = z.discriminatedUnion("kind", [
 ]);
 const goAwaySchema = z.strictObject({ for_ms: z.number().int().min(0).max(3_600_000) });
 
+/** The control API's small JSON bodies; a larger one is BodyTooLargeError, answered 400 like any bad body. */
 async function json(req: IncomingMessage): Promise<unknown> {
-  let text = "";
-  for await (const chunk of req) {
-    text += chunk;
-    if (text.length > 4096) throw new Error("body too large");
-  }
+  const text = (await readBody(req, 4096)).toString("utf8");
   return JSON.parse(text || "{}");
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { headerBytes, meetsDifficulty, powValue, shareIdOf, targetForDifficulty } from "./pow.js";
+import { headerBytes, meetsDifficulty, powValue, ShareFieldsError, shareIdOf, targetForDifficulty } from "./pow.js";
 
 // Bitcoin block 125552 (the classic worked example of block hashing).
 const block125552 = {
@@ -30,11 +30,13 @@ describe("share proof of work", () => {
     expect(targetForDifficulty(1)).toBe(0xffffn << 208n);
     expect(targetForDifficulty(2)).toBe(0xffffn << 207n);
     expect(targetForDifficulty(2 ** -32)).toBe(0xffffn << 240n);
+    expect(() => targetForDifficulty(0)).toThrow(ShareFieldsError);
     expect(() => targetForDifficulty(0)).toThrow("positive");
     expect(() => targetForDifficulty(Number.NaN)).toThrow("positive");
   });
 
   it("refuses malformed hashes", () => {
+    expect(() => headerBytes({ ...block125552, prev_hash: "zz" })).toThrow(ShareFieldsError);
     expect(() => headerBytes({ ...block125552, prev_hash: "zz" })).toThrow("64 lower-case hex");
   });
 });

@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
 
+/** Share fields no header or target can be built from: hashes that are not 64 lower-case hex digits, a difficulty that is not a positive number. */
+export class ShareFieldsError extends Error {
+  override readonly name = "ShareFieldsError";
+}
+
 /** The header fields a share submission carries; hashes are display (big-endian) hex. */
 export interface HeaderFields {
   version: number;
@@ -20,7 +25,7 @@ const HASH_HEX = /^[0-9a-f]{64}$/;
 /** Rebuilds the 80-byte header (consensus serialization) from its fields. */
 export function headerBytes(fields: HeaderFields): Buffer {
   if (!HASH_HEX.test(fields.prev_hash) || !HASH_HEX.test(fields.merkle_root))
-    throw new Error("prev_hash and merkle_root must be 64 lower-case hex digits");
+    throw new ShareFieldsError("prev_hash and merkle_root must be 64 lower-case hex digits");
   const bytes = Buffer.alloc(80);
   bytes.writeUInt32LE(fields.version >>> 0, 0);
   Buffer.from(fields.prev_hash, "hex").reverse().copy(bytes, 4);
@@ -46,9 +51,10 @@ export function powValue(header: Uint8Array): bigint {
 
 /** The target a share of difficulty `difficulty` must not exceed: DIFF1 / difficulty. */
 export function targetForDifficulty(difficulty: number): bigint {
-  if (!Number.isFinite(difficulty) || difficulty <= 0) throw new Error(`difficulty must be a positive number, got ${difficulty}`);
+  if (!Number.isFinite(difficulty) || difficulty <= 0)
+    throw new ShareFieldsError(`difficulty must be a positive number, got ${difficulty}`);
   const scaled = BigInt(Math.round(difficulty * 2 ** Number(SCALE_BITS)));
-  if (scaled === 0n) throw new Error(`difficulty ${difficulty} is too small`);
+  if (scaled === 0n) throw new ShareFieldsError(`difficulty ${difficulty} is too small`);
   const target = (DIFF1_TARGET << SCALE_BITS) / scaled;
   return target > MAX_TARGET ? MAX_TARGET : target;
 }

@@ -1,4 +1,5 @@
 import { targetToDifficulty, u256ToLE } from "@gatehouse/bitcoin";
+import { InvariantError } from "@gatehouse/service";
 import { ShareAccounting } from "./share-accounting.js";
 
 /** An extended job's coinbase around extranonce_prefix ‖ extranonce, in its txid (non-witness) form. */
@@ -104,7 +105,7 @@ export class MiningChannel {
   /** Activates a future job on a new tip: every job of the previous tip becomes stale. */
   activate(jobId: number, tip: Omit<ChannelTip, "generation">): void {
     const job = this.#jobs.get(jobId);
-    if (!job) throw new Error(`job ${jobId} is not on channel ${this.channelId}`);
+    if (!job) throw new InvariantError(`job ${jobId} is not on channel ${this.channelId}`);
     const generation = (this.tip?.generation ?? 0) + 1;
     for (const [id, other] of this.#jobs) {
       if (id === jobId) continue;

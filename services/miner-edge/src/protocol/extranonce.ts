@@ -1,3 +1,5 @@
+import { InvariantError } from "@gatehouse/service";
+
 /** server id (2 bytes) ‖ per-replica counter (6 bytes): unique across replicas and restarts of the counter. */
 export const EXTRANONCE_PREFIX_BYTES = 8;
 
@@ -5,12 +7,12 @@ export class ExtranonceAllocator {
   #next = 0;
 
   constructor(private readonly serverId: number) {
-    if (!Number.isInteger(serverId) || serverId < 0 || serverId > 0xffff) throw new Error(`server id ${serverId} is not a u16`);
+    if (!Number.isInteger(serverId) || serverId < 0 || serverId > 0xffff) throw new InvariantError(`server id ${serverId} is not a u16`);
   }
 
   next(): Uint8Array {
     const counter = this.#next++;
-    if (counter > 2 ** 48 - 1) throw new Error("extranonce counter exhausted");
+    if (counter > 2 ** 48 - 1) throw new InvariantError("extranonce counter exhausted");
     const out = new Uint8Array(EXTRANONCE_PREFIX_BYTES);
     const view = new DataView(out.buffer);
     view.setUint16(0, this.serverId);

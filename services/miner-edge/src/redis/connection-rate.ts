@@ -1,4 +1,4 @@
-import { type Redis, RedisScript } from "@gatehouse/service";
+import { type Clock, type Redis, RedisScript } from "@gatehouse/service";
 
 const COUNT_IN_WINDOW = new RedisScript(
   "edgeConnRateCount",
@@ -14,10 +14,11 @@ export class ConnectionRateLimit {
   constructor(
     private readonly redis: Redis,
     private readonly perSecond: number,
+    private readonly clock: Clock,
   ) {}
 
-  async allow(address: string, now = Date.now()): Promise<boolean> {
-    const window = Math.floor(now / 1000);
+  async allow(address: string): Promise<boolean> {
+    const window = Math.floor(this.clock.now() / 1000);
     const count = await COUNT_IN_WINDOW.run(this.redis, [`edge:connrate:${address}:${window}`], [2000]);
     return Number(count) <= this.perSecond;
   }

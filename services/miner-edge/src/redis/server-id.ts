@@ -14,6 +14,11 @@ const RELEASE_IF_MINE = new RedisScript(
   "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
 );
 
+/** Every id tried in one claim was held by another live replica. */
+export class ServerIdExhaustedError extends Error {
+  override readonly name = "ServerIdExhaustedError";
+}
+
 /**
  * A 16-bit id no other live edge replica holds (SRI's server_id idea), leased in Redis and
  * refreshed; it becomes the first two bytes of every extranonce prefix this replica hands out.
@@ -43,7 +48,7 @@ export class ServerIdLease {
         return lease;
       }
     }
-    throw new Error("no free edge server id in 256 attempts");
+    throw new ServerIdExhaustedError("no free edge server id in 256 attempts");
   }
 
   async refresh(): Promise<boolean> {

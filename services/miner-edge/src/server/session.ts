@@ -35,7 +35,8 @@ export interface SessionDeps extends ShareIntakeDeps {
 }
 
 /** A protocol violation that ends the connection, with its reason code. */
-export class SessionClose extends Error {
+export class SessionClosedError extends Error {
+  override readonly name = "SessionClosedError";
   constructor(
     readonly reason: GatewayReason,
     detail: string,
@@ -103,7 +104,10 @@ export class MinerSession {
       for await (const message of this.link.messages()) {
         this.messagesIn += 1;
         if (!this.#messageQuota.take()) {
-          throw new SessionClose(GatewayReason.peer_quota_exceeded, `more than ${this.deps.config.rate_limit_messages_per_sec} messages/s`);
+          throw new SessionClosedError(
+            GatewayReason.peer_quota_exceeded,
+            `more than ${this.deps.config.rate_limit_messages_per_sec} messages/s`,
+          );
         }
         if (message.type === "SubmitSharesStandard" && this.#setupDone) await this.#intake.enqueue(message.message, false);
         else if (message.type === "SubmitSharesExtended" && this.#setupDone) await this.#intake.enqueue(message.message, true);
@@ -112,7 +116,7 @@ export class MinerSession {
       await this.#intake.drain();
       this.#closeEvent(GatewayReason.GATEWAY_REASON_UNSPECIFIED, "peer closed the connection");
     } catch (err) {
-      if (err instanceof SessionClose) this.#fail(err.reason, err.message);
+      if (err instanceof SessionClosedError) this.#fail(err.reason, err.message);
       else if (err instanceof Sv2Error) this.#fail(transportReason(err), err.message);
       else {
         this.deps.logger.error({ err, connectionId: String(this.connectionId) }, "miner session failed");
@@ -171,7 +175,7 @@ export class MinerSession {
   /** Everything but shares after setup (the intake's): before SetupConnection, only SetupConnection. */
   #handle(m: AnyMessage): void {
     if (!this.#setupDone) {
-      if (m.type !== "SetupConnection") throw new SessionClose(GatewayReason.frame_decode_error, `${m.type} before SetupConnection`);
+      if (m.type !== "SetupConnection") throw new SessionClosedError(GatewayReason.frame_decode_error, `${m.type} before SetupConnection`);
       this.#setup(m.message);
       return;
     }
@@ -196,7 +200,7 @@ export class MinerSession {
         return;
       }
       default:
-        throw new SessionClose(GatewayReason.frame_decode_error, `unexpected ${m.type} from a miner`);
+        throw new SessionClosedError(GatewayReason.frame_decode_error, `unexpected ${m.type} from a miner`);
     }
   }
 
@@ -206,7 +210,7 @@ export class MinerSession {
       const reason = GatewayReason.unsupported_protocol_version;
       this.#send("SetupConnectionError", { flags: decision.flags, errorCode: decision.errorCode });
       this.#event({ type: EdgeEventType.setup_connection_failed, reasonCode: reason, reasonDetail: decision.errorCode });
-      throw new SessionClose(reason, `SetupConnection refused: ${decision.errorCode}`);
+      throw new SessionClosedError(reason, `SetupConnection refused: ${decision.errorCode}`);
     }
     this.#setupDone = true;
     this.milestones?.setupDone();

@@ -34,6 +34,8 @@ function harness(mode: EffectiveMode, options: Partial<BookOptions> = {}) {
 const verdict = (templateId: bigint, accepted: boolean) =>
   create(TemplateVerdictSchema, { templateId, accepted, reasonCode: accepted ? VerdictReason.ok : VerdictReason.total_fees_below_minimum });
 
+// Jest's fake timers move Date.now() together with the book's verdict and stale timers, so each
+// proposal is given the fake time.
 beforeEach(() => {
   jest.useFakeTimers();
 });
@@ -44,16 +46,16 @@ afterEach(() => {
 describe("TemplateBook", () => {
   it("observe serves every template on arrival, a new prev_hash as a new tip", () => {
     const { book, log } = harness("observe");
-    book.onProposal(templateFixture({ templateId: 1n, prevHash: TIP_A }));
-    book.onProposal(templateFixture({ templateId: 2n, prevHash: TIP_A }));
+    book.onProposal(templateFixture({ templateId: 1n, prevHash: TIP_A }), Date.now());
+    book.onProposal(templateFixture({ templateId: 2n, prevHash: TIP_A }), Date.now());
     book.onVerdict(verdict(1n, false));
-    book.onProposal(templateFixture({ templateId: 3n, prevHash: TIP_B }));
+    book.onProposal(templateFixture({ templateId: 3n, prevHash: TIP_B }), Date.now());
     expect(log).toEqual(["serve 1 tip", "serve 2", "serve 3 tip"]);
   });
 
   it("shadow serves nothing", () => {
     const { book, log } = harness("shadow");
-    book.onProposal(templateFixture({ templateId: 1n }));
+    book.onProposal(templateFixture({ templateId: 1n }), Date.now());
     book.onVerdict(verdict(1n, true));
     expect(log).toEqual([]);
     expect(book.get(1n)?.verdict).toBe("accepted");
@@ -61,21 +63,21 @@ describe("TemplateBook", () => {
 
   it("inline waits for an accepting verdict, including one that arrived before its proposal", () => {
     const { book, log } = harness("inline");
-    book.onProposal(templateFixture({ templateId: 1n, prevHash: TIP_A }));
+    book.onProposal(templateFixture({ templateId: 1n, prevHash: TIP_A }), Date.now());
     expect(log).toEqual([]);
     book.onVerdict(verdict(1n, true));
     book.onVerdict(verdict(2n, true));
-    book.onProposal(templateFixture({ templateId: 2n, prevHash: TIP_A }));
-    book.onProposal(templateFixture({ templateId: 3n, prevHash: TIP_A }));
+    book.onProposal(templateFixture({ templateId: 2n, prevHash: TIP_A }), Date.now());
+    book.onProposal(templateFixture({ templateId: 3n, prevHash: TIP_A }), Date.now());
     book.onVerdict(verdict(3n, false));
     expect(log).toEqual(["serve 1 tip", "serve 2"]);
   });
 
   it("inline: a rejected new tip is reported and not served", () => {
     const { book, log } = harness("inline");
-    book.onProposal(templateFixture({ templateId: 1n, prevHash: TIP_A }));
+    book.onProposal(templateFixture({ templateId: 1n, prevHash: TIP_A }), Date.now());
     book.onVerdict(verdict(1n, true));
-    book.onProposal(templateFixture({ templateId: 2n, prevHash: TIP_B }));
+    book.onProposal(templateFixture({ templateId: 2n, prevHash: TIP_B }), Date.now());
     book.onVerdict(verdict(2n, false));
     jest.advanceTimersByTime(1000);
     expect(log).toEqual(["serve 1 tip", "rejected 2"]);
@@ -84,10 +86,10 @@ describe("TemplateBook", () => {
 
   it("inline: a late verdict within the stale hold still switches; none at all times out (fail_closed)", () => {
     const { book, log } = harness("inline");
-    book.onProposal(templateFixture({ templateId: 1n, prevHash: TIP_A }));
+    book.onProposal(templateFixture({ templateId: 1n, prevHash: TIP_A }), Date.now());
     jest.advanceTimersByTime(100);
     book.onVerdict(verdict(1n, true));
-    book.onProposal(templateFixture({ templateId: 2n, prevHash: TIP_B }));
+    book.onProposal(templateFixture({ templateId: 2n, prevHash: TIP_B }), Date.now());
     jest.advanceTimersByTime(499);
     expect(log).toEqual(["late 1", "serve 1 tip", "late 2"]);
     jest.advanceTimersByTime(1);
@@ -97,7 +99,7 @@ describe("TemplateBook", () => {
 
   it("inline fail_open serves the unverified tip when the hold expires", () => {
     const { book, log } = harness("inline", { failurePolicy: "fail_open" });
-    book.onProposal(templateFixture({ templateId: 1n, prevHash: TIP_B }));
+    book.onProposal(templateFixture({ templateId: 1n, prevHash: TIP_B }), Date.now());
     jest.advanceTimersByTime(500);
     expect(log).toEqual(["late 1", "serve 1 tip", "timeout 1 served"]);
     expect(book.servedUnverified).toBe(1);
@@ -105,9 +107,9 @@ describe("TemplateBook", () => {
 
   it("keeps at most cacheSize templates but never evicts the one being mined", () => {
     const { book } = harness("observe", { cacheSize: 2 });
-    book.onProposal(templateFixture({ templateId: 1n }));
-    book.onProposal(templateFixture({ templateId: 2n }));
-    book.onProposal(templateFixture({ templateId: 3n }));
+    book.onProposal(templateFixture({ templateId: 1n }), Date.now());
+    book.onProposal(templateFixture({ templateId: 2n }), Date.now());
+    book.onProposal(templateFixture({ templateId: 3n }), Date.now());
     expect(book.size).toBe(2);
     expect(book.get(1n)).toBeUndefined();
     expect(book.get(3n)).toBeDefined();
@@ -117,7 +119,7 @@ describe("TemplateBook", () => {
     const { book, log } = harness("observe");
     const bad = templateFixture({ templateId: 9n });
     bad.coinbaseTxOutputs = new Uint8Array(3);
-    book.onProposal(bad);
+    book.onProposal(bad, Date.now());
     expect(log).toEqual(["malformed 9"]);
   });
 });

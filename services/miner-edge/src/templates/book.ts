@@ -70,7 +70,7 @@ export class TemplateBook {
     return this.#cache.size;
   }
 
-  onProposal(proposal: TemplateProposal, now = Date.now()): void {
+  onProposal(proposal: TemplateProposal, now: number): void {
     let parts: CoinbaseParts;
     let prevHash: Uint8Array;
     try {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { freePort } from "@gatehouse/service";
+import { AnvilRpcError, DevChainError } from "./dev-chain-errors.js";
 
 /** anvil's deterministic dev accounts (mnemonic "test test … junk"), index 0 first. */
 export const ANVIL_KEYS = [
@@ -51,14 +52,14 @@ export class Anvil {
     const anvil = new Anvil(`http://127.0.0.1:${port}`, chainId, child);
     const deadline = Date.now() + (options.timeoutMs ?? 15_000);
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`anvil exited with ${child.exitCode}`);
+      if (child.exitCode !== null) throw new DevChainError(`anvil exited with ${child.exitCode}`);
       try {
         await anvil.rpc("eth_chainId", []);
         return anvil;
       } catch {
         if (Date.now() > deadline) {
           await anvil.stop();
-          throw new Error(`anvil did not answer on ${anvil.rpcUrl}`);
+          throw new DevChainError(`anvil did not answer on ${anvil.rpcUrl}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -73,7 +74,7 @@ export class Anvil {
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
     });
     const body = (await response.json()) as { result?: T; error?: { message: string } };
-    if (body.error) throw new Error(`${method}: ${body.error.message}`);
+    if (body.error) throw new AnvilRpcError(method, body.error.message);
     return body.result as T;
   }
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Abi, Hex } from "viem";
+import { DevChainError } from "./dev-chain-errors.js";
 
 export interface ContractArtifact {
   abi: Abi;
@@ -18,7 +19,7 @@ export function loadArtifacts(): Record<"StudioProxy" | "RewardsDistributor", Co
   try {
     text = readFileSync(contractsFile(), "utf8");
   } catch {
-    throw new Error(`${contractsFile()} is missing: build the orchestrator first (make build)`);
+    throw new DevChainError(`${contractsFile()} is missing: build the orchestrator first (make build)`);
   }
   return (JSON.parse(text) as { artifacts: Record<"StudioProxy" | "RewardsDistributor", ContractArtifact> }).artifacts;
 }

@@ -2,6 +2,7 @@ import { type Address, createPublicClient, createWalletClient, type Hex, http } 
 import { privateKeyToAccount } from "viem/accounts";
 import { ROLE_VERIFIER, ROLE_WORKER, studioProxyAbi } from "./abi.js";
 import { loadArtifacts } from "./artifacts.js";
+import { DevChainError } from "./dev-chain-errors.js";
 
 export interface Deployment {
   chainId: number;
@@ -37,7 +38,7 @@ export async function deployContracts(options: DeployOptions): Promise<Deploymen
     const { abi, bytecode } = artifacts[name];
     const hash = await wallet.deployContract({ abi, bytecode, args });
     const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
-    if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`${name} deployment failed`);
+    if (receipt.status !== "success" || !receipt.contractAddress) throw new DevChainError(`${name} deployment failed`);
     return receipt.contractAddress;
   };
   const rewardsDistributor = await deploy("RewardsDistributor", [owner.address, options.treasury ?? owner.address]);

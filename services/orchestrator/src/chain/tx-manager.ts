@@ -1,4 +1,4 @@
-import { type Clock, type Logger, systemClock } from "@gatehouse/service";
+import { type Clock, InvariantError, type Logger, systemClock } from "@gatehouse/service";
 import {
   type Address,
   BaseError,
@@ -71,7 +71,7 @@ export class TxManager implements TransactionsPort {
 
   private account(address: string): LocalAccount {
     const account = this.#accounts.get(address.toLowerCase());
-    if (!account) throw new Error(`signer ${address} is not loaded`);
+    if (!account) throw new InvariantError(`signer ${address} is not loaded`);
     return account;
   }
 

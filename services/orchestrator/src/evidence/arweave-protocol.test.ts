@@ -8,7 +8,13 @@ import {
   transactionTags,
   uploadFailure,
 } from "./arweave-protocol.js";
-import { ArweaveInsufficientBalanceError, ArweaveRejectedError, ArweaveUnavailableError, EvidenceUriError } from "./errors.js";
+import {
+  ArweaveInsufficientBalanceError,
+  ArweaveRejectedError,
+  ArweaveUnavailableError,
+  EvidenceUriError,
+  GatewayUrlError,
+} from "./errors.js";
 import { workEvidenceTags } from "./store.js";
 
 const ID = "dD_cKIy5w-y510ycXDEgV9QsXfHP9l78hk43RkAcv5g";
@@ -80,6 +86,7 @@ describe("gateway URLs", () => {
     ["https://user:secret@arweave.net", "must not carry credentials"],
     ["arweave.net", "is not a URL"],
   ])("refuses %s", (url, message) => {
+    expect(() => gatewayEndpoint(url)).toThrow(GatewayUrlError);
     expect(() => gatewayEndpoint(url)).toThrow(message);
   });
 });

@@ -6,6 +6,7 @@ import {
   ArweaveUnavailableError,
   type EvidenceError,
   EvidenceUriError,
+  GatewayUrlError,
 } from "./errors.js";
 import type { EvidenceStatus, EvidenceTags } from "./store.js";
 
@@ -60,12 +61,12 @@ export function gatewayEndpoint(url: string): GatewayEndpoint {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`"${url}" is not a URL`);
+    throw new GatewayUrlError(url, `"${url}" is not a URL`);
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error(`"${url}" must be http or https`);
-  if (parsed.username || parsed.password) throw new Error("the gateway URL must not carry credentials");
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new GatewayUrlError(url, `"${url}" must be http or https`);
+  if (parsed.username || parsed.password) throw new GatewayUrlError(url, "the gateway URL must not carry credentials");
   if ((parsed.pathname !== "/" && parsed.pathname !== "") || parsed.search || parsed.hash) {
-    throw new Error(`"${url}" must be an origin (no path, query or fragment)`);
+    throw new GatewayUrlError(url, `"${url}" must be an origin (no path, query or fragment)`);
   }
   const protocol = parsed.protocol === "https:" ? "https" : "http";
   const port = parsed.port ? Number(parsed.port) : protocol === "https" ? 443 : 80;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { loadArweaveWallet, parseArweaveWallet } from "./arweave-wallet.js";
+import { ArweaveWalletError } from "./errors.js";
 
 const SECRET = "c2VjcmV0LWtleS1tYXRlcmlhbA";
 const jwk = { kty: "RSA", e: "AQAB", n: "bW9kdWx1cw", d: SECRET, p: "cA", q: "cQ", dp: "ZHA", dq: "ZHE", qi: "cWk", ext: true };
@@ -24,6 +25,7 @@ describe("Arweave wallet files", () => {
       () => parseArweaveWallet(JSON.stringify({ ...jwk, d: undefined, qi: `${SECRET}!` }), "wallet.json"),
     ];
     for (const parse of problems) {
+      expect(parse).toThrow(ArweaveWalletError);
       expect(parse).toThrow("wallet.json");
       expect(parse).not.toThrow(SECRET);
     }
@@ -35,6 +37,7 @@ describe("Arweave wallet files", () => {
     const file = join(dir, "wallet.json");
     writeFileSync(file, JSON.stringify(jwk));
     await expect(loadArweaveWallet(file)).resolves.toMatchObject({ kty: "RSA", d: SECRET });
+    await expect(loadArweaveWallet(join(dir, "missing.json"))).rejects.toThrow(ArweaveWalletError);
     await expect(loadArweaveWallet(join(dir, "missing.json"))).rejects.toThrow(
       `evidence.arweave.wallet_file ${join(dir, "missing.json")} cannot be read (ENOENT)`,
     );

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { JWKInterface } from "arweave/node/lib/wallet.js";
+import { ArweaveWalletError } from "./errors.js";
 
 const RSA_FIELDS = ["n", "e", "d", "p", "q", "dp", "dq", "qi"] as const;
 
@@ -13,12 +14,14 @@ export function parseArweaveWallet(text: string, source: string): JWKInterface {
     value = JSON.parse(text);
   } catch {
     // JSON.parse's own message quotes the input.
-    throw new Error(`${source} is not JSON`);
+    throw new ArweaveWalletError(`${source} is not JSON`);
   }
   const jwk = value as Record<string, unknown> | null;
-  if (typeof jwk !== "object" || jwk === null || jwk.kty !== "RSA") throw new Error(`${source} is not an RSA JWK (kty must be "RSA")`);
+  if (typeof jwk !== "object" || jwk === null || jwk.kty !== "RSA")
+    throw new ArweaveWalletError(`${source} is not an RSA JWK (kty must be "RSA")`);
   const missing = RSA_FIELDS.filter((field) => typeof jwk[field] !== "string" || !/^[A-Za-z0-9_-]+$/.test(jwk[field] as string));
-  if (missing.length > 0) throw new Error(`${source} is not an RSA private key: ${missing.join(", ")} missing or not base64url`);
+  if (missing.length > 0)
+    throw new ArweaveWalletError(`${source} is not an RSA private key: ${missing.join(", ")} missing or not base64url`);
   return Object.fromEntries([["kty", "RSA"], ...RSA_FIELDS.map((field) => [field, jwk[field]])]) as JWKInterface;
 }
 
@@ -28,7 +31,7 @@ export async function loadArweaveWallet(file: string): Promise<JWKInterface> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new Error(`evidence.arweave.wallet_file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new ArweaveWalletError(`evidence.arweave.wallet_file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   }
   return parseArweaveWallet(text, `evidence.arweave.wallet_file ${file}`);
 }

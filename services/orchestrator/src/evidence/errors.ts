@@ -54,3 +54,19 @@ export class EvidenceUriError extends EvidenceError {
     super("EVIDENCE_URI_INVALID", message, false);
   }
 }
+
+/** `evidence.arweave.wallet_file` cannot be read or is not an RSA private key (JWK); the message never quotes the key. */
+export class ArweaveWalletError extends Error {
+  override readonly name = "ArweaveWalletError";
+}
+
+/** `evidence.arweave.gateway_url` is not an http(s) origin without credentials (`url` is the offending value). */
+export class GatewayUrlError extends Error {
+  override readonly name = "GatewayUrlError";
+  constructor(
+    readonly url: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

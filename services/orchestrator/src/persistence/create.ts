@@ -1,7 +1,8 @@
-import type { Logger, Redis } from "@gatehouse/service";
+import { type Logger, type Redis, systemClock } from "@gatehouse/service";
 import type { TxStore } from "../chain/tx-store.js";
 import type { Config } from "../config.js";
 import type { WorkflowStore } from "../engine/store.js";
+import { StoreConfigError } from "./errors.js";
 import { connectPostgres, describeUrl } from "./postgres/connect.js";
 import { PostgresTxStore } from "./postgres/tx-store.js";
 import { PostgresWorkflowStore } from "./postgres/workflow-store.js";
@@ -15,11 +16,6 @@ export interface Stores {
   /** Readiness: the store answers. */
   health(): Promise<{ ok: boolean; reason?: string }>;
   close(): Promise<void>;
-}
-
-/** `store.backend = "postgres"` without `store.postgres_url`. */
-export class StoreConfigError extends Error {
-  override readonly name = "StoreConfigError";
 }
 
 export async function createStores(config: Config, redis: Redis, logger: Logger): Promise<Stores> {
@@ -44,7 +40,7 @@ export async function createStores(config: Config, redis: Redis, logger: Logger)
     logger,
   );
   return {
-    workflows: new PostgresWorkflowStore(pg),
+    workflows: new PostgresWorkflowStore(pg, systemClock),
     transactions: new PostgresTxStore(pg),
     health: async () => {
       try {

@@ -1,6 +1,6 @@
+import { contract } from "@gatehouse/sdk";
 import { type Address, getAddress, type Hex, stringToHex } from "viem";
 import { rewardsDistributorAbi, studioProxyAbi } from "../../chain/abi.js";
-import { ADDRESS } from "../../chain/address.js";
 import { computeDkg, DkgError, toBasisPoints } from "../../dkg/index.js";
 import { EvidenceError } from "../../evidence/errors.js";
 import { type EvidenceStatus, workEvidenceTags } from "../../evidence/store.js";
@@ -42,7 +42,7 @@ function participants(ctx: StepContext): { addresses: Address[]; weights: number
   const bps = ctx.wf.progress.dkg_basis_points as Record<string, number> | undefined;
   if (!bps) return undefined;
   const entries = Object.entries(bps).filter(([, points]) => points > 0);
-  if (entries.length < 2 || !entries.every(([a]) => ADDRESS.test(a))) return undefined;
+  if (entries.length < 2 || !entries.every(([a]) => contract.ADDRESS.test(a))) return undefined;
   if (!entries.some(([a]) => a === input(ctx).signer_address.toLowerCase())) return undefined;
   return { addresses: entries.map(([a]) => getAddress(a)), weights: entries.map(([, w]) => w) };
 }

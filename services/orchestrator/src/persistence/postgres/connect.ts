@@ -1,5 +1,6 @@
 import type { Logger } from "@gatehouse/service";
 import pg from "pg";
+import { StoreOpenError } from "../errors.js";
 import { migrate, quoteSchema } from "./migrations.js";
 
 export interface PostgresSettings {
@@ -61,7 +62,7 @@ export async function connectPostgres(settings: PostgresSettings, logger: Logger
     await reportDurability(pool, logger, where);
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw new Error(`workflow store postgresql at ${where}: ${(err as Error).message}`);
+    throw new StoreOpenError(where, err as Error);
   }
   return { pool, schema, close: () => pool.end() };
 }

@@ -1,4 +1,5 @@
 import type { Pool } from "pg";
+import { StoreConfigError } from "../errors.js";
 
 /** A schema change: applied once, in version order, recorded in `schema_migrations`. Never edit one that has shipped; add the next. */
 export interface Migration {
@@ -87,7 +88,7 @@ export class SchemaTooNewError extends Error {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function quoteSchema(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`store.postgres_schema ${JSON.stringify(schema)} must match ${SCHEMA_NAME}`);
+  if (!SCHEMA_NAME.test(schema)) throw new StoreConfigError(`store.postgres_schema ${JSON.stringify(schema)} must match ${SCHEMA_NAME}`);
   return `"${schema}"`;
 }
 

@@ -1,3 +1,4 @@
+import type { Clock } from "@gatehouse/service";
 import type { PoolClient } from "pg";
 import type { CreateOutcome, CreateRequest, Transition, WorkflowStore } from "../../engine/store.js";
 import type { Progress, WorkflowError, WorkflowInput, WorkflowRecord, WorkflowState, WorkflowType } from "../../engine/types.js";
@@ -51,7 +52,10 @@ export class PostgresWorkflowStore implements WorkflowStore {
   readonly #keys: string;
   readonly #tx: string;
 
-  constructor(private readonly pg: Postgres) {
+  constructor(
+    private readonly pg: Postgres,
+    private readonly clock: Clock,
+  ) {
     this.#wf = `${pg.schema}.workflows`;
     this.#keys = `${pg.schema}.workflow_keys`;
     this.#tx = `${pg.schema}.transactions`;
@@ -210,7 +214,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
         await c.query(`DELETE FROM ${this.#keys} WHERE workflow_id = ANY($1::text[])`, [ids]);
         await c.query(`DELETE FROM ${this.#tx} WHERE workflow_id = ANY($1::text[])`, [ids]);
       }
-      await c.query(`DELETE FROM ${this.#keys} WHERE expires_at IS NOT NULL AND expires_at <= $1`, [Date.now()]);
+      await c.query(`DELETE FROM ${this.#keys} WHERE expires_at IS NOT NULL AND expires_at <= $1`, [this.clock.now()]);
       return ids.length;
     });
   }

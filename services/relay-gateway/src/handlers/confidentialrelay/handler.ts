@@ -3,18 +3,14 @@ import type { RelayResponse, SignedRelayResponse } from "@gatehouse/proto/relay/
 import {
   ErrorCode,
   errorCodeName,
-  errorResponse,
   fromJsonRpcCode,
-  type JsonRpcId,
   JsonRpcParseError,
   type JsonRpcRequest,
-  type JsonRpcResponse,
   MAX_RESPONSE_BATCH,
   parseResponse,
   RELAY_METHODS,
   requestIdTooLong,
   responseDigest,
-  toJsonRpcCode,
 } from "@gatehouse/relay";
 import { type Clock, type Logger, TokenBucket } from "@gatehouse/service";
 import type { DonConfig, DonMember } from "../../config/config.js";
@@ -23,6 +19,7 @@ import type { Callback, UserCallbackPayload } from "../common/callback.js";
 import { type Don, type Handler, HandlerRejectedError, UnknownNodeError } from "../handler.js";
 import { ActiveRequest, type Decoded } from "./active-request.js";
 import { aggregate } from "./aggregator.js";
+import { answerFor, errorPayload } from "./answer.js";
 import { SignedBatch } from "./signed-batch.js";
 
 export interface RateLimit {
@@ -124,7 +121,7 @@ export class ConfidentialRelayHandler implements Handler {
     if (this.#bySenderId.has(senderId)) throw new HandlerRejectedError(`request ID already exists: ${request.id}`);
     const limited = this.#admissionError(sender);
     if (limited) {
-      callback.send(this.#errorPayload(request.clientId, ErrorCode.LimitExceededError, limited));
+      callback.send(errorPayload(request.clientId, ErrorCode.LimitExceededError, limited));
       this.options.metrics.requests.inc({ method: request.method, outcome: "limited" });
       return;
     }
@@ -287,12 +284,8 @@ export class ConfidentialRelayHandler implements Handler {
     }
   }
 
-  #errorPayload(id: JsonRpcId, code: ErrorCode, message: string): UserCallbackPayload {
-    return { rawResponse: JSON.stringify(errorResponse(id, toJsonRpcCode(code), sanitize(code, message))), errorCode: code };
-  }
-
   #fail(ar: ActiveRequest, code: ErrorCode, message: string, outcome: Outcome): void {
-    this.#complete(ar, this.#errorPayload(ar.request.clientId, code, message), outcome);
+    this.#complete(ar, errorPayload(ar.request.clientId, code, message), outcome);
   }
 
   /**
@@ -319,32 +312,5 @@ export class ConfidentialRelayHandler implements Handler {
       "relay request completed",
     );
     return true;
-  }
-}
-
-/**
- * The agreed node response as the caller gets it: the caller's id with its JSON type (the nodes
- * saw its text), and an error's `data` present (null when the nodes gave none).
- */
-export function answerFor(clientId: JsonRpcId, agreed: JsonRpcResponse | undefined): JsonRpcResponse | undefined {
-  if (!agreed) return agreed;
-  const answer: JsonRpcResponse = { ...agreed, id: clientId };
-  if (agreed.error) answer.error = { ...agreed.error, data: agreed.error.data ?? null };
-  return answer;
-}
-
-/** Wire sanitisation (as Chainlink's gateway `api` package): fixed prefixes, and encoding failures hidden behind the code name. */
-export function sanitize(code: ErrorCode, message: string): string {
-  switch (code) {
-    case ErrorCode.NodeResponseEncodingError:
-      return errorCodeName(code);
-    case ErrorCode.InvalidParamsError:
-      return `invalid params error: ${message}`;
-    case ErrorCode.UnsupportedMethodError:
-      return `unsupported method: ${message}`;
-    case ErrorCode.UserMessageParseError:
-      return `user message parse error: ${message}`;
-    default:
-      return message;
   }
 }
