@@ -271,6 +271,48 @@ describe("SV2 over TCP", () => {
     await client.close();
   });
 
+  it("frames sent in one turn leave in one socket write, in order; a frame in a later turn in its own", async () => {
+    type SpiedSocket = Socket & { _write: (...a: unknown[]) => void; _writev: (chunks: unknown[], ...a: unknown[]) => void };
+    const sockets: SpiedSocket[] = [];
+    const plain = createServer((socket) => sockets.push(socket as SpiedSocket));
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    const peerSocket = connect((plain.address() as AddressInfo).port, "127.0.0.1");
+    try {
+      const socket = await waitFor(() => sockets[0]);
+      const writes: number[] = [];
+      const write = socket._write.bind(socket);
+      const writev = socket._writev.bind(socket);
+      socket._write = (...a) => {
+        writes.push(1);
+        write(...a);
+      };
+      socket._writev = (chunks, ...rest) => {
+        writes.push(chunks.length);
+        writev(chunks, ...rest);
+      };
+      const server = plainConnection(socket);
+      const peer = plainConnection(peerSocket);
+      const success = (sequenceNumber: number) => ({
+        channelId: 1,
+        lastSequenceNumber: sequenceNumber,
+        newSubmitsAcceptedCount: 1,
+        newSharesSum: 1n,
+      });
+      // Awaiting a send is a microtask: 1..3 and (still in the same turn) 4 would share the write.
+      await Promise.all([1, 2, 3].map((n) => server.send("SubmitSharesSuccess", success(n))));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await server.send("SubmitSharesSuccess", success(4));
+      const received = await collect(peer, 4);
+      expect(received.map((m) => (m.type === "SubmitSharesSuccess" ? m.message.lastSequenceNumber : -1))).toEqual([1, 2, 3, 4]);
+      expect(writes).toEqual([3, 1]);
+      await Promise.all([server.close(), peer.close()]);
+    } finally {
+      peerSocket.destroy();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => plain.close(resolve));
+    }
+  });
+
   it("opens an extended channel, and a client that never reads fails with receive_queue_full, not unbounded memory", async () => {
     const srv = await listen();
     const client = await Sv2Client.connect({ host: "127.0.0.1", port: srv.port, authorityPublicKey: authority, maxQueuedMessages: 8 });
