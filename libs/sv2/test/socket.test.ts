@@ -14,7 +14,7 @@ import {
   Sv2Client,
   type Sv2Connection,
   type Sv2ConnectionOptions,
-  type Sv2Error,
+  Sv2Error,
   xOnlyPublicKey,
 } from "@gatehouse/sv2";
 import { waitFor } from "@gatehouse/testkit";
@@ -309,6 +309,26 @@ describe("SV2 over TCP", () => {
     } finally {
       peerSocket.destroy();
       for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => plain.close(resolve));
+    }
+  });
+
+  it("a frame sent in the same turn as an abort still reaches the peer before the connection ends", async () => {
+    const accepted: Sv2Connection[] = [];
+    const plain = createServer((socket) => accepted.push(plainConnection(socket)));
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    const peer = plainConnection(connect((plain.address() as AddressInfo).port, "127.0.0.1"));
+    try {
+      const server = await waitFor(() => accepted[0]);
+      void server.send("SetupConnectionError", { flags: 0, errorCode: "protocol-version-mismatch" }).catch(() => undefined);
+      server.abort(new Sv2Error("connection_closed", "refused"));
+      const received: AnyMessage[] = [];
+      for await (const m of peer.messages()) received.push(m);
+      expect(received.map((m) => (m.type === "SetupConnectionError" ? m.message.errorCode : m.type))).toEqual([
+        "protocol-version-mismatch",
+      ]);
+    } finally {
+      peer.abort(new Sv2Error("connection_closed", "test over"));
       await new Promise((resolve) => plain.close(resolve));
     }
   });

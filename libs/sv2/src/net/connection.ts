@@ -197,6 +197,8 @@ export class Sv2Connection {
     if (this.failure) return;
     this.failure = err;
     this.closed = true;
+    // What was sent before the failure (an error frame, then abort) leaves first, as an uncorked write would have.
+    this.uncorkTurn();
     this.socket.destroy();
     this.wake();
   }
