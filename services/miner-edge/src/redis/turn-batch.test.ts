@@ -98,6 +98,20 @@ describe("TurnBatch", () => {
     expect(await next).toBe(3);
   });
 
+  it("a call that throws instead of returning a promise fails every request in it", async () => {
+    const turns = manualTurns();
+    const batch = new TurnBatch<number, number>(
+      () => {
+        throw new Error("not connected");
+      },
+      100,
+      turns.schedule,
+    );
+    const asked = [batch.ask(1), batch.ask(2)];
+    turns.endTurn();
+    for (const p of asked) await expect(p).rejects.toThrow("not connected");
+  });
+
   it("a call that answers the wrong number of requests fails them all", async () => {
     const turns = manualTurns();
     const batch = new TurnBatch(async (xs: number[]) => xs.slice(1), 100, turns.schedule);

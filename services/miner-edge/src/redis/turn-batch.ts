@@ -40,19 +40,24 @@ export class TurnBatch<Q, A> {
     const batch = this.#pending;
     if (batch.length === 0) return;
     this.#pending = [];
-    this.answerAll(batch.map((p) => p.request)).then(
-      (answers) => {
-        if (answers.length !== batch.length) {
-          const err = new TurnBatchAnswerError(`${batch.length} requests got ${answers.length} answers`);
-          for (const p of batch) p.reject(err);
-          return;
-        }
-        for (let i = 0; i < batch.length; i++) batch[i]?.resolve(answers[i] as A);
-      },
-      (err: unknown) => {
-        for (const p of batch) p.reject(err);
-      },
-    );
+    const failAll = (err: unknown) => {
+      for (const p of batch) p.reject(err);
+    };
+    let call: Promise<A[]>;
+    try {
+      call = this.answerAll(batch.map((p) => p.request));
+    } catch (err) {
+      // Thrown before any promise existed (from a timer callback it would crash the process).
+      failAll(err);
+      return;
+    }
+    call.then((answers) => {
+      if (answers.length !== batch.length) {
+        failAll(new TurnBatchAnswerError(`${batch.length} requests got ${answers.length} answers`));
+        return;
+      }
+      for (let i = 0; i < batch.length; i++) batch[i]?.resolve(answers[i] as A);
+    }, failAll);
   }
 }
 
