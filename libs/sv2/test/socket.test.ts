@@ -14,7 +14,7 @@ import {
   Sv2Client,
   type Sv2Connection,
   type Sv2ConnectionOptions,
-  type Sv2Error,
+  Sv2Error,
   xOnlyPublicKey,
 } from "@gatehouse/sv2";
 import { waitFor } from "@gatehouse/testkit";
@@ -269,6 +269,68 @@ describe("SV2 over TCP", () => {
     expect(received).toHaveLength(total);
     expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
     await client.close();
+  });
+
+  it("frames sent in one turn leave in one socket write, in order; a frame in a later turn in its own", async () => {
+    type SpiedSocket = Socket & { _write: (...a: unknown[]) => void; _writev: (chunks: unknown[], ...a: unknown[]) => void };
+    const sockets: SpiedSocket[] = [];
+    const plain = createServer((socket) => sockets.push(socket as SpiedSocket));
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    const peerSocket = connect((plain.address() as AddressInfo).port, "127.0.0.1");
+    try {
+      const socket = await waitFor(() => sockets[0]);
+      const writes: number[] = [];
+      const write = socket._write.bind(socket);
+      const writev = socket._writev.bind(socket);
+      socket._write = (...a) => {
+        writes.push(1);
+        write(...a);
+      };
+      socket._writev = (chunks, ...rest) => {
+        writes.push(chunks.length);
+        writev(chunks, ...rest);
+      };
+      const server = plainConnection(socket);
+      const peer = plainConnection(peerSocket);
+      const success = (sequenceNumber: number) => ({
+        channelId: 1,
+        lastSequenceNumber: sequenceNumber,
+        newSubmitsAcceptedCount: 1,
+        newSharesSum: 1n,
+      });
+      // Awaiting a send is a microtask: 1..3 and (still in the same turn) 4 would share the write.
+      await Promise.all([1, 2, 3].map((n) => server.send("SubmitSharesSuccess", success(n))));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await server.send("SubmitSharesSuccess", success(4));
+      const received = await collect(peer, 4);
+      expect(received.map((m) => (m.type === "SubmitSharesSuccess" ? m.message.lastSequenceNumber : -1))).toEqual([1, 2, 3, 4]);
+      expect(writes).toEqual([3, 1]);
+      await Promise.all([server.close(), peer.close()]);
+    } finally {
+      peerSocket.destroy();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => plain.close(resolve));
+    }
+  });
+
+  it("a frame sent in the same turn as an abort still reaches the peer before the connection ends", async () => {
+    const accepted: Sv2Connection[] = [];
+    const plain = createServer((socket) => accepted.push(plainConnection(socket)));
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    const peer = plainConnection(connect((plain.address() as AddressInfo).port, "127.0.0.1"));
+    try {
+      const server = await waitFor(() => accepted[0]);
+      void server.send("SetupConnectionError", { flags: 0, errorCode: "protocol-version-mismatch" }).catch(() => undefined);
+      server.abort(new Sv2Error("connection_closed", "refused"));
+      const received: AnyMessage[] = [];
+      for await (const m of peer.messages()) received.push(m);
+      expect(received.map((m) => (m.type === "SetupConnectionError" ? m.message.errorCode : m.type))).toEqual([
+        "protocol-version-mismatch",
+      ]);
+    } finally {
+      peer.abort(new Sv2Error("connection_closed", "test over"));
+      await new Promise((resolve) => plain.close(resolve));
+    }
   });
 
   it("opens an extended channel, and a client that never reads fails with receive_queue_full, not unbounded memory", async () => {

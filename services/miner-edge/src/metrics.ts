@@ -66,9 +66,35 @@ export function servingGauges(m: Metrics, state: { connections(): number; channe
   });
 }
 
-/** Counts one recorded EdgeEvent (an EventLog sink). */
-export function countEvent(metrics: EdgeMetrics, event: EdgeEvent): void {
-  metrics.events.inc({ type: EdgeEventType[event.type] ?? "", reason: reasonLabel(event.reasonCode) });
+type CounterChild = ReturnType<Counter["labels"]>;
+
+/**
+ * A two-label counter's children, each looked up once: prom-client's inc({...}) hashes the label
+ * object (keys sorted) on every call, and the edge counts every share and every event.
+ */
+export class CounterChildren {
+  readonly #children = new Map<string, CounterChild>();
+
+  constructor(
+    private readonly counter: Counter,
+    private readonly names: readonly [string, string],
+  ) {}
+
+  inc(a: string, b: string): void {
+    const key = `${a}\u0000${b}`;
+    let child = this.#children.get(key);
+    if (!child) {
+      child = this.counter.labels({ [this.names[0]]: a, [this.names[1]]: b });
+      this.#children.set(key, child);
+    }
+    child.inc();
+  }
+}
+
+/** Counts recorded EdgeEvents (an EventLog sink) by type and reason code. */
+export function eventCounter(metrics: EdgeMetrics): (event: EdgeEvent) => void {
+  const children = new CounterChildren(metrics.events, ["type", "reason"]);
+  return (event) => children.inc(EdgeEventType[event.type] ?? "", reasonLabel(event.reasonCode));
 }
 
 function reasonLabel(reason: GatewayReason): string {

@@ -12,7 +12,7 @@ import { type Clock, type Redis, type ServiceContext, type ServiceDefinition, st
 import type { ServerIdentity } from "@gatehouse/sv2";
 import { IpConnectionCounts } from "./admission/ip-connections.js";
 import { type Config, configSchema, unsafeSettings } from "./config.js";
-import { countEvent, type EdgeMetrics, edgeMetrics, servingGauges, verifierGauges } from "./metrics.js";
+import { CounterChildren, type EdgeMetrics, edgeMetrics, eventCounter, servingGauges, verifierGauges } from "./metrics.js";
 import { adminService } from "./ops/admin.js";
 import { EventLog } from "./ops/event-log.js";
 import { registerEventRoutes } from "./ops/event-routes.js";
@@ -78,10 +78,7 @@ function recordEvents(ctx: Ctx, bus: Bus, metrics: EdgeMetrics, clock: Clock): E
   const events = new EventLog(
     ctx.config.event_buffer_size,
     ctx.instanceId,
-    [
-      (event) => bus.publish(bus.subjects.edgeEvent, EdgeEventSchema, event, { msgId: event.eventId }),
-      (event) => countEvent(metrics, event),
-    ],
+    [(event) => bus.publish(bus.subjects.edgeEvent, EdgeEventSchema, event, { msgId: event.eventId }), eventCounter(metrics)],
     clock,
   );
   ctx.onShutdown("event-streams", () => events.closeStreams(), "drain");
@@ -201,6 +198,7 @@ async function minerSessions(w: Wiring, redis: Redis, book: TemplateBook, modeSt
     ctx.logger,
     () => metrics.blocksFound.inc(),
   );
+  const shareCounts = new CounterChildren(metrics.shares, ["result", "reason"]);
   return new Edge({
     config,
     authorizer: new Authorizer({
@@ -221,7 +219,7 @@ async function minerSessions(w: Wiring, redis: Redis, book: TemplateBook, modeSt
     logger: ctx.logger,
     clock,
     onShare: (result, reason, seconds) => {
-      metrics.shares.inc({ result, reason });
+      shareCounts.inc(result, reason);
       metrics.shareAck.observe(seconds);
     },
   });

@@ -39,6 +39,18 @@ describe("Redis-backed edge state shared by replicas", () => {
     expect(results.filter((seen) => !seen)).toHaveLength(1);
   });
 
+  it("share_ids asked in one turn (one batched call) get the answers one call each would give, in order", async () => {
+    const a = new ShareDedup(replicaA, 3);
+    const b = new ShareDedup(replicaB, 3);
+    expect(await a.seenBefore("t0")).toBe(false);
+    // One turn: t0 seen before; t1 new, then seen within the same call; t2..t4 push t0 and t1 out of the window.
+    const answers = await Promise.all(["t0", "t1", "t1", "t2", "t3", "t4", "t0"].map((id) => a.seenBefore(id)));
+    expect(answers).toEqual([true, false, true, false, false, false, false]);
+    expect(await b.seenBefore("t1")).toBe(false); // pushed out of the window by t4
+    await a.forget("t1");
+    expect(await Promise.all(["t1", "t4"].map((id) => b.seenBefore(id)))).toEqual([false, true]);
+  });
+
   it("connection rate limit counts one address across replicas within a second", async () => {
     const clock = new ManualClock(5_000_000);
     const a = new ConnectionRateLimit(replicaA, 3, clock);

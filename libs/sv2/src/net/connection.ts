@@ -92,6 +92,7 @@ export class Sv2Connection {
   private failure: Sv2Error | undefined;
   private closed = false;
   private iterating = false;
+  private corked = false;
 
   constructor(
     private readonly socket: Socket,
@@ -196,6 +197,8 @@ export class Sv2Connection {
     if (this.failure) return;
     this.failure = err;
     this.closed = true;
+    // What was sent before the failure (an error frame, then abort) leaves first, as an uncorked write would have.
+    this.uncorkTurn();
     this.socket.destroy();
     this.wake();
   }
@@ -238,9 +241,31 @@ export class Sv2Connection {
       this.fail(err);
       throw err;
     }
-    if (this.socket.write(this.encoder.encodeMessage(name, message))) return;
+    const frame = this.encoder.encodeMessage(name, message);
+    this.corkForTurn();
+    if (this.socket.write(frame)) return;
+    // The buffer reached Node's high-water mark: flush now instead of at the end of the turn.
+    this.uncorkTurn();
     await this.drained();
   }
+
+  /**
+   * Frames sent in one turn of the event loop leave in one write (writev): under load a turn
+   * answers many shares, and a write per frame costs a syscall apiece. Uncorked once the turn's
+   * microtasks are done (process.nextTick), so a lone frame is not held back.
+   */
+  private corkForTurn(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(this.uncorkTurn);
+  }
+
+  private readonly uncorkTurn = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   /**
    * One shared wait per congestion episode, however many sends are waiting on it. A peer that
