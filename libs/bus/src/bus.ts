@@ -4,6 +4,7 @@ import { connect, type Msg, type NatsConnection, headers as natsHeaders } from "
 import { BusDecodeError, decode, type EncodeOptions, encode } from "./codec.js";
 import { contextOf, type Delivery, JsDelivery, type MessageContext } from "./delivery.js";
 import { Header } from "./headers.js";
+import { InOrder } from "./in-order.js";
 import { type BusLogger, silentLogger } from "./logger.js";
 import { DEFAULT_SUBJECT_ROOT, type Subjects, subjects } from "./subjects.js";
 
@@ -103,6 +104,10 @@ export class Bus {
       maxReconnectAttempts: -1,
       reconnectTimeWait: options.reconnectTimeWaitMs ?? 500,
       waitOnFirstConnect: options.waitOnFirstConnect ?? false,
+      // nats.js otherwise builds two Error objects per request and JetStream publish (for their
+      // stack traces, kept in case it times out); a profile of the share forwarder shows them
+      // among its top frames. A timeout still fails as TimeoutError, without the caller's stack.
+      noAsyncTraces: true,
     });
     return new Bus(nc, options);
   }
@@ -183,16 +188,26 @@ export class Bus {
     handler: MessageHandler<D>,
     options: { queue?: string } = {},
   ): BusSubscription {
-    const sub = this.nc.subscribe(subject, options.queue ? { queue: options.queue } : {});
-    const closed = (async () => {
-      for await (const msg of sub) {
-        try {
-          await handler(decode(schema, msg.data, msg.headers), contextOf(msg));
-        } catch (err) {
-          this.#log.warn({ err, subject: msg.subject, type: schema.typeName }, "bus message handler failed");
-        }
-      }
-    })();
+    const inOrder = new InOrder<Msg>(
+      (msg) => handler(decode(schema, msg.data, msg.headers), contextOf(msg)),
+      (err, msg) => this.#log.warn({ err, subject: msg.subject, type: schema.typeName }, "bus message handler failed"),
+    );
+    return this.#subscribeInOrder(subject, inOrder, options.queue);
+  }
+
+  /**
+   * A callback subscription feeding `inOrder`: no async iterator and no promise per message
+   * when the handler is synchronous. `closed` waits for the messages already received.
+   */
+  #subscribeInOrder(subject: string, inOrder: InOrder<Msg>, queue: string | undefined): BusSubscription {
+    const sub = this.nc.subscribe(subject, {
+      ...(queue ? { queue } : {}),
+      callback: (err, msg) => {
+        if (err) this.#log.warn({ err, subject }, "bus subscription error");
+        else inOrder.push(msg);
+      },
+    });
+    const closed = sub.closed.then(() => inOrder.idle());
     return { drain: () => sub.drain(), unsubscribe: () => sub.unsubscribe(), closed };
   }
 
@@ -224,21 +239,21 @@ export class Bus {
     handler: (request: MessageShape<Q>, context: MessageContext) => MessageInitShape<R> | Promise<MessageInitShape<R>>,
     options: { queue?: string } = {},
   ): BusSubscription {
-    const sub = this.nc.subscribe(subject, options.queue ? { queue: options.queue } : {});
-    const closed = (async () => {
-      for await (const msg of sub) {
-        try {
-          const response = await handler(decode(requestSchema, msg.data, msg.headers), contextOf(msg));
-          const { data, headers } = encode(responseSchema, response);
-          msg.respond(data, { headers });
-        } catch (err) {
-          const headers = natsHeaders();
-          headers.set(Header.error, (err as Error).message.replace(/[\r\n]+/g, " ").slice(0, 512));
-          msg.respond(new Uint8Array(0), { headers });
-        }
+    const answer = async (msg: Msg): Promise<void> => {
+      try {
+        const response = await handler(decode(requestSchema, msg.data, msg.headers), contextOf(msg));
+        const { data, headers } = encode(responseSchema, response);
+        msg.respond(data, { headers });
+      } catch (err) {
+        const headers = natsHeaders();
+        headers.set(Header.error, (err as Error).message.replace(/[\r\n]+/g, " ").slice(0, 512));
+        msg.respond(new Uint8Array(0), { headers });
       }
-    })();
-    return { drain: () => sub.drain(), unsubscribe: () => sub.unsubscribe(), closed };
+    };
+    const inOrder = new InOrder<Msg>(answer, (err, msg) =>
+      this.#log.warn({ err, subject: msg.subject }, "bus request could not be answered"),
+    );
+    return this.#subscribeInOrder(subject, inOrder, options.queue);
   }
 
   /** Consumes a durable pull consumer with typed, settle-once deliveries. */
