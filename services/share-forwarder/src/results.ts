@@ -3,7 +3,7 @@ import type { Bus } from "@gatehouse/bus";
 import { type ShareForwardResult, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import type { DedupWindow } from "./dedup.js";
-import { PerTurn } from "./per-turn.js";
+import type { EndOfTurn } from "./end-of-turn.js";
 
 const IDLE_MS = 2_000;
 
@@ -13,24 +13,24 @@ const IDLE_MS = 2_000;
  * back for the dedup window and the admin replay.
  */
 export class ResultLog {
-  // The results recorded in one event-loop turn are published together (one socket write); each
-  // still awaits its own PubAck, so a share is acknowledged only once its own result is stored.
-  readonly #publish = new PerTurn(({ result, traceparent }: { result: ShareForwardResult; traceparent: string | undefined }) =>
-    this.bus.publishDurable(this.bus.subjects.shareResult, ShareForwardResultSchema, result, {
-      msgId: result.eventId,
-      expectStream: this.stream,
-      ...(traceparent ? { traceparent } : {}),
-    }),
-  );
-
   constructor(
     private readonly bus: Bus,
     readonly stream: string,
+    private readonly turn: EndOfTurn,
   ) {}
 
-  /** Resolves once the result is stored; `duplicate` when it already was. */
+  /**
+   * Resolves once the result is stored; `duplicate` when it already was. The results recorded in
+   * one event-loop turn are published together (one socket write), each awaiting its own PubAck.
+   */
   async record(result: ShareForwardResult, traceparent?: string): Promise<{ duplicate: boolean }> {
-    const ack = await this.#publish.call({ result, traceparent });
+    const ack = await this.turn.call(() =>
+      this.bus.publishDurable(this.bus.subjects.shareResult, ShareForwardResultSchema, result, {
+        msgId: result.eventId,
+        expectStream: this.stream,
+        ...(traceparent ? { traceparent } : {}),
+      }),
+    );
     return { duplicate: ack.duplicate };
   }
 
