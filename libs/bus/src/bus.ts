@@ -6,6 +6,7 @@ import { contextOf, type Delivery, JsDelivery, type MessageContext } from "./del
 import { Header } from "./headers.js";
 import { InOrder } from "./in-order.js";
 import { type BusLogger, silentLogger } from "./logger.js";
+import { PubAcks } from "./pub-acks.js";
 import { DEFAULT_SUBJECT_ROOT, type Subjects, subjects } from "./subjects.js";
 
 export interface BusOptions {
@@ -70,6 +71,9 @@ export class BusUnavailableError extends Error {
 
 // Not libs/service's backoffDelayMs: libs/service depends on this package, so this package cannot
 // import it. Without jitter, as before: a handler that wants jitter passes its own retryDelayMs.
+/** nats.js's own default for a JetStream publish. */
+const DURABLE_TIMEOUT_MS = 5_000;
+
 const defaultRetryDelay = (redeliveries: number) => Math.min(30_000, 250 * 2 ** Math.min(redeliveries, 7));
 
 /**
@@ -83,6 +87,7 @@ export class Bus {
   #connected = true;
   #lastStatus = "connected";
   readonly #log: BusLogger;
+  readonly #pubAcks: PubAcks;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -90,6 +95,7 @@ export class Bus {
   ) {
     this.subjects = subjects(options.subjectRoot ?? DEFAULT_SUBJECT_ROOT);
     this.js = jetstream(nc);
+    this.#pubAcks = new PubAcks(nc);
     this.#log = options.logger ?? silentLogger;
     void this.#watchStatus();
   }
@@ -158,9 +164,11 @@ export class Bus {
   }
 
   /**
-   * JetStream publish: resolves with the server's PubAck once the message is stored. Refused at
-   * once (BusUnavailableError) while disconnected: a publish held through a reconnect gets no
-   * PubAck, so waiting out the timeout would only delay the caller's "not stored".
+   * JetStream publish: resolves with the server's PubAck once the message is stored (PubAcks:
+   * rejects with JetStreamApiError when the server refuses it, BusNoStreamError when no stream
+   * takes the subject, TimeoutError after `timeoutMs`, 5 s by default). Refused at once
+   * (BusUnavailableError) while disconnected: a publish held through a reconnect gets no PubAck,
+   * so waiting out the timeout would only delay the caller's "not stored".
    */
   async publishDurable<D extends DescMessage>(
     subject: string,
@@ -169,13 +177,9 @@ export class Bus {
     options: EncodeOptions & { expectStream?: string; timeoutMs?: number } = {},
   ): Promise<PubAck> {
     if (this.nc.isClosed() || !this.#connected) throw new BusUnavailableError(`bus ${this.#lastStatus}: ${subject} not stored`);
-    const { data, headers } = encode(schema, message, { traceparent: options.traceparent });
-    return this.js.publish(subject, data, {
-      headers,
-      ...(options.msgId ? { msgID: options.msgId } : {}),
-      ...(options.expectStream ? { expect: { streamName: options.expectStream } } : {}),
-      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
-    });
+    const { data, headers } = encode(schema, message, options);
+    if (options.expectStream) headers.set(Header.expectedStream, options.expectStream);
+    return this.#pubAcks.publish(subject, data, headers, options.timeoutMs ?? DURABLE_TIMEOUT_MS);
   }
 
   /**
