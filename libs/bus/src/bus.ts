@@ -4,7 +4,9 @@ import { connect, type Msg, type NatsConnection, headers as natsHeaders } from "
 import { BusDecodeError, decode, type EncodeOptions, encode } from "./codec.js";
 import { contextOf, type Delivery, JsDelivery, type MessageContext } from "./delivery.js";
 import { Header } from "./headers.js";
+import { InOrder } from "./in-order.js";
 import { type BusLogger, silentLogger } from "./logger.js";
+import { PubAcks } from "./pub-acks.js";
 import { DEFAULT_SUBJECT_ROOT, type Subjects, subjects } from "./subjects.js";
 
 export interface BusOptions {
@@ -69,6 +71,9 @@ export class BusUnavailableError extends Error {
 
 // Not libs/service's backoffDelayMs: libs/service depends on this package, so this package cannot
 // import it. Without jitter, as before: a handler that wants jitter passes its own retryDelayMs.
+/** nats.js's own default for a JetStream publish. */
+const DURABLE_TIMEOUT_MS = 5_000;
+
 const defaultRetryDelay = (redeliveries: number) => Math.min(30_000, 250 * 2 ** Math.min(redeliveries, 7));
 
 /**
@@ -82,6 +87,7 @@ export class Bus {
   #connected = true;
   #lastStatus = "connected";
   readonly #log: BusLogger;
+  readonly #pubAcks: PubAcks;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -89,6 +95,7 @@ export class Bus {
   ) {
     this.subjects = subjects(options.subjectRoot ?? DEFAULT_SUBJECT_ROOT);
     this.js = jetstream(nc);
+    this.#pubAcks = new PubAcks(nc);
     this.#log = options.logger ?? silentLogger;
     void this.#watchStatus();
   }
@@ -103,6 +110,10 @@ export class Bus {
       maxReconnectAttempts: -1,
       reconnectTimeWait: options.reconnectTimeWaitMs ?? 500,
       waitOnFirstConnect: options.waitOnFirstConnect ?? false,
+      // nats.js otherwise builds two Error objects per request and JetStream publish (for their
+      // stack traces, kept in case it times out); a profile of the share forwarder shows them
+      // among its top frames. A timeout still fails as TimeoutError, without the caller's stack.
+      noAsyncTraces: true,
     });
     return new Bus(nc, options);
   }
@@ -153,9 +164,11 @@ export class Bus {
   }
 
   /**
-   * JetStream publish: resolves with the server's PubAck once the message is stored. Refused at
-   * once (BusUnavailableError) while disconnected: a publish held through a reconnect gets no
-   * PubAck, so waiting out the timeout would only delay the caller's "not stored".
+   * JetStream publish: resolves with the server's PubAck once the message is stored (PubAcks:
+   * rejects with JetStreamApiError when the server refuses it, BusNoStreamError when no stream
+   * takes the subject, TimeoutError after `timeoutMs`, 5 s by default). Refused at once
+   * (BusUnavailableError) while disconnected: a publish held through a reconnect gets no PubAck,
+   * so waiting out the timeout would only delay the caller's "not stored".
    */
   async publishDurable<D extends DescMessage>(
     subject: string,
@@ -164,13 +177,9 @@ export class Bus {
     options: EncodeOptions & { expectStream?: string; timeoutMs?: number } = {},
   ): Promise<PubAck> {
     if (this.nc.isClosed() || !this.#connected) throw new BusUnavailableError(`bus ${this.#lastStatus}: ${subject} not stored`);
-    const { data, headers } = encode(schema, message, { traceparent: options.traceparent });
-    return this.js.publish(subject, data, {
-      headers,
-      ...(options.msgId ? { msgID: options.msgId } : {}),
-      ...(options.expectStream ? { expect: { streamName: options.expectStream } } : {}),
-      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
-    });
+    const { data, headers } = encode(schema, message, options);
+    if (options.expectStream) headers.set(Header.expectedStream, options.expectStream);
+    return this.#pubAcks.publish(subject, data, headers, options.timeoutMs ?? DURABLE_TIMEOUT_MS);
   }
 
   /**
@@ -183,16 +192,26 @@ export class Bus {
     handler: MessageHandler<D>,
     options: { queue?: string } = {},
   ): BusSubscription {
-    const sub = this.nc.subscribe(subject, options.queue ? { queue: options.queue } : {});
-    const closed = (async () => {
-      for await (const msg of sub) {
-        try {
-          await handler(decode(schema, msg.data, msg.headers), contextOf(msg));
-        } catch (err) {
-          this.#log.warn({ err, subject: msg.subject, type: schema.typeName }, "bus message handler failed");
-        }
-      }
-    })();
+    const inOrder = new InOrder<Msg>(
+      (msg) => handler(decode(schema, msg.data, msg.headers), contextOf(msg)),
+      (err, msg) => this.#log.warn({ err, subject: msg.subject, type: schema.typeName }, "bus message handler failed"),
+    );
+    return this.#subscribeInOrder(subject, inOrder, options.queue);
+  }
+
+  /**
+   * A callback subscription feeding `inOrder`: no async iterator and no promise per message
+   * when the handler is synchronous. `closed` waits for the messages already received.
+   */
+  #subscribeInOrder(subject: string, inOrder: InOrder<Msg>, queue: string | undefined): BusSubscription {
+    const sub = this.nc.subscribe(subject, {
+      ...(queue ? { queue } : {}),
+      callback: (err, msg) => {
+        if (err) this.#log.warn({ err, subject }, "bus subscription error");
+        else inOrder.push(msg);
+      },
+    });
+    const closed = sub.closed.then(() => inOrder.idle());
     return { drain: () => sub.drain(), unsubscribe: () => sub.unsubscribe(), closed };
   }
 
@@ -224,21 +243,21 @@ export class Bus {
     handler: (request: MessageShape<Q>, context: MessageContext) => MessageInitShape<R> | Promise<MessageInitShape<R>>,
     options: { queue?: string } = {},
   ): BusSubscription {
-    const sub = this.nc.subscribe(subject, options.queue ? { queue: options.queue } : {});
-    const closed = (async () => {
-      for await (const msg of sub) {
-        try {
-          const response = await handler(decode(requestSchema, msg.data, msg.headers), contextOf(msg));
-          const { data, headers } = encode(responseSchema, response);
-          msg.respond(data, { headers });
-        } catch (err) {
-          const headers = natsHeaders();
-          headers.set(Header.error, (err as Error).message.replace(/[\r\n]+/g, " ").slice(0, 512));
-          msg.respond(new Uint8Array(0), { headers });
-        }
+    const answer = async (msg: Msg): Promise<void> => {
+      try {
+        const response = await handler(decode(requestSchema, msg.data, msg.headers), contextOf(msg));
+        const { data, headers } = encode(responseSchema, response);
+        msg.respond(data, { headers });
+      } catch (err) {
+        const headers = natsHeaders();
+        headers.set(Header.error, (err as Error).message.replace(/[\r\n]+/g, " ").slice(0, 512));
+        msg.respond(new Uint8Array(0), { headers });
       }
-    })();
-    return { drain: () => sub.drain(), unsubscribe: () => sub.unsubscribe(), closed };
+    };
+    const inOrder = new InOrder<Msg>(answer, (err, msg) =>
+      this.#log.warn({ err, subject: msg.subject }, "bus request could not be answered"),
+    );
+    return this.#subscribeInOrder(subject, inOrder, options.queue);
   }
 
   /** Consumes a durable pull consumer with typed, settle-once deliveries. */

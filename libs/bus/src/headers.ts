@@ -4,6 +4,8 @@ export const Header = {
   type: "Gh-Type",
   traceparent: "traceparent",
   msgId: "Nats-Msg-Id",
+  /** A JetStream publish refused unless this stream takes it. */
+  expectedStream: "Nats-Expected-Stream",
   /** Set on a request/reply answer that carries an error instead of a message. */
   error: "Gh-Error",
 } as const;

@@ -11,6 +11,7 @@ export type { ObjectStore, ObjectStoreKey, ObjectStoreSpec } from "./objects.js"
 export { ensureObjectStore, objectStoreCatalog } from "./objects.js";
 export type { ConsumerSpec, EnsureStreamOptions, KeptSetting, ProvisionOutcome, StreamSpec } from "./provision.js";
 export { ensureConsumer, ensureStream, ProvisionConflictError } from "./provision.js";
+export { BusNoStreamError, parsePubAck } from "./pub-acks.js";
 export { checkReplicas, jetStreamClusterSize, MAX_STREAM_REPLICAS, StreamReplicasError } from "./replicas.js";
 export type { StreamCatalogOptions, StreamKey } from "./streams.js";
 export { STREAM_KEYS, streamCatalog } from "./streams.js";

@@ -42,6 +42,11 @@ export interface PipelineDeps {
   queueLength(): Promise<number>;
   logger: Logger;
   onResult?(outcome: ForwardOutcome, item: QueuedShare): void;
+  /**
+   * Runs `work` (a recorded share's ack) at the end of this event-loop turn, with the turn's
+   * result publishes, so they go out in one socket write.
+   */
+  defer(work: () => void): void;
   onIgnored?(why: IgnoredDelivery): void;
 }
 
@@ -234,14 +239,17 @@ export class ForwardPipeline {
       // event_id (the result is already stored) and only acknowledged. drop_old asks the server
       // to confirm each ack, because its eviction check counts only acks the server has applied.
       if (this.options.dropPolicy === "drop_old") {
-        void item.msg.ackAck().then(
-          () => {
-            this.#acks += 1;
-          },
-          (err: unknown) => this.deps.logger.warn({ err, eventId: item.share.eventId }, "acknowledging a recorded share failed"),
+        this.deps.defer(
+          () =>
+            void item.msg.ackAck().then(
+              () => {
+                this.#acks += 1;
+              },
+              (err: unknown) => this.deps.logger.warn({ err, eventId: item.share.eventId }, "acknowledging a recorded share failed"),
+            ),
         );
       } else {
-        item.msg.ack();
+        this.deps.defer(() => item.msg.ack());
       }
       this.deps.onResult?.(outcome, item);
     })().finally(() => {

@@ -3,6 +3,7 @@ import type { Bus } from "@gatehouse/bus";
 import { type ShareForwardResult, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import type { DedupWindow } from "./dedup.js";
+import type { EndOfTurn } from "./end-of-turn.js";
 
 const IDLE_MS = 2_000;
 
@@ -15,15 +16,21 @@ export class ResultLog {
   constructor(
     private readonly bus: Bus,
     readonly stream: string,
+    private readonly turn: EndOfTurn,
   ) {}
 
-  /** Resolves once the result is stored; `duplicate` when it already was. */
+  /**
+   * Resolves once the result is stored; `duplicate` when it already was. The results recorded in
+   * one event-loop turn are published together (one socket write), each awaiting its own PubAck.
+   */
   async record(result: ShareForwardResult, traceparent?: string): Promise<{ duplicate: boolean }> {
-    const ack = await this.bus.publishDurable(this.bus.subjects.shareResult, ShareForwardResultSchema, result, {
-      msgId: result.eventId,
-      expectStream: this.stream,
-      ...(traceparent ? { traceparent } : {}),
-    });
+    const ack = await this.turn.call(() =>
+      this.bus.publishDurable(this.bus.subjects.shareResult, ShareForwardResultSchema, result, {
+        msgId: result.eventId,
+        expectStream: this.stream,
+        ...(traceparent ? { traceparent } : {}),
+      }),
+    );
     return { duplicate: ack.duplicate };
   }
 

@@ -7,6 +7,7 @@ import { ShareBatcher } from "./batcher.js";
 import type { AttemptOutcome } from "./classify.js";
 import { type Config, configSchema, signingSecretProblems, unsafeSettings } from "./config.js";
 import { DedupWindow } from "./dedup.js";
+import { EndOfTurn } from "./end-of-turn.js";
 import { UpstreamUnreachableError } from "./errors.js";
 import { forwardShare, postShare } from "./forward.js";
 import { UpstreamHealth } from "./health.js";
@@ -60,7 +61,9 @@ export const service: ServiceDefinition<Config> = {
       maxDeliver: -1,
     });
 
-    const results = new ResultLog(bus, catalog.SHARE_RESULTS.name);
+    // Result publishes and acks go out once per event-loop turn (see EndOfTurn).
+    const turn = new EndOfTurn((err) => logger.warn({ err }, "acknowledging a recorded share failed"));
+    const results = new ResultLog(bus, catalog.SHARE_RESULTS.name, turn);
     const dedup = new DedupWindow(config.share_dedup_window_size);
     const seeded = await results.seed(dedup, config.share_dedup_window_size);
     const metrics = forwarderMetrics(ctx.metrics);
@@ -142,6 +145,7 @@ export const service: ServiceDefinition<Config> = {
           metrics.forwardSeconds.observe((performance.now() - item.deliveredAt) / 1000);
         },
         onIgnored: (why) => metrics.ignored.inc({ why }),
+        defer: (work) => turn.defer(work),
       },
     );
 

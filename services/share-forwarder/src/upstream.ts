@@ -39,7 +39,12 @@ export class UpstreamClient {
 
   /** POSTs to `path` on the upstream's origin (the configured URL's path unless given). */
   async post(body: Uint8Array, signature: WebhookHeaders, path: string = this.#path): Promise<RawAttempt> {
-    const signal = AbortSignal.timeout(this.#timeoutMs);
+    // A timer cleared on completion rather than AbortSignal.timeout: that one's timer outlives the
+    // request and, on firing, builds a DOMException for a signal nobody listens to any more (one
+    // per POST, 2 s later; in the forwarder's profile with the signal's own bookkeeping).
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
+    const signal = controller.signal;
     try {
       const response = await this.#pool.request({
         path,
@@ -55,6 +60,8 @@ export class UpstreamClient {
     } catch (err) {
       const timeout = signal.aborted || /timeout/i.test((err as Error).name ?? "");
       return { kind: "error", timeout, message: describe(err) };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
