@@ -130,13 +130,17 @@ export class Engine {
     };
   }
 
-  /** Runs a claimed workflow step by step while it can make progress without waiting. */
+  /**
+   * Runs a claimed workflow step by step while it can make progress without waiting. The record is
+   * read once per claim: a transition committed under the lease leaves the stored record equal to
+   * `recordAfter`'s, so the next step starts from that rather than from a re-read.
+   */
   private async run(id: string, token: number): Promise<void> {
-    for (let n = 0; n < MAX_STEPS_PER_CLAIM && !this.#stopped; n++) {
-      const wf = await this.deps.store.load(id);
-      if (!wf || wf.leaseToken !== token) return;
+    let wf = await this.deps.store.load(id);
+    for (let n = 0; n < MAX_STEPS_PER_CLAIM && !this.#stopped && wf; n++) {
+      if (wf.leaseToken !== token) return;
       if (wf.state === "CREATED") {
-        if (!(await this.commit(wf, token, { kind: "start" }))) return;
+        wf = await this.commit(wf, token, { kind: "start" });
         continue;
       }
       if (wf.state !== "RUNNING") return;
@@ -147,6 +151,7 @@ export class Engine {
         return;
       }
       if (!(result.kind === "next" && result.step !== null)) return;
+      wf = committed;
     }
   }
 
@@ -182,25 +187,30 @@ export class Engine {
 
   /**
    * Commits what `event` asks of `wf` (transitions.ts decides), under lease `token` or, for ''
-   * (sweeper and operator), unfenced. False when the event is refused in the workflow's state or
-   * the write lost (the lease, or the state it was decided in).
+   * (sweeper and operator), unfenced, and answers the record as stored now. Undefined when the
+   * event is refused in the workflow's state or the write lost (the lease, or the state it was
+   * decided in).
    */
-  private async commit(wf: WorkflowRecord, token: number | "", event: EngineEvent, patch: Progress = {}): Promise<boolean> {
+  private async commit(
+    wf: WorkflowRecord,
+    token: number | "",
+    event: EngineEvent,
+    patch: Progress = {},
+  ): Promise<WorkflowRecord | undefined> {
     const now = this.#clock.now();
     const transition = transitionFor(wf, event, now, this.deps.settings);
-    if (!transition) return false;
-    if (!(await this.deps.store.transition(wf.id, token, transition, now))) return false;
+    if (!transition) return undefined;
+    if (!(await this.deps.store.transition(wf.id, token, transition, now))) return undefined;
     const next = recordAfter(wf, transition, patch, now);
-    if (next) {
-      this.deps.onTransition({
-        workflow: next,
-        previousState: wf.state,
-        previousStep: wf.step,
-        patch,
-        fencingToken: typeof token === "number" ? token : 0,
-      });
-    }
-    return true;
+    if (!next) return { ...wf, updatedAt: now };
+    this.deps.onTransition({
+      workflow: next,
+      previousState: wf.state,
+      previousStep: wf.step,
+      patch,
+      fencingToken: typeof token === "number" ? token : 0,
+    });
+    return next;
   }
 
   /** Resumes STALLED workflows after `stallResumeAfterMs`; FAILED after `maxStallCycles` resumes. */
