@@ -33,6 +33,7 @@ import { ChainReader } from "./chain/reader.js";
 import { TxManager } from "./chain/tx-manager.js";
 import { adminSignerAddress, type Config, configSchema, retentionMs, unsafeSettings, workflowsDisabledReason } from "./config.js";
 import { CrashPoints } from "./crash-points.js";
+import { CommittedRecords } from "./engine/committed-records.js";
 import { Engine, type EngineSettings, type TransitionEvent } from "./engine/engine.js";
 import { RetentionJob } from "./engine/retention.js";
 import { EventPublisher } from "./events.js";
@@ -42,6 +43,14 @@ import { type OrchestratorMetrics, orchestratorMetrics } from "./metrics.js";
 import { createStores, type Stores } from "./persistence/create.js";
 
 type Ctx = ServiceContext<Config>;
+
+/**
+ * Status reads answered from what this replica's engine committed (see `servableFromMemory`): up
+ * to this many workflows, RUNNING ones for at most a second (a cancel through another replica
+ * shows within it), finished ones for a minute (final: the SDK's last poll).
+ */
+const COMMITTED_RECORDS = 10_000;
+const COMMITTED_MAX_AGE = { runningMs: 1_000, finishedMs: 60_000 };
 
 /** Durable on-chain workflows: REST API, engine on a PostgreSQL (or Redis) store, one nonce stream per signer. */
 export const service: ServiceDefinition<Config> = {
@@ -69,13 +78,14 @@ export const service: ServiceDefinition<Config> = {
       ctx.logger,
       (outcome) => metrics.eventsPublished.inc({ outcome }),
     );
-    const engine = createEngine(ctx, { chain, stores, evidence, publisher, crash, metrics });
+    const committed = new CommittedRecords(COMMITTED_RECORDS, COMMITTED_MAX_AGE);
+    const engine = createEngine(ctx, { chain, stores, evidence, publisher, crash, metrics, committed });
     metrics.observe({
       countInState: (state) => stores.workflows.countInState(state),
       countDue: () => stores.workflows.countDue(systemClock.now()),
       inFlight: () => engine.inFlight,
     });
-    const api = await serveRestApi(ctx, stores, engine, chain.accounts, crash, metrics);
+    const api = await serveRestApi(ctx, { stores, engine, committed, accounts: chain.accounts, crash, metrics });
     serveAdmin(ctx, chain.client, stores, engine);
     const retention = new RetentionJob(
       stores.workflows,
@@ -165,10 +175,14 @@ interface EngineParts {
   publisher: EventPublisher;
   crash: CrashPoints;
   metrics: OrchestratorMetrics;
+  committed: CommittedRecords;
 }
 
-/** The engine with its transaction manager and chain reader; every committed transition is counted, published and logged. */
-function createEngine(ctx: Ctx, { chain, stores, evidence, publisher, crash, metrics }: EngineParts): Engine {
+/**
+ * The engine with its transaction manager and chain reader; every committed transition is counted,
+ * published, logged and kept for status reads.
+ */
+function createEngine(ctx: Ctx, { chain, stores, evidence, publisher, crash, metrics, committed }: EngineParts): Engine {
   const settings = ctx.config.chain;
   const tx = new TxManager({
     store: stores.transactions,
@@ -200,6 +214,8 @@ function createEngine(ctx: Ctx, { chain, stores, evidence, publisher, crash, met
       if (crash.enabled) void crash.hit(`step:${event.previousStep}`);
     },
     onStep: (step, outcome) => metrics.steps.inc({ step, outcome }),
+    onCommitted: (wf, dueAt) => committed.committed(wf, dueAt, systemClock.now()),
+    onLeaseLost: (id) => committed.forget(id),
   });
 }
 
@@ -257,14 +273,16 @@ function logTransition(logger: Logger, event: TransitionEvent): void {
   );
 }
 
-async function serveRestApi(
-  ctx: Ctx,
-  stores: Stores,
-  engine: Engine,
-  accounts: readonly LocalAccount[],
-  crash: CrashPoints,
-  metrics: OrchestratorMetrics,
-): Promise<RestApi> {
+interface ApiParts {
+  stores: Stores;
+  engine: Engine;
+  committed: CommittedRecords;
+  accounts: readonly LocalAccount[];
+  crash: CrashPoints;
+  metrics: OrchestratorMetrics;
+}
+
+async function serveRestApi(ctx: Ctx, { stores, engine, committed, accounts, crash, metrics }: ApiParts): Promise<RestApi> {
   const { api: settings } = ctx.config;
   const api = new RestApi({
     store: stores.workflows,
@@ -286,6 +304,7 @@ async function serveRestApi(
       void crash.hit("created").then(() => engine.tick());
     },
     onRequest: (route, status, seconds) => metrics.requests.observe({ route, status: String(status) }, seconds),
+    committed,
   });
   const { host, port } = parseHostPort(settings.addr);
   const address = await api.listen({ host, port });

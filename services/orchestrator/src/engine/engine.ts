@@ -43,6 +43,10 @@ export interface EngineDeps {
   settings: EngineSettings;
   onTransition(event: TransitionEvent): void;
   onStep?(step: string, outcome: StepResult["kind"] | "reconciled" | "lease_lost"): void;
+  /** Every committed transition: the record as stored now and the due time it set. */
+  onCommitted?(wf: WorkflowRecord, dueAt: number | null): void;
+  /** A commit under the lease was refused: what this replica last committed may be stale. */
+  onLeaseLost?(id: string): void;
   /** The system clock unless a test moves time by hand. */
   clock?: Clock;
 }
@@ -148,6 +152,7 @@ export class Engine {
       const committed = await this.commit(wf, token, { kind: "step", result }, "patch" in result ? (result.patch ?? {}) : {});
       if (!committed) {
         this.deps.onStep?.(wf.step, "lease_lost");
+        this.deps.onLeaseLost?.(wf.id);
         return;
       }
       if (!(result.kind === "next" && result.step !== null)) return;
@@ -202,6 +207,7 @@ export class Engine {
     if (!transition) return undefined;
     if (!(await this.deps.store.transition(wf.id, token, transition, now))) return undefined;
     const next = recordAfter(wf, transition, patch, now);
+    this.deps.onCommitted?.(next ?? { ...wf, updatedAt: now }, transition.dueAt);
     if (!next) return { ...wf, updatedAt: now };
     this.deps.onTransition({
       workflow: next,
