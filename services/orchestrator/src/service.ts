@@ -215,6 +215,7 @@ function createEngine(ctx: Ctx, { chain, stores, evidence, publisher, crash, met
     },
     onStep: (step, outcome) => metrics.steps.inc({ step, outcome }),
     onCommitted: (wf, dueAt) => committed.committed(wf, dueAt, systemClock.now()),
+    onClaimed: (id, token, leaseUntil) => committed.claimed(id, token, leaseUntil),
     onLeaseLost: (id) => committed.forget(id),
   });
 }

@@ -63,6 +63,18 @@ describe("CommittedRecords", () => {
     expect(records.get("wf-1", 1_060)).toBeUndefined();
   });
 
+  it("keeps answering through this replica's next claim, and forgets the record when another writer came in between", () => {
+    const records = new CommittedRecords(10, MAX_AGE);
+    // Committed under lease 3, due again at 1_050: claimed again by this replica with lease 4.
+    records.committed(record("RUNNING"), 1_050, 1_000);
+    records.claimed("wf-1", 4, 1_500);
+    expect(records.get("wf-1", 1_100)?.state).toBe("RUNNING");
+    // Lease 6: another replica (5) claimed it meanwhile, and may have committed.
+    records.committed(record("RUNNING"), 1_150, 1_100);
+    records.claimed("wf-1", 6, 1_600);
+    expect(records.get("wf-1", 1_110)).toBeUndefined();
+  });
+
   it("forgets a workflow whose lease was lost", () => {
     const records = new CommittedRecords(10, MAX_AGE);
     records.committed(record("RUNNING"), 5_000, 1_000);

@@ -14,7 +14,8 @@ export interface CommittedRecord {
  * read may answer it without a query. A RUNNING workflow is due again only at `dueAt`: until then
  * no replica's scheduler can claim it, so only this replica's engine writes it; an operator's
  * cancel through another replica is the one other writer, so a RUNNING record answers for at most
- * `maxAge.runningMs` (and a run the cancel fenced out forgets it at its next commit). COMPLETED
+ * `maxAge.runningMs` (and a run the cancel fenced out forgets it at its next commit); this
+ * replica claiming it again extends `dueAt` (see `CommittedRecords.claimed`). COMPLETED
  * and FAILED are final. Any other state (CREATED, STALLED: the sweeper or an operator on any
  * replica may move it) is read from the store.
  */
@@ -51,6 +52,18 @@ export class CommittedRecords {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
+  }
+
+  /**
+   * This replica claimed `id` again with lease `token` until `leaseUntil`: no other writer came in
+   * between when the token is the one after its last commit's (a claim by another replica, or an
+   * operator's fence, would have bumped it), so the record stands for the new lease too.
+   */
+  claimed(id: string, token: number, leaseUntil: number): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    if (entry.record.leaseToken + 1 === token) entry.dueAt = leaseUntil;
+    else this.#entries.delete(id);
   }
 
   forget(id: string): void {

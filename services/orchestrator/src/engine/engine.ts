@@ -45,6 +45,8 @@ export interface EngineDeps {
   onStep?(step: string, outcome: StepResult["kind"] | "reconciled" | "lease_lost"): void;
   /** Every committed transition: the record as stored now and the due time it set. */
   onCommitted?(wf: WorkflowRecord, dueAt: number | null): void;
+  /** This replica leased `id` with `token` until `leaseUntil`. */
+  onClaimed?(id: string, token: number, leaseUntil: number): void;
   /** A commit under the lease was refused: what this replica last committed may be stale. */
   onLeaseLost?(id: string): void;
   /** The system clock unless a test moves time by hand. */
@@ -100,8 +102,10 @@ export class Engine {
     try {
       const free = this.deps.settings.concurrency - this.#running.size;
       if (free <= 0) return;
-      const claimed = await this.deps.store.claimDue(this.#clock.now(), free, this.deps.settings.leaseMs, this.deps.instanceId);
+      const now = this.#clock.now();
+      const claimed = await this.deps.store.claimDue(now, free, this.deps.settings.leaseMs, this.deps.instanceId);
       for (const { id, token } of claimed) {
+        this.deps.onClaimed?.(id, token, now + this.deps.settings.leaseMs);
         if (this.#running.has(id)) continue;
         const run = this.run(id, token)
           .catch((err: unknown) => this.deps.logger.error({ err, workflowId: id }, "workflow run failed"))
