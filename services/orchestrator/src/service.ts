@@ -1,4 +1,6 @@
+import type { Bus } from "@gatehouse/bus";
 import { OrchestratorAdminService } from "@gatehouse/proto/orchestrator/v1";
+import { WorkflowEventSchema } from "@gatehouse/proto/workflow/v1";
 import {
   formatHostPort,
   GrpcError,
@@ -46,11 +48,11 @@ type Ctx = ServiceContext<Config>;
 
 /**
  * Status reads answered from what this replica's engine committed (see `servableFromMemory`): up
- * to this many workflows, RUNNING ones for at most a second (a cancel through another replica
- * shows within it), finished ones for a minute (final: the SDK's last poll).
+ * to this many workflows; finished ones for a minute (final: the SDK's last poll), RUNNING ones
+ * until due again, at most for the lease.
  */
 const COMMITTED_RECORDS = 10_000;
-const COMMITTED_MAX_AGE = { runningMs: 1_000, finishedMs: 60_000 };
+const FINISHED_ANSWERED_MS = 60_000;
 
 /** Durable on-chain workflows: REST API, engine on a PostgreSQL (or Redis) store, one nonce stream per signer. */
 export const service: ServiceDefinition<Config> = {
@@ -78,7 +80,8 @@ export const service: ServiceDefinition<Config> = {
       ctx.logger,
       (outcome) => metrics.eventsPublished.inc({ outcome }),
     );
-    const committed = new CommittedRecords(COMMITTED_RECORDS, COMMITTED_MAX_AGE);
+    const committed = new CommittedRecords(COMMITTED_RECORDS, { runningMs: ctx.config.engine.lease_ms, finishedMs: FINISHED_ANSWERED_MS });
+    forgetOthersCommits(ctx, bus, committed);
     const engine = createEngine(ctx, { chain, stores, evidence, publisher, crash, metrics, committed });
     metrics.observe({
       countInState: (state) => stores.workflows.countInState(state),
@@ -102,6 +105,18 @@ export const service: ServiceDefinition<Config> = {
     ctx.onShutdown("rest", () => api.close(), "close");
   },
 };
+
+/**
+ * Another replica's transition (an operator's cancel, a takeover) makes what this one committed
+ * stale: its WorkflowEvent drops it from memory. Events are published without blocking the
+ * engine and may be lost, so memory never answers past the lease either.
+ */
+function forgetOthersCommits(ctx: Ctx, bus: Bus, committed: CommittedRecords): void {
+  const sub = bus.subscribe(bus.subjects.workflowEvent, WorkflowEventSchema, (event) => {
+    if (event.orchestratorInstanceId !== ctx.instanceId) committed.forget(event.workflowId);
+  });
+  ctx.onShutdown("workflow-events", () => sub.drain(), "intake");
+}
 
 /** Without a chain there is nothing to orchestrate: alive for ops, not ready (a load balancer must not send API clients here). */
 function serveOpsOnly(ctx: Ctx, reason: string): void {

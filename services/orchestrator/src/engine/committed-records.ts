@@ -13,8 +13,9 @@ export interface CommittedRecord {
  * Whether a record this replica committed is still the one the store holds at `now`, so a status
  * read may answer it without a query. A RUNNING workflow is due again only at `dueAt`: until then
  * no replica's scheduler can claim it, so only this replica's engine writes it; an operator's
- * cancel through another replica is the one other writer, so a RUNNING record answers for at most
- * `maxAge.runningMs` (and a run the cancel fenced out forgets it at its next commit); this
+ * cancel through another replica is the one other writer (its WorkflowEvent makes the replica
+ * forget the record; a run the cancel fenced out forgets it at its next commit), and should the
+ * event be lost a RUNNING record answers for at most `maxAge.runningMs`; this
  * replica claiming it again extends `dueAt` (see `CommittedRecords.claimed`). COMPLETED
  * and FAILED are final. Any other state (CREATED, STALLED: the sweeper or an operator on any
  * replica may move it) is read from the store.
