@@ -251,13 +251,14 @@ describe.each(backends)("%s store", (_name, make) => {
   it("holds one signer lock at a time, lets it expire, and persists a signed transaction only under the lock", async () => {
     const signer = `0x${randomUUID().replace(/-/g, "").padEnd(40, "0")}`;
     const a = await transactions.tryLock(signer, 300, "a");
-    expect(a).toBeDefined();
+    expect(a?.nextNonce).toBeUndefined();
     expect(await transactions.tryLock(signer, 300, "b")).toBeUndefined();
     expect(await transactions.nextNonce(signer)).toBeUndefined();
     expect(await transactions.persistSigned(a as never, signed(`${randomUUID()}:STEP`, 7))).toBe(true);
     expect(await transactions.nextNonce(signer)).toBe(8);
     // The holder stalls past its TTL: another takes the signer and the stale holder can write nothing.
     const b = await waitFor(() => transactions.tryLock(signer, 5_000, "b"), { description: "lock expiry", timeoutMs: 5_000 });
+    expect(b.nextNonce).toBe(8);
     const lostKey = `${randomUUID()}:STEP`;
     expect(await transactions.persistSigned(a as never, signed(lostKey, 8))).toBe(false);
     expect(await transactions.load(lostKey)).toBeUndefined();

@@ -172,15 +172,15 @@ export class TxManager implements TransactionsPort {
   }
 
   /**
-   * The signer's next nonce: the persisted one, never below what the chain has mined (the key may
-   * have been used elsewhere). UnrecordedPendingError when the node holds pending transactions of
-   * the signer beyond it.
+   * The signer's next nonce: the persisted one (the lease's, read with the lock, or else the
+   * store's), never below what the chain has mined (the key may have been used elsewhere).
+   * UnrecordedPendingError when the node holds pending transactions of the signer beyond it.
    */
-  private async nextNonce(signer: string): Promise<number> {
+  private async nextNonce(signer: string, lease?: SignerLease): Promise<number> {
     const { client, store, logger } = this.options;
     const address = this.account(signer).address;
     const [stored, mined, pending] = await Promise.all([
-      store.nextNonce(signer),
+      lease ? lease.nextNonce : store.nextNonce(signer),
       client.getTransactionCount({ address, blockTag: "latest" }),
       client.getTransactionCount({ address, blockTag: "pending" }),
     ]);
@@ -199,7 +199,7 @@ export class TxManager implements TransactionsPort {
     const { store } = this.options;
     const account = this.account(lease.signer);
     const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
-    const [nonce, baseFee] = await Promise.all([this.nextNonce(account.address), this.baseFee()]);
+    const [nonce, baseFee] = await Promise.all([this.nextNonce(account.address, lease), this.baseFee()]);
     const fees = initialFees(baseFee);
     const gas = gasLimit(estimate);
     const raw = await this.signEip1559(account, { nonce, to: call.address, data, gas }, fees);

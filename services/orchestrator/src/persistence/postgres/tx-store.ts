@@ -43,7 +43,7 @@ export class PostgresTxStore implements TxStore {
       [normalised],
     );
     if (held.rowCount === 1) return undefined;
-    const { rows } = await this.pg.pool.query<{ lock_token: string }>(
+    const { rows } = await this.pg.pool.query<{ lock_token: string; next_nonce: string | null }>(
       `INSERT INTO ${this.#signers} AS s (signer, fence, lock_token, lock_expires_at)
        VALUES ($1, 1, '1:' || $2, clock_timestamp() + make_interval(secs => $3::double precision / 1000))
        ON CONFLICT (signer) DO UPDATE SET
@@ -51,11 +51,13 @@ export class PostgresTxStore implements TxStore {
          lock_token = (s.fence + 1)::text || ':' || $2,
          lock_expires_at = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
        WHERE s.lock_token IS NULL OR s.lock_expires_at <= clock_timestamp()
-       RETURNING lock_token`,
+       RETURNING lock_token, next_nonce`,
       [normalised, owner, ttlMs],
     );
-    const token = rows[0]?.lock_token;
-    return token ? { signer: normalised, token } : undefined;
+    const row = rows[0];
+    return row
+      ? { signer: normalised, token: row.lock_token, nextNonce: row.next_nonce == null ? undefined : Number(row.next_nonce) }
+      : undefined;
   }
 
   async unlock(lease: SignerLease): Promise<void> {
