@@ -90,6 +90,10 @@ export const configSchema = z.strictObject({
       /** RewardsDistributor owner used for registerWork/registerValidator; the primary signer when unset. */
       admin_signer: address.optional(),
       confirmation_blocks: z.number().int().min(1).max(64).default(2),
+      /**
+       * Delay between confirmation checks of a workflow's transaction, and the most a shared head
+       * block number is reused for: a pending transaction is checked again once a new block arrived.
+       */
       poll_interval_ms: z.number().int().positive().default(2_000),
       confirm_timeout_ms: z.number().int().positive().default(120_000),
       /** A broadcast transaction unmined this long is replaced with a fee bump on its nonce. */

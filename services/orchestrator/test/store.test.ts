@@ -11,8 +11,9 @@ import pg from "pg";
 import type { Address, Hex } from "viem";
 import type { TxRecord } from "../src/chain/tx-record.js";
 import type { TxStore } from "../src/chain/tx-store.js";
-import type { WorkflowStore } from "../src/engine/store.js";
-import type { WorkflowRecord } from "../src/engine/types.js";
+import type { Transition, WorkflowStore } from "../src/engine/store.js";
+import { type EngineEvent, recordAfter, transitionFor } from "../src/engine/transitions.js";
+import type { StepResult, WorkflowRecord } from "../src/engine/types.js";
 import { StoreOpenError } from "../src/persistence/errors.js";
 import { connectPostgres, type Postgres } from "../src/persistence/postgres/connect.js";
 import { MIGRATIONS, migrate, SchemaTooNewError } from "../src/persistence/postgres/migrations.js";
@@ -166,6 +167,32 @@ describe.each(backends)("%s store", (_name, make) => {
     for (const r of created) await workflows.transition(r.id, "", { ...step, state: "FAILED", dueAt: null }, 9_000);
   });
 
+  it("holds what recordAfter says after each transition under the lease (the engine runs on without a re-read)", async () => {
+    const policy = { leaseMs: 30_000, maxAttempts: 3, backoffBaseMs: 1_000, backoffMaxMs: 60_000, maxStallCycles: 2 };
+    const r = record({ createdAt: 1_000, updatedAt: 1_000 });
+    await workflows.create({ record: r, fingerprint: r.id, idempotencyTtlSeconds: 60 });
+    const claim = (await workflows.claimDue(1_000, 1_000, 5_000, "engine")).find((c) => c.id === r.id);
+    let wf = (await workflows.load(r.id)) as WorkflowRecord;
+    const results: StepResult[] = [
+      { kind: "next", step: "UPLOAD_EVIDENCE", patch: { dkg_thread_root: "0x01" } },
+      { kind: "retry", code: "ARWEAVE_UNAVAILABLE", message: "gateway down", category: "TRANSIENT" },
+      { kind: "next", step: "SUBMIT_WORK_ONCHAIN", patch: { evidence_uri: "cas://x" }, compactInput: true },
+      { kind: "wait", delayMs: 50, patch: { _awaiting_since: 3_000 } },
+      { kind: "next", step: null, patch: { register_confirmed: true } },
+    ];
+    const events: EngineEvent[] = [{ kind: "start" }, ...results.map((result) => ({ kind: "step" as const, result }))];
+    let now = 2_000;
+    for (const event of events) {
+      const t = transitionFor(wf, event, now, policy) as Transition;
+      expect(await workflows.transition(wf.id, claim?.token as number, t, now)).toBe(true);
+      const patch = event.kind === "step" && "patch" in event.result ? (event.result.patch ?? {}) : {};
+      wf = recordAfter(wf, t, patch, now) ?? wf;
+      expect(await workflows.load(r.id)).toEqual(wf);
+      now += 100;
+    }
+    expect(wf.state).toBe("COMPLETED");
+  });
+
   it("keeps error, input and indexes as transitions say", async () => {
     const r = record({ studio: STUDIO });
     await workflows.create({ record: r, fingerprint: r.id, idempotencyTtlSeconds: 60 });
@@ -225,13 +252,14 @@ describe.each(backends)("%s store", (_name, make) => {
   it("holds one signer lock at a time, lets it expire, and persists a signed transaction only under the lock", async () => {
     const signer = `0x${randomUUID().replace(/-/g, "").padEnd(40, "0")}`;
     const a = await transactions.tryLock(signer, 300, "a");
-    expect(a).toBeDefined();
+    expect(a?.nextNonce).toBeUndefined();
     expect(await transactions.tryLock(signer, 300, "b")).toBeUndefined();
     expect(await transactions.nextNonce(signer)).toBeUndefined();
     expect(await transactions.persistSigned(a as never, signed(`${randomUUID()}:STEP`, 7))).toBe(true);
     expect(await transactions.nextNonce(signer)).toBe(8);
     // The holder stalls past its TTL: another takes the signer and the stale holder can write nothing.
     const b = await waitFor(() => transactions.tryLock(signer, 5_000, "b"), { description: "lock expiry", timeoutMs: 5_000 });
+    expect(b.nextNonce).toBe(8);
     const lostKey = `${randomUUID()}:STEP`;
     expect(await transactions.persistSigned(a as never, signed(lostKey, 8))).toBe(false);
     expect(await transactions.load(lostKey)).toBeUndefined();

@@ -13,6 +13,8 @@ const store = {
   },
   load: async (id: string) => records.get(id),
 } as unknown as WorkflowStore;
+/** What the engine committed last, as the API sees it. */
+const committed = new Map<string, WorkflowRecord>();
 
 const api = new RestApi({
   store,
@@ -30,6 +32,7 @@ const api = new RestApi({
   },
   retry: async () => "not_found",
   onCreated: () => undefined,
+  committed: { get: (id) => committed.get(id) },
 });
 let base = "";
 
@@ -59,6 +62,15 @@ describe("RestApi", () => {
   it("answers 405 for a wrong method and 404 for an unknown path", async () => {
     expect((await fetch(`${base}/workflows/close-epoch`, { method: "PUT" })).status).toBe(405);
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
+  });
+
+  it("answers a status read with the engine's committed record while it stands, else with the store's", async () => {
+    const created = (await (await post("/workflows/close-epoch", JSON.stringify({ ...close, epoch: 3 }))).json()) as { id: string };
+    const stored = records.get(created.id) as WorkflowRecord;
+    committed.set(created.id, { ...stored, state: "COMPLETED", step: "CLOSE_EPOCH", updatedAt: stored.updatedAt + 1 });
+    expect(await (await fetch(`${base}/workflows/${created.id}`)).json()).toMatchObject({ state: "COMPLETED" });
+    committed.delete(created.id);
+    expect(await (await fetch(`${base}/workflows/${created.id}`)).json()).toMatchObject({ state: "CREATED" });
   });
 
   it("answers writes with 503 SHUTTING_DOWN after shutdown begins while reads keep working", async () => {

@@ -39,6 +39,8 @@ export interface ApiDeps {
   retry(id: string): Promise<"ok" | "not_found" | "not_stalled">;
   onCreated(wf: WorkflowRecord): void;
   onRequest?(route: string, status: number, seconds: number): void;
+  /** Records this replica committed, answering status reads without a query while they still stand. */
+  committed?: { get(id: string, now: number): WorkflowRecord | undefined };
   /** Rate-limit windows and workflow timestamps; the system clock unless a test moves time. */
   clock?: Clock;
 }
@@ -204,7 +206,7 @@ export class RestApi {
       // Status polling is never rate limited: SDKs poll every 2 s by default.
       name("get");
       const id = byId[1] as string;
-      const wf = UUID.test(id) ? await this.deps.store.load(id.toLowerCase()) : undefined;
+      const wf = UUID.test(id) ? await this.status(id.toLowerCase()) : undefined;
       if (!wf) throw new HttpError(404, { error: "Workflow not found" });
       return { status: 200, body: toWorkflowResponse(wf) };
     }
@@ -304,6 +306,10 @@ export class RestApi {
     }
     this.deps.onCreated(record);
     return { status: 201, body: toWorkflowResponse(record) };
+  }
+
+  private async status(id: string): Promise<WorkflowRecord | undefined> {
+    return this.deps.committed?.get(id, this.#clock.now()) ?? (await this.deps.store.load(id));
   }
 
   private async retry(id: string, grant: ApiKeyGrant | undefined): Promise<{ status: number; body: unknown }> {

@@ -13,6 +13,7 @@ import {
 } from "viem";
 import type { TransactionsPort } from "../engine/ports.js";
 import { type Fees, gasLimit, initialFees, replacementFees } from "./fees.js";
+import { ChainHead, confirmationNeedsHead, type PendingCheck, pendingCheckDue } from "./head.js";
 import { decideNextNonce, hasConfirmations, pendingTxAction } from "./nonce.js";
 import { decodeRevert } from "./revert.js";
 import type { TxRecord } from "./tx-record.js";
@@ -33,11 +34,15 @@ export interface TxManagerOptions {
   /** Called at named points (`after_sign:<key suffix>`, `after_broadcast:<key suffix>`) so tests can crash the process there. */
   checkpoint?: (name: string) => Promise<void>;
   onEvent?: (event: "sent" | "rebroadcast" | "replaced" | "confirmed" | "reverted") => void;
+  /** How old a head block number may be when read for a confirmation or a pending check (the poll interval). */
+  headMaxAgeMs: number;
   /** When a broadcast happened and whether a transaction is stuck; the system clock by default. */
   clock?: Clock;
 }
 
 const BASE_FEE_CACHE_MS = 1_000;
+/** Pending transactions whose last full check is remembered (see `pendingCheckDue`). */
+const MAX_PENDING_CHECKS = 10_000;
 
 function isAlreadyKnown(err: unknown): boolean {
   const text = err instanceof BaseError ? err.details || err.shortMessage : String(err);
@@ -55,9 +60,20 @@ export class TxManager implements TransactionsPort {
   readonly #local = new Map<string, Promise<unknown>>();
   #baseFee: { value: bigint; at: number } | undefined;
   readonly #clock: Clock;
+  readonly #head: ChainHead;
+  /** The last full check of each transaction seen pending, by key. */
+  readonly #pendingChecks = new Map<string, PendingCheck>();
+  /**
+   * Without a new block a pending transaction is still checked this often: a dropped or stuck
+   * transaction must be seen on a chain that mines nothing meanwhile, within a fraction of
+   * `stuckAfterMs`.
+   */
+  readonly #recheckMs: number;
 
   constructor(private readonly options: TxManagerOptions) {
     this.#clock = options.clock ?? systemClock;
+    this.#head = new ChainHead(() => options.client.getBlockNumber({ cacheTime: 0 }), options.headMaxAgeMs, this.#clock);
+    this.#recheckMs = Math.max(options.headMaxAgeMs, options.stuckAfterMs / 4);
     for (const account of options.accounts) this.#accounts.set(account.address.toLowerCase(), account);
   }
 
@@ -156,15 +172,15 @@ export class TxManager implements TransactionsPort {
   }
 
   /**
-   * The signer's next nonce: the persisted one, never below what the chain has mined (the key may
-   * have been used elsewhere). UnrecordedPendingError when the node holds pending transactions of
-   * the signer beyond it.
+   * The signer's next nonce: the persisted one (the lease's, read with the lock, or else the
+   * store's), never below what the chain has mined (the key may have been used elsewhere).
+   * UnrecordedPendingError when the node holds pending transactions of the signer beyond it.
    */
-  private async nextNonce(signer: string): Promise<number> {
+  private async nextNonce(signer: string, lease?: SignerLease): Promise<number> {
     const { client, store, logger } = this.options;
     const address = this.account(signer).address;
     const [stored, mined, pending] = await Promise.all([
-      store.nextNonce(signer),
+      lease ? lease.nextNonce : store.nextNonce(signer),
       client.getTransactionCount({ address, blockTag: "latest" }),
       client.getTransactionCount({ address, blockTag: "pending" }),
     ]);
@@ -183,7 +199,7 @@ export class TxManager implements TransactionsPort {
     const { store } = this.options;
     const account = this.account(lease.signer);
     const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
-    const [nonce, baseFee] = await Promise.all([this.nextNonce(account.address), this.baseFee()]);
+    const [nonce, baseFee] = await Promise.all([this.nextNonce(account.address, lease), this.baseFee()]);
     const fees = initialFees(baseFee);
     const gas = gasLimit(estimate);
     const raw = await this.signEip1559(account, { nonce, to: call.address, data, gas }, fees);
@@ -219,13 +235,38 @@ export class TxManager implements TransactionsPort {
 
   /**
    * Where the transaction for `key` stands. A dropped transaction is re-broadcast; one pending
-   * longer than `stuckAfterMs` is replaced by the same nonce with bumped fees.
+   * longer than `stuckAfterMs` is replaced by the same nonce with bumped fees. A transaction seen
+   * pending is checked again only once a new block arrived (or every `recheckMs`, for the pool).
    */
   async checkAndRebroadcast(key: string): Promise<TxStatus> {
     const record = await this.load(key);
-    if (!record) return { state: "none" };
-    const { client, confirmations } = this.options;
+    if (!record) {
+      this.#pendingChecks.delete(key);
+      return { state: "none" };
+    }
     if (record.status === "signed") await this.broadcast(record, "rebroadcast");
+    const last = this.#pendingChecks.get(key);
+    const now = this.#clock.now();
+    const head = last ? await this.#head.latest() : undefined;
+    if (head !== undefined && !pendingCheckDue(last, head, now, this.#recheckMs)) {
+      return { state: "pending", hash: record.hashes[record.hashes.length - 1] as Hex, nonce: record.nonce };
+    }
+    const status = await this.checkPending(record);
+    if (status.state === "pending") this.rememberPending(key, head, now);
+    else this.#pendingChecks.delete(key);
+    return status;
+  }
+
+  private rememberPending(key: string, head: bigint | undefined, at: number): void {
+    // Forgetting is safe (the next poll checks in full): bounds what stalled or moved workflows leave.
+    if (this.#pendingChecks.size >= MAX_PENDING_CHECKS) this.#pendingChecks.clear();
+    this.#pendingChecks.set(key, { head, at });
+  }
+
+  /** Receipts of every hash of `record`; without one, the pool: re-broadcast a dropped transaction, replace a stuck one. */
+  private async checkPending(record: TxRecord): Promise<TxStatus> {
+    const { client, confirmations } = this.options;
+    const key = record.key;
     for (const hash of record.hashes) {
       let receipt: Awaited<ReturnType<PublicClient["getTransactionReceipt"]>>;
       try {
@@ -234,8 +275,10 @@ export class TxManager implements TransactionsPort {
         if (err instanceof TransactionReceiptNotFoundError) continue;
         throw err;
       }
-      const head = await client.getBlockNumber({ cacheTime: 0 });
-      if (!hasConfirmations(head, receipt.blockNumber, confirmations)) return { state: "pending", hash, nonce: record.nonce };
+      if (confirmationNeedsHead(confirmations)) {
+        const head = await this.#head.latest();
+        if (!hasConfirmations(head, receipt.blockNumber, confirmations)) return { state: "pending", hash, nonce: record.nonce };
+      }
       if (receipt.status === "success") {
         if (record.status !== "confirmed") {
           await this.options.store.markMined(key, "confirmed", receipt.blockNumber, hash);

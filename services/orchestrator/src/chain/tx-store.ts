@@ -6,6 +6,11 @@ export interface SignerLease {
   /** Lower-case address. */
   signer: string;
   token: string;
+  /**
+   * The signer's next nonce as the store numbered it when the lock was taken (undefined when it
+   * numbered none): only the holder moves it, so it stands while the lease does.
+   */
+  nextNonce: number | undefined;
 }
 
 /**
@@ -15,7 +20,10 @@ export interface SignerLease {
  */
 export interface TxStore {
   load(key: string): Promise<TxRecord | undefined>;
-  /** Takes the signer's lock for `ttlMs` (a crashed holder cannot block the signer) unless another holder has it. */
+  /**
+   * Takes the signer's lock for `ttlMs` (a crashed holder cannot block the signer) unless another
+   * holder has it, with the signer's next nonce read under it.
+   */
   tryLock(signer: string, ttlMs: number, owner: string): Promise<SignerLease | undefined>;
   unlock(lease: SignerLease): Promise<void>;
   /** The signer's next nonce as this store numbered it, or undefined when it has numbered none. */

@@ -43,6 +43,12 @@ export interface EngineDeps {
   settings: EngineSettings;
   onTransition(event: TransitionEvent): void;
   onStep?(step: string, outcome: StepResult["kind"] | "reconciled" | "lease_lost"): void;
+  /** Every committed transition: the record as stored now and the due time it set. */
+  onCommitted?(wf: WorkflowRecord, dueAt: number | null): void;
+  /** This replica leased `id` with `token` until `leaseUntil`. */
+  onClaimed?(id: string, token: number, leaseUntil: number): void;
+  /** A commit under the lease was refused: what this replica last committed may be stale. */
+  onLeaseLost?(id: string): void;
   /** The system clock unless a test moves time by hand. */
   clock?: Clock;
 }
@@ -96,8 +102,10 @@ export class Engine {
     try {
       const free = this.deps.settings.concurrency - this.#running.size;
       if (free <= 0) return;
-      const claimed = await this.deps.store.claimDue(this.#clock.now(), free, this.deps.settings.leaseMs, this.deps.instanceId);
+      const now = this.#clock.now();
+      const claimed = await this.deps.store.claimDue(now, free, this.deps.settings.leaseMs, this.deps.instanceId);
       for (const { id, token } of claimed) {
+        this.deps.onClaimed?.(id, token, now + this.deps.settings.leaseMs);
         if (this.#running.has(id)) continue;
         const run = this.run(id, token)
           .catch((err: unknown) => this.deps.logger.error({ err, workflowId: id }, "workflow run failed"))
@@ -130,13 +138,17 @@ export class Engine {
     };
   }
 
-  /** Runs a claimed workflow step by step while it can make progress without waiting. */
+  /**
+   * Runs a claimed workflow step by step while it can make progress without waiting. The record is
+   * read once per claim: a transition committed under the lease leaves the stored record equal to
+   * `recordAfter`'s, so the next step starts from that rather than from a re-read.
+   */
   private async run(id: string, token: number): Promise<void> {
-    for (let n = 0; n < MAX_STEPS_PER_CLAIM && !this.#stopped; n++) {
-      const wf = await this.deps.store.load(id);
-      if (!wf || wf.leaseToken !== token) return;
+    let wf = await this.deps.store.load(id);
+    for (let n = 0; n < MAX_STEPS_PER_CLAIM && !this.#stopped && wf; n++) {
+      if (wf.leaseToken !== token) return;
       if (wf.state === "CREATED") {
-        if (!(await this.commit(wf, token, { kind: "start" }))) return;
+        wf = await this.commit(wf, token, { kind: "start" });
         continue;
       }
       if (wf.state !== "RUNNING") return;
@@ -144,9 +156,11 @@ export class Engine {
       const committed = await this.commit(wf, token, { kind: "step", result }, "patch" in result ? (result.patch ?? {}) : {});
       if (!committed) {
         this.deps.onStep?.(wf.step, "lease_lost");
+        this.deps.onLeaseLost?.(wf.id);
         return;
       }
       if (!(result.kind === "next" && result.step !== null)) return;
+      wf = committed;
     }
   }
 
@@ -182,25 +196,31 @@ export class Engine {
 
   /**
    * Commits what `event` asks of `wf` (transitions.ts decides), under lease `token` or, for ''
-   * (sweeper and operator), unfenced. False when the event is refused in the workflow's state or
-   * the write lost (the lease, or the state it was decided in).
+   * (sweeper and operator), unfenced, and answers the record as stored now. Undefined when the
+   * event is refused in the workflow's state or the write lost (the lease, or the state it was
+   * decided in).
    */
-  private async commit(wf: WorkflowRecord, token: number | "", event: EngineEvent, patch: Progress = {}): Promise<boolean> {
+  private async commit(
+    wf: WorkflowRecord,
+    token: number | "",
+    event: EngineEvent,
+    patch: Progress = {},
+  ): Promise<WorkflowRecord | undefined> {
     const now = this.#clock.now();
     const transition = transitionFor(wf, event, now, this.deps.settings);
-    if (!transition) return false;
-    if (!(await this.deps.store.transition(wf.id, token, transition, now))) return false;
+    if (!transition) return undefined;
+    if (!(await this.deps.store.transition(wf.id, token, transition, now))) return undefined;
     const next = recordAfter(wf, transition, patch, now);
-    if (next) {
-      this.deps.onTransition({
-        workflow: next,
-        previousState: wf.state,
-        previousStep: wf.step,
-        patch,
-        fencingToken: typeof token === "number" ? token : 0,
-      });
-    }
-    return true;
+    this.deps.onCommitted?.(next ?? { ...wf, updatedAt: now }, transition.dueAt);
+    if (!next) return { ...wf, updatedAt: now };
+    this.deps.onTransition({
+      workflow: next,
+      previousState: wf.state,
+      previousStep: wf.step,
+      patch,
+      fencingToken: typeof token === "number" ? token : 0,
+    });
+    return next;
   }
 
   /** Resumes STALLED workflows after `stallResumeAfterMs`; FAILED after `maxStallCycles` resumes. */

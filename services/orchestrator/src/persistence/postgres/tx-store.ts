@@ -43,7 +43,7 @@ export class PostgresTxStore implements TxStore {
       [normalised],
     );
     if (held.rowCount === 1) return undefined;
-    const { rows } = await this.pg.pool.query<{ lock_token: string }>(
+    const { rows } = await this.pg.pool.query<{ lock_token: string; next_nonce: string | null }>(
       `INSERT INTO ${this.#signers} AS s (signer, fence, lock_token, lock_expires_at)
        VALUES ($1, 1, '1:' || $2, clock_timestamp() + make_interval(secs => $3::double precision / 1000))
        ON CONFLICT (signer) DO UPDATE SET
@@ -51,11 +51,13 @@ export class PostgresTxStore implements TxStore {
          lock_token = (s.fence + 1)::text || ':' || $2,
          lock_expires_at = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
        WHERE s.lock_token IS NULL OR s.lock_expires_at <= clock_timestamp()
-       RETURNING lock_token`,
+       RETURNING lock_token, next_nonce`,
       [normalised, owner, ttlMs],
     );
-    const token = rows[0]?.lock_token;
-    return token ? { signer: normalised, token } : undefined;
+    const row = rows[0];
+    return row
+      ? { signer: normalised, token: row.lock_token, nextNonce: row.next_nonce == null ? undefined : Number(row.next_nonce) }
+      : undefined;
   }
 
   async unlock(lease: SignerLease): Promise<void> {
@@ -73,47 +75,42 @@ export class PostgresTxStore implements TxStore {
     return next == null ? undefined : Number(next);
   }
 
+  /**
+   * One statement, so one implicit transaction: the UPDATE locks the signer's row only while the
+   * lease holds and moves its next nonce, and the record is inserted only from that row, so both
+   * land or neither does.
+   */
   async persistSigned(lease: SignerLease, r: TxRecord): Promise<boolean> {
-    const client = await this.pg.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const held = await client.query(
-        `SELECT 1 FROM ${this.#signers} WHERE signer = $1 AND lock_token = $2 AND lock_expires_at > clock_timestamp() FOR UPDATE`,
-        [lease.signer, lease.token],
-      );
-      if (held.rowCount !== 1) {
-        await client.query("ROLLBACK");
-        return false;
-      }
-      const f = encodeTxRecord(r);
-      await client.query(
-        `INSERT INTO ${this.#tx} (key, workflow_id, signer, nonce, to_address, data, gas, max_fee_per_gas, max_priority_fee_per_gas, raw, hashes, sent_at, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [
-          f.key,
-          workflowOfTxKey(r.key),
-          f.signer,
-          f.nonce,
-          f.to,
-          f.data,
-          f.gas,
-          f.max_fee_per_gas,
-          f.max_priority_fee_per_gas,
-          f.raw,
-          f.hashes,
-          f.sent_at,
-          f.status,
-        ],
-      );
-      await client.query(`UPDATE ${this.#signers} SET next_nonce = $2 WHERE signer = $1`, [lease.signer, r.nonce + 1]);
-      await client.query("COMMIT");
-      return true;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    const f = encodeTxRecord(r);
+    const { rowCount } = await this.pg.pool.query(
+      `WITH held AS (
+         UPDATE ${this.#signers} SET next_nonce = $15
+         WHERE signer = $1 AND lock_token = $2 AND lock_expires_at > clock_timestamp()
+         RETURNING signer
+       )
+       INSERT INTO ${this.#tx} (key, workflow_id, signer, nonce, to_address, data, gas, max_fee_per_gas, max_priority_fee_per_gas, raw, hashes, sent_at, status)
+       SELECT $3::text, $4::text, $5::text, $6::bigint, $7::text, $8::text, $9::text, $10::text, $11::text, $12::text, $13::jsonb, $14::bigint, $16::text
+       FROM held`,
+      [
+        lease.signer,
+        lease.token,
+        f.key,
+        workflowOfTxKey(r.key),
+        f.signer,
+        f.nonce,
+        f.to,
+        f.data,
+        f.gas,
+        f.max_fee_per_gas,
+        f.max_priority_fee_per_gas,
+        f.raw,
+        f.hashes,
+        f.sent_at,
+        r.nonce + 1,
+        f.status,
+      ],
+    );
+    return rowCount === 1;
   }
 
   async markSent(key: string, status: TxRecord["status"], sentAt: number): Promise<void> {

@@ -56,7 +56,7 @@ export class RedisTxStore implements TxStore {
     const fence = await this.redis.incr(`signer:${normalised}:fence`);
     const token = `${fence}:${owner}`;
     const ok = await this.redis.set(lockKey(normalised), token, "PX", ttlMs, "NX");
-    return ok === "OK" ? { signer: normalised, token } : undefined;
+    return ok === "OK" ? { signer: normalised, token, nextNonce: await this.nextNonce(normalised) } : undefined;
   }
 
   async unlock(lease: SignerLease): Promise<void> {
