@@ -179,7 +179,8 @@ async function endToEnd(backend: PoolBackend, maxInFlight: number, batchMaxShare
       latencyMs: { ratePerSecond: LATENCY_RATE, shares: paced.length, ...percentiles(latencies) },
     };
   } finally {
-    await forwarder.stop("SIGKILL");
+    // SIGTERM: the forwarder's own shutdown, which is also when a GH_PROFILE_DIR profile is written.
+    await forwarder.stop("SIGTERM");
     const jsm = await scoped.jsm();
     for (const stream of [catalog.SHARES.name, catalog.SHARE_RESULTS.name]) await jsm.streams.delete(stream).catch(() => false);
     await scoped.close();

@@ -1,5 +1,6 @@
 import { hostPort, natsConfig, opsConfig, redisConfig, SafetyFlag, type UnsafeSetting } from "@gatehouse/service";
 import { z } from "zod";
+import type { AuthPolicy } from "./protocol/auth.js";
 
 const ms = (fallback: number) => z.number().int().positive().default(fallback);
 
@@ -118,6 +119,16 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+
+/** The `[auth]` table and the worker-name limit as the authorizer's policy. */
+export function authPolicy(config: Config): AuthPolicy {
+  return {
+    mode: config.auth.mode,
+    allowlist: config.auth.allowlist,
+    prefixMap: config.auth.prefix_map,
+    maxWorkerIdBytes: config.max_worker_id_bytes,
+  };
+}
 
 export function unsafeSettings(config: Config): UnsafeSetting[] {
   const unsafe: UnsafeSetting[] = [];

@@ -11,7 +11,7 @@ import {
 import { type Clock, type Redis, type ServiceContext, type ServiceDefinition, streamCatalogOf, systemClock } from "@gatehouse/service";
 import type { ServerIdentity } from "@gatehouse/sv2";
 import { IpConnectionCounts } from "./admission/ip-connections.js";
-import { type Config, configSchema, unsafeSettings } from "./config.js";
+import { authPolicy, type Config, configSchema, unsafeSettings } from "./config.js";
 import { CounterChildren, type EdgeMetrics, edgeMetrics, eventCounter, servingGauges, verifierGauges } from "./metrics.js";
 import { adminService } from "./ops/admin.js";
 import { EventLog } from "./ops/event-log.js";
@@ -201,12 +201,7 @@ async function minerSessions(w: Wiring, redis: Redis, book: TemplateBook, modeSt
   const shareCounts = new CounterChildren(metrics.shares, ["result", "reason"]);
   return new Edge({
     config,
-    authorizer: new Authorizer({
-      mode: config.auth.mode,
-      allowlist: config.auth.allowlist,
-      prefixMap: config.auth.prefix_map,
-      maxWorkerIdBytes: config.max_worker_id_bytes,
-    }),
+    authorizer: new Authorizer(authPolicy(config)),
     allocator: new ExtranonceAllocator(lease.id),
     book,
     events,

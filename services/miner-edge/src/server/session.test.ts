@@ -3,7 +3,7 @@ import { createLogger, ManualClock } from "@gatehouse/service";
 import { type AnyMessage, type MessageFields, type MessageName, Protocol, Sv2Error } from "@gatehouse/sv2";
 import { describe, expect, it } from "@jest/globals";
 import { templateFixture } from "../../test/template-fixture.js";
-import { type Config, configSchema } from "../config.js";
+import { authPolicy, type Config, configSchema } from "../config.js";
 import { EventLog } from "../ops/event-log.js";
 import { Authorizer } from "../protocol/auth.js";
 import { ExtranonceAllocator } from "../protocol/extranonce.js";
@@ -119,12 +119,7 @@ function harness(overrides: Record<string, unknown> = {}) {
   const link = new FakeLink();
   const session = new MinerSession(7n, "192.0.2.1:4000", link, {
     config,
-    authorizer: new Authorizer({
-      mode: config.auth.mode,
-      allowlist: config.auth.allowlist,
-      prefixMap: config.auth.prefix_map,
-      maxWorkerIdBytes: config.max_worker_id_bytes,
-    }),
+    authorizer: new Authorizer(authPolicy(config)),
     allocator: new ExtranonceAllocator(1),
     book,
     events: eventLog,
