@@ -1,5 +1,6 @@
 // The miner edge as a real process with Noise on, in inline mode (every share is stored in the
-// SHARES stream before the miner hears "accepted"):
+// SHARES stream before the miner hears "accepted"); one file of about 350 lines because its four
+// measurements share one edge process and its set-up. Measured:
 // (1) accepted shares/s and share-ack latency (p50/p99) from pipelined miners (tools/loadgen at
 //     full speed, WINDOW shares outstanding each), with the edge's CPU;
 // (2) handshakes/s (TCP + Noise NX + SetupConnection + channel open) and the edge's CPU per handshake;

@@ -1,3 +1,6 @@
+// One simulated miner: a connection's whole life (connect, handshake, channel, mining, shares,
+// reconnects). About 350 lines because that life is one state machine over one connection; its
+// pure parts (bad shares, pending shares, events, pacing, work) live in their own modules.
 import { hash } from "node:crypto";
 import { hashToDisplay, targetToDifficulty, u256FromLE } from "@gatehouse/bitcoin";
 import { type AnyMessage, isSv2Error, Sv2Client } from "@gatehouse/sv2";

@@ -1,3 +1,6 @@
+// RestApi: the REST routes the ChaosChain SDK clients call. About 350 lines because it is the one
+// router of that API (submission, status, listing, operator retry, /v1 reads, OpenAPI); validation,
+// auth, rate limits, response shaping and the contract live in their own modules.
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";

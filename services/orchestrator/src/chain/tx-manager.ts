@@ -1,3 +1,7 @@
+// TxManager: one nonce stream per signer — simulate, sign, persist before broadcast, follow to
+// confirmation, re-broadcast or replace. About 350 lines because those steps share one signer lock
+// and one record; the pure decisions (fees.ts, nonce.ts), the record codec (tx-record.ts) and the
+// head watcher (head.ts) live beside it.
 import { type Clock, InvariantError, type Logger, systemClock } from "@gatehouse/service";
 import {
   type Address,
