@@ -53,13 +53,7 @@ export const service: ServiceDefinition<Config> = {
     const { bus, templates } = await connectBus(ctx);
     const w: Wiring = { ctx, bus, clock: systemClock, metrics, policies, templates };
     const { sources, mempool } = await startSources(w);
-    const verifier = new Verifier({
-      policies,
-      mempool: (now) => mempool.snapshot(now),
-      halvingInterval: halvingInterval(ctx.config.network),
-      instanceId: ctx.instanceId,
-      metrics: ctx.metrics,
-    });
+    const verifier = policyVerifier(w, mempool);
     const log = new VerdictLog(ctx.config.verdict_log_size);
     const transactionsOf = transactionsReader(templates, metrics, ctx.logger);
     const decided = answerProposals({ ctx, bus, verifier, mempool, log, transactionsOf });
@@ -72,6 +66,17 @@ export const service: ServiceDefinition<Config> = {
     });
   },
 };
+
+/** Decides proposals with the policy in force against the mempool view. */
+function policyVerifier(w: Wiring, mempool: MempoolTracker): Verifier {
+  return new Verifier({
+    policies: w.policies,
+    mempool: (now) => mempool.snapshot(now),
+    halvingInterval: halvingInterval(w.ctx.config.network),
+    instanceId: w.ctx.instanceId,
+    metrics: w.ctx.metrics,
+  });
+}
 
 function policyLoaded(w: Pick<Wiring, "ctx" | "metrics">, policyHash: string, origin: string): void {
   w.metrics.policyReloads.inc({ outcome: "ok" });
