@@ -42,3 +42,26 @@ export class HeartbeatPublisher {
     clearInterval(this.#timer);
   }
 }
+
+/** What the verifier knows of itself when a heartbeat leaves. */
+export interface VerifierState {
+  instanceId: string;
+  /** Hash of the policy in force; undefined while none is loaded. */
+  policyHash: string | undefined;
+  sourcesHealthy: boolean;
+  busHealthy: boolean;
+  lastTemplateId: bigint;
+  mempoolView: HeartbeatState["mempoolView"];
+}
+
+/** Ready only with a policy loaded, every template source answering and the bus connected. */
+export function heartbeatState(s: VerifierState): HeartbeatState {
+  return {
+    verifierInstanceId: s.instanceId,
+    ready: s.policyHash !== undefined && s.sourcesHealthy && s.busHealthy,
+    policyHash: s.policyHash ?? "",
+    lastTemplateId: s.lastTemplateId,
+    sourceHealthy: s.sourcesHealthy,
+    mempoolView: s.mempoolView,
+  };
+}

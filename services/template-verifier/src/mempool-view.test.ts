@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { type MempoolPoll, MempoolTracker } from "./mempool-view.js";
+import { type MempoolPoll, MempoolTracker, mempoolReadiness } from "./mempool-view.js";
 
 const timings = { staleAfterMs: 60_000, degradedAfterMs: 120_000 };
 
@@ -40,5 +40,13 @@ describe("MempoolTracker.freshAsOf", () => {
     release();
     await t.poll();
     expect(t.snapshot(5_000).txids).toEqual(new Set(["b"]));
+  });
+});
+
+describe("mempoolReadiness", () => {
+  it("is ready up to and including the maximum age, not after", () => {
+    expect(mempoolReadiness(30_000, 30_000)).toEqual({ ok: true });
+    expect(mempoolReadiness(30_001, 30_000)).toEqual({ ok: false, reason: "no successful mempool poll recently" });
+    expect(mempoolReadiness(Number.POSITIVE_INFINITY, 30_000).ok).toBe(false);
   });
 });

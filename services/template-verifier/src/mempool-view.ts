@@ -29,6 +29,11 @@ export function mempoolSnapshot(last: MempoolPoll | undefined, nowMs: number, ti
   return { view, txCount: last.txCount, txids: last.txids };
 }
 
+/** Readiness of the mempool view: a successful poll no older than `maxAgeMs`. */
+export function mempoolReadiness(ageMs: number, maxAgeMs: number): { ok: boolean; reason?: string } {
+  return ageMs <= maxAgeMs ? { ok: true } : { ok: false, reason: "no successful mempool poll recently" };
+}
+
 /** The last successful mempool poll of the source that has a mempool (none: always degraded). */
 export class MempoolTracker {
   #last: MempoolPoll | undefined;
