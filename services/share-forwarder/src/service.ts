@@ -24,6 +24,8 @@ const DURABLE = "share-forwarder";
 const EVICTION_CHECK_MS = 100;
 
 type Ctx = ServiceContext<Config>;
+/** One share's next attempt: its own signed POST, or its place in a batch POST. */
+type AttemptFor = (eventId: string, body: Uint8Array) => () => Promise<AttemptOutcome>;
 
 /** What the wiring steps share. */
 interface Wiring {
@@ -128,11 +130,7 @@ function upstreamHealth(w: Wiring): UpstreamHealth {
 }
 
 /** The upstream client and signer, and one share's attempt: its own signed POST, or its place in a batch POST. */
-function upstreamAttempts(
-  w: Wiring,
-  secrets: string[],
-  health: UpstreamHealth,
-): { client: UpstreamClient; attemptFor: (eventId: string, body: Uint8Array) => () => Promise<AttemptOutcome> } {
+function upstreamAttempts(w: Wiring, secrets: string[], health: UpstreamHealth): { client: UpstreamClient; attemptFor: AttemptFor } {
   const { config } = w.ctx;
   const signer = new WebhookSigner(secrets);
   const batchMaxShares = config.share_upstream_batch_max_shares;
@@ -161,7 +159,7 @@ function upstreamAttempts(
           { post: (body, headers) => client.post(body, headers, batchPath), sign, health, onAttempt },
         )
       : undefined;
-  const attemptFor = (eventId: string, body: Uint8Array): (() => Promise<AttemptOutcome>) =>
+  const attemptFor: AttemptFor = (eventId, body) =>
     batcher
       ? () => batcher.attempt(eventId, body)
       : () => postShare(eventId, body, { post: (b, headers) => client.post(b, headers), sign, health, onAttempt });
@@ -169,7 +167,7 @@ function upstreamAttempts(
 }
 
 interface PipelineParts {
-  attemptFor: (eventId: string, body: Uint8Array) => () => Promise<AttemptOutcome>;
+  attemptFor: AttemptFor;
   health: UpstreamHealth;
   results: ResultLog;
   dedup: DedupWindow;
