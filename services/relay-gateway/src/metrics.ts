@@ -23,3 +23,13 @@ export function relayMetrics(metrics: Metrics): RelayMetrics {
     httpResponses: metrics.counter("http_responses_total", "JSON-RPC HTTP answers by status", ["status"]),
   };
 }
+
+/** The gauges that read live state: requests awaiting quorum and members that acknowledged recently. */
+export function relayGauges(metrics: Metrics, sources: { activeRequests: () => number; reachableMembers: () => number }): void {
+  metrics.gauge("active_requests", "Requests awaiting quorum", [], function () {
+    this.set(sources.activeRequests());
+  });
+  metrics.gauge("reachable_members", "DON members that acknowledged recently", [], function () {
+    this.set(sources.reachableMembers());
+  });
+}

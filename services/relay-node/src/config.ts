@@ -1,5 +1,5 @@
 import { isAddress } from "@gatehouse/relay";
-import { natsConfig, opsConfig, redisConfig } from "@gatehouse/service";
+import { insecureHttpUpstream, natsConfig, opsConfig, redisConfig, type UnsafeSetting } from "@gatehouse/service";
 import { z } from "zod";
 
 const pcrHex = z.string().regex(/^[0-9a-fA-F]{96}$/, "must be a 48-byte PCR in hex");
@@ -57,3 +57,8 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+
+/** Settings refused without their flag: the http capability over plain HTTP (its payloads and answers travel over it and the node signs what comes back). */
+export function unsafeSettings(config: Config): UnsafeSetting[] {
+  return insecureHttpUpstream("http_capability_url", config.http_capability_url);
+}

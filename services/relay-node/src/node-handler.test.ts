@@ -21,6 +21,7 @@ import { describe, expect, it } from "@jest/globals";
 import { DevAttestationVerifier } from "./attestation/dev.js";
 import { CapabilityRegistry, echoCapability, hashCapability } from "./capabilities/registry.js";
 
+import { nodeMetrics } from "./metrics.js";
 import { RelayNodeHandler, type SignedResponseInit } from "./node-handler.js";
 import { RequestRefusedError } from "./request-intake.js";
 
@@ -59,7 +60,7 @@ function node(seed: string, redis = fakeRedis({}), failPublish = false) {
       published.push({ subject, response });
     },
     logger: createLogger({ service: "relay-node", instanceId: "t", level: "fatal" }),
-    metrics,
+    metrics: nodeMetrics(metrics),
   });
   return { handler, published, metrics, address: addressFromPrivateKey(key) };
 }

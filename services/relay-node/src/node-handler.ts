@@ -11,13 +11,14 @@ import {
   METHOD_SECRETS_GET,
   type SecretsResponseResult,
 } from "@gatehouse/relay";
-import type { Logger, Metrics, Redis } from "@gatehouse/service";
+import type { Logger, Redis } from "@gatehouse/service";
 import type { AttestationVerifier } from "./attestation/verifier.js";
 import type { CapabilityRegistry } from "./capabilities/registry.js";
 import type { NodeIdentity } from "./keys.js";
 import { capabilityExecute } from "./methods/capability-execute.js";
 import { NodeMethodError } from "./methods/errors.js";
 import { secretsGet } from "./methods/secrets-get.js";
+import type { NodeMetrics } from "./metrics.js";
 import { RequestRefusedError } from "./request-intake.js";
 import { ResponseBatcher, type SignedResponseInit } from "./response-batcher.js";
 
@@ -38,7 +39,7 @@ export interface RelayNodeOptions {
   maxInFlight: number;
   publish: (subject: string, response: SignedResponseInit) => void;
   logger: Logger;
-  metrics: Metrics;
+  metrics: Pick<NodeMetrics, "requests" | "duration" | "responseBatchSize">;
   now?: () => number;
 }
 
@@ -56,20 +57,14 @@ export class RelayNodeHandler {
   readonly #responses: ResponseBatcher;
 
   constructor(private readonly options: RelayNodeOptions) {
-    this.#requests = options.metrics.counter("requests_total", "Relay requests by method and outcome", ["method", "outcome"]);
-    this.#duration = options.metrics.histogram("execution_seconds", "Time to execute and sign a request", { labelNames: ["method"] });
-    const batchSize = options.metrics.histogram("response_batch_items", "Responses per signed batch", {
-      buckets: [1, 2, 4, 8, 16, 32],
-    });
+    this.#requests = options.metrics.requests;
+    this.#duration = options.metrics.duration;
+    const batchSize = options.metrics.responseBatchSize;
     this.#responses = new ResponseBatcher({
       identity: options.identity,
       publish: options.publish,
       now: options.now ?? Date.now,
       onBatch: (responses) => batchSize.observe(responses),
-    });
-    const handler = this;
-    options.metrics.gauge("in_flight_requests", "Requests executing", [], function () {
-      this.set(handler.#inFlight);
     });
   }
 

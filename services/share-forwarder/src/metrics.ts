@@ -34,3 +34,6 @@ export function forwarderMetrics(metrics: Metrics) {
     },
   };
 }
+
+/** The forwarder's metrics, as `forwarderMetrics` registers them. */
+export type ForwarderMetrics = ReturnType<typeof forwarderMetrics>;

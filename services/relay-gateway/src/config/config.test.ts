@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { service } from "../service.js";
-import { configSchema, requestTimeoutMs } from "./config.js";
+import { configSchema, inFlightDrainMs, memberFreshMs, probeTimeoutMs, requestTimeoutMs } from "./config.js";
 import { quorumSize } from "./quorum.js";
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `n${i}`, address: `0x${String(i + 1).padStart(40, "0")}` }));
@@ -58,5 +58,21 @@ describe("relay-gateway unsafe settings", () => {
     expect(unsafe({ ...base, rpc_addr: "0.0.0.0:5002" })).toEqual([
       { flag: "GATEWAY_ALLOW_OPEN_AUTH", problem: "auth.mode is none while rpc_addr 0.0.0.0:5002 is not loopback" },
     ]);
+  });
+});
+
+describe("relay-gateway timings derived from config", () => {
+  it("counts a member reachable for three probe intervals after its last acknowledgement", () => {
+    expect(memberFreshMs(configSchema.parse({ ...base, probe_interval_ms: 2_000 }))).toBe(6_000);
+  });
+
+  it("bounds a probe by the node send timeout, never beyond the probe interval", () => {
+    expect(probeTimeoutMs({ node_send_timeout_ms: 500, probe_interval_ms: 2_000 })).toBe(500);
+    expect(probeTimeoutMs({ node_send_timeout_ms: 5_000, probe_interval_ms: 2_000 })).toBe(2_000);
+  });
+
+  it("lets in-flight requests finish within half the shutdown budget, at most one request expiry", () => {
+    expect(inFlightDrainMs({ shutdown_timeout_ms: 10_000, request_timeout_ms: 0, gateway_timeout_ms: 30_000 })).toBe(5_000);
+    expect(inFlightDrainMs({ shutdown_timeout_ms: 10_000, request_timeout_ms: 3_000, gateway_timeout_ms: 30_000 })).toBe(3_000);
   });
 });

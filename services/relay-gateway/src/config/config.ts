@@ -1,5 +1,5 @@
 import { isAddress } from "@gatehouse/relay";
-import { hostPort, natsConfig, opsConfig, redisConfig } from "@gatehouse/service";
+import { hostPort, natsConfig, offLoopback, opsConfig, redisConfig, SafetyFlag, type UnsafeSetting } from "@gatehouse/service";
 import { z } from "zod";
 import { QUORUM_TYPES, quorumSize } from "./quorum.js";
 
@@ -112,6 +112,28 @@ export type Config = z.output<typeof configSchema>;
 /** The handler's expiry: as configured, or one second under the gateway timeout. */
 export function requestTimeoutMs(c: { request_timeout_ms: number; gateway_timeout_ms: number }): number {
   return c.request_timeout_ms || c.gateway_timeout_ms - 1_000;
+}
+
+/** Settings refused without their flag: no authentication on an endpoint reachable off this host. */
+export function unsafeSettings(config: Config): UnsafeSetting[] {
+  return config.auth.mode === "none"
+    ? offLoopback(config.rpc_addr, SafetyFlag.openAuth, `auth.mode is none while rpc_addr ${config.rpc_addr} is not loopback`)
+    : [];
+}
+
+/** How long a member counts as reachable after its last acknowledgement: three probe intervals. */
+export function memberFreshMs(c: { probe_interval_ms: number }): number {
+  return c.probe_interval_ms * 3;
+}
+
+/** A probe's send bound: the node send timeout, but never longer than the interval between probes. */
+export function probeTimeoutMs(c: { node_send_timeout_ms: number; probe_interval_ms: number }): number {
+  return Math.min(c.node_send_timeout_ms, c.probe_interval_ms);
+}
+
+/** How long shutdown lets in-flight requests finish: half the shutdown budget, at most one request's expiry. */
+export function inFlightDrainMs(c: { shutdown_timeout_ms: number; request_timeout_ms: number; gateway_timeout_ms: number }): number {
+  return Math.min(c.shutdown_timeout_ms / 2, requestTimeoutMs(c));
 }
 export type DonConfig = Config["don"];
 export type DonMember = DonConfig["members"][number];

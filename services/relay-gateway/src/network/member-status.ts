@@ -45,4 +45,12 @@ export class MemberStatus {
   reachableCount(): number {
     return this.members.filter((m) => this.reachable(m)).length;
   }
+
+  /** /readyz's DON check: ready while at least `quorum` members are reachable. */
+  quorumReadiness(quorum: number): { ok: boolean; reason?: string } {
+    const reachable = this.reachableCount();
+    return reachable >= quorum
+      ? { ok: true }
+      : { ok: false, reason: `${reachable} of ${this.members.length} members reachable, quorum needs ${quorum}` };
+  }
 }
