@@ -1,31 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
+import { workRecord } from "../../test/fixtures.js";
 import { type CommittedRecord, CommittedRecords, servableFromMemory } from "./committed-records.js";
 import type { WorkflowRecord, WorkflowState } from "./types.js";
 
 const MAX_AGE = { runningMs: 1_000, finishedMs: 60_000 };
 
-function record(state: WorkflowState, id = "wf-1"): WorkflowRecord {
-  return {
-    id,
-    type: "WorkSubmission",
-    state,
-    step: "AWAIT_TX_CONFIRM",
-    attempts: 0,
-    createdAt: 1,
-    updatedAt: 2,
-    input: {
-      studio_address: "0x00000000000000000000000000000000000000aa",
-      epoch: 1,
-      agent_address: "0x00000000000000000000000000000000000000bb",
-      data_hash: "0x01",
-      signer_address: "0x00000000000000000000000000000000000000bb",
-    },
-    progress: {},
-    signer: "0x00000000000000000000000000000000000000bb",
-    studio: "0x00000000000000000000000000000000000000aa",
-    leaseToken: 3,
-  };
-}
+const record = (state: WorkflowState, id = "wf-1"): WorkflowRecord => workRecord(state, { id, step: "AWAIT_TX_CONFIRM", leaseToken: 3 });
 
 const entry = (state: WorkflowState, dueAt: number | null, at = 1_000): CommittedRecord => ({ record: record(state), dueAt, at });
 

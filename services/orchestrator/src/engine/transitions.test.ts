@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
+import { workRecord } from "../../test/fixtures.js";
 import { AWAITING_SINCE } from "./steps/context.js";
 import { type EngineEvent, LAST_ERROR, recordAfter, STALL_COUNT, type TransitionPolicy, transitionFor } from "./transitions.js";
 import { type StepResult, WORKFLOW_STATES, type WorkflowRecord, type WorkflowState } from "./types.js";
@@ -7,29 +8,8 @@ const NOW = 1_000_000;
 const POLICY: TransitionPolicy = { leaseMs: 30_000, maxAttempts: 3, backoffBaseMs: 1_000, backoffMaxMs: 60_000, maxStallCycles: 2 };
 const HALF = () => 0.5;
 
-function record(state: WorkflowState, overrides: Partial<WorkflowRecord> = {}): WorkflowRecord {
-  return {
-    id: "wf-1",
-    type: "WorkSubmission",
-    state,
-    step: "SUBMIT_WORK_ONCHAIN",
-    attempts: 0,
-    createdAt: 1,
-    updatedAt: 2,
-    input: {
-      studio_address: "0x00000000000000000000000000000000000000aa",
-      epoch: 1,
-      agent_address: "0x00000000000000000000000000000000000000bb",
-      data_hash: "0x01",
-      signer_address: "0x00000000000000000000000000000000000000bb",
-    },
-    progress: { dkg_thread_root: "0x02" },
-    signer: "0x00000000000000000000000000000000000000bb",
-    studio: "0x00000000000000000000000000000000000000aa",
-    leaseToken: 7,
-    ...overrides,
-  };
-}
+const record = (state: WorkflowState, overrides: Partial<WorkflowRecord> = {}): WorkflowRecord =>
+  workRecord(state, { progress: { dkg_thread_root: "0x02" }, leaseToken: 7, ...overrides });
 
 const step = (result: StepResult): EngineEvent => ({ kind: "step", result });
 const decide = (wf: WorkflowRecord, event: EngineEvent) => transitionFor(wf, event, NOW, POLICY, HALF);

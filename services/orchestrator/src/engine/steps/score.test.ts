@@ -1,72 +1,27 @@
-import { ManualClock } from "@gatehouse/service";
 import { describe, expect, it } from "@jest/globals";
-import { zeroAddress } from "viem";
-import type { EvidenceStore } from "../../evidence/store.js";
-import type { ChainReaderPort, TransactionsPort } from "../ports.js";
-import type { WorkflowRecord } from "../types.js";
-import type { StepContext } from "./context.js";
+import { AGENT, chainReader, STUDIO, stepContext, workRecord } from "../../../test/fixtures.js";
 import { scoreSteps } from "./score.js";
 
 const POLL_MS = 2_000;
 const NOW = 1_700_000_000_000;
 
-const unused = async (): Promise<never> => {
-  throw new Error("the reveal's wait must not call this");
-};
-
 /** A reveal whose commit phase ends `commitInMs` from now: only the deadlines and the clock matter. */
 function revealWait(commitInMs: number) {
   const commit = Math.floor((NOW + commitInMs) / 1000);
-  const chain: ChainReaderPort = {
-    rewardsDistributor: zeroAddress,
-    workSubmitter: unused,
-    isWorkRegistered: unused,
-    epochWork: unused,
-    isValidatorRegistered: unused,
-    workValidators: unused,
-    hasScoredWorker: unused,
-    scoreCommitment: unused,
-    hasRevealed: unused,
-    deadlines: async () => ({ commit, reveal: commit + 600 }),
-    rewardsOwner: unused,
-    epochClosedTx: unused,
-  };
-  const tx: TransactionsPort = { hasSigner: () => true, load: unused, submit: unused, checkAndRebroadcast: unused };
-  const evidence: EvidenceStore = { kind: "test", pollIntervalMs: POLL_MS, status: unused, put: unused, get: unused };
-  const wf: WorkflowRecord = {
-    id: "wf",
+  const wf = workRecord("RUNNING", {
     type: "ScoreSubmission",
-    state: "RUNNING",
     step: "REVEAL_SCORE",
-    attempts: 0,
-    createdAt: 0,
-    updatedAt: 0,
     input: {
-      studio_address: zeroAddress,
+      studio_address: STUDIO,
       epoch: 1,
-      validator_address: zeroAddress,
+      validator_address: AGENT,
       data_hash: "0x01",
       scores: [1],
       salt: "0x02",
-      signer_address: zeroAddress,
+      signer_address: AGENT,
     },
-    progress: {},
-    signer: zeroAddress,
-    studio: zeroAddress,
-    leaseToken: 1,
-  };
-  const ctx: StepContext = {
-    wf,
-    chain,
-    tx,
-    evidence,
-    adminSigner: zeroAddress,
-    dkgVersion: "1.0.0",
-    pollMs: POLL_MS,
-    confirmTimeoutMs: 60_000,
-    evidenceWindowMs: 60_000,
-    clock: new ManualClock(NOW),
-  };
+  });
+  const ctx = stepContext(wf, NOW, { chain: chainReader({ deadlines: async () => ({ commit, reveal: commit + 600 }) }), pollMs: POLL_MS });
   return scoreSteps.REVEAL_SCORE?.execute(ctx);
 }
 

@@ -1,65 +1,29 @@
-import { ManualClock } from "@gatehouse/service";
 import { describe, expect, it } from "@jest/globals";
 import { zeroAddress } from "viem";
-import type { EvidenceStatus, EvidenceStore } from "../../evidence/store.js";
-import type { ChainReaderPort, TransactionsPort } from "../ports.js";
-import type { WorkflowRecord } from "../types.js";
-import { AWAITING_SINCE, type StepContext } from "./context.js";
+import { stepContext, unexpected, workRecord } from "../../../test/fixtures.js";
+import type { EvidenceStatus } from "../../evidence/store.js";
+import { AWAITING_SINCE } from "./context.js";
 import { workSteps } from "./work.js";
 
 const WINDOW_MS = 60_000;
 const POLL_MS = 5_000;
 
-const unused = async (): Promise<never> => {
-  throw new Error("the confirmation wait must not call this");
-};
-
-/** The chain and the transaction manager: the confirmation wait touches neither. */
-const chain: ChainReaderPort = {
-  rewardsDistributor: zeroAddress,
-  workSubmitter: unused,
-  isWorkRegistered: unused,
-  epochWork: unused,
-  isValidatorRegistered: unused,
-  workValidators: unused,
-  hasScoredWorker: unused,
-  scoreCommitment: unused,
-  hasRevealed: unused,
-  deadlines: unused,
-  rewardsOwner: unused,
-  epochClosedTx: unused,
-};
-const tx: TransactionsPort = { hasSigner: () => false, load: unused, submit: unused, checkAndRebroadcast: unused };
-
 /** The confirmation wait alone: only the evidence store, the clock and the workflow's progress matter. */
 function awaitConfirm(status: EvidenceStatus, progress: Record<string, unknown>, now: number) {
-  const evidence: EvidenceStore = { kind: "test", pollIntervalMs: POLL_MS, status: async () => status, put: unused, get: unused };
-  const wf: WorkflowRecord = {
+  const wf = workRecord("RUNNING", {
     id: "wf",
-    type: "WorkSubmission",
-    state: "RUNNING",
     step: "AWAIT_ARWEAVE_CONFIRM",
-    attempts: 0,
     createdAt: 0,
     updatedAt: 0,
     input: { studio_address: zeroAddress, epoch: 1, agent_address: zeroAddress, data_hash: "0x01", signer_address: zeroAddress },
     progress: { arweave_tx_id: "tx-1", evidence_uri: "ar://tx-1", ...progress },
     signer: zeroAddress,
     studio: zeroAddress,
-    leaseToken: 1,
-  };
-  const ctx: StepContext = {
-    wf,
-    chain,
-    tx,
-    evidence,
-    adminSigner: zeroAddress,
-    dkgVersion: "1.0.0",
-    pollMs: 500,
-    confirmTimeoutMs: 60_000,
+  });
+  const ctx = stepContext(wf, now, {
+    evidence: { kind: "test", pollIntervalMs: POLL_MS, status: async () => status, put: unexpected, get: unexpected },
     evidenceWindowMs: WINDOW_MS,
-    clock: new ManualClock(now),
-  };
+  });
   return workSteps.AWAIT_ARWEAVE_CONFIRM?.execute(ctx);
 }
 
