@@ -18,6 +18,7 @@ export type { ShutdownHook, ShutdownPhase } from "./lifecycle.js";
 export { Lifecycle } from "./lifecycle.js";
 export type { Logger } from "./logger.js";
 export { createLogger } from "./logger.js";
+export type { Counter, Gauge, Histogram } from "./metrics.js";
 export { LATENCY_BUCKETS, MetricNameError, Metrics } from "./metrics.js";
 export type { HostPort } from "./net.js";
 export { formatHostPort, freePort, HostPortFormatError, isLoopback, parseHostPort } from "./net.js";

@@ -1,5 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
+/** The metric handles a service keeps (what `Metrics.counter`, `gauge` and `histogram` return). */
+export type { Counter, Gauge, Histogram };
+
 /** Latency buckets in seconds, from 100 µs to 10 s. */
 export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

@@ -1,8 +1,5 @@
 import { type EdgeEvent, EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
-import type { Metrics } from "@gatehouse/service";
-
-type Counter = ReturnType<Metrics["counter"]>;
-type Histogram = ReturnType<Metrics["histogram"]>;
+import type { Counter, Histogram, Metrics } from "@gatehouse/service";
 
 /** The edge's counters and histograms (names without the gatehouse_miner_edge_ prefix). */
 export interface EdgeMetrics {

@@ -1,7 +1,4 @@
-import type { Metrics } from "@gatehouse/service";
-
-type Counter = ReturnType<Metrics["counter"]>;
-type Histogram = ReturnType<Metrics["histogram"]>;
+import type { Counter, Histogram, Metrics } from "@gatehouse/service";
 
 /** The relay gateway's counters and histograms (names without the gatehouse_relay_gateway_ prefix). */
 export interface RelayMetrics {

@@ -1,7 +1,5 @@
-import type { Metrics } from "@gatehouse/service";
+import type { Counter, Metrics } from "@gatehouse/service";
 import type { Sv2TdpSource } from "./source/sv2-tdp.js";
-
-type Counter = ReturnType<Metrics["counter"]>;
 
 /**
  * The verifier's own counters (names without the gatehouse_template_verifier_ prefix); the Verifier and
