@@ -37,6 +37,7 @@ export type { StreamProvisioner } from "./streams.js";
 export { streamCatalogOf, streamProvisioner } from "./streams.js";
 export type { Clock } from "./time/clock.js";
 export { ManualClock, systemClock } from "./time/clock.js";
+export { EndOfTurn } from "./time/end-of-turn.js";
 export { TokenBucket, TokenBucketConfigError } from "./time/token-bucket.js";
 export type { WaitOptions } from "./time/wait.js";
 export { pollUntil, WaitTimeoutError, waitFor } from "./time/wait.js";

@@ -1,9 +1,9 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Bus } from "@gatehouse/bus";
 import { type ShareForwardResult, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
+import type { EndOfTurn } from "@gatehouse/service";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import type { DedupWindow } from "./dedup.js";
-import type { EndOfTurn } from "./end-of-turn.js";
 
 const IDLE_MS = 2_000;
 

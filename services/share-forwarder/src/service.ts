@@ -1,5 +1,13 @@
 import { type Bus, ensureConsumer } from "@gatehouse/bus";
-import { ConfigError, SafetyFlag, type ServiceContext, type ServiceDefinition, sleep, streamCatalogOf } from "@gatehouse/service";
+import {
+  ConfigError,
+  EndOfTurn,
+  SafetyFlag,
+  type ServiceContext,
+  type ServiceDefinition,
+  sleep,
+  streamCatalogOf,
+} from "@gatehouse/service";
 import { forwardResult, submissionBody } from "@gatehouse/shares";
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { registerAdmin } from "./admin.js";
@@ -7,7 +15,6 @@ import { ShareBatcher } from "./batcher.js";
 import type { AttemptOutcome } from "./classify.js";
 import { type Config, configSchema, signingSecretProblems, unsafeSettings } from "./config.js";
 import { DedupWindow } from "./dedup.js";
-import { EndOfTurn } from "./end-of-turn.js";
 import { UpstreamUnreachableError } from "./errors.js";
 import { forwardShare, postShare } from "./forward.js";
 import { UpstreamHealth } from "./health.js";

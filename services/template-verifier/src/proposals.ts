@@ -1,13 +1,6 @@
 import type { Bus } from "@gatehouse/bus";
-import {
-  type TemplateProposal,
-  TemplateProposalSchema,
-  type TemplateTransaction,
-  type TemplateVerdict,
-  TemplateVerdictSchema,
-} from "@gatehouse/proto/mining/v1";
-import type { Logger, ServiceContext } from "@gatehouse/service";
-import { Batcher } from "./batcher.js";
+import { type TemplateProposal, TemplateProposalSchema, type TemplateTransaction, TemplateVerdictSchema } from "@gatehouse/proto/mining/v1";
+import { EndOfTurn, type Logger, type ServiceContext } from "@gatehouse/service";
 import type { Config } from "./config.js";
 import type { MempoolTracker } from "./mempool-view.js";
 import type { VerifierMetrics } from "./metrics.js";
@@ -15,9 +8,6 @@ import type { SourcedTemplate } from "./source/proposal.js";
 import type { TemplateStore } from "./template-store.js";
 import { recordOf, type VerdictLog } from "./verdict-log.js";
 import type { Verifier } from "./verifier.js";
-
-/** Verdicts sent in one socket write at most (they leave on the next macrotask anyway). */
-const VERDICT_BATCH = 256;
 
 /** Longest a verdict waits for a mempool refresh when its template is newer than the snapshot. */
 const MEMPOOL_REFRESH_WAIT_MS = 250;
@@ -92,16 +82,16 @@ export function answerProposals(deps: {
 }): { lastTemplateId(): bigint } {
   const { ctx, bus, verifier, mempool, log, transactionsOf } = deps;
   let lastTemplateId = 0n;
-  const outgoing = new Batcher<TemplateVerdict>(VERDICT_BATCH, (batch) => {
-    for (const v of batch) bus.publish(bus.subjects.templateVerdict, TemplateVerdictSchema, v);
-  });
+  // The bus hands proposals over one microtask apart and the NATS client flushes per microtask
+  // run: published at the end of the turn, the verdicts decided in one run share one socket write.
+  const outgoing = new EndOfTurn((err) => ctx.logger.warn({ err }, "publishing a verdict failed"));
   const handle = async (proposal: TemplateProposal) => {
     const [transactions] = await Promise.all([
       transactionsOf(proposal),
       mempool.freshAsOf(Number(proposal.createdAtUnixMs), MEMPOOL_REFRESH_WAIT_MS),
     ]);
     const verdict = verifier.decide({ ...proposal, transactions: [...transactions] });
-    outgoing.add(verdict);
+    outgoing.defer(() => bus.publish(bus.subjects.templateVerdict, TemplateVerdictSchema, verdict));
     log.add(recordOf(verdict));
     lastTemplateId = proposal.templateId;
     if (!verdict.accepted)
@@ -115,7 +105,7 @@ export function answerProposals(deps: {
     "proposals",
     async () => {
       await proposals.drain();
-      outgoing.drain();
+      outgoing.flush();
     },
     "intake",
   );

@@ -63,6 +63,18 @@ describe("EndOfTurn", () => {
     expect(errors).toEqual(["ack failure"]);
   });
 
+  it("flush runs the deferred work at once, and the scheduled run then finds nothing to do", () => {
+    const clock = manual();
+    const ran: number[] = [];
+    const turn = new EndOfTurn(() => {}, clock.schedule);
+    turn.defer(() => ran.push(1));
+    turn.defer(() => ran.push(2));
+    turn.flush();
+    expect(ran).toEqual([1, 2]);
+    clock.runNext();
+    expect(ran).toEqual([1, 2]);
+  });
+
   it("runs on setImmediate by default", async () => {
     const turn = new EndOfTurn(() => {});
     await expect(turn.call(async () => 2)).resolves.toBe(2);

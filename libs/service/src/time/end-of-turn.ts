@@ -1,10 +1,10 @@
 /**
  * Runs the work deferred during one event-loop turn together once the turn's I/O callbacks are
- * done (setImmediate by default). The NATS client writes whatever was queued by the end of a
- * microtask run as one socket write, so publishes and acks started from different sockets'
- * callbacks (each upstream answer arrives on its own connection) would otherwise cost one write
- * each; deferred here, a turn's result publishes and acks share one. Each call keeps its own
- * outcome.
+ * done (setImmediate by default): the one way services coalesce their NATS writes. The NATS
+ * client writes whatever was queued by the end of a microtask run as one socket write, so
+ * publishes and acks started from different callbacks (each upstream answer arriving on its own
+ * connection, each bus message in its own microtask) would otherwise cost one write each;
+ * deferred here, a turn's publishes share one. Each call keeps its own outcome.
  */
 export class EndOfTurn {
   #queued: (() => void)[] = [];
@@ -31,6 +31,11 @@ export class EndOfTurn {
         }
       });
     });
+  }
+
+  /** Runs the work deferred so far now, rather than at the end of the turn (a shutdown's last publishes). */
+  flush(): void {
+    this.#runAll();
   }
 
   #runAll(): void {
