@@ -1,5 +1,6 @@
 // The per-sender limit against a real Redis: two gateway replicas drawing on one bucket, each
-// coalescing the requests of an event-loop turn into one script call.
+// coalescing the requests of an event-loop turn into one script call, and leasing tokens ahead
+// when the limit is high enough.
 import { createLogger, createRedis, type Redis } from "@gatehouse/service";
 import { redisUrl, testNamespace, waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -44,5 +45,21 @@ describe("RedisSenderRateLimiter", () => {
     const started = Date.now();
     await waitFor(async () => (await limiter.allow("carol")) || undefined, { timeoutMs: 2_000, intervalMs: 5 });
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it("admits from a lease taken ahead, without a round trip, and tops it up in the background", async () => {
+    // 2000 tokens/s: a lease is 100 tokens (what refills in 50 ms).
+    const limiter = new RedisSenderRateLimiter(replicaA, 2_000, 1_000);
+    const bucket = async () => Number(await replicaA.hget("relay:rate:dave", "tokens"));
+    expect(await limiter.allow("dave")).toBe(true);
+    // The first request took its token and the lease: 1000 - 1 - 100.
+    expect(await bucket()).toBe(899);
+    // Fewer than half the lease: spent locally, the bucket untouched.
+    const leased = await Promise.all(Array.from({ length: 49 }, () => limiter.allow("dave")));
+    expect(leased.every(Boolean)).toBe(true);
+    expect(await bucket()).toBe(899);
+    // Half spent: a top-up is taken in the background (the bucket, refilled meanwhile, drops).
+    expect(await limiter.allow("dave")).toBe(true);
+    await waitFor(async () => ((await bucket()) < 899 ? true : undefined), { timeoutMs: 2_000, intervalMs: 5 });
   });
 });

@@ -24,6 +24,7 @@ import { CapabilityRegistry, echoCapability, hashCapability } from "./capabiliti
 import { nodeMetrics } from "./metrics.js";
 import { RelayNodeHandler, type SignedResponseInit } from "./node-handler.js";
 import { RequestRefusedError } from "./request-intake.js";
+import { TurnEnd } from "./turn-end.js";
 
 const enclave = Uint8Array.from(Buffer.alloc(32, 7));
 const intruder = Uint8Array.from(Buffer.alloc(32, 8));
@@ -59,6 +60,7 @@ function node(seed: string, redis = fakeRedis({}), failPublish = false) {
       if (failPublish) throw new Error("bus closed");
       published.push({ subject, response });
     },
+    turnEnd: new TurnEnd(),
     logger: createLogger({ service: "relay-node", instanceId: "t", level: "fatal" }),
     metrics: nodeMetrics(metrics),
   });

@@ -21,6 +21,7 @@ import { secretsGet } from "./methods/secrets-get.js";
 import type { NodeMetrics } from "./metrics.js";
 import { RequestRefusedError } from "./request-intake.js";
 import { ResponseBatcher, type SignedResponseInit } from "./response-batcher.js";
+import type { TurnEnd } from "./turn-end.js";
 
 export type { SignedResponseInit } from "./response-batcher.js";
 
@@ -38,6 +39,8 @@ export interface RelayNodeOptions {
   subjects: Subjects;
   maxInFlight: number;
   publish: (subject: string, response: SignedResponseInit) => void;
+  /** Shared with the request intake, so a turn's acknowledgements and responses leave together. */
+  turnEnd: TurnEnd;
   logger: Logger;
   metrics: Pick<NodeMetrics, "requests" | "duration" | "responseBatchSize">;
   now?: () => number;
@@ -64,6 +67,7 @@ export class RelayNodeHandler {
       identity: options.identity,
       publish: options.publish,
       now: options.now ?? Date.now,
+      turnEnd: options.turnEnd,
       onBatch: (responses) => batchSize.observe(responses),
     });
   }

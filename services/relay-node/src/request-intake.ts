@@ -3,6 +3,7 @@ import { type RelayRequest, RelayRequestAckSchema, RelayRequestBatchSchema } fro
 import { MAX_REQUEST_BATCH } from "@gatehouse/relay";
 import type { Logger } from "@gatehouse/service";
 import { headers as natsHeaders, type Subscription } from "@nats-io/transport-node";
+import type { TurnEnd } from "./turn-end.js";
 
 /** A request, or a whole batch, the node does not take; the message goes back to the gateway as the reason. */
 export class RequestRefusedError extends Error {
@@ -18,14 +19,17 @@ export interface RequestIntakeOptions {
   accept: (request: RelayRequest) => void;
   /** Told the size of every batch read. */
   onBatch?: (requests: number) => void;
+  /** Where acknowledgements wait for the end of the turn, to leave with the turn's responses. */
+  turnEnd: TurnEnd;
   logger: Logger;
 }
 
 /**
  * Serves `<root>.relay.node.<name>.request` (request/reply): decodes each RelayRequestBatch as the
- * client parses it, hands its requests to `accept` in order, and acknowledges the batch, naming the
- * requests refused; a batch that cannot be read is answered with a Gh-Error header. Handling
- * messages synchronously rather than one per event-loop turn lets the acknowledgements of a burst
+ * client parses it, hands its requests to `accept` in order, and acknowledges the batch at the end
+ * of the turn, naming the requests refused; a batch that cannot be read is answered with a Gh-Error
+ * header. Handling messages synchronously rather than one per event-loop turn, and acknowledging at
+ * the turn's end, lets the acknowledgements of a burst and the responses ready in the same turn
  * leave in one socket write; the usual acknowledgement (nothing refused) is encoded once.
  */
 export function serveRelayRequests(options: RequestIntakeOptions): Subscription {
@@ -56,12 +60,15 @@ export function serveRelayRequests(options: RequestIntakeOptions): Subscription 
         headers.set(Header.error, (unreadable as Error).message.replace(/[\r\n]+/g, " ").slice(0, 512));
         reply = { data: new Uint8Array(0), headers };
       }
-      try {
-        msg.respond(reply.data, { headers: reply.headers });
-      } catch (failure) {
-        // The connection is closing: the gateway times the send out.
-        options.logger.warn({ err: (failure as Error).message }, "relay request batch not acknowledged");
-      }
+      const { data, headers } = reply;
+      options.turnEnd.defer(() => {
+        try {
+          msg.respond(data, { headers });
+        } catch (failure) {
+          // The connection is closing: the gateway times the send out.
+          options.logger.warn({ err: (failure as Error).message }, "relay request batch not acknowledged");
+        }
+      });
     },
   });
 }

@@ -2,6 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
 import { MAX_RESPONSE_BATCH, responseBatchSigningPayload, responseEntryDigest, signPersonal } from "@gatehouse/relay";
 import type { NodeIdentity } from "./keys.js";
+import type { TurnEnd } from "./turn-end.js";
 
 export type SignedResponseInit = MessageInitShape<typeof SignedRelayResponseSchema>;
 
@@ -17,6 +18,8 @@ export interface ResponseBatcherOptions {
   identity: NodeIdentity;
   publish: (subject: string, response: SignedResponseInit) => void;
   now: () => number;
+  /** Where batches wait for the end of the turn (with the turn's acknowledgements). */
+  turnEnd: TurnEnd;
   maxBatch?: number;
   /** Told the size of every batch sent. */
   onBatch?: (responses: number) => void;
@@ -57,7 +60,7 @@ export class ResponseBatcher {
         this.#publish(entries);
       } else if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.#flush());
+        this.options.turnEnd.defer(() => this.#flush());
       }
     });
   }

@@ -12,6 +12,7 @@ import { type NodeIdentity, nodeIdentity } from "./keys.js";
 import { type NodeMetrics, nodeMetrics } from "./metrics.js";
 import { RelayNodeHandler } from "./node-handler.js";
 import { serveRelayRequests } from "./request-intake.js";
+import { TurnEnd } from "./turn-end.js";
 
 type Ctx = ServiceContext<Config>;
 
@@ -26,6 +27,7 @@ export const service: ServiceDefinition<Config> = {
     const redis = ctx.connectRedis();
     const metrics = nodeMetrics(ctx.metrics);
     const capabilities = capabilityRegistry(ctx.config);
+    const turnEnd = new TurnEnd();
     const handler = new RelayNodeHandler({
       identity,
       verifier: attestationVerifier(ctx.config.attestation),
@@ -34,11 +36,12 @@ export const service: ServiceDefinition<Config> = {
       subjects: bus.subjects,
       maxInFlight: ctx.config.max_in_flight,
       publish: (subject, response) => bus.publish(subject, SignedRelayResponseSchema, response),
+      turnEnd,
       logger: ctx.logger,
       metrics,
     });
     metrics.observe({ inFlight: () => handler.inFlight });
-    serveRequests(ctx, bus, identity, handler, metrics);
+    serveRequests(ctx, bus, identity, handler, metrics, turnEnd);
     ctx.logger.info(
       { address: identity.address, node: ctx.config.node_name, attestation: ctx.config.attestation.mode, capabilities: capabilities.ids() },
       "relay node identity",
@@ -76,7 +79,14 @@ function capabilityRegistry(config: Config): CapabilityRegistry {
 }
 
 /** This node's request subject; shutdown stops intake first. */
-function serveRequests(ctx: Ctx, bus: Bus, identity: NodeIdentity, handler: RelayNodeHandler, metrics: NodeMetrics): void {
+function serveRequests(
+  ctx: Ctx,
+  bus: Bus,
+  identity: NodeIdentity,
+  handler: RelayNodeHandler,
+  metrics: NodeMetrics,
+  turnEnd: TurnEnd,
+): void {
   const subject = bus.subjects.relayNodeRequest(ctx.config.node_name);
   const subscription = serveRelayRequests({
     bus,
@@ -84,6 +94,7 @@ function serveRequests(ctx: Ctx, bus: Bus, identity: NodeIdentity, handler: Rela
     nodeAddress: identity.address,
     accept: (request) => handler.accept(request),
     onBatch: (requests) => metrics.requestBatchSize.observe(requests),
+    turnEnd,
     logger: ctx.logger,
   });
   ctx.endpoint("requests", subject);

@@ -9,6 +9,7 @@ import { natsUrl, testNamespace } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { MsgHdrs } from "@nats-io/transport-node";
 import { serveRelayRequests } from "../src/request-intake.js";
+import { TurnEnd } from "../src/turn-end.js";
 
 const ns = testNamespace("intake");
 const ADDRESS = `0x${"ab".repeat(20)}`;
@@ -27,6 +28,7 @@ beforeAll(async () => {
       if (request.jsonrpcId.startsWith("no")) throw new Error(`cannot take ${request.jsonrpcId}\nnow`);
       taken.push(request.jsonrpcId);
     },
+    turnEnd: new TurnEnd(),
     logger: createLogger({ service: "relay-node", instanceId: "t", level: "fatal" }),
   });
   await bus.nc.flush();

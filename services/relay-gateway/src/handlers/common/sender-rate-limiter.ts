@@ -1,4 +1,5 @@
-import { type Redis, RedisScript } from "@gatehouse/service";
+import { type Clock, type Redis, RedisScript, systemClock } from "@gatehouse/service";
+import { TokenLease } from "./token-lease.js";
 
 /**
  * A per-sender token bucket kept in Redis, so the limit holds across gateway replicas. The script
@@ -35,22 +36,48 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+/** Tokens taken ahead: what the sender's limit refills in this long. */
+const LEASE_WINDOW_MS = 50;
+/** How long tokens taken ahead may wait to be spent. */
+const LEASE_TTL_MS = 1_000;
+
+/** A sender's leased tokens, and whether a top-up is on its way. */
+interface Held {
+  lease: TokenLease;
+  refilling: boolean;
+}
+
 /**
- * Asks Redis once per sender per event-loop turn: the requests that arrived in the same turn take
- * their tokens in one script call, granted in arrival order, exactly as many one-token calls in
- * that order would be. The turn's batch is bounded by the requests the HTTP server holds open.
+ * Takes tokens from Redis ahead of need, so a request is usually admitted from this replica's lease
+ * without a round trip: the lease is topped up in the background when half of it is spent. A
+ * request that finds no leased token waits for Redis, where the requests of one event-loop turn
+ * take their tokens (plus the next lease) in one script call, granted in arrival order. The lease
+ * is what the limit refills in LEASE_WINDOW_MS (none for limits under 20 per second, which then
+ * ask Redis for every request), so the replicas together admit no more than the bucket grants and
+ * a replica holds at most about one lease of a sender's tokens unspent. Leases are kept per sender,
+ * and senders are the configured tokens' (or the one anonymous sender).
  */
 export class RedisSenderRateLimiter implements SenderRateLimiter {
   #waiting = new Map<string, Waiter[]>();
   #scheduled = false;
+  readonly #held = new Map<string, Held>();
+  readonly #ahead: number;
 
   constructor(
     private readonly redis: Redis,
     private readonly rps: number,
     private readonly burst: number,
-  ) {}
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.#ahead = Math.min(Math.floor((rps * LEASE_WINDOW_MS) / 1000), burst);
+  }
 
   allow(sender: string): Promise<boolean> {
+    const held = this.#held.get(sender);
+    if (held?.lease.take()) {
+      if (!held.refilling && held.lease.remaining <= this.#ahead / 2) this.#topUp(sender, held);
+      return Promise.resolve(true);
+    }
     return new Promise((resolve, reject) => {
       const waiters = this.#waiting.get(sender);
       if (waiters) waiters.push({ resolve, reject });
@@ -62,16 +89,44 @@ export class RedisSenderRateLimiter implements SenderRateLimiter {
     });
   }
 
+  #take(sender: string, wanted: number): Promise<number> {
+    return TAKE_TOKENS.run(this.redis, [`relay:rate:${sender}`], [this.rps, this.burst, wanted]) as Promise<number>;
+  }
+
+  #holding(sender: string): Held {
+    let held = this.#held.get(sender);
+    if (!held) {
+      held = { lease: new TokenLease(LEASE_TTL_MS, this.clock), refilling: false };
+      this.#held.set(sender, held);
+    }
+    return held;
+  }
+
+  /** A background top-up; if Redis fails, the next request without a leased token waits for it and reports the failure. */
+  #topUp(sender: string, held: Held): void {
+    held.refilling = true;
+    this.#take(sender, this.#ahead).then(
+      (granted) => {
+        held.refilling = false;
+        held.lease.add(granted);
+      },
+      () => {
+        held.refilling = false;
+      },
+    );
+  }
+
   #flush(): void {
     const batch = this.#waiting;
     this.#waiting = new Map();
     this.#scheduled = false;
     for (const [sender, waiters] of batch) {
-      (TAKE_TOKENS.run(this.redis, [`relay:rate:${sender}`], [this.rps, this.burst, waiters.length]) as Promise<number>).then(
+      this.#take(sender, waiters.length + this.#ahead).then(
         (granted) => {
           waiters.forEach((waiter, i) => {
             waiter.resolve(i < granted);
           });
+          if (granted > waiters.length) this.#holding(sender).lease.add(granted - waiters.length);
         },
         (err: Error) => {
           for (const waiter of waiters) waiter.reject(err);

@@ -115,8 +115,9 @@ export const RelayRequestBatchSchema: GenMessage<RelayRequestBatch> = /*@__PURE_
   messageDesc(file_gatehouse_relay_v1_relay, 1);
 
 /**
- * RelayRequestAck is a node's immediate reply to a RelayRequestBatch: the requests reached the
- * node and were queued, except those listed as refused. The answers come later in
+ * RelayRequestAck is a node's reply to a RelayRequestBatch, sent at the end of the event-loop
+ * turn that read the batch (in the same write as the responses ready by then): the requests
+ * reached the node and were queued, except those listed as refused. The answers come in
  * SignedRelayResponse messages.
  *
  * @generated from message gatehouse.relay.v1.RelayRequestAck
