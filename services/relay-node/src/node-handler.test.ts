@@ -15,16 +15,14 @@ import {
   secretHashKey,
   signDevAttestation,
 } from "@gatehouse/relay";
-import { createLogger, Metrics, type Redis } from "@gatehouse/service";
+import { createLogger, EndOfTurn, Metrics, type Redis } from "@gatehouse/service";
 import { waitFor } from "@gatehouse/testkit";
 import { describe, expect, it } from "@jest/globals";
 import { DevAttestationVerifier } from "./attestation/dev.js";
 import { CapabilityRegistry, echoCapability, hashCapability } from "./capabilities/registry.js";
-
 import { nodeMetrics } from "./metrics.js";
 import { RelayNodeHandler, type SignedResponseInit } from "./node-handler.js";
 import { RequestRefusedError } from "./request-intake.js";
-import { TurnEnd } from "./turn-end.js";
 
 const enclave = Uint8Array.from(Buffer.alloc(32, 7));
 const intruder = Uint8Array.from(Buffer.alloc(32, 8));
@@ -60,7 +58,7 @@ function node(seed: string, redis = fakeRedis({}), failPublish = false) {
       if (failPublish) throw new Error("bus closed");
       published.push({ subject, response });
     },
-    turnEnd: new TurnEnd(),
+    turnEnd: new EndOfTurn(() => {}),
     logger: createLogger({ service: "relay-node", instanceId: "t", level: "fatal" }),
     metrics: nodeMetrics(metrics),
   });

@@ -11,7 +11,7 @@ import {
   METHOD_SECRETS_GET,
   type SecretsResponseResult,
 } from "@gatehouse/relay";
-import type { Logger, Redis } from "@gatehouse/service";
+import type { EndOfTurn, Logger, Redis } from "@gatehouse/service";
 import type { AttestationVerifier } from "./attestation/verifier.js";
 import type { CapabilityRegistry } from "./capabilities/registry.js";
 import type { NodeIdentity } from "./keys.js";
@@ -21,7 +21,6 @@ import { secretsGet } from "./methods/secrets-get.js";
 import type { NodeMetrics } from "./metrics.js";
 import { RequestRefusedError } from "./request-intake.js";
 import { ResponseBatcher, type SignedResponseInit } from "./response-batcher.js";
-import type { TurnEnd } from "./turn-end.js";
 
 export type { SignedResponseInit } from "./response-batcher.js";
 
@@ -40,7 +39,7 @@ export interface RelayNodeOptions {
   maxInFlight: number;
   publish: (subject: string, response: SignedResponseInit) => void;
   /** Shared with the request intake, so a turn's acknowledgements and responses leave together. */
-  turnEnd: TurnEnd;
+  turnEnd: EndOfTurn;
   logger: Logger;
   metrics: Pick<NodeMetrics, "requests" | "duration" | "responseBatchSize">;
   now?: () => number;

@@ -1,9 +1,8 @@
 import { type Bus, decode, encode, Header } from "@gatehouse/bus";
 import { type RelayRequest, RelayRequestAckSchema, RelayRequestBatchSchema } from "@gatehouse/proto/relay/v1";
 import { MAX_REQUEST_BATCH } from "@gatehouse/relay";
-import type { Logger } from "@gatehouse/service";
+import type { EndOfTurn, Logger } from "@gatehouse/service";
 import { headers as natsHeaders, type Subscription } from "@nats-io/transport-node";
-import type { TurnEnd } from "./turn-end.js";
 
 /** A request, or a whole batch, the node does not take; the message goes back to the gateway as the reason. */
 export class RequestRefusedError extends Error {
@@ -20,7 +19,7 @@ export interface RequestIntakeOptions {
   /** Told the size of every batch read. */
   onBatch?: (requests: number) => void;
   /** Where acknowledgements wait for the end of the turn, to leave with the turn's responses. */
-  turnEnd: TurnEnd;
+  turnEnd: EndOfTurn;
   logger: Logger;
 }
 

@@ -1,7 +1,7 @@
 import { addressFromPrivateKey, devKey, recoverPersonalSigner, responseBatchSigningPayload, responseEntryDigest } from "@gatehouse/relay";
+import { EndOfTurn } from "@gatehouse/service";
 import { describe, expect, it } from "@jest/globals";
 import { ResponseBatcher, type SignedResponseInit } from "./response-batcher.js";
-import { TurnEnd } from "./turn-end.js";
 
 const key = devKey("batcher");
 const address = addressFromPrivateKey(key);
@@ -11,7 +11,7 @@ function batcher(maxBatch?: number, failing = false) {
   const responses = new ResponseBatcher({
     identity: { key, address },
     now: () => 1_700_000_000_000,
-    turnEnd: new TurnEnd(),
+    turnEnd: new EndOfTurn(() => {}),
     ...(maxBatch ? { maxBatch } : {}),
     publish: (subject, batch) => {
       if (failing) throw new Error("bus closed");

@@ -1,8 +1,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
 import { MAX_RESPONSE_BATCH, responseBatchSigningPayload, responseEntryDigest, signPersonal } from "@gatehouse/relay";
+import type { EndOfTurn } from "@gatehouse/service";
 import type { NodeIdentity } from "./keys.js";
-import type { TurnEnd } from "./turn-end.js";
 
 export type SignedResponseInit = MessageInitShape<typeof SignedRelayResponseSchema>;
 
@@ -19,7 +19,7 @@ export interface ResponseBatcherOptions {
   publish: (subject: string, response: SignedResponseInit) => void;
   now: () => number;
   /** Where batches wait for the end of the turn (with the turn's acknowledgements). */
-  turnEnd: TurnEnd;
+  turnEnd: EndOfTurn;
   maxBatch?: number;
   /** Told the size of every batch sent. */
   onBatch?: (responses: number) => void;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Bus } from "@gatehouse/bus";
 import { SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
 import { RelayNodeAdminService } from "@gatehouse/proto/relaynode/v1";
-import { pollUntil, type ServiceContext, type ServiceDefinition, serviceStatus, systemClock } from "@gatehouse/service";
+import { EndOfTurn, pollUntil, type ServiceContext, type ServiceDefinition, serviceStatus, systemClock } from "@gatehouse/service";
 import { DevAttestationVerifier } from "./attestation/dev.js";
 import { NitroAttestationVerifier } from "./attestation/nitro.js";
 import type { AttestationVerifier } from "./attestation/verifier.js";
@@ -12,7 +12,6 @@ import { type NodeIdentity, nodeIdentity } from "./keys.js";
 import { type NodeMetrics, nodeMetrics } from "./metrics.js";
 import { RelayNodeHandler } from "./node-handler.js";
 import { serveRelayRequests } from "./request-intake.js";
-import { TurnEnd } from "./turn-end.js";
 
 type Ctx = ServiceContext<Config>;
 
@@ -27,7 +26,7 @@ export const service: ServiceDefinition<Config> = {
     const redis = ctx.connectRedis();
     const metrics = nodeMetrics(ctx.metrics);
     const capabilities = capabilityRegistry(ctx.config);
-    const turnEnd = new TurnEnd();
+    const turnEnd = new EndOfTurn((err) => ctx.logger.error({ err }, "end-of-turn work failed"));
     const handler = new RelayNodeHandler({
       identity,
       verifier: attestationVerifier(ctx.config.attestation),
@@ -85,7 +84,7 @@ function serveRequests(
   identity: NodeIdentity,
   handler: RelayNodeHandler,
   metrics: NodeMetrics,
-  turnEnd: TurnEnd,
+  turnEnd: EndOfTurn,
 ): void {
   const subject = bus.subjects.relayNodeRequest(ctx.config.node_name);
   const subscription = serveRelayRequests({

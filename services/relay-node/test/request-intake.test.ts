@@ -4,12 +4,11 @@ import { create } from "@bufbuild/protobuf";
 import { Bus, decode, encode, Header } from "@gatehouse/bus";
 import { type RelayRequest, RelayRequestAckSchema, RelayRequestBatchSchema, RelayRequestSchema } from "@gatehouse/proto/relay/v1";
 import { MAX_REQUEST_BATCH } from "@gatehouse/relay";
-import { createLogger } from "@gatehouse/service";
+import { createLogger, EndOfTurn } from "@gatehouse/service";
 import { natsUrl, testNamespace } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { MsgHdrs } from "@nats-io/transport-node";
 import { serveRelayRequests } from "../src/request-intake.js";
-import { TurnEnd } from "../src/turn-end.js";
 
 const ns = testNamespace("intake");
 const ADDRESS = `0x${"ab".repeat(20)}`;
@@ -28,7 +27,7 @@ beforeAll(async () => {
       if (request.jsonrpcId.startsWith("no")) throw new Error(`cannot take ${request.jsonrpcId}\nnow`);
       taken.push(request.jsonrpcId);
     },
-    turnEnd: new TurnEnd(),
+    turnEnd: new EndOfTurn(() => {}),
     logger: createLogger({ service: "relay-node", instanceId: "t", level: "fatal" }),
   });
   await bus.nc.flush();

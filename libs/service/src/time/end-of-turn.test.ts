@@ -27,6 +27,18 @@ describe("EndOfTurn", () => {
     expect(ran).toEqual(["ack 1", "publish 2", "ack 3"]);
   });
 
+  it("runs a turn's work in one synchronous run: no microtask lands between two deferrals", () => {
+    const clock = manual();
+    const ran: string[] = [];
+    const turn = new EndOfTurn(() => {}, clock.schedule);
+    turn.defer(() => queueMicrotask(() => ran.push(`microtask after ${ran.length}`)));
+    turn.defer(() => ran.push("ack"));
+    turn.defer(() => ran.push("responses"));
+    clock.runNext();
+    expect(ran).toEqual(["ack", "responses"]);
+    return Promise.resolve().then(() => expect(ran).toEqual(["ack", "responses", "microtask after 2"]));
+  });
+
   it("schedules again for work deferred after a run", () => {
     const clock = manual();
     const ran: number[] = [];
