@@ -16,7 +16,11 @@ export interface Encoded {
 
 /** Serializes a message with the headers every Gatehouse bus message carries. */
 export function encode<D extends DescMessage>(schema: D, message: MessageInitShape<D>, options: EncodeOptions = {}): Encoded {
-  const data = toBinary(schema, create(schema, message));
+  return withHeaders(schema, toBinary(schema, create(schema, message)), options);
+}
+
+/** `data`, already serialized as `schema`, with the headers every Gatehouse bus message carries. */
+export function withHeaders(schema: DescMessage, data: Uint8Array, options: EncodeOptions = {}): Encoded {
   const headers = natsHeaders();
   headers.set(Header.contentType, PROTOBUF_CONTENT_TYPE);
   headers.set(Header.type, schema.typeName);

@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { hashToDisplay, u256ToLE } from "@gatehouse/bitcoin";
 import type { Bus } from "@gatehouse/bus";
 import {
@@ -45,6 +45,8 @@ export interface StoredShare {
   outcome: "queued" | "duplicate" | "dropped" | "not_credited";
   /** The EdgeEvent to record once the miner is answered (share_accepted, or block_found when not credited). */
   event: EventInit;
+  /** The event's ShareAccepted as serialized for SHARES, for the EdgeEvent to embed without encoding it again. */
+  encodedShare: Uint8Array;
 }
 
 export interface ShareSink {
@@ -99,10 +101,12 @@ export class BusShareSink implements ShareSink {
       isBlock: share.isBlock,
       connectionId: share.connectionId,
     });
+    const encodedShare = toBinary(ShareAcceptedSchema, message);
     if (share.isBlock) await this.#publishBlock(share, message);
     if (!share.credited) {
       return {
         outcome: "not_credited",
+        encodedShare,
         event: {
           type: EdgeEventType.block_found,
           reasonCode: GatewayReason.share_difficulty_below_target,
@@ -114,9 +118,14 @@ export class BusShareSink implements ShareSink {
       };
     }
     // A full queue (drop_new) records the share's one forward result itself and says "dropped".
-    const outcome = await publishAcceptedShare(this.bus, message, { sharesStream: this.streams.shares, instanceId: this.instanceId });
+    const outcome = await publishAcceptedShare(this.bus, message, {
+      sharesStream: this.streams.shares,
+      instanceId: this.instanceId,
+      encoded: encodedShare,
+    });
     return {
       outcome,
+      encodedShare,
       event: {
         eventId,
         type: EdgeEventType.share_accepted,
