@@ -21,11 +21,12 @@ export function encode<D extends DescMessage>(schema: D, message: MessageInitSha
 
 /** `data`, already serialized as `schema`, with the headers every Gatehouse bus message carries. */
 export function withHeaders(schema: DescMessage, data: Uint8Array, options: EncodeOptions = {}): Encoded {
+  // append, not set: the headers are new, and set would first search them for a previous value (twice the garbage).
   const headers = natsHeaders();
-  headers.set(Header.contentType, PROTOBUF_CONTENT_TYPE);
-  headers.set(Header.type, schema.typeName);
-  if (options.traceparent) headers.set(Header.traceparent, options.traceparent);
-  if (options.msgId) headers.set(Header.msgId, options.msgId);
+  headers.append(Header.contentType, PROTOBUF_CONTENT_TYPE);
+  headers.append(Header.type, schema.typeName);
+  if (options.traceparent) headers.append(Header.traceparent, options.traceparent);
+  if (options.msgId) headers.append(Header.msgId, options.msgId);
   return { data, headers };
 }
 

@@ -11,19 +11,18 @@ export function shareIdOf(header: Uint8Array): string {
   return createHash("sha256").update(header).digest("hex");
 }
 
-function lengthPrefixed(text: string): Buffer {
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length > 0xffff) throw new ShareIdentityError("field longer than 65535 bytes");
-  const length = Buffer.alloc(2);
-  length.writeUInt16LE(bytes.length);
-  return Buffer.concat([length, bytes]);
-}
-
 /** event_id = SHA-256(share_id ‖ u16le(len) ‖ worker_id ‖ u16le(len) ‖ validation_level), hex. */
 export function eventIdOf(shareIdHex: string, workerId: string, validationLevel: string): string {
-  return createHash("sha256")
-    .update(Buffer.from(shareIdHex, "hex"))
-    .update(lengthPrefixed(workerId))
-    .update(lengthPrefixed(validationLevel))
-    .digest("hex");
+  // One buffer hashed once: the edge derives an event_id for every accepted share.
+  const shareId = Buffer.from(shareIdHex, "hex");
+  const worker = Buffer.byteLength(workerId, "utf8");
+  const level = Buffer.byteLength(validationLevel, "utf8");
+  if (worker > 0xffff || level > 0xffff) throw new ShareIdentityError("field longer than 65535 bytes");
+  const input = Buffer.allocUnsafe(shareId.length + 2 + worker + 2 + level);
+  let at = shareId.copy(input, 0);
+  at = input.writeUInt16LE(worker, at);
+  at += input.write(workerId, at, "utf8");
+  at = input.writeUInt16LE(level, at);
+  input.write(validationLevel, at, "utf8");
+  return createHash("sha256").update(input).digest("hex");
 }
