@@ -1,4 +1,4 @@
-import { concat, hashToDisplay, targetToDifficulty } from "@gatehouse/bitcoin";
+import { concat, hashToDisplay } from "@gatehouse/bitcoin";
 import { EdgeEventType, GatewayReason, Sv2Response, ValidationLevel } from "@gatehouse/proto/mining/v1";
 import type { Clock, Logger, TokenBucket } from "@gatehouse/service";
 import type { MessageFields, MessageName } from "@gatehouse/sv2";
@@ -146,7 +146,7 @@ export class ShareIntake {
       validationLevel = ValidationLevel.basic;
       this.deps.logger.warn({ err: (err as Error).message }, "share dedup unavailable; share accepted at validation_level basic");
     }
-    const difficulty = targetToDifficulty(verdict.job.target);
+    const { difficulty } = verdict.job;
     const accepted: AcceptedShare = {
       header: verdict.header,
       hash: verdict.hash,

@@ -74,6 +74,7 @@ export class BusShareSink implements ShareSink {
     const level = ValidationLevel[share.validationLevel];
     const eventId = eventIdOf(shareId, share.workerId, level);
     const t = share.template;
+    const header = new DataView(share.header.buffer, share.header.byteOffset, share.header.byteLength);
     const message = create(ShareAcceptedSchema, {
       shareId,
       eventId,
@@ -91,12 +92,12 @@ export class BusShareSink implements ShareSink {
       blockHeight: t.blockHeight,
       poolAccountId: share.poolAccountId,
       header: share.header,
-      version: readU32(share.header, 0),
+      version: header.getUint32(0, true),
       prevHash: t.prevHash,
       merkleRoot: hashToDisplay(share.header.subarray(36, 68)),
-      ntime: readU32(share.header, 68),
-      nbits: readU32(share.header, 72),
-      nonce: readU32(share.header, 76),
+      ntime: header.getUint32(68, true),
+      nbits: header.getUint32(72, true),
+      nonce: header.getUint32(76, true),
       channelTarget: u256ToLE(share.channelTarget),
       isBlock: share.isBlock,
       connectionId: share.connectionId,
@@ -168,8 +169,4 @@ export class BusShareSink implements ShareSink {
       { msgId: blockHash, expectStream: this.streams.blocks },
     );
   }
-}
-
-function readU32(bytes: Uint8Array, at: number): number {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, true);
 }
