@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /** Input a share identity cannot be derived from: a header that is not 80 bytes, a field over 65,535 bytes. */
 export class ShareIdentityError extends Error {
@@ -8,7 +8,8 @@ export class ShareIdentityError extends Error {
 /** share_id: single SHA-256 of the 80-byte header, hex (the proof-of-work dedup key). */
 export function shareIdOf(header: Uint8Array): string {
   if (header.length !== 80) throw new ShareIdentityError(`a block header is 80 bytes, got ${header.length}`);
-  return createHash("sha256").update(header).digest("hex");
+  // One-shot crypto.hash (Node ≥ 20.12; engines asks ≥ 20.19): no Hash object per share.
+  return hash("sha256", header, "hex");
 }
 
 /** event_id = SHA-256(share_id ‖ u16le(len) ‖ worker_id ‖ u16le(len) ‖ validation_level), hex. */
@@ -24,5 +25,5 @@ export function eventIdOf(shareIdHex: string, workerId: string, validationLevel:
   at += input.write(workerId, at, "utf8");
   at = input.writeUInt16LE(level, at);
   input.write(validationLevel, at, "utf8");
-  return createHash("sha256").update(input).digest("hex");
+  return hash("sha256", input, "hex");
 }
