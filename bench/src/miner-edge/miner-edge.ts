@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { create } from "@bufbuild/protobuf";
 import {
   bip34HeightScript,
@@ -26,7 +27,7 @@ import {
   witnessCommitmentScript,
 } from "@gatehouse/bitcoin";
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
-import { startLoadgen } from "@gatehouse/loadgen";
+import { type Loadgen, startLoadgen } from "@gatehouse/loadgen";
 import { TemplateProposalSchema, TemplateVerdictSchema, VerdictReason, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
 import { Sv2Client } from "@gatehouse/sv2";
 import { profileFlags, waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
@@ -35,7 +36,8 @@ import { aeadShareFrameFloor, jetstreamPublishFloor } from "../lib/floors.js";
 import { LOAD_FRACTIONS } from "../lib/paced.js";
 import { cpuSecondsOf, rssBytesOf, stopProcess } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
-import { nowMs } from "../lib/stats.js";
+import { bucketQuantileMs, increase, scrapeMetrics } from "../lib/service-metrics.js";
+import { nowMs, percentiles } from "../lib/stats.js";
 
 const MINERS = Number(process.env.BENCH_EDGE_MINERS ?? 20);
 const WINDOW = Number(process.env.BENCH_EDGE_WINDOW ?? 8);
@@ -81,7 +83,7 @@ function template(templateId: bigint) {
   });
 }
 
-async function startEdge(config: string[]): Promise<{ child: ChildProcess; sv2: { host: string; port: number } }> {
+async function startEdge(config: string[]): Promise<{ child: ChildProcess; sv2: { host: string; port: number }; ops: string }> {
   const dir = mkdtempSync(join(tmpdir(), "bench-edge-"));
   const file = join(dir, "config.toml");
   writeFileSync(file, config.join("\n"));
@@ -92,7 +94,7 @@ async function startEdge(config: string[]): Promise<{ child: ChildProcess; sv2: 
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
-  const sv2 = await new Promise<string>((resolve, reject) => {
+  const started = await new Promise<{ sv2: string; ops: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new BenchError("miner-edge did not start in 20 s"));
@@ -102,16 +104,74 @@ async function startEdge(config: string[]): Promise<{ child: ChildProcess; sv2: 
       // Echo the edge's warnings and errors; keep only the start-up text searched for the endpoint.
       for (const line of chunk.split("\n")) if (/"level":(40|50|60)/.test(line)) process.stderr.write(`edge: ${line.slice(0, 400)}\n`);
       if (out.length < 100_000) out += chunk;
-      const match = /"sv2":"tcp:\/\/([^"]+)"/.exec(out);
-      if (match) {
+      const sv2 = /"sv2":"tcp:\/\/([^"]+)"/.exec(out)?.[1];
+      const ops = /"ops":"(http:\/\/[^"]+)"/.exec(out)?.[1];
+      if (sv2 && ops) {
         clearTimeout(timer);
-        resolve(match[1] as string);
+        resolve({ sv2, ops });
       }
     });
     child.once("exit", (code) => reject(new BenchError(`miner-edge exited with ${code}`)));
   });
+  const { sv2, ops } = started;
   const [host, port] = [sv2.slice(0, sv2.lastIndexOf(":")), Number(sv2.slice(sv2.lastIndexOf(":") + 1))];
-  return { child, sv2: { host, port } };
+  return { child, sv2: { host, port }, ops };
+}
+
+const METRIC = "gatehouse_miner_edge_";
+
+/**
+ * The share-ack latencies of answers read between start() and stop(): the measured stretch only,
+ * not the shares answered while the other miners were still connecting (their handshakes compete
+ * for the edge's CPU).
+ */
+function latencyWindow(loadgen: Loadgen): { start(): void; stop(): { p50: number; p99: number; max: number } } {
+  const samples: number[] = [];
+  let recording = false;
+  loadgen.on("share", (e) => {
+    if (recording) samples.push(e.latencyMs);
+  });
+  return {
+    start: () => {
+      recording = true;
+    },
+    stop: () => {
+      recording = false;
+      const { p50, p99, max } = percentiles(samples);
+      return { p50: Number(p50.toFixed(2)), p99: Number(p99.toFixed(2)), max: Number(max.toFixed(2)) };
+    },
+  };
+}
+
+/**
+ * Where a stretch's share-ack latency went, beside what the miners measured (write → answer read):
+ * the edge's own share_ack_seconds (frame decoded → answer written; its histogram's bucket bounds),
+ * the edge's event-loop lag and GC time, and the event-loop delay of this process, where the
+ * simulated miners run (a stall here delays reading answers and inflates their latency).
+ * Returns the function that ends the stretch.
+ */
+async function watchStalls(ops: string): Promise<() => Promise<Record<string, unknown>>> {
+  const loadgenLoop = monitorEventLoopDelay({ resolution: 1 });
+  loadgenLoop.enable();
+  // prom-client's event-loop lag gauges restart at each scrape: the next one covers this stretch.
+  const before = await scrapeMetrics(ops);
+  const startedAt = nowMs();
+  return async () => {
+    loadgenLoop.disable();
+    const after = await scrapeMetrics(ops);
+    const seconds = (nowMs() - startedAt) / 1000;
+    const ms = (key: string) => Number(((after.get(`${METRIC}${key}`) ?? Number.NaN) * 1000).toFixed(1));
+    const ack = `${METRIC}share_ack_seconds`;
+    return {
+      edgeAckMsAtMost: { p50: bucketQuantileMs(before, after, ack, 0.5), p99: bucketQuantileMs(before, after, ack, 0.99) },
+      edgeEventLoopLagMs: { p99: ms("nodejs_eventloop_lag_p99_seconds"), max: ms("nodejs_eventloop_lag_max_seconds") },
+      edgeGcMsPerSecond: Math.round((increase(before, after, `${METRIC}nodejs_gc_duration_seconds_sum`) * 1000) / seconds),
+      loadgenEventLoopDelayMs: {
+        p99: Number((loadgenLoop.percentile(99) / 1e6).toFixed(1)),
+        max: Number((loadgenLoop.max / 1e6).toFixed(1)),
+      },
+    };
+  };
 }
 
 async function openMiner(addr: { host: string; port: number }, authority: string, user: string): Promise<Sv2Client> {
@@ -149,7 +209,7 @@ export async function run(): Promise<void> {
 
   const { authority, config: identityConfig } = writeEdgeIdentity("bench-edge");
 
-  const { child, sv2 } = await startEdge([
+  const { child, sv2, ops } = await startEdge([
     'http_addr = "127.0.0.1:0"',
     'grpc_addr = "127.0.0.1:0"',
     // "service started" (with the SV2 endpoint) is an info line.
@@ -216,8 +276,11 @@ export async function run(): Promise<void> {
       worker: "bench.m",
       reconnect: false,
     });
+    const saturationLatency = latencyWindow(loadgen);
     await waitFor(() => loadgen.miners.every((m) => m.connected || m.done), { timeoutMs: 60_000, description: "every bench miner mining" });
-    // Counted from here, once all miners are mining; latencies include the few shares sent while they connected.
+    // Counted from here, once all miners are mining; ackLatencyMs also has the shares answered while they connected.
+    const saturationStalls = await watchStalls(ops);
+    saturationLatency.start();
     const acceptedBefore = loadgen.stats.accepted;
     const cpuBefore = cpuSecondsOf(pid);
     const started = nowMs();
@@ -225,6 +288,8 @@ export async function run(): Promise<void> {
     const accepted = loadgen.stats.accepted - acceptedBefore;
     const elapsed = (nowMs() - started) / 1000;
     const edgeCpu = cpuSecondsOf(pid) - cpuBefore;
+    const latencyOnceConnected = saturationLatency.stop();
+    const stallsAtSaturation = await saturationStalls();
     const shareReport = await loadgen.stop();
     const sharesState = (await jsm.streams.info(catalog.SHARES.name)).state;
     const stored = sharesState.messages;
@@ -244,19 +309,26 @@ export async function run(): Promise<void> {
         worker: `bench.p${Math.round(fraction * 100)}`,
         reconnect: false,
       });
+      const latency = latencyWindow(paced);
       await waitFor(() => paced.miners.every((m) => m.connected || m.done), { timeoutMs: 60_000, description: "every paced miner mining" });
+      const stalls = await watchStalls(ops);
+      latency.start();
       const before = { accepted: paced.stats.accepted, cpu: cpuSecondsOf(pid), at: nowMs() };
       await new Promise((resolve) => setTimeout(resolve, PACED_SECONDS * 1000));
       const pacedAccepted = paced.stats.accepted - before.accepted;
       const pacedCpu = cpuSecondsOf(pid) - before.cpu;
       const pacedSeconds = (nowMs() - before.at) / 1000;
+      const ackLatencyMsOnceConnected = latency.stop();
+      const where = await stalls();
       const report = await paced.stop();
       underLoad.push({
         fractionOfSaturation: fraction,
         targetPerSecond: Math.round(saturation * fraction),
         acceptedPerSecond: Math.round(pacedAccepted / pacedSeconds),
         ackLatencyMs: { p50: report.ackLatencyMs.p50, p99: report.ackLatencyMs.p99, max: report.ackLatencyMs.max },
+        ackLatencyMsOnceConnected,
         edgeCpuMicrosPerShare: Math.round((pacedCpu * 1e6) / Math.max(1, pacedAccepted)),
+        ...where,
       });
     }
 
@@ -317,6 +389,8 @@ export async function run(): Promise<void> {
         minerFailures: shareReport.connections.errors,
         loadgenHashesPerSecond: shareReport.hashesPerSecond,
         ackLatencyMs: { p50: Number(lat.p50.toFixed(2)), p99: Number(lat.p99.toFixed(2)), max: Number(lat.max.toFixed(2)) },
+        ackLatencyMsOnceConnected: latencyOnceConnected,
+        ...stallsAtSaturation,
         edgeCpuSeconds: Number(edgeCpu.toFixed(2)),
         edgeCpuMicrosPerShare: Math.round((edgeCpu * 1e6) / Math.max(1, accepted)),
         floor: {

@@ -1,4 +1,4 @@
-import { BitcoinFormatError, ByteReader, concat, u32le } from "./bytes.js";
+import { BitcoinFormatError, ByteReader } from "./bytes.js";
 import { sha256d } from "./hash.js";
 import { hashMeetsTarget, nBitsToTarget } from "./target.js";
 
@@ -18,7 +18,16 @@ export function serializeHeader(header: BlockHeader): Uint8Array {
   if (header.prevHash.length !== 32 || header.merkleRoot.length !== 32) {
     throw new BitcoinFormatError("invalid_header", "prevHash and merkleRoot must be 32 bytes");
   }
-  return concat([u32le(header.version), header.prevHash, header.merkleRoot, u32le(header.time), u32le(header.bits), u32le(header.nonce)]);
+  // Written in place: the edge serializes a header per submitted share.
+  const out = new Uint8Array(HEADER_SIZE);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, header.version >>> 0, true);
+  out.set(header.prevHash, 4);
+  out.set(header.merkleRoot, 36);
+  view.setUint32(68, header.time >>> 0, true);
+  view.setUint32(72, header.bits >>> 0, true);
+  view.setUint32(76, header.nonce >>> 0, true);
+  return out;
 }
 
 export function parseHeader(bytes: Uint8Array): BlockHeader {

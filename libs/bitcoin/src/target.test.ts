@@ -86,6 +86,22 @@ describe("little-endian U256", () => {
     );
   });
 
+  it("reads and writes the bytes least significant first, from any offset", () => {
+    const bytes = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+    const value = BigInt(
+      `0x${Array.from(bytes, (b) => b.toString(16).padStart(2, "0"))
+        .reverse()
+        .join("")}`,
+    );
+    expect(u256FromLE(bytes)).toBe(value);
+    expect(u256ToLE(value)).toEqual(bytes);
+    const shifted = new Uint8Array(40);
+    shifted.set(bytes, 5);
+    expect(u256FromLE(shifted.subarray(5, 37))).toBe(value);
+    expect(u256ToLE(MAX_U256)).toEqual(new Uint8Array(32).fill(0xff));
+    expect(() => u256ToLE(MAX_U256 + 1n)).toThrow(BitcoinFormatError);
+  });
+
   it("the most significant byte is the last one", () => {
     const high = new Uint8Array(32);
     high[31] = 1;

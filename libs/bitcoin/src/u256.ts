@@ -5,19 +5,25 @@ export const MAX_U256 = (1n << 256n) - 1n;
 
 export function u256FromLE(bytes: Uint8Array): bigint {
   if (bytes.length !== 32) throw new BitcoinFormatError("invalid_u256", `a U256 is 32 bytes, got ${bytes.length}`);
-  let value = 0n;
-  for (let i = 31; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i] as number);
-  return value;
+  // Four 64-bit limbs: a handful of bigints instead of two per byte (the edge reads one per share).
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 32);
+  return (
+    (view.getBigUint64(24, true) << 192n) |
+    (view.getBigUint64(16, true) << 128n) |
+    (view.getBigUint64(8, true) << 64n) |
+    view.getBigUint64(0, true)
+  );
 }
 
+/** Four 64-bit limbs, as u256FromLE reads them. */
 export function u256ToLE(value: bigint): Uint8Array {
   if (value < 0n || value > MAX_U256) throw new BitcoinFormatError("invalid_u256", "value is outside 0..2^256-1");
   const out = new Uint8Array(32);
-  let v = value;
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt.asUintN(64, value), true);
+  view.setBigUint64(8, BigInt.asUintN(64, value >> 64n), true);
+  view.setBigUint64(16, BigInt.asUintN(64, value >> 128n), true);
+  view.setBigUint64(24, value >> 192n, true);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager, type PubAck } from "@nats-io/jetstream";
 import { connect, type Msg, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
-import { BusDecodeError, decode, type EncodeOptions, encode } from "./codec.js";
+import { BusDecodeError, decode, type Encoded, type EncodeOptions, encode } from "./codec.js";
 import { contextOf, type Delivery, JsDelivery, type MessageContext } from "./delivery.js";
 import { Header } from "./headers.js";
 import { InOrder } from "./in-order.js";
@@ -33,6 +33,12 @@ export interface BusSubscription {
   unsubscribe(): void;
   /** Resolves when the subscription has ended. */
   readonly closed: Promise<void>;
+}
+
+/** How a durable publish is checked: the stream expected to store it, and how long to wait for its PubAck (5 s). */
+export interface DurableOptions {
+  expectStream?: string;
+  timeoutMs?: number;
 }
 
 export type DeliveryHandler<D extends DescMessage> = (message: MessageShape<D>, delivery: Delivery) => void | Promise<void>;
@@ -159,7 +165,11 @@ export class Bus {
 
   /** Core NATS publish: fire and forget. */
   publish<D extends DescMessage>(subject: string, schema: D, message: MessageInitShape<D>, options?: EncodeOptions): void {
-    const { data, headers } = encode(schema, message, options);
+    this.publishEncoded(subject, encode(schema, message, options));
+  }
+
+  /** `publish` of a message already serialized (codec's `withHeaders`), e.g. bytes also embedded elsewhere. */
+  publishEncoded(subject: string, { data, headers }: Encoded): void {
     this.nc.publish(subject, data, { headers });
   }
 
@@ -174,10 +184,14 @@ export class Bus {
     subject: string,
     schema: D,
     message: MessageInitShape<D>,
-    options: EncodeOptions & { expectStream?: string; timeoutMs?: number } = {},
+    options: EncodeOptions & DurableOptions = {},
   ): Promise<PubAck> {
+    return this.publishDurableEncoded(subject, encode(schema, message, options), options);
+  }
+
+  /** `publishDurable` of a message already serialized (codec's `withHeaders`). */
+  async publishDurableEncoded(subject: string, { data, headers }: Encoded, options: DurableOptions = {}): Promise<PubAck> {
     if (this.nc.isClosed() || !this.#connected) throw new BusUnavailableError(`bus ${this.#lastStatus}: ${subject} not stored`);
-    const { data, headers } = encode(schema, message, options);
     if (options.expectStream) headers.set(Header.expectedStream, options.expectStream);
     return this.#pubAcks.publish(subject, data, headers, options.timeoutMs ?? DURABLE_TIMEOUT_MS);
   }

@@ -1,6 +1,6 @@
 import { GatewayReason, ShareAcceptedSchema, Sv2Response, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
 import { describe, expect, it } from "@jest/globals";
-import { BusDecodeError, decode, encode } from "./codec.js";
+import { BusDecodeError, decode, encode, withHeaders } from "./codec.js";
 import { Header } from "./headers.js";
 
 describe("codec", () => {
@@ -21,6 +21,15 @@ describe("codec", () => {
     expect(back.shareId).toBe(share.shareId);
     expect(back.channelId).toBe(3);
     expect(back.sv2Response).toBe(Sv2Response.success);
+  });
+
+  it("gives bytes serialized elsewhere the same headers as encode", () => {
+    const encoded = encode(ShareAcceptedSchema, share, { msgId: "e1" });
+    const { data, headers } = withHeaders(ShareAcceptedSchema, encoded.data, { msgId: "e1" });
+    expect(data).toBe(encoded.data);
+    for (const key of [Header.contentType, Header.type, Header.msgId]) expect(headers.get(key)).toBe(encoded.headers.get(key));
+    expect(headers.keys()).toEqual(encoded.headers.keys());
+    expect(decode(ShareAcceptedSchema, data, headers).shareId).toBe(share.shareId);
   });
 
   it("refuses a message declared as another type", () => {

@@ -16,12 +16,17 @@ export interface Encoded {
 
 /** Serializes a message with the headers every Gatehouse bus message carries. */
 export function encode<D extends DescMessage>(schema: D, message: MessageInitShape<D>, options: EncodeOptions = {}): Encoded {
-  const data = toBinary(schema, create(schema, message));
+  return withHeaders(schema, toBinary(schema, create(schema, message)), options);
+}
+
+/** `data`, already serialized as `schema`, with the headers every Gatehouse bus message carries. */
+export function withHeaders(schema: DescMessage, data: Uint8Array, options: EncodeOptions = {}): Encoded {
+  // append, not set: the headers are new, and set would first search them for a previous value (twice the garbage).
   const headers = natsHeaders();
-  headers.set(Header.contentType, PROTOBUF_CONTENT_TYPE);
-  headers.set(Header.type, schema.typeName);
-  if (options.traceparent) headers.set(Header.traceparent, options.traceparent);
-  if (options.msgId) headers.set(Header.msgId, options.msgId);
+  headers.append(Header.contentType, PROTOBUF_CONTENT_TYPE);
+  headers.append(Header.type, schema.typeName);
+  if (options.traceparent) headers.append(Header.traceparent, options.traceparent);
+  if (options.msgId) headers.append(Header.msgId, options.msgId);
   return { data, headers };
 }
 

@@ -1,7 +1,7 @@
-export type { BusConsumer, BusOptions, BusSubscription, ConsumeOptions, DeliveryHandler, MessageHandler } from "./bus.js";
+export type { BusConsumer, BusOptions, BusSubscription, ConsumeOptions, DeliveryHandler, DurableOptions, MessageHandler } from "./bus.js";
 export { Bus, BusRequestError, BusUnavailableError } from "./bus.js";
 export type { DecodeFailure, Encoded, EncodeOptions } from "./codec.js";
-export { BusDecodeError, decode, encode, typeOf } from "./codec.js";
+export { BusDecodeError, decode, encode, typeOf, withHeaders } from "./codec.js";
 export type { Delivery, MessageContext } from "./delivery.js";
 export { DeliverySettledError } from "./delivery.js";
 export { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";

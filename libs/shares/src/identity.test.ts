@@ -17,4 +17,18 @@ describe("share identity", () => {
     expect(eventIdOf(shareId, "rig.a", "basic")).not.toBe(eventIdOf(shareId, "rig.a", "full"));
     expect(() => eventIdOf(shareId, "w".repeat(0x10000), "full")).toThrow(ShareIdentityError);
   });
+
+  it("event_id keeps its bytes: known values (UTF-8 lengths in bytes, not characters)", () => {
+    expect(eventIdOf("ab".repeat(32), "rig.a", "full")).toBe("9989800dcf986e8ce0375f773162be52ec9f6b4d4bd820e3fe1ebe2fdc41f96e");
+    expect(eventIdOf("0f".repeat(32), "wörker✓.1", "basic")).toBe("d1419c220d5c4639eee51206910c95d57d7be0bd3e64380816cc74b1422ea49e");
+    const longest = "w".repeat(0xffff);
+    const expected = createHash("sha256")
+      .update(Buffer.from("ab".repeat(32), "hex"))
+      .update(Buffer.from([0xff, 0xff]))
+      .update(longest)
+      .update(Buffer.from([4, 0]))
+      .update("full")
+      .digest("hex");
+    expect(eventIdOf("ab".repeat(32), longest, "full")).toBe(expected);
+  });
 });

@@ -1,5 +1,5 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { Bus } from "@gatehouse/bus";
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { type Bus, withHeaders } from "@gatehouse/bus";
 import { GatewayReason, ShareAcceptedSchema, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { forwardResult, notForwarded } from "./result.js";
@@ -18,6 +18,8 @@ export interface PublishShareOptions {
   /** Recorded as forwarder_instance_id on a queue-full result (the publishing edge's id). */
   instanceId: string;
   traceparent?: string;
+  /** `share` already serialized (toBinary), when the caller also embeds those bytes elsewhere: encoded once. */
+  encoded?: Uint8Array;
 }
 
 /** `queued`: stored in the forward queue; `duplicate`: already there; `dropped`: queue full, result recorded. */
@@ -36,11 +38,12 @@ export async function publishAcceptedShare(
   options: PublishShareOptions,
 ): Promise<PublishShareOutcome> {
   try {
-    const ack = await bus.publishDurable(bus.subjects.shareAccepted, ShareAcceptedSchema, share, {
+    const data = options.encoded ?? toBinary(ShareAcceptedSchema, create(ShareAcceptedSchema, share));
+    const encoded = withHeaders(ShareAcceptedSchema, data, {
       msgId: share.eventId,
-      expectStream: options.sharesStream,
       ...(options.traceparent ? { traceparent: options.traceparent } : {}),
     });
+    const ack = await bus.publishDurableEncoded(bus.subjects.shareAccepted, encoded, { expectStream: options.sharesStream });
     return ack.duplicate ? "duplicate" : "queued";
   } catch (err) {
     if (!isQueueFull(err)) throw err;

@@ -1,4 +1,4 @@
-import type { Bus } from "@gatehouse/bus";
+import { type Bus, withHeaders } from "@gatehouse/bus";
 import { MinerEdgeAdminService } from "@gatehouse/proto/mineredge/v1";
 import {
   EdgeEventSchema,
@@ -14,6 +14,7 @@ import { IpConnectionCounts } from "./admission/ip-connections.js";
 import { authPolicy, type Config, configSchema, unsafeSettings } from "./config.js";
 import { CounterChildren, type EdgeMetrics, edgeMetrics, eventCounter, servingGauges, verifierGauges } from "./metrics.js";
 import { adminService } from "./ops/admin.js";
+import { edgeEventBytes } from "./ops/edge-event-bytes.js";
 import { EventLog } from "./ops/event-log.js";
 import { registerEventRoutes } from "./ops/event-routes.js";
 import { Authorizer } from "./protocol/auth.js";
@@ -78,7 +79,14 @@ function recordEvents(ctx: Ctx, bus: Bus, metrics: EdgeMetrics, clock: Clock): E
   const events = new EventLog(
     ctx.config.event_buffer_size,
     ctx.instanceId,
-    [(event) => bus.publish(bus.subjects.edgeEvent, EdgeEventSchema, event, { msgId: event.eventId }), eventCounter(metrics)],
+    [
+      (event, encodedShare) =>
+        bus.publishEncoded(
+          bus.subjects.edgeEvent,
+          withHeaders(EdgeEventSchema, edgeEventBytes(event, encodedShare), { msgId: event.eventId }),
+        ),
+      eventCounter(metrics),
+    ],
     clock,
   );
   ctx.onShutdown("event-streams", () => events.closeStreams(), "drain");

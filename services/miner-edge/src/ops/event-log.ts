@@ -15,7 +15,8 @@ export interface EventFilter {
   limit: number;
 }
 
-type Sink = (event: EdgeEvent) => void;
+/** Takes each recorded event; `encodedShare`: its share detail already serialized, when the caller had it. */
+type Sink = (event: EdgeEvent, encodedShare: Uint8Array | undefined) => void;
 
 /** Live Server-Sent Events clients beyond this are refused (each holds a socket and a buffer). */
 const MAX_STREAMS = 32;
@@ -38,7 +39,8 @@ export class EventLog {
     private readonly clock: Clock,
   ) {}
 
-  record(init: EventInit): EdgeEvent {
+  /** `encodedShare`: the share detail's bytes as stored in SHARES, so the bus sink need not encode it again. */
+  record(init: EventInit, encodedShare?: Uint8Array): EdgeEvent {
     const event = create(EdgeEventSchema, init as MessageInitShape<typeof EdgeEventSchema>);
     event.eventId = init.eventId ?? randomBytes(16).toString("hex");
     event.timestampMs = BigInt(this.clock.now());
@@ -48,7 +50,7 @@ export class EventLog {
       this.#ring[this.#head] = event;
       this.#head = (this.#head + 1) % this.capacity;
     }
-    for (const sink of this.sinks) sink(event);
+    for (const sink of this.sinks) sink(event, encodedShare);
     for (const stream of this.#streams) this.#push(stream, event);
     return event;
   }

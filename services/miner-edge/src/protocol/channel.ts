@@ -22,6 +22,8 @@ export interface ChannelJob {
   minNtime: number | undefined;
   /** The channel target when the job was sent: SetTarget does not apply to jobs already sent. */
   target: bigint;
+  /** `target` as a difficulty, computed once per job rather than for each of its shares. */
+  difficulty: number;
   /** Tip generation the job belongs to. */
   tip: number;
 }
@@ -92,8 +94,14 @@ export class MiningChannel {
   }
 
   /** Allocates a job id never used on this channel (job ids are not reused, SV2 §5.3.15). */
-  addJob(job: Omit<ChannelJob, "jobId" | "target" | "tip">): ChannelJob {
-    const full: ChannelJob = { ...job, jobId: this.#nextJobId++, target: this.#target, tip: this.tip?.generation ?? 0 };
+  addJob(job: Omit<ChannelJob, "jobId" | "target" | "difficulty" | "tip">): ChannelJob {
+    const full: ChannelJob = {
+      ...job,
+      jobId: this.#nextJobId++,
+      target: this.#target,
+      difficulty: this.difficulty,
+      tip: this.tip?.generation ?? 0,
+    };
     this.#jobs.set(full.jobId, full);
     while (this.#jobs.size > MAX_JOBS) {
       const oldest = this.#jobs.keys().next().value as number;

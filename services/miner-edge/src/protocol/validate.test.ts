@@ -119,7 +119,11 @@ describe("validateShare", () => {
     const { channel, job } = channelOnTip();
     channel.setTarget(difficultyToTarget(1e6));
     const share = mine(channel, job.jobId, (h) => h <= EASY);
-    expect(validateShare(channel, share, rules)).toMatchObject({ ok: true });
+    const verdict = validateShare(channel, share, rules);
+    expect(verdict).toMatchObject({ ok: true, job: { target: EASY } });
+    // The difficulty a share on it is credited with is the job's, computed when it was sent.
+    expect(verdict.ok && verdict.job.difficulty).toBeCloseTo(1e-6, 12);
+    expect(channel.difficulty).toBeCloseTo(1e6, 3);
   });
 
   describe("extended channels", () => {

@@ -134,7 +134,7 @@ function harness(overrides: Record<string, unknown> = {}) {
     shares: {
       publish: async (share): Promise<StoredShare> => {
         stored.push(share);
-        return { outcome: "queued", event: { type: EdgeEventType.share_accepted } };
+        return { outcome: "queued", event: { type: EdgeEventType.share_accepted }, encodedShare: new Uint8Array(0) };
       },
     },
     mode: () => "observe",

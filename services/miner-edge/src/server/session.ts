@@ -76,7 +76,7 @@ export class MinerSession {
     this.#byteQuota = new TokenBucket(c.rate_limit_bytes_per_sec, c.rate_limit_bytes_per_sec * 2, deps.clock);
     this.#intake = new ShareIntake(connectionId, this.channels, deps, {
       send: (name, message) => this.#send(name, message),
-      event: (init) => this.#event(init),
+      event: (init, encodedShare) => this.#event(init, encodedShare),
       failed: (err) => {
         this.deps.logger.error({ err, connectionId: String(this.connectionId) }, "share handling failed");
         this.#fail(GatewayReason.edge_internal_error, "internal error");
@@ -162,8 +162,11 @@ export class MinerSession {
     this.#event({ type: EdgeEventType.connection_closed, reasonCode: reason, reasonDetail: detail });
   }
 
-  #event(init: EventInit): void {
-    this.deps.events.record({ connectionId: this.connectionId, peerAddress: this.peerAddress, mode: modeValue(this.deps.mode()), ...init });
+  #event(init: EventInit, encodedShare?: Uint8Array): void {
+    this.deps.events.record(
+      { connectionId: this.connectionId, peerAddress: this.peerAddress, mode: modeValue(this.deps.mode()), ...init },
+      encodedShare,
+    );
   }
 
   #send<N extends MessageName>(name: N, message: MessageFields<N>): void {

@@ -1,4 +1,4 @@
-import { concat, hashToDisplay, targetToDifficulty } from "@gatehouse/bitcoin";
+import { concat, hashToDisplay } from "@gatehouse/bitcoin";
 import { EdgeEventType, GatewayReason, Sv2Response, ValidationLevel } from "@gatehouse/proto/mining/v1";
 import type { Clock, Logger, TokenBucket } from "@gatehouse/service";
 import type { MessageFields, MessageName } from "@gatehouse/sv2";
@@ -33,7 +33,8 @@ export interface ShareIntakeDeps {
 /** The session a share is answered on. */
 export interface ShareAnswers {
   send<N extends MessageName>(name: N, message: MessageFields<N>): void;
-  event(init: EventInit): void;
+  /** `encodedShare`: the event's share detail as stored in SHARES (sink.ts), embedded without encoding it again. */
+  event(init: EventInit, encodedShare?: Uint8Array): void;
   /** The pipeline itself failed (a bug, not the miner's doing): the connection ends. */
   failed(err: unknown): void;
 }
@@ -145,7 +146,7 @@ export class ShareIntake {
       validationLevel = ValidationLevel.basic;
       this.deps.logger.warn({ err: (err as Error).message }, "share dedup unavailable; share accepted at validation_level basic");
     }
-    const difficulty = targetToDifficulty(verdict.job.target);
+    const { difficulty } = verdict.job;
     const accepted: AcceptedShare = {
       header: verdict.header,
       hash: verdict.hash,
@@ -173,7 +174,7 @@ export class ShareIntake {
     if (!durable) {
       // Observe: the miner is answered now; the share is stored in the background.
       stored.then(
-        (outcome) => this.answers.event(outcome.event),
+        (outcome) => this.answers.event(outcome.event, outcome.encodedShare),
         (err: unknown) => this.deps.logger.error({ err: (err as Error).message }, "accepted share could not be stored"),
       );
       this.#acknowledge(r, open, difficulty, verdict.isBlock);
@@ -186,7 +187,7 @@ export class ShareIntake {
       if (validationLevel === ValidationLevel.full) await this.deps.dedup.forget(hashToDisplay(verdict.hash)).catch(() => undefined);
       return this.#reject(r, channel, reason, outcome instanceof Error ? outcome.message : "forward queue full", s.jobId);
     }
-    this.answers.event(outcome.event);
+    this.answers.event(outcome.event, outcome.encodedShare);
     if (!verdict.isShare) return this.#reject(r, channel, "share_difficulty_below_target", BLOCK_NOT_SHARE, s.jobId);
     this.#acknowledge(r, open, difficulty, verdict.isBlock);
   }

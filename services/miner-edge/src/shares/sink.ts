@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { hashToDisplay, u256ToLE } from "@gatehouse/bitcoin";
 import type { Bus } from "@gatehouse/bus";
 import {
@@ -45,6 +45,8 @@ export interface StoredShare {
   outcome: "queued" | "duplicate" | "dropped" | "not_credited";
   /** The EdgeEvent to record once the miner is answered (share_accepted, or block_found when not credited). */
   event: EventInit;
+  /** The event's ShareAccepted as serialized for SHARES, for the EdgeEvent to embed without encoding it again. */
+  encodedShare: Uint8Array;
 }
 
 export interface ShareSink {
@@ -72,6 +74,7 @@ export class BusShareSink implements ShareSink {
     const level = ValidationLevel[share.validationLevel];
     const eventId = eventIdOf(shareId, share.workerId, level);
     const t = share.template;
+    const header = new DataView(share.header.buffer, share.header.byteOffset, share.header.byteLength);
     const message = create(ShareAcceptedSchema, {
       shareId,
       eventId,
@@ -89,20 +92,22 @@ export class BusShareSink implements ShareSink {
       blockHeight: t.blockHeight,
       poolAccountId: share.poolAccountId,
       header: share.header,
-      version: readU32(share.header, 0),
+      version: header.getUint32(0, true),
       prevHash: t.prevHash,
       merkleRoot: hashToDisplay(share.header.subarray(36, 68)),
-      ntime: readU32(share.header, 68),
-      nbits: readU32(share.header, 72),
-      nonce: readU32(share.header, 76),
+      ntime: header.getUint32(68, true),
+      nbits: header.getUint32(72, true),
+      nonce: header.getUint32(76, true),
       channelTarget: u256ToLE(share.channelTarget),
       isBlock: share.isBlock,
       connectionId: share.connectionId,
     });
+    const encodedShare = toBinary(ShareAcceptedSchema, message);
     if (share.isBlock) await this.#publishBlock(share, message);
     if (!share.credited) {
       return {
         outcome: "not_credited",
+        encodedShare,
         event: {
           type: EdgeEventType.block_found,
           reasonCode: GatewayReason.share_difficulty_below_target,
@@ -114,9 +119,14 @@ export class BusShareSink implements ShareSink {
       };
     }
     // A full queue (drop_new) records the share's one forward result itself and says "dropped".
-    const outcome = await publishAcceptedShare(this.bus, message, { sharesStream: this.streams.shares, instanceId: this.instanceId });
+    const outcome = await publishAcceptedShare(this.bus, message, {
+      sharesStream: this.streams.shares,
+      instanceId: this.instanceId,
+      encoded: encodedShare,
+    });
     return {
       outcome,
+      encodedShare,
       event: {
         eventId,
         type: EdgeEventType.share_accepted,
@@ -159,8 +169,4 @@ export class BusShareSink implements ShareSink {
       { msgId: blockHash, expectStream: this.streams.blocks },
     );
   }
-}
-
-function readU32(bytes: Uint8Array, at: number): number {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, true);
 }
