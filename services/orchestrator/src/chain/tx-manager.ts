@@ -181,7 +181,9 @@ export class TxManager implements TransactionsPort {
     const lease = await store.tryLock(signer, lockTtlMs, instanceId);
     if (!lease) throw new SignerBusyError(`signer ${signer} is busy`);
     try {
-      const needed = await Promise.all(
+      // The nonce and the fee are read alongside the checks (one round trip, not two); a batch
+      // that turns out to need nothing wasted only those reads.
+      const stillNeeded = Promise.all(
         batch.map(async (submit) => {
           try {
             if (!submit.stillNeeded || (await submit.stillNeeded())) return true;
@@ -192,8 +194,8 @@ export class TxManager implements TransactionsPort {
           return false;
         }),
       );
+      const [needed, first, baseFee] = await Promise.all([stillNeeded, this.nextNonce(signer, lease), this.baseFee()]);
       if (!needed.includes(true)) return;
-      const [first, baseFee] = await Promise.all([this.nextNonce(signer, lease), this.baseFee()]);
       const nonces = numberBatch(first, needed);
       const signing: Promise<{ submit: QueuedSubmit; record: TxRecord }>[] = [];
       batch.forEach((submit, i) => {
