@@ -62,7 +62,7 @@ class MemoryTxStore implements TxStore {
   async saveReplacement() {}
 }
 
-/** The node: transaction counts from what it accepted, and a send that fails for the nonces in `refuse`. */
+/** The node: the nonces it accepted in arrival order, and a send that fails for the nonces in `refuse`. */
 function node(refuse: ReadonlySet<number> = new Set<number>()) {
   const accepted: number[] = [];
   const client = {
@@ -72,6 +72,8 @@ function node(refuse: ReadonlySet<number> = new Set<number>()) {
     sendRawTransaction: async ({ serializedTransaction }: { serializedTransaction: Hex }) => {
       const nonce = parseTransaction(serializedTransaction).nonce as number;
       if (refuse.has(nonce)) throw new NodeDownError(`node refused nonce ${nonce}`);
+      // Later nonces are answered sooner: sends in flight together would land out of order.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 8 - 2 * nonce)));
       accepted.push(nonce);
       return "0x" as Hex;
     },
@@ -107,7 +109,8 @@ describe("TxManager batches", () => {
     const hashes = await Promise.all(["a", "b", "c", "d"].map((k) => tx.submit(`wf-${k}:STEP`, signer, call)));
     // The first goes out alone (nothing waited yet); the rest queued meanwhile and go out as one.
     expect(store.persisted).toEqual([[0], [1, 2, 3]]);
-    expect(accepted.sort()).toEqual([0, 1, 2, 3]);
+    // Broadcast in nonce order: none waits in the pool behind a gap.
+    expect(accepted).toEqual([0, 1, 2, 3]);
     for (const [i, k] of ["a", "b", "c", "d"].entries()) {
       expect(store.records.get(`wf-${k}:STEP`)).toMatchObject({ nonce: i, status: "sent", sentAt: 1_000, hashes: [hashes[i]] });
     }
@@ -146,7 +149,7 @@ describe("TxManager batches", () => {
     const tx = manager(store, client);
     const outcomes = await Promise.allSettled(["a", "b", "c", "d"].map((k) => tx.submit(`wf-${k}:STEP`, signer, call)));
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
-    expect(accepted.sort()).toEqual([0, 1, 3]);
+    expect(accepted).toEqual([0, 1, 3]);
     expect(store.records.get("wf-c:STEP")).toMatchObject({ nonce: 2, status: "signed" });
     expect(store.records.get("wf-d:STEP")).toMatchObject({ nonce: 3, status: "sent" });
     expect(store.next).toBe(4);
@@ -154,7 +157,7 @@ describe("TxManager batches", () => {
     refuse.clear();
     const again = await tx.submit("wf-c:STEP", signer, call);
     expect(again).toBe(store.records.get("wf-c:STEP")?.hashes[0]);
-    expect(accepted.sort()).toEqual([0, 1, 2, 3]);
+    expect(accepted).toEqual([0, 1, 3, 2]);
     expect(store.records.get("wf-c:STEP")).toMatchObject({ nonce: 2, status: "sent" });
     expect(store.next).toBe(4);
   });

@@ -219,23 +219,23 @@ export class TxManager implements TransactionsPort {
   }
 
   /**
-   * First broadcast of freshly persisted transactions, sent together (one JSON-RPC batch) and
-   * marked sent in one write. One that fails to go out stays `signed`: its submit fails and the
-   * persisted bytes are re-broadcast on the next attempt, so its nonce is never skipped.
+   * First broadcast of freshly persisted transactions, one after another in nonce order, then
+   * marked sent in one write. In order, because a node may take the calls of one JSON-RPC batch in
+   * any order, and one that arrives ahead of its predecessor waits in the pool as a future
+   * transaction, which a chain that mines on arrival (anvil's automine) may leave there until it
+   * is replaced. One that fails to go out stays `signed`: its submit fails and the persisted bytes
+   * are re-broadcast on the next attempt, so its nonce is never skipped.
    */
   private async broadcastSigned(signed: readonly { submit: QueuedSubmit; record: TxRecord }[]): Promise<void> {
-    const outcomes = await Promise.all(
-      signed.map(async ({ submit, record }) => {
-        try {
-          await this.sendRaw(record);
-          return true;
-        } catch (err) {
-          submit.reject(err);
-          return false;
-        }
-      }),
-    );
-    const sent = signed.filter((_, i) => outcomes[i]);
+    const sent: { submit: QueuedSubmit; record: TxRecord }[] = [];
+    for (const one of signed) {
+      try {
+        await this.sendRaw(one.record);
+        sent.push(one);
+      } catch (err) {
+        one.submit.reject(err);
+      }
+    }
     if (sent.length === 0) return;
     const sentAt = this.#clock.now();
     await this.options.store.markSent(
