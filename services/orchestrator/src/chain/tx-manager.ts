@@ -174,7 +174,7 @@ export class TxManager implements TransactionsPort {
   /**
    * Under one lease: each submit's `stillNeeded`, one nonce decision, consecutive nonces signed for
    * the submits still needed, all persisted in one write before any is broadcast, then broadcast
-   * together and marked sent in one write.
+   * in nonce order and marked sent in one write.
    */
   private async sendBatch(signer: string, batch: readonly QueuedSubmit[]): Promise<void> {
     const { store, lockTtlMs, instanceId } = this.options;
