@@ -300,6 +300,21 @@ describe.each(backends)("%s store", (_name, make) => {
   });
 });
 
+describe("redis transaction store", () => {
+  it("persists a batch after the server forgot the script (a restart, SCRIPT FLUSH)", async () => {
+    const transactions = new RedisTxStore(redis);
+    const signer = `0x${randomUUID().replace(/-/g, "").padEnd(40, "0")}`;
+    const lease = await transactions.tryLock(signer, 5_000, "a");
+    expect(await transactions.persistSigned(lease as never, [signed(`${randomUUID()}:STEP`, 0)])).toBe(1);
+    await redis.script("FLUSH");
+    const batch = [1, 2].map((nonce) => signed(`${randomUUID()}:STEP`, nonce));
+    expect(await transactions.persistSigned(lease as never, batch)).toBe(2);
+    for (const r of batch) expect(await transactions.load(r.key)).toMatchObject({ nonce: r.nonce });
+    expect(await transactions.nextNonce(signer)).toBe(3);
+    await transactions.unlock(lease as never);
+  });
+});
+
 describe("postgresql migrations", () => {
   it("apply once, are recorded by version, and refuse a schema newer than the build", async () => {
     const schema = `${ns.postgresSchema}_m`;

@@ -73,6 +73,20 @@ export class RedisTxStore implements TxStore {
    * and a lock that expires part way fails the rest, so what is written is a leading run.
    */
   async persistSigned(lease: SignerLease, records: readonly TxRecord[]): Promise<number> {
+    let answers = await this.#persistInMulti(lease, records);
+    // A server that forgot the script (a restart, SCRIPT FLUSH) refuses every call in the MULTI
+    // alike, so nothing was written: load it and go again (a MULTI does not fall back to EVAL).
+    if (answers.some(([err]) => err instanceof Error && err.message.startsWith("NOSCRIPT"))) {
+      await this.redis.script("LOAD", PERSIST_SIGNED.source);
+      answers = await this.#persistInMulti(lease, records);
+    }
+    const failure = answers.find(([err]) => err !== null);
+    if (failure) throw failure[0];
+    const written = answers.findIndex(([, ok]) => ok !== 1);
+    return written === -1 ? answers.length : written;
+  }
+
+  async #persistInMulti(lease: SignerLease, records: readonly TxRecord[]): Promise<[Error | null, unknown][]> {
     PERSIST_SIGNED.script.defineOn(this.redis);
     const multi = this.redis.multi();
     for (const r of records) {
@@ -95,11 +109,7 @@ export class RedisTxStore implements TxStore {
       );
       PERSIST_SIGNED.script.queue(multi, laid.keys, laid.args);
     }
-    const answers = (await multi.exec()) ?? [];
-    const failure = answers.find(([err]) => err !== null);
-    if (failure) throw failure[0];
-    const written = answers.findIndex(([, ok]) => ok !== 1);
-    return written === -1 ? answers.length : written;
+    return (await multi.exec()) ?? [];
   }
 
   async markSent(keys: readonly string[], status: TxRecord["status"], sentAt: number): Promise<void> {
