@@ -227,7 +227,7 @@ describe.each(backends)("%s store", (_name, make) => {
     const lease = await transactions.tryLock(old.signer, 5_000, "t");
     expect(lease).toBeDefined();
     const nonce = (await transactions.nextNonce(old.signer)) ?? 0;
-    expect(await transactions.persistSigned(lease as never, signed(`${old.id}:SUBMIT_WORK_ONCHAIN`, nonce))).toBe(true);
+    expect(await transactions.persistSigned(lease as never, [signed(`${old.id}:SUBMIT_WORK_ONCHAIN`, nonce)])).toBe(1);
     await transactions.unlock(lease as never);
     const done = { state: "COMPLETED" as const, step: "COMPLETED", attempts: 0, progress: {}, dueAt: null };
     await workflows.transition(old.id, "", done, 10_000);
@@ -255,24 +255,63 @@ describe.each(backends)("%s store", (_name, make) => {
     expect(a?.nextNonce).toBeUndefined();
     expect(await transactions.tryLock(signer, 300, "b")).toBeUndefined();
     expect(await transactions.nextNonce(signer)).toBeUndefined();
-    expect(await transactions.persistSigned(a as never, signed(`${randomUUID()}:STEP`, 7))).toBe(true);
+    expect(await transactions.persistSigned(a as never, [signed(`${randomUUID()}:STEP`, 7)])).toBe(1);
     expect(await transactions.nextNonce(signer)).toBe(8);
     // The holder stalls past its TTL: another takes the signer and the stale holder can write nothing.
     const b = await waitFor(() => transactions.tryLock(signer, 5_000, "b"), { description: "lock expiry", timeoutMs: 5_000 });
     expect(b.nextNonce).toBe(8);
     const lostKey = `${randomUUID()}:STEP`;
-    expect(await transactions.persistSigned(a as never, signed(lostKey, 8))).toBe(false);
+    expect(await transactions.persistSigned(a as never, [signed(lostKey, 8)])).toBe(0);
     expect(await transactions.load(lostKey)).toBeUndefined();
     await transactions.unlock(a as never); // not the holder: no effect
     expect(await transactions.tryLock(signer, 300, "c")).toBeUndefined();
     const key = `${randomUUID()}:STEP`;
-    expect(await transactions.persistSigned(b, signed(key, 8))).toBe(true);
-    await transactions.markSent(key, "sent", 123);
+    expect(await transactions.persistSigned(b, [signed(key, 8)])).toBe(1);
+    await transactions.markSent([key], "sent", 123);
     await transactions.saveReplacement({ ...signed(key, 8), hashes: [`0x${"01".repeat(32)}`, `0x${"02".repeat(32)}`], maxFeePerGas: 9n });
     await transactions.markMined(key, "confirmed", 55n, `0x${"02".repeat(32)}`);
     expect(await transactions.load(key)).toMatchObject({ nonce: 8, status: "confirmed", sentAt: 123, maxFeePerGas: 9n, gas: 21_000n });
     await transactions.unlock(b);
     expect(await transactions.tryLock(signer, 300, "c")).toBeDefined();
+  });
+
+  it("persists a batch of consecutive nonces in one write under the lock, and none of it once the lock is lost", async () => {
+    const signer = `0x${randomUUID().replace(/-/g, "").padEnd(40, "0")}`;
+    const a = await transactions.tryLock(signer, 300, "a");
+    expect(a).toBeDefined();
+    const batch = [3, 4, 5].map((nonce) => signed(`${randomUUID()}:STEP`, nonce));
+    expect(await transactions.persistSigned(a as never, batch)).toBe(3);
+    expect(await transactions.nextNonce(signer)).toBe(6);
+    for (const r of batch) expect(await transactions.load(r.key)).toMatchObject({ nonce: r.nonce, status: "signed", hashes: r.hashes });
+    await transactions.markSent(
+      batch.map((r) => r.key),
+      "sent",
+      456,
+    );
+    for (const r of batch) expect(await transactions.load(r.key)).toMatchObject({ status: "sent", sentAt: 456 });
+    // The holder stalls past its TTL and another takes the signer: the stale batch writes nothing.
+    const b = await waitFor(() => transactions.tryLock(signer, 5_000, "b"), { description: "lock expiry", timeoutMs: 5_000 });
+    const lost = [6, 7].map((nonce) => signed(`${randomUUID()}:STEP`, nonce));
+    expect(await transactions.persistSigned(a as never, lost)).toBe(0);
+    for (const r of lost) expect(await transactions.load(r.key)).toBeUndefined();
+    expect(await transactions.nextNonce(signer)).toBe(6);
+    expect(await transactions.persistSigned(b, [])).toBe(0);
+    await transactions.unlock(b);
+  });
+});
+
+describe("redis transaction store", () => {
+  it("persists a batch after the server forgot the script (a restart, SCRIPT FLUSH)", async () => {
+    const transactions = new RedisTxStore(redis);
+    const signer = `0x${randomUUID().replace(/-/g, "").padEnd(40, "0")}`;
+    const lease = await transactions.tryLock(signer, 5_000, "a");
+    expect(await transactions.persistSigned(lease as never, [signed(`${randomUUID()}:STEP`, 0)])).toBe(1);
+    await redis.script("FLUSH");
+    const batch = [1, 2].map((nonce) => signed(`${randomUUID()}:STEP`, nonce));
+    expect(await transactions.persistSigned(lease as never, batch)).toBe(2);
+    for (const r of batch) expect(await transactions.load(r.key)).toMatchObject({ nonce: r.nonce });
+    expect(await transactions.nextNonce(signer)).toBe(3);
+    await transactions.unlock(lease as never);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { decideNextNonce, hasConfirmations, pendingTxAction } from "./nonce.js";
+import { decideNextNonce, hasConfirmations, numberBatch, pendingTxAction } from "./nonce.js";
 
 describe("decideNextNonce", () => {
   it("continues the stored stream", () => {
@@ -44,5 +44,16 @@ describe("hasConfirmations", () => {
     expect(hasConfirmations(10n, 10n, 1)).toBe(true);
     expect(hasConfirmations(10n, 10n, 2)).toBe(false);
     expect(hasConfirmations(11n, 10n, 2)).toBe(true);
+  });
+});
+
+describe("numberBatch", () => {
+  it("numbers the needed calls consecutively in queue order", () => {
+    expect(numberBatch(7, [true, true, true])).toEqual([7, 8, 9]);
+  });
+
+  it("gives a skipped call no nonce and leaves no gap", () => {
+    expect(numberBatch(7, [true, false, true, false, true])).toEqual([7, undefined, 8, undefined, 9]);
+    expect(numberBatch(0, [false, false])).toEqual([undefined, undefined]);
   });
 });

@@ -53,3 +53,13 @@ export function pendingTxAction(tx: PendingTx, now: number, stuckAfterMs: number
 export function hasConfirmations(head: bigint, block: bigint, confirmations: number): boolean {
   return head - block + 1n >= BigInt(confirmations);
 }
+
+/**
+ * The nonces of a batch signed under one lease, in queue order: consecutive from `first` for the
+ * calls still `needed`, none for the others (a skipped call must not leave a gap the signer's
+ * later transactions would stall behind).
+ */
+export function numberBatch(first: number, needed: readonly boolean[]): (number | undefined)[] {
+  let next = first;
+  return needed.map((sign) => (sign ? next++ : undefined));
+}

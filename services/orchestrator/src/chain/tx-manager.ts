@@ -1,7 +1,8 @@
 // TxManager: one nonce stream per signer — simulate, sign, persist before broadcast, follow to
-// confirmation, re-broadcast or replace. About 350 lines because those steps share one signer lock
-// and one record; the pure decisions (fees.ts, nonce.ts), the record codec (tx-record.ts) and the
-// head watcher (head.ts) live beside it.
+// confirmation, re-broadcast or replace; the submits queued for a signer go out in batches under
+// one lock. About 450 lines because those steps share one signer lock and one record; the pure
+// decisions (fees.ts, nonce.ts), the record codec (tx-record.ts) and the head watcher (head.ts)
+// live beside it.
 import { type Clock, InvariantError, type Logger, systemClock } from "@gatehouse/service";
 import {
   type Address,
@@ -18,7 +19,7 @@ import {
 import type { TransactionsPort } from "../engine/ports.js";
 import { type Fees, gasLimit, initialFees, replacementFees } from "./fees.js";
 import { ChainHead, confirmationNeedsHead, type PendingCheck, pendingCheckDue } from "./head.js";
-import { decideNextNonce, hasConfirmations, pendingTxAction } from "./nonce.js";
+import { decideNextNonce, hasConfirmations, numberBatch, pendingTxAction } from "./nonce.js";
 import { decodeRevert } from "./revert.js";
 import type { TxRecord } from "./tx-record.js";
 import type { SignerLease, TxStore } from "./tx-store.js";
@@ -45,8 +46,24 @@ export interface TxManagerOptions {
 }
 
 const BASE_FEE_CACHE_MS = 1_000;
+/** Submits of one signer sent under one lease at most: bounds how long the lock is held. */
+const MAX_BATCH = 32;
 /** Pending transactions whose last full check is remembered (see `pendingCheckDue`). */
 const MAX_PENDING_CHECKS = 10_000;
+
+/** A submit waiting for its signer's lock, simulated already. */
+interface QueuedSubmit {
+  key: string;
+  call: ContractCall;
+  /** The simulation's gas estimate. */
+  gas: bigint;
+  stillNeeded: (() => Promise<boolean>) | undefined;
+  resolve(hash: Hex | undefined): void;
+  reject(err: unknown): void;
+}
+
+/** The step a transaction key names (`<workflow id>:<step>`): the crash checkpoints are per step. */
+const stepOf = (key: string) => key.slice(key.lastIndexOf(":") + 1);
 
 function isAlreadyKnown(err: unknown): boolean {
   const text = err instanceof BaseError ? err.details || err.shortMessage : String(err);
@@ -60,8 +77,12 @@ function isAlreadyKnown(err: unknown): boolean {
  */
 export class TxManager implements TransactionsPort {
   readonly #accounts = new Map<string, LocalAccount>();
-  /** Serialises this process's own users of a signer so they queue instead of polling the store. */
-  readonly #local = new Map<string, Promise<unknown>>();
+  /**
+   * This process's submits waiting for their signer, by lower-case address: they queue here
+   * instead of polling the store, and whoever is waiting when the lock comes free goes out in the
+   * next batch under one lease.
+   */
+  readonly #queued = new Map<string, QueuedSubmit[]>();
   #baseFee: { value: bigint; at: number } | undefined;
   readonly #clock: Clock;
   readonly #head: ChainHead;
@@ -110,25 +131,8 @@ export class TxManager implements TransactionsPort {
       if (existing.status === "signed") await this.broadcast(existing, "rebroadcast");
       return existing.hashes[existing.hashes.length - 1];
     }
-    const normalised = signer.toLowerCase();
-    const previous = this.#local.get(normalised) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.submitLocked(key, signer, call, stillNeeded));
-    this.#local.set(normalised, run);
-    try {
-      return await run;
-    } finally {
-      if (this.#local.get(normalised) === run) this.#local.delete(normalised);
-    }
-  }
-
-  private async submitLocked(
-    key: string,
-    signer: Address,
-    call: ContractCall,
-    stillNeeded?: () => Promise<boolean>,
-  ): Promise<Hex | undefined> {
-    // Simulation needs no nonce: done before taking the lock, which is then held only to number,
-    // persist and broadcast.
+    // Simulation needs no nonce: done before queueing for the lock, which is then held only to
+    // number, persist and broadcast.
     let gas: bigint;
     try {
       gas = await this.simulate(signer, call);
@@ -138,19 +142,115 @@ export class TxManager implements TransactionsPort {
       if (err instanceof TxRevertedError) await this.nextNonce(signer);
       throw err;
     }
+    return new Promise((resolve, reject) => this.enqueue(signer.toLowerCase(), { key, call, gas, stillNeeded, resolve, reject }));
+  }
+
+  /** Queues a submit on its signer; the first in an idle queue starts draining it. */
+  private enqueue(signer: string, submit: QueuedSubmit): void {
+    const queue = this.#queued.get(signer);
+    if (queue) {
+      queue.push(submit);
+      return;
+    }
+    this.#queued.set(signer, [submit]);
+    void this.drain(signer);
+  }
+
+  /** Sends the signer's queued submits a batch at a time, each batch under one lease, until none are left. */
+  private async drain(signer: string): Promise<void> {
+    const queue = this.#queued.get(signer) as QueuedSubmit[];
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH);
+      try {
+        await this.sendBatch(signer, batch);
+      } catch (err) {
+        // Settles what the batch had not settled yet (a settled promise ignores it).
+        for (const submit of batch) submit.reject(err);
+      }
+    }
+    this.#queued.delete(signer);
+  }
+
+  /**
+   * Under one lease: each submit's `stillNeeded`, one nonce decision, consecutive nonces signed for
+   * the submits still needed, all persisted in one write before any is broadcast, then broadcast
+   * in nonce order and marked sent in one write.
+   */
+  private async sendBatch(signer: string, batch: readonly QueuedSubmit[]): Promise<void> {
     const { store, lockTtlMs, instanceId } = this.options;
     const lease = await store.tryLock(signer, lockTtlMs, instanceId);
     if (!lease) throw new SignerBusyError(`signer ${signer} is busy`);
     try {
-      if (stillNeeded && !(await stillNeeded())) return undefined;
-      const record = await this.sign(key, lease, call, gas);
-      const step = key.slice(key.lastIndexOf(":") + 1);
-      await this.options.checkpoint?.(`after_sign:${step}`);
-      await this.broadcast(record, "sent");
-      await this.options.checkpoint?.(`after_broadcast:${step}`);
-      return record.hashes[0];
+      // The nonce and the fee are read alongside the checks (one round trip, not two); a batch
+      // that turns out to need nothing wasted only those reads.
+      const stillNeeded = Promise.all(
+        batch.map(async (submit) => {
+          try {
+            if (!submit.stillNeeded || (await submit.stillNeeded())) return true;
+            submit.resolve(undefined);
+          } catch (err) {
+            submit.reject(err);
+          }
+          return false;
+        }),
+      );
+      const [needed, first, baseFee] = await Promise.all([stillNeeded, this.nextNonce(signer, lease), this.baseFee()]);
+      if (!needed.includes(true)) return;
+      const nonces = numberBatch(first, needed);
+      const signing: Promise<{ submit: QueuedSubmit; record: TxRecord }>[] = [];
+      batch.forEach((submit, i) => {
+        const nonce = nonces[i];
+        if (nonce !== undefined) signing.push(this.sign(submit, lease.signer, nonce, baseFee).then((record) => ({ submit, record })));
+      });
+      const signed = await Promise.all(signing);
+      const written = await store.persistSigned(
+        lease,
+        signed.map((s) => s.record),
+      );
+      const persisted = signed.slice(0, written);
+      for (const { submit } of signed.slice(written)) {
+        submit.reject(new SignerBusyError(`lost the lock on signer ${lease.signer} before persisting ${submit.key}`));
+      }
+      for (const { record } of persisted) await this.options.checkpoint?.(`after_sign:${stepOf(record.key)}`);
+      await this.broadcastSigned(persisted);
     } finally {
       await store.unlock(lease);
+    }
+  }
+
+  /**
+   * First broadcast of freshly persisted transactions, one after another in nonce order, then
+   * marked sent in one write. In order, because a node may take the calls of one JSON-RPC batch in
+   * any order, and one that arrives ahead of its predecessor waits in the pool as a future
+   * transaction, which a chain that mines on arrival (anvil's automine) may leave there until it
+   * is replaced. One that fails to go out stays `signed`: its submit fails and the persisted bytes
+   * are re-broadcast on the next attempt, so its nonce is never skipped.
+   */
+  private async broadcastSigned(signed: readonly { submit: QueuedSubmit; record: TxRecord }[]): Promise<void> {
+    const sent: { submit: QueuedSubmit; record: TxRecord }[] = [];
+    for (const one of signed) {
+      try {
+        await this.sendRaw(one.record);
+        sent.push(one);
+      } catch (err) {
+        one.submit.reject(err);
+      }
+    }
+    if (sent.length === 0) return;
+    const sentAt = this.#clock.now();
+    await this.options.store.markSent(
+      sent.map(({ record }) => record.key),
+      "sent",
+      sentAt,
+    );
+    for (const { record } of sent) {
+      record.sentAt = sentAt;
+      record.status = "sent";
+      this.options.onEvent?.("sent");
+    }
+    for (const { submit, record } of sent) {
+      await this.options.checkpoint?.(`after_broadcast:${stepOf(record.key)}`);
+      submit.resolve(record.hashes[0]);
     }
   }
 
@@ -199,15 +299,15 @@ export class TxManager implements TransactionsPort {
     return decision.nonce;
   }
 
-  private async sign(key: string, lease: SignerLease, call: ContractCall, estimate: bigint): Promise<TxRecord> {
-    const { store } = this.options;
-    const account = this.account(lease.signer);
+  /** Signs `submit` with `nonce` into its record (status `signed`, not yet persisted). */
+  private async sign(submit: QueuedSubmit, signer: string, nonce: number, baseFee: bigint): Promise<TxRecord> {
+    const { key, call } = submit;
+    const account = this.account(signer);
     const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
-    const [nonce, baseFee] = await Promise.all([this.nextNonce(account.address, lease), this.baseFee()]);
     const fees = initialFees(baseFee);
-    const gas = gasLimit(estimate);
+    const gas = gasLimit(submit.gas);
     const raw = await this.signEip1559(account, { nonce, to: call.address, data, gas }, fees);
-    const record: TxRecord = {
+    return {
       key,
       signer: account.address,
       nonce,
@@ -220,20 +320,22 @@ export class TxManager implements TransactionsPort {
       sentAt: 0,
       status: "signed",
     };
-    const ok = await store.persistSigned(lease, record);
-    if (!ok) throw new SignerBusyError(`lost the lock on signer ${lease.signer} before persisting nonce ${nonce}`);
-    return record;
   }
 
-  private async broadcast(record: TxRecord, event: "sent" | "rebroadcast" | "replaced"): Promise<void> {
+  /** Sends the record's current bytes; a node that already has them (or their nonce) is not an error. */
+  private async sendRaw(record: TxRecord): Promise<void> {
     try {
       await this.options.client.sendRawTransaction({ serializedTransaction: record.raw });
     } catch (err) {
       if (!isAlreadyKnown(err)) throw err;
     }
+  }
+
+  private async broadcast(record: TxRecord, event: "sent" | "rebroadcast" | "replaced"): Promise<void> {
+    await this.sendRaw(record);
     record.sentAt = this.#clock.now();
     record.status = record.status === "signed" ? "sent" : record.status;
-    await this.options.store.markSent(record.key, record.status, record.sentAt);
+    await this.options.store.markSent([record.key], record.status, record.sentAt);
     this.options.onEvent?.(event);
   }
 

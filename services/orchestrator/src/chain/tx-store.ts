@@ -29,11 +29,14 @@ export interface TxStore {
   /** The signer's next nonce as this store numbered it, or undefined when it has numbered none. */
   nextNonce(signer: string): Promise<number | undefined>;
   /**
-   * Writes `record` and advances the signer's next nonce past it, atomically and only while
-   * `lease` still holds the lock. False (nothing written) when the lock was lost.
+   * Writes `records` (the signer's, on consecutive nonces in ascending order) and advances the
+   * signer's next nonce past the last one written, only while `lease` still holds the lock and
+   * in one round trip. Answers how many were written: always a leading run of `records` (0 when
+   * the lock was lost), so the written nonces stay contiguous.
    */
-  persistSigned(lease: SignerLease, record: TxRecord): Promise<boolean>;
-  markSent(key: string, status: TxRecord["status"], sentAt: number): Promise<void>;
+  persistSigned(lease: SignerLease, records: readonly TxRecord[]): Promise<number>;
+  /** Sets the status and broadcast time of the records `keys`, in one round trip. */
+  markSent(keys: readonly string[], status: TxRecord["status"], sentAt: number): Promise<void>;
   markMined(key: string, status: "confirmed" | "reverted", block: bigint, hash: Hex): Promise<void>;
   /** Stores a fee-bump replacement: the new raw bytes, the hash list and the fees. */
   saveReplacement(record: TxRecord): Promise<void>;

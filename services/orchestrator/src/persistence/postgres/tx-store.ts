@@ -77,44 +77,48 @@ export class PostgresTxStore implements TxStore {
 
   /**
    * One statement, so one implicit transaction: the UPDATE locks the signer's row only while the
-   * lease holds and moves its next nonce, and the record is inserted only from that row, so both
-   * land or neither does.
+   * lease holds and moves its next nonce, and the records are inserted only from that row, so all
+   * land or none does.
    */
-  async persistSigned(lease: SignerLease, r: TxRecord): Promise<boolean> {
-    const f = encodeTxRecord(r);
+  async persistSigned(lease: SignerLease, records: readonly TxRecord[]): Promise<number> {
+    const last = records[records.length - 1];
+    if (!last) return 0;
+    const fields = records.map(encodeTxRecord);
+    const column = (name: keyof TxRecordFields) => fields.map((f) => f[name]);
     const { rowCount } = await this.pg.pool.query(
       `WITH held AS (
-         UPDATE ${this.#signers} SET next_nonce = $15
+         UPDATE ${this.#signers} SET next_nonce = $3
          WHERE signer = $1 AND lock_token = $2 AND lock_expires_at > clock_timestamp()
          RETURNING signer
        )
        INSERT INTO ${this.#tx} (key, workflow_id, signer, nonce, to_address, data, gas, max_fee_per_gas, max_priority_fee_per_gas, raw, hashes, sent_at, status)
-       SELECT $3::text, $4::text, $5::text, $6::bigint, $7::text, $8::text, $9::text, $10::text, $11::text, $12::text, $13::jsonb, $14::bigint, $16::text
-       FROM held`,
+       SELECT r.key, r.workflow_id, r.signer, r.nonce, r.to_address, r.data, r.gas, r.max_fee_per_gas, r.max_priority_fee_per_gas, r.raw, r.hashes::jsonb, r.sent_at, r.status
+       FROM held, unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::text[])
+         AS r(key, workflow_id, signer, nonce, to_address, data, gas, max_fee_per_gas, max_priority_fee_per_gas, raw, hashes, sent_at, status)`,
       [
         lease.signer,
         lease.token,
-        f.key,
-        workflowOfTxKey(r.key),
-        f.signer,
-        f.nonce,
-        f.to,
-        f.data,
-        f.gas,
-        f.max_fee_per_gas,
-        f.max_priority_fee_per_gas,
-        f.raw,
-        f.hashes,
-        f.sent_at,
-        r.nonce + 1,
-        f.status,
+        last.nonce + 1,
+        column("key"),
+        records.map((r) => workflowOfTxKey(r.key)),
+        column("signer"),
+        column("nonce"),
+        column("to"),
+        column("data"),
+        column("gas"),
+        column("max_fee_per_gas"),
+        column("max_priority_fee_per_gas"),
+        column("raw"),
+        column("hashes"),
+        column("sent_at"),
+        column("status"),
       ],
     );
-    return rowCount === 1;
+    return rowCount ?? 0;
   }
 
-  async markSent(key: string, status: TxRecord["status"], sentAt: number): Promise<void> {
-    await this.pg.pool.query(`UPDATE ${this.#tx} SET status = $2, sent_at = $3 WHERE key = $1`, [key, status, sentAt]);
+  async markSent(keys: readonly string[], status: TxRecord["status"], sentAt: number): Promise<void> {
+    await this.pg.pool.query(`UPDATE ${this.#tx} SET status = $2, sent_at = $3 WHERE key = ANY($1::text[])`, [keys, status, sentAt]);
   }
 
   async markMined(key: string, status: "confirmed" | "reverted", block: bigint, hash: Hex): Promise<void> {

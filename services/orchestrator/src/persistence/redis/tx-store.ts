@@ -68,30 +68,55 @@ export class RedisTxStore implements TxStore {
     return stored === null ? undefined : Number(stored);
   }
 
-  async persistSigned(lease: SignerLease, r: TxRecord): Promise<boolean> {
-    const ok = await PERSIST_SIGNED.run(
-      this.redis,
-      {
-        lock: lockKey(lease.signer),
-        record: txKey(r.key),
-        next_nonce: `signer:${lease.signer}:nonce`,
-        nonces: `signer:${lease.signer}:nonces`,
-        workflow_txs: `tx:of:${workflowOfTxKey(r.key)}`,
-      },
-      {
-        token: lease.token,
-        fields: JSON.stringify(Object.entries(encodeTxRecord(r)).flat()),
-        next_nonce_value: String(r.nonce + 1),
-        nonce: String(r.nonce),
-        hash: r.hashes[0] as string,
-        key: r.key,
-      },
-    );
-    return ok === 1;
+  /**
+   * One MULTI of the lease-checked script per record, in nonce order: nothing runs between them,
+   * and a lock that expires part way fails the rest, so what is written is a leading run.
+   */
+  async persistSigned(lease: SignerLease, records: readonly TxRecord[]): Promise<number> {
+    let answers = await this.#persistInMulti(lease, records);
+    // A server that forgot the script (a restart, SCRIPT FLUSH) refuses every call in the MULTI
+    // alike, so nothing was written: load it and go again (a MULTI does not fall back to EVAL).
+    if (answers.some(([err]) => err instanceof Error && err.message.startsWith("NOSCRIPT"))) {
+      await this.redis.script("LOAD", PERSIST_SIGNED.source);
+      answers = await this.#persistInMulti(lease, records);
+    }
+    const failure = answers.find(([err]) => err !== null);
+    if (failure) throw failure[0];
+    const written = answers.findIndex(([, ok]) => ok !== 1);
+    return written === -1 ? answers.length : written;
   }
 
-  async markSent(key: string, status: TxRecord["status"], sentAt: number): Promise<void> {
-    await this.redis.hset(txKey(key), "status", status, "sent_at", String(sentAt));
+  async #persistInMulti(lease: SignerLease, records: readonly TxRecord[]): Promise<[Error | null, unknown][]> {
+    PERSIST_SIGNED.script.defineOn(this.redis);
+    const multi = this.redis.multi();
+    for (const r of records) {
+      const laid = PERSIST_SIGNED.layout(
+        {
+          lock: lockKey(lease.signer),
+          record: txKey(r.key),
+          next_nonce: `signer:${lease.signer}:nonce`,
+          nonces: `signer:${lease.signer}:nonces`,
+          workflow_txs: `tx:of:${workflowOfTxKey(r.key)}`,
+        },
+        {
+          token: lease.token,
+          fields: JSON.stringify(Object.entries(encodeTxRecord(r)).flat()),
+          next_nonce_value: String(r.nonce + 1),
+          nonce: String(r.nonce),
+          hash: r.hashes[0] as string,
+          key: r.key,
+        },
+      );
+      PERSIST_SIGNED.script.queue(multi, laid.keys, laid.args);
+    }
+    return (await multi.exec()) ?? [];
+  }
+
+  async markSent(keys: readonly string[], status: TxRecord["status"], sentAt: number): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.hset(txKey(key), "status", status, "sent_at", String(sentAt));
+    const failure = (await pipeline.exec())?.find(([err]) => err !== null);
+    if (failure) throw failure[0];
   }
 
   async markMined(key: string, status: "confirmed" | "reverted", block: bigint, hash: Hex): Promise<void> {
