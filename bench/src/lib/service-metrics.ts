@@ -1,7 +1,9 @@
 // What a service under test says about a stretch of a benchmark, from its own /metrics: a latency
 // histogram's percentiles, its event-loop lag and its GC time. Set beside what the load generator
 // measured, this tells the service's stalls from the load generator's.
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { BenchError } from "./errors.js";
+import { nowMs } from "./stats.js";
 
 /** One scrape of a service's /metrics: every sample by its name and labels (`name{labels}`). */
 export type Scrape = Map<string, number>;
@@ -43,4 +45,41 @@ export function increase(before: Scrape, after: Scrape, name: string): number {
   let sum = 0;
   for (const [key, value] of after) if (key.startsWith(name)) sum += value - (before.get(key) ?? 0);
   return sum;
+}
+
+/** Where a stretch's latency tail can come from, and the two scrapes that bracket it. */
+export interface Stalls {
+  /** The service's event-loop lag (prom-client's gauges, which restart at each scrape). */
+  serviceEventLoopLagMs: { p99: number; max: number };
+  /** Milliseconds of garbage collection per second in the service. */
+  serviceGcMsPerSecond: number;
+  /** The event-loop delay of this (the benchmark's) process: a stall here delays reading answers. */
+  benchEventLoopDelayMs: { p99: number; max: number };
+  before: Scrape;
+  after: Scrape;
+}
+
+/**
+ * Starts watching a stretch of a benchmark: the service's own event-loop lag and GC time from its
+ * /metrics (`prefix` is its metric name prefix, e.g. `gatehouse_miner_edge_`) and this process's
+ * event-loop delay. Returns the function that ends the stretch.
+ */
+export async function watchStalls(opsUrl: string, prefix: string): Promise<() => Promise<Stalls>> {
+  const benchLoop = monitorEventLoopDelay({ resolution: 1 });
+  benchLoop.enable();
+  const before = await scrapeMetrics(opsUrl);
+  const startedAt = nowMs();
+  return async () => {
+    benchLoop.disable();
+    const after = await scrapeMetrics(opsUrl);
+    const seconds = (nowMs() - startedAt) / 1000;
+    const ms = (key: string) => Number(((after.get(`${prefix}${key}`) ?? Number.NaN) * 1000).toFixed(1));
+    return {
+      serviceEventLoopLagMs: { p99: ms("nodejs_eventloop_lag_p99_seconds"), max: ms("nodejs_eventloop_lag_max_seconds") },
+      serviceGcMsPerSecond: Math.round((increase(before, after, `${prefix}nodejs_gc_duration_seconds_sum`) * 1000) / seconds),
+      benchEventLoopDelayMs: { p99: Number((benchLoop.percentile(99) / 1e6).toFixed(1)), max: Number((benchLoop.max / 1e6).toFixed(1)) },
+      before,
+      after,
+    };
+  };
 }

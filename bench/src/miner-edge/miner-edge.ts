@@ -13,7 +13,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { create } from "@bufbuild/protobuf";
 import {
   bip34HeightScript,
@@ -36,7 +35,7 @@ import { aeadShareFrameFloor, jetstreamPublishFloor } from "../lib/floors.js";
 import { LOAD_FRACTIONS } from "../lib/paced.js";
 import { cpuSecondsOf, rssBytesOf, stopProcess } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
-import { bucketQuantileMs, increase, scrapeMetrics } from "../lib/service-metrics.js";
+import { bucketQuantileMs, watchStalls } from "../lib/service-metrics.js";
 import { nowMs, percentiles } from "../lib/stats.js";
 
 const MINERS = Number(process.env.BENCH_EDGE_MINERS ?? 20);
@@ -150,26 +149,16 @@ function latencyWindow(loadgen: Loadgen): { start(): void; stop(): { p50: number
  * simulated miners run (a stall here delays reading answers and inflates their latency).
  * Returns the function that ends the stretch.
  */
-async function watchStalls(ops: string): Promise<() => Promise<Record<string, unknown>>> {
-  const loadgenLoop = monitorEventLoopDelay({ resolution: 1 });
-  loadgenLoop.enable();
-  // prom-client's event-loop lag gauges restart at each scrape: the next one covers this stretch.
-  const before = await scrapeMetrics(ops);
-  const startedAt = nowMs();
+async function watchEdgeStalls(ops: string): Promise<() => Promise<Record<string, unknown>>> {
+  const stop = await watchStalls(ops, METRIC);
   return async () => {
-    loadgenLoop.disable();
-    const after = await scrapeMetrics(ops);
-    const seconds = (nowMs() - startedAt) / 1000;
-    const ms = (key: string) => Number(((after.get(`${METRIC}${key}`) ?? Number.NaN) * 1000).toFixed(1));
+    const { serviceEventLoopLagMs, serviceGcMsPerSecond, benchEventLoopDelayMs, before, after } = await stop();
     const ack = `${METRIC}share_ack_seconds`;
     return {
       edgeAckMsAtMost: { p50: bucketQuantileMs(before, after, ack, 0.5), p99: bucketQuantileMs(before, after, ack, 0.99) },
-      edgeEventLoopLagMs: { p99: ms("nodejs_eventloop_lag_p99_seconds"), max: ms("nodejs_eventloop_lag_max_seconds") },
-      edgeGcMsPerSecond: Math.round((increase(before, after, `${METRIC}nodejs_gc_duration_seconds_sum`) * 1000) / seconds),
-      loadgenEventLoopDelayMs: {
-        p99: Number((loadgenLoop.percentile(99) / 1e6).toFixed(1)),
-        max: Number((loadgenLoop.max / 1e6).toFixed(1)),
-      },
+      edgeEventLoopLagMs: serviceEventLoopLagMs,
+      edgeGcMsPerSecond: serviceGcMsPerSecond,
+      loadgenEventLoopDelayMs: benchEventLoopDelayMs,
     };
   };
 }
@@ -279,7 +268,7 @@ export async function run(): Promise<void> {
     const saturationLatency = latencyWindow(loadgen);
     await waitFor(() => loadgen.miners.every((m) => m.connected || m.done), { timeoutMs: 60_000, description: "every bench miner mining" });
     // Counted from here, once all miners are mining; ackLatencyMs also has the shares answered while they connected.
-    const saturationStalls = await watchStalls(ops);
+    const saturationStalls = await watchEdgeStalls(ops);
     saturationLatency.start();
     const acceptedBefore = loadgen.stats.accepted;
     const cpuBefore = cpuSecondsOf(pid);
@@ -311,7 +300,7 @@ export async function run(): Promise<void> {
       });
       const latency = latencyWindow(paced);
       await waitFor(() => paced.miners.every((m) => m.connected || m.done), { timeoutMs: 60_000, description: "every paced miner mining" });
-      const stalls = await watchStalls(ops);
+      const stalls = await watchEdgeStalls(ops);
       latency.start();
       const before = { accepted: paced.stats.accepted, cpu: cpuSecondsOf(pid), at: nowMs() };
       await new Promise((resolve) => setTimeout(resolve, PACED_SECONDS * 1000));

@@ -15,6 +15,7 @@ import { profileFlags } from "@gatehouse/testkit";
 import { BenchError } from "../lib/errors.js";
 import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
+import { watchStalls } from "../lib/service-metrics.js";
 import { nowMs, percentiles } from "../lib/stats.js";
 import { runMainnetSize } from "./mainnet-size.js";
 
@@ -43,7 +44,7 @@ function proposal(id: number) {
   });
 }
 
-async function startVerifier(servers: string, root: string, prefix: string): Promise<ChildProcess> {
+async function startVerifier(servers: string, root: string, prefix: string): Promise<{ child: ChildProcess; ops: string }> {
   const dir = mkdtempSync(join(tmpdir(), "bench-tv-"));
   const config = join(dir, "config.toml");
   // Proposals are encoded before the run starts: their age must not make them stale mid-run.
@@ -71,6 +72,7 @@ async function startVerifier(servers: string, root: string, prefix: string): Pro
     },
   );
   let out = "";
+  let opsUrl: string | undefined;
   await new Promise<void>((resolve, reject) => {
     let started = false;
     const timer = setTimeout(() => {
@@ -81,6 +83,7 @@ async function startVerifier(servers: string, root: string, prefix: string): Pro
       out += chunk;
       if (!started && out.includes('"msg":"service started"')) {
         started = true;
+        opsUrl = /"ops":"(http:\/\/[^"]+)"/.exec(out)?.[1];
         clearTimeout(timer);
         resolve();
       }
@@ -95,7 +98,8 @@ async function startVerifier(servers: string, root: string, prefix: string): Pro
   child.once("exit", (code, signal) => {
     exitedEarly = `template-verifier exited (code ${code}, signal ${signal}); last output: ${out.slice(-1500)}`;
   });
-  return child;
+  if (!opsUrl) throw new BenchError("template-verifier's start-up log names no ops endpoint");
+  return { child, ops: opsUrl };
 }
 
 let exitedEarly: string | undefined;
@@ -170,7 +174,7 @@ export async function run(): Promise<void> {
   const root = `benchtv${randomBytes(4).toString("hex")}`;
   const prefix = `BENCHTV_${root.toUpperCase()}_`;
   const bus = await Bus.connect({ servers, name: "bench-template-verifier", subjectRoot: root });
-  const verifier = await startVerifier(servers, root, prefix);
+  const { child: verifier, ops } = await startVerifier(servers, root, prefix);
   try {
     const payload = toBinary(TemplateProposalSchema, proposal(0));
 
@@ -195,6 +199,7 @@ export async function run(): Promise<void> {
     });
     // Encoded before the clock starts, so the bench's own CPU stays off the measured path.
     const encodedLoad = Array.from({ length: RATE * SECONDS }, (_, i) => encode(TemplateProposalSchema, proposal(i + 1)));
+    const stalls = await watchStalls(ops, "gatehouse_template_verifier_");
     const cpuBefore = cpuSecondsOf(verifier.pid as number);
     const loadStarted = nowMs();
     const sent = await paced((i) => {
@@ -209,6 +214,7 @@ export async function run(): Promise<void> {
     }
     const loadSeconds = (nowMs() - loadStarted) / 1000;
     const loadCpu = cpuSecondsOf(verifier.pid as number) - cpuBefore;
+    const { serviceEventLoopLagMs, serviceGcMsPerSecond, benchEventLoopDelayMs } = await stalls();
 
     // Saturation: a window of outstanding proposals, as fast as the verifier answers.
     const window = 2_000;
@@ -261,6 +267,9 @@ export async function run(): Promise<void> {
         p99RatioToCrossProcessFloor: lat.p99 / (crossFloor.latencyMs.p99 || 1),
         verifierCpuSeconds: loadCpu,
         verifierCpuShare: loadCpu / loadSeconds,
+        verifierEventLoopLagMs: serviceEventLoopLagMs,
+        verifierGcMsPerSecond: serviceGcMsPerSecond,
+        benchEventLoopDelayMs,
       },
       saturation: {
         proposals: SATURATION_COUNT,
