@@ -2,6 +2,7 @@
 // histogram's percentiles, its event-loop lag and its GC time. Set beside what the load generator
 // measured, this tells the service's stalls from the load generator's.
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { EVENT_LOOP_SAMPLE_MS } from "@gatehouse/service";
 import { BenchError } from "./errors.js";
 import { nowMs } from "./stats.js";
 
@@ -47,13 +48,22 @@ export function increase(before: Scrape, after: Scrape, name: string): number {
   return sum;
 }
 
+/** The period of this process's own event-loop delay timer (`monitorEventLoopDelay`'s resolution). */
+const BENCH_LOOP_SAMPLE_MS = 1;
+
 /** Where a stretch's latency tail can come from, and the two scrapes that bracket it. */
 export interface Stalls {
-  /** The service's event-loop lag (prom-client's gauges, which restart at each scrape). */
+  /**
+   * The service's event-loop stalls: its lag gauges (which restart at each scrape) less the period
+   * of the timer they read, so an idle loop reads about 0.
+   */
   serviceEventLoopLagMs: { p99: number; max: number };
   /** Milliseconds of garbage collection per second in the service. */
   serviceGcMsPerSecond: number;
-  /** The event-loop delay of this (the benchmark's) process: a stall here delays reading answers. */
+  /**
+   * The event-loop delay of this (the benchmark's) process beyond its 1 ms sampling timer: a stall
+   * here delays reading answers.
+   */
   benchEventLoopDelayMs: { p99: number; max: number };
   before: Scrape;
   after: Scrape;
@@ -65,7 +75,7 @@ export interface Stalls {
  * event-loop delay. Returns the function that ends the stretch.
  */
 export async function watchStalls(opsUrl: string, prefix: string): Promise<() => Promise<Stalls>> {
-  const benchLoop = monitorEventLoopDelay({ resolution: 1 });
+  const benchLoop = monitorEventLoopDelay({ resolution: BENCH_LOOP_SAMPLE_MS });
   benchLoop.enable();
   const before = await scrapeMetrics(opsUrl);
   const startedAt = nowMs();
@@ -73,11 +83,13 @@ export async function watchStalls(opsUrl: string, prefix: string): Promise<() =>
     benchLoop.disable();
     const after = await scrapeMetrics(opsUrl);
     const seconds = (nowMs() - startedAt) / 1000;
-    const ms = (key: string) => Number(((after.get(`${prefix}${key}`) ?? Number.NaN) * 1000).toFixed(1));
+    const stallMs = (key: string) =>
+      Math.max(0, Number(((after.get(`${prefix}${key}`) ?? Number.NaN) * 1000 - EVENT_LOOP_SAMPLE_MS).toFixed(1)));
+    const benchStallMs = (ns: number) => Math.max(0, Number((ns / 1e6 - BENCH_LOOP_SAMPLE_MS).toFixed(1)));
     return {
-      serviceEventLoopLagMs: { p99: ms("nodejs_eventloop_lag_p99_seconds"), max: ms("nodejs_eventloop_lag_max_seconds") },
+      serviceEventLoopLagMs: { p99: stallMs("nodejs_eventloop_lag_p99_seconds"), max: stallMs("nodejs_eventloop_lag_max_seconds") },
       serviceGcMsPerSecond: Math.round((increase(before, after, `${prefix}nodejs_gc_duration_seconds_sum`) * 1000) / seconds),
-      benchEventLoopDelayMs: { p99: Number((benchLoop.percentile(99) / 1e6).toFixed(1)), max: Number((benchLoop.max / 1e6).toFixed(1)) },
+      benchEventLoopDelayMs: { p99: benchStallMs(benchLoop.percentile(99)), max: benchStallMs(benchLoop.max) },
       before,
       after,
     };

@@ -19,7 +19,7 @@ export { Lifecycle } from "./lifecycle.js";
 export type { Logger } from "./logger.js";
 export { createLogger } from "./logger.js";
 export type { Counter, Gauge, Histogram } from "./metrics.js";
-export { LATENCY_BUCKETS, MetricNameError, Metrics } from "./metrics.js";
+export { EVENT_LOOP_SAMPLE_MS, LATENCY_BUCKETS, MetricNameError, Metrics } from "./metrics.js";
 export type { HostPort } from "./net.js";
 export { formatHostPort, freePort, HostPortFormatError, isLoopback, parseHostPort } from "./net.js";
 export type { CheckResult, ReadinessProbe, ReadinessReport } from "./readiness.js";

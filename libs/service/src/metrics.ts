@@ -15,13 +15,20 @@ export class MetricNameError extends Error {
   override readonly name = "MetricNameError";
 }
 
+/**
+ * The period of the timer behind the `nodejs_eventloop_lag_*` gauges (prom-client's default,
+ * stated): each reading is the time between two of its ticks, so an idle loop reads about this
+ * much and only what exceeds it is a stall.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 10;
+
 export class Metrics {
   readonly registry = new Registry();
   readonly prefix: string;
 
   constructor(service: string) {
     this.prefix = `gatehouse_${service.replace(/-/g, "_")}_`;
-    collectDefaultMetrics({ register: this.registry, prefix: this.prefix });
+    collectDefaultMetrics({ register: this.registry, prefix: this.prefix, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     // prom-client also exports three gauges named `*_total`, a suffix Prometheus reserves for
     // counters; their per-type siblings (nodejs_active_handles, ...) carry the same numbers.
     for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
