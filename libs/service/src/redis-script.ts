@@ -37,12 +37,27 @@ export class RedisScript {
     this.#defined.add(redis);
   }
 
-  /** Queues the script on a pipeline or transaction; its answer comes with exec(). */
+  /**
+   * Queues the script on a pipeline or transaction; its answer comes with exec(). In a pipeline a
+   * NOSCRIPT answer is resent as EVAL by ioredis; in a transaction (MULTI) it is not: the call
+   * answers NOSCRIPT (`isForgotten`) having run nothing, and the caller `load`s the script and
+   * runs the transaction again.
+   */
   queue(pipeline: ChainableCommander, keys: readonly string[], args: readonly (string | number)[] = []): void {
     const call = (pipeline as unknown as Record<string, ScriptCall>)[this.name];
     if (!call)
       throw new RedisScriptUsageError(`script ${this.name} was not defined on the client before this pipeline was made (defineOn)`);
     void call.apply(pipeline, this.#keysAndArgs(keys, args));
+  }
+
+  /** Loads the script into the server's cache, so the EVALSHA calls queued in a transaction find it. */
+  async load(redis: Redis): Promise<void> {
+    await redis.script("LOAD", this.lua);
+  }
+
+  /** Whether an exec() answer is the server's NOSCRIPT: it forgot the script (a restart, SCRIPT FLUSH) and ran nothing for that call. */
+  static isForgotten([err]: [Error | null, unknown]): boolean {
+    return err instanceof Error && err.message.startsWith("NOSCRIPT");
   }
 
   #keysAndArgs(keys: readonly string[], args: readonly (string | number)[]): (string | number)[] {

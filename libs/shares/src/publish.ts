@@ -1,5 +1,5 @@
-import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
-import { type Bus, withHeaders } from "@gatehouse/bus";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { type Bus, encode, withHeaders } from "@gatehouse/bus";
 import { GatewayReason, ShareAcceptedSchema, ShareForwardResultSchema } from "@gatehouse/proto/mining/v1";
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { forwardResult, notForwarded } from "./result.js";
@@ -38,11 +38,10 @@ export async function publishAcceptedShare(
   options: PublishShareOptions,
 ): Promise<PublishShareOutcome> {
   try {
-    const data = options.encoded ?? toBinary(ShareAcceptedSchema, create(ShareAcceptedSchema, share));
-    const encoded = withHeaders(ShareAcceptedSchema, data, {
-      msgId: share.eventId,
-      ...(options.traceparent ? { traceparent: options.traceparent } : {}),
-    });
+    const headers = { msgId: share.eventId, ...(options.traceparent ? { traceparent: options.traceparent } : {}) };
+    const encoded = options.encoded
+      ? withHeaders(ShareAcceptedSchema, options.encoded, headers)
+      : encode(ShareAcceptedSchema, share, headers);
     const ack = await bus.publishDurableEncoded(bus.subjects.shareAccepted, encoded, { expectStream: options.sharesStream });
     return ack.duplicate ? "duplicate" : "queued";
   } catch (err) {

@@ -1,4 +1,4 @@
-import { LegendScript, type Redis } from "@gatehouse/service";
+import { LegendScript, type Redis, RedisScript } from "@gatehouse/service";
 import type { Hex } from "viem";
 import { decodeTxRecord, encodeReplacement, encodeTxRecord, type TxRecord, workflowOfTxKey } from "../../chain/tx-record.js";
 import type { SignerLease, TxStore } from "../../chain/tx-store.js";
@@ -76,8 +76,8 @@ export class RedisTxStore implements TxStore {
     let answers = await this.#persistInMulti(lease, records);
     // A server that forgot the script (a restart, SCRIPT FLUSH) refuses every call in the MULTI
     // alike, so nothing was written: load it and go again (a MULTI does not fall back to EVAL).
-    if (answers.some(([err]) => err instanceof Error && err.message.startsWith("NOSCRIPT"))) {
-      await this.redis.script("LOAD", PERSIST_SIGNED.source);
+    if (answers.some(RedisScript.isForgotten)) {
+      await PERSIST_SIGNED.script.load(this.redis);
       answers = await this.#persistInMulti(lease, records);
     }
     const failure = answers.find(([err]) => err !== null);
