@@ -2,14 +2,17 @@
 // and N real relay-node processes over NATS (4 nodes with F = 1, 7 with F = 2), each request
 // fanned out, executed, signed, verified and agreed on; beside the same run's floor: a bare NATS
 // fan-out of the same bytes to N responders that reply at once, finished at F+1 replies, with no
-// HTTP, no signatures and no quorum logic. Both run loaded (BENCH_RELAY_IN_FLIGHT at once, where
+// HTTP, no signatures and no quorum logic, once with the responders in this process and once with
+// each in its own process (the hops between processes a DON cannot avoid). Both run loaded (BENCH_RELAY_IN_FLIGHT at once, where
 // latency is mostly queueing behind the CPU) and then unloaded (one request at a time), and the
 // CPU each process spent per request is reported, since that is what bounds throughput here.
 // Then latency under load: open-loop at 25 %, 50 % and 90 % of the loaded run's rate.
 
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { cpuUsage } from "node:process";
+import { fileURLToPath } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Bus } from "@gatehouse/bus";
 import { RelayRequestSchema } from "@gatehouse/proto/relay/v1";
@@ -18,7 +21,7 @@ import { ServiceProcess } from "@gatehouse/testkit";
 import { Pool } from "undici";
 import { BenchError } from "../lib/errors.js";
 import { LOAD_FRACTIONS, paced } from "../lib/paced.js";
-import { cpuSecondsOf } from "../lib/proc.js";
+import { cpuSecondsOf, stopProcess } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
 
@@ -195,14 +198,44 @@ async function relayRun(n: number, f: number, bodies: string[]) {
   }
 }
 
+/** Where the floor's responders run: in this process, or each in its own process as the relay's nodes do. */
+type ResponderPlacement = "in-process" | "own-process";
+
+/** Starts n responders on `<root>.node.<i>` that answer every request at once with 400 bytes. */
+async function startResponders(n: number, root: string, placement: ResponderPlacement): Promise<() => Promise<void>> {
+  if (placement === "in-process") {
+    const responders = await Promise.all(Array.from({ length: n }, (_, i) => Bus.connect({ servers: NATS, name: `floor-node-${i}` })));
+    const reply = new Uint8Array(400);
+    responders.forEach((bus, i) => {
+      bus.nc.subscribe(`${root}.node.${i}`, { callback: (_err, msg) => void msg.respond(reply) });
+    });
+    await Promise.all(responders.map((r) => r.nc.flush()));
+    return async () => {
+      await Promise.all(responders.map((r) => r.close()));
+    };
+  }
+  const script = fileURLToPath(new URL("./floor-responder.js", import.meta.url));
+  const children = Array.from({ length: n }, (_, i) =>
+    spawn(process.execPath, [script, NATS, `${root}.node.${i}`], { stdio: ["ignore", "pipe", "inherit"] }),
+  );
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve, reject) => {
+          child.once("exit", (code) => reject(new BenchError(`floor responder exited with ${code} before it was ready`)));
+          child.stdout?.once("data", () => resolve());
+        }),
+    ),
+  );
+  return async () => {
+    await Promise.all(children.map((child) => stopProcess(child)));
+  };
+}
+
 /** The floor: the same request bytes fanned out over bare NATS to n responders, done at F+1 replies. */
-async function floorRun(n: number, f: number, total: number) {
+async function floorRun(n: number, f: number, total: number, placement: ResponderPlacement) {
   const root = `benchfloor${randomBytes(4).toString("hex")}`;
-  const responders = await Promise.all(Array.from({ length: n }, (_, i) => Bus.connect({ servers: NATS, name: `floor-node-${i}` })));
-  const reply = new Uint8Array(400);
-  responders.forEach((bus, i) => {
-    bus.nc.subscribe(`${root}.node.${i}`, { callback: (_err, msg) => bus.nc.publish(msg.reply ?? "", reply) });
-  });
+  const stopResponders = await startResponders(n, root, placement);
   const client = await Bus.connect({ servers: NATS, name: "floor-client" });
   const pending = new Map<string, { count: number; done: () => void }>();
   client.nc.subscribe(`${root}.reply.>`, {
@@ -216,7 +249,7 @@ async function floorRun(n: number, f: number, total: number) {
       }
     },
   });
-  await Promise.all([client.nc.flush(), ...responders.map((r) => r.nc.flush())]);
+  await client.nc.flush();
   const payload = toBinary(
     RelayRequestSchema,
     create(RelayRequestSchema, { requestKey: "k", params: Buffer.alloc(400), method: METHOD_CAPABILITY_EXECUTE }),
@@ -233,7 +266,7 @@ async function floorRun(n: number, f: number, total: number) {
   const { seconds, latencies } = await load(total, IN_FLIGHT, fanOut);
   const unloaded = await load(UNLOADED, 1, fanOut);
   await client.close();
-  await Promise.all(responders.map((r) => r.close()));
+  await stopResponders();
   return {
     nodes: n,
     f,
@@ -249,14 +282,23 @@ export async function run(): Promise<void> {
   for (const [n, f] of DONS) {
     const bodies = requests(WARM_UP + REQUESTS + UNLOADED);
     const relay = await relayRun(n, f, bodies);
-    const floor = await floorRun(n, f, REQUESTS);
+    const floor = await floorRun(n, f, REQUESTS, "in-process");
+    const processFloor = await floorRun(n, f, REQUESTS, "own-process");
     results.push({
       ...relay,
-      floor: { what: "bare NATS fan-out to N responders, done at F+1 replies, same in-flight, then one at a time", ...floor },
+      floor: {
+        what: "bare NATS fan-out to N responders in this process, done at F+1 replies, same in-flight, then one at a time",
+        ...floor,
+      },
+      processFloor: {
+        what: "the same fan-out to N responders that each run in their own process, as the relay's nodes do",
+        ...processFloor,
+      },
       throughputRatioToFloor: floor.perSecond / relay.perSecond,
       p50RatioToFloor: relay.latencyMs.p50 / floor.latencyMs.p50,
       unloadedP50RatioToFloor: relay.unloadedLatencyMs.p50 / floor.unloadedLatencyMs.p50,
       unloadedP99RatioToFloor: relay.unloadedLatencyMs.p99 / floor.unloadedLatencyMs.p99,
+      unloadedP50RatioToProcessFloor: relay.unloadedLatencyMs.p50 / processFloor.unloadedLatencyMs.p50,
     });
   }
   emit({
