@@ -1,7 +1,16 @@
-/** A bounded first-in-first-out set: remembers the last `capacity` keys. */
+/**
+ * A bounded first-in-first-out set: remembers the last `capacity` keys. The keys in arrival order
+ * sit in a ring beside the set, so forgetting the oldest is one slot read (not an iterator over
+ * the set, which also walks the slots its earlier deletions left).
+ */
 class FifoSet<K> {
   readonly #items = new Set<K>();
-  constructor(readonly capacity: number) {}
+  readonly #ring: (K | undefined)[];
+  #next = 0;
+
+  constructor(readonly capacity: number) {
+    this.#ring = new Array(capacity);
+  }
 
   has(key: K): boolean {
     return this.#items.has(key);
@@ -9,8 +18,10 @@ class FifoSet<K> {
 
   add(key: K): void {
     if (this.capacity === 0 || this.#items.has(key)) return;
+    if (this.#items.size === this.capacity) this.#items.delete(this.#ring[this.#next] as K);
     this.#items.add(key);
-    if (this.#items.size > this.capacity) this.#items.delete(this.#items.values().next().value as K);
+    this.#ring[this.#next] = key;
+    this.#next = (this.#next + 1) % this.capacity;
   }
 
   get size(): number {

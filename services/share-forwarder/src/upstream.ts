@@ -1,4 +1,5 @@
-import { Pool } from "undici";
+import type { IncomingHttpHeaders } from "node:http";
+import { type Dispatcher, Pool } from "undici";
 import type { RawAttempt } from "./classify.js";
 import { parseRetryAfter } from "./retry.js";
 import type { WebhookHeaders } from "./signing.js";
@@ -38,31 +39,15 @@ export class UpstreamClient {
   }
 
   /** POSTs to `path` on the upstream's origin (the configured URL's path unless given). */
-  async post(body: Uint8Array, signature: WebhookHeaders, path: string = this.#path): Promise<RawAttempt> {
-    // A timer cleared on completion rather than AbortSignal.timeout: that one's timer outlives the
-    // request and, on firing, builds a DOMException for a signal nobody listens to any more (one
-    // per POST, 2 s later; in the forwarder's profile with the signal's own bookkeeping).
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
-    const signal = controller.signal;
-    try {
-      const response = await this.#pool.request({
-        path,
-        method: "POST",
-        headers: { "content-type": "application/json", ...signature },
-        body,
-        signal,
-      });
-      const text = await readLimited(response.body, this.#maxResponseBytes);
-      const retryAfter = response.headers["retry-after"];
-      const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now());
-      return { kind: "response", status: response.statusCode, body: text, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
-    } catch (err) {
-      const timeout = signal.aborted || /timeout/i.test((err as Error).name ?? "");
-      return { kind: "error", timeout, message: describe(err) };
-    } finally {
-      clearTimeout(timer);
-    }
+  post(body: Uint8Array, signature: WebhookHeaders, path: string = this.#path): Promise<RawAttempt> {
+    return new Promise((resolve) => {
+      const attempt = new PostAttempt(this.#maxResponseBytes, this.#timeoutMs, resolve);
+      try {
+        this.#pool.dispatch({ path, method: "POST", headers: { "content-type": "application/json", ...signature }, body }, attempt);
+      } catch (err) {
+        attempt.onResponseError(undefined, err as Error);
+      }
+    });
   }
 
   async close(): Promise<void> {
@@ -75,13 +60,65 @@ function describe(err: unknown): string {
   return [e.code ?? e.cause?.code, e.message].filter(Boolean).join(": ") || "request failed";
 }
 
-/** Reads at most `limit` bytes of a response body and discards the rest. */
-async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < limit) chunks.push(chunk.subarray(0, limit - size));
-    size += chunk.length;
+/**
+ * One POST as an undici dispatch handler: the answer's status, Retry-After and at most `limit` body
+ * bytes (the rest discarded), gathered straight from the connection's callbacks. `pool.request`
+ * would build, per POST, a response object with a Readable body to iterate and an AbortSignal for
+ * the timeout; here the timeout is one timer that aborts the request through its controller.
+ */
+class PostAttempt implements Dispatcher.DispatchHandler {
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+  #status = 0;
+  #retryAfter: string | undefined;
+  #controller: Dispatcher.DispatchController | undefined;
+  #timedOut = false;
+  #settled = false;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly limit: number,
+    timeoutMs: number,
+    private readonly resolve: (attempt: RawAttempt) => void,
+  ) {
+    this.#timer = setTimeout(() => {
+      this.#timedOut = true;
+      // Not started yet (no connection): aborted as soon as it starts.
+      this.#controller?.abort(new Error("share upstream request timeout"));
+    }, timeoutMs);
   }
-  return Buffer.concat(chunks).toString("utf8");
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#timedOut) controller.abort(new Error("share upstream request timeout"));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    this.#status = statusCode;
+    const retryAfter = headers["retry-after"];
+    this.#retryAfter = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#size < this.limit) this.#chunks.push(chunk.subarray(0, this.limit - this.#size));
+    this.#size += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    const body = (this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks)).toString("utf8");
+    const retryAfterMs = parseRetryAfter(this.#retryAfter, Date.now());
+    this.#settle({ kind: "response", status: this.#status, body, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    const timeout = this.#timedOut || /timeout/i.test(err.name ?? "");
+    this.#settle({ kind: "error", timeout, message: describe(err) });
+  }
+
+  #settle(attempt: RawAttempt): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    this.resolve(attempt);
+  }
 }
