@@ -61,6 +61,12 @@ export interface Stalls {
   /** Milliseconds of garbage collection per second in the service. */
   serviceGcMsPerSecond: number;
   /**
+   * The service's full (mark-compact) collections in the stretch and their pauses: each one stalls
+   * everything the service is answering for tens of milliseconds, so a stretch's p99 is often
+   * whether one fell in it. Young-generation scavenges are the rest of serviceGcMsPerSecond.
+   */
+  serviceMarkCompacts: { count: number; pauseMs: number };
+  /**
    * The event-loop delay of this (the benchmark's) process beyond its 1 ms sampling timer: a stall
    * here delays reading answers.
    */
@@ -89,6 +95,10 @@ export async function watchStalls(opsUrl: string, prefix: string): Promise<() =>
     return {
       serviceEventLoopLagMs: { p99: stallMs("nodejs_eventloop_lag_p99_seconds"), max: stallMs("nodejs_eventloop_lag_max_seconds") },
       serviceGcMsPerSecond: Math.round((increase(before, after, `${prefix}nodejs_gc_duration_seconds_sum`) * 1000) / seconds),
+      serviceMarkCompacts: {
+        count: increase(before, after, `${prefix}nodejs_gc_duration_seconds_count{kind="major"}`),
+        pauseMs: Number((increase(before, after, `${prefix}nodejs_gc_duration_seconds_sum{kind="major"}`) * 1000).toFixed(1)),
+      },
       benchEventLoopDelayMs: { p99: benchStallMs(benchLoop.percentile(99)), max: benchStallMs(benchLoop.max) },
       before,
       after,

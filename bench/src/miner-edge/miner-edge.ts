@@ -145,19 +145,20 @@ function latencyWindow(loadgen: Loadgen): { start(): void; stop(): { p50: number
 /**
  * Where a stretch's share-ack latency went, beside what the miners measured (write → answer read):
  * the edge's own share_ack_seconds (frame decoded → answer written; its histogram's bucket bounds),
- * the edge's event-loop lag and GC time, and the event-loop delay of this process, where the
+ * the edge's event-loop lag, GC time and mark-compacts, and the event-loop delay of this process, where the
  * simulated miners run (a stall here delays reading answers and inflates their latency).
  * Returns the function that ends the stretch.
  */
 async function watchEdgeStalls(ops: string): Promise<() => Promise<Record<string, unknown>>> {
   const stop = await watchStalls(ops, METRIC);
   return async () => {
-    const { serviceEventLoopLagMs, serviceGcMsPerSecond, benchEventLoopDelayMs, before, after } = await stop();
+    const { serviceEventLoopLagMs, serviceGcMsPerSecond, serviceMarkCompacts, benchEventLoopDelayMs, before, after } = await stop();
     const ack = `${METRIC}share_ack_seconds`;
     return {
       edgeAckMsAtMost: { p50: bucketQuantileMs(before, after, ack, 0.5), p99: bucketQuantileMs(before, after, ack, 0.99) },
       edgeEventLoopLagMs: serviceEventLoopLagMs,
       edgeGcMsPerSecond: serviceGcMsPerSecond,
+      edgeMarkCompacts: serviceMarkCompacts,
       loadgenEventLoopDelayMs: benchEventLoopDelayMs,
     };
   };

@@ -14,7 +14,6 @@ import { IpConnectionCounts } from "./admission/ip-connections.js";
 import { authPolicy, type Config, configSchema, unsafeSettings } from "./config.js";
 import { CounterChildren, type EdgeMetrics, edgeMetrics, eventCounter, servingGauges, verifierGauges } from "./metrics.js";
 import { adminService } from "./ops/admin.js";
-import { edgeEventBytes } from "./ops/edge-event-bytes.js";
 import { EventLog } from "./ops/event-log.js";
 import { registerEventRoutes } from "./ops/event-routes.js";
 import { Authorizer } from "./protocol/auth.js";
@@ -80,11 +79,7 @@ function recordEvents(ctx: Ctx, bus: Bus, metrics: EdgeMetrics, clock: Clock): E
     ctx.config.event_buffer_size,
     ctx.instanceId,
     [
-      (event, encodedShare) =>
-        bus.publishEncoded(
-          bus.subjects.edgeEvent,
-          withHeaders(EdgeEventSchema, edgeEventBytes(event, encodedShare), { msgId: event.eventId }),
-        ),
+      (event, bytes) => bus.publishEncoded(bus.subjects.edgeEvent, withHeaders(EdgeEventSchema, bytes, { msgId: event.eventId })),
       eventCounter(metrics),
     ],
     clock,

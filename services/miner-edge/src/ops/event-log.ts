@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { create, type MessageInitShape, toJson } from "@bufbuild/protobuf";
+import { create, fromBinary, type MessageInitShape, toJson } from "@bufbuild/protobuf";
 import { type EdgeEvent, EdgeEventSchema, EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
 import type { Clock } from "@gatehouse/service";
+import { edgeEventBytes } from "./edge-event-bytes.js";
 
 export type EventInit = Omit<MessageInitShape<typeof EdgeEventSchema>, "eventId" | "timestampMs" | "gatewayInstanceId"> & {
   eventId?: string;
@@ -15,8 +16,22 @@ export interface EventFilter {
   limit: number;
 }
 
-/** Takes each recorded event; `encodedShare`: its share detail already serialized, when the caller had it. */
-type Sink = (event: EdgeEvent, encodedShare: Uint8Array | undefined) => void;
+/** Takes each recorded event with its wire bytes (what the ring keeps and the bus publishes). */
+type Sink = (event: EdgeEvent, bytes: Uint8Array) => void;
+
+/**
+ * A kept event: its wire bytes and the fields /gateway/events filters on. Not the EdgeEvent itself:
+ * an accepted share's event is a graph of a dozen objects (its ShareAccepted, hex strings, bigints),
+ * and a ring of them outlives every young-generation collection, so each was copied, promoted and
+ * then marked by every mark-compact (most of what the edge promoted under load). One byte array
+ * holds no pointers for the collector to trace.
+ */
+interface Kept {
+  bytes: Uint8Array;
+  type: EdgeEventType;
+  reasonCode: GatewayReason;
+  workerId: string;
+}
 
 /** Live Server-Sent Events clients beyond this are refused (each holds a socket and a buffer). */
 const MAX_STREAMS = 32;
@@ -28,7 +43,7 @@ const MAX_STREAM_BUFFER_BYTES = 1 << 20;
  * SSE clients, and handed to the sinks (bus publisher, metrics).
  */
 export class EventLog {
-  readonly #ring: EdgeEvent[] = [];
+  readonly #ring: Kept[] = [];
   #head = 0;
   readonly #streams = new Set<{ res: ServerResponse; filter: EventFilter }>();
 
@@ -39,28 +54,30 @@ export class EventLog {
     private readonly clock: Clock,
   ) {}
 
-  /** `encodedShare`: the share detail's bytes as stored in SHARES, so the bus sink need not encode it again. */
+  /** `encodedShare`: the share detail's bytes as stored in SHARES, copied into the event's bytes instead of encoded again. */
   record(init: EventInit, encodedShare?: Uint8Array): EdgeEvent {
     const event = create(EdgeEventSchema, init as MessageInitShape<typeof EdgeEventSchema>);
     event.eventId = init.eventId ?? randomBytes(16).toString("hex");
     event.timestampMs = BigInt(this.clock.now());
     event.gatewayInstanceId = this.instanceId;
-    if (this.#ring.length < this.capacity) this.#ring.push(event);
+    const bytes = edgeEventBytes(event, encodedShare);
+    const kept = { bytes, type: event.type, reasonCode: event.reasonCode, workerId: event.workerId };
+    if (this.#ring.length < this.capacity) this.#ring.push(kept);
     else {
-      this.#ring[this.#head] = event;
+      this.#ring[this.#head] = kept;
       this.#head = (this.#head + 1) % this.capacity;
     }
-    for (const sink of this.sinks) sink(event, encodedShare);
+    for (const sink of this.sinks) sink(event, bytes);
     for (const stream of this.#streams) this.#push(stream, event);
     return event;
   }
 
-  /** Newest first. */
+  /** Newest first (decoded from the kept bytes). */
   recent(filter: EventFilter): EdgeEvent[] {
     const out: EdgeEvent[] = [];
     for (let i = this.#ring.length - 1; i >= 0 && out.length < filter.limit; i--) {
-      const event = this.#ring[(this.#head + i) % this.#ring.length] as EdgeEvent;
-      if (matches(event, filter)) out.push(event);
+      const kept = this.#ring[(this.#head + i) % this.#ring.length] as Kept;
+      if (matches(kept, filter)) out.push(fromBinary(EdgeEventSchema, kept.bytes));
     }
     return out;
   }
@@ -92,7 +109,7 @@ export class EventLog {
   }
 }
 
-function matches(event: EdgeEvent, filter: EventFilter): boolean {
+function matches(event: Pick<EdgeEvent, "type" | "workerId" | "reasonCode">, filter: EventFilter): boolean {
   return (
     (filter.type === undefined || event.type === filter.type) &&
     (filter.workerId === undefined || event.workerId === filter.workerId) &&
