@@ -4,7 +4,7 @@ import { type ContractCall, SignerBusyError, TxRevertedError, UnrecordedPendingE
 import type { DkgVersion } from "../../dkg/index.js";
 import type { EvidenceStore } from "../../evidence/store.js";
 import type { ChainReaderPort, TransactionsPort } from "../ports.js";
-import type { StepResult, WorkflowRecord } from "../types.js";
+import type { Progress, StepResult, WorkflowRecord } from "../types.js";
 
 export interface StepContext {
   wf: WorkflowRecord;
@@ -21,11 +21,20 @@ export interface StepContext {
   /** Evidence must confirm within this window of the confirmation wait starting (a resume starts a new one). */
   evidenceWindowMs: number;
   clock: Clock;
+  /** What the step's reads learned along the way (UNREGISTERED_AT), committed with its result (`withNoted`). */
+  noted: Progress;
 }
 
 export interface StepDefinition {
   /** Reconciled against chain state before every execution. */
   irreversible: boolean;
+  /**
+   * Run again from the stored record after a crash, the step reaches the same result with no
+   * second side effect (a pure computation, a read, or a send the transaction store keys and its
+   * reconciliation finds): its move to the next step may be committed together with that step's
+   * (transitions.ts `mayFold`). Unset for a step whose rerun would act twice (an evidence upload).
+   */
+  replayable?: boolean;
   /** Chain-state check; a result short-cuts `execute`, undefined lets it run. */
   reconcile?(ctx: StepContext): Promise<StepResult | undefined>;
   execute(ctx: StepContext): Promise<StepResult>;
@@ -37,6 +46,12 @@ export const AWAITING_SINCE = "_awaiting_since";
 export const txKey = (ctx: StepContext, step: string) => `${ctx.wf.id}:${step}`;
 
 export const dataHashOf = (ctx: StepContext) => (ctx.wf.input as { data_hash: string }).data_hash as Hex;
+
+/** `result` with what the step noted along the way checkpointed too (a result that moves on or waits; its own patch wins). */
+export function withNoted(result: StepResult, noted: Progress): StepResult {
+  if (Object.keys(noted).length === 0 || (result.kind !== "next" && result.kind !== "wait")) return result;
+  return { ...result, patch: { ...noted, ...result.patch } };
+}
 
 /** Delay before trying a busy signer again: short, jittered so waiters spread out. */
 export const signerBusyDelayMs = () => 20 + Math.floor(Math.random() * 30);
