@@ -57,8 +57,10 @@ export function withNoted(result: StepResult, noted: Progress): StepResult {
 export const signerBusyDelayMs = () => 20 + Math.floor(Math.random() * 30);
 
 /**
- * Sends one transaction for `step` (at most once: the tx manager keys it by workflow and step)
- * and maps the outcome: a revert found by simulation fails the workflow with `revertCode`.
+ * Sends one transaction for `step` (at most once: the tx manager keys it by workflow and step;
+ * one signed before is re-broadcast, not signed again) and maps the outcome: a revert found by
+ * simulation fails the workflow with `revertCode`. Without the signer, a transaction signed before
+ * (by a replica that had it) is still followed.
  */
 export async function sendOnce(
   ctx: StepContext,
@@ -69,7 +71,11 @@ export async function sendOnce(
   onSent: (hash: Hex | undefined) => StepResult,
   stillNeeded?: () => Promise<boolean>,
 ): Promise<StepResult> {
-  if (!ctx.tx.hasSigner(signer)) return { kind: "fail", code: "SIGNER_UNAVAILABLE", message: `signer ${signer} is not loaded` };
+  if (!ctx.tx.hasSigner(signer)) {
+    const signed = await ctx.tx.load(txKey(ctx, step));
+    if (signed) return onSent(signed.hashes[signed.hashes.length - 1]);
+    return { kind: "fail", code: "SIGNER_UNAVAILABLE", message: `signer ${signer} is not loaded` };
+  }
   try {
     return onSent(await ctx.tx.submit(txKey(ctx, step), signer as Address, call, stillNeeded));
   } catch (err) {

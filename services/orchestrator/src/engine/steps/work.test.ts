@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
-import { zeroAddress } from "viem";
-import { chainReader, stepContext, unexpected, workRecord } from "../../../test/fixtures.js";
+import { type Address, zeroAddress } from "viem";
+import { AGENT, chainReader, stepContext, unexpected, workRecord } from "../../../test/fixtures.js";
+import type { TxRecord } from "../../chain/tx-record.js";
 import type { EvidenceStatus } from "../../evidence/store.js";
+import type { ChainReaderPort, TransactionsPort } from "../ports.js";
 import { AWAITING_SINCE, withNoted } from "./context.js";
 import { isRegistered, UNREGISTERED_AT, workSteps } from "./work.js";
 
@@ -113,5 +115,56 @@ describe("registration reads", () => {
     expect(withNoted({ kind: "wait", delayMs: 5 }, noted)).toEqual({ kind: "wait", delayMs: 5, patch: noted });
     const failed = { kind: "fail", code: "X", message: "x" } as const;
     expect(withNoted(failed, noted)).toBe(failed);
+  });
+});
+
+describe("reconciling the chain steps reads the transaction store only when it must", () => {
+  const HASH = `0x${"cd".repeat(32)}` as const;
+  const signed = { key: "wf-1:SUBMIT_WORK_ONCHAIN", hashes: [HASH] } as unknown as TxRecord;
+  const notRegistered = async () => ({ registered: false, unregisteredAt: 1 }) as const;
+  const at = (step: string, chain: Partial<ChainReaderPort>, tx: Partial<TransactionsPort> = {}, signer = true) => {
+    const ctx = stepContext(workRecord("RUNNING", { step }), 1_000, { chain: chainReader({ workRegistration: notRegistered, ...chain }) });
+    ctx.tx = { ...ctx.tx, hasSigner: () => signer, ...tx };
+    return ctx;
+  };
+
+  it("SUBMIT_WORK_ONCHAIN: nothing on chain, so the submit finds any transaction of ours (no store read)", async () => {
+    expect(
+      await workSteps.SUBMIT_WORK_ONCHAIN?.reconcile?.(at("SUBMIT_WORK_ONCHAIN", { workSubmitter: async () => undefined })),
+    ).toBeUndefined();
+  });
+
+  it("SUBMIT_WORK_ONCHAIN: our work on chain follows our transaction when one is recorded, else registers", async () => {
+    const ours = { workSubmitter: async () => AGENT as Address };
+    expect(await workSteps.SUBMIT_WORK_ONCHAIN?.reconcile?.(at("SUBMIT_WORK_ONCHAIN", ours, { load: async () => signed }))).toEqual({
+      kind: "next",
+      step: "AWAIT_TX_CONFIRM",
+    });
+    expect(
+      await workSteps.SUBMIT_WORK_ONCHAIN?.reconcile?.(at("SUBMIT_WORK_ONCHAIN", ours, { load: async () => undefined })),
+    ).toMatchObject({
+      kind: "next",
+      step: "REGISTER_WORK",
+    });
+  });
+
+  it("REGISTER_WORK: not registered, so the submit finds any transaction of ours (no store read)", async () => {
+    expect(await workSteps.REGISTER_WORK?.reconcile?.(at("REGISTER_WORK", {}))).toBeUndefined();
+  });
+
+  it("the submit of a transaction signed before answers its hash: the step moves on to its confirmation", async () => {
+    const ctx = at("REGISTER_WORK", {}, { submit: async () => HASH });
+    expect(await workSteps.REGISTER_WORK?.execute(ctx)).toEqual({
+      kind: "next",
+      step: "AWAIT_REGISTER_CONFIRM",
+      patch: { register_tx_hash: HASH },
+    });
+  });
+
+  it("without the signer, a transaction signed before is still followed; none fails SIGNER_UNAVAILABLE", async () => {
+    const followed = at("REGISTER_WORK", {}, { load: async () => signed }, false);
+    expect(await workSteps.REGISTER_WORK?.execute(followed)).toMatchObject({ kind: "next", step: "AWAIT_REGISTER_CONFIRM" });
+    const none = at("REGISTER_WORK", {}, { load: async () => undefined }, false);
+    expect(await workSteps.REGISTER_WORK?.execute(none)).toMatchObject({ kind: "fail", code: "SIGNER_UNAVAILABLE" });
   });
 });

@@ -39,7 +39,10 @@ async function registeredAlready(ctx: StepContext): Promise<StepResult | undefin
 /** submitWork is on chain: advance to registration if it is ours, fail if another signer's. */
 async function submittedAlready(ctx: StepContext): Promise<StepResult | undefined> {
   const submitter = await ctx.chain.workSubmitter(input(ctx).studio_address, dataHashOf(ctx));
-  if (!submitter) return undefined;
+  return submitter && submittedBy(ctx, submitter);
+}
+
+function submittedBy(ctx: StepContext, submitter: string): StepResult {
   if (submitter.toLowerCase() !== input(ctx).signer_address.toLowerCase()) {
     return { kind: "fail", code: "ALREADY_SUBMITTED", message: `work ${dataHashOf(ctx)} was submitted by ${submitter}` };
   }
@@ -158,8 +161,12 @@ export const workSteps: Record<string, StepDefinition> = {
     async reconcile(ctx) {
       const done = await registeredAlready(ctx);
       if (done) return done;
+      // Work not on chain: a transaction of ours signed before is found by the submit, which
+      // re-broadcasts it, so the transaction store is read here only once the chain shows the work.
+      const submitter = await ctx.chain.workSubmitter(input(ctx).studio_address, dataHashOf(ctx));
+      if (!submitter) return undefined;
       if (await ctx.tx.load(txKey(ctx, "SUBMIT_WORK_ONCHAIN"))) return { kind: "next", step: "AWAIT_TX_CONFIRM" };
-      return submittedAlready(ctx);
+      return submittedBy(ctx, submitter);
     },
     async execute(ctx) {
       const { studio_address, signer_address } = input(ctx);
@@ -216,12 +223,8 @@ export const workSteps: Record<string, StepDefinition> = {
   REGISTER_WORK: {
     replayable: true,
     irreversible: true,
-    async reconcile(ctx) {
-      const done = await registeredAlready(ctx);
-      if (done) return done;
-      if (await ctx.tx.load(txKey(ctx, "REGISTER_WORK"))) return { kind: "next", step: "AWAIT_REGISTER_CONFIRM" };
-      return undefined;
-    },
+    // Not registered: a transaction of ours signed before is found by the submit, which re-broadcasts it.
+    reconcile: registeredAlready,
     async execute(ctx) {
       const { studio_address, epoch } = input(ctx);
       const call = {
