@@ -140,3 +140,63 @@ describe("Engine folds replayable steps into one write", () => {
     expect(stored.step).toBe("AWAIT_ARWEAVE_CONFIRM");
   });
 });
+
+describe("Engine runs a workflow claimed again while its run was finishing", () => {
+  it("runs it again under the new lease once the run is done, instead of leaving it parked until that lease expires", async () => {
+    let stored: WorkflowRecord = workRecord("RUNNING", { step: "AWAIT_TX_CONFIRM", leaseToken: 1, progress: { _awaiting_since: 500 } });
+    const claims = [[{ id: stored.id, token: 1 }], [{ id: stored.id, token: 2 }]];
+    const writes: Array<{ token: number | ""; step: string }> = [];
+    let settle: () => void = () => {};
+    const secondRunDone = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    let engine: Engine | undefined;
+    const store: WorkflowStorePort = {
+      load: async () => stored,
+      loadMany: async () => [stored],
+      claimDue: async () => {
+        const next = claims.shift() ?? [];
+        for (const { token } of next) stored = { ...stored, leaseToken: token };
+        return next;
+      },
+      transition: async (_id, token, t) => {
+        writes.push({ token, step: t.step });
+        if (token !== stored.leaseToken) return false;
+        stored = { ...stored, state: t.state, step: t.step, attempts: t.attempts, progress: t.progress };
+        if (token === 2) settle();
+        return true;
+      },
+      stalledBefore: async () => [],
+    };
+    let checks = 0;
+    engine = new Engine({
+      store,
+      chain: chainReader({ workRegistration: async () => ({ registered: false, unregisteredAt: 3 }) }),
+      tx: {
+        hasSigner: () => true,
+        load: async () => undefined,
+        submit: async () => HASH,
+        checkAndRebroadcast: async (): Promise<TxStatus> => {
+          // The first run's check is where the scheduler claims the workflow again.
+          if (checks++ === 0) await engine?.tick();
+          return { state: "pending", hash: HASH, nonce: 0 };
+        },
+      },
+      evidence: { kind: "test", put: async () => ({ id: "", uri: "" }), status: async () => "confirmed", get: async () => undefined },
+      adminSigner: AGENT,
+      instanceId: "test",
+      logger: createLogger({ service: "orchestrator-test", instanceId: "test", level: "fatal" }),
+      settings: SETTINGS,
+      clock: new ManualClock(1_000),
+      onTransition: () => {},
+    });
+    await engine.tick();
+    await secondRunDone;
+    await engine.stop(1_000);
+    expect(writes).toEqual([
+      { token: 1, step: "AWAIT_TX_CONFIRM" },
+      { token: 2, step: "AWAIT_TX_CONFIRM" },
+    ]);
+    expect(checks).toBe(2);
+  });
+});

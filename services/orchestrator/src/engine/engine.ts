@@ -72,6 +72,8 @@ const MAX_STEPS_PER_CLAIM = 32;
  */
 export class Engine {
   readonly #running = new Map<string, Promise<void>>();
+  /** Workflows claimed again while running: the lease to run them under once the run is done. */
+  readonly #claimedAgain = new Map<string, { token: number; claimedAt: number }>();
   #tickTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #ticking = false;
@@ -114,20 +116,37 @@ export class Engine {
       const claimed = await this.deps.store.claimDue(now, free, this.deps.settings.leaseMs, this.deps.instanceId);
       for (const { id, token } of claimed) {
         this.deps.onClaimed?.(id, token, now + this.deps.settings.leaseMs);
-        if (this.#running.has(id)) continue;
-        const run = this.run(id, token, now)
-          .catch((err: unknown) => this.deps.logger.error({ err, workflowId: id }, "workflow run failed"))
-          .finally(() => {
-            this.#running.delete(id);
-            if (!this.#stopped) void this.tick();
-          });
-        this.#running.set(id, run);
+        this.launch(id, token, now);
       }
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, "scheduler tick failed");
     } finally {
       this.#ticking = false;
     }
+  }
+
+  /**
+   * Runs `id` under the lease `token`. A workflow claimed again while its run is still finishing
+   * (due again after a short wait it committed, before the run returned) is run again under the
+   * new lease once that run is done: the claim moved its due time to the new lease's expiry, so
+   * leaving it would park it until then.
+   */
+  private launch(id: string, token: number, claimedAt: number): void {
+    if (this.#running.has(id)) {
+      this.#claimedAgain.set(id, { token, claimedAt });
+      return;
+    }
+    const run = this.run(id, token, claimedAt)
+      .catch((err: unknown) => this.deps.logger.error({ err, workflowId: id }, "workflow run failed"))
+      .finally(() => {
+        this.#running.delete(id);
+        const again = this.#claimedAgain.get(id);
+        this.#claimedAgain.delete(id);
+        if (this.#stopped) return;
+        if (again) this.launch(id, again.token, again.claimedAt);
+        void this.tick();
+      });
+    this.#running.set(id, run);
   }
 
   private context(wf: WorkflowRecord): StepContext {
