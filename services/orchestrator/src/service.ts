@@ -31,6 +31,7 @@ import { toGrants } from "./api/auth.js";
 import { OPENAPI } from "./api/openapi.js";
 import { RestApi } from "./api/server.js";
 import { ensureDevChain } from "./chain/dev-chain.js";
+import { ChainHead } from "./chain/head.js";
 import { ChainReader } from "./chain/reader.js";
 import { TxManager } from "./chain/tx-manager.js";
 import { adminSignerAddress, type Config, configSchema, retentionMs, unsafeSettings, workflowsDisabledReason } from "./config.js";
@@ -215,7 +216,11 @@ function createEngine(ctx: Ctx, { chain, stores, evidence, publisher, crash, met
   });
   return new Engine({
     store: stores.workflows,
-    chain: new ChainReader(chain.client, chain.rewardsDistributor),
+    chain: new ChainReader(
+      chain.client,
+      chain.rewardsDistributor,
+      new ChainHead(() => chain.client.getBlockNumber({ cacheTime: 0 }), settings.poll_interval_ms, systemClock),
+    ),
     tx,
     evidence,
     adminSigner: chain.adminSigner,

@@ -44,7 +44,7 @@ export function chainReader(overrides: Partial<ChainReaderPort> = {}): ChainRead
   return {
     rewardsDistributor: zeroAddress,
     workSubmitter: unexpected,
-    isWorkRegistered: unexpected,
+    workRegistration: unexpected,
     epochWork: unexpected,
     isValidatorRegistered: unexpected,
     workValidators: unexpected,
@@ -73,6 +73,7 @@ export function stepContext(wf: WorkflowRecord, now: number, overrides: Partial<
     confirmTimeoutMs: 60_000,
     evidenceWindowMs: 60_000,
     clock: new ManualClock(now),
+    noted: {},
     ...overrides,
   };
 }

@@ -1,6 +1,8 @@
 import { type Address, getAddress, type Hex, type PublicClient, zeroAddress } from "viem";
 import type { ChainReaderPort } from "../engine/ports.js";
 import { rewardsDistributorAbi, studioProxyAbi } from "./abi.js";
+import type { ChainHead } from "./head.js";
+import { registrationRead, type WorkRegistration } from "./registration.js";
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -9,6 +11,8 @@ export class ChainReader implements ChainReaderPort {
   constructor(
     readonly client: PublicClient,
     readonly rewardsDistributor: Address,
+    /** The head block number, read at most once per poll interval whatever the number of callers. */
+    private readonly head: ChainHead,
   ) {}
 
   async workSubmitter(studio: string, dataHash: Hex): Promise<Address | undefined> {
@@ -21,9 +25,29 @@ export class ChainReader implements ChainReaderPort {
     return submitter === zeroAddress ? undefined : submitter;
   }
 
-  async isWorkRegistered(studio: string, epoch: number, dataHash: Hex): Promise<boolean> {
-    const work = await this.epochWork(studio, epoch);
-    return work.some((h) => same(h, dataHash));
+  /**
+   * Whether (studio, epoch, dataHash) is registered. Given the block it was last read unregistered
+   * at, the work's own WorkRegistered log is looked for since then (registration.ts decides the
+   * range); otherwise the epoch's work list is read. Both read the latest state; the head read
+   * before them is the block the answer holds at least until.
+   */
+  async workRegistration(studio: string, epoch: number, dataHash: Hex, unregisteredAt?: number): Promise<WorkRegistration> {
+    const head = await this.head.latest();
+    const read = registrationRead(unregisteredAt === undefined ? undefined : BigInt(unregisteredAt), head);
+    const registered =
+      read.kind === "logs"
+        ? (
+            await this.client.getContractEvents({
+              address: this.rewardsDistributor,
+              abi: rewardsDistributorAbi,
+              eventName: "WorkRegistered",
+              args: { studio: getAddress(studio), epoch: BigInt(epoch), dataHash },
+              fromBlock: read.fromBlock,
+              toBlock: "latest",
+            })
+          ).length > 0
+        : (await this.epochWork(studio, epoch)).includes(dataHash.toLowerCase() as Hex);
+    return registered ? { registered } : { registered, unregisteredAt: Number(head) };
   }
 
   async epochWork(studio: string, epoch: number): Promise<readonly Hex[]> {

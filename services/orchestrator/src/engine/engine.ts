@@ -3,8 +3,9 @@ import type { Address } from "viem";
 import type { DkgVersion } from "../dkg/index.js";
 import type { EvidenceStore } from "../evidence/store.js";
 import type { ChainReaderPort, TransactionsPort, WorkflowStorePort } from "./ports.js";
-import { type StepContext, stepDefinition } from "./steps/index.js";
-import { type EngineEvent, recordAfter, transitionFor } from "./transitions.js";
+import { type StepContext, stepDefinition, withNoted } from "./steps/index.js";
+import type { Transition } from "./store.js";
+import { type EngineEvent, foldTransitions, mayFold, recordAfter, transitionFor } from "./transitions.js";
 import type { Progress, StepResult, WorkflowRecord, WorkflowState } from "./types.js";
 
 export interface EngineSettings {
@@ -53,6 +54,13 @@ export interface EngineDeps {
   clock?: Clock;
 }
 
+/** A transition decided on `before` (the record as the steps before it left it), with the progress patch it applied. */
+interface FoldedStep {
+  before: WorkflowRecord;
+  transition: Transition;
+  patch: Progress;
+}
+
 /** Steps run back to back under one lease before the workflow goes back to the scheduler. */
 const MAX_STEPS_PER_CLAIM = 32;
 
@@ -64,6 +72,8 @@ const MAX_STEPS_PER_CLAIM = 32;
  */
 export class Engine {
   readonly #running = new Map<string, Promise<void>>();
+  /** Workflows claimed again while running: the lease to run them under once the run is done. */
+  readonly #claimedAgain = new Map<string, { token: number; claimedAt: number }>();
   #tickTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #ticking = false;
@@ -106,20 +116,37 @@ export class Engine {
       const claimed = await this.deps.store.claimDue(now, free, this.deps.settings.leaseMs, this.deps.instanceId);
       for (const { id, token } of claimed) {
         this.deps.onClaimed?.(id, token, now + this.deps.settings.leaseMs);
-        if (this.#running.has(id)) continue;
-        const run = this.run(id, token)
-          .catch((err: unknown) => this.deps.logger.error({ err, workflowId: id }, "workflow run failed"))
-          .finally(() => {
-            this.#running.delete(id);
-            if (!this.#stopped) void this.tick();
-          });
-        this.#running.set(id, run);
+        this.launch(id, token, now);
       }
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, "scheduler tick failed");
     } finally {
       this.#ticking = false;
     }
+  }
+
+  /**
+   * Runs `id` under the lease `token`. A workflow claimed again while its run is still finishing
+   * (due again after a short wait it committed, before the run returned) is run again under the
+   * new lease once that run is done: the claim moved its due time to the new lease's expiry, so
+   * leaving it would park it until then.
+   */
+  private launch(id: string, token: number, claimedAt: number): void {
+    if (this.#running.has(id)) {
+      this.#claimedAgain.set(id, { token, claimedAt });
+      return;
+    }
+    const run = this.run(id, token, claimedAt)
+      .catch((err: unknown) => this.deps.logger.error({ err, workflowId: id }, "workflow run failed"))
+      .finally(() => {
+        this.#running.delete(id);
+        const again = this.#claimedAgain.get(id);
+        this.#claimedAgain.delete(id);
+        if (this.#stopped) return;
+        if (again) this.launch(id, again.token, again.claimedAt);
+        void this.tick();
+      });
+    this.#running.set(id, run);
   }
 
   private context(wf: WorkflowRecord): StepContext {
@@ -135,33 +162,54 @@ export class Engine {
       confirmTimeoutMs: settings.confirmTimeoutMs,
       evidenceWindowMs: settings.evidenceWindowMs,
       clock: this.#clock,
+      noted: {},
     };
   }
 
   /**
    * Runs a claimed workflow step by step while it can make progress without waiting. The record is
    * read once per claim: a transition committed under the lease leaves the stored record equal to
-   * `recordAfter`'s, so the next step starts from that rather than from a re-read.
+   * `recordAfter`'s, so the next step starts from that rather than from a re-read. A transition
+   * `mayFold` allows is not committed on its own but with the next one, in one write, so a run of
+   * replayable steps costs one write (a crash before it reruns them from the stored record); each
+   * step still gets its own WorkflowEvent once that write is made.
    */
-  private async run(id: string, token: number): Promise<void> {
-    let wf = await this.deps.store.load(id);
-    for (let n = 0; n < MAX_STEPS_PER_CLAIM && !this.#stopped && wf; n++) {
-      if (wf.leaseToken !== token) return;
-      if (wf.state === "CREATED") {
-        wf = await this.commit(wf, token, { kind: "start" });
+  private async run(id: string, token: number, claimedAt: number): Promise<void> {
+    let stored = await this.deps.store.load(id);
+    if (!stored || stored.leaseToken !== token) return;
+    /** The record with the folded steps applied, and those steps, oldest first. */
+    let wf = stored;
+    let folded: FoldedStep[] = [];
+    let leaseFrom = claimedAt;
+    for (let n = 0; n < MAX_STEPS_PER_CLAIM && !this.#stopped; n++) {
+      if (wf.state !== "CREATED" && wf.state !== "RUNNING") break;
+      const result = wf.state === "CREATED" ? undefined : await this.execute(wf);
+      const event: EngineEvent = result ? { kind: "step", result } : { kind: "start" };
+      const patch = result && "patch" in result ? (result.patch ?? {}) : {};
+      const now = this.#clock.now();
+      const transition = transitionFor(wf, event, now, this.deps.settings);
+      if (!transition) break;
+      folded.push({ before: wf, transition, patch });
+      const replayable = stepDefinition(wf.type, wf.step)?.replayable ?? false;
+      if (mayFold(event, replayable, now - leaseFrom, this.deps.settings.leaseMs)) {
+        wf = recordAfter(wf, transition, patch, now) ?? { ...wf, updatedAt: now };
         continue;
       }
-      if (wf.state !== "RUNNING") return;
-      const result = await this.execute(wf);
-      const committed = await this.commit(wf, token, { kind: "step", result }, "patch" in result ? (result.patch ?? {}) : {});
+      const committed = await this.write(stored, token, folded, now);
+      folded = [];
       if (!committed) {
-        this.deps.onStep?.(wf.step, "lease_lost");
-        this.deps.onLeaseLost?.(wf.id);
+        if (result) {
+          this.deps.onStep?.(wf.step, "lease_lost");
+          this.deps.onLeaseLost?.(wf.id);
+        }
         return;
       }
-      if (!(result.kind === "next" && result.step !== null)) return;
-      wf = committed;
+      if (result && !(result.kind === "next" && result.step !== null)) return;
+      stored = wf = committed;
+      leaseFrom = now;
     }
+    // Stopped or out of steps with steps still folded: they are committed as they stand.
+    if (folded.length > 0) await this.write(stored, token, folded, this.#clock.now());
   }
 
   private async execute(wf: WorkflowRecord): Promise<StepResult> {
@@ -177,12 +225,12 @@ export class Engine {
             { workflowId: wf.id, step: wf.step, outcome: reconciled.kind, next: "step" in reconciled ? reconciled.step : undefined },
             "reconciled against chain state",
           );
-          return reconciled;
+          return withNoted(reconciled, ctx.noted);
         }
       }
       const result = await definition.execute(ctx);
       this.deps.onStep?.(wf.step, result.kind);
-      return result;
+      return withNoted(result, ctx.noted);
     } catch (err) {
       this.deps.onStep?.(wf.step, "retry");
       return {
@@ -208,18 +256,36 @@ export class Engine {
   ): Promise<WorkflowRecord | undefined> {
     const now = this.#clock.now();
     const transition = transitionFor(wf, event, now, this.deps.settings);
-    if (!transition) return undefined;
-    if (!(await this.deps.store.transition(wf.id, token, transition, now))) return undefined;
-    const next = recordAfter(wf, transition, patch, now);
-    this.deps.onCommitted?.(next ?? { ...wf, updatedAt: now }, transition.dueAt);
-    if (!next) return { ...wf, updatedAt: now };
-    this.deps.onTransition({
-      workflow: next,
-      previousState: wf.state,
-      previousStep: wf.step,
-      patch,
-      fencingToken: typeof token === "number" ? token : 0,
-    });
+    return transition && this.write(wf, token, [{ before: wf, transition, patch }], now);
+  }
+
+  /**
+   * Writes `steps` (transitions made one after another from the stored record `stored`) as one
+   * transition, then publishes each step's transition and keeps the record as it now stands.
+   * Undefined if the write lost.
+   */
+  private async write(
+    stored: WorkflowRecord,
+    token: number | "",
+    steps: readonly FoldedStep[],
+    now: number,
+  ): Promise<WorkflowRecord | undefined> {
+    const transition = steps.map((s) => s.transition).reduce(foldTransitions);
+    if (!(await this.deps.store.transition(stored.id, token, transition, now))) return undefined;
+    const patch = Object.assign({}, ...steps.map((s) => s.patch)) as Progress;
+    const next = recordAfter(stored, transition, patch, now) ?? { ...stored, updatedAt: now };
+    this.deps.onCommitted?.(next, transition.dueAt);
+    for (const step of steps) {
+      const after = recordAfter(step.before, step.transition, step.patch, now);
+      if (!after) continue;
+      this.deps.onTransition({
+        workflow: after,
+        previousState: step.before.state,
+        previousStep: step.before.step,
+        patch: step.patch,
+        fencingToken: typeof token === "number" ? token : 0,
+      });
+    }
     return next;
   }
 

@@ -1,4 +1,5 @@
 import type { Address, Hex } from "viem";
+import type { WorkRegistration } from "../chain/registration.js";
 import type { TxRecord } from "../chain/tx-record.js";
 import type { ContractCall, TxStatus } from "../chain/tx-types.js";
 import type { Transition } from "./store.js";
@@ -52,7 +53,8 @@ export interface TransactionsPort {
 export interface ChainReaderPort {
   readonly rewardsDistributor: Address;
   workSubmitter(studio: string, dataHash: Hex): Promise<Address | undefined>;
-  isWorkRegistered(studio: string, epoch: number, dataHash: Hex): Promise<boolean>;
+  /** Registered, or not as of a block; `unregisteredAt` (a previous answer's) lets it read only the blocks since. */
+  workRegistration(studio: string, epoch: number, dataHash: Hex, unregisteredAt?: number): Promise<WorkRegistration>;
   epochWork(studio: string, epoch: number): Promise<readonly Hex[]>;
   isValidatorRegistered(dataHash: Hex, validator: string): Promise<boolean>;
   workValidators(dataHash: Hex): Promise<readonly Address[]>;

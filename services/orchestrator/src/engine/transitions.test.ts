@@ -1,7 +1,16 @@
 import { describe, expect, it } from "@jest/globals";
 import { workRecord } from "../../test/fixtures.js";
 import { AWAITING_SINCE } from "./steps/context.js";
-import { type EngineEvent, LAST_ERROR, recordAfter, STALL_COUNT, type TransitionPolicy, transitionFor } from "./transitions.js";
+import {
+  type EngineEvent,
+  foldTransitions,
+  LAST_ERROR,
+  mayFold,
+  recordAfter,
+  STALL_COUNT,
+  type TransitionPolicy,
+  transitionFor,
+} from "./transitions.js";
 import { type StepResult, WORKFLOW_STATES, type WorkflowRecord, type WorkflowState } from "./types.js";
 
 const NOW = 1_000_000;
@@ -266,6 +275,59 @@ describe("recordAfter", () => {
       code: "STALLED",
       message: "T: m",
       recoverable: true,
+    });
+  });
+});
+
+describe("mayFold", () => {
+  const next = step({ kind: "next", step: "UPLOAD_EVIDENCE" });
+
+  it("folds a start and a replayable step moving on to another step while the lease is young", () => {
+    expect(mayFold({ kind: "start" }, false, 0, POLICY.leaseMs)).toBe(true);
+    expect(mayFold(next, true, 1_000, POLICY.leaseMs)).toBe(true);
+  });
+
+  it("commits a step whose rerun would act twice", () => {
+    expect(mayFold(next, false, 0, POLICY.leaseMs)).toBe(false);
+  });
+
+  it("commits the end of a workflow and every result that does not move on", () => {
+    expect(mayFold(step({ kind: "next", step: null }), true, 0, POLICY.leaseMs)).toBe(false);
+    for (const result of [
+      { kind: "wait", delayMs: 100 },
+      { kind: "retry", code: "X", message: "x", category: "TRANSIENT" },
+      { kind: "stall", code: "X", message: "x" },
+      { kind: "fail", code: "X", message: "x" },
+    ] as StepResult[])
+      expect(mayFold(step(result), true, 0, POLICY.leaseMs)).toBe(false);
+  });
+
+  it("commits once the lease has been held for half its time, which the commit renews", () => {
+    expect(mayFold(next, true, POLICY.leaseMs / 2 - 1, POLICY.leaseMs)).toBe(true);
+    expect(mayFold(next, true, POLICY.leaseMs / 2, POLICY.leaseMs)).toBe(false);
+    expect(mayFold({ kind: "start" }, true, POLICY.leaseMs / 2, POLICY.leaseMs)).toBe(false);
+  });
+});
+
+describe("foldTransitions", () => {
+  it("leaves the record as committing the two one after the other would", () => {
+    const created = record("CREATED", { step: "COMPUTE_DKG", progress: {} });
+    const start = decide(created, { kind: "start" });
+    const afterStart = start && recordAfter(created, start, {}, NOW);
+    const dkg = afterStart && decide(afterStart, step({ kind: "next", step: "UPLOAD_EVIDENCE", patch: { dkg_thread_root: "0x03" } }));
+    const afterDkg = dkg && afterStart && recordAfter(afterStart, dkg, { dkg_thread_root: "0x03" }, NOW);
+    const folded = start && dkg && foldTransitions(start, dkg);
+    expect(folded && recordAfter(created, folded, { dkg_thread_root: "0x03" }, NOW)).toEqual(afterDkg);
+  });
+
+  it("keeps an earlier input compaction and error unless the later transition sets its own", () => {
+    const compacting = { state: "RUNNING", step: "B", attempts: 0, progress: {}, dueAt: 1, input: { compacted: true } } as never;
+    const later = { state: "RUNNING", step: "C", attempts: 0, progress: { a: 1 }, dueAt: 2 } as never;
+    expect(foldTransitions(compacting, later)).toEqual({ ...(later as object), input: { compacted: true } });
+    const failing = { state: "FAILED", step: "C", attempts: 0, progress: {}, dueAt: null, error: null } as never;
+    expect(foldTransitions({ ...(compacting as object), error: { code: "E" } } as never, failing)).toMatchObject({
+      error: null,
+      input: { compacted: true },
     });
   });
 });

@@ -189,3 +189,25 @@ export function recordAfter(wf: WorkflowRecord, t: Transition, patch: Progress, 
   else if (error === null) delete next.error;
   return next;
 }
+
+/**
+ * Whether the transition `event` asks for may stay uncommitted while the workflow's next step
+ * runs, to be committed with that step's: a workflow's start, and a step moving on to another step
+ * when rerunning it from the stored record reaches the same result with no second side effect
+ * (`replayable`: a crash before the commit costs a rerun, never a repeat). Only while the lease,
+ * renewed by each commit, has been held for less than half its time.
+ */
+export function mayFold(event: EngineEvent, replayable: boolean, leaseHeldMs: number, leaseMs: number): boolean {
+  if (leaseHeldMs * 2 >= leaseMs) return false;
+  if (event.kind === "start") return true;
+  return event.kind === "step" && event.result.kind === "next" && event.result.step !== null && replayable;
+}
+
+/** One transition leaving the record as `earlier` then `later` would (`later` decided on the record `earlier` left). */
+export function foldTransitions(earlier: Transition, later: Transition): Transition {
+  const folded = { ...later };
+  // Fields `later` leaves unset keep what `earlier` did; never an explicit undefined, which `recordAfter` would copy.
+  if (folded.error === undefined && earlier.error !== undefined) folded.error = earlier.error;
+  if (folded.input === undefined && earlier.input !== undefined) folded.input = earlier.input;
+  return folded;
+}

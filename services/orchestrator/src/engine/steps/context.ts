@@ -4,7 +4,7 @@ import { type ContractCall, SignerBusyError, TxRevertedError, UnrecordedPendingE
 import type { DkgVersion } from "../../dkg/index.js";
 import type { EvidenceStore } from "../../evidence/store.js";
 import type { ChainReaderPort, TransactionsPort } from "../ports.js";
-import type { StepResult, WorkflowRecord } from "../types.js";
+import type { Progress, StepResult, WorkflowRecord } from "../types.js";
 
 export interface StepContext {
   wf: WorkflowRecord;
@@ -21,11 +21,20 @@ export interface StepContext {
   /** Evidence must confirm within this window of the confirmation wait starting (a resume starts a new one). */
   evidenceWindowMs: number;
   clock: Clock;
+  /** What the step's reads learned along the way (UNREGISTERED_AT), committed with its result (`withNoted`). */
+  noted: Progress;
 }
 
 export interface StepDefinition {
   /** Reconciled against chain state before every execution. */
   irreversible: boolean;
+  /**
+   * Run again from the stored record after a crash, the step reaches the same result with no
+   * second side effect (a pure computation, a read, or a send the transaction store keys and its
+   * reconciliation finds): its move to the next step may be committed together with that step's
+   * (transitions.ts `mayFold`). Unset for a step whose rerun would act twice (an evidence upload).
+   */
+  replayable?: boolean;
   /** Chain-state check; a result short-cuts `execute`, undefined lets it run. */
   reconcile?(ctx: StepContext): Promise<StepResult | undefined>;
   execute(ctx: StepContext): Promise<StepResult>;
@@ -38,12 +47,20 @@ export const txKey = (ctx: StepContext, step: string) => `${ctx.wf.id}:${step}`;
 
 export const dataHashOf = (ctx: StepContext) => (ctx.wf.input as { data_hash: string }).data_hash as Hex;
 
+/** `result` with what the step noted along the way checkpointed too (a result that moves on or waits; its own patch wins). */
+export function withNoted(result: StepResult, noted: Progress): StepResult {
+  if (Object.keys(noted).length === 0 || (result.kind !== "next" && result.kind !== "wait")) return result;
+  return { ...result, patch: { ...noted, ...result.patch } };
+}
+
 /** Delay before trying a busy signer again: short, jittered so waiters spread out. */
 export const signerBusyDelayMs = () => 20 + Math.floor(Math.random() * 30);
 
 /**
- * Sends one transaction for `step` (at most once: the tx manager keys it by workflow and step)
- * and maps the outcome: a revert found by simulation fails the workflow with `revertCode`.
+ * Sends one transaction for `step` (at most once: the tx manager keys it by workflow and step;
+ * one signed before is re-broadcast, not signed again) and maps the outcome: a revert found by
+ * simulation fails the workflow with `revertCode`. Without the signer, a transaction signed before
+ * (by a replica that had it) is still followed.
  */
 export async function sendOnce(
   ctx: StepContext,
@@ -54,7 +71,11 @@ export async function sendOnce(
   onSent: (hash: Hex | undefined) => StepResult,
   stillNeeded?: () => Promise<boolean>,
 ): Promise<StepResult> {
-  if (!ctx.tx.hasSigner(signer)) return { kind: "fail", code: "SIGNER_UNAVAILABLE", message: `signer ${signer} is not loaded` };
+  if (!ctx.tx.hasSigner(signer)) {
+    const signed = await ctx.tx.load(txKey(ctx, step));
+    if (signed) return onSent(signed.hashes[signed.hashes.length - 1]);
+    return { kind: "fail", code: "SIGNER_UNAVAILABLE", message: `signer ${signer} is not loaded` };
+  }
   try {
     return onSent(await ctx.tx.submit(txKey(ctx, step), signer as Address, call, stillNeeded));
   } catch (err) {

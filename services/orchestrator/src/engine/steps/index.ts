@@ -5,7 +5,7 @@ import { scoreSteps } from "./score.js";
 import { workSteps } from "./work.js";
 
 export type { StepContext, StepDefinition } from "./context.js";
-export { AWAITING_SINCE } from "./context.js";
+export { AWAITING_SINCE, withNoted } from "./context.js";
 
 const registry: Record<WorkflowType, Record<string, StepDefinition>> = {
   WorkSubmission: workSteps,

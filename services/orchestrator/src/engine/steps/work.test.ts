@@ -1,9 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
-import { zeroAddress } from "viem";
-import { stepContext, unexpected, workRecord } from "../../../test/fixtures.js";
+import { type Address, zeroAddress } from "viem";
+import { AGENT, chainReader, stepContext, unexpected, workRecord } from "../../../test/fixtures.js";
+import type { TxRecord } from "../../chain/tx-record.js";
 import type { EvidenceStatus } from "../../evidence/store.js";
-import { AWAITING_SINCE } from "./context.js";
-import { workSteps } from "./work.js";
+import type { ChainReaderPort, TransactionsPort } from "../ports.js";
+import { AWAITING_SINCE, withNoted } from "./context.js";
+import { isRegistered, UNREGISTERED_AT, workSteps } from "./work.js";
 
 const WINDOW_MS = 60_000;
 const POLL_MS = 5_000;
@@ -65,5 +67,104 @@ describe("AWAIT_ARWEAVE_CONFIRM", () => {
 
   it("keeps waiting for an upload not yet seen while the window is open", async () => {
     expect(await awaitConfirm("not_found", { [AWAITING_SINCE]: 1_000 }, 2_000)).toEqual({ kind: "wait", delayMs: POLL_MS });
+  });
+});
+
+describe("registration reads", () => {
+  const registering = (
+    progress: Record<string, unknown>,
+    answers: Array<{ registered: true } | { registered: false; unregisteredAt: number }>,
+  ) => {
+    const asked: Array<number | undefined> = [];
+    const wf = workRecord("RUNNING", { step: "REGISTER_WORK", progress });
+    const ctx = stepContext(wf, 1_000, {
+      chain: chainReader({
+        workRegistration: async (_studio, _epoch, _hash, since) => {
+          asked.push(since);
+          return answers.shift() ?? unexpected();
+        },
+      }),
+    });
+    return { ctx, asked };
+  };
+
+  it("notes the block a work was read unregistered at and reads only since then next time", async () => {
+    const { ctx, asked } = registering({}, [
+      { registered: false, unregisteredAt: 40 },
+      { registered: false, unregisteredAt: 42 },
+    ]);
+    expect(await isRegistered(ctx)).toBe(false);
+    expect(await isRegistered(ctx)).toBe(false);
+    expect(asked).toEqual([undefined, 40]);
+    expect(ctx.noted).toEqual({ [UNREGISTERED_AT]: 42 });
+  });
+
+  it("starts from the block a previous run checkpointed", async () => {
+    const { ctx, asked } = registering({ [UNREGISTERED_AT]: 17 }, [{ registered: true }]);
+    expect(await workSteps.REGISTER_WORK?.reconcile?.(ctx)).toMatchObject({ kind: "next", step: null, remove: [UNREGISTERED_AT] });
+    expect(asked).toEqual([17]);
+  });
+
+  it("checkpoints what it noted with a result that moves on or waits, the result's own patch winning", () => {
+    const noted = { [UNREGISTERED_AT]: 9, a: 1 };
+    expect(withNoted({ kind: "next", step: "X", patch: { a: 2 } }, noted)).toEqual({
+      kind: "next",
+      step: "X",
+      patch: { [UNREGISTERED_AT]: 9, a: 2 },
+    });
+    expect(withNoted({ kind: "wait", delayMs: 5 }, noted)).toEqual({ kind: "wait", delayMs: 5, patch: noted });
+    const failed = { kind: "fail", code: "X", message: "x" } as const;
+    expect(withNoted(failed, noted)).toBe(failed);
+  });
+});
+
+describe("reconciling the chain steps reads the transaction store only when it must", () => {
+  const HASH = `0x${"cd".repeat(32)}` as const;
+  const signed = { key: "wf-1:SUBMIT_WORK_ONCHAIN", hashes: [HASH] } as unknown as TxRecord;
+  const notRegistered = async () => ({ registered: false, unregisteredAt: 1 }) as const;
+  const at = (step: string, chain: Partial<ChainReaderPort>, tx: Partial<TransactionsPort> = {}, signer = true) => {
+    const ctx = stepContext(workRecord("RUNNING", { step }), 1_000, { chain: chainReader({ workRegistration: notRegistered, ...chain }) });
+    ctx.tx = { ...ctx.tx, hasSigner: () => signer, ...tx };
+    return ctx;
+  };
+
+  it("SUBMIT_WORK_ONCHAIN: nothing on chain, so the submit finds any transaction of ours (no store read)", async () => {
+    expect(
+      await workSteps.SUBMIT_WORK_ONCHAIN?.reconcile?.(at("SUBMIT_WORK_ONCHAIN", { workSubmitter: async () => undefined })),
+    ).toBeUndefined();
+  });
+
+  it("SUBMIT_WORK_ONCHAIN: our work on chain follows our transaction when one is recorded, else registers", async () => {
+    const ours = { workSubmitter: async () => AGENT as Address };
+    expect(await workSteps.SUBMIT_WORK_ONCHAIN?.reconcile?.(at("SUBMIT_WORK_ONCHAIN", ours, { load: async () => signed }))).toEqual({
+      kind: "next",
+      step: "AWAIT_TX_CONFIRM",
+    });
+    expect(
+      await workSteps.SUBMIT_WORK_ONCHAIN?.reconcile?.(at("SUBMIT_WORK_ONCHAIN", ours, { load: async () => undefined })),
+    ).toMatchObject({
+      kind: "next",
+      step: "REGISTER_WORK",
+    });
+  });
+
+  it("REGISTER_WORK: not registered, so the submit finds any transaction of ours (no store read)", async () => {
+    expect(await workSteps.REGISTER_WORK?.reconcile?.(at("REGISTER_WORK", {}))).toBeUndefined();
+  });
+
+  it("the submit of a transaction signed before answers its hash: the step moves on to its confirmation", async () => {
+    const ctx = at("REGISTER_WORK", {}, { submit: async () => HASH });
+    expect(await workSteps.REGISTER_WORK?.execute(ctx)).toEqual({
+      kind: "next",
+      step: "AWAIT_REGISTER_CONFIRM",
+      patch: { register_tx_hash: HASH },
+    });
+  });
+
+  it("without the signer, a transaction signed before is still followed; none fails SIGNER_UNAVAILABLE", async () => {
+    const followed = at("REGISTER_WORK", {}, { load: async () => signed }, false);
+    expect(await workSteps.REGISTER_WORK?.execute(followed)).toMatchObject({ kind: "next", step: "AWAIT_REGISTER_CONFIRM" });
+    const none = at("REGISTER_WORK", {}, { load: async () => undefined }, false);
+    expect(await workSteps.REGISTER_WORK?.execute(none)).toMatchObject({ kind: "fail", code: "SIGNER_UNAVAILABLE" });
   });
 });

@@ -8,22 +8,41 @@ import type { StepResult, WorkSubmissionInput } from "../types.js";
 import { AWAITING_SINCE, awaitTx, dataHashOf, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
 
 const input = (ctx: StepContext) => ctx.wf.input as WorkSubmissionInput;
+
+/**
+ * Progress key: a head block the work was read unregistered at, so that later reads look only for
+ * its WorkRegistered log since then rather than read the epoch's whole work list (chain/registration.ts).
+ */
+export const UNREGISTERED_AT = "_unregistered_at";
+
 const complete = (ctx: StepContext): StepResult => ({
   kind: "next",
   step: null,
   patch: { onchain_confirmed: true, register_confirmed: true, register_confirmed_at: ctx.clock.now() },
+  remove: [UNREGISTERED_AT],
 });
+
+/** Whether the work is registered; an unregistered answer's block is noted for the next read. */
+export async function isRegistered(ctx: StepContext): Promise<boolean> {
+  const { studio_address, epoch } = input(ctx);
+  const since = (ctx.noted[UNREGISTERED_AT] ?? ctx.wf.progress[UNREGISTERED_AT]) as number | undefined;
+  const found = await ctx.chain.workRegistration(studio_address, epoch, dataHashOf(ctx), since);
+  if (!found.registered) ctx.noted[UNREGISTERED_AT] = found.unregisteredAt;
+  return found.registered;
+}
 
 /** Work registered with the RewardsDistributor is the end state: never register twice. */
 async function registeredAlready(ctx: StepContext): Promise<StepResult | undefined> {
-  const { studio_address, epoch } = input(ctx);
-  return (await ctx.chain.isWorkRegistered(studio_address, epoch, dataHashOf(ctx))) ? complete(ctx) : undefined;
+  return (await isRegistered(ctx)) ? complete(ctx) : undefined;
 }
 
 /** submitWork is on chain: advance to registration if it is ours, fail if another signer's. */
 async function submittedAlready(ctx: StepContext): Promise<StepResult | undefined> {
   const submitter = await ctx.chain.workSubmitter(input(ctx).studio_address, dataHashOf(ctx));
-  if (!submitter) return undefined;
+  return submitter && submittedBy(ctx, submitter);
+}
+
+function submittedBy(ctx: StepContext, submitter: string): StepResult {
   if (submitter.toLowerCase() !== input(ctx).signer_address.toLowerCase()) {
     return { kind: "fail", code: "ALREADY_SUBMITTED", message: `work ${dataHashOf(ctx)} was submitted by ${submitter}` };
   }
@@ -49,6 +68,7 @@ function participants(ctx: StepContext): { addresses: Address[]; weights: number
 
 export const workSteps: Record<string, StepDefinition> = {
   COMPUTE_DKG: {
+    replayable: true,
     irreversible: false,
     async execute(ctx) {
       if (ctx.wf.progress.dkg_thread_root) return { kind: "next", step: "UPLOAD_EVIDENCE" };
@@ -102,6 +122,7 @@ export const workSteps: Record<string, StepDefinition> = {
   },
 
   AWAIT_ARWEAVE_CONFIRM: {
+    replayable: true,
     irreversible: false,
     async execute(ctx) {
       const id = ctx.wf.progress.arweave_tx_id as string | undefined;
@@ -135,12 +156,17 @@ export const workSteps: Record<string, StepDefinition> = {
   },
 
   SUBMIT_WORK_ONCHAIN: {
+    replayable: true,
     irreversible: true,
     async reconcile(ctx) {
       const done = await registeredAlready(ctx);
       if (done) return done;
+      // Work not on chain: a transaction of ours signed before is found by the submit, which
+      // re-broadcasts it, so the transaction store is read here only once the chain shows the work.
+      const submitter = await ctx.chain.workSubmitter(input(ctx).studio_address, dataHashOf(ctx));
+      if (!submitter) return undefined;
       if (await ctx.tx.load(txKey(ctx, "SUBMIT_WORK_ONCHAIN"))) return { kind: "next", step: "AWAIT_TX_CONFIRM" };
-      return submittedAlready(ctx);
+      return submittedBy(ctx, submitter);
     },
     async execute(ctx) {
       const { studio_address, signer_address } = input(ctx);
@@ -173,6 +199,7 @@ export const workSteps: Record<string, StepDefinition> = {
   },
 
   AWAIT_TX_CONFIRM: {
+    replayable: true,
     irreversible: true,
     reconcile: registeredAlready,
     async execute(ctx) {
@@ -194,13 +221,10 @@ export const workSteps: Record<string, StepDefinition> = {
   },
 
   REGISTER_WORK: {
+    replayable: true,
     irreversible: true,
-    async reconcile(ctx) {
-      const done = await registeredAlready(ctx);
-      if (done) return done;
-      if (await ctx.tx.load(txKey(ctx, "REGISTER_WORK"))) return { kind: "next", step: "AWAIT_REGISTER_CONFIRM" };
-      return undefined;
-    },
+    // Not registered: a transaction of ours signed before is found by the submit, which re-broadcasts it.
+    reconcile: registeredAlready,
     async execute(ctx) {
       const { studio_address, epoch } = input(ctx);
       const call = {
@@ -216,12 +240,13 @@ export const workSteps: Record<string, StepDefinition> = {
         call,
         "REGISTER_TX_REVERTED",
         (hash) => (hash ? { kind: "next", step: "AWAIT_REGISTER_CONFIRM", patch: { register_tx_hash: hash } } : complete(ctx)),
-        async () => !(await ctx.chain.isWorkRegistered(studio_address, epoch, dataHashOf(ctx))),
+        async () => !(await isRegistered(ctx)),
       );
     },
   },
 
   AWAIT_REGISTER_CONFIRM: {
+    replayable: true,
     irreversible: true,
     async execute(ctx) {
       return awaitTx(ctx, "REGISTER_WORK", "REGISTER_TX_REVERTED", async (_block, hash) => {
@@ -231,6 +256,7 @@ export const workSteps: Record<string, StepDefinition> = {
           kind: "next",
           step: null,
           patch: { register_tx_hash: hash, register_confirmed: true, register_confirmed_at: ctx.clock.now() },
+          remove: [UNREGISTERED_AT],
         };
       });
     },
