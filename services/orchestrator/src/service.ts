@@ -211,7 +211,7 @@ function createEngine(ctx: Ctx, { chain, stores, evidence, publisher, crash, met
     lockTtlMs: settings.signer_lock_ttl_ms,
     instanceId: ctx.instanceId,
     logger: ctx.logger,
-    checkpoint: (name) => crash.hit(name),
+    checkpoint: (...names) => crash.hit(...names),
     onEvent: (event) => metrics.transactions.inc({ event }),
   });
   return new Engine({

@@ -36,8 +36,11 @@ export interface TxManagerOptions {
   lockTtlMs: number;
   instanceId: string;
   logger: Logger;
-  /** Called at named points (`after_sign:<key suffix>`, `after_broadcast:<key suffix>`) so tests can crash the process there. */
-  checkpoint?: (name: string) => Promise<void>;
+  /**
+   * Called at named points (`after_sign:<key suffix>`, `after_broadcast:<key suffix>`) so tests can
+   * crash the process there; a batch's transactions reach a point together, in one call.
+   */
+  checkpoint?: (...names: string[]) => Promise<void>;
   onEvent?: (event: "sent" | "rebroadcast" | "replaced" | "confirmed" | "reverted") => void;
   /** How old a head block number may be when read for a confirmation or a pending check (the poll interval). */
   headMaxAgeMs: number;
@@ -211,7 +214,7 @@ export class TxManager implements TransactionsPort {
       for (const { submit } of signed.slice(written)) {
         submit.reject(new SignerBusyError(`lost the lock on signer ${lease.signer} before persisting ${submit.key}`));
       }
-      for (const { record } of persisted) await this.options.checkpoint?.(`after_sign:${stepOf(record.key)}`);
+      await this.options.checkpoint?.(...persisted.map(({ record }) => `after_sign:${stepOf(record.key)}`));
       await this.broadcastSigned(persisted);
     } finally {
       await store.unlock(lease);
@@ -248,10 +251,8 @@ export class TxManager implements TransactionsPort {
       record.status = "sent";
       this.options.onEvent?.("sent");
     }
-    for (const { submit, record } of sent) {
-      await this.options.checkpoint?.(`after_broadcast:${stepOf(record.key)}`);
-      submit.resolve(record.hashes[0]);
-    }
+    await this.options.checkpoint?.(...sent.map(({ record }) => `after_broadcast:${stepOf(record.key)}`));
+    for (const { submit, record } of sent) submit.resolve(record.hashes[0]);
   }
 
   /** Gas estimate of `call`; a revert becomes TxRevertedError with the reason decoded from the ABI. */
