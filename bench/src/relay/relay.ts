@@ -8,11 +8,9 @@
 // CPU each process spent per request is reported, since that is what bounds throughput here.
 // Then latency under load: open-loop at 25 %, 50 % and 90 % of the loaded run's rate.
 
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { cpuUsage } from "node:process";
-import { fileURLToPath } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Bus } from "@gatehouse/bus";
 import { RelayRequestSchema } from "@gatehouse/proto/relay/v1";
@@ -20,6 +18,7 @@ import { addressFromPrivateKey, devKey, type JsonObject, METHOD_CAPABILITY_EXECU
 import { ServiceProcess } from "@gatehouse/testkit";
 import { Pool } from "undici";
 import { BenchError } from "../lib/errors.js";
+import { startNatsPeer } from "../lib/nats-peer-process.js";
 import { LOAD_FRACTIONS, paced } from "../lib/paced.js";
 import { cpuSecondsOf, stopProcess } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
@@ -214,19 +213,7 @@ async function startResponders(n: number, root: string, placement: ResponderPlac
       await Promise.all(responders.map((r) => r.close()));
     };
   }
-  const script = fileURLToPath(new URL("./floor-responder.js", import.meta.url));
-  const children = Array.from({ length: n }, (_, i) =>
-    spawn(process.execPath, [script, NATS, `${root}.node.${i}`], { stdio: ["ignore", "pipe", "inherit"] }),
-  );
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve, reject) => {
-          child.once("exit", (code) => reject(new BenchError(`floor responder exited with ${code} before it was ready`)));
-          child.stdout?.once("data", () => resolve());
-        }),
-    ),
-  );
+  const children = await Promise.all(Array.from({ length: n }, (_, i) => startNatsPeer(NATS, ["reply", `${root}.node.${i}`])));
   return async () => {
     await Promise.all(children.map((child) => stopProcess(child)));
   };

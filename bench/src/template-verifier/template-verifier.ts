@@ -13,6 +13,7 @@ import { Bus, encode } from "@gatehouse/bus";
 import { TemplateProposalSchema, TemplateVerdictSchema } from "@gatehouse/proto/mining/v1";
 import { profileFlags } from "@gatehouse/testkit";
 import { BenchError } from "../lib/errors.js";
+import { startNatsPeer } from "../lib/nats-peer-process.js";
 import { cpuSecondsOf } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { watchStalls } from "../lib/service-metrics.js";
@@ -115,6 +116,15 @@ function assertAlive(): void {
   if (exitedEarly) throw new BenchError(exitedEarly);
 }
 
+/** Waits while `pending()` holds, at most `timeoutMs`, failing at once if the verifier has exited. */
+async function whileVerifierAlive(pending: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = nowMs() + timeoutMs;
+  while (pending() && nowMs() < deadline) {
+    assertAlive();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Publishes `RATE`/s for `seconds` s; `send(i)` publishes message i. Resolves with the count sent. */
 async function paced(send: (i: number) => void, seconds = SECONDS): Promise<number> {
   const total = RATE * seconds;
@@ -127,27 +137,6 @@ async function paced(send: (i: number) => void, seconds = SECONDS): Promise<numb
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
   }
   return sent;
-}
-
-/** A separate node process that echoes `<prefix>.in` to `<prefix>.out` (raw NATS, no decoding). */
-async function startEcho(servers: string, prefix: string): Promise<ChildProcess> {
-  const script = `import { connect } from "@nats-io/transport-node";
-const nc = await connect({ servers: ${JSON.stringify(servers)} });
-nc.subscribe("${prefix}.in", { callback: (_e, m) => nc.publish("${prefix}.out", m.data) });
-await nc.flush();
-process.stdout.write("ready\\n");
-process.on("SIGTERM", () => nc.close().then(() => process.exit(0)));`;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-    cwd: join(process.cwd(), "libs/bus"),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      if (chunk.includes("ready")) resolve();
-    });
-    child.once("exit", (code) => reject(new BenchError(`echo process exited with ${code}`)));
-  });
-  return child;
 }
 
 /** Paced round trips through an echo (this process's when `echoProcess` is undefined). */
@@ -194,7 +183,7 @@ export async function run(): Promise<void> {
     // Floors, same bytes and rate: echoed once through NATS by this process, and by another process
     // (the verifier's own path crosses processes too, so scheduling on this shared machine counts).
     const floor = await echoFloor(bus, `${root}.floor1`, payload, undefined);
-    const echoProcess = await startEcho(servers, `${root}.floor2`);
+    const echoProcess = await startNatsPeer(servers, ["forward", `${root}.floor2.in`, `${root}.floor2.out`]);
     const crossFloor = await echoFloor(bus, `${root}.floor2`, payload, echoProcess).finally(() => echoProcess.kill("SIGTERM"));
 
     // Paced load on the verifier.
@@ -223,11 +212,7 @@ export async function run(): Promise<void> {
       const e = warmUp[i] as (typeof warmUp)[number];
       bus.nc.publish(bus.subjects.templateProposed, e.data, { headers: e.headers });
     }, WARM_UP_SECONDS);
-    const warmUpDeadline = nowMs() + 10_000;
-    while (warmUpAnswered < warmUpSent && nowMs() < warmUpDeadline) {
-      assertAlive();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await whileVerifierAlive(() => warmUpAnswered < warmUpSent, 10_000);
     const stalls = await watchStalls(ops, "gatehouse_template_verifier_");
     const cpuBefore = cpuSecondsOf(verifier.pid as number);
     const loadStarted = nowMs();
@@ -236,11 +221,7 @@ export async function run(): Promise<void> {
       sentAt.set(BigInt(i + 1), nowMs());
       bus.nc.publish(bus.subjects.templateProposed, e.data, { headers: e.headers });
     });
-    const deadline = nowMs() + 10_000;
-    while (verdicts < sent && nowMs() < deadline) {
-      assertAlive();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await whileVerifierAlive(() => verdicts < sent, 10_000);
     const loadSeconds = (nowMs() - loadStarted) / 1000;
     const loadCpu = cpuSecondsOf(verifier.pid as number) - cpuBefore;
     const { serviceEventLoopLagMs, serviceGcMsPerSecond, benchEventLoopDelayMs } = await stalls();
@@ -266,11 +247,7 @@ export async function run(): Promise<void> {
     const satCpuBefore = cpuSecondsOf(verifier.pid as number);
     const satStarted = nowMs();
     while (issued < Math.min(window, SATURATION_COUNT)) publishSat();
-    const satDeadline = nowMs() + 120_000;
-    while (answered < SATURATION_COUNT && nowMs() < satDeadline) {
-      assertAlive();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await whileVerifierAlive(() => answered < SATURATION_COUNT, 120_000);
     const satSeconds = (nowMs() - satStarted) / 1000;
     const satCpu = cpuSecondsOf(verifier.pid as number) - satCpuBefore;
     await sub.drain();
