@@ -82,8 +82,9 @@ function node(refuse: ReadonlySet<number> = new Set<number>()) {
   return { client: client as unknown as PublicClient, accepted };
 }
 
-function manager(store: TxStore, client: PublicClient): TxManager {
+function manager(store: TxStore, client: PublicClient, checkpoint?: (...names: string[]) => Promise<void>): TxManager {
   return new TxManager({
+    ...(checkpoint && { checkpoint }),
     store,
     client,
     chain: anvil,
@@ -172,5 +173,40 @@ describe("TxManager batches", () => {
     expect(store.records.size).toBe(0);
     expect(accepted).toEqual([]);
     expect(store.next).toBeUndefined();
+  });
+
+  it("passes a transaction's crash points on its first send, also when a restart finds it persisted but never sent", async () => {
+    const store = new MemoryTxStore();
+    const { client, accepted } = node();
+    // The first process dies at its checkpoint (it never returns), after persisting, before sending.
+    let died!: () => void;
+    const death = new Promise<void>((resolve) => {
+      died = resolve;
+    });
+    const dying = manager(store, client, () => {
+      died();
+      return new Promise<void>(() => undefined);
+    });
+    void dying.submit("wf-a:STEP", signer, call);
+    await death;
+    expect(store.records.get("wf-a:STEP")?.status).toBe("signed");
+
+    const passed: [string, number][] = [];
+    const restarted = manager(store, client, async (...names) => {
+      for (const name of names) passed.push([name, accepted.length]);
+    });
+    const hash = await restarted.submit("wf-a:STEP", signer, call);
+    expect(hash).toBe(store.records.get("wf-a:STEP")?.hashes[0]);
+    // After signing, before the send; after the send, once marked sent.
+    expect(passed).toEqual([
+      ["after_sign:STEP", 0],
+      ["after_broadcast:STEP", 1],
+    ]);
+    expect(store.records.get("wf-a:STEP")?.status).toBe("sent");
+
+    // Once sent, a later submit of the same key sends nothing and passes no point again.
+    await restarted.submit("wf-a:STEP", signer, call);
+    expect(passed).toHaveLength(2);
+    expect(accepted).toEqual([0]);
   });
 });

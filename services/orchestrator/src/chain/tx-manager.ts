@@ -332,12 +332,22 @@ export class TxManager implements TransactionsPort {
     }
   }
 
+  /**
+   * Sends the record's bytes again. A record still `signed` was persisted by a process that died
+   * (or failed to send) before broadcasting it: this send is its first, so it passes the same
+   * crash points as one in `broadcastSigned`. A death elsewhere in the process (another signer's
+   * batch at its own point) can come between a batch's persisting and its checkpoint, and the
+   * restart then reaches the transaction only here.
+   */
   private async broadcast(record: TxRecord, event: "sent" | "rebroadcast" | "replaced"): Promise<void> {
+    const first = record.status === "signed";
+    if (first) await this.options.checkpoint?.(`after_sign:${stepOf(record.key)}`);
     await this.sendRaw(record);
     record.sentAt = this.#clock.now();
-    record.status = record.status === "signed" ? "sent" : record.status;
+    record.status = first ? "sent" : record.status;
     await this.options.store.markSent([record.key], record.status, record.sentAt);
     this.options.onEvent?.(event);
+    if (first) await this.options.checkpoint?.(`after_broadcast:${stepOf(record.key)}`);
   }
 
   /**
