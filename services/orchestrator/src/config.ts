@@ -11,6 +11,7 @@ import {
 } from "@gatehouse/service";
 import { type Address, getAddress } from "viem";
 import { z } from "zod";
+import { MIN_LOG_RANGE_BLOCKS } from "./chain/log-range.js";
 import { gatewayEndpoint } from "./evidence/arweave-protocol.js";
 
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
@@ -99,6 +100,13 @@ export const configSchema = z.strictObject({
       /** A broadcast transaction unmined this long is replaced with a fee bump on its nonce. */
       stuck_after_ms: z.number().int().positive().default(30_000),
       signer_lock_ttl_ms: z.number().int().positive().default(15_000),
+      /**
+       * The most blocks one eth_getLogs covers (hosted nodes refuse wider: Alchemy 2,000, Infura and
+       * QuickNode 10,000, some public endpoints fewer); longer spans are read as several queries.
+       */
+      max_log_range_blocks: z.number().int().min(MIN_LOG_RANGE_BLOCKS).max(1_000_000).default(2_000),
+      /** The block the RewardsDistributor was deployed at (or any block before it): no log query looks below it. */
+      rewards_distributor_start_block: z.number().int().min(0).default(0),
       /** Development only: start anvil on rpc_url if nothing answers and deploy the contracts there. */
       dev_chain: z.boolean().default(false),
     })

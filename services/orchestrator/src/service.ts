@@ -220,6 +220,7 @@ function createEngine(ctx: Ctx, { chain, stores, evidence, publisher, crash, met
       chain.client,
       chain.rewardsDistributor,
       new ChainHead(() => chain.client.getBlockNumber({ cacheTime: 0 }), settings.poll_interval_ms, systemClock),
+      { maxRangeBlocks: BigInt(settings.max_log_range_blocks), startBlock: BigInt(settings.rewards_distributor_start_block) },
     ),
     tx,
     evidence,

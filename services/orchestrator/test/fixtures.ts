@@ -53,7 +53,7 @@ export function chainReader(overrides: Partial<ChainReaderPort> = {}): ChainRead
     hasRevealed: unexpected,
     deadlines: unexpected,
     rewardsOwner: unexpected,
-    epochClosedTx: unexpected,
+    epochClosure: unexpected,
     ...overrides,
   };
 }

@@ -1,7 +1,9 @@
-import { type Address, getAddress, type Hex, type PublicClient, zeroAddress } from "viem";
+import { type Address, encodeEventTopics, getAddress, type Hex, numberToHex, type PublicClient, zeroAddress } from "viem";
 import type { ChainReaderPort } from "../engine/ports.js";
 import { rewardsDistributorAbi, studioProxyAbi } from "./abi.js";
+import { closedSince, closureRead, type EpochClosure, type EpochLog, walkBack } from "./epoch-closure.js";
 import type { ChainHead } from "./head.js";
+import type { LogQueryLimits, LogRange } from "./log-range.js";
 import { registrationRead, type WorkRegistration } from "./registration.js";
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -13,6 +15,8 @@ export class ChainReader implements ChainReaderPort {
     readonly rewardsDistributor: Address,
     /** The head block number, read at most once per poll interval whatever the number of callers. */
     private readonly head: ChainHead,
+    /** How wide a log query may be and the oldest block one needs to look at (log-range.ts). */
+    private readonly logLimits: LogQueryLimits,
   ) {}
 
   async workSubmitter(studio: string, dataHash: Hex): Promise<Address | undefined> {
@@ -33,7 +37,7 @@ export class ChainReader implements ChainReaderPort {
    */
   async workRegistration(studio: string, epoch: number, dataHash: Hex, unregisteredAt?: number): Promise<WorkRegistration> {
     const head = await this.head.latest();
-    const read = registrationRead(unregisteredAt === undefined ? undefined : BigInt(unregisteredAt), head);
+    const read = registrationRead(unregisteredAt === undefined ? undefined : BigInt(unregisteredAt), head, this.logLimits);
     const registered =
       read.kind === "logs"
         ? (
@@ -117,16 +121,56 @@ export class ChainReader implements ChainReaderPort {
     return this.client.readContract({ address: this.rewardsDistributor, abi: rewardsDistributorAbi, functionName: "owner" });
   }
 
-  /** The transaction that closed (studio, epoch), if any: the contract has no closed flag, its log is the record. */
-  async epochClosedTx(studio: string, epoch: number): Promise<Hex | undefined> {
-    const logs = await this.client.getContractEvents({
+  /**
+   * Whether (studio, epoch) was closed, and by which transaction: the contract has no closed flag,
+   * its EpochClosed log is the record. Given the head block it was last seen unclosed at, only the
+   * blocks since are looked at; otherwise the walk back to the epoch's first registration
+   * (epoch-closure.ts decides). Every query is a range log-range.ts bounds.
+   */
+  async epochClosure(studio: string, epoch: number, unclosedAt?: number): Promise<EpochClosure> {
+    const head = await this.head.latest();
+    const read = closureRead(unclosedAt === undefined ? undefined : BigInt(unclosedAt), head, this.logLimits);
+    const logsIn = (range: LogRange, events: ReadonlyArray<EpochLog["event"]>) => this.epochLogs(studio, epoch, range, events);
+    const closedBy =
+      read.kind === "since"
+        ? await closedSince(read.fromBlock, head, this.logLimits, logsIn)
+        : await walkBack((await this.epochWorkAt(studio, epoch, head)).length, head, this.logLimits, logsIn);
+    return closedBy ? { closed: true, txHash: closedBy } : { closed: false, unclosedAt: Number(head) };
+  }
+
+  /** The epoch's work list as it stood at block `block`. */
+  private epochWorkAt(studio: string, epoch: number, block: bigint): Promise<readonly Hex[]> {
+    return this.client.readContract({
       address: this.rewardsDistributor,
       abi: rewardsDistributorAbi,
-      eventName: "EpochClosed",
-      args: { studio: getAddress(studio), epoch: BigInt(epoch) },
-      fromBlock: 0n,
-      toBlock: "latest",
+      functionName: "getEpochWork",
+      args: [getAddress(studio), BigInt(epoch)],
+      blockNumber: block,
     });
-    return logs[0]?.transactionHash ?? undefined;
+  }
+
+  /** The logs of `events` of (studio, epoch) in `range`, in chain order: one eth_getLogs (both events are indexed by studio, then epoch). */
+  private async epochLogs(studio: string, epoch: number, range: LogRange, events: ReadonlyArray<EpochLog["event"]>): Promise<EpochLog[]> {
+    const args = { studio: getAddress(studio), epoch: BigInt(epoch) };
+    const [, studioTopic, epochTopic] = encodeEventTopics({ abi: rewardsDistributorAbi, eventName: "EpochClosed", args });
+    const selectors = new Map(
+      events.map((eventName) => [encodeEventTopics({ abi: rewardsDistributorAbi, eventName })[0] as Hex, eventName] as const),
+    );
+    const logs = await this.client.request({
+      method: "eth_getLogs",
+      params: [
+        {
+          address: this.rewardsDistributor,
+          topics: [[...selectors.keys()], studioTopic as Hex, epochTopic as Hex],
+          fromBlock: numberToHex(range.fromBlock),
+          toBlock: range.toBlock === "latest" ? "latest" : numberToHex(range.toBlock),
+        },
+      ],
+    });
+    return logs.flatMap((log) => {
+      const event = selectors.get(log.topics[0] as Hex);
+      if (!event || log.blockNumber === null || log.transactionHash === null) return [];
+      return [{ event, blockNumber: BigInt(log.blockNumber), transactionHash: log.transactionHash }];
+    });
   }
 }

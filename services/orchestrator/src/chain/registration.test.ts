@@ -1,27 +1,32 @@
 import { describe, expect, it } from "@jest/globals";
-import { MAX_LOG_RANGE_BLOCKS, REORG_MARGIN_BLOCKS, registrationRead } from "./registration.js";
+import { HEAD_ALLOWANCE_BLOCKS, REORG_MARGIN_BLOCKS } from "./log-range.js";
+import { registrationRead } from "./registration.js";
+
+const limits = { maxRangeBlocks: 2_000n, startBlock: 0n };
 
 describe("registrationRead", () => {
   it("reads the epoch's work list when the work was never read unregistered", () => {
-    expect(registrationRead(undefined, 1_000n)).toEqual({ kind: "list" });
+    expect(registrationRead(undefined, 1_000n, limits)).toEqual({ kind: "list" });
   });
 
   it("looks for the work's log from a reorg margin below the block it was read unregistered at", () => {
-    expect(registrationRead(1_000n, 1_010n)).toEqual({ kind: "logs", fromBlock: 1_000n - REORG_MARGIN_BLOCKS });
+    expect(registrationRead(1_000n, 1_010n, limits)).toEqual({ kind: "logs", fromBlock: 1_000n - REORG_MARGIN_BLOCKS });
   });
 
-  it("never starts a log query below block 0", () => {
-    expect(registrationRead(3n, 5n)).toEqual({ kind: "logs", fromBlock: 0n });
+  it("never starts a log query below block 0 or the start block", () => {
+    expect(registrationRead(3n, 5n, limits)).toEqual({ kind: "logs", fromBlock: 0n });
+    expect(registrationRead(1_000n, 1_010n, { ...limits, startBlock: 990n })).toEqual({ kind: "logs", fromBlock: 990n });
   });
 
   it("reads the list again when the head is below that block (the chain went back, or another chain)", () => {
-    expect(registrationRead(1_000n, 999n)).toEqual({ kind: "list" });
+    expect(registrationRead(1_000n, 999n, limits)).toEqual({ kind: "list" });
   });
 
-  it("reads the list again rather than query more than MAX_LOG_RANGE_BLOCKS", () => {
+  it("reads the list again rather than make a query wider than the node allows", () => {
     const at = 10_000n;
-    const widest = at - REORG_MARGIN_BLOCKS + MAX_LOG_RANGE_BLOCKS;
-    expect(registrationRead(at, widest)).toEqual({ kind: "logs", fromBlock: at - REORG_MARGIN_BLOCKS });
-    expect(registrationRead(at, widest + 1n)).toEqual({ kind: "list" });
+    const from = at - REORG_MARGIN_BLOCKS;
+    const widest = from + limits.maxRangeBlocks - HEAD_ALLOWANCE_BLOCKS - 1n;
+    expect(registrationRead(at, widest, limits)).toEqual({ kind: "logs", fromBlock: from });
+    expect(registrationRead(at, widest + 1n, limits)).toEqual({ kind: "list" });
   });
 });

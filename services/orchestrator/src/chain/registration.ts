@@ -1,16 +1,12 @@
+import { fitsOneQuery, type LogQueryLimits, resumeFrom } from "./log-range.js";
+
 /**
  * How "is this work registered with the RewardsDistributor" is read. The contract only offers the
  * epoch's whole work list (`getEpochWork`), whose size grows with the epoch, so reading it on every
  * check costs O(epoch) each time. A workflow reads the list once, at a known head block, and from
  * then on asks for its own `WorkRegistered` log (studio, epoch and data hash are indexed) over the
- * blocks since then: a log query bounded by blocks the workflow knows about, never from block 0.
+ * blocks since then: one log query bounded as log-range.ts bounds them, never from block 0.
  */
-
-/** Blocks re-read below the block a work was last seen unregistered at: a reorg shallower than this cannot hide a registration. */
-export const REORG_MARGIN_BLOCKS = 64n;
-
-/** The widest log query made (hosted nodes refuse wide ranges); past it the list is read again. */
-export const MAX_LOG_RANGE_BLOCKS = 2_000n;
 
 export type RegistrationRead =
   /** Read the epoch's work list (`getEpochWork`) and look for the data hash. */
@@ -21,14 +17,13 @@ export type RegistrationRead =
 /**
  * The read that answers whether a work is registered, given the block it was last read
  * unregistered at (undefined: never) and the head block now. The list when there is no such block,
- * when the head is below it (the chain went back, or another chain), or when the log range would
- * exceed MAX_LOG_RANGE_BLOCKS; else the logs from REORG_MARGIN_BLOCKS below that block.
+ * when the head is below it (the chain went back, or another chain), or when one log query could
+ * not cover the blocks since (a reorg margin below that block: `resumeFrom`); else that query.
  */
-export function registrationRead(unregisteredAt: bigint | undefined, head: bigint): RegistrationRead {
+export function registrationRead(unregisteredAt: bigint | undefined, head: bigint, limits: LogQueryLimits): RegistrationRead {
   if (unregisteredAt === undefined || unregisteredAt > head) return { kind: "list" };
-  const fromBlock = unregisteredAt > REORG_MARGIN_BLOCKS ? unregisteredAt - REORG_MARGIN_BLOCKS : 0n;
-  if (head - fromBlock > MAX_LOG_RANGE_BLOCKS) return { kind: "list" };
-  return { kind: "logs", fromBlock };
+  const fromBlock = resumeFrom(unregisteredAt, limits);
+  return fitsOneQuery(fromBlock, head, limits) ? { kind: "logs", fromBlock } : { kind: "list" };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Address, Hex } from "viem";
+import type { EpochClosure } from "../chain/epoch-closure.js";
 import type { WorkRegistration } from "../chain/registration.js";
 import type { TxRecord } from "../chain/tx-record.js";
 import type { ContractCall, TxStatus } from "../chain/tx-types.js";
@@ -64,6 +65,6 @@ export interface ChainReaderPort {
   /** Commit and reveal deadlines (unix seconds; 0 when never set). */
   deadlines(studio: string, dataHash: Hex): Promise<{ commit: number; reveal: number }>;
   rewardsOwner(): Promise<Address>;
-  /** The transaction that closed (studio, epoch), if any. */
-  epochClosedTx(studio: string, epoch: number): Promise<Hex | undefined>;
+  /** Closed by a transaction, or not as of a block; `unclosedAt` (a previous answer's) lets it read only the blocks since. */
+  epochClosure(studio: string, epoch: number, unclosedAt?: number): Promise<EpochClosure>;
 }

@@ -1,16 +1,38 @@
-import { getAddress } from "viem";
+import { getAddress, type Hex } from "viem";
 import { rewardsDistributorAbi } from "../../chain/abi.js";
 import type { CloseEpochInput, StepResult } from "../types.js";
 import { awaitTx, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
 
 const input = (ctx: StepContext) => ctx.wf.input as CloseEpochInput;
 
+/**
+ * Progress key: a head block the epoch was read unclosed at, so that later reads look for its
+ * EpochClosed log only since then rather than walk back to the epoch's first registration
+ * (chain/epoch-closure.ts).
+ */
+export const UNCLOSED_AT = "_unclosed_at";
+
+/** The transaction that closed the epoch, if any; an unclosed answer's block is noted for the next read. */
+export async function closingTx(ctx: StepContext): Promise<Hex | undefined> {
+  const { studio_address, epoch } = input(ctx);
+  const since = (ctx.noted[UNCLOSED_AT] ?? ctx.wf.progress[UNCLOSED_AT]) as number | undefined;
+  const found = await ctx.chain.epochClosure(studio_address, epoch, since);
+  if (found.closed) return found.txHash;
+  ctx.noted[UNCLOSED_AT] = found.unclosedAt;
+  return undefined;
+}
+
 /** The contract has no closed flag and pays again on a second close: its EpochClosed log is the record. */
 async function closedAlready(ctx: StepContext): Promise<StepResult | undefined> {
-  const closedBy = await ctx.chain.epochClosedTx(input(ctx).studio_address, input(ctx).epoch);
+  const closedBy = await closingTx(ctx);
   if (!closedBy) return undefined;
   const ours = ctx.wf.progress.close_tx_hash === closedBy;
-  return { kind: "next", step: null, patch: { close_tx_hash: closedBy, ...(ours ? {} : { already_closed: true }) } };
+  return {
+    kind: "next",
+    step: null,
+    patch: { close_tx_hash: closedBy, ...(ours ? {} : { already_closed: true }) },
+    remove: [UNCLOSED_AT],
+  };
 }
 
 export const closeSteps: Record<string, StepDefinition> = {
@@ -60,7 +82,8 @@ export const closeSteps: Record<string, StepDefinition> = {
         },
         "CLOSE_TX_REVERTED",
         (hash) => ({ kind: "next", step: "AWAIT_TX_CONFIRM", patch: hash ? { close_tx_hash: hash } : {} }),
-        async () => !(await ctx.chain.epochClosedTx(studio_address, epoch)),
+        // Under the signer lock, just before signing: the epoch is read again, from the block it was last seen unclosed at.
+        async () => !(await closingTx(ctx)),
       );
     },
   },
@@ -72,6 +95,7 @@ export const closeSteps: Record<string, StepDefinition> = {
         kind: "next",
         step: null,
         patch: { close_tx_hash: hash, close_confirmed: true, close_block: Number(block), close_confirmed_at: ctx.clock.now() },
+        remove: [UNCLOSED_AT],
       }));
       // Nothing of ours was sent because the epoch was closed meanwhile: record who closed it.
       if (result.kind === "next" && result.step === "SUBMIT_CLOSE_EPOCH") return (await closedAlready(ctx)) ?? result;
