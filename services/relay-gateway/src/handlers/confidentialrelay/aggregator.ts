@@ -3,7 +3,7 @@ export interface Candidate {
   node: string;
   /** Digest of the whole response; undefined if it could not be decoded (it counts as received, never as a vote). */
   digest: string | undefined;
-  /** Signature state; "unverified" responses are checked only when their digest could win. */
+  /** Signature state; "unverified" responses are checked only when their digest is at most one vote from winning. */
   signature: "unverified" | "valid" | "invalid";
 }
 
@@ -16,8 +16,11 @@ export type Verdict =
  * Digest quorum (the Chainlink confidential relay aggregator, with the tie-break of chainlink PR #21907): a digest wins once `quorum` members
  * with valid signatures returned it. When several qualify, the smallest digest wins, and within it
  * the smallest node address, so the answer does not depend on arrival order. Signatures are checked
- * lazily through `verify`, only for digests with enough votes to win. Unobtainable as soon as the
- * best digest plus every response still outstanding cannot reach the quorum.
+ * through `verify` only for digests at most one vote short of winning: a response that could win with
+ * the next vote is checked on arrival, while that vote is still on its way, so the response that
+ * completes a quorum leaves one check on the answer's path instead of every one. Responses that
+ * arrive after the answer, or whose digest stays far from winning, are never checked. Unobtainable as
+ * soon as the best digest plus every response still outstanding cannot reach the quorum.
  */
 export function aggregate(candidates: Candidate[], quorum: number, outstanding: number, verify: (node: string) => boolean): Verdict {
   const byDigest = new Map<string, Candidate[]>();
@@ -30,7 +33,7 @@ export function aggregate(candidates: Candidate[], quorum: number, outstanding: 
   const digests = [...byDigest.keys()].sort();
   for (const digest of digests) {
     const bucket = (byDigest.get(digest) ?? []).sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-    if (bucket.length < quorum) continue;
+    if (bucket.length < quorum - 1) continue;
     let valid = 0;
     for (const c of bucket) {
       if (c.signature === "unverified") c.signature = verify(c.node) ? "valid" : "invalid";

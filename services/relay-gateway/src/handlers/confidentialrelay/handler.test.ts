@@ -388,6 +388,31 @@ describe("ConfidentialRelayHandler: quorum (behaviours 13-16)", () => {
       expect(aggregate(candidates, 2, 0, () => true)).toEqual({ kind: "quorum", digest: A, node: "0x01" });
     }
   });
+
+  it("checks a response's signature once its digest is one vote from winning, never earlier", () => {
+    const A = "a".repeat(64);
+    const checked: string[] = [];
+    const verify = (node: string) => {
+      checked.push(node);
+      return node !== "0x09";
+    };
+    // Quorum 3: one vote is two short, so nothing is checked yet.
+    const first: Candidate = { node: "0x01", digest: A, signature: "unverified" };
+    expect(aggregate([first], 3, 6, verify)).toEqual({ kind: "insufficient" });
+    expect(checked).toEqual([]);
+    // Two votes: one short, so both are checked while the third is on its way; a forgery is found now.
+    const forged: Candidate = { node: "0x09", digest: A, signature: "unverified" };
+    expect(aggregate([first, forged], 3, 5, verify)).toEqual({ kind: "insufficient" });
+    expect(checked).toEqual(["0x01", "0x09"]);
+    expect([first.signature, forged.signature]).toEqual(["valid", "invalid"]);
+    // The vote that completes the quorum is the only check left when it arrives.
+    const second: Candidate = { node: "0x02", digest: A, signature: "unverified" };
+    const third: Candidate = { node: "0x03", digest: A, signature: "unverified" };
+    expect(aggregate([first, forged, second], 3, 4, verify)).toEqual({ kind: "insufficient" });
+    checked.length = 0;
+    expect(aggregate([first, forged, second, third], 3, 3, verify)).toEqual({ kind: "quorum", digest: A, node: "0x01" });
+    expect(checked).toEqual(["0x03"]);
+  });
 });
 
 describe("ConfidentialRelayHandler: byzantine members", () => {
@@ -498,18 +523,20 @@ describe("ConfidentialRelayHandler: signed batches", () => {
     ];
     for (const forged of forgeries) handler.handleNodeMessage(forged);
     await settle();
-    expect(r.answers).toHaveLength(0);
+    // Each forged vote for v is one short of a quorum of 2, so it is checked on arrival: three
+    // invalid votes and one member left cannot make a quorum, and v fails before n3 answers.
+    expect(body(r.answers[0]).error.message).toBe("quorum unobtainable: requiredQuorum=2, maxShaToCount=0, remainingResponses=1");
     expect(w.answers).toHaveLength(0);
     handler.handleNodeMessage(genuine(n3));
     await settle();
-    // Only n3's batch is signed: one valid vote for "V", and every member has answered v.
-    expect(body(r.answers[0]).error.message).toBe("quorum unobtainable: requiredQuorum=2, maxShaToCount=1, remainingResponses=0");
+    expect(r.answers).toHaveLength(1);
     // n2's cut batch never answered w, so its genuine answer still can.
     expect(w.answers).toHaveLength(0);
     handler.handleNodeMessage(signed(n2, kw, answer("w", "W")));
     await settle();
     expect(body(w.answers[0]).result).toBe("W");
-    expect((await metrics.render()).body).toMatch(/node_responses_dropped_total\{reason="bad_signature"\} 4/);
+    // Every forged response was one vote from a quorum when it came, so all five were checked.
+    expect((await metrics.render()).body).toMatch(/node_responses_dropped_total\{reason="bad_signature"\} 5/);
   });
 
   it("drops an empty or oversized batch whole", async () => {

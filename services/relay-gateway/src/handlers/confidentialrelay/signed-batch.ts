@@ -3,8 +3,9 @@ import { recoverPersonalSigner, responseBatchSigningPayload, responseEntryDigest
 
 /**
  * A member's signed batch of responses as received. Its signature is checked at most once, when
- * the first of its responses could decide a quorum, and the verdict then holds for every response
- * in it: one recovery per batch, and none for batches whose responses never matter.
+ * the first of its responses is one vote from deciding a quorum (see `aggregate`), and the verdict
+ * then holds for every response in it: one recovery per batch, and none for batches whose responses
+ * never matter.
  */
 export class SignedBatch {
   #verdict: boolean | undefined;
