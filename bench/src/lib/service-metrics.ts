@@ -48,6 +48,14 @@ export function increase(before: Scrape, after: Scrape, name: string): number {
   return sum;
 }
 
+/** How many collections of one kind (prom-client's `kind` label) a stretch had, and their summed pauses. */
+function gcOfKind(before: Scrape, after: Scrape, prefix: string, kind: "major" | "minor"): { count: number; pauseMs: number } {
+  return {
+    count: increase(before, after, `${prefix}nodejs_gc_duration_seconds_count{kind="${kind}"}`),
+    pauseMs: Number((increase(before, after, `${prefix}nodejs_gc_duration_seconds_sum{kind="${kind}"}`) * 1000).toFixed(1)),
+  };
+}
+
 /** The period of this process's own event-loop delay timer (`monitorEventLoopDelay`'s resolution). */
 const BENCH_LOOP_SAMPLE_MS = 1;
 
@@ -63,9 +71,15 @@ export interface Stalls {
   /**
    * The service's full (mark-compact) collections in the stretch and their pauses: each one stalls
    * everything the service is answering for tens of milliseconds, so a stretch's p99 is often
-   * whether one fell in it. Young-generation scavenges are the rest of serviceGcMsPerSecond.
+   * whether one fell in it.
    */
   serviceMarkCompacts: { count: number; pauseMs: number };
+  /**
+   * The service's young-generation scavenges in the stretch and their summed pauses: each one is
+   * shorter but they are many, and what survives two of them is promoted to the old generation,
+   * which is what brings the next mark-compact.
+   */
+  serviceScavenges: { count: number; pauseMs: number };
   /**
    * The event-loop delay of this (the benchmark's) process beyond its 1 ms sampling timer: a stall
    * here delays reading answers.
@@ -95,10 +109,8 @@ export async function watchStalls(opsUrl: string, prefix: string): Promise<() =>
     return {
       serviceEventLoopLagMs: { p99: stallMs("nodejs_eventloop_lag_p99_seconds"), max: stallMs("nodejs_eventloop_lag_max_seconds") },
       serviceGcMsPerSecond: Math.round((increase(before, after, `${prefix}nodejs_gc_duration_seconds_sum`) * 1000) / seconds),
-      serviceMarkCompacts: {
-        count: increase(before, after, `${prefix}nodejs_gc_duration_seconds_count{kind="major"}`),
-        pauseMs: Number((increase(before, after, `${prefix}nodejs_gc_duration_seconds_sum{kind="major"}`) * 1000).toFixed(1)),
-      },
+      serviceMarkCompacts: gcOfKind(before, after, prefix, "major"),
+      serviceScavenges: gcOfKind(before, after, prefix, "minor"),
       benchEventLoopDelayMs: { p99: benchStallMs(benchLoop.percentile(99)), max: benchStallMs(benchLoop.max) },
       before,
       after,

@@ -152,13 +152,15 @@ function latencyWindow(loadgen: Loadgen): { start(): void; stop(): { p50: number
 async function watchEdgeStalls(ops: string): Promise<() => Promise<Record<string, unknown>>> {
   const stop = await watchStalls(ops, METRIC);
   return async () => {
-    const { serviceEventLoopLagMs, serviceGcMsPerSecond, serviceMarkCompacts, benchEventLoopDelayMs, before, after } = await stop();
+    const { serviceEventLoopLagMs, serviceGcMsPerSecond, serviceMarkCompacts, serviceScavenges, benchEventLoopDelayMs, before, after } =
+      await stop();
     const ack = `${METRIC}share_ack_seconds`;
     return {
       edgeAckMsAtMost: { p50: bucketQuantileMs(before, after, ack, 0.5), p99: bucketQuantileMs(before, after, ack, 0.99) },
       edgeEventLoopLagMs: serviceEventLoopLagMs,
       edgeGcMsPerSecond: serviceGcMsPerSecond,
       edgeMarkCompacts: serviceMarkCompacts,
+      edgeScavenges: serviceScavenges,
       loadgenEventLoopDelayMs: benchEventLoopDelayMs,
     };
   };

@@ -224,7 +224,7 @@ export async function run(): Promise<void> {
     await whileVerifierAlive(() => verdicts < sent, 10_000);
     const loadSeconds = (nowMs() - loadStarted) / 1000;
     const loadCpu = cpuSecondsOf(verifier.pid as number) - cpuBefore;
-    const { serviceEventLoopLagMs, serviceGcMsPerSecond, benchEventLoopDelayMs } = await stalls();
+    const { serviceEventLoopLagMs, serviceGcMsPerSecond, serviceMarkCompacts, serviceScavenges, benchEventLoopDelayMs } = await stalls();
 
     // Saturation: a window of outstanding proposals, as fast as the verifier answers.
     const window = 2_000;
@@ -275,6 +275,8 @@ export async function run(): Promise<void> {
         verifierCpuShare: loadCpu / loadSeconds,
         verifierEventLoopLagMs: serviceEventLoopLagMs,
         verifierGcMsPerSecond: serviceGcMsPerSecond,
+        verifierScavenges: serviceScavenges,
+        verifierMarkCompacts: serviceMarkCompacts,
         benchEventLoopDelayMs,
       },
       saturation: {
