@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from "@jest/globals";
 import pg from "pg";
 import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, stringToHex, toFunctionSelector } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { studioProxyAbi } from "../src/chain/abi.js";
+import { type rewardsDistributorAbi, studioProxyAbi } from "../src/chain/abi.js";
 import { ANVIL_KEYS, Anvil } from "../src/chain/anvil.js";
 import { type Deployment, deployContracts } from "../src/chain/deploy.js";
 import type { TxRecord } from "../src/chain/tx-record.js";
@@ -265,6 +265,25 @@ export function chainClients(env: TestEnv) {
     public: createPublicClient({ chain, transport, pollingInterval: 20 }),
     owner: createWalletClient({ account: privateKeyToAccount(OWNER_KEY), chain, transport }),
   };
+}
+
+/**
+ * Sends a contract call straight to anvil from the key's account, around the orchestrator (as
+ * another party, or a lost store's transaction, would), and waits for its receipt.
+ */
+export async function sendDirect(
+  env: TestEnv,
+  key: Hex,
+  address: Hex,
+  abi: typeof studioProxyAbi | typeof rewardsDistributorAbi,
+  functionName: string,
+  args: unknown[],
+) {
+  const { public: client } = chainClients(env);
+  const wallet = createWalletClient({ account: privateKeyToAccount(key), chain: client.chain, transport: http(env.anvil.rpcUrl) });
+  // biome-ignore lint/suspicious/noExplicitAny: a test helper over two ABIs
+  const hash = await wallet.writeContract({ address, abi, functionName, args } as any);
+  return client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
 }
 
 /** Opens a commit window of `commitSeconds` from the chain's clock, then a reveal window. */

@@ -6,10 +6,9 @@
 
 import { waitFor } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createWalletClient, type Hex, http, numberToHex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { type Hex, numberToHex } from "viem";
 import { rewardsDistributorAbi, studioProxyAbi } from "../src/chain/abi.js";
-import { AGENTS, chainClients, dataHash, gateway, SIGNER_KEYS, startOrchestrator, storedState, useTestEnv } from "./harness.js";
+import { AGENTS, chainClients, dataHash, gateway, SIGNER_KEYS, sendDirect, startOrchestrator, storedState, useTestEnv } from "./harness.js";
 import { type RangeLimitedRpc, rangeLimitedRpc } from "./range-limited-rpc.js";
 
 const env = useTestEnv("orchrange");
@@ -26,20 +25,6 @@ afterAll(() => rpc.close());
 
 /** Empty blocks, so that what follows is more than two of the node's ranges away. */
 const mine = (blocks: number) => env().anvil.rpc("anvil_mine", [numberToHex(blocks)]);
-
-async function send(
-  key: Hex,
-  address: Hex,
-  abi: typeof studioProxyAbi | typeof rewardsDistributorAbi,
-  functionName: string,
-  args: unknown[],
-) {
-  const { public: client } = chainClients(env());
-  const wallet = createWalletClient({ account: privateKeyToAccount(key), chain: client.chain, transport: http(env().anvil.rpcUrl) });
-  // biome-ignore lint/suspicious/noExplicitAny: a test helper over two ABIs
-  const hash = await wallet.writeContract({ address, abi, functionName, args } as any);
-  return client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
-}
 
 /** The epoch's EpochClosed logs, read from anvil itself over the blocks since `from`. */
 async function epochClosedLogs(from: bigint) {
@@ -60,18 +45,21 @@ describe("a node that limits eth_getLogs to 200 blocks", () => {
     const { public: client } = chainClients(env());
     const hash = dataHash("range-limited");
     await mine(300);
-    const seeded = await send(SIGNER_KEYS[1] as Hex, deployment.studioProxy, studioProxyAbi, "submitWork", [
+    const seeded = await sendDirect(env(), SIGNER_KEYS[1] as Hex, deployment.studioProxy, studioProxyAbi, "submitWork", [
       hash,
       dataHash("t"),
       dataHash("e"),
       "0x",
     ]);
-    await send(SIGNER_KEYS[0] as Hex, deployment.rewardsDistributor, rewardsDistributorAbi, "registerWork", [
+    await sendDirect(env(), SIGNER_KEYS[0] as Hex, deployment.rewardsDistributor, rewardsDistributorAbi, "registerWork", [
       deployment.studioProxy,
       EPOCH,
       hash,
     ]);
-    await send(SIGNER_KEYS[0] as Hex, deployment.rewardsDistributor, rewardsDistributorAbi, "registerValidator", [hash, validator]);
+    await sendDirect(env(), SIGNER_KEYS[0] as Hex, deployment.rewardsDistributor, rewardsDistributorAbi, "registerValidator", [
+      hash,
+      validator,
+    ]);
     await mine(500);
 
     const proc = await startOrchestrator(env(), {

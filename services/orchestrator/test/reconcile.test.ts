@@ -4,10 +4,20 @@
 
 import type { ServiceProcess } from "@gatehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createWalletClient, type Hex, http } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import type { Hex } from "viem";
 import { rewardsDistributorAbi, studioProxyAbi } from "../src/chain/abi.js";
-import { AGENTS, chainClients, dataHash, gateway, SIGNER_KEYS, setUp, startOrchestrator, type TestEnv, tearDown } from "./harness.js";
+import {
+  AGENTS,
+  chainClients,
+  dataHash,
+  gateway,
+  SIGNER_KEYS,
+  sendDirect,
+  setUp,
+  startOrchestrator,
+  type TestEnv,
+  tearDown,
+} from "./harness.js";
 
 let env: TestEnv;
 let proc: ServiceProcess;
@@ -21,19 +31,14 @@ beforeAll(async () => {
 
 afterAll(() => tearDown(env), 30_000);
 
-async function send(
-  key: Hex,
-  address: Hex,
-  abi: typeof studioProxyAbi | typeof rewardsDistributorAbi,
-  functionName: string,
-  args: unknown[],
-) {
-  const { public: client } = chainClients(env);
-  const wallet = createWalletClient({ account: privateKeyToAccount(key), chain: client.chain, transport: http(env.anvil.rpcUrl) });
-  // biome-ignore lint/suspicious/noExplicitAny: a test helper over several ABIs
-  const hash = await wallet.writeContract({ address, abi, functionName, args } as any);
-  await client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
-}
+const submitWorkAs = (key: Hex, hash: Hex) =>
+  sendDirect(env, key, env.deployment.studioProxy, studioProxyAbi, "submitWork", [hash, roots[0], roots[1], "0x"]);
+const registerWorkDirect = (hash: Hex, epoch: bigint) =>
+  sendDirect(env, SIGNER_KEYS[0] as Hex, env.deployment.rewardsDistributor, rewardsDistributorAbi, "registerWork", [
+    env.deployment.studioProxy,
+    epoch,
+    hash,
+  ]);
 
 /** Transactions sent by anyone since `from` (blocks are automined, one tx each). */
 async function txCountSince(from: bigint): Promise<number> {
@@ -44,12 +49,8 @@ async function txCountSince(from: bigint): Promise<number> {
 describe("reconciliation", () => {
   it("completes without sending anything when the work is already submitted and registered", async () => {
     const hash = dataHash("seeded-full");
-    await send(SIGNER_KEYS[1] as Hex, env.deployment.studioProxy, studioProxyAbi, "submitWork", [hash, roots[0], roots[1], "0x"]);
-    await send(SIGNER_KEYS[0] as Hex, env.deployment.rewardsDistributor, rewardsDistributorAbi, "registerWork", [
-      env.deployment.studioProxy,
-      4n,
-      hash,
-    ]);
+    await submitWorkAs(SIGNER_KEYS[1] as Hex, hash);
+    await registerWorkDirect(hash, 4n);
     const { public: client } = chainClients(env);
     const before = await client.getBlockNumber({ cacheTime: 0 });
     const wf = await gateway(proc).submitWork(env.deployment.studioProxy, 4, worker, hash, roots[0], roots[1], "x", worker);
@@ -60,7 +61,7 @@ describe("reconciliation", () => {
 
   it("skips to REGISTER_WORK when submitWork is already on chain: only registerWork is sent", async () => {
     const hash = dataHash("seeded-submit");
-    await send(SIGNER_KEYS[1] as Hex, env.deployment.studioProxy, studioProxyAbi, "submitWork", [hash, roots[0], roots[1], "0x"]);
+    await submitWorkAs(SIGNER_KEYS[1] as Hex, hash);
     const { public: client } = chainClients(env);
     const before = await client.getBlockNumber({ cacheTime: 0 });
     const wf = await gateway(proc).submitWork(env.deployment.studioProxy, 4, worker, hash, roots[0], roots[1], "x", worker);
@@ -72,7 +73,7 @@ describe("reconciliation", () => {
 
   it("fails ALREADY_SUBMITTED when another signer submitted the work", async () => {
     const hash = dataHash("seeded-other");
-    await send(SIGNER_KEYS[2] as Hex, env.deployment.studioProxy, studioProxyAbi, "submitWork", [hash, roots[0], roots[1], "0x"]);
+    await submitWorkAs(SIGNER_KEYS[2] as Hex, hash);
     const wf = await gateway(proc).submitWork(env.deployment.studioProxy, 4, worker, hash, roots[0], roots[1], "x", worker);
     await expect(gateway(proc).waitForCompletion(wf.workflowId)).rejects.toThrow(/was submitted by/);
     expect((await gateway(proc).getWorkflow(wf.workflowId)).error?.code).toBe("ALREADY_SUBMITTED");
@@ -80,14 +81,13 @@ describe("reconciliation", () => {
 
   it("never closes an epoch twice: an epoch closed on chain completes with already_closed and no transaction", async () => {
     const hash = dataHash("seeded-close");
-    await send(SIGNER_KEYS[1] as Hex, env.deployment.studioProxy, studioProxyAbi, "submitWork", [hash, roots[0], roots[1], "0x"]);
-    await send(SIGNER_KEYS[0] as Hex, env.deployment.rewardsDistributor, rewardsDistributorAbi, "registerWork", [
-      env.deployment.studioProxy,
-      5n,
+    await submitWorkAs(SIGNER_KEYS[1] as Hex, hash);
+    await registerWorkDirect(hash, 5n);
+    await sendDirect(env, SIGNER_KEYS[0] as Hex, env.deployment.rewardsDistributor, rewardsDistributorAbi, "registerValidator", [
       hash,
+      validator,
     ]);
-    await send(SIGNER_KEYS[0] as Hex, env.deployment.rewardsDistributor, rewardsDistributorAbi, "registerValidator", [hash, validator]);
-    await send(SIGNER_KEYS[0] as Hex, env.deployment.rewardsDistributor, rewardsDistributorAbi, "closeEpoch", [
+    await sendDirect(env, SIGNER_KEYS[0] as Hex, env.deployment.rewardsDistributor, rewardsDistributorAbi, "closeEpoch", [
       env.deployment.studioProxy,
       5n,
     ]);
