@@ -90,15 +90,13 @@ export function answerProposals(deps: {
       transactionsOf(proposal),
       mempool.freshAsOf(Number(proposal.createdAtUnixMs), MEMPOOL_REFRESH_WAIT_MS),
     ]);
-    const verdict = verifier.decide({ ...proposal, transactions: [...transactions] });
+    const verdict = verifier.decide(proposal, transactions);
     outgoing.defer(() => bus.publish(bus.subjects.templateVerdict, TemplateVerdictSchema, verdict));
-    log.add(recordOf(verdict));
+    const record = recordOf(verdict);
+    log.add(record);
     lastTemplateId = proposal.templateId;
     if (!verdict.accepted)
-      ctx.logger.info(
-        { templateId: proposal.templateId.toString(), reason: recordOf(verdict).reason_code, detail: verdict.reasonDetail },
-        "template rejected",
-      );
+      ctx.logger.info({ templateId: record.template_id, reason: record.reason_code, detail: verdict.reasonDetail }, "template rejected");
   };
   const proposals = bus.subscribe(bus.subjects.templateProposed, TemplateProposalSchema, handle, { queue: "template-verifier" });
   ctx.onShutdown(
