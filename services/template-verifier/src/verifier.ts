@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  type PolicyContext,
   PolicyContextSchema,
   type TemplateProposal,
   type TemplateTransaction,
@@ -8,7 +9,8 @@ import {
   VerdictReason,
 } from "@gatehouse/proto/mining/v1";
 import type { Metrics } from "@gatehouse/service";
-import type { PolicyStore } from "./policy/store.js";
+import type { FeeTier } from "./policy/policy.js";
+import type { LoadedPolicy, PolicyStore } from "./policy/store.js";
 import { type MempoolSnapshot, verifyProposal } from "./policy/verify.js";
 
 export interface VerifierDeps {
@@ -28,6 +30,8 @@ export class Verifier {
   readonly #warnings;
   readonly #classMSkipped;
   readonly #seconds;
+  #contextsOf: LoadedPolicy | undefined;
+  readonly #contexts = new Map<FeeTier, PolicyContext>();
 
   constructor(deps: VerifierDeps) {
     this.#d = deps;
@@ -61,15 +65,34 @@ export class Verifier {
     } else {
       const d = verifyProposal(p, transactions, loaded.policy, { nowMs, mempool, halvingInterval: this.#d.halvingInterval });
       if (d.classMSkipped) this.#classMSkipped.inc();
-      const policy = loaded.policy;
       verdict.accepted = d.accepted;
       verdict.reasonCode = d.reason;
       verdict.reasonDetail = d.detail;
       verdict.warnings = d.warnings;
       verdict.fullCheck = d.fullCheck;
-      verdict.policyContext = create(PolicyContextSchema, {
-        feeTier: d.feeTier,
-        minAvgFeeUsed: BigInt(d.minAvgFeeUsed),
+      verdict.policyContext = this.#policyContext(loaded, d.feeTier, d.minAvgFeeUsed);
+    }
+    this.#verdicts.inc({ reason_code: VerdictReason[verdict.reasonCode] ?? "unknown", accepted: String(verdict.accepted) });
+    for (const w of verdict.warnings) this.#warnings.inc({ reason_code: VerdictReason[w] ?? "unknown" });
+    this.#seconds.observe((performance.now() - started) / 1000);
+    return verdict;
+  }
+
+  /**
+   * What a verdict echoes of the policy it was decided under: the same for every verdict of one
+   * policy and fee tier, so made once for each (never changed once made; at most one per tier).
+   */
+  #policyContext(loaded: LoadedPolicy, feeTier: FeeTier, minAvgFeeUsed: number): PolicyContext {
+    if (this.#contextsOf !== loaded) {
+      this.#contextsOf = loaded;
+      this.#contexts.clear();
+    }
+    let context = this.#contexts.get(feeTier);
+    if (!context) {
+      const policy = loaded.policy;
+      context = create(PolicyContextSchema, {
+        feeTier,
+        minAvgFeeUsed: BigInt(minAvgFeeUsed),
         minTotalFeesUsed: BigInt(policy.min_total_fees),
         rejectCoinbaseZero: policy.reject_coinbase_zero,
         unknownMempoolAsHigh: policy.unknown_mempool_as_high,
@@ -77,10 +100,8 @@ export class Verifier {
         maxTemplateAgeMs: BigInt(policy.max_template_age_ms),
         policyHash: loaded.hash,
       });
+      this.#contexts.set(feeTier, context);
     }
-    this.#verdicts.inc({ reason_code: VerdictReason[verdict.reasonCode] ?? "unknown", accepted: String(verdict.accepted) });
-    for (const w of verdict.warnings) this.#warnings.inc({ reason_code: VerdictReason[w] ?? "unknown" });
-    this.#seconds.observe((performance.now() - started) / 1000);
-    return verdict;
+    return context;
   }
 }
