@@ -1,7 +1,7 @@
-import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMessage, type MessageInitShape, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager, type PubAck } from "@nats-io/jetstream";
 import { connect, type Msg, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
-import { BusDecodeError, decode, type Encoded, type EncodeOptions, encode } from "./codec.js";
+import { BusDecodeError, decode, type Encoded, type EncodeOptions, encode, headersOfType } from "./codec.js";
 import { contextOf, type Delivery, JsDelivery, type MessageContext } from "./delivery.js";
 import { Header } from "./headers.js";
 import { InOrder } from "./in-order.js";
@@ -165,7 +165,8 @@ export class Bus {
 
   /** Core NATS publish: fire and forget. */
   publish<D extends DescMessage>(subject: string, schema: D, message: MessageInitShape<D>, options?: EncodeOptions): void {
-    this.publishEncoded(subject, encode(schema, message, options));
+    if (options?.msgId || options?.traceparent) this.publishEncoded(subject, encode(schema, message, options));
+    else this.nc.publish(subject, toBinary(schema, create(schema, message)), { headers: headersOfType(schema) });
   }
 
   /** `publish` of a message already serialized (codec's `withHeaders`), e.g. bytes also embedded elsewhere. */

@@ -1,6 +1,6 @@
 import { GatewayReason, ShareAcceptedSchema, Sv2Response, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
 import { describe, expect, it } from "@jest/globals";
-import { BusDecodeError, decode, encode, withHeaders } from "./codec.js";
+import { BusDecodeError, decode, encode, headersOfType, withHeaders } from "./codec.js";
 import { Header } from "./headers.js";
 
 describe("codec", () => {
@@ -30,6 +30,16 @@ describe("codec", () => {
     for (const key of [Header.contentType, Header.type, Header.msgId]) expect(headers.get(key)).toBe(encoded.headers.get(key));
     expect(headers.keys()).toEqual(encoded.headers.keys());
     expect(decode(ShareAcceptedSchema, data, headers).shareId).toBe(share.shareId);
+  });
+
+  it("gives every message of a type the same headers, built once and serialized as encode's", () => {
+    const serialized = (h: unknown) => (h as { encode(): Uint8Array }).encode();
+    const once = headersOfType(ShareAcceptedSchema);
+    expect(headersOfType(ShareAcceptedSchema)).toBe(once);
+    expect(serialized(once)).toBe(serialized(once));
+    expect(serialized(once)).toEqual(serialized(encode(ShareAcceptedSchema, share).headers));
+    expect(headersOfType(VerifierHeartbeatSchema).get(Header.type)).toBe("gatehouse.mining.v1.VerifierHeartbeat");
+    expect(decode(ShareAcceptedSchema, encode(ShareAcceptedSchema, share).data, once).shareId).toBe(share.shareId);
   });
 
   it("refuses a message declared as another type", () => {

@@ -30,6 +30,27 @@ export function withHeaders(schema: DescMessage, data: Uint8Array, options: Enco
   return { data, headers };
 }
 
+/** One per message type published: bounded by the schemas in the code. */
+const typeHeaders = new Map<string, MsgHdrs>();
+
+/**
+ * The headers of a `schema` message that carries no msgId or traceparent: the same for every such
+ * message, so built once rather than per publish. Publish only; never changed (the bytes are pinned).
+ */
+export function headersOfType(schema: DescMessage): MsgHdrs {
+  let headers = typeHeaders.get(schema.typeName);
+  if (!headers) {
+    headers = withHeaders(schema, new Uint8Array(0)).headers;
+    // nats.js serializes a header set at each publish through its (non-public) encode(), a string and
+    // its bytes each time; pinned to the first result. Were it not called, the set still encodes alike.
+    const encodable = headers as MsgHdrs & { encode(): Uint8Array };
+    const bytes = encodable.encode();
+    encodable.encode = () => bytes;
+    typeHeaders.set(schema.typeName, headers);
+  }
+  return headers;
+}
+
 export type DecodeFailure = "missing_type" | "type_mismatch" | "malformed";
 
 /** A bus message that is not the expected protobuf type or does not parse. */

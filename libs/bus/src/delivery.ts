@@ -34,14 +34,27 @@ export interface Delivery extends MessageContext {
   working(): void;
 }
 
-/** The context of a core NATS or JetStream message, read from its headers. */
+/**
+ * The context of a core NATS or JetStream message. `traceparent` and `msgId` are read from its headers
+ * when asked for: most handlers never ask, and each header lookup in nats.js allocates two arrays.
+ */
 export function contextOf(msg: { subject: string; headers?: MsgHdrs | undefined }): MessageContext {
-  return {
-    subject: msg.subject,
-    headers: msg.headers,
-    traceparent: msg.headers?.get(Header.traceparent) || undefined,
-    msgId: msg.headers?.get(Header.msgId) || undefined,
-  };
+  return new HeaderContext(msg.subject, msg.headers);
+}
+
+class HeaderContext implements MessageContext {
+  constructor(
+    readonly subject: string,
+    readonly headers: MsgHdrs | undefined,
+  ) {}
+
+  get traceparent(): string | undefined {
+    return this.headers?.get(Header.traceparent) || undefined;
+  }
+
+  get msgId(): string | undefined {
+    return this.headers?.get(Header.msgId) || undefined;
+  }
 }
 
 /** A JetStream message as a Delivery: settling it twice throws DeliverySettledError. */

@@ -39,7 +39,7 @@ export function policyAdmin(
     verifyTemplate: async (request) => {
       if (!request.proposal) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, "proposal is required");
       const proposal = create(TemplateProposalSchema, request.proposal);
-      return { verdict: verifier.decide({ ...proposal, transactions: [...(await transactionsOf(proposal))] }) };
+      return { verdict: verifier.decide(proposal, await transactionsOf(proposal)) };
     },
   };
 }

@@ -7,6 +7,17 @@ function tracker(poller: () => Promise<MempoolPoll>) {
   return new MempoolTracker(poller, timings, () => {});
 }
 
+describe("MempoolTracker.isFreshAsOf", () => {
+  it("holds when no mempool is polled, or once a poll is at least as new as the time asked about", async () => {
+    expect(new MempoolTracker(undefined, timings, () => {}).isFreshAsOf(Number.MAX_SAFE_INTEGER)).toBe(true);
+    const t = tracker(async () => ({ atMs: 1_000, txCount: 1, txids: new Set(["a"]) }));
+    expect(t.isFreshAsOf(0)).toBe(false);
+    await t.poll();
+    expect(t.isFreshAsOf(1_000)).toBe(true);
+    expect(t.isFreshAsOf(1_001)).toBe(false);
+  });
+});
+
 describe("MempoolTracker.freshAsOf", () => {
   it("polls again only when the snapshot is older than the template, joining one poll for many callers", async () => {
     let polls = 0;

@@ -67,6 +67,11 @@ export class MempoolTracker {
     }
   }
 
+  /** Whether `freshAsOf(atMs)` has nothing to wait for: no mempool is polled, or the snapshot is that new. */
+  isFreshAsOf(atMs: number): boolean {
+    return !this.poller || (this.#last?.atMs ?? Number.NEGATIVE_INFINITY) >= atMs;
+  }
+
   /**
    * Makes the snapshot at least as new as `atMs` (a template's creation time) by polling once
    * more when it is older: a template built after the last poll would otherwise carry
@@ -74,7 +79,7 @@ export class MempoolTracker {
    * `maxWaitMs`, then decides with the snapshot it has.
    */
   async freshAsOf(atMs: number, maxWaitMs: number): Promise<void> {
-    if (!this.poller || (this.#last?.atMs ?? Number.NEGATIVE_INFINITY) >= atMs) return;
+    if (this.isFreshAsOf(atMs)) return;
     // Bounded: a slow or failing mempool backend must not hold verdicts back (prevhash timeouts are tight).
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.poll(), new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);

@@ -1,8 +1,17 @@
 import { create } from "@bufbuild/protobuf";
-import { type TemplateVerdict, TemplateVerdictSchema, VerdictReason } from "@gatehouse/proto/mining/v1";
+import {
+  type PolicyContext,
+  PolicyContextSchema,
+  type TemplateProposal,
+  type TemplateTransaction,
+  type TemplateVerdict,
+  TemplateVerdictSchema,
+  VerdictReason,
+} from "@gatehouse/proto/mining/v1";
 import type { Metrics } from "@gatehouse/service";
-import type { PolicyStore } from "./policy/store.js";
-import { type MempoolSnapshot, type ProposalWithTransactions, verifyProposal } from "./policy/verify.js";
+import type { FeeTier } from "./policy/policy.js";
+import type { LoadedPolicy, PolicyStore } from "./policy/store.js";
+import { type MempoolSnapshot, verifyProposal } from "./policy/verify.js";
 
 export interface VerifierDeps {
   policies: PolicyStore;
@@ -21,6 +30,8 @@ export class Verifier {
   readonly #warnings;
   readonly #classMSkipped;
   readonly #seconds;
+  #contextsOf: LoadedPolicy | undefined;
+  readonly #contexts = new Map<FeeTier, PolicyContext>();
 
   constructor(deps: VerifierDeps) {
     this.#d = deps;
@@ -31,12 +42,15 @@ export class Verifier {
     this.#seconds = deps.metrics.histogram("verdict_duration_seconds", "Time to decide one proposal");
   }
 
-  decide(p: ProposalWithTransactions): TemplateVerdict {
+  /** `transactions`: those the proposal's `transactions_ref` names, or none (summary check only). */
+  decide(p: TemplateProposal, transactions: readonly TemplateTransaction[]): TemplateVerdict {
     const started = performance.now();
     const nowMs = this.#now();
     const mempool = this.#d.mempool(nowMs);
     const loaded = this.#d.policies.current;
-    const base = {
+    // Created once with what every verdict carries, then the decision written into it: no
+    // intermediate init objects per proposal (this runs thousands of times a second).
+    const verdict = create(TemplateVerdictSchema, {
       templateId: p.templateId,
       sourceInstanceId: p.sourceInstanceId,
       prevHash: p.prevHash,
@@ -44,41 +58,50 @@ export class Verifier {
       verifierInstanceId: this.#d.instanceId,
       decidedAtUnixMs: BigInt(nowMs),
       mempoolView: mempool.view,
-    };
-    let verdict: TemplateVerdict;
+    });
     if (!loaded) {
-      verdict = create(TemplateVerdictSchema, {
-        ...base,
-        accepted: false,
-        reasonCode: VerdictReason.policy_load_error,
-        reasonDetail: this.#d.policies.lastError || "no policy loaded",
-      });
+      verdict.reasonCode = VerdictReason.policy_load_error;
+      verdict.reasonDetail = this.#d.policies.lastError || "no policy loaded";
     } else {
-      const d = verifyProposal(p, loaded.policy, { nowMs, mempool, halvingInterval: this.#d.halvingInterval });
+      const d = verifyProposal(p, transactions, loaded.policy, { nowMs, mempool, halvingInterval: this.#d.halvingInterval });
       if (d.classMSkipped) this.#classMSkipped.inc();
-      const policy = loaded.policy;
-      verdict = create(TemplateVerdictSchema, {
-        ...base,
-        accepted: d.accepted,
-        reasonCode: d.reason,
-        reasonDetail: d.detail,
-        warnings: d.warnings,
-        fullCheck: d.fullCheck,
-        policyContext: {
-          feeTier: d.feeTier,
-          minAvgFeeUsed: BigInt(d.minAvgFeeUsed),
-          minTotalFeesUsed: BigInt(policy.min_total_fees),
-          rejectCoinbaseZero: policy.reject_coinbase_zero,
-          unknownMempoolAsHigh: policy.unknown_mempool_as_high,
-          maxWeightRatio: policy.max_weight_ratio,
-          maxTemplateAgeMs: BigInt(policy.max_template_age_ms),
-          policyHash: loaded.hash,
-        },
-      });
+      verdict.accepted = d.accepted;
+      verdict.reasonCode = d.reason;
+      verdict.reasonDetail = d.detail;
+      verdict.warnings = d.warnings;
+      verdict.fullCheck = d.fullCheck;
+      verdict.policyContext = this.#policyContext(loaded, d.feeTier, d.minAvgFeeUsed);
     }
     this.#verdicts.inc({ reason_code: VerdictReason[verdict.reasonCode] ?? "unknown", accepted: String(verdict.accepted) });
     for (const w of verdict.warnings) this.#warnings.inc({ reason_code: VerdictReason[w] ?? "unknown" });
     this.#seconds.observe((performance.now() - started) / 1000);
     return verdict;
+  }
+
+  /**
+   * What a verdict echoes of the policy it was decided under: the same for every verdict of one
+   * policy and fee tier, so made once for each (never changed once made; at most one per tier).
+   */
+  #policyContext(loaded: LoadedPolicy, feeTier: FeeTier, minAvgFeeUsed: number): PolicyContext {
+    if (this.#contextsOf !== loaded) {
+      this.#contextsOf = loaded;
+      this.#contexts.clear();
+    }
+    let context = this.#contexts.get(feeTier);
+    if (!context) {
+      const policy = loaded.policy;
+      context = create(PolicyContextSchema, {
+        feeTier,
+        minAvgFeeUsed: BigInt(minAvgFeeUsed),
+        minTotalFeesUsed: BigInt(policy.min_total_fees),
+        rejectCoinbaseZero: policy.reject_coinbase_zero,
+        unknownMempoolAsHigh: policy.unknown_mempool_as_high,
+        maxWeightRatio: policy.max_weight_ratio,
+        maxTemplateAgeMs: BigInt(policy.max_template_age_ms),
+        policyHash: loaded.hash,
+      });
+      this.#contexts.set(feeTier, context);
+    }
+    return context;
   }
 }

@@ -91,7 +91,7 @@ describe("bitcoind JSON-RPC source against bcoin regtest", () => {
     // As Core's and the TP's own coinbases (BIP54 preparation): lock time height − 1, sequence 0xfffffffe.
     expect(p.coinbaseTxLocktime).toBe(template.height - 1);
     expect(p.coinbaseTxInputSequence).toBe(0xfffffffe);
-    const decision = verifyProposal(p, validatePolicy({ reject_empty_templates: true }), {
+    const decision = verifyProposal(p, p.transactions, validatePolicy({ reject_empty_templates: true }), {
       nowMs: Date.now(),
       mempool: { view: MempoolView.fresh, txCount: 6, txids: new Set(template.transactions.map((t) => t.txid)) },
       halvingInterval: 150,

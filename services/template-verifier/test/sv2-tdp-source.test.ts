@@ -74,7 +74,7 @@ describe("SV2 Template Distribution source (libs/sv2 Noise initiator)", () => {
       expect(p.blockHeight).toBe((await node.rpc<number>("getblockcount")) + 1);
 
       const policy = validatePolicy({ class_m: { enabled: false } });
-      const decision = verifyProposal(p, policy, {
+      const decision = verifyProposal(p, p.transactions, policy, {
         nowMs: Date.now(),
         mempool: { view: MempoolView.degraded, txCount: undefined, txids: undefined },
         halvingInterval: 150,
@@ -82,7 +82,7 @@ describe("SV2 Template Distribution source (libs/sv2 Noise initiator)", () => {
       expect(decision).toMatchObject({ accepted: true, reason: VerdictReason.ok, fullCheck: true });
       // Unknown TP fees never pass a fee minimum (BIP22 "unknown, not zero").
       expect(
-        verifyProposal(p, validatePolicy({ min_total_fees: 1 }), {
+        verifyProposal(p, p.transactions, validatePolicy({ min_total_fees: 1 }), {
           nowMs: Date.now(),
           mempool: { view: MempoolView.degraded, txCount: undefined, txids: undefined },
           halvingInterval: 150,

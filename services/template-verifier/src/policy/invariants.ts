@@ -21,7 +21,7 @@ import {
   witnessCommitment,
   wtxid,
 } from "@gatehouse/bitcoin";
-import type { ProposalWithTransactions } from "./verify.js";
+import type { TemplateProposal, TemplateTransaction } from "@gatehouse/proto/mining/v1";
 
 /** A failed re-derivation: which invariant, and what was found. */
 export interface InvariantFailure {
@@ -53,9 +53,13 @@ export function readOutputs(bytes: Uint8Array, count: number): TxOutput[] {
  * txids/wtxids, duplicates, null prevouts, merkle path, BIP34 height, coinbase value against subsidy + fees,
  * witness commitment over wtxids, weight, and the legacy sigop count as a floor of the declared sigop cost. Returns the first failure, or the derived values.
  */
-export function rederive(p: ProposalWithTransactions, halvingInterval: number): InvariantFailure | Derived {
-  if (p.transactions.length !== p.txCount) {
-    return { invariant: "tx_count", detail: `declared tx_count ${p.txCount}, ${p.transactions.length} transactions supplied` };
+export function rederive(
+  p: TemplateProposal,
+  transactions: readonly TemplateTransaction[],
+  halvingInterval: number,
+): InvariantFailure | Derived {
+  if (transactions.length !== p.txCount) {
+    return { invariant: "tx_count", detail: `declared tx_count ${p.txCount}, ${transactions.length} transactions supplied` };
   }
   if (p.blockVersion < 4) return { invariant: "header_version", detail: `block version ${p.blockVersion} < 4` };
   const txs: Transaction[] = [];
@@ -64,7 +68,7 @@ export function rederive(p: ProposalWithTransactions, halvingInterval: number): 
   const seen = new Set<string>();
   let weight = 0;
   let sigopsFloor = 0;
-  for (const [i, entry] of p.transactions.entries()) {
+  for (const [i, entry] of transactions.entries()) {
     let tx: Transaction;
     try {
       tx = parseTransaction(entry.data);

@@ -101,7 +101,7 @@ const downMempool: MempoolSnapshot = { view: MempoolView.degraded, txCount: unde
 
 const basePolicy = { class_m: { enabled: false } };
 function verify(p: ProposalWithTransactions, policy: Record<string, unknown> = {}, mempool: MempoolSnapshot = knownMempool()) {
-  return verifyProposal(p, validatePolicy({ ...basePolicy, ...policy }), { nowMs: NOW, mempool, halvingInterval: 150 });
+  return verifyProposal(p, p.transactions, validatePolicy({ ...basePolicy, ...policy }), { nowMs: NOW, mempool, halvingInterval: 150 });
 }
 
 describe("verifier behaviours", () => {

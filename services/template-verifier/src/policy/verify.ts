@@ -6,10 +6,7 @@ import { type FeeTier, feeTierFor, minAvgFeeFor, type Policy } from "./policy.js
 /** Sigop cost above this share of the block budget is a warning. */
 export const SIGOPS_WARNING_RATIO = 0.95;
 
-/**
- * A proposal with the transactions its `transactions_ref` names (read from the object store), or
- * none: then only the declared summary is checked.
- */
+/** A proposal beside the transactions its `transactions_ref` names (tests and template sources). */
 export type ProposalWithTransactions = TemplateProposal & { readonly transactions: readonly TemplateTransaction[] };
 
 /** What the verifier knows of the mempool when it decides. */
@@ -51,9 +48,16 @@ class Rejection {
 /**
  * Decides one proposal (ReserveGrid OS policy.rs order): the rules in order, first failure wins, exactly one reason.
  * Unknown fees/weight (BIP22/145) never pass a check that needs them: they fail closed.
- * Pure: the clock and the mempool view come in `env`.
+ * `transactions` are those its `transactions_ref` names (read from the object store), or none: then only
+ * the declared summary is checked. They come apart from the proposal so that the decoded message is
+ * checked as it is, not copied. Pure: the clock and the mempool view come in `env`.
  */
-export function verifyProposal(p: ProposalWithTransactions, policy: Policy, env: VerifyEnv): Decision {
+export function verifyProposal(
+  p: TemplateProposal,
+  transactions: readonly TemplateTransaction[],
+  policy: Policy,
+  env: VerifyEnv,
+): Decision {
   const mempoolCount = env.mempool.view === MempoolView.degraded ? undefined : env.mempool.txCount;
   const feeTier = feeTierFor(policy, mempoolCount);
   const minAvgFeeUsed = minAvgFeeFor(policy, feeTier);
@@ -112,12 +116,12 @@ export function verifyProposal(p: ProposalWithTransactions, policy: Policy, env:
 
     // Raw material present (transactions, or an empty template's coinbase outputs): re-derive.
     // It also supplies the weight when the source did not declare it.
-    const fullData = p.transactions.length > 0 || (p.txCount === 0 && p.coinbaseTxOutputsCount > 0);
+    const fullData = transactions.length > 0 || (p.txCount === 0 && p.coinbaseTxOutputsCount > 0);
     let derivedWeight: number | undefined;
     let derivedTxids: string[] | undefined;
     if (fullData) {
       fullCheck = true;
-      const derived = rederive(p, env.halvingInterval);
+      const derived = rederive(p, transactions, env.halvingInterval);
       if (isFailure(derived)) {
         const reason =
           derived.invariant === "block_weight"
@@ -166,7 +170,7 @@ export function verifyProposal(p: ProposalWithTransactions, policy: Policy, env:
     }
 
     if (policy.class_m.enabled && p.txCount > 0) {
-      const txids = derivedTxids ?? p.transactions.map((t) => t.txid.toLowerCase());
+      const txids = derivedTxids ?? transactions.map((t) => t.txid.toLowerCase());
       if (env.mempool.view === MempoolView.degraded || env.mempool.txids === undefined) {
         classMSkipped = true;
       } else if (txids.length > 0) {
