@@ -1,7 +1,7 @@
 import { getAddress, type Hex } from "viem";
 import { rewardsDistributorAbi } from "../../chain/abi.js";
 import type { CloseEpochInput, StepResult } from "../types.js";
-import { awaitTx, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
+import { awaitTx, notedBlock, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
 
 const input = (ctx: StepContext) => ctx.wf.input as CloseEpochInput;
 
@@ -15,7 +15,7 @@ export const UNCLOSED_AT = "_unclosed_at";
 /** The transaction that closed the epoch, if any; an unclosed answer's block is noted for the next read. */
 export async function closingTx(ctx: StepContext): Promise<Hex | undefined> {
   const { studio_address, epoch } = input(ctx);
-  const since = (ctx.noted[UNCLOSED_AT] ?? ctx.wf.progress[UNCLOSED_AT]) as number | undefined;
+  const since = notedBlock(ctx, UNCLOSED_AT);
   const found = await ctx.chain.epochClosure(studio_address, epoch, since);
   if (found.closed) return found.txHash;
   ctx.noted[UNCLOSED_AT] = found.unclosedAt;

@@ -47,6 +47,9 @@ export const txKey = (ctx: StepContext, step: string) => `${ctx.wf.id}:${step}`;
 
 export const dataHashOf = (ctx: StepContext) => (ctx.wf.input as { data_hash: string }).data_hash as Hex;
 
+/** A head block a read noted under `key`: this run's, else the one stored with the progress. */
+export const notedBlock = (ctx: StepContext, key: string) => (ctx.noted[key] ?? ctx.wf.progress[key]) as number | undefined;
+
 /** `result` with what the step noted along the way checkpointed too (a result that moves on or waits; its own patch wins). */
 export function withNoted(result: StepResult, noted: Progress): StepResult {
   if (Object.keys(noted).length === 0 || (result.kind !== "next" && result.kind !== "wait")) return result;

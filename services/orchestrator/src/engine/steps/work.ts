@@ -5,7 +5,7 @@ import { computeDkg, DkgError, toBasisPoints } from "../../dkg/index.js";
 import { EvidenceError } from "../../evidence/errors.js";
 import { type EvidenceStatus, workEvidenceTags } from "../../evidence/store.js";
 import type { StepResult, WorkSubmissionInput } from "../types.js";
-import { AWAITING_SINCE, awaitTx, dataHashOf, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
+import { AWAITING_SINCE, awaitTx, dataHashOf, notedBlock, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
 
 const input = (ctx: StepContext) => ctx.wf.input as WorkSubmissionInput;
 
@@ -25,7 +25,7 @@ const complete = (ctx: StepContext): StepResult => ({
 /** Whether the work is registered; an unregistered answer's block is noted for the next read. */
 export async function isRegistered(ctx: StepContext): Promise<boolean> {
   const { studio_address, epoch } = input(ctx);
-  const since = (ctx.noted[UNREGISTERED_AT] ?? ctx.wf.progress[UNREGISTERED_AT]) as number | undefined;
+  const since = notedBlock(ctx, UNREGISTERED_AT);
   const found = await ctx.chain.workRegistration(studio_address, epoch, dataHashOf(ctx), since);
   if (!found.registered) ctx.noted[UNREGISTERED_AT] = found.unregisteredAt;
   return found.registered;
