@@ -1,7 +1,9 @@
 // Orchestrator end to end against anvil with automine: work submissions (each submitWork +
 // registerWork, 2 transactions from 2 signers) completed per second through the REST API and the
 // SDK client, with the API's p50/p99 latency under that load and the orchestrator's CPU; beside
-// the same run's floor: raw signed ETH transfers per second through viem to the same anvil.
+// the same run's floor: raw signed ETH transfers per second through viem to the same anvil. The CPU
+// per workflow of each process on the path (orchestrator, anvil, the PostgreSQL backends serving
+// the orchestrator) beside the floor's CPU per transfer says how many cores the path needs.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -13,7 +15,7 @@ import { freePort, waitFor } from "@gatehouse/service";
 import { profileFlags } from "@gatehouse/testkit";
 import { createPublicClient, type Hex, http, keccak256, parseEther, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { cpuSecondsOf, stopProcess } from "../lib/proc.js";
+import { cpuSecondsOf, ProcessSetCpu, serverProcessesOf, stopProcess } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles } from "../lib/stats.js";
 
@@ -45,6 +47,8 @@ const NATS_URL = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const REDIS_URL = process.env.GH_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 /** The store the orchestrator runs on in production; the bench's tables live in a schema of their own. */
 const POSTGRES_URL = process.env.GH_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+/** How often the PostgreSQL backends serving the orchestrator are looked for and their CPU read. */
+const BACKEND_SAMPLE_MS = 250;
 
 /** Removes the run's Redis keys and its WORKFLOW_EVENTS stream. */
 async function cleanUp(ns: string): Promise<void> {
@@ -116,8 +120,12 @@ async function startOrchestrator(
   return { child, rest };
 }
 
-/** The floor: ETH transfers signed client-side with explicit nonces, sent raw, all mined. */
-async function floor(rpcUrl: string): Promise<{ transfersPerSecond: number; seconds: number }> {
+/**
+ * The floor: ETH transfers signed client-side with explicit nonces, sent raw, all mined; with its
+ * CPU per transfer, anvil's and this process's (signing and sending) together.
+ */
+async function floor(rpcUrl: string, anvilPid: number): Promise<{ transfersPerSecond: number; seconds: number; cpuMsPerTransfer: number }> {
+  const cpu0 = { client: process.cpuUsage(), anvil: cpuSecondsOf(anvilPid) };
   const account = privateKeyToAccount(FLOOR_KEY);
   const client = createPublicClient({ transport: http(rpcUrl), pollingInterval: 20 });
   const chainId = await client.getChainId();
@@ -154,7 +162,9 @@ async function floor(rpcUrl: string): Promise<{ transfersPerSecond: number; seco
     intervalMs: 50,
   });
   const seconds = (nowMs() - begin) / 1000;
-  return { transfersPerSecond: TRANSFERS / seconds, seconds };
+  const own = process.cpuUsage(cpu0.client);
+  const cpuSeconds = (own.user + own.system) / 1e6 + cpuSecondsOf(anvilPid) - cpu0.anvil;
+  return { transfersPerSecond: TRANSFERS / seconds, seconds, cpuMsPerTransfer: (cpuSeconds * 1000) / TRANSFERS };
 }
 
 export async function run(): Promise<void> {
@@ -162,6 +172,7 @@ export async function run(): Promise<void> {
   const ns = `benchorch${Date.now().toString(36)}`;
   const anvil = await startAnvil();
   let orchestrator: ChildProcess | undefined;
+  let sampler: NodeJS.Timeout | undefined;
   try {
     const deployment = JSON.parse(
       execFileSync(process.execPath, ["services/orchestrator/dist/tools/deploy.js", "--rpc-url", anvil.rpcUrl, "--agents", "2"], {
@@ -182,7 +193,13 @@ export async function run(): Promise<void> {
     const client = new GatewayClient({ baseUrl: started.rest });
     const worker = privateKeyToAccount(KEYS[1]).address;
     const roots = [keccak256(stringToHex("thread")), keccak256(stringToHex("evidence"))] as const;
-    const cpuBefore = cpuSecondsOf(orchestrator.pid as number);
+    const orchestratorPid = orchestrator.pid as number;
+    const anvilPid = anvil.child.pid as number;
+    const postgresPort = Number(new URL(POSTGRES_URL).port || 5432);
+    const backends = new ProcessSetCpu(() => serverProcessesOf(orchestratorPid, postgresPort, "postgres"));
+    backends.sample();
+    sampler = setInterval(() => backends.sample(), BACKEND_SAMPLE_MS);
+    const cpuBefore = { orchestrator: cpuSecondsOf(orchestratorPid), anvil: cpuSecondsOf(anvilPid), clients: process.cpuUsage() };
     const begin = nowMs();
     const endToEnd: number[] = [];
     let next = 0;
@@ -208,9 +225,19 @@ export async function run(): Promise<void> {
       }),
     );
     const seconds = (nowMs() - begin) / 1000;
-    const cpuSeconds = cpuSecondsOf(orchestrator.pid as number) - cpuBefore;
-    const floorRun = await floor(anvil.rpcUrl);
+    clearInterval(sampler);
+    backends.sample();
+    const clients = process.cpuUsage(cpuBefore.clients);
+    const cpu = {
+      orchestrator: cpuSecondsOf(orchestratorPid) - cpuBefore.orchestrator,
+      anvil: cpuSecondsOf(anvilPid) - cpuBefore.anvil,
+      postgres: backends.cpuSeconds,
+      clients: (clients.user + clients.system) / 1e6,
+    };
+    const pathCpu = cpu.orchestrator + cpu.anvil + cpu.postgres;
+    const floorRun = await floor(anvil.rpcUrl, anvilPid);
     const workflowsPerSecond = WORKFLOWS / seconds;
+    const perWorkflow = (cpuSeconds: number) => (cpuSeconds * 1000) / WORKFLOWS;
     const api = percentiles(latencies);
     const e2e = percentiles(endToEnd);
     emit({
@@ -224,12 +251,23 @@ export async function run(): Promise<void> {
       transactionsPerSecond: workflowsPerSecond * 2,
       endToEndMs: { p50: e2e.p50, p99: e2e.p99, max: e2e.max },
       apiLatencyMs: { requests: latencies.length, p50: api.p50, p99: api.p99, max: api.max },
-      orchestratorCpuSeconds: cpuSeconds,
-      orchestratorCpuMsPerWorkflow: (cpuSeconds * 1000) / WORKFLOWS,
+      orchestratorCpuSeconds: cpu.orchestrator,
+      orchestratorCpuMsPerWorkflow: perWorkflow(cpu.orchestrator),
+      cpuMsPerWorkflow: {
+        orchestrator: perWorkflow(cpu.orchestrator),
+        anvil: perWorkflow(cpu.anvil),
+        postgres: perWorkflow(cpu.postgres),
+        postgresBackends: backends.processes,
+        clients: perWorkflow(cpu.clients),
+      },
+      pathCpuMsPerTransaction: (pathCpu * 1000) / (WORKFLOWS * 2),
+      pathCores: pathCpu / seconds,
       floor: { what: "raw signed ETH transfers through viem, same anvil", transfers: TRANSFERS, ...floorRun },
       ratioTxToFloor: (workflowsPerSecond * 2) / floorRun.transfersPerSecond,
+      pathCpuToFloor: (pathCpu * 1000) / (WORKFLOWS * 2) / floorRun.cpuMsPerTransfer,
     });
   } finally {
+    clearInterval(sampler);
     if (orchestrator) await stopProcess(orchestrator);
     anvil.child.kill("SIGKILL");
     await cleanUp(ns);
