@@ -152,15 +152,19 @@ describe.each(backends)("%s store", (_name, make) => {
     expect(new Set(ours.map((c) => c.id)).size).toBe(20);
     // Leased until 7_000: not due at 6_000, due again (a crashed holder) at 7_000 with a new token.
     expect((await workflows.claimDue(6_000, 1_000, 5_000, "z")).filter((c) => ids.has(c.id))).toEqual([]);
-    const first = ours[0] as { id: string; token: number };
+    const first = ours[0] as WorkflowRecord;
     const again = (await workflows.claimDue(7_000, 1_000, 5_000, "z")).find((c) => c.id === first.id);
-    expect(again?.token).toBe(first.token + 1);
+    expect(again?.leaseToken).toBe(first.leaseToken + 1);
     const step = { state: "RUNNING" as const, step: "UPLOAD_EVIDENCE", attempts: 0, progress: { a: 1 }, dueAt: 8_000 };
-    expect(await workflows.transition(first.id, first.token, step, 7_500)).toBe(false);
-    expect(await workflows.transition(first.id, again?.token as number, step, 7_500)).toBe(true);
+    expect(await workflows.transition(first.id, first.leaseToken, step, 7_500)).toBe(false);
+    expect(await workflows.transition(first.id, again?.leaseToken as number, step, 7_500)).toBe(true);
+    // A claim answers the record as it stands, under the new lease.
+    const third = (await workflows.claimDue(8_000, 1_000, 5_000, "z")).find((c) => c.id === first.id);
+    expect(third).toEqual(await workflows.load(first.id));
+    expect(third).toMatchObject({ state: "RUNNING", step: "UPLOAD_EVIDENCE", progress: { a: 1 }, leaseToken: first.leaseToken + 2 });
     // An operator action fences out the holder.
     expect(await workflows.transition(first.id, "", { ...step, fenceOut: true, expectState: "RUNNING" }, 7_600)).toBe(true);
-    expect(await workflows.transition(first.id, again?.token as number, step, 7_700)).toBe(false);
+    expect(await workflows.transition(first.id, third?.leaseToken as number, step, 7_700)).toBe(false);
     expect(await workflows.transition(first.id, "", { ...step, expectState: "STALLED" }, 7_800)).toBe(false);
     const loaded = await workflows.load(first.id);
     expect(loaded).toMatchObject({ state: "RUNNING", step: "UPLOAD_EVIDENCE", progress: { a: 1 }, updatedAt: 7_600 });
@@ -171,8 +175,9 @@ describe.each(backends)("%s store", (_name, make) => {
     const policy = { leaseMs: 30_000, maxAttempts: 3, backoffBaseMs: 1_000, backoffMaxMs: 60_000, maxStallCycles: 2 };
     const r = record({ createdAt: 1_000, updatedAt: 1_000 });
     await workflows.create({ record: r, fingerprint: r.id, idempotencyTtlSeconds: 60 });
-    const claim = (await workflows.claimDue(1_000, 1_000, 5_000, "engine")).find((c) => c.id === r.id);
-    let wf = (await workflows.load(r.id)) as WorkflowRecord;
+    let wf = (await workflows.claimDue(1_000, 1_000, 5_000, "engine")).find((c) => c.id === r.id) as WorkflowRecord;
+    expect(wf).toEqual({ ...r, leaseToken: 1 });
+    const token = wf.leaseToken;
     const results: StepResult[] = [
       { kind: "next", step: "UPLOAD_EVIDENCE", patch: { dkg_thread_root: "0x01" } },
       { kind: "retry", code: "ARWEAVE_UNAVAILABLE", message: "gateway down", category: "TRANSIENT" },
@@ -184,7 +189,7 @@ describe.each(backends)("%s store", (_name, make) => {
     let now = 2_000;
     for (const event of events) {
       const t = transitionFor(wf, event, now, policy) as Transition;
-      expect(await workflows.transition(wf.id, claim?.token as number, t, now)).toBe(true);
+      expect(await workflows.transition(wf.id, token, t, now)).toBe(true);
       const patch = event.kind === "step" && "patch" in event.result ? (event.result.patch ?? {}) : {};
       wf = recordAfter(wf, t, patch, now) ?? wf;
       expect(await workflows.load(r.id)).toEqual(wf);

@@ -55,7 +55,7 @@ async function runOnce(transitionAccepted: (n: number) => boolean = () => true) 
     load: async () => stored,
     loadMany: async () => [stored],
     // Claimable once: the test is about one run.
-    claimDue: async () => (claims++ === 0 ? [{ id: stored.id, token: stored.leaseToken }] : []),
+    claimDue: async () => (claims++ === 0 ? [stored] : []),
     transition: async (_id, _token, t) => {
       writes.push(t);
       if (!transitionAccepted(writes.length)) return false;
@@ -144,7 +144,7 @@ describe("Engine folds replayable steps into one write", () => {
 describe("Engine runs a workflow claimed again while its run was finishing", () => {
   it("runs it again under the new lease once the run is done, instead of leaving it parked until that lease expires", async () => {
     let stored: WorkflowRecord = workRecord("RUNNING", { step: "AWAIT_TX_CONFIRM", leaseToken: 1, progress: { _awaiting_since: 500 } });
-    const claims = [[{ id: stored.id, token: 1 }], [{ id: stored.id, token: 2 }]];
+    const claims = [[1], [2]];
     const writes: Array<{ token: number | ""; step: string }> = [];
     let settle: () => void = () => {};
     const secondRunDone = new Promise<void>((resolve) => {
@@ -156,8 +156,8 @@ describe("Engine runs a workflow claimed again while its run was finishing", () 
       loadMany: async () => [stored],
       claimDue: async () => {
         const next = claims.shift() ?? [];
-        for (const { token } of next) stored = { ...stored, leaseToken: token };
-        return next;
+        for (const token of next) stored = { ...stored, leaseToken: token };
+        return next.map(() => stored);
       },
       transition: async (_id, token, t) => {
         writes.push({ token, step: t.step });

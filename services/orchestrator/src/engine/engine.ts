@@ -72,8 +72,8 @@ const MAX_STEPS_PER_CLAIM = 32;
  */
 export class Engine {
   readonly #running = new Map<string, Promise<void>>();
-  /** Workflows claimed again while running: the lease to run them under once the run is done. */
-  readonly #claimedAgain = new Map<string, { token: number; claimedAt: number }>();
+  /** Workflows claimed again while running: the claimed record to run once the run is done. */
+  readonly #claimedAgain = new Map<string, { claimed: WorkflowRecord; claimedAt: number }>();
   #tickTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #ticking = false;
@@ -114,9 +114,9 @@ export class Engine {
       if (free <= 0) return;
       const now = this.#clock.now();
       const claimed = await this.deps.store.claimDue(now, free, this.deps.settings.leaseMs, this.deps.instanceId);
-      for (const { id, token } of claimed) {
-        this.deps.onClaimed?.(id, token, now + this.deps.settings.leaseMs);
-        this.launch(id, token, now);
+      for (const wf of claimed) {
+        this.deps.onClaimed?.(wf.id, wf.leaseToken, now + this.deps.settings.leaseMs);
+        this.launch(wf, now);
       }
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, "scheduler tick failed");
@@ -126,24 +126,26 @@ export class Engine {
   }
 
   /**
-   * Runs `id` under the lease `token`. A workflow claimed again while its run is still finishing
-   * (due again after a short wait it committed, before the run returned) is run again under the
-   * new lease once that run is done: the claim moved its due time to the new lease's expiry, so
-   * leaving it would park it until then.
+   * Runs the workflow `claimed` under its lease. A workflow claimed again while its run is still
+   * finishing (due again after a short wait it committed, before the run returned) is run again
+   * under the new lease once that run is done: the claim moved its due time to the new lease's
+   * expiry, so leaving it would park it until then. The record that claim answered is the one to
+   * run: the finishing run's commits were made under the old lease, so the claim fenced them out.
    */
-  private launch(id: string, token: number, claimedAt: number): void {
+  private launch(claimed: WorkflowRecord, claimedAt: number): void {
+    const { id } = claimed;
     if (this.#running.has(id)) {
-      this.#claimedAgain.set(id, { token, claimedAt });
+      this.#claimedAgain.set(id, { claimed, claimedAt });
       return;
     }
-    const run = this.run(id, token, claimedAt)
+    const run = this.run(claimed, claimedAt)
       .catch((err: unknown) => this.deps.logger.error({ err, workflowId: id }, "workflow run failed"))
       .finally(() => {
         this.#running.delete(id);
         const again = this.#claimedAgain.get(id);
         this.#claimedAgain.delete(id);
         if (this.#stopped) return;
-        if (again) this.launch(id, again.token, again.claimedAt);
+        if (again) this.launch(again.claimed, again.claimedAt);
         void this.tick();
       });
     this.#running.set(id, run);
@@ -168,15 +170,15 @@ export class Engine {
 
   /**
    * Runs a claimed workflow step by step while it can make progress without waiting. The record is
-   * read once per claim: a transition committed under the lease leaves the stored record equal to
-   * `recordAfter`'s, so the next step starts from that rather than from a re-read. A transition
+   * the one the claim answered: a transition committed under the lease leaves the stored record
+   * equal to `recordAfter`'s, so the next step starts from that rather than from a re-read. A transition
    * `mayFold` allows is not committed on its own but with the next one, in one write, so a run of
    * replayable steps costs one write (a crash before it reruns them from the stored record); each
    * step still gets its own WorkflowEvent once that write is made.
    */
-  private async run(id: string, token: number, claimedAt: number): Promise<void> {
-    let stored = await this.deps.store.load(id);
-    if (!stored || stored.leaseToken !== token) return;
+  private async run(claimed: WorkflowRecord, claimedAt: number): Promise<void> {
+    const token = claimed.leaseToken;
+    let stored = claimed;
     /** The record with the folded steps applied, and those steps, oldest first. */
     let wf = stored;
     let folded: FoldedStep[] = [];

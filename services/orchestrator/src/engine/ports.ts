@@ -16,8 +16,12 @@ import type { WorkflowRecord } from "./types.js";
 export interface WorkflowStorePort {
   load(id: string): Promise<WorkflowRecord | undefined>;
   loadMany(ids: readonly string[]): Promise<WorkflowRecord[]>;
-  /** Leases up to `limit` due workflows for `leaseMs` (due time pushed to the lease expiry, fencing token bumped). */
-  claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<Array<{ id: string; token: number }>>;
+  /**
+   * Leases up to `limit` due workflows for `leaseMs` (due time pushed to the lease expiry, fencing
+   * token bumped) and answers their records as the claim left them (`leaseToken` is the new
+   * lease's), so a run starts without reading them again.
+   */
+  claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<WorkflowRecord[]>;
   /** Applies a transition under lease `token` ('' = operator, unfenced). False if the lease was lost. */
   transition(id: string, token: number | "", t: Transition, now: number): Promise<boolean>;
   /** STALLED workflows that stalled at or before `before`. */

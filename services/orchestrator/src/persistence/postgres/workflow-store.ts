@@ -21,6 +21,10 @@ interface Row {
 }
 
 const COLUMNS = "id, type, state, step, attempts, created_at, updated_at, input, progress, error, signer, studio, lease_token";
+/** The same columns of the claimed rows (`w`), which the claim's `due` set would make `id` ambiguous with. */
+const CLAIMED_COLUMNS = COLUMNS.split(", ")
+  .map((column) => `w.${column}`)
+  .join(", ");
 
 function parse(row: Row): WorkflowRecord {
   return {
@@ -125,17 +129,17 @@ export class PostgresWorkflowStore implements WorkflowStore {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  async claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<Array<{ id: string; token: number }>> {
-    const { rows } = await this.pg.pool.query<{ id: string; lease_token: string }>(
+  async claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<WorkflowRecord[]> {
+    const { rows } = await this.pg.pool.query<Row>(
       `WITH due AS (
          SELECT id FROM ${this.#wf} WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED
        )
        UPDATE ${this.#wf} w SET due_at = $3, lease_token = w.lease_token + 1, lease_owner = $4
        FROM due WHERE w.id = due.id
-       RETURNING w.id, w.lease_token`,
+       RETURNING ${CLAIMED_COLUMNS}`,
       [now, limit, now + leaseMs, owner],
     );
-    return rows.map((row) => ({ id: row.id, token: Number(row.lease_token) }));
+    return rows.map(parse);
   }
 
   async transition(id: string, token: number | "", t: Transition, now: number): Promise<boolean> {

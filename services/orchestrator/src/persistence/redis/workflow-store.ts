@@ -122,16 +122,19 @@ export class RedisWorkflowStore implements WorkflowStore {
     return results.flatMap(([, hash], i) => parse(ids[i] as string, (hash ?? {}) as Record<string, string>) ?? []);
   }
 
-  /** Leases up to `limit` due workflows for `leaseMs`; returns [id, fencing token] pairs. */
-  async claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<Array<{ id: string; token: number }>> {
+  /**
+   * Leases up to `limit` due workflows for `leaseMs`, then reads the claimed records in one
+   * pipeline; a record whose token moved on meanwhile (claimed again, fenced) is left out.
+   */
+  async claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<WorkflowRecord[]> {
     const flat = (await CLAIM.run(
       this.redis,
       { due: "wf:due" },
       { now: String(now), limit: String(limit), lease_until: String(now + leaseMs), owner, workflow_prefix: `${this.keyPrefix}wf:` },
     )) as Array<string | number>;
-    const claimed: Array<{ id: string; token: number }> = [];
-    for (let i = 0; i < flat.length; i += 2) claimed.push({ id: String(flat[i]), token: Number(flat[i + 1]) });
-    return claimed;
+    const tokens = new Map<string, number>();
+    for (let i = 0; i < flat.length; i += 2) tokens.set(String(flat[i]), Number(flat[i + 1]));
+    return (await this.loadMany([...tokens.keys()])).filter((wf) => wf.leaseToken === tokens.get(wf.id));
   }
 
   /** Applies a transition under lease `token` ('' = operator, unfenced). False if the lease was lost. */
