@@ -322,6 +322,7 @@ async function serveRestApi(ctx: Ctx, { stores, engine, committed, accounts, cra
     },
     retry: (id) => engine.retry(id),
     onCreated: (wf) => {
+      committed.committed(wf, wf.createdAt, systemClock.now());
       metrics.created.inc({ type: wf.type });
       void crash.hit("created").then(() => engine.tick());
     },

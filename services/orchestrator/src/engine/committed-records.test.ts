@@ -26,9 +26,13 @@ describe("servableFromMemory", () => {
     expect(servableFromMemory(entry("COMPLETED", null), 61_000, MAX_AGE)).toBe(false);
   });
 
-  it("never answers STALLED or CREATED: the sweeper or an operator on any replica moves them", () => {
+  it("never answers STALLED: the sweeper or an operator on any replica moves it", () => {
     expect(servableFromMemory(entry("STALLED", null), 1_001, MAX_AGE)).toBe(false);
-    expect(servableFromMemory(entry("CREATED", 5_000), 1_001, MAX_AGE)).toBe(false);
+  });
+
+  it("answers a CREATED workflow for at most runningMs, whatever its due time, so another replica's commit shows", () => {
+    expect(servableFromMemory(entry("CREATED", 1_000), 1_999, MAX_AGE)).toBe(true);
+    expect(servableFromMemory(entry("CREATED", 1_000), 2_000, MAX_AGE)).toBe(false);
   });
 });
 
@@ -53,6 +57,16 @@ describe("CommittedRecords", () => {
     records.committed(record("RUNNING"), 1_150, 1_100);
     records.claimed("wf-1", 6, 1_600);
     expect(records.get("wf-1", 1_110)).toBeUndefined();
+  });
+
+  it("keeps a created workflow through this replica's first claim, and forgets it when another replica claimed it first", () => {
+    const records = new CommittedRecords(10, MAX_AGE);
+    records.committed(workRecord("CREATED", { id: "a", leaseToken: 0 }), 1_000, 1_000);
+    records.committed(workRecord("CREATED", { id: "b", leaseToken: 0 }), 1_000, 1_000);
+    records.claimed("a", 1, 31_000);
+    records.claimed("b", 2, 31_000);
+    expect(records.get("a", 1_010)?.state).toBe("CREATED");
+    expect(records.get("b", 1_010)).toBeUndefined();
   });
 
   it("forgets a workflow whose lease was lost", () => {

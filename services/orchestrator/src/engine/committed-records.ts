@@ -1,6 +1,6 @@
 import type { WorkflowRecord } from "./types.js";
 
-/** A workflow record as this replica's engine committed it, with the due time it set. */
+/** A workflow record as this replica's engine committed it (or its API created it), with the due time it set. */
 export interface CommittedRecord {
   record: WorkflowRecord;
   /** The due time the commit set (null: not scheduled). */
@@ -16,14 +16,18 @@ export interface CommittedRecord {
  * cancel through another replica is the one other writer (its WorkflowEvent makes the replica
  * forget the record; a run the cancel fenced out forgets it at its next commit), and should the
  * event be lost a RUNNING record answers for at most `maxAge.runningMs`; this
- * replica claiming it again extends `dueAt` (see `CommittedRecords.claimed`). COMPLETED
- * and FAILED are final. Any other state (CREATED, STALLED: the sweeper or an operator on any
- * replica may move it) is read from the store.
+ * replica claiming it again extends `dueAt` (see `CommittedRecords.claimed`). A CREATED workflow
+ * this replica's API created changes only by a commit: this replica's (which replaces it here) or
+ * another replica's engine or operator (whose WorkflowEvent makes the replica forget it), so it
+ * answers for at most `maxAge.runningMs` too; a claim alone changes nothing a status read shows.
+ * COMPLETED and FAILED are final. STALLED (the sweeper or an operator on any replica may move it
+ * without this replica's engine) is read from the store.
  */
 export function servableFromMemory(entry: CommittedRecord, now: number, maxAge: CommittedMaxAge): boolean {
   const { state } = entry.record;
   const age = now - entry.at;
   if (state === "COMPLETED" || state === "FAILED") return age < maxAge.finishedMs;
+  if (state === "CREATED") return age < maxAge.runningMs;
   return state === "RUNNING" && entry.dueAt !== null && now < entry.dueAt && age < maxAge.runningMs;
 }
 
