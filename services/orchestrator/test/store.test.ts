@@ -141,6 +141,23 @@ describe.each(backends)("%s store", (_name, make) => {
     expect(loaded?.state).toBe("CREATED");
   });
 
+  it("creates one workflow when the same natural key and Idempotency-Key arrive at once", async () => {
+    for (let round = 0; round < 20; round++) {
+      const natural = `nk-${randomUUID()}`;
+      const key = randomUUID();
+      const records = Array.from({ length: 4 }, () => record());
+      const outcomes = await Promise.all(
+        records.map((r) =>
+          workflows.create({ record: r, naturalKey: natural, idempotencyKey: key, fingerprint: "z", idempotencyTtlSeconds: 60 }),
+        ),
+      );
+      const created = outcomes.filter((o) => o.outcome === "created");
+      expect(created).toHaveLength(1);
+      expect(outcomes.every((o) => o.id === created[0]?.id)).toBe(true);
+      expect((await workflows.loadMany(records.map((r) => r.id))).map((r) => r.id)).toEqual([created[0]?.id]);
+    }
+  });
+
   it("leases each due workflow to one claimer at a time and fences out the previous holder", async () => {
     const created = Array.from({ length: 20 }, () => record({ createdAt: 1_000, updatedAt: 1_000 }));
     for (const r of created) await workflows.create({ record: r, fingerprint: r.id, idempotencyTtlSeconds: 60 });

@@ -80,39 +80,58 @@ export class PostgresWorkflowStore implements WorkflowStore {
     }
   }
 
+  /**
+   * The deduplication keys are locked first (one advisory lock per key, in order), then one
+   * statement looks for a workflow holding either key and, when none does, inserts the record and
+   * its keys: it runs on a snapshot taken after the locks, so a concurrent creation of the same
+   * key has committed by then and is seen.
+   */
   create(request: CreateRequest): Promise<CreateOutcome> {
     const r = request.record;
-    const idem = request.idempotencyKey ? `idem:${request.idempotencyKey}` : undefined;
-    const natural = request.naturalKey ? `nk:${request.naturalKey}` : undefined;
+    const idem = request.idempotencyKey ? `idem:${request.idempotencyKey}` : null;
+    const natural = request.naturalKey ? `nk:${request.naturalKey}` : null;
     return this.inTransaction(async (c) => {
-      for (const key of [idem, natural].filter((k): k is string => k !== undefined).sort()) {
+      for (const key of [idem, natural].filter((k): k is string => k !== null).sort()) {
         await c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`${this.#keys}:${key}`]);
       }
-      if (idem) {
-        const { rows } = await c.query<{ workflow_id: string; fingerprint: string }>(
-          `SELECT workflow_id, fingerprint FROM ${this.#keys} WHERE key = $1 AND (expires_at IS NULL OR expires_at > $2)`,
-          [idem, r.createdAt],
-        );
-        const found = rows[0];
-        if (found) return { outcome: found.fingerprint === request.fingerprint ? "existing" : "conflict", id: found.workflow_id };
-      }
-      if (natural) {
-        const { rows } = await c.query<{ workflow_id: string; state: string | null }>(
-          `SELECT k.workflow_id, w.state FROM ${this.#keys} k LEFT JOIN ${this.#wf} w ON w.id = k.workflow_id WHERE k.key = $1`,
-          [natural],
-        );
-        const found = rows[0];
-        if (found?.state && found.state !== "FAILED") return { outcome: "existing", id: found.workflow_id };
-      }
-      await c.query(
-        `INSERT INTO ${this.#wf} (id, type, state, step, attempts, created_at, updated_at, input, progress, signer, studio, due_at)
-         VALUES ($1, $2, $3, $4, 0, $5, $6, $7, '{}', $8, $9, $5)`,
-        [r.id, r.type, r.state, r.step, r.createdAt, r.updatedAt, JSON.stringify(r.input), r.signer, r.studio],
+      const { rows } = await c.query<{ idem_id: string | null; idem_fingerprint: string | null; natural_id: string | null }>(
+        `WITH by_idempotency_key AS (
+           SELECT workflow_id, fingerprint FROM ${this.#keys} WHERE key = $10 AND (expires_at IS NULL OR expires_at > $5)
+         ), by_natural_key AS (
+           SELECT k.workflow_id FROM ${this.#keys} k JOIN ${this.#wf} w ON w.id = k.workflow_id WHERE k.key = $12 AND w.state <> 'FAILED'
+         ), created AS (
+           INSERT INTO ${this.#wf} (id, type, state, step, attempts, created_at, updated_at, input, progress, signer, studio, due_at)
+           SELECT $1, $2, $3, $4, 0, $5, $6, $7, '{}', $8, $9, $5
+           WHERE NOT EXISTS (SELECT 1 FROM by_idempotency_key) AND NOT EXISTS (SELECT 1 FROM by_natural_key)
+           RETURNING id
+         ), keyed AS (
+           INSERT INTO ${this.#keys} (key, workflow_id, fingerprint, expires_at)
+           SELECT k.key, created.id, k.fingerprint, k.expires_at
+           FROM created, (VALUES ($10, $11, $13::bigint), ($12, NULL, NULL)) AS k(key, fingerprint, expires_at)
+           WHERE k.key IS NOT NULL
+           ON CONFLICT (key) DO UPDATE SET workflow_id = EXCLUDED.workflow_id, fingerprint = EXCLUDED.fingerprint, expires_at = EXCLUDED.expires_at
+         )
+         SELECT (SELECT workflow_id FROM by_idempotency_key) AS idem_id, (SELECT fingerprint FROM by_idempotency_key) AS idem_fingerprint,
+           (SELECT workflow_id FROM by_natural_key) AS natural_id`,
+        [
+          r.id,
+          r.type,
+          r.state,
+          r.step,
+          r.createdAt,
+          r.updatedAt,
+          JSON.stringify(r.input),
+          r.signer,
+          r.studio,
+          idem,
+          request.fingerprint,
+          natural,
+          r.createdAt + request.idempotencyTtlSeconds * 1000,
+        ],
       );
-      const upsert = `INSERT INTO ${this.#keys} (key, workflow_id, fingerprint, expires_at) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (key) DO UPDATE SET workflow_id = EXCLUDED.workflow_id, fingerprint = EXCLUDED.fingerprint, expires_at = EXCLUDED.expires_at`;
-      if (idem) await c.query(upsert, [idem, r.id, request.fingerprint, r.createdAt + request.idempotencyTtlSeconds * 1000]);
-      if (natural) await c.query(upsert, [natural, r.id, null, null]);
+      const found = rows[0];
+      if (found?.idem_id) return { outcome: found.idem_fingerprint === request.fingerprint ? "existing" : "conflict", id: found.idem_id };
+      if (found?.natural_id) return { outcome: "existing", id: found.natural_id };
       return { outcome: "created", id: r.id };
     });
   }
