@@ -1,6 +1,6 @@
 // What a process has used so far, read from Linux /proc.
 import type { ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** CPU seconds (user + system) a process has used: fields 14 and 15 of /proc/<pid>/stat, 100 ticks/s. */
 export function cpuSecondsOf(pid: number): number {
@@ -31,4 +31,48 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
   const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * The process listening on TCP `port` (IPv4 or IPv6), found through the socket's inode in
+ * /proc/net/tcp* and the file descriptors under /proc/<pid>/fd; undefined when none is visible
+ * (another user's process, or no listener). Lets a benchmark read the CPU of a server it did not
+ * start, such as the NATS server.
+ */
+export function listenerPid(port: number): number | undefined {
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // local_address is HEXADDR:HEXPORT; state 0A is LISTEN; column 9 is the inode.
+      if (cols[3] === "0A" && Number.parseInt(cols[1]?.split(":")[1] ?? "", 16) === port && cols[9]) inodes.add(cols[9]);
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target = "";
+      try {
+        target = readlinkSync(`/proc/${entry}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      if (inode && inodes.has(inode)) return Number(entry);
+    }
+  }
+  return undefined;
 }
