@@ -15,6 +15,10 @@ export interface TxOutput {
   scriptPubKey: Uint8Array;
 }
 
+/**
+ * A parsed transaction's byte fields (txids, scripts, witness items) are views of the bytes it was
+ * read from, not copies: those bytes must stay unchanged while the transaction is in use.
+ */
 export interface Transaction {
   version: number;
   inputs: TxInput[];
@@ -59,16 +63,16 @@ function readLaidOut(r: ByteReader): { tx: Transaction; layout: Layout } {
   if (inputCount * MIN_INPUT_BYTES > r.remaining) throw new BitcoinFormatError("truncated", `transaction declares ${inputCount} inputs`);
   const inputs: TxInput[] = [];
   for (let i = 0; i < inputCount; i++) {
-    const prevTxid = Uint8Array.from(r.bytesOf(32));
+    const prevTxid = r.bytesOf(32);
     const vout = r.u32();
-    const scriptSig = Uint8Array.from(r.bytesOf(r.count(1)));
+    const scriptSig = r.bytesOf(r.count(1));
     inputs.push({ prevTxid, vout, scriptSig, sequence: r.u32() });
   }
   const outputCount = r.count(MIN_OUTPUT_BYTES);
   const outputs: TxOutput[] = [];
   for (let i = 0; i < outputCount; i++) {
     const value = r.u64();
-    outputs.push({ value, scriptPubKey: Uint8Array.from(r.bytesOf(r.count(1))) });
+    outputs.push({ value, scriptPubKey: r.bytesOf(r.count(1)) });
   }
   const witnessStart = r.position;
   let witnesses: Uint8Array[][] | null = null;
@@ -76,7 +80,7 @@ function readLaidOut(r: ByteReader): { tx: Transaction; layout: Layout } {
     witnesses = inputs.map(() => {
       const items = r.count(1);
       const stack: Uint8Array[] = [];
-      for (let j = 0; j < items; j++) stack.push(Uint8Array.from(r.bytesOf(r.count(1))));
+      for (let j = 0; j < items; j++) stack.push(r.bytesOf(r.count(1)));
       return stack;
     });
     if (witnesses.every((stack) => stack.length === 0)) {
