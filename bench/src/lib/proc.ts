@@ -28,9 +28,16 @@ function socketInodes(pid: number): Set<string> {
   return inodes;
 }
 
-/** Every TCP socket of this network namespace by inode, with its local and remote port (`/proc/net/tcp`, `tcp6`). */
-function tcpSockets(): Map<string, { localPort: number; remotePort: number }> {
-  const sockets = new Map<string, { localPort: number; remotePort: number }>();
+interface TcpSocket {
+  localPort: number;
+  remotePort: number;
+  /** State 0A: a server's listening socket. */
+  listening: boolean;
+}
+
+/** Every TCP socket of this network namespace by inode, with its ports and whether it listens (`/proc/net/tcp`, `tcp6`). */
+function tcpSockets(): Map<string, TcpSocket> {
+  const sockets = new Map<string, TcpSocket>();
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     let lines: string[] = [];
     try {
@@ -40,11 +47,12 @@ function tcpSockets(): Map<string, { localPort: number; remotePort: number }> {
     }
     for (const line of lines) {
       const fields = line.trim().split(/\s+/);
-      const [local, remote, inode] = [fields[1], fields[2], fields[9]];
+      const [local, remote, state, inode] = [fields[1], fields[2], fields[3], fields[9]];
       if (!local || !remote || !inode || inode === "0") continue;
       sockets.set(inode, {
         localPort: Number.parseInt(local.split(":")[1] ?? "", 16),
         remotePort: Number.parseInt(remote.split(":")[1] ?? "", 16),
+        listening: state === "0A",
       });
     }
   }
@@ -84,6 +92,22 @@ export function serverProcessesOf(clientPid: number, serverPort: number, serverN
     }
   }
   return servers;
+}
+
+/**
+ * The process listening on TCP `port` on this machine, or undefined when none is visible (no
+ * listener, or another user's process): lets a benchmark read the CPU of a server it did not
+ * start, such as the NATS server.
+ */
+export function listenerPid(port: number): number | undefined {
+  const listening = new Set<string>();
+  for (const [inode, socket] of tcpSockets()) if (socket.listening && socket.localPort === port) listening.add(inode);
+  if (listening.size === 0) return undefined;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    for (const inode of socketInodes(Number(entry))) if (listening.has(inode)) return Number(entry);
+  }
+  return undefined;
 }
 
 /**

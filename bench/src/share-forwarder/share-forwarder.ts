@@ -3,6 +3,7 @@
 // BATCH_IN_FLIGHT shares in flight), beside the same run's floors: JetStream consume+ack alone, and the pool backend
 // alone (signed POSTs from a keep-alive pool, no NATS), one share a POST and in batches.
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { create } from "@bufbuild/protobuf";
 import { Bus, ensureConsumer, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { BATCH_PATH, PoolBackend } from "@gatehouse/pool-backend";
@@ -11,7 +12,7 @@ import { publishAcceptedShare, submissionBody } from "@gatehouse/shares";
 import { type ExampleShare, exampleShare, ServiceProcess } from "@gatehouse/testkit";
 import { Pool } from "undici";
 import { BenchError } from "../lib/errors.js";
-import { cpuSecondsOf } from "../lib/proc.js";
+import { cpuSecondsOf, listenerPid } from "../lib/proc.js";
 import { emit } from "../lib/report.js";
 import { nowMs, percentiles, throughput } from "../lib/stats.js";
 import { signedHeaders } from "./sign.js";
@@ -24,6 +25,26 @@ const BATCH = Number(process.env.BENCH_SHARE_FORWARDER_BATCH ?? 64);
 const BATCH_IN_FLIGHT = Number(process.env.BENCH_SHARE_FORWARDER_BATCH_IN_FLIGHT ?? 256);
 const SECRET = `whsec_${randomBytes(32).toString("base64")}`;
 const servers = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+/** The NATS server's process, when it runs on this machine as a visible process (its CPU is read over each drain). */
+const natsPid = listenerPid(Number(new URL(servers.replace(/^nats:/, "http:")).port || 4222));
+const CORES = availableParallelism();
+
+/**
+ * Every process's CPU per share over a drain — forwarder, NATS server (which also serves whatever
+ * else uses it), and this process (publisher, pool backend, result reader) — and the rate the
+ * machine's cores would allow at that cost: the figure to read the share of the HTTP floor beside.
+ */
+function cpuPerShare(shares: number, forwarderCpuSeconds: number, benchCpuSeconds: number, natsCpuSeconds: number | undefined) {
+  const micros = (seconds: number) => (seconds * 1e6) / shares;
+  const total = forwarderCpuSeconds + benchCpuSeconds + (natsCpuSeconds ?? 0);
+  return {
+    forwarder: micros(forwarderCpuSeconds),
+    benchProcess: micros(benchCpuSeconds),
+    natsServer: natsCpuSeconds === undefined ? null : micros(natsCpuSeconds),
+    allProcesses: micros(total),
+    coreBoundSharesPerSecond: (CORES * shares) / total,
+  };
+}
 
 function makeShares(run: string, count: number): ExampleShare[] {
   return Array.from({ length: count }, (_, i) => exampleShare(i, { run }));
@@ -147,11 +168,13 @@ async function endToEnd(backend: PoolBackend, maxInFlight: number, batchMaxShare
     // Throughput: the backlog drains while publishing goes on.
     const backlog = makeShares(root, COUNT);
     const cpuBefore = cpuSecondsOf(forwarder.pid);
+    const natsBefore = natsPid === undefined ? 0 : cpuSecondsOf(natsPid);
     const drain = await throughput(COUNT, async () => {
       await publishAll(scoped, catalog.SHARES.name, backlog);
       while (results.size < COUNT) await new Promise((resolve) => setTimeout(resolve, 20));
     });
     const forwarderCpuSeconds = cpuSecondsOf(forwarder.pid) - cpuBefore;
+    const natsCpuSeconds = natsPid === undefined ? undefined : cpuSecondsOf(natsPid) - natsBefore;
     // Latency: publish at a steady rate well below capacity, time each share to its result.
     const paced = makeShares(`${root}-paced`, LATENCY_RATE * LATENCY_SECONDS);
     const sentAt = new Map<string, number>();
@@ -175,6 +198,7 @@ async function endToEnd(backend: PoolBackend, maxInFlight: number, batchMaxShare
       ...drain,
       forwarderCpuSeconds,
       forwarderCpuMicrosPerShare: (forwarderCpuSeconds * 1e6) / COUNT,
+      cpuMicrosPerShare: cpuPerShare(COUNT, forwarderCpuSeconds, drain.cpuSeconds, natsCpuSeconds),
       lost,
       latencyMs: { ratePerSecond: LATENCY_RATE, shares: paced.length, ...percentiles(latencies) },
     };
@@ -214,6 +238,8 @@ export async function run(): Promise<void> {
         ...r,
         ratioToJetstreamFloor: jetstream.perSecond / r.perSecond,
         ratioToHttpFloor: httpFloorOf(r).perSecond / r.perSecond,
+        // The HTTP floor's rate were its CPU per share (this process alone) all the cores had: beside coreBoundSharesPerSecond.
+        httpFloorCoreBoundPerSecond: (CORES * 1e6) / httpFloorOf(r).cpuMicrosPerOp,
       })),
       note: "2 shared cores run NATS, the forwarder, the pool backend and this driver at once; figures are noisy — compare ratios within one run",
     });

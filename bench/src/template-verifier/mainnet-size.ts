@@ -63,7 +63,7 @@ export async function runMainnetSize() {
       if (tip && tip.verdictAt === undefined && proposals.get(v.templateId)?.prevHash === v.prevHash) tip.verdictAt = nowMs();
     });
     const foundAt = new Map<string, number>();
-    const blocks: { ms: number; accepted: boolean; txCount: number }[] = [];
+    const blocks: { ms: number; submitMs: number; accepted: boolean; txCount: number }[] = [];
     const templateOfBlock = new Map<string, bigint>();
     bus.subscribe(bus.subjects.blockFound, BlockFoundSchema, (b) => {
       foundAt.set(b.blockHash, nowMs());
@@ -74,6 +74,7 @@ export async function runMainnetSize() {
       if (at !== undefined)
         blocks.push({
           ms: nowMs() - at,
+          submitMs: Number(r.answeredAtUnixMs - r.submittedAtUnixMs),
           accepted: r.accepted,
           txCount: proposals.get(templateOfBlock.get(r.blockHash) ?? 0n)?.txCount ?? 0,
         });
@@ -126,6 +127,8 @@ export async function runMainnetSize() {
         found: mainnetBlocks.length,
         accepted: mainnetBlocks.filter((b) => b.accepted).length,
         foundToResultMs: percentiles(mainnetBlocks.map((b) => b.ms)),
+        // The verifier's own stamps: block assembly, submitblock and the node's answer, then the chain check.
+        submittedToAnsweredMs: percentiles(mainnetBlocks.map((b) => b.submitMs)),
       },
       floor: {
         what: "the same transaction bytes written to and read back from a JetStream object store by the bench process",

@@ -2,7 +2,8 @@
 // (1) 2,000 proposals/s for 15 s, latency publish → verdict (p50/p99) and zero dropped verdicts;
 // (2) saturation: verdicts per CPU-second of the verifier process (one core, it is single-threaded);
 // beside the same run's floor: a NATS echo of the same bytes at the same rate in this process;
-// (3) the mainnet-size case (mainnet-size.ts): 4 M-weight templates from bcoin through the stack.
+// (3) the mainnet-size case (mainnet-size.ts): 4 M-weight templates from bcoin through the stack;
+// (4) a mainnet-size template's transactions identified in process (template-transactions.ts).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import { emit } from "../lib/report.js";
 import { watchStalls } from "../lib/service-metrics.js";
 import { nowMs, percentiles } from "../lib/stats.js";
 import { runMainnetSize } from "./mainnet-size.js";
+import { runTemplateTransactions } from "./template-transactions.js";
 
 const RATE = Number(process.env.BENCH_TV_RATE ?? 2_000);
 const SECONDS = Number(process.env.BENCH_TV_SECONDS ?? 15);
@@ -255,6 +257,7 @@ export async function run(): Promise<void> {
 
     const lat = percentiles(latency);
     const mainnetSize = process.env.BENCH_TV_MAINNET === "0" ? "skipped (BENCH_TV_MAINNET=0)" : await runMainnetSize();
+    const templateTransactions = runTemplateTransactions();
     emit({
       benchmark: "template-verifier",
       note: "2-core machine shared with other engineers' work: absolute figures are noisy; compare with the same run's floor",
@@ -288,6 +291,7 @@ export async function run(): Promise<void> {
         verdictsPerCpuSecond: answered / (satCpu || 1e-9),
       },
       mainnetSize,
+      templateTransactions,
       targets: { original: "ReserveGrid OS: < 6 ms average, < 35 ms p99 at 2,000/s, zero drops" },
     });
   } finally {

@@ -1,6 +1,6 @@
 import { BitcoinFormatError, ByteReader, compactSize, concat } from "./bytes.js";
 import { type BlockHeader, HEADER_SIZE, parseHeader } from "./header.js";
-import { readTransaction, type Transaction, transactionWeight } from "./tx.js";
+import { readWeighedTransaction, type Transaction } from "./tx.js";
 
 /** header ‖ CompactSize(tx count) ‖ coinbase (with witness) ‖ transactions: the bytes `submitblock` takes. */
 export function assembleBlock(header: Uint8Array, coinbase: Uint8Array, transactions: readonly Uint8Array[]): Uint8Array {
@@ -27,8 +27,12 @@ export function parseBlock(bytes: Uint8Array): Block {
   const count = r.count(MIN_TX_BYTES);
   if (count === 0) throw new BitcoinFormatError("invalid_block", "a block has at least the coinbase");
   const transactions: Transaction[] = [];
-  for (let i = 0; i < count; i++) transactions.push(readTransaction(r));
+  let weight = HEADER_SIZE * 4 + compactSize(count).length * 4;
+  for (let i = 0; i < count; i++) {
+    const read = readWeighedTransaction(r);
+    transactions.push(read.tx);
+    weight += read.weight;
+  }
   if (r.remaining !== 0) throw new BitcoinFormatError("invalid_block", `${r.remaining} trailing bytes after the last transaction`);
-  const weight = HEADER_SIZE * 4 + compactSize(count).length * 4 + transactions.reduce((sum, tx) => sum + transactionWeight(tx), 0);
   return { header: parseHeader(headerBytes), headerBytes, transactions, size: bytes.length, weight };
 }

@@ -137,19 +137,37 @@ export class ByteReader {
     return out;
   }
 
+  /**
+   * A CompactSize in its shortest encoding only, as Bitcoin Core's ReadCompactSize requires
+   * ("non-canonical ReadCompactSize()"): so a transaction's bytes are exactly what serializing it
+   * gives, and its ids can be hashed from the bytes it arrived as.
+   */
   compactSize(): number {
     const first = this.u8();
     if (first < 0xfd) return first;
+    let v: number;
+    let least: number;
     if (first === 0xfd) {
       this.need(2);
-      const v = this.view.getUint16(this.offset, true);
+      v = this.view.getUint16(this.offset, true);
       this.offset += 2;
-      return v;
+      least = 0xfd;
+    } else if (first === 0xfe) {
+      v = this.u32();
+      least = 0x1_0000;
+    } else {
+      const big = this.u64();
+      if (big > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new BitcoinFormatError("invalid_varint", `${this.what} has an oversized CompactSize`);
+      v = Number(big);
+      least = 0x1_0000_0000;
     }
-    if (first === 0xfe) return this.u32();
-    const v = this.u64();
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new BitcoinFormatError("invalid_varint", `${this.what} has an oversized CompactSize`);
-    return Number(v);
+    if (v < least)
+      throw new BitcoinFormatError(
+        "invalid_varint",
+        `${this.what} has a non-canonical CompactSize (${v} after prefix 0x${first.toString(16)})`,
+      );
+    return v;
   }
 
   /** A CompactSize count that cannot exceed what the rest of the buffer could hold (each item ≥ minItemBytes). */

@@ -1,5 +1,5 @@
 import { BitcoinFormatError, fromHex, hashFromDisplay, hashToDisplay } from "./bytes.js";
-import { parseTransaction, txid, wtxid } from "./tx.js";
+import { parseTransactionWithIds } from "./tx.js";
 
 /** One `getblocktemplate` transaction. Absent fee / sigops / weight / depends are unknown (BIP22/145), never zero. */
 export interface GbtTransaction {
@@ -99,8 +99,8 @@ function parseTransactionEntry(entry: unknown, index: number): GbtTransaction {
   let computed: { txid: string; wtxid: string } | undefined;
   try {
     data = fromHex(dataHex, `${path}data`);
-    const tx = parseTransaction(data);
-    computed = { txid: hashToDisplay(txid(tx)), wtxid: hashToDisplay(wtxid(tx)) };
+    const ids = parseTransactionWithIds(data);
+    computed = { txid: hashToDisplay(ids.txid), wtxid: hashToDisplay(ids.wtxid) };
   } catch (err) {
     throw new BlockTemplateError(`${path}data`, `is not a transaction (${(err as Error).message})`);
   }

@@ -1,4 +1,5 @@
 import { BitcoinFormatError, ByteReader, compactSize, concat, u32le, u64le } from "./bytes.js";
+import { WITNESS_SCALE_FACTOR } from "./consensus.js";
 import { sha256d } from "./hash.js";
 
 export interface TxInput {
@@ -14,6 +15,10 @@ export interface TxOutput {
   scriptPubKey: Uint8Array;
 }
 
+/**
+ * A parsed transaction's byte fields (txids, scripts, witness items) are views of the bytes it was
+ * read from, not copies: those bytes must stay unchanged while the transaction is in use.
+ */
 export interface Transaction {
   version: number;
   inputs: TxInput[];
@@ -27,8 +32,25 @@ export interface Transaction {
 const MIN_INPUT_BYTES = 41;
 const MIN_OUTPUT_BYTES = 9;
 
+/**
+ * Where a transaction's parts lie in the bytes it was read from: enough to hash its txid and wtxid
+ * and to weigh it from those bytes, since the reader accepts only the encoding serializing gives.
+ */
+interface Layout {
+  start: number;
+  /** Where the outputs end: the witness section's start with witness, the locktime's without. */
+  witnessStart: number;
+  end: number;
+  segwit: boolean;
+}
+
 /** Reads one transaction at the reader's position (segwit marker/flag detected as in BIP144). */
 export function readTransaction(r: ByteReader): Transaction {
+  return readLaidOut(r).tx;
+}
+
+function readLaidOut(r: ByteReader): { tx: Transaction; layout: Layout } {
+  const start = r.position;
   const version = r.i32();
   let inputCount = r.compactSize();
   let segwit = false;
@@ -41,37 +63,90 @@ export function readTransaction(r: ByteReader): Transaction {
   if (inputCount * MIN_INPUT_BYTES > r.remaining) throw new BitcoinFormatError("truncated", `transaction declares ${inputCount} inputs`);
   const inputs: TxInput[] = [];
   for (let i = 0; i < inputCount; i++) {
-    const prevTxid = Uint8Array.from(r.bytesOf(32));
+    const prevTxid = r.bytesOf(32);
     const vout = r.u32();
-    const scriptSig = Uint8Array.from(r.bytesOf(r.count(1)));
+    const scriptSig = r.bytesOf(r.count(1));
     inputs.push({ prevTxid, vout, scriptSig, sequence: r.u32() });
   }
   const outputCount = r.count(MIN_OUTPUT_BYTES);
   const outputs: TxOutput[] = [];
   for (let i = 0; i < outputCount; i++) {
     const value = r.u64();
-    outputs.push({ value, scriptPubKey: Uint8Array.from(r.bytesOf(r.count(1))) });
+    outputs.push({ value, scriptPubKey: r.bytesOf(r.count(1)) });
   }
+  const witnessStart = r.position;
   let witnesses: Uint8Array[][] | null = null;
   if (segwit) {
     witnesses = inputs.map(() => {
       const items = r.count(1);
       const stack: Uint8Array[] = [];
-      for (let j = 0; j < items; j++) stack.push(Uint8Array.from(r.bytesOf(r.count(1))));
+      for (let j = 0; j < items; j++) stack.push(r.bytesOf(r.count(1)));
       return stack;
     });
     if (witnesses.every((stack) => stack.length === 0)) {
       throw new BitcoinFormatError("invalid_transaction", "segwit serialization with an empty witness (superfluous-witness-record)");
     }
   }
-  return { version, inputs, outputs, witnesses, locktime: r.u32() };
+  const tx = { version, inputs, outputs, witnesses, locktime: r.u32() };
+  return { tx, layout: { start, witnessStart, end: r.position, segwit } };
 }
 
 export function parseTransaction(bytes: Uint8Array): Transaction {
+  return parseLaidOut(bytes).tx;
+}
+
+function parseLaidOut(bytes: Uint8Array): { tx: Transaction; layout: Layout } {
   const r = new ByteReader(bytes, "transaction");
-  const tx = readTransaction(r);
+  const read = readLaidOut(r);
   if (r.remaining !== 0) throw new BitcoinFormatError("invalid_transaction", `${r.remaining} trailing bytes after the transaction`);
-  return tx;
+  return read;
+}
+
+/** A transaction read from its bytes, with the ids and weight of those bytes. */
+export interface IdentifiedTransaction {
+  tx: Transaction;
+  /** Raw byte order. */
+  txid: Uint8Array;
+  /** Raw byte order; the txid when the transaction has no witness. */
+  wtxid: Uint8Array;
+  /** BIP141: stripped size × 3 + total size. */
+  weight: number;
+}
+
+/**
+ * Parses a transaction and hashes its ids from the bytes themselves: the full bytes for the wtxid,
+ * the bytes without the marker, flag and witnesses for the txid. The same ids as `txid`/`wtxid` of
+ * the parsed transaction, without serializing it again (which costs ~10× the hashing on a
+ * mainnet template's thousands of transactions).
+ */
+export function parseTransactionWithIds(bytes: Uint8Array): IdentifiedTransaction {
+  const { tx, layout } = parseLaidOut(bytes);
+  return { tx, ...idsOf(bytes, layout) };
+}
+
+function idsOf(bytes: Uint8Array, layout: Layout): Omit<IdentifiedTransaction, "tx"> {
+  const { start, witnessStart, end, segwit } = layout;
+  const full = bytes.subarray(start, end);
+  if (!segwit) {
+    const id = sha256d(full);
+    return { txid: id, wtxid: id, weight: weightOf(layout) };
+  }
+  // version ‖ inputs and outputs (past the marker and flag) ‖ locktime
+  const stripped = concat([bytes.subarray(start, start + 4), bytes.subarray(start + 6, witnessStart), bytes.subarray(end - 4, end)]);
+  return { txid: sha256d(stripped), wtxid: sha256d(full), weight: weightOf(layout) };
+}
+
+/** BIP141 weight from where the parts lie: the stripped form drops the marker, the flag and the witnesses. */
+function weightOf({ start, witnessStart, end, segwit }: Layout): number {
+  const total = end - start;
+  const stripped = segwit ? total - 2 - (end - 4 - witnessStart) : total;
+  return stripped * (WITNESS_SCALE_FACTOR - 1) + total;
+}
+
+/** Reads one transaction at the reader's position with its weight, taken from the bytes it occupies. */
+export function readWeighedTransaction(r: ByteReader): { tx: Transaction; weight: number } {
+  const { tx, layout } = readLaidOut(r);
+  return { tx, weight: weightOf(layout) };
 }
 
 export function hasWitness(tx: Transaction): boolean {

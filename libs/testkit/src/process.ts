@@ -39,10 +39,6 @@ export function serviceMain(service: string): string {
 }
 
 /**
- * A service running as a real process, started from its built entry point with a generated
- * config file. `start` resolves once the service logs "service started".
- */
-/**
  * With GH_PROFILE_DIR set, every service process is started under V8's CPU profiler and writes a
  * `.cpuprofile` into `<GH_PROFILE_DIR>/<service>/` when it exits (Node refuses --cpu-prof in NODE_OPTIONS).
  */
@@ -51,6 +47,10 @@ export function profileFlags(service: string): string[] {
   return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, service)}`] : [];
 }
 
+/**
+ * A service running as a real process, started from its built entry point with a generated
+ * config file. `start` resolves once the service logs "service started".
+ */
 export class ServiceProcess {
   readonly lines: LogLine[] = [];
   readonly stderr: string[] = [];

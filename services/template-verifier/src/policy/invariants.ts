@@ -7,19 +7,17 @@ import {
   findWitnessCommitment,
   hashToDisplay,
   hasWitness,
+  type IdentifiedTransaction,
   legacySigops,
   MAX_BLOCK_SIGOPS_COST,
   MAX_BLOCK_WEIGHT,
   parseBip34Height,
-  parseTransaction,
+  parseTransactionWithIds,
   type Transaction,
   type TxOutput,
-  transactionWeight,
-  txid,
   WITNESS_RESERVED_VALUE,
   WITNESS_SCALE_FACTOR,
   witnessCommitment,
-  wtxid,
 } from "@gatehouse/bitcoin";
 import type { TemplateProposal, TemplateTransaction } from "@gatehouse/proto/mining/v1";
 
@@ -69,14 +67,13 @@ export function rederive(
   let weight = 0;
   let sigopsFloor = 0;
   for (const [i, entry] of transactions.entries()) {
-    let tx: Transaction;
+    let read: IdentifiedTransaction;
     try {
-      tx = parseTransaction(entry.data);
+      read = parseTransactionWithIds(entry.data);
     } catch (err) {
       return { invariant: "decode", detail: `transaction ${i}: ${(err as Error).message}` };
     }
-    const id = txid(tx);
-    const wid = wtxid(tx);
+    const { tx, txid: id, wtxid: wid, weight: w } = read;
     const idHex = hashToDisplay(id);
     if (idHex !== entry.txid.toLowerCase())
       return { invariant: "txid", detail: `transaction ${i}: data hashes to ${idHex}, declared ${entry.txid}` };
@@ -98,7 +95,6 @@ export function rederive(
       };
     }
     sigopsFloor += sigopFloor;
-    const w = transactionWeight(tx);
     if (entry.weight !== undefined && entry.weight !== w)
       return { invariant: "tx_weight", detail: `transaction ${i}: weight ${w}, declared ${entry.weight}` };
     weight += w;

@@ -7,14 +7,11 @@ import {
   hashToDisplay,
   legacySigops,
   parseBip34Height,
-  parseTransaction,
+  parseTransactionWithIds,
   type TxOutput,
-  transactionWeight,
-  txid,
   u64le,
   WITNESS_RESERVED_VALUE,
   WITNESS_SCALE_FACTOR,
-  wtxid,
 } from "@gatehouse/bitcoin";
 import { TemplateProposalSchema, TemplateTransactionSchema } from "@gatehouse/proto/mining/v1";
 import type { MessageFields } from "@gatehouse/sv2";
@@ -54,12 +51,12 @@ export function proposalFromTdp(
   const tpOutputs = readTpOutputs(template.coinbaseTxOutputs, template.coinbaseTxOutputsCount);
   const outputs: TxOutput[] = [{ value: template.coinbaseTxValueRemaining, scriptPubKey: o.payoutScript }, ...tpOutputs];
   const txs = transactions.map((data) => {
-    const tx = parseTransaction(data);
+    const ids = parseTransactionWithIds(data);
     return create(TemplateTransactionSchema, {
       data,
-      txid: hashToDisplay(txid(tx)),
-      wtxid: hashToDisplay(wtxid(tx)),
-      weight: transactionWeight(tx),
+      txid: hashToDisplay(ids.txid),
+      wtxid: hashToDisplay(ids.wtxid),
+      weight: ids.weight,
       depends: [],
     });
   });
