@@ -1,5 +1,6 @@
 import { JetStreamApiError, JetStreamError, type PubAck } from "@nats-io/jetstream";
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription, TimeoutError } from "@nats-io/transport-node";
+import { SequenceSlots } from "./sequence-slots.js";
 
 /** How often waiting publishes are checked against their deadline. */
 const SWEEP_MS = 100;
@@ -37,13 +38,13 @@ export function parsePubAck(subject: string, data: Uint8Array, status: number | 
  * on every success (its request's cancel()), a timer and a Promise.race, a TextDecoder. One sweep
  * every SWEEP_MS fails the publishes past their deadline with TimeoutError (so within timeoutMs +
  * SWEEP_MS); a PubAck arriving after that is ignored, like a late reply to a timed-out request.
+ * Waiting publishes sit in SequenceSlots under their reply token's number, not in a Map (see there).
  */
 export class PubAcks {
   readonly #prefix = `${createInbox()}.`;
-  readonly #waiting = new Map<string, Waiting>();
+  readonly #waiting = new SequenceSlots<Waiting>();
   #sub: Subscription | undefined;
   #sweep: NodeJS.Timeout | undefined;
-  #next = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -53,14 +54,13 @@ export class PubAcks {
   /** Publishes and resolves with the PubAck once the message is stored. */
   publish(subject: string, data: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<PubAck> {
     this.#sub ??= this.#subscribe();
-    const token = (this.#next++).toString(36);
     return new Promise((resolve, reject) => {
-      this.#waiting.set(token, { subject, resolve, reject, deadline: this.now() + timeoutMs });
+      const id = this.#waiting.add({ subject, resolve, reject, deadline: this.now() + timeoutMs });
       this.#sweep ??= setInterval(() => this.#expire(), SWEEP_MS);
       try {
-        this.nc.publish(subject, data, { headers, reply: `${this.#prefix}${token}` });
+        this.nc.publish(subject, data, { headers, reply: `${this.#prefix}${id.toString(36)}` });
       } catch (err) {
-        this.#waiting.delete(token);
+        this.#waiting.take(id);
         reject(err);
       }
     });
@@ -79,9 +79,10 @@ export class PubAcks {
 
   #answer(msg: Msg): void {
     const token = msg.subject.slice(this.#prefix.length);
-    const waiting = this.#waiting.get(token);
+    const id = Number.parseInt(token, 36);
+    // Only a token this sent (parseInt also reads "0a" or "a!" as a number).
+    const waiting = id.toString(36) === token ? this.#waiting.take(id) : undefined;
     if (!waiting) return;
-    this.#waiting.delete(token);
     try {
       waiting.resolve(parsePubAck(waiting.subject, msg.data, msg.data.length === 0 ? msg.headers?.code : undefined));
     } catch (err) {
@@ -91,17 +92,12 @@ export class PubAcks {
 
   #expire(): void {
     const now = this.now();
-    for (const [token, waiting] of this.#waiting) {
-      if (waiting.deadline > now) continue;
-      this.#waiting.delete(token);
-      waiting.reject(new TimeoutError());
-    }
+    for (const waiting of this.#waiting.takeWhere((w) => w.deadline <= now)) waiting.reject(new TimeoutError());
     if (this.#waiting.size === 0) this.#stopSweep();
   }
 
   #failAll(err: Error): void {
-    for (const waiting of this.#waiting.values()) waiting.reject(err);
-    this.#waiting.clear();
+    for (const waiting of this.#waiting.takeWhere(() => true)) waiting.reject(err);
     this.#stopSweep();
     this.#sub = undefined;
   }

@@ -4,6 +4,7 @@ import { create, fromBinary, type MessageInitShape, toJson } from "@bufbuild/pro
 import { type EdgeEvent, EdgeEventSchema, EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
 import type { Clock } from "@gatehouse/service";
 import { edgeEventBytes } from "./edge-event-bytes.js";
+import { RecordRing } from "./record-ring.js";
 
 export type EventInit = Omit<MessageInitShape<typeof EdgeEventSchema>, "eventId" | "timestampMs" | "gatewayInstanceId"> & {
   eventId?: string;
@@ -19,19 +20,8 @@ export interface EventFilter {
 /** Takes each recorded event with its wire bytes (what the ring keeps and the bus publishes). */
 type Sink = (event: EdgeEvent, bytes: Uint8Array) => void;
 
-/**
- * A kept event: its wire bytes and the fields /gateway/events filters on. Not the EdgeEvent itself:
- * an accepted share's event is a graph of a dozen objects (its ShareAccepted, hex strings, bigints),
- * and a ring of them outlives every young-generation collection, so each was copied, promoted and
- * then marked by every mark-compact (most of what the edge promoted under load). One byte array
- * holds no pointers for the collector to trace.
- */
-interface Kept {
-  bytes: Uint8Array;
-  type: EdgeEventType;
-  reasonCode: GatewayReason;
-  workerId: string;
-}
+/** The kept events' buffer to start with; it doubles as they need (an accepted share's event is ~650 bytes). */
+const INITIAL_RING_BYTES = 64 * 1024;
 
 /** Live Server-Sent Events clients beyond this are refused (each holds a socket and a buffer). */
 const MAX_STREAMS = 32;
@@ -43,16 +33,30 @@ const MAX_STREAM_BUFFER_BYTES = 1 << 20;
  * SSE clients, and handed to the sinks (bus publisher, metrics).
  */
 export class EventLog {
-  readonly #ring: Kept[] = [];
-  #head = 0;
+  /**
+   * Each event's wire bytes, copied into one buffer, and beside them by slot the fields
+   * /gateway/events filters on. Not the EdgeEvents, nor an object per event: a ring of those
+   * outlives every young-generation collection, so each was copied, promoted and then marked by
+   * every mark-compact (an accepted share's event is a graph of a dozen objects; its bytes alone
+   * were still a typed array, an ArrayBuffer and the record holding them).
+   */
+  readonly #ring: RecordRing;
+  readonly #types: Int32Array;
+  readonly #reasons: Int32Array;
+  readonly #workers: string[];
   readonly #streams = new Set<{ res: ServerResponse; filter: EventFilter }>();
 
   constructor(
-    private readonly capacity: number,
+    capacity: number,
     private readonly instanceId: string,
     private readonly sinks: Sink[],
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.#ring = new RecordRing(capacity, INITIAL_RING_BYTES);
+    this.#types = new Int32Array(capacity);
+    this.#reasons = new Int32Array(capacity);
+    this.#workers = new Array<string>(capacity).fill("");
+  }
 
   /** `encodedShare`: the share detail's bytes as stored in SHARES, copied into the event's bytes instead of encoded again. */
   record(init: EventInit, encodedShare?: Uint8Array): EdgeEvent {
@@ -61,12 +65,10 @@ export class EventLog {
     event.timestampMs = BigInt(this.clock.now());
     event.gatewayInstanceId = this.instanceId;
     const bytes = edgeEventBytes(event, encodedShare);
-    const kept = { bytes, type: event.type, reasonCode: event.reasonCode, workerId: event.workerId };
-    if (this.#ring.length < this.capacity) this.#ring.push(kept);
-    else {
-      this.#ring[this.#head] = kept;
-      this.#head = (this.#head + 1) % this.capacity;
-    }
+    const slot = this.#ring.push(bytes);
+    this.#types[slot] = event.type;
+    this.#reasons[slot] = event.reasonCode;
+    this.#workers[slot] = event.workerId;
     for (const sink of this.sinks) sink(event, bytes);
     for (const stream of this.#streams) this.#push(stream, event);
     return event;
@@ -75,9 +77,14 @@ export class EventLog {
   /** Newest first (decoded from the kept bytes). */
   recent(filter: EventFilter): EdgeEvent[] {
     const out: EdgeEvent[] = [];
-    for (let i = this.#ring.length - 1; i >= 0 && out.length < filter.limit; i--) {
-      const kept = this.#ring[(this.#head + i) % this.#ring.length] as Kept;
-      if (matches(kept, filter)) out.push(fromBinary(EdgeEventSchema, kept.bytes));
+    for (let age = 0; age < this.#ring.size && out.length < filter.limit; age++) {
+      const slot = this.#ring.slotOf(age);
+      const kept = {
+        type: this.#types[slot] as EdgeEventType,
+        reasonCode: this.#reasons[slot] as GatewayReason,
+        workerId: this.#workers[slot] as string,
+      };
+      if (matches(kept, filter)) out.push(fromBinary(EdgeEventSchema, this.#ring.copy(slot)));
     }
     return out;
   }

@@ -84,7 +84,8 @@ class FakeLink implements MinerLink {
   }
 }
 
-function harness(overrides: Record<string, unknown> = {}) {
+/** `holdStorage`: each accepted share's storage waits until the test calls `releaseStorage` (a slow JetStream). */
+function harness(overrides: Record<string, unknown> = {}, { holdStorage = false } = {}) {
   const config: Config = configSchema.parse({
     mode: "observe",
     transport: "plaintext",
@@ -114,6 +115,11 @@ function harness(overrides: Record<string, unknown> = {}) {
     },
   );
   const stored: AcceptedShare[] = [];
+  const held: (() => void)[] = [];
+  /** Lets the first `count` held storage calls finish (all of them without a count). */
+  const releaseStorage = (count = held.length) => {
+    for (const release of held.splice(0, count)) release();
+  };
   const answered: { result: string; reason: string }[] = [];
   const seen = new Set<string>();
   const link = new FakeLink();
@@ -134,6 +140,7 @@ function harness(overrides: Record<string, unknown> = {}) {
     shares: {
       publish: async (share): Promise<StoredShare> => {
         stored.push(share);
+        if (holdStorage) await new Promise<void>((resolve) => held.push(resolve));
         return { outcome: "queued", event: { type: EdgeEventType.share_accepted }, encodedShare: new Uint8Array(0) };
       },
     },
@@ -143,7 +150,7 @@ function harness(overrides: Record<string, unknown> = {}) {
     onShare: (result, reason) => answered.push({ result, reason }),
   });
   const running = session.run();
-  return { link, session, running, book, clock, events, stored, answered };
+  return { link, session, running, book, clock, events, stored, answered, releaseStorage };
 }
 
 const setup: MessageFields<"SetupConnection"> = {
@@ -183,6 +190,16 @@ function validShare(h: ReturnType<typeof harness>, channelId: number, jobId: num
     const share = { channelId, sequenceNumber, jobId, nonce, ntime: NOW_SECONDS, version: 0x20000000 };
     if (validateShare(channel, share, rules).ok) return share;
   }
+}
+
+/** Lets every callback already due run: `n` passes through the event loop's check phase. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Resolves once `condition` holds, checking after each pass through the event loop. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await turns(1);
 }
 
 describe("MinerSession (through MinerLink)", () => {
@@ -294,5 +311,36 @@ describe("MinerSession (through MinerLink)", () => {
     await h.running;
     expect(h.link.sent.at(-1)?.name).toBe("SubmitSharesSuccess");
     expect(h.events.at(-1)).toEqual({ type: EdgeEventType.connection_closed, reasonCode: GatewayReason.GATEWAY_REASON_UNSPECIFIED });
+  });
+
+  it("keeps at most 32 shares in flight, takes the next when one is answered, and ends once all are", async () => {
+    const h = harness({ mode: "inline" }, { holdStorage: true });
+    const { channelId, jobId } = await minerOnJob(h);
+    for (let sequenceNumber = 1; sequenceNumber <= 40; sequenceNumber++)
+      h.link.receive({ type: "SubmitSharesStandard", message: validShare(h, channelId, jobId, sequenceNumber) });
+    h.link.end();
+    await until(() => h.stored.length === 32);
+    // Every share taken in is waiting on storage; the session reads no further until one is answered.
+    await turns(5);
+    expect(h.stored).toHaveLength(32);
+    h.releaseStorage(1);
+    await until(() => h.stored.length === 33);
+    await turns(5);
+    expect(h.stored).toHaveLength(33);
+    expect(h.link.sent.filter((s) => s.name === "SubmitSharesSuccess")).toHaveLength(1);
+    // The rest go through as storage answers; the session ends only after the last answer.
+    let ended = false;
+    void h.running.then(() => {
+      ended = true;
+    });
+    while (h.answered.length < 40) {
+      expect(ended).toBe(false);
+      h.releaseStorage();
+      await turns(1);
+    }
+    await h.running;
+    expect(h.answered).toHaveLength(40);
+    expect(h.link.sent.filter((s) => s.name === "SubmitSharesSuccess")).toHaveLength(40);
+    expect(h.stored.map((s) => s.sequenceNumber)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 });

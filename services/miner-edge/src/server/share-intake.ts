@@ -88,7 +88,15 @@ interface Received {
  * the channel's ShareAccounting.
  */
 export class ShareIntake {
-  readonly #inFlight = new Set<Promise<void>>();
+  /**
+   * Shares taken in and not yet answered. A count, not a Set of their promises: a long-lived Set
+   * whose entries come and go allocates a new table every few shares, in V8's old generation once
+   * the first one got there, and each replaced table kept its shares' promises (and through them
+   * each share's objects) alive through young-generation collections until they were promoted.
+   */
+  #inFlight = 0;
+  /** Called whenever a share is answered: enqueue waiting for room, drain waiting for none. */
+  #onAnswered: (() => void)[] = [];
 
   constructor(
     private readonly connectionId: bigint,
@@ -103,16 +111,29 @@ export class ShareIntake {
    * sequence number, and everything a share changes synchronously happens in arrival order.
    */
   async enqueue(share: Submit, extended: boolean): Promise<void> {
-    if (this.#inFlight.size >= MAX_SHARES_IN_FLIGHT) await Promise.race(this.#inFlight);
+    while (this.#inFlight >= MAX_SHARES_IN_FLIGHT) await this.#nextAnswer();
     const received = { share, extended, receivedAt: this.deps.clock.now() };
-    const work = this.#submit(received).catch((err: unknown) => this.answers.failed(err));
-    this.#inFlight.add(work);
-    void work.finally(() => this.#inFlight.delete(work));
+    this.#inFlight += 1;
+    void this.#submit(received)
+      .catch((err: unknown) => this.answers.failed(err))
+      .finally(() => this.#answered());
   }
 
   /** Resolves once every share taken in has been answered. */
   async drain(): Promise<void> {
-    await Promise.all(this.#inFlight);
+    while (this.#inFlight > 0) await this.#nextAnswer();
+  }
+
+  #nextAnswer(): Promise<void> {
+    return new Promise((resolve) => this.#onAnswered.push(resolve));
+  }
+
+  #answered(): void {
+    this.#inFlight -= 1;
+    if (this.#onAnswered.length === 0) return;
+    const waiting = this.#onAnswered;
+    this.#onAnswered = [];
+    for (const resolve of waiting) resolve();
   }
 
   async #submit(r: Received): Promise<void> {
