@@ -33,6 +33,7 @@ import { RestApi } from "./api/server.js";
 import { ensureDevChain } from "./chain/dev-chain.js";
 import { ChainHead } from "./chain/head.js";
 import { ChainReader } from "./chain/reader.js";
+import { PooledRpcFetch } from "./chain/rpc-fetch.js";
 import { TxManager } from "./chain/tx-manager.js";
 import { adminSignerAddress, type Config, configSchema, retentionMs, unsafeSettings, workflowsDisabledReason } from "./config.js";
 import { CrashPoints } from "./crash-points.js";
@@ -67,7 +68,7 @@ export const service: ServiceDefinition<Config> = {
     if (disabled) return serveOpsOnly(ctx, disabled);
     const catalog = streamCatalogOf(ctx.config.nats);
     await ctx.ensureStreams(bus, [catalog.WORKFLOW_EVENTS]);
-    const chain = connectChain(ctx.config);
+    const chain = connectChain(ctx);
     await startDevChain(ctx, chain.rewardsDistributor);
     const metrics = orchestratorMetrics(ctx.metrics);
     const crash = new CrashPoints(ctx.config.crash_points, redis);
@@ -152,7 +153,10 @@ interface ChainConnection {
 }
 
 /** The chain client and the signers; called once workflowsDisabledReason found a contract and a signer. */
-function connectChain(config: Config): ChainConnection {
+function connectChain(ctx: Ctx): ChainConnection {
+  const { config } = ctx;
+  const rpc = new PooledRpcFetch(config.chain.rpc_url);
+  ctx.onShutdown("chain-rpc", () => rpc.close(), "close");
   const chain = defineChain({
     id: config.chain.chain_id,
     name: `chain-${config.chain.chain_id}`,
@@ -163,7 +167,7 @@ function connectChain(config: Config): ChainConnection {
     chain,
     // Requests issued in the same tick (many workflows polling at once) go out as one JSON-RPC
     // batch: one HTTP round trip instead of one each, which is most of the client's CPU.
-    transport: http(config.chain.rpc_url, { retryCount: 1, timeout: 10_000, batch: { batchSize: 100, wait: 0 } }),
+    transport: http(config.chain.rpc_url, { retryCount: 1, timeout: 10_000, batch: { batchSize: 100, wait: 0 }, fetchFn: rpc.fetch }),
     pollingInterval: 250,
   });
   const accounts = config.chain.signer_secrets.map((key) => privateKeyToAccount(key as Hex));
