@@ -8,6 +8,7 @@ import { InOrder } from "./in-order.js";
 import { type BusLogger, silentLogger } from "./logger.js";
 import { PubAcks } from "./pub-acks.js";
 import { DEFAULT_SUBJECT_ROOT, type Subjects, subjects } from "./subjects.js";
+import { TaskWindow } from "./task-window.js";
 
 export interface BusOptions {
   /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`. */
@@ -280,14 +281,17 @@ export class Bus {
     const concurrency = Math.max(1, options.concurrency ?? 1);
     const consumer = await this.js.consumers.get(options.stream, options.consumer);
     const messages = await consumer.consume({ max_messages: Math.max(concurrency * 2, 16) });
-    const inFlight = new Set<Promise<void>>();
+    const window = new TaskWindow(concurrency);
     const done = (async () => {
       for await (const m of messages) {
-        const task: Promise<void> = this.#deliver(m, options).finally(() => inFlight.delete(task));
-        inFlight.add(task);
-        if (inFlight.size >= concurrency) await Promise.race(inFlight);
+        window.run(() =>
+          this.#deliver(m, options).catch((err: unknown) =>
+            this.#log.error({ err, stream: options.stream, seq: m.seq }, "delivery could not be settled"),
+          ),
+        );
+        await window.room();
       }
-      await Promise.allSettled([...inFlight]);
+      await window.idle();
     })();
     return {
       done,

@@ -17,4 +17,5 @@ export type { StreamCatalogOptions, StreamKey } from "./streams.js";
 export { STREAM_KEYS, streamCatalog } from "./streams.js";
 export type { Subjects } from "./subjects.js";
 export { assertSubjectToken, DEFAULT_SUBJECT_ROOT, SubjectTokenError, subjects } from "./subjects.js";
+export { TaskWindow } from "./task-window.js";
 export { childTraceparent, newTraceparent, traceIdOf } from "./trace.js";

@@ -1,4 +1,5 @@
 import { concat, hashToDisplay } from "@gatehouse/bitcoin";
+import { TaskWindow } from "@gatehouse/bus";
 import { EdgeEventType, GatewayReason, Sv2Response, ValidationLevel } from "@gatehouse/proto/mining/v1";
 import type { Clock, Logger, TokenBucket } from "@gatehouse/service";
 import type { MessageFields, MessageName } from "@gatehouse/sv2";
@@ -88,15 +89,8 @@ interface Received {
  * the channel's ShareAccounting.
  */
 export class ShareIntake {
-  /**
-   * Shares taken in and not yet answered. A count, not a Set of their promises: a long-lived Set
-   * whose entries come and go allocates a new table every few shares, in V8's old generation once
-   * the first one got there, and each replaced table kept its shares' promises (and through them
-   * each share's objects) alive through young-generation collections until they were promoted.
-   */
-  #inFlight = 0;
-  /** Called whenever a share is answered: enqueue waiting for room, drain waiting for none. */
-  #onAnswered: (() => void)[] = [];
+  /** Shares taken in and not yet answered (counted, not kept: see TaskWindow). */
+  readonly #inFlight = new TaskWindow(MAX_SHARES_IN_FLIGHT);
 
   constructor(
     private readonly connectionId: bigint,
@@ -111,29 +105,14 @@ export class ShareIntake {
    * sequence number, and everything a share changes synchronously happens in arrival order.
    */
   async enqueue(share: Submit, extended: boolean): Promise<void> {
-    while (this.#inFlight >= MAX_SHARES_IN_FLIGHT) await this.#nextAnswer();
+    await this.#inFlight.room();
     const received = { share, extended, receivedAt: this.deps.clock.now() };
-    this.#inFlight += 1;
-    void this.#submit(received)
-      .catch((err: unknown) => this.answers.failed(err))
-      .finally(() => this.#answered());
+    this.#inFlight.run(() => this.#submit(received).catch((err: unknown) => this.answers.failed(err)));
   }
 
   /** Resolves once every share taken in has been answered. */
-  async drain(): Promise<void> {
-    while (this.#inFlight > 0) await this.#nextAnswer();
-  }
-
-  #nextAnswer(): Promise<void> {
-    return new Promise((resolve) => this.#onAnswered.push(resolve));
-  }
-
-  #answered(): void {
-    this.#inFlight -= 1;
-    if (this.#onAnswered.length === 0) return;
-    const waiting = this.#onAnswered;
-    this.#onAnswered = [];
-    for (const resolve of waiting) resolve();
+  drain(): Promise<void> {
+    return this.#inFlight.idle();
   }
 
   async #submit(r: Received): Promise<void> {
