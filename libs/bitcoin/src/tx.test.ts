@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
-import { BitcoinFormatError, ByteReader, fromHex, hashToDisplay } from "./bytes.js";
+import { GENESIS_COINBASE, GENESIS_MERKLE_DISPLAY } from "../test/genesis.js";
+import { BitcoinFormatError, ByteReader, fromHex, hashToDisplay, toHex } from "./bytes.js";
 import {
+  isCoinbase,
   parseTransaction,
   parseTransactionWithIds,
   readWeighedTransaction,
@@ -11,11 +13,6 @@ import {
   txid,
   wtxid,
 } from "./tx.js";
-
-// The genesis block's coinbase (public); its txid is the genesis merkle root.
-const GENESIS_COINBASE =
-  "01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff4d04ffff001d0104455468652054696d65732030332f4a616e2f32303039204368616e63656c6c6f72206f6e206272696e6b206f66207365636f6e64206261696c6f757420666f722062616e6b73ffffffff0100f2052a01000000434104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac00000000";
-const GENESIS_MERKLE_DISPLAY = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b";
 
 const script = fc.uint8Array({ maxLength: 300 });
 const input = fc.record({
@@ -43,6 +40,39 @@ const transaction: fc.Arbitrary<Transaction> = fc
     return { ...rest, inputs, witnesses };
   });
 
+describe("transactions", () => {
+  it("the genesis coinbase parses, re-serializes, and hashes to the genesis merkle root", () => {
+    const tx = parseTransaction(fromHex(GENESIS_COINBASE));
+    expect(isCoinbase(tx)).toBe(true);
+    expect(toHex(serializeTransaction(tx))).toBe(GENESIS_COINBASE);
+    expect(hashToDisplay(txid(tx))).toBe(GENESIS_MERKLE_DISPLAY);
+    expect(wtxid(tx)).toEqual(txid(tx));
+    expect(transactionWeight(tx)).toBe((GENESIS_COINBASE.length / 2) * 4);
+  });
+
+  it("truncated or padded input is a typed error, never a RangeError", () => {
+    const bytes = fromHex(GENESIS_COINBASE);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), (cut) => {
+        expect(() => parseTransaction(bytes.subarray(0, cut))).toThrow(BitcoinFormatError);
+      }),
+    );
+    expect(() => parseTransaction(Uint8Array.of(...bytes, 0))).toThrow(/trailing/);
+  });
+
+  it("random bytes never throw anything but BitcoinFormatError", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        try {
+          parseTransaction(bytes);
+        } catch (err) {
+          expect(err).toBeInstanceOf(BitcoinFormatError);
+        }
+      }),
+    );
+  });
+});
+
 describe("ids and weight from a transaction's own bytes", () => {
   it("are the ids and weight of the re-serialized transaction, for any transaction", () => {
     fc.assert(
@@ -58,7 +88,7 @@ describe("ids and weight from a transaction's own bytes", () => {
     );
   });
 
-  it("the genesis coinbase hashes to the genesis merkle root; without witness its wtxid is its txid", () => {
+  it("the genesis coinbase's, read from its bytes: its txid is the genesis merkle root; without witness its wtxid is its txid", () => {
     const read = parseTransactionWithIds(fromHex(GENESIS_COINBASE));
     expect(hashToDisplay(read.txid)).toBe(GENESIS_MERKLE_DISPLAY);
     expect(read.wtxid).toEqual(read.txid);
