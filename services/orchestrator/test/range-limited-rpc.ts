@@ -2,7 +2,7 @@
 // hosted nodes do (Infura answers -32602 "range 1000000 exceeds limit of 10000"; Alchemy -32602
 // "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range …"):
 // what a log query from block 0 meets on a long chain. Every other call, and every narrow enough
-// query, goes on to anvil as sent (batches stay batches).
+// query, goes on to anvil as sent (batches stay batches); eth_call is counted by function selector.
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -19,6 +19,8 @@ export interface RangeLimitedRpc {
   readonly refused: number;
   /** The widest eth_getLogs range (blocks, both ends included) passed on to anvil. */
   readonly widestPassed: bigint;
+  /** eth_call calls of the function with this selector (`0x` and 4 bytes) passed on to anvil. */
+  ethCalls(selector: string): number;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function rangeLimitedRpc(upstream: string, maxRangeBlocks: bigint):
   };
 
   const state = { refused: 0, widestPassed: 0n };
+  const ethCalls = new Map<string, number>();
   const server = createServer(async (req, res) => {
     const sent = JSON.parse(await body(req)) as RpcCall | RpcCall[];
     const calls = Array.isArray(sent) ? sent : [sent];
@@ -66,6 +69,12 @@ export async function rangeLimitedRpc(upstream: string, maxRangeBlocks: bigint):
         continue;
       }
       if (blocks !== undefined && blocks > state.widestPassed) state.widestPassed = blocks;
+      if (call.method === "eth_call") {
+        const selector = String(
+          (call.params?.[0] as { data?: string; input?: string })?.data ?? (call.params?.[0] as { input?: string })?.input,
+        ).slice(0, 10);
+        ethCalls.set(selector, (ethCalls.get(selector) ?? 0) + 1);
+      }
       passed.push(call);
     }
     const answered = passed.length === 0 ? [] : await forward(passed);
@@ -83,6 +92,7 @@ export async function rangeLimitedRpc(upstream: string, maxRangeBlocks: bigint):
     get widestPassed() {
       return state.widestPassed;
     },
+    ethCalls: (selector) => ethCalls.get(selector.toLowerCase()) ?? 0,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -2,14 +2,25 @@ import { type Address, encodeEventTopics, getAddress, type Hex, numberToHex, typ
 import type { ChainReaderPort } from "../engine/ports.js";
 import { rewardsDistributorAbi, studioProxyAbi } from "./abi.js";
 import { closedSince, closureRead, type EpochClosure, type EpochLog, walkBack } from "./epoch-closure.js";
+import { EpochWorkIndex } from "./epoch-work-index.js";
 import type { ChainHead } from "./head.js";
 import type { LogQueryLimits, LogRange } from "./log-range.js";
-import { registrationRead, type WorkRegistration } from "./registration.js";
+import type { WorkRegistration } from "./registration.js";
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/** The topic of each RewardsDistributor event: a keccak of its signature, computed once. */
+const EVENT_TOPIC = Object.fromEntries(
+  (["WorkRegistered", "EpochClosed"] as const).map((eventName) => [
+    eventName,
+    encodeEventTopics({ abi: rewardsDistributorAbi, eventName })[0] as Hex,
+  ]),
+) as Record<"WorkRegistered" | "EpochClosed", Hex>;
+
 /** The on-chain state reconciliation reads: the contracts are the authority. */
 export class ChainReader implements ChainReaderPort {
+  readonly #works: EpochWorkIndex;
+
   constructor(
     readonly client: PublicClient,
     readonly rewardsDistributor: Address,
@@ -17,7 +28,20 @@ export class ChainReader implements ChainReaderPort {
     private readonly head: ChainHead,
     /** How wide a log query may be and the oldest block one needs to look at (log-range.ts). */
     private readonly logLimits: LogQueryLimits,
-  ) {}
+  ) {
+    this.#works = new EpochWorkIndex(
+      {
+        head: () => this.head.latest(),
+        list: (studio, epoch) => this.epochWork(studio, epoch),
+        registeredSince: async (studio, epoch, fromBlock) =>
+          // WorkRegistered's third indexed field is the data hash: its topic is the hash itself.
+          (await this.#logs(studio, epoch, { fromBlock, toBlock: "latest" }, [EVENT_TOPIC.WorkRegistered])).flatMap((log) =>
+            log.topics[3] ? [log.topics[3]] : [],
+          ),
+      },
+      logLimits,
+    );
+  }
 
   async workSubmitter(studio: string, dataHash: Hex): Promise<Address | undefined> {
     const submitter = await this.client.readContract({
@@ -30,28 +54,11 @@ export class ChainReader implements ChainReaderPort {
   }
 
   /**
-   * Whether (studio, epoch, dataHash) is registered. Given the block it was last read unregistered
-   * at, the work's own WorkRegistered log is looked for since then (registration.ts decides the
-   * range); otherwise the epoch's work list is read. Both read the latest state; the head read
-   * before them is the block the answer holds at least until.
+   * Whether (studio, epoch, dataHash) is registered, from this replica's index of the epoch's works
+   * (epoch-work-index.ts): the list read once per epoch, then the epoch's `WorkRegistered` logs since.
    */
-  async workRegistration(studio: string, epoch: number, dataHash: Hex, unregisteredAt?: number): Promise<WorkRegistration> {
-    const head = await this.head.latest();
-    const read = registrationRead(unregisteredAt === undefined ? undefined : BigInt(unregisteredAt), head, this.logLimits);
-    const registered =
-      read.kind === "logs"
-        ? (
-            await this.client.getContractEvents({
-              address: this.rewardsDistributor,
-              abi: rewardsDistributorAbi,
-              eventName: "WorkRegistered",
-              args: { studio: getAddress(studio), epoch: BigInt(epoch), dataHash },
-              fromBlock: read.fromBlock,
-              toBlock: "latest",
-            })
-          ).length > 0
-        : (await this.epochWork(studio, epoch)).includes(dataHash.toLowerCase() as Hex);
-    return registered ? { registered } : { registered, unregisteredAt: Number(head) };
+  workRegistration(studio: string, epoch: number, dataHash: Hex): Promise<WorkRegistration> {
+    return this.#works.registration(studio, epoch, dataHash);
   }
 
   async epochWork(studio: string, epoch: number): Promise<readonly Hex[]> {
@@ -149,28 +156,38 @@ export class ChainReader implements ChainReaderPort {
     });
   }
 
-  /** The logs of `events` of (studio, epoch) in `range`, in chain order: one eth_getLogs (both events are indexed by studio, then epoch). */
+  /** The logs of `events` of (studio, epoch) in `range`, in chain order: one eth_getLogs. */
   private async epochLogs(studio: string, epoch: number, range: LogRange, events: ReadonlyArray<EpochLog["event"]>): Promise<EpochLog[]> {
-    const args = { studio: getAddress(studio), epoch: BigInt(epoch) };
-    const [, studioTopic, epochTopic] = encodeEventTopics({ abi: rewardsDistributorAbi, eventName: "EpochClosed", args });
-    const selectors = new Map(
-      events.map((eventName) => [encodeEventTopics({ abi: rewardsDistributorAbi, eventName })[0] as Hex, eventName] as const),
+    const logs = await this.#logs(
+      studio,
+      epoch,
+      range,
+      events.map((event) => EVENT_TOPIC[event]),
     );
-    const logs = await this.client.request({
+    return logs.flatMap((log) => {
+      const event = events.find((e) => EVENT_TOPIC[e] === log.topics[0]);
+      if (!event || log.blockNumber === null || log.transactionHash === null) return [];
+      return [{ event, blockNumber: BigInt(log.blockNumber), transactionHash: log.transactionHash }];
+    });
+  }
+
+  /** The RewardsDistributor's logs with one of `topics` of (studio, epoch) in `range` (its events are indexed by studio, then epoch). */
+  #logs(studio: string, epoch: number, range: LogRange, topics: Hex[]) {
+    const [, studioTopic, epochTopic] = encodeEventTopics({
+      abi: rewardsDistributorAbi,
+      eventName: "EpochClosed",
+      args: { studio: getAddress(studio), epoch: BigInt(epoch) },
+    });
+    return this.client.request({
       method: "eth_getLogs",
       params: [
         {
           address: this.rewardsDistributor,
-          topics: [[...selectors.keys()], studioTopic as Hex, epochTopic as Hex],
+          topics: [topics, studioTopic as Hex, epochTopic as Hex],
           fromBlock: numberToHex(range.fromBlock),
           toBlock: range.toBlock === "latest" ? "latest" : numberToHex(range.toBlock),
         },
       ],
-    });
-    return logs.flatMap((log) => {
-      const event = selectors.get(log.topics[0] as Hex);
-      if (!event || log.blockNumber === null || log.transactionHash === null) return [];
-      return [{ event, blockNumber: BigInt(log.blockNumber), transactionHash: log.transactionHash }];
     });
   }
 }

@@ -5,11 +5,11 @@ import { registrationRead } from "./registration.js";
 const limits = { maxRangeBlocks: 2_000n, startBlock: 0n };
 
 describe("registrationRead", () => {
-  it("reads the epoch's work list when the work was never read unregistered", () => {
+  it("reads the epoch's work list when the epoch was never read", () => {
     expect(registrationRead(undefined, 1_000n, limits)).toEqual({ kind: "list" });
   });
 
-  it("looks for the work's log from a reorg margin below the block it was read unregistered at", () => {
+  it("looks for the epoch's registrations from a reorg margin below the head it was last read at", () => {
     expect(registrationRead(1_000n, 1_010n, limits)).toEqual({ kind: "logs", fromBlock: 1_000n - REORG_MARGIN_BLOCKS });
   });
 

@@ -130,7 +130,6 @@ describe("Engine folds replayable steps into one write", () => {
     expect(writes[1]?.input).toBeDefined();
     expect(stored.input).not.toHaveProperty("evidence_content");
     expect(stored.progress).toMatchObject({ onchain_tx_hash: HASH, register_tx_hash: HASH, register_confirmed: true });
-    expect(stored.progress).not.toHaveProperty("_unregistered_at");
   });
 
   it("publishes nothing of the folded steps when their write loses the lease", async () => {

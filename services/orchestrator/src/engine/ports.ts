@@ -58,8 +58,8 @@ export interface TransactionsPort {
 export interface ChainReaderPort {
   readonly rewardsDistributor: Address;
   workSubmitter(studio: string, dataHash: Hex): Promise<Address | undefined>;
-  /** Registered, or not as of a block; `unregisteredAt` (a previous answer's) lets it read only the blocks since. */
-  workRegistration(studio: string, epoch: number, dataHash: Hex, unregisteredAt?: number): Promise<WorkRegistration>;
+  /** Registered, or not as of a head block read after the call began. */
+  workRegistration(studio: string, epoch: number, dataHash: Hex): Promise<WorkRegistration>;
   epochWork(studio: string, epoch: number): Promise<readonly Hex[]>;
   isValidatorRegistered(dataHash: Hex, validator: string): Promise<boolean>;
   workValidators(dataHash: Hex): Promise<readonly Address[]>;

@@ -21,7 +21,7 @@ export interface StepContext {
   /** Evidence must confirm within this window of the confirmation wait starting (a resume starts a new one). */
   evidenceWindowMs: number;
   clock: Clock;
-  /** What the step's reads learned along the way (UNREGISTERED_AT, UNCLOSED_AT), committed with its result (`withNoted`). */
+  /** What the step's reads learned along the way (UNCLOSED_AT), committed with its result (`withNoted`). */
   noted: Progress;
 }
 

@@ -4,8 +4,9 @@ import { AGENT, chainReader, stepContext, unexpected, workRecord } from "../../.
 import type { TxRecord } from "../../chain/tx-record.js";
 import type { EvidenceStatus } from "../../evidence/store.js";
 import type { ChainReaderPort, TransactionsPort } from "../ports.js";
+import { UNCLOSED_AT } from "./close.js";
 import { AWAITING_SINCE, withNoted } from "./context.js";
-import { isRegistered, UNREGISTERED_AT, workSteps } from "./work.js";
+import { workSteps } from "./work.js";
 
 const WINDOW_MS = 60_000;
 const POLL_MS = 5_000;
@@ -70,47 +71,13 @@ describe("AWAIT_ARWEAVE_CONFIRM", () => {
   });
 });
 
-describe("registration reads", () => {
-  const registering = (
-    progress: Record<string, unknown>,
-    answers: Array<{ registered: true } | { registered: false; unregisteredAt: number }>,
-  ) => {
-    const asked: Array<number | undefined> = [];
-    const wf = workRecord("RUNNING", { step: "REGISTER_WORK", progress });
-    const ctx = stepContext(wf, 1_000, {
-      chain: chainReader({
-        workRegistration: async (_studio, _epoch, _hash, since) => {
-          asked.push(since);
-          return answers.shift() ?? unexpected();
-        },
-      }),
-    });
-    return { ctx, asked };
-  };
-
-  it("notes the block a work was read unregistered at and reads only since then next time", async () => {
-    const { ctx, asked } = registering({}, [
-      { registered: false, unregisteredAt: 40 },
-      { registered: false, unregisteredAt: 42 },
-    ]);
-    expect(await isRegistered(ctx)).toBe(false);
-    expect(await isRegistered(ctx)).toBe(false);
-    expect(asked).toEqual([undefined, 40]);
-    expect(ctx.noted).toEqual({ [UNREGISTERED_AT]: 42 });
-  });
-
-  it("starts from the block a previous run checkpointed", async () => {
-    const { ctx, asked } = registering({ [UNREGISTERED_AT]: 17 }, [{ registered: true }]);
-    expect(await workSteps.REGISTER_WORK?.reconcile?.(ctx)).toMatchObject({ kind: "next", step: null, remove: [UNREGISTERED_AT] });
-    expect(asked).toEqual([17]);
-  });
-
+describe("what a step noted", () => {
   it("checkpoints what it noted with a result that moves on or waits, the result's own patch winning", () => {
-    const noted = { [UNREGISTERED_AT]: 9, a: 1 };
+    const noted = { [UNCLOSED_AT]: 9, a: 1 };
     expect(withNoted({ kind: "next", step: "X", patch: { a: 2 } }, noted)).toEqual({
       kind: "next",
       step: "X",
-      patch: { [UNREGISTERED_AT]: 9, a: 2 },
+      patch: { [UNCLOSED_AT]: 9, a: 2 },
     });
     expect(withNoted({ kind: "wait", delayMs: 5 }, noted)).toEqual({ kind: "wait", delayMs: 5, patch: noted });
     const failed = { kind: "fail", code: "X", message: "x" } as const;

@@ -5,30 +5,20 @@ import { computeDkg, DkgError, toBasisPoints } from "../../dkg/index.js";
 import { EvidenceError } from "../../evidence/errors.js";
 import { type EvidenceStatus, workEvidenceTags } from "../../evidence/store.js";
 import type { StepResult, WorkSubmissionInput } from "../types.js";
-import { AWAITING_SINCE, awaitTx, dataHashOf, notedBlock, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
+import { AWAITING_SINCE, awaitTx, dataHashOf, type StepContext, type StepDefinition, sendOnce, txKey } from "./context.js";
 
 const input = (ctx: StepContext) => ctx.wf.input as WorkSubmissionInput;
-
-/**
- * Progress key: a head block the work was read unregistered at, so that later reads look only for
- * its WorkRegistered log since then rather than read the epoch's whole work list (chain/registration.ts).
- */
-export const UNREGISTERED_AT = "_unregistered_at";
 
 const complete = (ctx: StepContext): StepResult => ({
   kind: "next",
   step: null,
   patch: { onchain_confirmed: true, register_confirmed: true, register_confirmed_at: ctx.clock.now() },
-  remove: [UNREGISTERED_AT],
 });
 
-/** Whether the work is registered; an unregistered answer's block is noted for the next read. */
-export async function isRegistered(ctx: StepContext): Promise<boolean> {
+/** Whether the work is registered with the RewardsDistributor (the chain reader's index of the epoch's works). */
+async function isRegistered(ctx: StepContext): Promise<boolean> {
   const { studio_address, epoch } = input(ctx);
-  const since = notedBlock(ctx, UNREGISTERED_AT);
-  const found = await ctx.chain.workRegistration(studio_address, epoch, dataHashOf(ctx), since);
-  if (!found.registered) ctx.noted[UNREGISTERED_AT] = found.unregisteredAt;
-  return found.registered;
+  return (await ctx.chain.workRegistration(studio_address, epoch, dataHashOf(ctx))).registered;
 }
 
 /** Work registered with the RewardsDistributor is the end state: never register twice. */
@@ -256,7 +246,6 @@ export const workSteps: Record<string, StepDefinition> = {
           kind: "next",
           step: null,
           patch: { register_tx_hash: hash, register_confirmed: true, register_confirmed_at: ctx.clock.now() },
-          remove: [UNREGISTERED_AT],
         };
       });
     },
