@@ -44,7 +44,7 @@ export function chainReader(overrides: Partial<ChainReaderPort> = {}): ChainRead
   return {
     rewardsDistributor: zeroAddress,
     workSubmitter: unexpected,
-    workRegistration: unexpected,
+    isWorkRegistered: unexpected,
     epochWork: unexpected,
     isValidatorRegistered: unexpected,
     workValidators: unexpected,

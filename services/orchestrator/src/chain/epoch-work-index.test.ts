@@ -37,21 +37,27 @@ describe("EpochWorkIndex", () => {
   it("reads an epoch's list once, then only its registrations since the head it was read at", async () => {
     const c = chain();
     const index = new EpochWorkIndex(c.source, limits);
-    expect(await index.registration(STUDIO, 1, hash(1))).toEqual({ registered: false, unregisteredAt: 1_000 });
+    expect(await index.isRegistered(STUDIO, 1, hash(1))).toBe(false);
     c.state.head = 1_010n;
     c.state.registered.push(hash(1));
-    expect(await index.registration(STUDIO, 1, hash(2))).toEqual({ registered: false, unregisteredAt: 1_010 });
-    expect(await index.registration(STUDIO, 1, hash(1))).toEqual({ registered: true });
-    expect(c.calls).toEqual([`list ${STUDIO}/1`, `logs ${STUDIO}/1 from ${1_000n - REORG_MARGIN_BLOCKS}`]);
+    expect(await index.isRegistered(STUDIO, 1, hash(2))).toBe(false);
+    // known registered now: answered without a read
+    expect(await index.isRegistered(STUDIO, 1, hash(1))).toBe(true);
+    expect(await index.isRegistered(STUDIO, 1, hash(3))).toBe(false);
+    expect(c.calls).toEqual([
+      `list ${STUDIO}/1`,
+      `logs ${STUDIO}/1 from ${1_000n - REORG_MARGIN_BLOCKS}`,
+      `logs ${STUDIO}/1 from ${1_010n - REORG_MARGIN_BLOCKS}`,
+    ]);
   });
 
   it("keeps each (studio, epoch) apart and compares hashes in any case", async () => {
     const c = chain();
     c.state.registered.push(hash(0xab));
     const index = new EpochWorkIndex(c.source, limits);
-    expect(await index.registration(STUDIO, 1, hash(0xab).toUpperCase().replace("0X", "0x") as Hex)).toEqual({ registered: true });
+    expect(await index.isRegistered(STUDIO, 1, hash(0xab).toUpperCase().replace("0X", "0x") as Hex)).toBe(true);
     c.state.registered = [];
-    expect(await index.registration(STUDIO.toLowerCase(), 2, hash(0xab))).toEqual({ registered: false, unregisteredAt: 1_000 });
+    expect(await index.isRegistered(STUDIO.toLowerCase(), 2, hash(0xab))).toBe(false);
     expect(c.calls).toEqual([`list ${STUDIO}/1`, `list ${STUDIO.toLowerCase()}/2`]);
   });
 
@@ -59,12 +65,12 @@ describe("EpochWorkIndex", () => {
     const c = chain();
     c.state.gated = true;
     const index = new EpochWorkIndex(c.source, limits);
-    const answers = Array.from({ length: 50 }, (_, i) => index.registration(STUDIO, 1, hash(i)));
+    const answers = Array.from({ length: 50 }, (_, i) => index.isRegistered(STUDIO, 1, hash(i)));
     await settle();
     c.release();
     await settle();
     c.release();
-    expect((await Promise.all(answers)).every((a) => !a.registered)).toBe(true);
+    expect(await Promise.all(answers)).toEqual(answers.map(() => false));
     // the first question's read, and one more shared by the 49 asked while it was in flight
     expect(c.calls).toEqual([`list ${STUDIO}/1`, `logs ${STUDIO}/1 from ${1_000n - REORG_MARGIN_BLOCKS}`]);
   });
@@ -73,36 +79,36 @@ describe("EpochWorkIndex", () => {
     const c = chain();
     c.state.gated = true;
     const index = new EpochWorkIndex(c.source, limits);
-    const first = index.registration(STUDIO, 1, hash(1));
+    const first = index.isRegistered(STUDIO, 1, hash(1));
     await settle();
     // The work's registration lands after the first read was issued, before the second question.
     c.state.registered.push(hash(7));
     c.state.head = 1_001n;
-    const second = index.registration(STUDIO, 1, hash(7));
+    const second = index.isRegistered(STUDIO, 1, hash(7));
     c.release();
     await settle();
     c.release();
     // The chain answers a read when it is released: both see the registration; only the second had to.
-    expect(await second).toEqual({ registered: true });
-    expect(await first).toEqual({ registered: false, unregisteredAt: 1_000 });
+    expect(await second).toBe(true);
+    expect(await first).toBe(false);
     expect(c.calls).toHaveLength(2);
   });
 
   it("reads the list again when the chain went back below the head it was read at, or too far ahead for one query", async () => {
     const c = chain();
     const index = new EpochWorkIndex(c.source, limits);
-    await index.registration(STUDIO, 1, hash(1));
+    await index.isRegistered(STUDIO, 1, hash(1));
     c.state.head = 900n;
-    await index.registration(STUDIO, 1, hash(1));
+    await index.isRegistered(STUDIO, 1, hash(1));
     c.state.head = 900n + limits.maxRangeBlocks;
-    await index.registration(STUDIO, 1, hash(1));
+    await index.isRegistered(STUDIO, 1, hash(1));
     expect(c.calls).toEqual([`list ${STUDIO}/1`, `list ${STUDIO}/1`, `list ${STUDIO}/1`]);
   });
 
   it("drops the epoch asked about least recently beyond its bound, and reads it afresh", async () => {
     const c = chain();
     const index = new EpochWorkIndex(c.source, limits, 2);
-    for (const epoch of [1, 2, 1, 3, 1, 2]) await index.registration(STUDIO, epoch, hash(1));
+    for (const epoch of [1, 2, 1, 3, 1, 2]) await index.isRegistered(STUDIO, epoch, hash(1));
     const lists = c.calls.filter((call) => call.startsWith("list")).map((call) => call.split("/")[1]);
     // 1, 2 read; 1 again from logs; 3 drops 2; 1 from logs; 2 read afresh
     expect(lists).toEqual(["1", "2", "3", "2"]);
@@ -114,8 +120,9 @@ describe("EpochWorkIndex", () => {
     const list = c.source.list;
     c.source.list = (studio, epoch) => (fail ? Promise.reject(new Error("node down")) : list(studio, epoch));
     const index = new EpochWorkIndex(c.source, limits);
-    await expect(index.registration(STUDIO, 1, hash(1))).rejects.toThrow("node down");
+    await expect(index.isRegistered(STUDIO, 1, hash(1))).rejects.toThrow("node down");
     fail = false;
-    expect(await index.registration(STUDIO, 1, hash(1))).toEqual({ registered: false, unregisteredAt: 1_000 });
+    expect(await index.isRegistered(STUDIO, 1, hash(1))).toBe(false);
+    expect(c.calls).toEqual([`list ${STUDIO}/1`]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Hex } from "viem";
 import type { LogQueryLimits } from "./log-range.js";
-import { registrationRead, type WorkRegistration } from "./registration.js";
+import { registrationRead } from "./registration.js";
 
 /** What the index reads from the chain. */
 export interface EpochWorkSource {
@@ -31,15 +31,14 @@ export class EpochWorkIndex {
     private readonly maxEpochs = MAX_INDEXED_EPOCHS,
   ) {}
 
-  /** Registered, or not as of a head block read after this call began. */
-  async registration(studio: string, epoch: number, dataHash: Hex): Promise<WorkRegistration> {
+  /** Whether the work is registered: known so already, else as a read issued after this call began found it. */
+  async isRegistered(studio: string, epoch: number, dataHash: Hex): Promise<boolean> {
     const work = this.#epoch(studio, epoch);
     const hash = dataHash.toLowerCase();
     // Registered is final for a workflow, as it was when each work read the list itself.
-    if (work.hashes.has(hash)) return { registered: true };
+    if (work.hashes.has(hash)) return true;
     await work.refresh();
-    if (work.hashes.has(hash)) return { registered: true };
-    return { registered: false, unregisteredAt: Number(work.asOf) };
+    return work.hashes.has(hash);
   }
 
   /** The epoch's entry, made the most recently used. */

@@ -5,7 +5,6 @@ import { closedSince, closureRead, type EpochClosure, type EpochLog, walkBack } 
 import { EpochWorkIndex } from "./epoch-work-index.js";
 import type { ChainHead } from "./head.js";
 import type { LogQueryLimits, LogRange } from "./log-range.js";
-import type { WorkRegistration } from "./registration.js";
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -57,8 +56,8 @@ export class ChainReader implements ChainReaderPort {
    * Whether (studio, epoch, dataHash) is registered, from this replica's index of the epoch's works
    * (epoch-work-index.ts): the list read once per epoch, then the epoch's `WorkRegistered` logs since.
    */
-  workRegistration(studio: string, epoch: number, dataHash: Hex): Promise<WorkRegistration> {
-    return this.#works.registration(studio, epoch, dataHash);
+  isWorkRegistered(studio: string, epoch: number, dataHash: Hex): Promise<boolean> {
+    return this.#works.isRegistered(studio, epoch, dataHash);
   }
 
   async epochWork(studio: string, epoch: number): Promise<readonly Hex[]> {

@@ -25,9 +25,3 @@ export function registrationRead(readAt: bigint | undefined, head: bigint, limit
   const fromBlock = resumeFrom(readAt, limits);
   return fitsOneQuery(fromBlock, head, limits) ? { kind: "logs", fromBlock } : { kind: "list" };
 }
-
-/**
- * What a registration read found: registered, or not registered as of `unregisteredAt` (a head
- * block read before the read, so a lower bound of the block the chain answered at).
- */
-export type WorkRegistration = { registered: true } | { registered: false; unregisteredAt: number };

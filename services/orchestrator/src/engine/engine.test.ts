@@ -79,7 +79,7 @@ async function runOnce(transitionAccepted: (n: number) => boolean = () => true) 
   const engine = new Engine({
     store,
     chain: chainReader({
-      workRegistration: async () => (registered ? { registered: true } : { registered: false, unregisteredAt: 3 }),
+      isWorkRegistered: async () => registered,
       workSubmitter: async () => (sent.has(`${stored.id}:SUBMIT_WORK_ONCHAIN`) ? AGENT : undefined),
     }),
     tx: {
@@ -170,7 +170,7 @@ describe("Engine runs a workflow claimed again while its run was finishing", () 
     let checks = 0;
     engine = new Engine({
       store,
-      chain: chainReader({ workRegistration: async () => ({ registered: false, unregisteredAt: 3 }) }),
+      chain: chainReader({ isWorkRegistered: async () => false }),
       tx: {
         hasSigner: () => true,
         load: async () => undefined,

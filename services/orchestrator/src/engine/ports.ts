@@ -1,6 +1,5 @@
 import type { Address, Hex } from "viem";
 import type { EpochClosure } from "../chain/epoch-closure.js";
-import type { WorkRegistration } from "../chain/registration.js";
 import type { TxRecord } from "../chain/tx-record.js";
 import type { ContractCall, TxStatus } from "../chain/tx-types.js";
 import type { Transition } from "./store.js";
@@ -58,8 +57,8 @@ export interface TransactionsPort {
 export interface ChainReaderPort {
   readonly rewardsDistributor: Address;
   workSubmitter(studio: string, dataHash: Hex): Promise<Address | undefined>;
-  /** Registered, or not as of a head block read after the call began. */
-  workRegistration(studio: string, epoch: number, dataHash: Hex): Promise<WorkRegistration>;
+  /** Whether the work is registered, read from the chain after the call began unless already known registered. */
+  isWorkRegistered(studio: string, epoch: number, dataHash: Hex): Promise<boolean>;
   epochWork(studio: string, epoch: number): Promise<readonly Hex[]>;
   isValidatorRegistered(dataHash: Hex, validator: string): Promise<boolean>;
   workValidators(dataHash: Hex): Promise<readonly Address[]>;

@@ -88,9 +88,9 @@ describe("what a step noted", () => {
 describe("reconciling the chain steps reads the transaction store only when it must", () => {
   const HASH = `0x${"cd".repeat(32)}` as const;
   const signed = { key: "wf-1:SUBMIT_WORK_ONCHAIN", hashes: [HASH] } as unknown as TxRecord;
-  const notRegistered = async () => ({ registered: false, unregisteredAt: 1 }) as const;
+  const notRegistered = async () => false;
   const at = (step: string, chain: Partial<ChainReaderPort>, tx: Partial<TransactionsPort> = {}, signer = true) => {
-    const ctx = stepContext(workRecord("RUNNING", { step }), 1_000, { chain: chainReader({ workRegistration: notRegistered, ...chain }) });
+    const ctx = stepContext(workRecord("RUNNING", { step }), 1_000, { chain: chainReader({ isWorkRegistered: notRegistered, ...chain }) });
     ctx.tx = { ...ctx.tx, hasSigner: () => signer, ...tx };
     return ctx;
   };

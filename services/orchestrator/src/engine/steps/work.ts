@@ -18,7 +18,7 @@ const complete = (ctx: StepContext): StepResult => ({
 /** Whether the work is registered with the RewardsDistributor (the chain reader's index of the epoch's works). */
 async function isRegistered(ctx: StepContext): Promise<boolean> {
   const { studio_address, epoch } = input(ctx);
-  return (await ctx.chain.workRegistration(studio_address, epoch, dataHashOf(ctx))).registered;
+  return ctx.chain.isWorkRegistered(studio_address, epoch, dataHashOf(ctx));
 }
 
 /** Work registered with the RewardsDistributor is the end state: never register twice. */
