@@ -13,7 +13,7 @@ export interface EpochWorkSource {
 }
 
 /** Epochs indexed at once; the least recently asked about is dropped beyond this (and read afresh if asked again). */
-export const MAX_INDEXED_EPOCHS = 64;
+const MAX_INDEXED_EPOCHS = 64;
 
 /**
  * The works registered in each (studio, epoch), kept by this replica and brought up to date on every
