@@ -5,6 +5,7 @@
 // usage: node tools/scripts/cpuprofile-top.mjs <file-or-folder>... [--top N]
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { areaOfPath, printTop } from "./profile-report.mjs";
 
 const args = process.argv.slice(2);
 const topAt = args.indexOf("--top");
@@ -39,17 +40,12 @@ for (const file of files) {
     const url = frame.url ? relative(process.cwd(), frame.url.replace(/^file:\/\//, "")) : "";
     const name = `${frame.functionName || "(anonymous)"} ${url ? `${url}:${frame.lineNumber + 1}` : ""}`.trim();
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
-    const where = url.includes("node_modules/")
-      ? url.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, "npm:$1")
-      : url || `(${frame.functionName || "native"})`;
+    const where = url ? areaOfPath(url) : `(${frame.functionName || "native"})`;
     byFile.set(where, (byFile.get(where) ?? 0) + micros);
     total += micros;
   }
 }
-const print = (title, map) => {
-  process.stdout.write(`\n${title} (self time, ${files.length} profile(s), ${(total / 1e6).toFixed(2)} s busy)\n`);
-  for (const [name, micros] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top))
-    process.stdout.write(`${((100 * micros) / total).toFixed(1).padStart(5)} %  ${name}\n`);
-};
+const print = (title, map) =>
+  printTop(`${title} (self time, ${files.length} profile(s), ${(total / 1e6).toFixed(2)} s busy)`, map, total, top);
 print("by function", byFunction);
 print("by file or package", byFile);

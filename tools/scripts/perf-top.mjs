@@ -8,6 +8,7 @@
 //   --under keeps only the samples with a frame whose name contains <substring>, e.g. `#submit`.
 import { execFileSync } from "node:child_process";
 import { relative } from "node:path";
+import { areaOfPath, printTop } from "./profile-report.mjs";
 
 const args = process.argv.slice(2);
 const option = (name) => {
@@ -71,17 +72,10 @@ function frameOf(line) {
 }
 
 function areaOf(path) {
-  if (path.startsWith("node:")) return path.replace(/^(node:(?:internal\/)?[^/]+).*/, "$1");
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-  return pkg ? `npm:${pkg[1]}` : path;
+  return path.startsWith("node:") ? path.replace(/^(node:(?:internal\/)?[^/]+).*/, "$1") : areaOfPath(path);
 }
 
-const print = (title, map) => {
-  process.stdout.write(`\n${title} (${total} samples${under ? ` with a frame matching ${under}` : ""})\n`);
-  for (const [key, count] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    process.stdout.write(`${((100 * count) / total).toFixed(1).padStart(5)} %  ${key}\n`);
-  }
-};
+const print = (title, map) => printTop(`${title} (${total} samples${under ? ` with a frame matching ${under}` : ""})`, map, total, top);
 print("by function, self", self);
 print("by JavaScript function, inclusive", inclusive);
 print("by area, self", byArea);

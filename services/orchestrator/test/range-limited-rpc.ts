@@ -70,9 +70,8 @@ export async function rangeLimitedRpc(upstream: string, maxRangeBlocks: bigint):
       }
       if (blocks !== undefined && blocks > state.widestPassed) state.widestPassed = blocks;
       if (call.method === "eth_call") {
-        const selector = String(
-          (call.params?.[0] as { data?: string; input?: string })?.data ?? (call.params?.[0] as { input?: string })?.input,
-        ).slice(0, 10);
+        const request = call.params?.[0] as { data?: string; input?: string } | undefined;
+        const selector = String(request?.data ?? request?.input).slice(0, 10);
         ethCalls.set(selector, (ethCalls.get(selector) ?? 0) + 1);
       }
       passed.push(call);

@@ -11,27 +11,25 @@ const limits = { maxRangeBlocks: 2_000n, startBlock: 0n };
 function chain(head = 1_000n) {
   const calls: string[] = [];
   const pending: Array<() => void> = [];
+  const waiting: Array<{ reads: number; resolve: () => void }> = [];
   const state = { head, registered: [] as Hex[], gated: false };
-  const answer = <T>(value: () => T): Promise<T> =>
-    state.gated ? new Promise<T>((resolve) => pending.push(() => resolve(value()))) : Promise.resolve(value());
+  const read = <T>(call: string, value: () => T): Promise<T> => {
+    calls.push(call);
+    for (const w of waiting.filter((w) => calls.length >= w.reads)) w.resolve();
+    return state.gated ? new Promise<T>((resolve) => pending.push(() => resolve(value()))) : Promise.resolve(value());
+  };
   const source: EpochWorkSource = {
     head: async () => state.head,
-    list: (studio, epoch) => {
-      calls.push(`list ${studio}/${epoch}`);
-      return answer(() => [...state.registered]);
-    },
-    registeredSince: (studio, epoch, fromBlock) => {
-      calls.push(`logs ${studio}/${epoch} from ${fromBlock}`);
-      return answer(() => [...state.registered]);
-    },
+    list: (studio, epoch) => read(`list ${studio}/${epoch}`, () => [...state.registered]),
+    registeredSince: (studio, epoch, fromBlock) => read(`logs ${studio}/${epoch} from ${fromBlock}`, () => [...state.registered]),
   };
+  /** Resolves once `reads` reads have been asked for. */
+  const asked = (reads: number) => new Promise<void>((resolve) => (calls.length >= reads ? resolve() : waiting.push({ reads, resolve })));
   const release = () => {
     for (const resolve of pending.splice(0)) resolve();
   };
-  return { source, calls, state, release };
+  return { source, calls, state, asked, release };
 }
-
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("EpochWorkIndex", () => {
   it("reads an epoch's list once, then only its registrations since the head it was read at", async () => {
@@ -66,9 +64,9 @@ describe("EpochWorkIndex", () => {
     c.state.gated = true;
     const index = new EpochWorkIndex(c.source, limits);
     const answers = Array.from({ length: 50 }, (_, i) => index.isRegistered(STUDIO, 1, hash(i)));
-    await settle();
+    await c.asked(1);
     c.release();
-    await settle();
+    await c.asked(2);
     c.release();
     expect(await Promise.all(answers)).toEqual(answers.map(() => false));
     // the first question's read, and one more shared by the 49 asked while it was in flight
@@ -80,13 +78,13 @@ describe("EpochWorkIndex", () => {
     c.state.gated = true;
     const index = new EpochWorkIndex(c.source, limits);
     const first = index.isRegistered(STUDIO, 1, hash(1));
-    await settle();
+    await c.asked(1);
     // The work's registration lands after the first read was issued, before the second question.
     c.state.registered.push(hash(7));
     c.state.head = 1_001n;
     const second = index.isRegistered(STUDIO, 1, hash(7));
     c.release();
-    await settle();
+    await c.asked(2);
     c.release();
     // The chain answers a read when it is released: both see the registration; only the second had to.
     expect(await second).toBe(true);
