@@ -58,6 +58,17 @@ export interface ConsumeOptions<D extends DescMessage> {
   concurrency?: number;
   /** Redelivery delay after a handler error, by redelivery count. */
   retryDelayMs?: (redeliveryCount: number) => number;
+  /**
+   * Deliveries pulled ahead of the handlers (nats.js's `max_messages`); default twice the
+   * concurrency, at least 16. Each one waits in this process, its ack wait running, while other
+   * replicas of the consumer may be idle: a consumer whose deliveries must not wait says 1.
+   */
+  prefetch?: number;
+  /**
+   * While a handler runs, its delivery is reported in progress (`+WPI`) this often. The consumer's
+   * ack wait then bounds how long a dead process holds a delivery, not how long a handler may take.
+   */
+  workingEveryMs?: number;
 }
 
 export interface BusConsumer {
@@ -280,7 +291,7 @@ export class Bus {
   async consume<D extends DescMessage>(options: ConsumeOptions<D>): Promise<BusConsumer> {
     const concurrency = Math.max(1, options.concurrency ?? 1);
     const consumer = await this.js.consumers.get(options.stream, options.consumer);
-    const messages = await consumer.consume({ max_messages: Math.max(concurrency * 2, 16) });
+    const messages = await consumer.consume({ max_messages: options.prefetch ?? Math.max(concurrency * 2, 16) });
     const window = new TaskWindow(concurrency);
     const done = (async () => {
       for await (const m of messages) {
@@ -314,6 +325,12 @@ export class Bus {
       return;
     }
     const delivery = new JsDelivery(m);
+    const inProgress =
+      options.workingEveryMs === undefined
+        ? undefined
+        : setInterval(() => {
+            if (!delivery.settled) delivery.working();
+          }, options.workingEveryMs);
     try {
       await options.handler(message, delivery);
       if (!delivery.settled) await delivery.ack();
@@ -325,6 +342,8 @@ export class Bus {
       const delay = (options.retryDelayMs ?? defaultRetryDelay)(delivery.redeliveryCount);
       this.#log.warn({ err, stream: options.stream, seq: m.seq, retryInMs: delay }, "delivery handler failed; redelivering");
       delivery.nak(delay);
+    } finally {
+      clearInterval(inProgress);
     }
   }
 

@@ -8,7 +8,7 @@ export { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
 export type { BusLogger } from "./logger.js";
 export { silentLogger } from "./logger.js";
 export type { ObjectStore, ObjectStoreKey, ObjectStoreSpec } from "./objects.js";
-export { ensureObjectStore, objectStoreCatalog } from "./objects.js";
+export { ensureObjectStore, ObjectReadTimeoutError, objectStoreCatalog, readObject } from "./objects.js";
 export type { ConsumerSpec, EnsureStreamOptions, KeptSetting, ProvisionOutcome, StreamSpec } from "./provision.js";
 export { ensureConsumer, ensureStream, ProvisionConflictError } from "./provision.js";
 export { BusNoStreamError, parsePubAck } from "./pub-acks.js";

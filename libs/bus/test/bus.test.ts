@@ -150,6 +150,66 @@ describe("JetStream", () => {
     expect(maxConcurrent).toBeGreaterThan(1);
     expect(maxConcurrent).toBeLessThanOrEqual(4);
   });
+
+  it("keeps a delivery in progress while its handler outlasts the ack wait (workingEveryMs): handled once, never redelivered", async () => {
+    const subject = `${ns.subjectRoot}.slow`;
+    const { name } = await stream("SLOW", [subject], { retention: "workqueue" });
+    await ensureConsumer(await bus.jsm(), { stream: name, durable: "slow", ackWaitMs: 1_000 });
+    await bus.publishDurable(subject, ShareAcceptedSchema, { sequenceNumber: 1 });
+    const deliveries: number[] = [];
+    const consumer = await bus.consume({
+      stream: name,
+      consumer: "slow",
+      schema: ShareAcceptedSchema,
+      workingEveryMs: 300,
+
+      handler: async (_share, delivery) => {
+        deliveries.push(delivery.redeliveryCount);
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+      },
+    });
+    const jsm = await bus.jsm();
+    await waitFor(async () => (await jsm.consumers.info(name, "slow")).num_ack_pending === 0 && deliveries.length > 0, {
+      description: "the slow delivery acknowledged",
+    });
+    await consumer.stop();
+    expect(deliveries).toEqual([0]);
+    expect((await jsm.consumers.info(name, "slow")).num_redelivered).toBe(0);
+  });
+
+  it("pulls no more than `prefetch` ahead: a replica busy with one delivery leaves the rest to the other", async () => {
+    const subject = `${ns.subjectRoot}.shared`;
+    const { name } = await stream("SHARED", [subject], { retention: "workqueue" });
+    await ensureConsumer(await bus.jsm(), { stream: name, durable: "shared", ackWaitMs: 30_000 });
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const byBusy: number[] = [];
+    const byIdle: number[] = [];
+    const options = { stream: name, consumer: "shared", schema: ShareAcceptedSchema, prefetch: 1 } as const;
+    const busy = await bus.consume({
+      ...options,
+      handler: async (share) => {
+        byBusy.push(share.sequenceNumber);
+        await released;
+      },
+    });
+    let idle: Awaited<ReturnType<typeof bus.consume>> | undefined;
+    try {
+      await bus.publishDurable(subject, ShareAcceptedSchema, { sequenceNumber: 0 });
+      await waitFor(() => byBusy.length === 1, { description: "the busy replica holds the first delivery" });
+      idle = await bus.consume({ ...options, handler: (share) => void byIdle.push(share.sequenceNumber) });
+      for (let i = 1; i <= 8; i++) await bus.publishDurable(subject, ShareAcceptedSchema, { sequenceNumber: i });
+      // The busy replica may hold one more, pulled while its handler ran; the idle one takes the rest.
+      await waitFor(() => byIdle.length >= 7, { description: "the idle replica handles what the busy one did not pull" });
+    } finally {
+      release();
+    }
+    await waitFor(() => byBusy.length + byIdle.length === 9, { description: "every delivery handled" });
+    await Promise.all([busy.stop(), idle?.stop()]);
+    expect([...byBusy, ...byIdle].sort((a, b) => a - b)).toEqual([...Array(9).keys()]);
+  });
 });
 
 describe("a durable publish while the bus is down", () => {

@@ -12,6 +12,13 @@ import type { Config } from "./config.js";
 export const BLOCK_SUBMIT_ATTEMPTS = 5;
 /** A found block is worth the most while it is new: retries start at 250 ms and stay under 2 s. */
 const BLOCK_SUBMIT_BACKOFF = { baseMs: 250, maxMs: 2_000 };
+/**
+ * A found block held by a verifier that died goes to another replica after this. While a block is
+ * handled (submitblock takes seconds for a full block) its delivery is reported in progress every
+ * third of it, so only a dead holder lets it run out; and each replica pulls one block ahead at
+ * most, so a busy or dead replica holds no queue of blocks that an idle one could submit.
+ */
+const BLOCKS_ACK_WAIT_MS = 5_000;
 
 /**
  * The durable's filter names the subject root, and NATS 2.9 cannot change a filter: the root is part of
@@ -31,7 +38,7 @@ export async function consumeFoundBlocks(ctx: ServiceContext<Config>, bus: Bus, 
     description: "template-verifier: found blocks to submit",
     filterSubject: bus.subjects.blockFound,
     deliverPolicy: "new",
-    ackWaitMs: 30_000,
+    ackWaitMs: BLOCKS_ACK_WAIT_MS,
     maxDeliver: -1,
   });
   const blocks = await bus.consume({
@@ -39,6 +46,8 @@ export async function consumeFoundBlocks(ctx: ServiceContext<Config>, bus: Bus, 
     consumer: durable,
     schema: BlockFoundSchema,
     concurrency: 1,
+    prefetch: 1,
+    workingEveryMs: BLOCKS_ACK_WAIT_MS / 3,
     retryDelayMs: (n) => backoffDelayMs(n, BLOCK_SUBMIT_BACKOFF),
     handler: async (found, delivery) => {
       await submitter.submit(found, isLastSubmitAttempt(delivery.redeliveryCount));

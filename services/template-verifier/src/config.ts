@@ -21,10 +21,19 @@ export const configSchema = z
     upstream_rpc_timeout_ms: z.number().int().min(100).default(5_000),
     /**
      * submitblock alone: the node validates the whole block before it answers (seconds for a full
-     * block on a slow or busy node). Below the BLOCKS consumer's 30 s ack wait, so a slow answer is
-     * not redelivered while it is still awaited.
+     * block on a slow or busy node). The found block's delivery is kept in progress meanwhile, so a
+     * slow answer is not redelivered to another replica while it is still awaited.
      */
     upstream_submit_timeout_ms: z.number().int().min(100).max(29_000).default(25_000),
+    /**
+     * One read of a template's transactions from the object store gives up after this. A mainnet
+     * template reads in tens of milliseconds; a read whose NATS node went away mid-way waits for
+     * chunks that never come, and would hold the found block the BLOCKS consumer works on (its
+     * delivery kept in progress while handled), and the block behind it. A found block whose read
+     * gave up is delivered again after its retry backoff (250 ms first), and the new read finds
+     * the stream's new leader.
+     */
+    transactions_read_timeout_ms: z.number().int().min(100).max(25_000).default(5_000),
     /**
      * How long one getblocktemplate long-poll may hang. Bitcoin Core answers a mempool change only
      * after at least 60 s (its one-minute check, then every 10 s; src/rpc/mining.cpp), so anything

@@ -115,7 +115,11 @@ async function connectBus(ctx: Ctx): Promise<{ bus: Bus; templates: TemplateStor
     namePrefix: config.nats.stream_prefix,
     replicas: config.nats.stream_replicas,
   }).TEMPLATE_TRANSACTIONS;
-  const templates = new TemplateStore(await ensureObjectStore(bus, transactionsBucket), transactionsBucket.bucket);
+  const templates = new TemplateStore(
+    await ensureObjectStore(bus, transactionsBucket),
+    transactionsBucket.bucket,
+    config.transactions_read_timeout_ms,
+  );
   return { bus, templates };
 }
 

@@ -1,5 +1,5 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import type { ObjectStore } from "@gatehouse/bus";
+import { type ObjectStore, readObject } from "@gatehouse/bus";
 import {
   type TemplateProposal,
   type TemplateTransaction,
@@ -28,6 +28,8 @@ export class TemplateStore {
   constructor(
     private readonly store: ObjectStore,
     readonly bucket: string,
+    /** A read gives up after this (ObjectReadTimeoutError); see `transactions_read_timeout_ms`. */
+    private readonly readTimeoutMs: number,
   ) {}
 
   /** Stores the transactions; resolves with the reference the proposal carries. */
@@ -58,7 +60,7 @@ export class TemplateStore {
     if (recent) return recent;
     if (ref.bucket !== this.bucket)
       throw new TemplateTransactionsUnavailableError(`bucket ${ref.bucket} is not this verifier's (${this.bucket})`);
-    const data = await this.store.getBlob(ref.name);
+    const data = await readObject(this.store, ref.name, this.readTimeoutMs);
     if (data === null) throw new TemplateTransactionsUnavailableError(`no object ${ref.name} (expired or never stored)`);
     const { transactions } = fromBinary(TemplateTransactionsSchema, data);
     if (transactions.length !== ref.txCount)

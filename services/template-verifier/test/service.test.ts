@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { buildCoinbase, parseTransaction, serializeHeader, serializeTransaction, txid } from "@gatehouse/bitcoin";
-import { Bus } from "@gatehouse/bus";
+import { Bus, ensureObjectStore, objectStoreCatalog } from "@gatehouse/bus";
 import {
   BlockFoundSchema,
   type BlockResult,
@@ -12,6 +12,7 @@ import {
   MempoolView,
   type TemplateProposal,
   TemplateProposalSchema,
+  TemplateTransactionsRefSchema,
   type TemplateVerdict,
   TemplateVerdictSchema,
   VerdictReason,
@@ -31,6 +32,8 @@ const ns = testNamespace("tv");
 const PAYOUT = "0014".padEnd(44, "77");
 const dir = mkdtempSync(join(tmpdir(), "tv-policy-"));
 const policyFile = join(dir, "policy.toml");
+/** The verifier's deadline for one read of a template's transactions from the object store. */
+const READ_TIMEOUT_MS = 1_000;
 const GOOD_POLICY = "reject_empty_templates = false\nmax_template_age_ms = 60000\n[class_m]\ntolerance_pct = 4.0\n";
 
 let node: Regtest;
@@ -79,6 +82,7 @@ beforeAll(async () => {
       upstream_poll_interval_ms: 500,
       mempool_poll_interval_ms: 300,
       verifier_heartbeat_interval_ms: 200,
+      transactions_read_timeout_ms: READ_TIMEOUT_MS,
     },
   });
 }, 90_000);
@@ -210,6 +214,54 @@ describe("template-verifier with bcoin regtest", () => {
     });
   });
 
+  it("a found block whose transactions' read never finishes is tried again after the read's deadline, and does not hold the blocks found after it", async () => {
+    // An object whose metadata is there and whose chunks are not: nats.js's read of it waits for
+    // chunks that never come, as a read does whose NATS node was killed mid-way.
+    const spec = objectStoreCatalog({ namePrefix: ns.streamPrefix }).TEMPLATE_TRANSACTIONS;
+    const store = await ensureObjectStore(bus, spec);
+    const name = `stalled.${Date.now()}`;
+    await store.putBlob({ name }, new Uint8Array(64 * 1024).fill(7));
+    const info = await store.info(name);
+    await (await bus.jsm()).streams.purge(transactionsStream(ns.streamPrefix), { filter: `$O.${spec.bucket}.C.${info?.nuid}` });
+
+    const p = await withTransactions(latestProposal());
+    const block = (m: ReturnType<typeof mineProposal>, transactionsRef = p.transactionsRef) =>
+      create(BlockFoundSchema, {
+        blockHash: m.hash,
+        blockHeight: p.blockHeight,
+        templateId: p.templateId,
+        source: p.source,
+        sourceInstanceId: p.sourceInstanceId,
+        transactionsRef,
+        header: m.header,
+        coinbaseTx: m.coinbase,
+        nonce: m.nonce,
+        ntime: m.time,
+      });
+    const stalled = mineProposal({ ...p, coinbasePrefix: Uint8Array.of(0x01, 0x7e) });
+    const good = mineProposal(p);
+    const unreadable = create(TemplateTransactionsRefSchema, { bucket: spec.bucket, name, sizeBytes: 64n * 1024n, txCount: 1 });
+    await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, block(stalled, unreadable), { msgId: stalled.hash });
+    await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, block(good), { msgId: good.hash });
+
+    // The consumer takes one block at a time: the good block is answered only because the stalled
+    // one's read gave up and went back to the stream for a later attempt.
+    await waitFor(() => results.find((r) => r.blockHash === good.hash), { timeoutMs: 10_000, description: "result for the good block" });
+    expect(results.find((r) => r.blockHash === good.hash)).toMatchObject({ accepted: true, status: BlockStatus.ACTIVE_CHAIN });
+    expect(results.find((r) => r.blockHash === stalled.hash)).toBeUndefined();
+    // Each attempt gives up at the deadline; the last answers instead of trying again.
+    const answer = await waitFor(() => results.find((r) => r.blockHash === stalled.hash), {
+      timeoutMs: 30_000,
+      description: "result for the block whose transactions cannot be read",
+    });
+    expect(answer).toMatchObject({ accepted: false, status: BlockStatus.SUBMIT_FAILED });
+    expect(answer.rejectReason).toContain(`object ${name} not read within ${READ_TIMEOUT_MS} ms`);
+    await waitFor(() => proposals.some((x) => x.blockHeight === p.blockHeight + 1), {
+      timeoutMs: 5_000,
+      description: "template on top of our block",
+    });
+  }, 60_000);
+
   it("/verdicts filters and exports CSV; bad filters are 400; metrics count by reason", async () => {
     const all = (await (await fetch(`${verifier.endpoints.ops}/verdicts?limit=3`)).json()) as { verdicts: { reason_code: string }[] };
     expect(all.verdicts.length).toBeGreaterThan(0);
@@ -229,7 +281,7 @@ describe("template-verifier with bcoin regtest", () => {
     expect((await fetch(`${verifier.endpoints.ops}/verdicts?limit=-1`)).status).toBe(400);
     const metrics = await (await fetch(`${verifier.endpoints.ops}/metrics`)).text();
     expect(metrics).toMatch(/^gatehouse_template_verifier_verdicts_total\{reason_code="ok",accepted="true"\} [1-9]/m);
-    expect(metrics).toMatch(/^gatehouse_template_verifier_blocks_submitted_total\{outcome="active_chain"\} 1$/m);
+    expect(metrics).toMatch(/^gatehouse_template_verifier_blocks_submitted_total\{outcome="active_chain"\} 2$/m);
   });
 
   it("gRPC: GetPolicy, SetPolicy validated before it applies, VerifyTemplate on demand", async () => {

@@ -1,12 +1,21 @@
 // The template verifier's share of the mining path: every block found through the edge (BLOCKS
 // stream) was submitted to bcoin and has exactly one answer, across the verifier's and NATS's
-// kills (its durable consumer redelivers what it had not answered), and no answer calls a block
-// rejected that the node has in its chain.
+// kills (its durable consumer redelivers what it had not answered), soon after the block was
+// stored, and no answer calls a block rejected that the node has in its chain.
 import type { Bus } from "@gatehouse/bus";
 import type { Stack } from "@gatehouse/dev";
 import { BlockFoundSchema, BlockResultSchema } from "@gatehouse/proto/mining/v1";
 import { waitFor } from "@gatehouse/testkit";
 import { catalogOf, readStream } from "../support/stack.js";
+
+/**
+ * Longest a found block may wait for its answer, from the moment BLOCKS stored it. A block is worth
+ * the most while it is new (each second is about 1/600 of a chance that another block wins its
+ * height). The slowest legitimate path is a verifier killed holding the block: its 5 s ack wait,
+ * then another replica's attempt. Before the BLOCKS consumer's in-progress ack and the object
+ * store read's deadline, a killed verifier or a read stalled by the NATS kill held blocks for 30 s.
+ */
+const BLOCK_ANSWER_BOUND_MS = 20_000;
 
 export interface BlockCounts {
   found: number;
@@ -14,6 +23,8 @@ export interface BlockCounts {
   acceptedByNode: number;
   /** bcoin's reasons for the others (competing blocks of one height, found before the tip moved). */
   notAccepted: Record<string, number>;
+  /** From BLOCKS storing a block to the verifier's answer, the slowest block's. */
+  slowestAnswerMs: number;
 }
 
 export async function checkBlocks(stack: Stack, bus: Bus): Promise<{ counts: BlockCounts; violations: string[] }> {
@@ -36,9 +47,15 @@ export async function checkBlocks(stack: Stack, bus: Bus): Promise<{ counts: Blo
     { timeoutMs: 30_000, intervalMs: 500, description: "an answer for every block found" },
   ).catch(() => read());
   const foundHashes = new Set(found.map((b) => b.message.blockHash));
-  for (const { message: b } of found) {
+  const answeredAt = new Map(results.map(({ message: r }) => [r.blockHash, Number(r.answeredAtUnixMs)]));
+  let slowestAnswerMs = 0;
+  for (const { message: b, storedAtMs } of found) {
     const n = answers.get(b.blockHash) ?? 0;
     if (n !== 1) violations.push(`block ${b.blockHash} found by ${b.workerId}: ${n} results`);
+    const waitedMs = (answeredAt.get(b.blockHash) ?? Number.NaN) - storedAtMs;
+    if (waitedMs > BLOCK_ANSWER_BOUND_MS)
+      violations.push(`block ${b.blockHash} answered ${Math.round(waitedMs)} ms after BLOCKS stored it`);
+    if (waitedMs > slowestAnswerMs) slowestAnswerMs = Math.round(waitedMs);
   }
   // The node's own view: a block it holds in its active chain was accepted, whatever the answer
   // to a later submission of it said.
@@ -58,6 +75,7 @@ export async function checkBlocks(stack: Stack, bus: Bus): Promise<{ counts: Blo
       answered: ours.length,
       acceptedByNode: ours.filter((r) => r.message.accepted).length,
       notAccepted,
+      slowestAnswerMs,
     },
     violations,
   };

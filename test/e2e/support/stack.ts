@@ -43,6 +43,8 @@ export function catalogOf(stack: Stack) {
 export interface Stored<D extends DescMessage> {
   subject: string;
   msgId: string | undefined;
+  /** When the stream stored it (its server's clock, milliseconds since the epoch). */
+  storedAtMs: number;
   message: MessageShape<D>;
 }
 
@@ -63,7 +65,12 @@ export async function readStream<D extends DescMessage>(bus: Bus, stream: string
     for await (const m of batch) {
       seq = m.seq;
       if (m.subject === subject)
-        out.push({ subject: m.subject, msgId: m.headers?.get("Nats-Msg-Id"), message: fromBinary(schema, m.data) });
+        out.push({
+          subject: m.subject,
+          msgId: m.headers?.get("Nats-Msg-Id"),
+          storedAtMs: m.info.timestampNanos / 1e6,
+          message: fromBinary(schema, m.data),
+        });
       if (seq >= state.last_seq) break;
     }
   }

@@ -9,7 +9,7 @@ export async function transactionReader(
   streamPrefix: string,
 ): Promise<(p: TemplateProposal) => Promise<ProposalWithTransactions>> {
   const spec = objectStoreCatalog({ namePrefix: streamPrefix }).TEMPLATE_TRANSACTIONS;
-  const store = new TemplateStore(await ensureObjectStore(bus, spec), spec.bucket);
+  const store = new TemplateStore(await ensureObjectStore(bus, spec), spec.bucket, 5_000);
   return async (p) => ({ ...p, transactions: p.transactionsRef ? [...(await store.get(p.transactionsRef))] : [] });
 }
 
