@@ -92,6 +92,15 @@ export class BusUnavailableError extends Error {
 /** nats.js's own default for a JetStream publish. */
 const DURABLE_TIMEOUT_MS = 5_000;
 
+/**
+ * How long a pull consumer's requests live (nats.js `expires`; its idle heartbeat is half). After a
+ * reconnect nats.js asks for the consumer's info before pulling again and, each time the ask fails
+ * (as it does while a killed node's streams elect new leaders), waits a jittered `expires`: 15–45 s
+ * at nats.js's 30 s default, during which no message is delivered. At 5 s the wait is 2.5–7.5 s,
+ * for one pull request per 5 s from an idle consumer.
+ */
+export const PULL_EXPIRES_MS = 5_000;
+
 const defaultRetryDelay = (redeliveries: number) => Math.min(30_000, 250 * 2 ** Math.min(redeliveries, 7));
 
 /**
@@ -291,7 +300,10 @@ export class Bus {
   async consume<D extends DescMessage>(options: ConsumeOptions<D>): Promise<BusConsumer> {
     const concurrency = Math.max(1, options.concurrency ?? 1);
     const consumer = await this.js.consumers.get(options.stream, options.consumer);
-    const messages = await consumer.consume({ max_messages: options.prefetch ?? Math.max(concurrency * 2, 16) });
+    const messages = await consumer.consume({
+      max_messages: options.prefetch ?? Math.max(concurrency * 2, 16),
+      expires: PULL_EXPIRES_MS,
+    });
     const window = new TaskWindow(concurrency);
     const done = (async () => {
       for await (const m of messages) {

@@ -1,5 +1,5 @@
 export type { BusConsumer, BusOptions, BusSubscription, ConsumeOptions, DeliveryHandler, DurableOptions, MessageHandler } from "./bus.js";
-export { Bus, BusRequestError, BusUnavailableError } from "./bus.js";
+export { Bus, BusRequestError, BusUnavailableError, PULL_EXPIRES_MS } from "./bus.js";
 export type { DecodeFailure, Encoded, EncodeOptions } from "./codec.js";
 export { BusDecodeError, decode, encode, typeOf, withHeaders } from "./codec.js";
 export type { Delivery, MessageContext } from "./delivery.js";

@@ -1,4 +1,4 @@
-import { type Bus, ensureConsumer } from "@gatehouse/bus";
+import { type Bus, ensureConsumer, PULL_EXPIRES_MS } from "@gatehouse/bus";
 import {
   ConfigError,
   EndOfTurn,
@@ -238,7 +238,7 @@ function forwardPipeline(w: Wiring, parts: PipelineParts): ForwardPipeline {
 async function consumeShares(w: Wiring, pipeline: ForwardPipeline, client: UpstreamClient): Promise<void> {
   const { ctx, bus, sharesStream, bufferSize } = w;
   const consumer = await bus.js.consumers.get(sharesStream, DURABLE);
-  const messages = await consumer.consume({ max_messages: bufferSize });
+  const messages = await consumer.consume({ max_messages: bufferSize, expires: PULL_EXPIRES_MS });
   const running = pipeline.run(messages).catch((err) => ctx.logger.error({ err }, "share pipeline stopped"));
   ctx.onShutdown(
     "share-pipeline",

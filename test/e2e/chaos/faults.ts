@@ -2,6 +2,7 @@
 // the NATS node leading the SHARES stream — is killed with SIGKILL while work is in flight on its
 // path, started again with the same ports, configuration and (NATS) JetStream store, and the run
 // waits until it is ready and all three paths flow again before the next one.
+import { PULL_EXPIRES_MS } from "@gatehouse/bus";
 import type { Stack } from "@gatehouse/dev";
 import { waitFor } from "@gatehouse/testkit";
 import type { JetStreamManager } from "@nats-io/jetstream";
@@ -68,10 +69,7 @@ const poolFault = async (stack: Stack, fault: Record<string, unknown>) => {
   if (res.status !== 200) throw new Error(`pool backend fault ${JSON.stringify(fault)}: HTTP ${res.status} ${await res.text()}`);
 };
 const poolStats = async (stack: Stack) =>
-  (await (await fetch(`${stack.plan.poolBackend.adminUrl}/stats`)).json()) as { inFlight: number; accepted: number; duplicates: number };
-
-/** How long a nats.js consume() pull request waits before it is renewed (its default `expires`). */
-const PULL_REQUEST_EXPIRES_MS = 30_000;
+  (await (await fetch(`${stack.plan.poolBackend.adminUrl}/stats`)).json()) as { heldAnswers: number };
 
 /** Upstream requests a forwarder process has open (its in_flight_requests gauge). */
 const forwarderInFlight = async (stack: Stack, forwarder: string): Promise<number> => {
@@ -104,34 +102,31 @@ export function chaosSchedule(stack: Stack): Fault[] {
     target,
     inFlight: async ({ stack, timeoutMs }) => {
       await poolFault(stack, { kind: "late", delayMs: 1_500 });
-      // Requests from before the fault are answered at once: count only those after it.
-      await until("the pool backend idle", async () => (await poolStats(stack)).inFlight === 0, timeoutMs);
-      const before = await poolStats(stack);
-      let seen = { maxPoolInFlight: 0, maxTargetInFlight: 0, targetInFlightWhilePoolHeld: 0 };
+      // Requests from before the fault are answered at once; heldAnswers counts only those after it.
+      let seen = { maxHeldAnswers: 0, maxTargetInFlight: 0, targetInFlightWhileHeld: 0 };
       await until(
         `a share accepted by the pool backend from ${target}, its answer not yet sent`,
         async () => {
-          const now = await poolStats(stack);
-          const accepted = now.inFlight > 0 && now.accepted + now.duplicates > before.accepted + before.duplicates;
+          const { heldAnswers } = await poolStats(stack);
           const targetInFlight = await forwarderInFlight(stack, target);
           seen = {
-            maxPoolInFlight: Math.max(seen.maxPoolInFlight, now.inFlight),
+            maxHeldAnswers: Math.max(seen.maxHeldAnswers, heldAnswers),
             maxTargetInFlight: Math.max(seen.maxTargetInFlight, targetInFlight),
-            targetInFlightWhilePoolHeld: seen.targetInFlightWhilePoolHeld + (now.inFlight > 0 && targetInFlight > 0 ? 1 : 0),
+            targetInFlightWhileHeld: seen.targetInFlightWhileHeld + (heldAnswers > 0 && targetInFlight > 0 ? 1 : 0),
           };
-          return accepted && targetInFlight > 0;
+          return heldAnswers > 0 && targetInFlight > 0;
         },
         // The replicas pull from one durable consumer, and JetStream serves waiting pull requests
-        // in order: at this load one replica's request (nats.js consume: 30 s expiry) can take
-        // every share until it expires. Two expiries bound the wait for the target's turn.
-        Math.max(timeoutMs, 2 * PULL_REQUEST_EXPIRES_MS + 10_000),
+        // in order: at this load one replica's request can take every share until it expires.
+        // Two expiries bound the wait for the target's turn.
+        Math.max(timeoutMs, 2 * PULL_EXPIRES_MS + 10_000),
       ).catch(async (err: Error) => {
         // For the reader of a failure: what the pool and each forwarder were doing meanwhile.
         const replicas = await Promise.all(
           stack.instances("share-forwarder").map(async (f) => `${f} ${await forwarderInFlight(stack, f)}`),
         );
         throw new Error(
-          `${err.message}; pool before ${JSON.stringify(before)}, now ${JSON.stringify(await poolStats(stack))}; seen ${JSON.stringify(seen)}; in flight now: ${replicas.join(", ")}`,
+          `${err.message}; pool now ${JSON.stringify(await poolStats(stack))}; seen ${JSON.stringify(seen)}; in flight now: ${replicas.join(", ")}`,
         );
       });
     },

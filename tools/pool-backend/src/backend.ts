@@ -45,6 +45,8 @@ export interface BackendStats {
   faulted: number;
   inFlight: number;
   maxInFlight: number;
+  /** Requests whose shares are decided and whose answers a `late` fault is holding back now. */
+  heldAnswers: number;
 }
 
 interface Decision {
@@ -98,6 +100,7 @@ export class PoolBackend {
     faulted: 0,
     inFlight: 0,
     maxInFlight: 0,
+    heldAnswers: 0,
   };
 
   private constructor(options: PoolBackendOptions) {
@@ -237,7 +240,11 @@ export class PoolBackend {
         return;
       }
       const answer = batch ? this.#batch(json, fault) : this.#share(json, headers["webhook-id"], fault);
-      if (fault.kind === "late") await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.kind === "late") {
+        stats.heldAnswers += 1;
+        await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        stats.heldAnswers -= 1;
+      }
       return reply(res, answer.status, answer.body);
     } catch (err) {
       return reply(res, 500, { error: (err as Error).message });

@@ -98,8 +98,9 @@ describe("pool backend", () => {
     backend.setFault({ kind: "late", delayMs: 300 });
     const answered = post(late.id, late.json);
     await waitFor(() => backend.delivery(late.id), { description: "the late share remembered before its answer" });
-    expect(backend.stats().inFlight).toBe(1);
+    expect(backend.stats()).toMatchObject({ inFlight: 1, heldAnswers: 1 });
     expect(await answered).toEqual({ status: 200, body: { accepted: true } });
+    expect(backend.stats().heldAnswers).toBe(0);
     backend.setFault({ kind: "none" });
     await backend.goAway();
     await expect(fetch(backend.url, { method: "POST", body: "{}" })).rejects.toThrow();
