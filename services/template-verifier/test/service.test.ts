@@ -56,6 +56,21 @@ function coinbaseOnlyBlock(): { header: Uint8Array; coinbase: Uint8Array } {
   };
 }
 
+/** The BlockFound of a block mined on proposal `p`, naming `p`'s transactions unless told otherwise. */
+const foundOn = (p: TemplateProposal, m: ReturnType<typeof mineProposal>, transactionsRef = p.transactionsRef) =>
+  create(BlockFoundSchema, {
+    blockHash: m.hash,
+    blockHeight: p.blockHeight,
+    templateId: p.templateId,
+    source: p.source,
+    sourceInstanceId: p.sourceInstanceId,
+    transactionsRef,
+    header: m.header,
+    coinbaseTx: m.coinbase,
+    nonce: m.nonce,
+    ntime: m.time,
+  });
+
 const verdictFor = (p: TemplateProposal) =>
   verdicts.find((v) => v.templateId === p.templateId && v.sourceInstanceId === p.sourceInstanceId);
 const latestProposal = () => proposals[proposals.length - 1] as TemplateProposal;
@@ -165,19 +180,7 @@ describe("template-verifier with bcoin regtest", () => {
     const p = await withTransactions(latestProposal());
     const bad = mineProposal({ ...p, coinbasePrefix: Uint8Array.of(0x01, 0x7f) });
     const unassemblable = mineProposal(p, { merkleRoot: new Uint8Array(32).fill(1) });
-    const found = (m: ReturnType<typeof mineProposal>) =>
-      create(BlockFoundSchema, {
-        blockHash: m.hash,
-        blockHeight: p.blockHeight,
-        templateId: p.templateId,
-        source: p.source,
-        sourceInstanceId: p.sourceInstanceId,
-        transactionsRef: p.transactionsRef,
-        header: m.header,
-        coinbaseTx: m.coinbase,
-        nonce: m.nonce,
-        ntime: m.time,
-      });
+    const found = (m: ReturnType<typeof mineProposal>) => foundOn(p, m);
     await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, found(bad), { msgId: bad.hash });
     await waitFor(() => results.find((r) => r.blockHash === bad.hash), { timeoutMs: 10_000, description: "result for the bad block" });
     expect(results.find((r) => r.blockHash === bad.hash)).toMatchObject({
@@ -225,24 +228,11 @@ describe("template-verifier with bcoin regtest", () => {
     await (await bus.jsm()).streams.purge(transactionsStream(ns.streamPrefix), { filter: `$O.${spec.bucket}.C.${info?.nuid}` });
 
     const p = await withTransactions(latestProposal());
-    const block = (m: ReturnType<typeof mineProposal>, transactionsRef = p.transactionsRef) =>
-      create(BlockFoundSchema, {
-        blockHash: m.hash,
-        blockHeight: p.blockHeight,
-        templateId: p.templateId,
-        source: p.source,
-        sourceInstanceId: p.sourceInstanceId,
-        transactionsRef,
-        header: m.header,
-        coinbaseTx: m.coinbase,
-        nonce: m.nonce,
-        ntime: m.time,
-      });
     const stalled = mineProposal({ ...p, coinbasePrefix: Uint8Array.of(0x01, 0x7e) });
     const good = mineProposal(p);
     const unreadable = create(TemplateTransactionsRefSchema, { bucket: spec.bucket, name, sizeBytes: 64n * 1024n, txCount: 1 });
-    await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, block(stalled, unreadable), { msgId: stalled.hash });
-    await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, block(good), { msgId: good.hash });
+    await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, foundOn(p, stalled, unreadable), { msgId: stalled.hash });
+    await bus.publishDurable(bus.subjects.blockFound, BlockFoundSchema, foundOn(p, good), { msgId: good.hash });
 
     // The consumer takes one block at a time: the good block is answered only because the stalled
     // one's read gave up and went back to the stream for a later attempt.
