@@ -10,7 +10,7 @@ export { silentLogger } from "./logger.js";
 export type { ObjectStore, ObjectStoreKey, ObjectStoreSpec } from "./objects.js";
 export { ensureObjectStore, ObjectReadTimeoutError, objectStoreCatalog, readObject } from "./objects.js";
 export type { ConsumerSpec, EnsureStreamOptions, KeptSetting, ProvisionOutcome, StreamSpec } from "./provision.js";
-export { ensureConsumer, ensureStream, ProvisionConflictError } from "./provision.js";
+export { askUntilAnswered, ensureConsumer, ensureStream, ProvisionConflictError } from "./provision.js";
 export { BusNoStreamError, parsePubAck } from "./pub-acks.js";
 export { checkReplicas, jetStreamClusterSize, MAX_STREAM_REPLICAS, StreamReplicasError } from "./replicas.js";
 export type { StreamCatalogOptions, StreamKey } from "./streams.js";

@@ -10,6 +10,7 @@ import {
   StorageType,
   type StreamConfig,
 } from "@nats-io/jetstream";
+import { TimeoutError } from "@nats-io/transport-node";
 
 /** A JetStream stream as a service declares it. Times are milliseconds. */
 export interface StreamSpec {
@@ -126,12 +127,37 @@ function differences<T extends object>(wanted: Partial<T>, actual: T): (keyof T)
 const IMMUTABLE_STREAM: (keyof StreamConfig)[] = ["retention", "storage"];
 const IMMUTABLE_CONSUMER: (keyof ConsumerConfig)[] = ["ack_policy", "deliver_policy", "filter_subject"];
 
+/** Times a provisioning step is asked when the server leaves it unanswered. */
+const PROVISION_ATTEMPTS = 3;
+
+/**
+ * Runs an idempotent provisioning step (or a read of what it made) again when the server did not
+ * answer it in time. Two clients creating the same replicated stream at once (two replicas of a
+ * service starting together) on a nats-server 2.9 cluster leave one of the two requests
+ * unanswered although the stream is created (5 of 45 such pairs on a three-node cluster), and a
+ * stream's info goes unanswered until its new leader is elected. Asked again, the step finds it.
+ */
+export async function askUntilAnswered<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof TimeoutError) || attempt >= PROVISION_ATTEMPTS) throw err;
+    }
+  }
+}
+
 /**
  * Makes the stream exist with the declared settings: creates it, updates what the server allows
  * to change, and refuses (ProvisionConflictError) what it does not. Replicas are raised, never
- * lowered (the higher count is kept and reported to `onKept`). Idempotent.
+ * lowered (the higher count is kept and reported to `onKept`). Idempotent; a request the server
+ * leaves unanswered is asked again.
  */
-export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, options: EnsureStreamOptions = {}): Promise<ProvisionOutcome> {
+export function ensureStream(jsm: JetStreamManager, spec: StreamSpec, options: EnsureStreamOptions = {}): Promise<ProvisionOutcome> {
+  return askUntilAnswered(() => ensureStreamOnce(jsm, spec, options));
+}
+
+async function ensureStreamOnce(jsm: JetStreamManager, spec: StreamSpec, options: EnsureStreamOptions): Promise<ProvisionOutcome> {
   const wanted = streamConfig(spec);
   let current: StreamConfig;
   try {
@@ -157,8 +183,12 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, opti
   return "updated";
 }
 
-/** Makes the durable consumer exist with the declared settings. Idempotent. */
-export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<ProvisionOutcome> {
+/** Makes the durable consumer exist with the declared settings. Idempotent; a request the server leaves unanswered is asked again. */
+export function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<ProvisionOutcome> {
+  return askUntilAnswered(() => ensureConsumerOnce(jsm, spec));
+}
+
+async function ensureConsumerOnce(jsm: JetStreamManager, spec: ConsumerSpec): Promise<ProvisionOutcome> {
   const wanted = consumerConfig(spec);
   let current: ConsumerConfig;
   try {

@@ -1,6 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from "@nats-io/jetstream";
 import type { ServerInfo } from "@nats-io/transport-node";
-import type { StreamSpec } from "./provision.js";
+import { askUntilAnswered, type StreamSpec } from "./provision.js";
 
 /** JetStream keeps at most five copies of a stream. */
 export const MAX_STREAM_REPLICAS = 5;
@@ -25,7 +25,7 @@ export async function jetStreamClusterSize(
   let size = Math.max(1, new Set(info.connect_urls ?? []).size);
   for (const name of streams) {
     try {
-      const { cluster } = await jsm.streams.info(name);
+      const { cluster } = await askUntilAnswered(() => jsm.streams.info(name));
       if (cluster) size = Math.max(size, 1 + (cluster.replicas?.length ?? 0));
     } catch (err) {
       if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)) throw err;

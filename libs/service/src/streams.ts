@@ -2,6 +2,7 @@
 // configured replicas, checked against the cluster's size, and every setting provisioning kept
 // as the server has it logged and counted.
 import {
+  askUntilAnswered,
   type Bus,
   checkReplicas,
   ensureStream,
@@ -58,7 +59,7 @@ export function streamProvisioner(logger: Logger, metrics: Metrics): StreamProvi
       checkReplicas(specs, clusterSize);
       for (const spec of specs) {
         const outcome = await ensureStream(jsm, spec, { onKept });
-        const actual = (await jsm.streams.info(spec.name)).config.num_replicas;
+        const actual = (await askUntilAnswered(() => jsm.streams.info(spec.name))).config.num_replicas;
         replicas.set({ stream: spec.name }, actual);
         logger.info({ stream: spec.name, outcome, replicas: actual }, "stream provisioned");
       }
