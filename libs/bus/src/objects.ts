@@ -44,7 +44,7 @@ export async function ensureObjectStore(bus: Bus, spec: ObjectStoreSpec): Promis
   });
 }
 
-/** An object's bytes did not all arrive within the read's deadline; its read was stopped. */
+/** An object's bytes did not all arrive within the read's deadline; its read was cancelled. */
 export class ObjectReadTimeoutError extends Error {
   override readonly name = "ObjectReadTimeoutError";
 }
@@ -55,8 +55,9 @@ export class ObjectReadTimeoutError extends Error {
  * nats.js reads an object's chunks through an ordered push consumer whose only liveness check is
  * a 30 s idle heartbeat, and its `getBlob` has no deadline: a read whose consumer went with a NATS
  * node that was killed, or whose chunks are gone while its metadata is not, waits for chunks that
- * never come. Here the read gives up at the deadline and stops its consumer, so the caller can
- * retry (a new read makes a new consumer, on whichever node now leads).
+ * never come. Here the read gives up at the deadline and is cancelled, which unsubscribes its
+ * consumer (the server drops it after nats.js's 5-minute inactive threshold, as after any read), so
+ * the caller can retry: a new read makes a new consumer, on whichever node now leads.
  */
 export async function readObject(store: ObjectStore, name: string, timeoutMs: number): Promise<Uint8Array | null> {
   let timer: NodeJS.Timeout | undefined;
@@ -80,7 +81,7 @@ export async function readObject(store: ObjectStore, name: string, timeoutMs: nu
     return bytes;
   } catch (err) {
     if (err instanceof ObjectReadTimeoutError) {
-      // Opened after the deadline, or stalled mid-read: either way its consumer is stopped.
+      // Opened after the deadline, or stalled mid-read: either way the read is cancelled.
       if (reader) void reader.cancel().catch(() => {});
       else void opening.then((late) => late?.data.cancel()).catch(() => {});
     }
