@@ -3,6 +3,28 @@ import { type MempoolPoll, MempoolTracker, mempoolReadiness } from "./mempool-vi
 
 const timings = { staleAfterMs: 60_000, degradedAfterMs: 120_000 };
 
+/** A poller answered by the test, one answer per request, that tells the test when it is asked. */
+function scriptedPoller() {
+  const requests: ((poll: MempoolPoll) => void)[] = [];
+  let onRequest = () => {};
+  return {
+    poller: () =>
+      new Promise<MempoolPoll>((resolve) => {
+        requests.push(resolve);
+        onRequest();
+      }),
+    /** Resolves once the poller has had `count` requests. */
+    requested: (count: number) =>
+      new Promise<void>((resolve) => {
+        onRequest = () => {
+          if (requests.length >= count) resolve();
+        };
+        onRequest();
+      }),
+    answer: (request: number, poll: MempoolPoll) => requests[request]?.(poll),
+  };
+}
+
 function tracker(poller: () => Promise<MempoolPoll>) {
   return new MempoolTracker(poller, timings, () => {});
 }
@@ -34,6 +56,36 @@ describe("MempoolTracker.freshAsOf", () => {
     await Promise.all([t.freshAsOf(1_500, 1_000), t.freshAsOf(1_600, 1_000), t.freshAsOf(1_700, 1_000)]);
     expect(polls).toBe(2);
     expect(t.snapshot(2_000).txids).toEqual(new Set(["a"]));
+  });
+
+  it("does not take a poll that started before the template for one as new as it: one more poll follows", async () => {
+    // The periodic poll's request leaves at 1_000; the template is built at 1_200 with a transaction
+    // that entered the mempool at 1_100, after that request had been answered.
+    const script = scriptedPoller();
+    const t = tracker(script.poller);
+    const periodic = t.poll();
+    const decided = t.freshAsOf(1_200, 60_000);
+    script.answer(0, { atMs: 1_000, txCount: 0, txids: new Set() });
+    await periodic;
+    await script.requested(2);
+    script.answer(1, { atMs: 1_250, txCount: 1, txids: new Set(["fresh"]) });
+    await decided;
+    expect(t.snapshot(1_300).txids).toEqual(new Set(["fresh"]));
+  });
+
+  it("polls at most twice for one template when the backend keeps failing", async () => {
+    let polls = 0;
+    const failing = new MempoolTracker(
+      async () => {
+        polls += 1;
+        throw new Error("connection refused");
+      },
+      timings,
+      () => {},
+    );
+    await failing.refreshAsOf(1_000);
+    expect(polls).toBe(2);
+    expect(failing.isFreshAsOf(1_000)).toBe(false);
   });
 
   it("gives up waiting after maxWaitMs and keeps the old snapshot", async () => {

@@ -9,6 +9,7 @@ export interface MempoolViewTimings {
 }
 
 export interface MempoolPoll {
+  /** When the poll's request left: the node's answer reflects its mempool at this time or later. */
   atMs: number;
   txCount: number;
   txids: ReadonlySet<string>;
@@ -73,16 +74,22 @@ export class MempoolTracker {
   }
 
   /**
-   * Makes the snapshot at least as new as `atMs` (a template's creation time) by polling once
-   * more when it is older: a template built after the last poll would otherwise carry
-   * transactions the view has not seen yet, and fail the Class M check falsely. Waits at most
-   * `maxWaitMs`, then decides with the snapshot it has.
+   * Polls until the snapshot is at least as new as `atMs` (a template's creation time): a
+   * template built after the last poll would otherwise carry transactions the view has not seen
+   * yet, and fail the Class M check falsely. A poll already under way is joined, but one that
+   * started before `atMs` cannot show what entered the mempool after it started, so then one more
+   * poll follows. Two polls at most: a failing backend leaves the old snapshot.
    */
+  async refreshAsOf(atMs: number): Promise<void> {
+    for (let polls = 0; polls < 2 && !this.isFreshAsOf(atMs); polls++) await this.poll();
+  }
+
+  /** `refreshAsOf`, waiting at most `maxWaitMs`; then the verdict is decided with the snapshot there is. */
   async freshAsOf(atMs: number, maxWaitMs: number): Promise<void> {
     if (this.isFreshAsOf(atMs)) return;
     // Bounded: a slow or failing mempool backend must not hold verdicts back (prevhash timeouts are tight).
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.poll(), new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);
+    await Promise.race([this.refreshAsOf(atMs), new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);
     clearTimeout(timer);
   }
 

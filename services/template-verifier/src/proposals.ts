@@ -20,7 +20,7 @@ export const proposalMsgId = (p: TemplateProposal): string => `${p.sourceInstanc
 /**
  * Publishes a proposal of this verifier's own sources. The mempool is re-read before each proposal
  * leaves, so Class M compares the template with a snapshot at least as new as itself rather than racing
- * the periodic poll. The transactions are stored before the proposal that names them is published.
+ * the periodic poll (whose poll under way may have started before the template was built). The transactions are stored before the proposal that names them is published.
  */
 export function proposalPublisher(deps: {
   bus: Bus;
@@ -31,7 +31,7 @@ export function proposalPublisher(deps: {
 }): (template: SourcedTemplate) => Promise<void> {
   const { bus, templates, metrics, logger } = deps;
   return async ({ proposal, transactions }) => {
-    await deps.mempool().poll();
+    await deps.mempool().refreshAsOf(Number(proposal.createdAtUnixMs));
     try {
       if (transactions.length > 0) proposal.transactionsRef = await templates.put(proposal, transactions);
       await bus.publishDurable(bus.subjects.templateProposed, TemplateProposalSchema, proposal, { msgId: proposalMsgId(proposal) });

@@ -46,7 +46,7 @@ const submit = (source: BitcoindSource, block: Uint8Array) =>
 function sourceOn(
   client: JsonRpcClient,
   onProposal: (t: SourcedTemplate) => void | Promise<void>,
-  overrides: Partial<{ pollIntervalMs: number; longPollTimeoutMs: number }> = {},
+  overrides: Partial<{ pollIntervalMs: number; longPollTimeoutMs: number; now: () => number }> = {},
 ) {
   return new BitcoindSource({
     rpc: client,
@@ -149,6 +149,21 @@ describe("bitcoind JSON-RPC source against bcoin regtest", () => {
     } finally {
       await core.stop();
     }
+  });
+
+  it("dates a mempool snapshot by its request, before the node answers (a template built meanwhile is newer)", async () => {
+    // A clock that moves a second each time it is read: the reading before the request is the
+    // earliest, every answer's arrival is later.
+    const readings: number[] = [];
+    const source = sourceOn(rpc, () => {}, {
+      now: () => {
+        readings.push((readings.length + 1) * 1_000);
+        return readings.length * 1_000;
+      },
+    });
+    const snapshot = await source.pollMempool();
+    expect(readings.length).toBeGreaterThan(1);
+    expect(snapshot.atMs).toBe(readings[0]);
   });
 
   it("a proposal the bus refused is published again (the template is not marked seen until published)", async () => {

@@ -151,13 +151,16 @@ export class BitcoindSource implements TemplateSource {
   }
 
   async pollMempool(): Promise<MempoolPoll> {
+    // Dated by the request, not the answer: compared with a template's creation time, a snapshot
+    // dated on arrival would pass for newer than a template built while its answer was in flight.
+    const atMs = this.#now();
     const txids = await this.#call<unknown>("getrawmempool", [false]);
     if (!Array.isArray(txids) || !txids.every((id) => typeof id === "string"))
       throw new RpcError("rpc", "getrawmempool: expected an array of txids");
     // getmempoolinfo.size is the count in both bitcoind and bcoin (bcoin's `bytes` is memory, so it is not used).
     const info = await this.#call<{ size?: unknown }>("getmempoolinfo");
     const size = typeof info?.size === "number" ? info.size : txids.length;
-    return { atMs: this.#now(), txCount: size, txids: new Set((txids as string[]).map((id) => id.toLowerCase())) };
+    return { atMs, txCount: size, txids: new Set((txids as string[]).map((id) => id.toLowerCase())) };
   }
 
   /**
