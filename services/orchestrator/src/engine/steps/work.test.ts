@@ -5,7 +5,7 @@ import type { TxRecord } from "../../chain/tx-record.js";
 import type { EvidenceStatus } from "../../evidence/store.js";
 import type { ChainReaderPort, TransactionsPort } from "../ports.js";
 import { UNCLOSED_AT } from "./close.js";
-import { AWAITING_SINCE, withNoted } from "./context.js";
+import { AWAITING_SINCE, TxRevertedError, withNoted } from "./context.js";
 import { workSteps } from "./work.js";
 
 const WINDOW_MS = 60_000;
@@ -126,6 +126,25 @@ describe("reconciling the chain steps reads the transaction store only when it m
       step: "AWAIT_REGISTER_CONFIRM",
       patch: { register_tx_hash: HASH },
     });
+  });
+
+  it("a simulation reverted by the work landing meanwhile runs the step again to reconcile; a revert with the work absent fails", async () => {
+    // Pending when the reconcile read the chain, mined before the simulation: "Work already submitted".
+    let onChain: Address | undefined;
+    const reverted = async () => {
+      onChain = AGENT as Address;
+      throw new TxRevertedError({ reason: "Work already submitted", errorName: "Error", args: [] });
+    };
+    const landed = at("SUBMIT_WORK_ONCHAIN", { workSubmitter: async () => onChain }, { submit: reverted, load: async () => undefined });
+    expect(await workSteps.SUBMIT_WORK_ONCHAIN?.reconcile?.(landed)).toBeUndefined();
+    expect(await workSteps.SUBMIT_WORK_ONCHAIN?.execute(landed)).toEqual({ kind: "wait", delayMs: 0 });
+    expect(await workSteps.SUBMIT_WORK_ONCHAIN?.reconcile?.(landed)).toMatchObject({ kind: "next", step: "REGISTER_WORK" });
+
+    const refused = async () => {
+      throw new TxRevertedError({ reason: "Epoch closed", errorName: "Error", args: [] });
+    };
+    const absent = at("SUBMIT_WORK_ONCHAIN", { workSubmitter: async () => undefined }, { submit: refused });
+    expect(await workSteps.SUBMIT_WORK_ONCHAIN?.execute(absent)).toEqual({ kind: "fail", code: "TX_REVERTED", message: "Epoch closed" });
   });
 
   it("without the signer, a transaction signed before is still followed; none fails SIGNER_UNAVAILABLE", async () => {
