@@ -59,6 +59,18 @@ beforeAll(async () => {
     timeoutMs: 15_000,
     description: "primary, replica and sentinel answering",
   });
+  // A replica is listed by the primary once connected, but takes writes' acknowledgements (WAIT)
+  // only after its first full sync, which the primary starts repl-diskless-sync-delay (5 s) later.
+  const replica = createRedis({ url: `redis://127.0.0.1:${ports.replica}`, key_prefix: "" }, logger, "replica-probe");
+  try {
+    await waitFor(async () => /master_link_status:up/.test(await replica.info("replication")), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      description: "the replica synced with the primary",
+    });
+  } finally {
+    replica.disconnect();
+  }
   // A sentinel learns a primary's replicas from its INFO (every 10 s): fail over only once it knows one.
   const sentinel = createRedis({ url: `redis://127.0.0.1:${ports.sentinel}`, key_prefix: "" }, logger, "sentinel-probe");
   try {
@@ -72,7 +84,7 @@ beforeAll(async () => {
   } finally {
     sentinel.disconnect();
   }
-}, 45_000);
+}, 60_000);
 
 afterAll(() => {
   for (const child of children) child.kill("SIGKILL");
