@@ -39,8 +39,14 @@ export function blocksJourney(e2e: () => E2E): void {
       );
 
       const catalog = catalogOf(stack);
-      const result = (await readStream(bus, catalog.BLOCKS.name, bus.subjects.blockResult, BlockResultSchema)).find(
-        (r) => r.message.blockHash === blockHash,
+      // The node's new tip reaches the miners through the verifier's long-poll, which may answer
+      // before the verifier that submitted the block has read the chain's answer and stored its result.
+      const result = await waitFor(
+        async () =>
+          (await readStream(bus, catalog.BLOCKS.name, bus.subjects.blockResult, BlockResultSchema)).find(
+            (r) => r.message.blockHash === blockHash,
+          ),
+        { timeoutMs: 15_000, description: "the block's BlockResult stored" },
       );
       expect(result?.message).toMatchObject({ accepted: true, rejectReason: "", blockHeight: height + 1, source: "bitcoind-rpc" });
       const found = (await readStream(bus, catalog.BLOCKS.name, bus.subjects.blockFound, BlockFoundSchema)).find(
