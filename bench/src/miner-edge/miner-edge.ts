@@ -28,7 +28,7 @@ import {
 import { Bus, ensureStream, streamCatalog } from "@gatehouse/bus";
 import { type Loadgen, startLoadgen } from "@gatehouse/loadgen";
 import { TemplateProposalSchema, TemplateVerdictSchema, VerdictReason, VerifierHeartbeatSchema } from "@gatehouse/proto/mining/v1";
-import { Sv2Client } from "@gatehouse/sv2";
+import { Sv2Client, aead as sv2Aead } from "@gatehouse/sv2";
 import { profileFlags, waitFor, writeEdgeIdentity } from "@gatehouse/testkit";
 import { BenchError } from "../lib/errors.js";
 import { aeadShareFrameFloor, jetstreamPublishFloor } from "../lib/floors.js";
@@ -386,7 +386,7 @@ export async function run(): Promise<void> {
         edgeCpuSeconds: Number(edgeCpu.toFixed(2)),
         edgeCpuMicrosPerShare: Math.round((edgeCpu * 1e6) / Math.max(1, accepted)),
         floor: {
-          what: "CPU for the AEAD seal+open of the share's SV2 frame plus a raw JetStream publish (PubAck awaited) of the stored bytes",
+          what: `CPU for the AEAD seal+open of the share's SV2 frame (${sv2Aead.name}) plus a raw JetStream publish (PubAck awaited) of the stored bytes`,
           storedBytesPerShare,
           aeadCpuMicrosPerShare: Number(aead.cpuMicrosPerOp.toFixed(2)),
           jetstreamPublishCpuMicrosPerShare: Number(publish.cpuMicrosPerOp.toFixed(2)),

@@ -27,6 +27,7 @@ export {
   type InitiatorConnectOptions,
   plainConnection,
 } from "./net/handshake-io.js";
+export { type Aead, AeadTagMismatch, aead, libsodiumAead, nodeAead } from "./noise/aead.js";
 export * from "./noise/authority-key.js";
 export { base58CheckDecode, base58CheckEncode, base58Decode, base58Encode } from "./noise/base58.js";
 export * from "./noise/certificate.js";

@@ -1,7 +1,7 @@
-import { createCipheriv, createDecipheriv } from "node:crypto";
 import { Sv2Error } from "../errors.js";
+import { type Aead, AeadTagMismatch, aead as defaultAead, MAC_LENGTH } from "./aead.js";
 
-export const MAC_LENGTH = 16;
+export { MAC_LENGTH };
 
 /**
  * Noise reserves nonce 2^64−1; a JS number counter stays exact only up to 2^53−1, so we stop
@@ -18,6 +18,7 @@ export class CipherState {
   constructor(
     private readonly key: Uint8Array,
     private n = 0,
+    private readonly aead: Aead = defaultAead,
   ) {
     if (key.length !== 32) throw new Sv2Error("invalid_argument", "cipher key must be 32 bytes");
   }
@@ -42,31 +43,23 @@ export class CipherState {
 
   /** Writes ciphertext ‖ tag at `out[at..]`, avoiding an extra copy on the framed send path. */
   encryptInto(ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, at: number): number {
-    const cipher = createCipheriv("chacha20-poly1305", this.key, this.nextNonce(), { authTagLength: MAC_LENGTH });
-    if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
-    const body = cipher.update(plaintext);
-    cipher.final();
-    out.set(body, at);
-    out.set(cipher.getAuthTag(), at + body.length);
+    const written = this.aead.seal(this.key, this.nextNonce(), ad, plaintext, out, at);
     this.n += 1;
-    return body.length + MAC_LENGTH;
+    return written;
   }
 
   /** Throws decrypt_failed on a bad tag; the nonce is consumed only on success. */
   decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
     if (ciphertext.length < MAC_LENGTH)
       throw new Sv2Error("decrypt_failed", `ciphertext of ${ciphertext.length} bytes is shorter than its tag`);
-    const bodyLength = ciphertext.length - MAC_LENGTH;
-    const decipher = createDecipheriv("chacha20-poly1305", this.key, this.nextNonce(), { authTagLength: MAC_LENGTH });
-    if (ad.length > 0) decipher.setAAD(ad, { plaintextLength: bodyLength });
-    decipher.setAuthTag(ciphertext.subarray(bodyLength));
-    const body = decipher.update(ciphertext.subarray(0, bodyLength));
+    let plaintext: Uint8Array;
     try {
-      decipher.final();
-    } catch {
-      throw new Sv2Error("decrypt_failed", "authentication tag mismatch");
+      plaintext = this.aead.open(this.key, this.nextNonce(), ad, ciphertext);
+    } catch (err) {
+      if (err instanceof AeadTagMismatch) throw new Sv2Error("decrypt_failed", err.message);
+      throw err;
     }
     this.n += 1;
-    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    return plaintext;
   }
 }
