@@ -20,7 +20,8 @@ export const proposalMsgId = (p: TemplateProposal): string => `${p.sourceInstanc
 /**
  * Publishes a proposal of this verifier's own sources. The mempool is re-read before each proposal
  * leaves, so Class M compares the template with a snapshot at least as new as itself rather than racing
- * the periodic poll (whose poll under way may have started before the template was built). The transactions are stored before the proposal that names them is published.
+ * the periodic poll (a poll under way may have started before the template was built). The
+ * transactions are stored before the proposal that names them is published.
  */
 export function proposalPublisher(deps: {
   bus: Bus;

@@ -157,8 +157,8 @@ describe("bitcoind JSON-RPC source against bcoin regtest", () => {
     const readings: number[] = [];
     const source = sourceOn(rpc, () => {}, {
       now: () => {
-        readings.push((readings.length + 1) * 1_000);
-        return readings.length * 1_000;
+        readings.push(1_000 * (readings.length + 1));
+        return readings.at(-1) as number;
       },
     });
     const snapshot = await source.pollMempool();

@@ -4,8 +4,8 @@ import { createRequire } from "node:module";
 // ChaCha20-Poly1305 with a 12-byte nonce (RFC 8439, libsodium's "IETF" construction), the AEAD of
 // Noise_NX_Secp256k1+EllSwift_ChaChaPoly_SHA256. libsodium's one-shot calls (the `sodium-native`
 // addon, prebuilt for linux-x64) write into the caller's buffer; node:crypto needs a cipher object
-// per operation (one per encrypted frame header and payload) and measured about 6× the CPU per
-// small frame here (libs/sv2 README). Where the addon does not load, node:crypto does the work.
+// per operation (one per encrypted frame header and payload) and measured about 5× the CPU per
+// seal and open of a small frame here (libs/sv2 README). Where the addon does not load, node:crypto does the work.
 
 export const MAC_LENGTH = 16;
 

@@ -63,8 +63,8 @@ export const signerBusyDelayMs = () => 20 + Math.floor(Math.random() * 30);
  * Sends one transaction for `step` (at most once: the tx manager keys it by workflow and step;
  * one signed before is re-broadcast, not signed again) and maps the outcome: a revert found by
  * simulation fails the workflow with `revertCode`, unless `stillNeeded` now answers false (the
- * step's effect reached the chain meanwhile: the step runs again and reconciles). Without the signer, a transaction signed before
- * (by a replica that had it) is still followed.
+ * step's effect reached the chain meanwhile: the step runs again and reconciles). Without the
+ * signer, a transaction signed before (by a replica that had it) is still followed.
  */
 export async function sendOnce(
   ctx: StepContext,
