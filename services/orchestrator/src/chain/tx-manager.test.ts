@@ -3,13 +3,13 @@
 // submit that drops out (no longer needed, a failed check, a failed broadcast) leaves no gap.
 import { createLogger, ManualClock } from "@gatehouse/service";
 import { describe, expect, it } from "@jest/globals";
-import { type Address, type Hex, type PublicClient, parseAbi, parseTransaction } from "viem";
+import { type Address, ContractFunctionRevertedError, type Hex, type PublicClient, parseAbi, parseTransaction } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { anvil } from "viem/chains";
 import { TxManager } from "./tx-manager.js";
 import type { TxRecord } from "./tx-record.js";
 import type { SignerLease, TxStore } from "./tx-store.js";
-import { type ContractCall, SignerBusyError } from "./tx-types.js";
+import { type ContractCall, SignerBusyError, TxRevertedError, UnrecordedPendingError } from "./tx-types.js";
 
 const account = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
 const call: ContractCall = {
@@ -66,8 +66,8 @@ class MemoryTxStore implements TxStore {
 function node(refuse: ReadonlySet<number> = new Set<number>()) {
   const accepted: number[] = [];
   const client = {
-    estimateContractGas: async () => 50_000n,
-    getTransactionCount: async () => 0,
+    estimateContractGas: async (): Promise<bigint> => 50_000n,
+    getTransactionCount: async (_: { blockTag: "latest" | "pending" }): Promise<number> => 0,
     getBlock: async () => ({ baseFeePerGas: 1_000_000_000n }),
     sendRawTransaction: async ({ serializedTransaction }: { serializedTransaction: Hex }) => {
       const nonce = parseTransaction(serializedTransaction).nonce as number;
@@ -208,5 +208,44 @@ describe("TxManager batches", () => {
     await restarted.submit("wf-a:STEP", signer, call);
     expect(passed).toHaveLength(2);
     expect(accepted).toEqual([0]);
+  });
+});
+
+describe("TxManager on a reverted simulation", () => {
+  /** A node whose simulation reverts as a contract's require does, with `pending` transactions of the signer in its pool. */
+  function reverting(pending = 0) {
+    const { client, accepted } = node();
+    const nodeClient = client as unknown as Record<string, unknown>;
+    nodeClient.estimateContractGas = async () => {
+      throw new ContractFunctionRevertedError({ abi: call.abi, functionName: "ping", message: "Work already submitted" });
+    };
+    nodeClient.getTransactionCount = async ({ blockTag }: { blockTag: "latest" | "pending" }) => (blockTag === "pending" ? pending : 0);
+    return { client, accepted };
+  }
+
+  it("asks stillNeeded: an effect that reached the chain since the caller read it is answered undefined, nothing sent", async () => {
+    const store = new MemoryTxStore();
+    const { client, accepted } = reverting();
+    let asked = 0;
+    const landed = async () => {
+      asked += 1;
+      return false;
+    };
+    await expect(manager(store, client).submit("wf-a:STEP", signer, call, landed)).resolves.toBeUndefined();
+    expect(asked).toBe(1);
+    expect(accepted).toEqual([]);
+    expect(store.records.size).toBe(0);
+  });
+
+  it("throws the revert when the call is still needed, or waits when the signer has pending transactions the store lost", async () => {
+    const { client } = reverting();
+    await expect(manager(new MemoryTxStore(), client).submit("wf-a:STEP", signer, call, needed(true))).rejects.toBeInstanceOf(
+      TxRevertedError,
+    );
+    await expect(manager(new MemoryTxStore(), client).submit("wf-a:STEP", signer, call)).rejects.toBeInstanceOf(TxRevertedError);
+    const lost = reverting(1);
+    await expect(manager(new MemoryTxStore(), lost.client).submit("wf-a:STEP", signer, call, needed(true))).rejects.toBeInstanceOf(
+      UnrecordedPendingError,
+    );
   });
 });

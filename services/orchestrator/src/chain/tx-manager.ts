@@ -126,7 +126,9 @@ export class TxManager implements TransactionsPort {
   /**
    * Sends `call` from `signer` once per `key`. When a record exists already (a resumed workflow),
    * its signed bytes are re-broadcast. `stillNeeded` runs under the signer lock just before
-   * signing; when it answers false nothing is sent and `undefined` is returned.
+   * signing, and again when the simulation reverts (the chain may have moved since the caller
+   * read it: the revert can be the call's effect having landed); when it answers false nothing is
+   * sent and `undefined` is returned.
    */
   async submit(key: string, signer: Address, call: ContractCall, stillNeeded?: () => Promise<boolean>): Promise<Hex | undefined> {
     const existing = await this.load(key);
@@ -140,9 +142,11 @@ export class TxManager implements TransactionsPort {
     try {
       gas = await this.simulate(signer, call);
     } catch (err) {
+      if (!(err instanceof TxRevertedError)) throw err;
+      if (stillNeeded && !(await stillNeeded())) return undefined;
       // Nodes may simulate on the pending state: the revert can be this very call, already in the
       // pool from a transaction the store lost. Wait for it to be mined rather than fail.
-      if (err instanceof TxRevertedError) await this.nextNonce(signer);
+      await this.nextNonce(signer);
       throw err;
     }
     return new Promise((resolve, reject) => this.enqueue(signer.toLowerCase(), { key, call, gas, stillNeeded, resolve, reject }));

@@ -62,9 +62,10 @@ export const signerBusyDelayMs = () => 20 + Math.floor(Math.random() * 30);
 /**
  * Sends one transaction for `step` (at most once: the tx manager keys it by workflow and step;
  * one signed before is re-broadcast, not signed again) and maps the outcome: a revert found by
- * simulation fails the workflow with `revertCode`, unless `stillNeeded` now answers false (the
- * step's effect reached the chain meanwhile: the step runs again and reconciles). Without the
- * signer, a transaction signed before (by a replica that had it) is still followed.
+ * simulation fails the workflow with `revertCode` (the tx manager has asked `stillNeeded` first:
+ * an effect that reached the chain meanwhile is `onSent(undefined)`, and the wait finds no
+ * transaction and sends the step back to reconcile). Without the signer, a transaction signed
+ * before (by a replica that had it) is still followed.
  */
 export async function sendOnce(
   ctx: StepContext,
@@ -87,9 +88,6 @@ export async function sendOnce(
     // Reconciliation sees what those transactions did once they are mined.
     if (err instanceof UnrecordedPendingError) return { kind: "wait", delayMs: ctx.pollMs };
     if (err instanceof TxRevertedError) {
-      // The chain moved between the reconcile's read and the simulation (our own transaction,
-      // pending then, was mined): the revert is that effect, and the next run reconciles with it.
-      if (stillNeeded && !(await stillNeeded())) return { kind: "wait", delayMs: 0 };
       const code = err.revert.errorName === "OwnableUnauthorizedAccount" ? "SIGNER_NOT_OWNER" : revertCode;
       return { kind: "fail", code, message: err.revert.reason };
     }

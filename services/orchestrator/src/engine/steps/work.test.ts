@@ -128,17 +128,25 @@ describe("reconciling the chain steps reads the transaction store only when it m
     });
   });
 
-  it("a simulation reverted by the work landing meanwhile runs the step again to reconcile; a revert with the work absent fails", async () => {
-    // Pending when the reconcile read the chain, mined before the simulation: "Work already submitted".
+  it("a submit the tx manager found no longer needed reaches REGISTER_WORK through the wait, which finds our work on chain", async () => {
+    // The work was pending when the reconcile read the chain and mined before the simulation: the
+    // tx manager sends nothing and answers undefined (its own test covers that decision).
     let onChain: Address | undefined;
-    const reverted = async () => {
-      onChain = AGENT as Address;
-      throw new TxRevertedError({ reason: "Work already submitted", errorName: "Error", args: [] });
-    };
-    const landed = at("SUBMIT_WORK_ONCHAIN", { workSubmitter: async () => onChain }, { submit: reverted, load: async () => undefined });
+    const landed = at(
+      "SUBMIT_WORK_ONCHAIN",
+      { workSubmitter: async () => onChain },
+      {
+        submit: async () => {
+          onChain = AGENT as Address;
+          return undefined;
+        },
+        load: async () => undefined,
+        checkAndRebroadcast: async () => ({ state: "none" }),
+      },
+    );
     expect(await workSteps.SUBMIT_WORK_ONCHAIN?.reconcile?.(landed)).toBeUndefined();
-    expect(await workSteps.SUBMIT_WORK_ONCHAIN?.execute(landed)).toEqual({ kind: "wait", delayMs: 0 });
-    expect(await workSteps.SUBMIT_WORK_ONCHAIN?.reconcile?.(landed)).toMatchObject({ kind: "next", step: "REGISTER_WORK" });
+    expect(await workSteps.SUBMIT_WORK_ONCHAIN?.execute(landed)).toEqual({ kind: "next", step: "AWAIT_TX_CONFIRM", patch: {} });
+    expect(await workSteps.AWAIT_TX_CONFIRM?.execute(landed)).toMatchObject({ kind: "next", step: "REGISTER_WORK" });
 
     const refused = async () => {
       throw new TxRevertedError({ reason: "Epoch closed", errorName: "Error", args: [] });
