@@ -6,7 +6,9 @@
 // each in its own process (the hops between processes a DON cannot avoid). Both run loaded (BENCH_RELAY_IN_FLIGHT at once, where
 // latency is mostly queueing behind the CPU) and then unloaded (one request at a time), and the
 // CPU each process spent per request is reported, since that is what bounds throughput here.
-// Then latency under load: open-loop at 25 %, 50 % and 90 % of the loaded run's rate.
+// Then latency under load: open-loop at 25 %, 50 % and 90 % of the loaded run's rate. The enclave
+// attests with development signatures, and once more (N = 4) with Nitro documents, the production
+// verifier's path (libs/testkit's `nitroEnclave`).
 
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -15,7 +17,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { Bus } from "@gatehouse/bus";
 import { RelayRequestSchema } from "@gatehouse/proto/relay/v1";
 import { addressFromPrivateKey, devKey, type JsonObject, METHOD_CAPABILITY_EXECUTE, signDevAttestation } from "@gatehouse/relay";
-import { ServiceProcess } from "@gatehouse/testkit";
+import { type NitroEnclave, nitroEnclave, ServiceProcess } from "@gatehouse/testkit";
 import { Pool } from "undici";
 import { BenchError } from "../lib/errors.js";
 import { startNatsPeer } from "../lib/nats-peer-process.js";
@@ -32,6 +34,11 @@ const WARM_UP = 200;
 const UNLOADED = Number(process.env.BENCH_RELAY_UNLOADED_REQUESTS ?? 300);
 /** DON sizes as `N:F` pairs, e.g. `4:1,7:2` (the default). */
 const DONS = (process.env.BENCH_RELAY_DONS ?? "4:1,7:2").split(",").map((pair) => pair.split(":").map(Number) as [number, number]);
+/** DON sizes run again with Nitro attestation documents (`4:1` by default; empty for none). */
+const NITRO_DONS = (process.env.BENCH_RELAY_NITRO_DONS ?? "4:1")
+  .split(",")
+  .filter((pair) => pair !== "")
+  .map((pair) => pair.split(":").map(Number) as [number, number]);
 /** Seconds each latency-under-load step runs (25 %, 50 % and 90 % of the loaded run's rate). */
 const PACED_SECONDS = Number(process.env.BENCH_RELAY_PACED_SECONDS ?? 5);
 const NATS = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -93,7 +100,29 @@ async function load(total: number, inFlight: number, op: (i: number) => Promise<
 }
 
 /** Pre-signed request bodies, so the load generator's own signing stays out of the measurement. */
-function requests(count: number): string[] {
+/** How the enclave in the benchmark attests: `dev` signatures, or Nitro documents with their certificate chain. */
+interface Attestation {
+  mode: "dev" | "nitro";
+  /** The nodes' `attestation` config. */
+  config: JsonObject;
+  attest(params: JsonObject): string;
+}
+
+const devAttestation: Attestation = {
+  mode: "dev",
+  config: { mode: "dev", dev_enclave_addresses: [addressFromPrivateKey(ENCLAVE)] },
+  attest: (params) => signDevAttestation(ENCLAVE, METHOD_CAPABILITY_EXECUTE, params),
+};
+
+function nitroAttestation(enclave: NitroEnclave): Attestation {
+  return {
+    mode: "nitro",
+    config: { mode: "nitro", nitro_root_pem_file: enclave.rootPemFile, nitro_trusted_pcrs: enclave.trustedPcrs },
+    attest: (params) => enclave.attest(METHOD_CAPABILITY_EXECUTE, params),
+  };
+}
+
+function requests(count: number, attestation: Attestation): string[] {
   return Array.from({ length: count }, (_, i) => {
     const params: JsonObject = {
       workflow_id: "bench",
@@ -103,12 +132,13 @@ function requests(count: number): string[] {
       capability_id: "echo",
       payload: Buffer.from(`payload-${i}`).toString("base64"),
     };
-    params.attestation = signDevAttestation(ENCLAVE, METHOD_CAPABILITY_EXECUTE, params);
+    params.attestation = attestation.attest(params);
     return JSON.stringify({ jsonrpc: "2.0", id: `bench-${i}`, method: METHOD_CAPABILITY_EXECUTE, params });
   });
 }
 
-async function relayRun(n: number, f: number, bodies: string[]) {
+async function relayRun(n: number, f: number, attestation: Attestation) {
+  const bodies = requests(WARM_UP + REQUESTS + UNLOADED, attestation);
   const root = `benchrelay${randomBytes(4).toString("hex")}`;
   const shared = { nats: { url: NATS, subject_root: root }, redis: { url: REDIS, key_prefix: `${root}:` } };
   const nodes = Array.from({ length: n }, (_, i) => ({ name: `n${i}`, seed: `bench-node-${i}` }));
@@ -120,7 +150,7 @@ async function relayRun(n: number, f: number, bodies: string[]) {
           ...shared,
           node_name: node.name,
           dev_key_seed: node.seed,
-          attestation: { mode: "dev", dev_enclave_addresses: [addressFromPrivateKey(ENCLAVE)] },
+          attestation: attestation.config,
         },
       }),
     ),
@@ -163,7 +193,7 @@ async function relayRun(n: number, f: number, bodies: string[]) {
     const underLoad = [];
     for (const fraction of LOAD_FRACTIONS) {
       const rate = saturation * fraction;
-      const pacedBodies = requests(Math.ceil(rate * PACED_SECONDS) + 1);
+      const pacedBodies = requests(Math.ceil(rate * PACED_SECONDS) + 1, attestation);
       underLoad.push({ fractionOfSaturation: fraction, ...(await paced(rate, PACED_SECONDS, (i) => post(pacedBodies[i] as string))) });
     }
     await pool.close();
@@ -176,6 +206,7 @@ async function relayRun(n: number, f: number, bodies: string[]) {
     return {
       nodes: n,
       f,
+      attestation: attestation.mode,
       requests: count,
       perSecond: count / seconds,
       latencyMs: percentiles(latencies),
@@ -220,6 +251,8 @@ async function startResponders(n: number, root: string, placement: ResponderPlac
 }
 
 /** The floor: the same request bytes fanned out over bare NATS to n responders, done at F+1 replies. */
+type FloorFigures = Awaited<ReturnType<typeof floorRun>>;
+
 async function floorRun(n: number, f: number, total: number, placement: ResponderPlacement) {
   const root = `benchfloor${randomBytes(4).toString("hex")}`;
   const stopResponders = await startResponders(n, root, placement);
@@ -265,34 +298,49 @@ async function floorRun(n: number, f: number, total: number, placement: Responde
 }
 
 export async function run(): Promise<void> {
-  const results = [];
-  for (const [n, f] of DONS) {
-    const bodies = requests(WARM_UP + REQUESTS + UNLOADED);
-    const relay = await relayRun(n, f, bodies);
-    const floor = await floorRun(n, f, REQUESTS, "in-process");
-    const processFloor = await floorRun(n, f, REQUESTS, "own-process");
-    results.push({
-      ...relay,
-      floor: {
-        what: "bare NATS fan-out to N responders in this process, done at F+1 replies, same in-flight, then one at a time",
-        ...floor,
-      },
-      processFloor: {
-        what: "the same fan-out to N responders that each run in their own process, as the relay's nodes do",
-        ...processFloor,
-      },
-      throughputRatioToFloor: floor.perSecond / relay.perSecond,
-      p50RatioToFloor: relay.latencyMs.p50 / floor.latencyMs.p50,
-      unloadedP50RatioToFloor: relay.unloadedLatencyMs.p50 / floor.unloadedLatencyMs.p50,
-      unloadedP99RatioToFloor: relay.unloadedLatencyMs.p99 / floor.unloadedLatencyMs.p99,
-      unloadedP50RatioToProcessFloor: relay.unloadedLatencyMs.p50 / processFloor.unloadedLatencyMs.p50,
+  const enclave = nitroEnclave();
+  try {
+    const runs: [number, number, Attestation][] = [
+      ...DONS.map(([n, f]): [number, number, Attestation] => [n, f, devAttestation]),
+      ...NITRO_DONS.map(([n, f]): [number, number, Attestation] => [n, f, nitroAttestation(enclave)]),
+    ];
+    // The floors do not depend on the attestation: measured once per DON size.
+    const floors = new Map<string, { floor: FloorFigures; processFloor: FloorFigures }>();
+    const results = [];
+    for (const [n, f, attestation] of runs) {
+      const relay = await relayRun(n, f, attestation);
+      const size = `${n}:${f}`;
+      let measured = floors.get(size);
+      if (!measured) {
+        measured = { floor: await floorRun(n, f, REQUESTS, "in-process"), processFloor: await floorRun(n, f, REQUESTS, "own-process") };
+        floors.set(size, measured);
+      }
+      const { floor, processFloor } = measured;
+      results.push({
+        ...relay,
+        floor: {
+          what: "bare NATS fan-out to N responders in this process, done at F+1 replies, same in-flight, then one at a time",
+          ...floor,
+        },
+        processFloor: {
+          what: "the same fan-out to N responders that each run in their own process, as the relay's nodes do",
+          ...processFloor,
+        },
+        throughputRatioToFloor: floor.perSecond / relay.perSecond,
+        p50RatioToFloor: relay.latencyMs.p50 / floor.latencyMs.p50,
+        unloadedP50RatioToFloor: relay.unloadedLatencyMs.p50 / floor.unloadedLatencyMs.p50,
+        unloadedP99RatioToFloor: relay.unloadedLatencyMs.p99 / floor.unloadedLatencyMs.p99,
+        unloadedP50RatioToProcessFloor: relay.unloadedLatencyMs.p50 / processFloor.unloadedLatencyMs.p50,
+      });
+    }
+    emit({
+      benchmark: "relay",
+      inFlight: IN_FLIGHT,
+      what: "confidential.capability.execute (echo) via JSON-RPC over HTTP, signed node responses, F+1 quorum; each run names its attestation: dev (EIP-191 by an allowlisted key) or nitro (COSE_Sign1 ES384 documents, a root, three intermediates and the leaf)",
+      note: "gateway, nodes, load generator, NATS and Redis share this machine's cores; figures are noisy. cpuMicrosPerRequest.total is gateway + nodes; natsAndRedis counts the shared servers' whole CPU meanwhile",
+      runs: results,
     });
+  } finally {
+    enclave.remove();
   }
-  emit({
-    benchmark: "relay",
-    inFlight: IN_FLIGHT,
-    what: "confidential.capability.execute (echo) via JSON-RPC over HTTP, dev attestation, signed node responses, F+1 quorum",
-    note: "gateway, nodes, load generator, NATS and Redis share this machine's cores; figures are noisy. cpuMicrosPerRequest.total is gateway + nodes; natsAndRedis counts the shared servers' whole CPU meanwhile",
-    runs: results,
-  });
 }

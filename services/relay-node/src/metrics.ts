@@ -7,6 +7,11 @@ export function nodeMetrics(metrics: Metrics) {
     requests: metrics.counter("requests_total", "Relay requests by method and outcome", ["method", "outcome"]),
     duration: metrics.histogram("execution_seconds", "Time to execute and sign a request", { labelNames: ["method"] }),
     responseBatchSize: metrics.histogram("response_batch_items", "Responses per signed batch", { buckets: [1, 2, 4, 8, 16, 32] }),
+    attestationChains: metrics.counter(
+      "attestation_chains_total",
+      "Nitro documents by how their certificate chain was checked: verified in full, or cached from an earlier document",
+      ["outcome"],
+    ),
   };
   metrics.gauge("in_flight_requests", "Requests executing", [], function () {
     this.set(gauges.inFlight());

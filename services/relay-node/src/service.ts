@@ -29,7 +29,7 @@ export const service: ServiceDefinition<Config> = {
     const turnEnd = new EndOfTurn((err) => ctx.logger.error({ err }, "end-of-turn work failed"));
     const handler = new RelayNodeHandler({
       identity,
-      verifier: attestationVerifier(ctx.config.attestation),
+      verifier: attestationVerifier(ctx.config.attestation, metrics),
       redis,
       capabilities,
       subjects: bus.subjects,
@@ -61,11 +61,12 @@ function loadIdentity(ctx: Ctx): NodeIdentity {
   return identity;
 }
 
-function attestationVerifier(config: Config["attestation"]): AttestationVerifier {
+function attestationVerifier(config: Config["attestation"], metrics: NodeMetrics): AttestationVerifier {
   if (config.mode === "dev") return new DevAttestationVerifier(config.dev_enclave_addresses);
   return new NitroAttestationVerifier({
     rootPem: readFileSync(config.nitro_root_pem_file, "utf8"),
     trustedPcrs: config.nitro_trusted_pcrs,
+    onChain: (outcome) => metrics.attestationChains.inc({ outcome }),
   });
 }
 

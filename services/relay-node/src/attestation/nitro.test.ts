@@ -202,4 +202,46 @@ describe("NitroAttestationVerifier", () => {
     const later = new NitroAttestationVerifier({ rootPem: pki.rootPem, trustedPcrs: trusted, now: () => Date.now() + 3 * 86_400_000 });
     expect(() => later.verify(document(), userData)).toThrow("is not valid now");
   });
+
+  it("verifies a chain once and checks each later document's own signature and the time against the cached chain", () => {
+    let now = Date.now();
+    const outcomes: string[] = [];
+    const v = new NitroAttestationVerifier({
+      rootPem: pki.rootPem,
+      trustedPcrs: trusted,
+      now: () => now,
+      onChain: (o) => outcomes.push(o),
+    });
+    v.verify(document(), userData);
+    v.verify(document(), userData);
+    expect(outcomes).toEqual(["verified", "cached"]);
+    // The chain is cached, the document's own signature and binding are still checked.
+    expect(() => v.verify(document({ tamper: true }), userData)).toThrow("COSE signature does not verify");
+    expect(() => v.verify(document({ userData: Buffer.alloc(32, 9) }), userData)).toThrow("user_data does not match");
+    // A chain verified before is refused once the clock leaves its certificates' validity.
+    now += 3 * 86_400_000;
+    expect(() => v.verify(document(), userData)).toThrow("is not valid now");
+    expect(outcomes.slice(2)).toEqual(["cached", "cached", "cached"]);
+  });
+
+  it("keeps only chains that verified, at most maxCachedChains of them, the oldest leaving first", () => {
+    const outcomes: string[] = [];
+    const v = new NitroAttestationVerifier({
+      rootPem: pki.rootPem,
+      trustedPcrs: trusted,
+      maxCachedChains: 1,
+      onChain: (o) => outcomes.push(o),
+    });
+    // Refused twice in full: a chain that failed is not remembered.
+    const foreign = document({ cabundle: [pki.intermediateDer] });
+    expect(() => v.verify(foreign, userData)).toThrow("does not start at the trusted root");
+    expect(() => v.verify(foreign, userData)).toThrow("does not start at the trusted root");
+    // A second valid chain (the bundle names the self-signed root twice) pushes the first out.
+    const longer = document({ cabundle: [pki.rootDer, pki.rootDer, pki.intermediateDer] });
+    v.verify(document(), userData);
+    v.verify(longer, userData);
+    v.verify(longer, userData);
+    v.verify(document(), userData);
+    expect(outcomes).toEqual(["verified", "verified", "cached", "verified"]);
+  });
 });

@@ -1,5 +1,6 @@
 import { timingSafeEqual, verify as verifySignature, X509Certificate } from "node:crypto";
 import { decode, encode } from "cborg";
+import { type CertificateWindow, chainKey, outsideValidity, type VerifiedChain, VerifiedChains } from "./verified-chains.js";
 import { AttestationError, type AttestationVerifier } from "./verifier.js";
 
 export interface TrustedPcrs {
@@ -13,7 +14,14 @@ export interface NitroOptions {
   trustedPcrs: readonly TrustedPcrs[];
   /** Unix ms, injected so certificate validity is testable. */
   now?: () => number;
+  /** Verified certificate chains kept (by default 1,024): a few per enclave instance. */
+  maxCachedChains?: number;
+  /** Told whether each document's chain was verified or found verified already (the metrics). */
+  onChain?: (outcome: ChainOutcome) => void;
 }
+
+/** How a document's certificate chain was checked: `verified` in full, or `cached` from an earlier document. */
+export type ChainOutcome = "verified" | "cached";
 
 /** COSE algorithm id of ECDSA P-384 with SHA-384, the only one Nitro documents use. */
 const ES384 = -35;
@@ -93,10 +101,12 @@ export class NitroAttestationVerifier implements AttestationVerifier {
   readonly mode = "nitro";
   readonly #root: X509Certificate;
   readonly #now: () => number;
+  readonly #verified: VerifiedChains;
 
   constructor(private readonly options: NitroOptions) {
     this.#root = new X509Certificate(options.rootPem);
     this.#now = options.now ?? Date.now;
+    this.#verified = new VerifiedChains(options.maxCachedChains ?? 1_024);
   }
 
   verify(attestation: string, expectedUserData: Uint8Array): void {
@@ -109,11 +119,10 @@ export class NitroAttestationVerifier implements AttestationVerifier {
     const doc = parseDocument(payload);
     if (doc.digest !== "SHA384") fail(`unsupported digest ${doc.digest}`);
 
-    const leaf = certificate(doc.certificate, "certificate");
-    this.#verifyChain(leaf, doc.cabundle);
+    const chain = this.#chain(doc.certificate, doc.cabundle);
     // Sig_structure of RFC 9052 §4.4: ["Signature1", protected, external_aad, payload].
     const toBeSigned = encode(["Signature1", protectedHeader, new Uint8Array(0), payload]);
-    const ok = verifySignature("sha384", toBeSigned, { key: leaf.publicKey, dsaEncoding: "ieee-p1363" }, signature);
+    const ok = verifySignature("sha384", toBeSigned, { key: chain.leafKey, dsaEncoding: "ieee-p1363" }, signature);
     if (!ok) fail("COSE signature does not verify");
 
     if (!doc.user_data || doc.user_data.length !== expectedUserData.length || !timingSafeEqual(doc.user_data, expectedUserData)) {
@@ -122,19 +131,36 @@ export class NitroAttestationVerifier implements AttestationVerifier {
     this.#checkPcrs(doc.pcrs);
   }
 
-  #verifyChain(leaf: X509Certificate, bundle: Uint8Array[]): void {
+  /** The document's chain, verified to the root now or found verified before; valid now either way. */
+  #chain(leafDer: Uint8Array, bundle: Uint8Array[]): VerifiedChain {
+    const key = chainKey(bundle, leafDer);
+    const cached = this.#verified.get(key);
+    const chain = cached ?? this.#verifyChain(certificate(leafDer, "certificate"), bundle);
+    this.options.onChain?.(cached ? "cached" : "verified");
+    const invalid = outsideValidity(chain.windows, this.#now());
+    if (invalid !== undefined) fail(`certificate ${invalid} is not valid now`);
+    if (!cached) this.#verified.add(key, chain);
+    return chain;
+  }
+
+  /** Each certificate signed by the one before it, from the trusted root to the leaf. */
+  #verifyChain(leaf: X509Certificate, bundle: Uint8Array[]): VerifiedChain {
     // cabundle is ordered root first, then intermediates towards the leaf.
     const chain = [...bundle.map((der, i) => certificate(der, `cabundle[${i}]`)), leaf];
     const [first] = chain;
     if (!first || first.fingerprint256 !== this.#root.fingerprint256) fail("certificate chain does not start at the trusted root");
-    const now = this.#now();
+    const windows: CertificateWindow[] = [];
     for (let i = 0; i < chain.length; i++) {
       const cert = chain[i] as X509Certificate;
-      if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo))
-        fail(`certificate ${cert.subject.replace(/\n/g, ",")} is not valid now`);
       const issuer = i === 0 ? this.#root : (chain[i - 1] as X509Certificate);
       if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) fail("certificate chain signature does not verify");
+      windows.push({
+        subject: cert.subject.replace(/\n/g, ","),
+        validFromMs: Date.parse(cert.validFrom),
+        validToMs: Date.parse(cert.validTo),
+      });
     }
+    return { leafKey: leaf.publicKey, windows };
   }
 
   #checkPcrs(pcrs: Map<number, Uint8Array>): void {
