@@ -32,13 +32,16 @@ const IN_FLIGHT = Number(process.env.BENCH_RELAY_IN_FLIGHT ?? 64);
 const WARM_UP = 200;
 /** Requests sent one at a time after the loaded run: latency without queueing. */
 const UNLOADED = Number(process.env.BENCH_RELAY_UNLOADED_REQUESTS ?? 300);
-/** DON sizes as `N:F` pairs, e.g. `4:1,7:2` (the default). */
-const DONS = (process.env.BENCH_RELAY_DONS ?? "4:1,7:2").split(",").map((pair) => pair.split(":").map(Number) as [number, number]);
-/** DON sizes run again with Nitro attestation documents (`4:1` by default; empty for none). */
-const NITRO_DONS = (process.env.BENCH_RELAY_NITRO_DONS ?? "4:1")
-  .split(",")
-  .filter((pair) => pair !== "")
-  .map((pair) => pair.split(":").map(Number) as [number, number]);
+/** `N:F` pairs, e.g. `4:1,7:2`; empty for none. */
+const donSizes = (list: string) =>
+  list
+    .split(",")
+    .filter((pair) => pair !== "")
+    .map((pair) => pair.split(":").map(Number) as [number, number]);
+/** DON sizes run with development attestations (`4:1,7:2` by default). */
+const DONS = donSizes(process.env.BENCH_RELAY_DONS ?? "4:1,7:2");
+/** DON sizes run again with Nitro attestation documents (`4:1` by default). */
+const NITRO_DONS = donSizes(process.env.BENCH_RELAY_NITRO_DONS ?? "4:1");
 /** Seconds each latency-under-load step runs (25 %, 50 % and 90 % of the loaded run's rate). */
 const PACED_SECONDS = Number(process.env.BENCH_RELAY_PACED_SECONDS ?? 5);
 const NATS = process.env.GH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
