@@ -102,7 +102,6 @@ async function load(total: number, inFlight: number, op: (i: number) => Promise<
   return { seconds: (nowMs() - start) / 1000, latencies };
 }
 
-/** Pre-signed request bodies, so the load generator's own signing stays out of the measurement. */
 /** How the enclave in the benchmark attests: `dev` signatures, or Nitro documents with their certificate chain. */
 interface Attestation {
   mode: "dev" | "nitro";
@@ -125,6 +124,7 @@ function nitroAttestation(enclave: NitroEnclave): Attestation {
   };
 }
 
+/** Pre-signed request bodies, so the load generator's own signing stays out of the measurement. */
 function requests(count: number, attestation: Attestation): string[] {
   return Array.from({ length: count }, (_, i) => {
     const params: JsonObject = {
@@ -254,8 +254,6 @@ async function startResponders(n: number, root: string, placement: ResponderPlac
 }
 
 /** The floor: the same request bytes fanned out over bare NATS to n responders, done at F+1 replies. */
-type FloorFigures = Awaited<ReturnType<typeof floorRun>>;
-
 async function floorRun(n: number, f: number, total: number, placement: ResponderPlacement) {
   const root = `benchfloor${randomBytes(4).toString("hex")}`;
   const stopResponders = await startResponders(n, root, placement);
@@ -299,6 +297,8 @@ async function floorRun(n: number, f: number, total: number, placement: Responde
     unloadedLatencyMs: percentiles(unloaded.latencies),
   };
 }
+
+type FloorFigures = Awaited<ReturnType<typeof floorRun>>;
 
 export async function run(): Promise<void> {
   const enclave = nitroEnclave();

@@ -8,7 +8,7 @@ export { LogWaitAbortedError, MiningError, ServiceStartError, TestEnvironmentErr
 export type { ExampleShare } from "./example-share.js";
 export { EXAMPLE_DIFFICULTY, exampleShare } from "./example-share.js";
 export { getJson } from "./http.js";
-export type { NitroEnclave } from "./nitro-enclave.js";
+export type { DocumentOverrides, NitroEnclave } from "./nitro-enclave.js";
 export { nitroEnclave } from "./nitro-enclave.js";
 export type { ExitStatus, LogLine, ServiceProcessOptions } from "./process.js";
 export { profileFlags, ServiceProcess, serviceMain } from "./process.js";

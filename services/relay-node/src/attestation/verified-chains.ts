@@ -56,8 +56,4 @@ export class VerifiedChains {
     this.#chains.set(key, chain);
     if (this.#chains.size > this.maxChains) this.#chains.delete(this.#chains.keys().next().value as string);
   }
-
-  get size(): number {
-    return this.#chains.size;
-  }
 }
