@@ -39,24 +39,38 @@ export type DecodedBody =
 
 /**
  * Whether the JSON text nests arrays and objects deeper than `limit`, found in one pass without
- * building anything. The text need not be valid JSON (JSON.parse judges that afterwards).
+ * building anything. The text need not be valid JSON (JSON.parse judges that afterwards). A
+ * string's contents are skipped with `indexOf`, which V8 runs as a native memory search: a body
+ * is mostly string bytes (an enclave's Nitro attestation alone is ~4 KB of base64), and a
+ * character-by-character loop over them cost ~3 ns a character even once optimised.
  */
 export function jsonNestingExceeds(text: string, limit: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
+    if (c === 0x22) i = closingQuote(text, i + 1);
     else if (c === 0x5b || c === 0x7b) {
       depth += 1;
       if (depth > limit) return true;
     } else if (c === 0x5d || c === 0x7d) depth -= 1;
   }
   return false;
+}
+
+/**
+ * The index of the quote that ends a string whose contents start at `from`, or `text.length` when
+ * none does. A quote is escaped when an odd run of backslashes precedes it (the opening quote ends
+ * any run); each run is counted once, for the quote after it, so the search stays linear.
+ */
+function closingQuote(text: string, from: number): number {
+  for (let at = from; ; ) {
+    const quote = text.indexOf('"', at);
+    if (quote === -1) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(quote - backslashes - 1) === 0x5c) backslashes += 1;
+    if (backslashes % 2 === 0) return quote;
+    at = quote + 1;
+  }
 }
 
 /** `request ID is too long: N. max is 200 characters`, or undefined when the id is short enough. */

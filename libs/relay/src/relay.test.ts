@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "@jest/globals";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import fc from "fast-check";
 import {
   ADDRESS_PATTERN,
   addressFromPrivateKey,
@@ -83,6 +84,30 @@ describe("JSON-RPC decoding", () => {
     expect(jsonNestingExceeds("[[[[]]]]", 3)).toBe(true);
     expect(jsonNestingExceeds('{"a":"[[[[[\\"[["}', 1)).toBe(false);
     expect(jsonNestingExceeds('["\\\\",[[[]]]]', 3)).toBe(true);
+  });
+  it("judges nesting as a character-by-character scan does, on any text of brackets, quotes and backslashes", () => {
+    // The reference: inside a string a backslash skips the next character and a quote ends it.
+    const byCharacter = (text: string, limit: number) => {
+      let depth = 0;
+      let inString = false;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (inString) {
+          if (c === "\\") i++;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === "[" || c === "{") {
+          depth += 1;
+          if (depth > limit) return true;
+        } else if (c === "]" || c === "}") depth -= 1;
+      }
+      return false;
+    };
+    const text = fc.string({ unit: fc.constantFrom('"', "\\", "[", "]", "{", "}", "a"), maxLength: 80 });
+    fc.assert(
+      fc.property(text, fc.integer({ min: 0, max: 6 }), (t, limit) => jsonNestingExceeds(t, limit) === byCharacter(t, limit)),
+      { numRuns: 20_000 },
+    );
   });
   it("tells requests, notifications and invalid requests apart (JSON-RPC 2.0 §4)", () => {
     expect(decodeCall({ jsonrpc: "2.0", id: 1, method: "a.b", params: [] })).toEqual({
