@@ -62,12 +62,27 @@ class MemoryTxStore implements TxStore {
   async saveReplacement() {}
 }
 
-/** The node: the nonces it accepted in arrival order, and a send that fails for the nonces in `refuse`. */
-function node(refuse: ReadonlySet<number> = new Set<number>()) {
+/**
+ * The node: the nonces it accepted in arrival order, a send that fails for the nonces in `refuse`,
+ * a simulation that reverts as a contract's require does when `reverts` is set, and `pending`
+ * transactions of the signer in its pool that no store recorded.
+ */
+function node({
+  refuse = new Set<number>(),
+  reverts,
+  pending = 0,
+}: {
+  refuse?: ReadonlySet<number>;
+  reverts?: string;
+  pending?: number;
+} = {}) {
   const accepted: number[] = [];
   const client = {
-    estimateContractGas: async (): Promise<bigint> => 50_000n,
-    getTransactionCount: async (_: { blockTag: "latest" | "pending" }): Promise<number> => 0,
+    estimateContractGas: async () => {
+      if (reverts) throw new ContractFunctionRevertedError({ abi: call.abi, functionName: "ping", message: reverts });
+      return 50_000n;
+    },
+    getTransactionCount: async ({ blockTag }: { blockTag: "latest" | "pending" }) => (blockTag === "pending" ? pending : 0),
     getBlock: async () => ({ baseFeePerGas: 1_000_000_000n }),
     sendRawTransaction: async ({ serializedTransaction }: { serializedTransaction: Hex }) => {
       const nonce = parseTransaction(serializedTransaction).nonce as number;
@@ -146,7 +161,7 @@ describe("TxManager batches", () => {
   it("keeps a persisted transaction whose broadcast failed signed, to be re-broadcast, while the rest go out", async () => {
     const store = new MemoryTxStore();
     const refuse = new Set([2]);
-    const { client, accepted } = node(refuse);
+    const { client, accepted } = node({ refuse });
     const tx = manager(store, client);
     const outcomes = await Promise.allSettled(["a", "b", "c", "d"].map((k) => tx.submit(`wf-${k}:STEP`, signer, call)));
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
@@ -212,16 +227,7 @@ describe("TxManager batches", () => {
 });
 
 describe("TxManager on a reverted simulation", () => {
-  /** A node whose simulation reverts as a contract's require does, with `pending` transactions of the signer in its pool. */
-  function reverting(pending = 0) {
-    const { client, accepted } = node();
-    const nodeClient = client as unknown as Record<string, unknown>;
-    nodeClient.estimateContractGas = async () => {
-      throw new ContractFunctionRevertedError({ abi: call.abi, functionName: "ping", message: "Work already submitted" });
-    };
-    nodeClient.getTransactionCount = async ({ blockTag }: { blockTag: "latest" | "pending" }) => (blockTag === "pending" ? pending : 0);
-    return { client, accepted };
-  }
+  const reverting = (pending = 0) => node({ reverts: "Work already submitted", pending });
 
   it("asks stillNeeded: an effect that reached the chain since the caller read it is answered undefined, nothing sent", async () => {
     const store = new MemoryTxStore();

@@ -51,8 +51,8 @@ export class VerifiedChains {
     return this.#chains.get(key);
   }
 
+  /** Adds a chain not kept yet (`get` answered undefined for its key). */
   add(key: string, chain: VerifiedChain): void {
-    this.#chains.delete(key);
     this.#chains.set(key, chain);
     if (this.#chains.size > this.maxChains) this.#chains.delete(this.#chains.keys().next().value as string);
   }
