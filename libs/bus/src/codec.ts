@@ -1,6 +1,7 @@
-import { create, type DescMessage, fromBinary, type MessageInitShape, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import { type DescMessage, type MessageInitShape, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
 import { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
+import { createMessage, messageFromBinary } from "./messages.js";
 
 export interface EncodeOptions {
   /** JetStream dedup id (`Nats-Msg-Id`). */
@@ -16,7 +17,7 @@ export interface Encoded {
 
 /** Serializes a message with the headers every Gatehouse bus message carries. */
 export function encode<D extends DescMessage>(schema: D, message: MessageInitShape<D>, options: EncodeOptions = {}): Encoded {
-  return withHeaders(schema, toBinary(schema, create(schema, message)), options);
+  return withHeaders(schema, toBinary(schema, createMessage(schema, message)), options);
 }
 
 /** `data`, already serialized as `schema`, with the headers every Gatehouse bus message carries. */
@@ -78,7 +79,7 @@ export function decode<D extends DescMessage>(schema: D, data: Uint8Array, heade
     throw new BusDecodeError("type_mismatch", `expected ${schema.typeName}, got ${declared}`);
   }
   try {
-    return fromBinary(schema, data);
+    return messageFromBinary(schema, data);
   } catch (err) {
     throw new BusDecodeError("malformed", `malformed ${schema.typeName}: ${(err as Error).message}`, { cause: err });
   }

@@ -7,6 +7,7 @@ export { DeliverySettledError } from "./delivery.js";
 export { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
 export type { BusLogger } from "./logger.js";
 export { silentLogger } from "./logger.js";
+export { createMessage, messageFromBinary } from "./messages.js";
 export type { ObjectStore, ObjectStoreKey, ObjectStoreSpec } from "./objects.js";
 export { ensureObjectStore, ObjectReadTimeoutError, objectStoreCatalog, readObject } from "./objects.js";
 export type { ConsumerSpec, EnsureStreamOptions, KeptSetting, ProvisionOutcome, StreamSpec } from "./provision.js";

@@ -1,6 +1,6 @@
-import { create, toBinary } from "@bufbuild/protobuf";
+import { toBinary } from "@bufbuild/protobuf";
 import { hashToDisplay, u256ToLE } from "@gatehouse/bitcoin";
-import type { Bus } from "@gatehouse/bus";
+import { type Bus, createMessage } from "@gatehouse/bus";
 import {
   BlockFoundSchema,
   EdgeEventType,
@@ -75,7 +75,7 @@ export class BusShareSink implements ShareSink {
     const eventId = eventIdOf(shareId, share.workerId, level);
     const t = share.template;
     const header = new DataView(share.header.buffer, share.header.byteOffset, share.header.byteLength);
-    const message = create(ShareAcceptedSchema, {
+    const message = createMessage(ShareAcceptedSchema, {
       shareId,
       eventId,
       channelId: share.channelId,

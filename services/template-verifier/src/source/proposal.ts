@@ -19,6 +19,7 @@ import {
   witnessCommitment,
   witnessCommitmentScript,
 } from "@gatehouse/bitcoin";
+import { createMessage } from "@gatehouse/bus";
 import {
   type TemplateProposal,
   TemplateProposalSchema,
@@ -75,7 +76,7 @@ export function proposalFromTemplate(t: BlockTemplate, o: ProposalOptions): Sour
   const weight = sumKnown(t.transactions, (tx) => tx.weight);
   const sigops = sumKnown(t.transactions, (tx) => tx.sigops);
   const coinbaseSigops = outputs.reduce((sum, out) => sum + legacySigops(out.scriptPubKey), 0) * WITNESS_SCALE_FACTOR;
-  const proposal = create(TemplateProposalSchema, {
+  const proposal = createMessage(TemplateProposalSchema, {
     templateId: o.templateId,
     source: o.source,
     sourceInstanceId: o.sourceInstanceId,

@@ -13,6 +13,7 @@ import {
   WITNESS_RESERVED_VALUE,
   WITNESS_SCALE_FACTOR,
 } from "@gatehouse/bitcoin";
+import { createMessage } from "@gatehouse/bus";
 import { TemplateProposalSchema, TemplateTransactionSchema } from "@gatehouse/proto/mining/v1";
 import type { MessageFields } from "@gatehouse/sv2";
 import { PROPOSAL_PROTOCOL_VERSION } from "../policy/policy.js";
@@ -60,7 +61,7 @@ export function proposalFromTdp(
       depends: [],
     });
   });
-  const proposal = create(TemplateProposalSchema, {
+  const proposal = createMessage(TemplateProposalSchema, {
     templateId: template.templateId,
     source: o.source,
     sourceInstanceId: o.sourceInstanceId,
