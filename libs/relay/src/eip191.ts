@@ -1,27 +1,10 @@
-import { createRequire } from "node:module";
+import { nativeSecp256k1 as native } from "@gatehouse/secp256k1";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { KeyFormatError, SignatureFormatError } from "./errors.js";
 import { keccak256 } from "./keccak.js";
 
-interface NativeEcdsa {
-  ecdsaSign(hash: Uint8Array, secretKey: Uint8Array): { signature: Uint8Array; recid: number };
-  ecdsaRecover(signature: Uint8Array, recid: number, hash: Uint8Array, compressed: boolean): Uint8Array;
-}
-
-// Signing and recovery run on every relay response: the native libsecp256k1 binding (`secp256k1`,
-// prebuilt for linux-x64) measured 8-16x faster than noble here. Where it does not load, noble does
-// the same arithmetic.
-function loadNative(): NativeEcdsa | undefined {
-  try {
-    // bindings.js throws when the native addon is missing, unlike the package's index.js (which would
-    // fall back to a slower pure-JS implementation).
-    return createRequire(import.meta.url)("secp256k1/bindings.js") as NativeEcdsa;
-  } catch {
-    return undefined;
-  }
-}
-
-const native = loadNative();
+// Signing and recovery run on every relay response: the native libsecp256k1 binding measured 8-16x
+// faster than noble here. Where it does not load, noble does the same arithmetic.
 
 export type EcdsaBackend = "native" | "noble";
 /** Which implementation signs and recovers: reported by benchmarks. */

@@ -25,13 +25,13 @@ import {
   type LocalAccount,
   type PublicClient,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { adminHandlers } from "./admin.js";
 import { toGrants } from "./api/auth.js";
 import { OPENAPI } from "./api/openapi.js";
 import { RestApi } from "./api/server.js";
 import { ensureDevChain } from "./chain/dev-chain.js";
 import { ChainHead } from "./chain/head.js";
+import { localAccount } from "./chain/local-account.js";
 import { ChainReader } from "./chain/reader.js";
 import { PooledRpcFetch } from "./chain/rpc-fetch.js";
 import { TxManager } from "./chain/tx-manager.js";
@@ -170,7 +170,7 @@ function connectChain(ctx: Ctx): ChainConnection {
     transport: http(config.chain.rpc_url, { retryCount: 1, timeout: 10_000, batch: { batchSize: 100, wait: 0 }, fetchFn: rpc.fetch }),
     pollingInterval: 250,
   });
-  const accounts = config.chain.signer_secrets.map((key) => privateKeyToAccount(key as Hex));
+  const accounts = config.chain.signer_secrets.map((key) => localAccount(key as Hex));
   const signers = accounts.map((a) => a.address);
   return {
     chain,

@@ -1,27 +1,11 @@
-import { createRequire } from "node:module";
+import { nativeSecp256k1 as native } from "@gatehouse/secp256k1";
 import * as wasm from "tiny-secp256k1";
 import { Sv2Error } from "../errors.js";
 
 // The two scalar multiplications a handshake needs (base point for key generation, variable base
-// for ECDH). The native libsecp256k1 binding (`secp256k1` package, prebuilt for linux-x64) measured
-// 4–5× faster than the WASM build here; where it does not load we use the WASM build rather than
-// the package's own pure-JS fallback, which is slower still.
-
-interface NativeSecp256k1 {
-  publicKeyCreate(secretKey: Uint8Array, compressed: boolean): Uint8Array;
-  publicKeyTweakMul(publicKey: Uint8Array, tweak: Uint8Array, compressed: boolean): Uint8Array;
-}
-
-function loadNative(): NativeSecp256k1 | undefined {
-  try {
-    // bindings.js throws when the native addon is missing, unlike the package's index.js.
-    return createRequire(import.meta.url)("secp256k1/bindings.js") as NativeSecp256k1;
-  } catch {
-    return undefined;
-  }
-}
-
-const native = loadNative();
+// for ECDH). The native libsecp256k1 binding measured 4–5× faster than the WASM build here; where it
+// does not load we use the WASM build rather than the secp256k1 package's own pure-JS fallback, which
+// is slower still.
 
 /** Which implementation does the multiplications: reported by benchmarks and logs. */
 export const curveBackend: "native" | "wasm" = native ? "native" : "wasm";
