@@ -1,4 +1,4 @@
-// What cpuprofile-top.mjs and perf-top.mjs print alike: where a JavaScript source path belongs,
+// What cpuprofile-top.mjs, perf-top.mjs and alloc-top.mjs print alike: where a JavaScript source path belongs,
 // and a table of the largest shares.
 
 /** A source file's area: `npm:<package>` under node_modules, else the path itself. */
