@@ -5,20 +5,13 @@
 // usage: node tools/scripts/alloc-top.mjs <file.heapprofile> [--top N] [--per <units>]
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
-import { areaOfPath, printTop } from "./profile-report.mjs";
+import { areaOfPath, printTop, profileArgs } from "./profile-report.mjs";
 
-const args = process.argv.slice(2);
-const option = (name) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? args.splice(at, 2)[1] : undefined;
-};
-const top = Number(option("--top") ?? 25);
-const per = option("--per");
-const [file] = args;
-if (file === undefined) {
-  process.stderr.write("usage: alloc-top.mjs <file.heapprofile> [--top N] [--per <units>]\n");
-  process.exit(2);
-}
+const {
+  files: [file],
+  top,
+  per,
+} = profileArgs("alloc-top.mjs <file.heapprofile> [--top N] [--per <units>]", ["per"]);
 
 const profile = JSON.parse(readFileSync(file, "utf8"));
 const self = new Map();

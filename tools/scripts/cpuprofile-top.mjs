@@ -5,12 +5,10 @@
 // usage: node tools/scripts/cpuprofile-top.mjs <file-or-folder>... [--top N]
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { areaOfPath, printTop } from "./profile-report.mjs";
+import { areaOfPath, printTop, profileArgs } from "./profile-report.mjs";
 
-const args = process.argv.slice(2);
-const topAt = args.indexOf("--top");
-const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 25;
-const files = args.flatMap(function expand(path) {
+const { files: paths, top } = profileArgs("cpuprofile-top.mjs <file-or-folder>... [--top N]");
+const files = paths.flatMap(function expand(path) {
   return statSync(path).isDirectory()
     ? readdirSync(path).flatMap((f) => expand(join(path, f)))
     : path.endsWith(".cpuprofile")
@@ -18,7 +16,7 @@ const files = args.flatMap(function expand(path) {
       : [];
 });
 if (files.length === 0) {
-  process.stderr.write("usage: cpuprofile-top.mjs <file-or-folder>... [--top N]\n");
+  process.stderr.write("cpuprofile-top.mjs: no .cpuprofile file there\n");
   process.exit(2);
 }
 

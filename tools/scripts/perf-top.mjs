@@ -8,20 +8,13 @@
 //   --under keeps only the samples with a frame whose name contains <substring>, e.g. `#submit`.
 import { execFileSync } from "node:child_process";
 import { relative } from "node:path";
-import { areaOfPath, printTop } from "./profile-report.mjs";
+import { areaOfPath, printTop, profileArgs } from "./profile-report.mjs";
 
-const args = process.argv.slice(2);
-const option = (name) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? args.splice(at, 2)[1] : undefined;
-};
-const top = Number(option("--top") ?? 25);
-const under = option("--under");
-const [file] = args;
-if (file === undefined) {
-  process.stderr.write("usage: perf-top.mjs <perf.data> [--top N] [--under <substring>]\n");
-  process.exit(2);
-}
+const {
+  files: [file],
+  top,
+  under,
+} = profileArgs("perf-top.mjs <perf.data> [--top N] [--under <substring>]", ["under"]);
 
 const text = execFileSync("perf", ["script", "-i", file, "-F", "ip,sym,dso"], {
   encoding: "utf8",

@@ -1,5 +1,28 @@
-// What cpuprofile-top.mjs, perf-top.mjs and alloc-top.mjs print alike: where a JavaScript source path belongs,
-// and a table of the largest shares.
+// What cpuprofile-top.mjs, perf-top.mjs and alloc-top.mjs share: their command line, where a
+// JavaScript source path belongs, and a table of the largest shares.
+import { parseArgs } from "node:util";
+
+/**
+ * The command line of a profile script: its files, `--top N` (default 25) and the string options
+ * named in `options`; prints `usage` and exits when no file is given or an option is unknown.
+ */
+export function profileArgs(usage, options = []) {
+  const fail = () => {
+    process.stderr.write(`usage: ${usage}\n`);
+    process.exit(2);
+  };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: Object.fromEntries(["top", ...options].map((name) => [name, { type: "string" }])),
+    });
+  } catch {
+    fail();
+  }
+  if (parsed.positionals.length === 0) fail();
+  return { files: parsed.positionals, top: Number(parsed.values.top ?? 25), ...parsed.values };
+}
 
 /** A source file's area: `npm:<package>` under node_modules, else the path itself. */
 export function areaOfPath(path) {
