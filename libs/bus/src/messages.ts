@@ -65,10 +65,11 @@ export function createMessage<D extends DescMessage>(schema: D, init?: MessageIn
   return message as MessageShape<D>;
 }
 
-/** `fromBinary(schema, bytes)`, read into a message made by `createMessage`. */
+/** `fromBinary(schema, bytes)`, read into the schema's zero message (as `createMessage` makes it). */
 export function messageFromBinary<D extends DescMessage>(schema: D, bytes: Uint8Array): MessageShape<D> {
-  if (compile(schema) === undefined) return fromBinary(schema, bytes);
-  return mergeFromBinary(schema, createMessage(schema), bytes);
+  const plan = compile(schema);
+  if (plan === undefined) return fromBinary(schema, bytes);
+  return mergeFromBinary(schema, plan.zero() as MessageShape<D>, bytes);
 }
 
 function compile(schema: DescMessage): Compiled | undefined {
