@@ -1,4 +1,4 @@
-import { type DescMessage, type MessageInitShape, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager, type PubAck } from "@nats-io/jetstream";
 import { connect, type Msg, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
 import { BusDecodeError, decode, type Encoded, type EncodeOptions, encode, headersOfType } from "./codec.js";
@@ -10,6 +10,7 @@ import { createMessage } from "./messages.js";
 import { PubAcks } from "./pub-acks.js";
 import { DEFAULT_SUBJECT_ROOT, type Subjects, subjects } from "./subjects.js";
 import { TaskWindow } from "./task-window.js";
+import { messageToBinary } from "./to-binary.js";
 
 export interface BusOptions {
   /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`. */
@@ -188,7 +189,7 @@ export class Bus {
   /** Core NATS publish: fire and forget. */
   publish<D extends DescMessage>(subject: string, schema: D, message: MessageInitShape<D>, options?: EncodeOptions): void {
     if (options?.msgId || options?.traceparent) this.publishEncoded(subject, encode(schema, message, options));
-    else this.nc.publish(subject, toBinary(schema, createMessage(schema, message)), { headers: headersOfType(schema) });
+    else this.nc.publish(subject, messageToBinary(schema, createMessage(schema, message)), { headers: headersOfType(schema) });
   }
 
   /** `publish` of a message already serialized (codec's `withHeaders`), e.g. bytes also embedded elsewhere. */

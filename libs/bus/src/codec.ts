@@ -1,7 +1,8 @@
-import { type DescMessage, type MessageInitShape, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
 import { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
 import { createMessage, messageFromBinary } from "./messages.js";
+import { messageToBinary } from "./to-binary.js";
 
 export interface EncodeOptions {
   /** JetStream dedup id (`Nats-Msg-Id`). */
@@ -17,7 +18,7 @@ export interface Encoded {
 
 /** Serializes a message with the headers every Gatehouse bus message carries. */
 export function encode<D extends DescMessage>(schema: D, message: MessageInitShape<D>, options: EncodeOptions = {}): Encoded {
-  return withHeaders(schema, toBinary(schema, createMessage(schema, message)), options);
+  return withHeaders(schema, messageToBinary(schema, createMessage(schema, message)), options);
 }
 
 /** `data`, already serialized as `schema`, with the headers every Gatehouse bus message carries. */

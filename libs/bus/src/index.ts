@@ -19,4 +19,5 @@ export { STREAM_KEYS, streamCatalog } from "./streams.js";
 export type { Subjects } from "./subjects.js";
 export { assertSubjectToken, DEFAULT_SUBJECT_ROOT, SubjectTokenError, subjects } from "./subjects.js";
 export { TaskWindow } from "./task-window.js";
+export { appendBytesField, messageToBinary } from "./to-binary.js";
 export { childTraceparent, newTraceparent, traceIdOf } from "./trace.js";

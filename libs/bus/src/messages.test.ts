@@ -1,87 +1,16 @@
 import { setFlagsFromString } from "node:v8";
-import { create, type DescField, type DescMessage, equals, fromBinary, ScalarType, toBinary } from "@bufbuild/protobuf";
-import { files } from "@gatehouse/proto";
+import { create, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { EdgeEventSchema } from "@gatehouse/proto/mining/v1";
 import { describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
 import { createMessage, messageFromBinary } from "./messages.js";
+import { byName, init, large, schemas } from "./testing/arbitrary-messages.js";
 
 setFlagsFromString("--allow-natives-syntax");
 /** V8's own answer: are the object's properties in a fixed layout rather than a hash table? */
 const hasFastProperties = new Function("object", "return %HasFastProperties(object)") as (object: object) => boolean;
 /** Whether V8 gives two objects the same shape (hidden class). */
 const haveSameMap = new Function("a", "b", "return %HaveSameMap(a, b)") as (a: object, b: object) => boolean;
-
-/** Every message of the Gatehouse contracts, nested ones included. */
-function allSchemas(): DescMessage[] {
-  const out: DescMessage[] = [];
-  const walk = (message: DescMessage) => {
-    out.push(message);
-    for (const nested of message.nestedMessages) walk(nested);
-  };
-  for (const file of files) for (const message of file.messages) walk(message);
-  return out;
-}
-
-const schemas = allSchemas();
-const byName = (name: string) => schemas.find((schema) => schema.typeName === name) as DescMessage;
-const large = ["gatehouse.mining.v1.ShareAccepted", "gatehouse.mining.v1.TemplateProposal", "gatehouse.mining.v1.BlockFound"].map(byName);
-
-/** An init value for one scalar type, in the forms an init object may give it. */
-function scalar(type: ScalarType): fc.Arbitrary<unknown> {
-  switch (type) {
-    case ScalarType.STRING:
-      return fc.string({ maxLength: 12 });
-    case ScalarType.BOOL:
-      return fc.boolean();
-    case ScalarType.BYTES:
-      return fc.oneof(fc.uint8Array({ maxLength: 12 }), fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 6 }));
-    case ScalarType.DOUBLE:
-    case ScalarType.FLOAT:
-      return fc.double({ noNaN: true });
-    case ScalarType.INT64:
-    case ScalarType.SINT64:
-    case ScalarType.SFIXED64:
-      return fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
-    case ScalarType.UINT64:
-    case ScalarType.FIXED64:
-      return fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
-    case ScalarType.UINT32:
-    case ScalarType.FIXED32:
-      return fc.integer({ min: 0, max: 2 ** 32 - 1 });
-    default:
-      return fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
-  }
-}
-
-/** An init object for `schema`: each member absent, null or a value; nested messages to `depth`. */
-function init(schema: DescMessage, depth = 2): fc.Arbitrary<Record<string, unknown>> {
-  const value = (field: DescField): fc.Arbitrary<unknown> => {
-    switch (field.fieldKind) {
-      case "scalar":
-        return scalar(field.scalar);
-      case "enum":
-        return fc.constantFrom(...field.enum.values.map((v) => v.number));
-      case "message":
-        return depth > 0 ? init(field.message, depth - 1) : fc.constant(undefined);
-      case "list":
-        if (field.listKind === "message") return depth > 0 ? fc.array(init(field.message, depth - 1), { maxLength: 3 }) : fc.constant([]);
-        if (field.listKind === "enum") return fc.array(fc.constantFrom(...field.enum.values.map((v) => v.number)), { maxLength: 3 });
-        return fc.array(scalar(field.scalar), { maxLength: 3 });
-      case "map":
-        return fc.constant({});
-    }
-  };
-  const members: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const member of schema.members) {
-    const given =
-      member.kind === "oneof"
-        ? fc.oneof(fc.constant({ case: undefined }), ...member.fields.map((f) => value(f).map((v) => ({ case: f.localName, value: v }))))
-        : value(member);
-    members[member.localName] = fc.option(given, { nil: undefined });
-  }
-  return fc.record(members, { requiredKeys: [] });
-}
 
 describe("createMessage", () => {
   it("gives every Gatehouse message's zero value, key for key, as protobuf-es's create does", () => {

@@ -1,5 +1,5 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { type ObjectStore, readObject } from "@gatehouse/bus";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { createMessage, messageToBinary, type ObjectStore, readObject } from "@gatehouse/bus";
 import {
   type TemplateProposal,
   type TemplateTransaction,
@@ -36,9 +36,9 @@ export class TemplateStore {
   async put(proposal: TemplateProposal, transactions: readonly TemplateTransaction[]): Promise<TemplateTransactionsRef> {
     // Unique per template even when a restarted source counts template ids from 1 again.
     const name = `${proposal.sourceInstanceId}.${proposal.templateId}.${proposal.createdAtUnixMs}`;
-    const data = toBinary(
+    const data = messageToBinary(
       TemplateTransactionsSchema,
-      create(TemplateTransactionsSchema, {
+      createMessage(TemplateTransactionsSchema, {
         templateId: proposal.templateId,
         sourceInstanceId: proposal.sourceInstanceId,
         transactions: [...transactions],

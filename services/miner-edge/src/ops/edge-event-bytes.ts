@@ -1,5 +1,4 @@
-import { toBinary } from "@bufbuild/protobuf";
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { appendBytesField, messageToBinary } from "@gatehouse/bus";
 import { type EdgeEvent, EdgeEventSchema } from "@gatehouse/proto/mining/v1";
 
 const SHARE_FIELD = EdgeEventSchema.field.share.number;
@@ -10,7 +9,7 @@ const SHARE_FIELD = EdgeEventSchema.field.share.number;
  * second time. The result is the bytes toBinary gives (the share is the last field in number order).
  */
 export function edgeEventBytes(event: EdgeEvent, encodedShare: Uint8Array | undefined): Uint8Array {
-  if (encodedShare === undefined || event.detail.case !== "share") return toBinary(EdgeEventSchema, event);
-  const envelope = toBinary(EdgeEventSchema, { ...event, detail: { case: undefined } });
-  return new BinaryWriter().raw(envelope).tag(SHARE_FIELD, WireType.LengthDelimited).bytes(encodedShare).finish();
+  if (encodedShare === undefined || event.detail.case !== "share") return messageToBinary(EdgeEventSchema, event);
+  const envelope = messageToBinary(EdgeEventSchema, { ...event, detail: { case: undefined } });
+  return appendBytesField(envelope, SHARE_FIELD, encodedShare);
 }

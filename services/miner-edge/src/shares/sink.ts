@@ -1,6 +1,5 @@
-import { toBinary } from "@bufbuild/protobuf";
 import { hashToDisplay, u256ToLE } from "@gatehouse/bitcoin";
-import { type Bus, createMessage } from "@gatehouse/bus";
+import { type Bus, createMessage, messageToBinary } from "@gatehouse/bus";
 import {
   BlockFoundSchema,
   EdgeEventType,
@@ -102,7 +101,7 @@ export class BusShareSink implements ShareSink {
       isBlock: share.isBlock,
       connectionId: share.connectionId,
     });
-    const encodedShare = toBinary(ShareAcceptedSchema, message);
+    const encodedShare = messageToBinary(ShareAcceptedSchema, message);
     if (share.isBlock) await this.#publishBlock(share, message);
     if (!share.credited) {
       return {
