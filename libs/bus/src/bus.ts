@@ -1,13 +1,14 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager, type PubAck } from "@nats-io/jetstream";
 import { connect, type Msg, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
-import { BusDecodeError, decode, type Encoded, type EncodeOptions, encode, headersOfType } from "./codec.js";
+import { BusDecodeError, decodeReceived, type Encoded, type EncodeOptions, encode, headersOfType } from "./codec.js";
 import { contextOf, type Delivery, JsDelivery, type MessageContext } from "./delivery.js";
 import { Header } from "./headers.js";
 import { InOrder } from "./in-order.js";
 import { type BusLogger, silentLogger } from "./logger.js";
 import { createMessage } from "./messages.js";
 import { PubAcks } from "./pub-acks.js";
+import { receivedHeader } from "./received-headers.js";
 import { DEFAULT_SUBJECT_ROOT, type Subjects, subjects } from "./subjects.js";
 import { TaskWindow } from "./task-window.js";
 import { messageToBinary } from "./to-binary.js";
@@ -231,7 +232,7 @@ export class Bus {
     options: { queue?: string } = {},
   ): BusSubscription {
     const inOrder = new InOrder<Msg>(
-      (msg) => handler(decode(schema, msg.data, msg.headers), contextOf(msg)),
+      (msg) => handler(decodeReceived(schema, msg), contextOf(msg)),
       (err, msg) => this.#log.warn({ err, subject: msg.subject, type: schema.typeName }, "bus message handler failed"),
     );
     return this.#subscribeInOrder(subject, inOrder, options.queue);
@@ -268,9 +269,9 @@ export class Bus {
     } catch (err) {
       throw new BusRequestError(`request to ${subject} failed: ${(err as Error).message}`, { cause: err });
     }
-    const error = reply.headers?.get(Header.error);
+    const error = receivedHeader(reply, Header.error);
     if (error) throw new BusRequestError(`${subject}: ${error}`);
-    return decode(responseSchema, reply.data, reply.headers);
+    return decodeReceived(responseSchema, reply);
   }
 
   /** Answers requests on `subject`; a throwing handler answers with a Gh-Error header. */
@@ -283,7 +284,7 @@ export class Bus {
   ): BusSubscription {
     const answer = async (msg: Msg): Promise<void> => {
       try {
-        const response = await handler(decode(requestSchema, msg.data, msg.headers), contextOf(msg));
+        const response = await handler(decodeReceived(requestSchema, msg), contextOf(msg));
         const { data, headers } = encode(responseSchema, response);
         msg.respond(data, { headers });
       } catch (err) {
@@ -330,7 +331,7 @@ export class Bus {
   async #deliver<D extends DescMessage>(m: JsMsg, options: ConsumeOptions<D>): Promise<void> {
     let message: MessageShape<D>;
     try {
-      message = decode(options.schema, m.data, m.headers);
+      message = decodeReceived(options.schema, m);
     } catch (err) {
       const reason = err instanceof BusDecodeError ? err.reason : "malformed";
       this.#log.error({ err, reason, stream: options.stream, seq: m.seq }, "undecodable message terminated");

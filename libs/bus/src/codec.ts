@@ -1,7 +1,9 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
-import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
+import type { JsMsg } from "@nats-io/jetstream";
+import { type Msg, type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
 import { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
 import { createMessage, messageFromBinary } from "./messages.js";
+import { receivedHeader } from "./received-headers.js";
 import { messageToBinary } from "./to-binary.js";
 
 export interface EncodeOptions {
@@ -74,7 +76,15 @@ export function typeOf(headers: MsgHdrs | undefined): string | undefined {
 
 /** Parses a bus message as `schema`, refusing any other declared type. */
 export function decode<D extends DescMessage>(schema: D, data: Uint8Array, headers: MsgHdrs | undefined): MessageShape<D> {
-  const declared = typeOf(headers);
+  return decodeDeclared(schema, data, typeOf(headers));
+}
+
+/** `decode` of a message as received (core NATS or JetStream), its `Gh-Type` read without decoding its other headers. */
+export function decodeReceived<D extends DescMessage>(schema: D, msg: Msg | JsMsg): MessageShape<D> {
+  return decodeDeclared(schema, msg.data, receivedHeader(msg, Header.type));
+}
+
+function decodeDeclared<D extends DescMessage>(schema: D, data: Uint8Array, declared: string | undefined): MessageShape<D> {
   if (!declared) throw new BusDecodeError("missing_type", `message has no ${Header.type} header`);
   if (declared !== schema.typeName) {
     throw new BusDecodeError("type_mismatch", `expected ${schema.typeName}, got ${declared}`);

@@ -1,6 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
-import type { MsgHdrs } from "@nats-io/transport-node";
+import type { Msg, MsgHdrs } from "@nats-io/transport-node";
 import { Header } from "./headers.js";
+import { receivedHeader } from "./received-headers.js";
 
 /** A delivery acked, naked or termed a second time: a handler bug, since each delivery settles once. */
 export class DeliverySettledError extends Error {
@@ -35,44 +36,42 @@ export interface Delivery extends MessageContext {
 }
 
 /**
- * The context of a core NATS or JetStream message. `traceparent` and `msgId` are read from its headers
- * when asked for: most handlers never ask, and each header lookup in nats.js allocates two arrays.
+ * The context of a core NATS or JetStream message, each part read from the message when asked for:
+ * most handlers never ask, nats.js decodes the subject and all headers on first access, and
+ * `traceparent` and `msgId` are read from the header bytes alone (`receivedHeader`).
  */
-export function contextOf(msg: { subject: string; headers?: MsgHdrs | undefined }): MessageContext {
-  return new HeaderContext(msg.subject, msg.headers);
+export function contextOf(msg: Msg | JsMsg): MessageContext {
+  return new ReceivedContext(msg);
 }
 
-class HeaderContext implements MessageContext {
-  constructor(
-    readonly subject: string,
-    readonly headers: MsgHdrs | undefined,
-  ) {}
+class ReceivedContext<M extends Msg | JsMsg> implements MessageContext {
+  constructor(protected readonly msg: M) {}
+
+  get subject(): string {
+    return this.msg.subject;
+  }
+
+  get headers(): MsgHdrs | undefined {
+    return this.msg.headers;
+  }
 
   get traceparent(): string | undefined {
-    return this.headers?.get(Header.traceparent) || undefined;
+    return receivedHeader(this.msg, Header.traceparent);
   }
 
   get msgId(): string | undefined {
-    return this.headers?.get(Header.msgId) || undefined;
+    return receivedHeader(this.msg, Header.msgId);
   }
 }
 
 /** A JetStream message as a Delivery: settling it twice throws DeliverySettledError. */
-export class JsDelivery implements Delivery {
+export class JsDelivery extends ReceivedContext<JsMsg> implements Delivery {
   #settled = false;
-  readonly subject: string;
-  readonly headers: MsgHdrs | undefined;
-  readonly traceparent: string | undefined;
-  readonly msgId: string | undefined;
   readonly seq: number;
   readonly redeliveryCount: number;
 
-  constructor(private readonly m: JsMsg) {
-    const context = contextOf(m);
-    this.subject = context.subject;
-    this.headers = context.headers;
-    this.traceparent = context.traceparent;
-    this.msgId = context.msgId;
+  constructor(m: JsMsg) {
+    super(m);
     this.seq = m.seq;
     this.redeliveryCount = Math.max(0, m.info.deliveryCount - 1);
   }
@@ -88,20 +87,20 @@ export class JsDelivery implements Delivery {
 
   async ack(): Promise<void> {
     this.#settle();
-    await this.m.ackAck();
+    await this.msg.ackAck();
   }
 
   nak(delayMs?: number): void {
     this.#settle();
-    this.m.nak(delayMs);
+    this.msg.nak(delayMs);
   }
 
   term(): void {
     this.#settle();
-    this.m.term();
+    this.msg.term();
   }
 
   working(): void {
-    this.m.working();
+    this.msg.working();
   }
 }

@@ -1,7 +1,7 @@
 export type { BusConsumer, BusOptions, BusSubscription, ConsumeOptions, DeliveryHandler, DurableOptions, MessageHandler } from "./bus.js";
 export { Bus, BusRequestError, BusUnavailableError, PULL_EXPIRES_MS } from "./bus.js";
 export type { DecodeFailure, Encoded, EncodeOptions } from "./codec.js";
-export { BusDecodeError, decode, encode, typeOf, withHeaders } from "./codec.js";
+export { BusDecodeError, decode, decodeReceived, encode, typeOf, withHeaders } from "./codec.js";
 export type { Delivery, MessageContext } from "./delivery.js";
 export { DeliverySettledError } from "./delivery.js";
 export { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
@@ -13,6 +13,7 @@ export { ensureObjectStore, ObjectReadTimeoutError, objectStoreCatalog, readObje
 export type { ConsumerSpec, EnsureStreamOptions, KeptSetting, ProvisionOutcome, StreamSpec } from "./provision.js";
 export { askUntilAnswered, ensureConsumer, ensureStream, ProvisionConflictError } from "./provision.js";
 export { BusNoStreamError, parsePubAck } from "./pub-acks.js";
+export { receivedHeader } from "./received-headers.js";
 export { checkReplicas, jetStreamClusterSize, MAX_STREAM_REPLICAS, StreamReplicasError } from "./replicas.js";
 export type { StreamCatalogOptions, StreamKey } from "./streams.js";
 export { STREAM_KEYS, streamCatalog } from "./streams.js";

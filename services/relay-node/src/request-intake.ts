@@ -1,4 +1,4 @@
-import { type Bus, decode, encode, Header } from "@gatehouse/bus";
+import { type Bus, decodeReceived, encode, Header } from "@gatehouse/bus";
 import { type RelayRequest, RelayRequestAckSchema, RelayRequestBatchSchema } from "@gatehouse/proto/relay/v1";
 import { MAX_REQUEST_BATCH } from "@gatehouse/relay";
 import type { EndOfTurn, Logger } from "@gatehouse/service";
@@ -41,7 +41,7 @@ export function serveRelayRequests(options: RequestIntakeOptions): Subscription 
       }
       let reply = allTaken;
       try {
-        const { requests } = decode(RelayRequestBatchSchema, msg.data, msg.headers);
+        const { requests } = decodeReceived(RelayRequestBatchSchema, msg);
         if (requests.length > MAX_REQUEST_BATCH)
           throw new RequestRefusedError(`batch of ${requests.length} requests exceeds ${MAX_REQUEST_BATCH}`);
         options.onBatch?.(requests.length);

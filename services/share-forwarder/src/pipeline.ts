@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { decode } from "@gatehouse/bus";
+import { decodeReceived, Header, receivedHeader } from "@gatehouse/bus";
 import { GatewayReason, type ShareAccepted, ShareAcceptedSchema, Sv2Response } from "@gatehouse/proto/mining/v1";
 import type { Logger } from "@gatehouse/service";
 import { type ForwardOutcome, notForwarded } from "@gatehouse/shares";
@@ -143,7 +143,7 @@ export class ForwardPipeline {
     }
     let share: ShareAccepted;
     try {
-      share = decode(ShareAcceptedSchema, msg.data, msg.headers);
+      share = decodeReceived(ShareAcceptedSchema, msg);
     } catch (err) {
       this.deps.logger.error({ err, seq: msg.seq }, "undecodable message in the share queue terminated");
       msg.term();
@@ -159,7 +159,7 @@ export class ForwardPipeline {
       this.deps.onIgnored?.("not_success");
       return;
     }
-    const item: QueuedShare = { msg, share, traceparent: msg.headers?.get("traceparent") || undefined, deliveredAt: performance.now() };
+    const item: QueuedShare = { msg, share, traceparent: receivedHeader(msg, Header.traceparent), deliveredAt: performance.now() };
     const verdict = this.deps.dedup.check(share.shareId, share.eventId);
     if (verdict === "already_recorded") {
       msg.ack();

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type Bus, BusRequestError, decode, encode, Header } from "@gatehouse/bus";
+import { type Bus, BusRequestError, decodeReceived, encode, Header, receivedHeader } from "@gatehouse/bus";
 import { type RelayRequestAck, RelayRequestAckSchema, RelayRequestBatchSchema } from "@gatehouse/proto/relay/v1";
 import { MAX_REQUEST_BATCH, MAX_REQUEST_BATCH_PARAMS_BYTES } from "@gatehouse/relay";
 import type { Msg, Subscription } from "@nats-io/transport-node";
@@ -137,14 +137,14 @@ export class NatsDon implements Don {
       this.#fail(token, new BusRequestError(`no node listens for ${member.name}`));
       return;
     }
-    const error = msg.headers?.get(Header.error);
+    const error = receivedHeader(msg, Header.error);
     if (error) {
       this.#fail(token, new BusRequestError(`${member.name}: ${error}`));
       return;
     }
     let ack: RelayRequestAck;
     try {
-      ack = decode(RelayRequestAckSchema, msg.data, msg.headers);
+      ack = decodeReceived(RelayRequestAckSchema, msg);
     } catch (err) {
       this.#fail(token, new BusRequestError(`${member.name} answered with an unreadable acknowledgement: ${(err as Error).message}`));
       return;

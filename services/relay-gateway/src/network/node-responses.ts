@@ -1,4 +1,4 @@
-import { type Bus, decode } from "@gatehouse/bus";
+import { type Bus, decodeReceived } from "@gatehouse/bus";
 import { type SignedRelayResponse, SignedRelayResponseSchema } from "@gatehouse/proto/relay/v1";
 import type { Logger } from "@gatehouse/service";
 import type { Subscription } from "@nats-io/transport-node";
@@ -22,7 +22,7 @@ export function subscribeNodeResponses(
         return;
       }
       try {
-        handle(decode(SignedRelayResponseSchema, msg.data, msg.headers));
+        handle(decodeReceived(SignedRelayResponseSchema, msg));
       } catch (failure) {
         logger.warn({ err: (failure as Error).message, subject }, "node response refused");
       }
