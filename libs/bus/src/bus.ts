@@ -1,9 +1,9 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager, type PubAck } from "@nats-io/jetstream";
-import { connect, type Msg, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
+import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { BusDecodeError, decodeReceived, type Encoded, type EncodeOptions, encode, headersOfType } from "./codec.js";
 import { contextOf, type Delivery, JsDelivery, type MessageContext } from "./delivery.js";
-import { Header } from "./headers.js";
+import { BusHeaders, Header } from "./headers.js";
 import { InOrder } from "./in-order.js";
 import { type BusLogger, silentLogger } from "./logger.js";
 import { createMessage } from "./messages.js";
@@ -288,7 +288,7 @@ export class Bus {
         const { data, headers } = encode(responseSchema, response);
         msg.respond(data, { headers });
       } catch (err) {
-        const headers = natsHeaders();
+        const headers = new BusHeaders();
         headers.set(Header.error, (err as Error).message.replace(/[\r\n]+/g, " ").slice(0, 512));
         msg.respond(new Uint8Array(0), { headers });
       }

@@ -1,7 +1,7 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { JsMsg } from "@nats-io/jetstream";
-import { type Msg, type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
-import { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
+import type { Msg, MsgHdrs } from "@nats-io/transport-node";
+import { BusHeaders, Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
 import { createMessage, messageFromBinary } from "./messages.js";
 import { receivedHeader } from "./received-headers.js";
 import { messageToBinary } from "./to-binary.js";
@@ -15,7 +15,7 @@ export interface EncodeOptions {
 
 export interface Encoded {
   data: Uint8Array;
-  headers: MsgHdrs;
+  headers: BusHeaders;
 }
 
 /** Serializes a message with the headers every Gatehouse bus message carries. */
@@ -25,8 +25,8 @@ export function encode<D extends DescMessage>(schema: D, message: MessageInitSha
 
 /** `data`, already serialized as `schema`, with the headers every Gatehouse bus message carries. */
 export function withHeaders(schema: DescMessage, data: Uint8Array, options: EncodeOptions = {}): Encoded {
-  // append, not set: the headers are new, and set would first search them for a previous value (twice the garbage).
-  const headers = natsHeaders();
+  // append, not set: the headers are new, and set would first search them for a previous value.
+  const headers = new BusHeaders();
   headers.append(Header.contentType, PROTOBUF_CONTENT_TYPE);
   headers.append(Header.type, schema.typeName);
   if (options.traceparent) headers.append(Header.traceparent, options.traceparent);
@@ -44,12 +44,12 @@ const typeHeaders = new Map<string, MsgHdrs>();
 export function headersOfType(schema: DescMessage): MsgHdrs {
   let headers = typeHeaders.get(schema.typeName);
   if (!headers) {
-    headers = withHeaders(schema, new Uint8Array(0)).headers;
-    // nats.js serializes a header set at each publish through its (non-public) encode(), a string and
-    // its bytes each time; pinned to the first result. Were it not called, the set still encodes alike.
-    const encodable = headers as MsgHdrs & { encode(): Uint8Array };
-    const bytes = encodable.encode();
-    encodable.encode = () => bytes;
+    const set = withHeaders(schema, new Uint8Array(0)).headers;
+    // nats.js serializes a header set at each publish through its encode(), a string and its bytes
+    // each time; pinned to the first result. Were it not called, the set still encodes alike.
+    const bytes = set.encode();
+    set.encode = () => bytes;
+    headers = set;
     typeHeaders.set(schema.typeName, headers);
   }
   return headers;

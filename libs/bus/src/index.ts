@@ -4,7 +4,7 @@ export type { DecodeFailure, Encoded, EncodeOptions } from "./codec.js";
 export { BusDecodeError, decode, decodeReceived, encode, typeOf, withHeaders } from "./codec.js";
 export type { Delivery, MessageContext } from "./delivery.js";
 export { DeliverySettledError } from "./delivery.js";
-export { Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
+export { BusHeaders, Header, PROTOBUF_CONTENT_TYPE } from "./headers.js";
 export type { BusLogger } from "./logger.js";
 export { silentLogger } from "./logger.js";
 export { createMessage, messageFromBinary } from "./messages.js";

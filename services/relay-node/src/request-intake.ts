@@ -1,8 +1,8 @@
-import { type Bus, decodeReceived, encode, Header } from "@gatehouse/bus";
+import { type Bus, BusHeaders, decodeReceived, encode, Header } from "@gatehouse/bus";
 import { type RelayRequest, RelayRequestAckSchema, RelayRequestBatchSchema } from "@gatehouse/proto/relay/v1";
 import { MAX_REQUEST_BATCH } from "@gatehouse/relay";
 import type { EndOfTurn, Logger } from "@gatehouse/service";
-import { headers as natsHeaders, type Subscription } from "@nats-io/transport-node";
+import type { Subscription } from "@nats-io/transport-node";
 
 /** A request, or a whole batch, the node does not take; the message goes back to the gateway as the reason. */
 export class RequestRefusedError extends Error {
@@ -55,7 +55,7 @@ export function serveRelayRequests(options: RequestIntakeOptions): Subscription 
         });
         if (refused.length > 0) reply = encode(RelayRequestAckSchema, { nodeAddress: options.nodeAddress, refused });
       } catch (unreadable) {
-        const headers = natsHeaders();
+        const headers = new BusHeaders();
         headers.set(Header.error, (unreadable as Error).message.replace(/[\r\n]+/g, " ").slice(0, 512));
         reply = { data: new Uint8Array(0), headers };
       }

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { createMessage } from "@gatehouse/bus";
 import {
   type PolicyContext,
   PolicyContextSchema,
@@ -50,7 +51,7 @@ export class Verifier {
     const loaded = this.#d.policies.current;
     // Created once with what every verdict carries, then the decision written into it: no
     // intermediate init objects per proposal (this runs thousands of times a second).
-    const verdict = create(TemplateVerdictSchema, {
+    const verdict = createMessage(TemplateVerdictSchema, {
       templateId: p.templateId,
       sourceInstanceId: p.sourceInstanceId,
       prevHash: p.prevHash,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { create, fromBinary, type MessageInitShape, toJson } from "@bufbuild/protobuf";
+import { fromBinary, type MessageInitShape, toJson } from "@bufbuild/protobuf";
+import { createMessage } from "@gatehouse/bus";
 import { type EdgeEvent, EdgeEventSchema, EdgeEventType, GatewayReason } from "@gatehouse/proto/mining/v1";
 import type { Clock } from "@gatehouse/service";
 import { edgeEventBytes } from "./edge-event-bytes.js";
@@ -60,7 +61,7 @@ export class EventLog {
 
   /** `encodedShare`: the share detail's bytes as stored in SHARES, copied into the event's bytes instead of encoded again. */
   record(init: EventInit, encodedShare?: Uint8Array): EdgeEvent {
-    const event = create(EdgeEventSchema, init as MessageInitShape<typeof EdgeEventSchema>);
+    const event = createMessage(EdgeEventSchema, init as MessageInitShape<typeof EdgeEventSchema>);
     event.eventId = init.eventId ?? randomBytes(16).toString("hex");
     event.timestampMs = BigInt(this.clock.now());
     event.gatewayInstanceId = this.instanceId;
