@@ -1,4 +1,4 @@
-import { type DescField, type DescMessage, protoInt64, ScalarType, toBinary } from "@bufbuild/protobuf";
+import { type DescField, type DescMessage, type MessageShape, protoInt64, ScalarType, toBinary } from "@bufbuild/protobuf";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 
 // protobuf-es's `toBinary` starts a new writer for every message: a 128-byte buffer, grown by
@@ -212,17 +212,17 @@ let writing = false;
  * `toBinary(schema, message)`: the same bytes, written without a new buffer per call (see above). The
  * result is a Buffer over Node's shared pool when small; treat it as any Uint8Array.
  */
-export function messageToBinary(schema: DescMessage, message: object): Uint8Array {
+export function messageToBinary<D extends DescMessage>(schema: D, message: MessageShape<D>): Uint8Array {
   const encoder = encoderOf(schema);
   // Re-entry (a value's valueOf encoding another message) would write into the buffer in use.
-  if (encoder.members === null || writing) return toBinary(schema, message as never);
+  if (encoder.members === null || writing) return toBinary(schema, message);
   writing = true;
   try {
-    writeMessage(writer, encoder, message as Message);
+    writeMessage(writer, encoder, message as unknown as Message);
     return writer.finish();
   } catch (err) {
     writer.reset();
-    if (err instanceof NotCanonical) return toBinary(schema, message as never);
+    if (err instanceof NotCanonical) return toBinary(schema, message);
     throw err;
   } finally {
     writing = false;
