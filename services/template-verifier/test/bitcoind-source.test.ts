@@ -18,6 +18,7 @@ import { verifyProposal } from "../src/policy/verify.js";
 import { BitcoindSource } from "../src/source/bitcoind.js";
 import { proposalFromTemplate, type SourcedTemplate, withTransactions } from "../src/source/proposal.js";
 import { JsonRpcClient, RpcError } from "../src/source/rpc-client.js";
+import { TemplateTransactionsUnavailableError } from "../src/template-store.js";
 import { CORE_LONGPOLL_FIRST_CHECK_MS, CoreLikeRpc } from "./support/core-rpc.js";
 import { mineProposal } from "./support/mine.js";
 import { Regtest } from "./support/regtest.js";
@@ -123,6 +124,18 @@ describe("bitcoind JSON-RPC source against bcoin regtest", () => {
     expect(await rpc.call("getbestblockhash")).toBe(good.hash);
     // Submitted again (a verifier killed before it recorded the first answer): the chain still says active.
     expect(await submit(source, good.block)).toEqual({ status: BlockStatus.ACTIVE_CHAIN, rejectReason: "", nodeAnswer: "duplicate" });
+    // Its transactions unreadable on a later delivery (the object store failing over): the chain still says active, nothing is submitted.
+    const unreadable = new TemplateTransactionsUnavailableError("object not read within 5000 ms");
+    const held = create(BlockFoundSchema, { header: good.block.subarray(0, 80) }) as BlockFound;
+    expect(await source.submitBlock(held, () => Promise.reject(unreadable))).toEqual({
+      status: BlockStatus.ACTIVE_CHAIN,
+      rejectReason: "",
+      nodeAnswer: "none",
+    });
+    // A block the node does not hold fails with the assembly's own error, for the verifier to retry or answer.
+    const unsent = mineProposal(p, { startNonce: good.nonce + 1 });
+    const notHeld = create(BlockFoundSchema, { header: unsent.block.subarray(0, 80) }) as BlockFound;
+    await expect(source.submitBlock(notHeld, () => Promise.reject(unreadable))).rejects.toBe(unreadable);
     // A block the node only holds as an orphan is still not accepted the second time.
     const orphan = mineProposal({ ...p, prevHash: "11".repeat(32) } as ProposalWithTransactions);
     expect(await submit(source, orphan.block)).toMatchObject({ status: BlockStatus.REJECTED, rejectReason: "bad-prevblk" });

@@ -2,7 +2,7 @@ import { hashToDisplay, parseBlockTemplate, sha256d, toHex } from "@gatehouse/bi
 import type { BlockFound } from "@gatehouse/proto/mining/v1";
 import { type Logger, sleep } from "@gatehouse/service";
 import type { MempoolPoll } from "../mempool-view.js";
-import { type ChainPosition, outcomeOf, type SubmitOutcome } from "./outcome.js";
+import { type ChainPosition, NOT_SUBMITTED, outcomeOf, type SubmitOutcome } from "./outcome.js";
 import { proposalFromTemplate, type SourcedTemplate } from "./proposal.js";
 import { type JsonRpcClient, RpcError } from "./rpc-client.js";
 import { ProposalPublishError, type TemplateSource } from "./source.js";
@@ -168,9 +168,22 @@ export class BitcoindSource implements TemplateSource {
    * `getblockhash` at its height whether it is in the active chain (works on Core and bcoin alike;
    * bcoin's `confirmations` is not -1 off the active chain as Core's is). A verifier killed between
    * submitting and recording the answer submits again and gets "duplicate": the chain still decides.
+   * Also when the block cannot be assembled again (its transactions unreadable, say while the object
+   * store's NATS node fails over): a block the node already holds is answered from the chain, not
+   * submitted ("none"); only a block it does not hold fails with the assembly's error.
    */
-  async submitBlock(_found: BlockFound, assemble: () => Promise<Uint8Array>): Promise<SubmitOutcome> {
-    const block = await assemble();
+  async submitBlock(found: BlockFound, assemble: () => Promise<Uint8Array>): Promise<SubmitOutcome> {
+    let block: Uint8Array;
+    try {
+      block = await assemble();
+    } catch (err) {
+      const held =
+        found.header.length === 80
+          ? await this.chainPosition(hashToDisplay(sha256d(found.header))).catch(() => "absent" as const)
+          : "absent";
+      if (held === "absent") throw err;
+      return outcomeOf(NOT_SUBMITTED, held);
+    }
     let answer: string | null;
     try {
       const raw = await this.#call<string | null>("submitblock", [toHex(block)], this.#o.submitTimeoutMs);

@@ -35,7 +35,10 @@ export function outcomeOf(answer: string | null, position: ChainPosition): Submi
   }
 }
 
+/** The `nodeAnswer` of a block not submitted this time. */
+export const NOT_SUBMITTED = "none";
+
 /** Not submitted at all (no adapter, no connection, transactions unavailable); `reason` says why. */
 export function submitFailed(reason: string): SubmitOutcome {
-  return { status: BlockStatus.SUBMIT_FAILED, rejectReason: `submit_failed: ${reason}`, nodeAnswer: "none" };
+  return { status: BlockStatus.SUBMIT_FAILED, rejectReason: `submit_failed: ${reason}`, nodeAnswer: NOT_SUBMITTED };
 }
