@@ -220,10 +220,11 @@ export function messageToBinary<D extends DescMessage>(schema: D, message: Messa
   try {
     writeMessage(writer, encoder, message as unknown as Message);
     return writer.finish();
-  } catch (err) {
+  } catch {
+    // A value the fast path leaves to protobuf-es (NotCanonical), or one shaped as it did not expect
+    // (a list that is not an array): protobuf-es encodes it, or refuses it with its own error.
     writer.reset();
-    if (err instanceof NotCanonical) return toBinary(schema, message);
-    throw err;
+    return toBinary(schema, message);
   } finally {
     writing = false;
   }
@@ -235,10 +236,16 @@ export function messageToBinary<D extends DescMessage>(schema: D, message: Messa
  * serialized be embedded without encoding it again.
  */
 export function appendBytesField(encoded: Uint8Array, fieldNo: number, value: Uint8Array): Uint8Array {
-  writer.raw(encoded);
-  writer.tag(fieldNo, WIRE_DELIMITED);
-  writer.bytes(value);
-  return writer.finish();
+  try {
+    writer.raw(encoded);
+    writer.tag(fieldNo, WIRE_DELIMITED);
+    writer.bytes(value);
+    return writer.finish();
+  } catch (err) {
+    // Left half written, the buffer would start the next message.
+    writer.reset();
+    throw err;
+  }
 }
 
 function writeMessage(writer: ScratchWriter, encoder: Encoder, message: Message): void {
