@@ -24,8 +24,9 @@ const CR = 0x0d;
 const LF = 0x0a;
 const COLON = 0x3a;
 
-/** `name` as bytes, per name asked for (the header names in the code). */
+/** `name` as bytes, per name asked for: the first NAMES_KEPT names (the code asks for a handful); others are encoded per call. */
 const nameBytes = new Map<string, Uint8Array>();
+const NAMES_KEPT = 64;
 
 /** The first value of header `name` of a received core NATS or JetStream message, as `msg.headers.get(name)` gives it (`undefined` for none or empty). */
 export function receivedHeader(msg: Msg | JsMsg, name: string): string | undefined {
@@ -45,8 +46,8 @@ export function receivedHeader(msg: Msg | JsMsg, name: string): string | undefin
 export function headerValue(bytes: Uint8Array, end: number, name: string): string | undefined {
   let key = nameBytes.get(name);
   if (key === undefined) {
-    key = new TextEncoder().encode(name);
-    nameBytes.set(name, key);
+    key = Buffer.from(name);
+    if (nameBytes.size < NAMES_KEPT) nameBytes.set(name, key);
   }
   // Every line after the status line starts after a CRLF.
   for (let line = lineEnd(bytes, 0, end) + 2; line < end; line = lineEnd(bytes, line, end) + 2) {
